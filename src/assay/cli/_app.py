@@ -1,0 +1,79 @@
+"""The root ``assay`` command and the error boundary every command shares.
+
+Each command group lives in its own module and registers itself here. Errors that Assay raises on
+purpose (:class:`assay.errors.AssayError`) are printed as one clear message with exit code 2;
+anything else is a bug and is shown with a short request to report it, still without a traceback
+unless ``ASSAY_DEBUG=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from assay._version import __version__
+from assay.cli._demo import demo_command
+from assay.cli._evaluate import evaluate_app
+from assay.errors import AssayError
+
+app = typer.Typer(
+    name="assay",
+    help="Responsible AI assurance: evaluate, record evidence, document, govern, gate, monitor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(evaluate_app, name="evaluate")
+app.command("demo")(demo_command)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"assay {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Assay: evaluate → record evidence → document → govern → gate in CI → monitor."""
+
+
+def main() -> None:
+    """Entry point of the ``assay`` script."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        app(standalone_mode=False)
+    except AssayError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if os.environ.get("ASSAY_DEBUG") == "1":
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "This is a bug in Assay. Run again with ASSAY_DEBUG=1 to see the traceback, "
+            "and report it with that output.",
+            markup=True,
+            soft_wrap=True,
+        )
+        sys.exit(3)

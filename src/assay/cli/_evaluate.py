@@ -1,0 +1,182 @@
+"""``assay evaluate ...``: run an evaluation on a file and print or write the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from assay.cli._fairness_table import print_fairness
+from assay.errors import InputError
+from assay.evaluate import FairnessResult, fairness
+
+evaluate_app = typer.Typer(
+    help="Evaluate a model's predictions: fairness and performance by group.",
+    no_args_is_help=True,
+)
+
+FORMATS = ("table", "json", "html", "md")
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _parse_limits(values: list[str]) -> dict[str, float]:
+    limits: dict[str, float] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                "--limit takes NAME=VALUE, for example demographic_parity_difference=0.1; got "
+                f"'{item}'."
+            )
+        try:
+            limits[name.strip()] = float(raw)
+        except ValueError:
+            raise InputError(
+                f"--limit {name.strip()} needs a number after '=', got '{raw}'."
+            ) from None
+    return limits
+
+
+def _parse_reference(value: str | None, features: list[str]) -> Any:
+    if value is None:
+        return None
+    if "=" not in value:
+        return value
+    pairs: dict[str, str] = {}
+    for part in value.split(","):
+        feature, sep, group = part.partition("=")
+        if not sep:
+            raise InputError(
+                f"--reference-group takes FEATURE=VALUE[,FEATURE=VALUE]; got '{value}'."
+            )
+        pairs[feature.strip()] = group.strip()
+    if len(features) == 1 and list(pairs) == features:
+        return pairs[features[0]]
+    return pairs
+
+
+def _score_bins(value: str) -> Any:
+    if value in ("auto", "exact"):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(
+            f"--score-bins takes auto, exact or a multiple of 100; got '{value}'."
+        ) from None
+
+
+def write_result(result: FairnessResult, fmt: str, output: Path | None, console: Console) -> None:
+    """Print or write a fairness result in one of ``FORMATS``."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    if fmt == "table":
+        if output is not None:
+            raise InputError(
+                "--format table prints to the terminal; use json, html or md with --output."
+            )
+        print_fairness(result, console)
+        return
+    if fmt == "json":
+        text = result.to_json()
+    else:
+        from assay.documents import render_fairness_html, render_fairness_markdown
+
+        render = render_fairness_html if fmt == "html" else render_fairness_markdown
+        text = render(result.to_dict())
+    if output is None:
+        typer.echo(text)
+        return
+    if output.parent and not output.parent.exists():
+        raise InputError(
+            f"The folder '{output.parent}' for --output does not exist; create it first."
+        )
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    console.print(f"wrote {output}")
+
+
+@evaluate_app.command("fairness")
+def fairness_command(
+    data: Path = typer.Argument(
+        ..., help="Predictions with labels and sensitive features: .parquet, .csv, .tsv or .jsonl."
+    ),
+    y_true: str = typer.Option(
+        ..., "--y-true", help="Column of true labels (or targets for regression)."
+    ),
+    sensitive: list[str] = typer.Option(
+        ..., "--sensitive", help="Sensitive feature column(s); repeat or separate with commas."
+    ),
+    y_pred: str | None = typer.Option(None, "--y-pred", help="Column of predicted labels."),
+    y_score: str | None = typer.Option(
+        None, "--y-score", help="Column of scores; positive when score >= --threshold."
+    ),
+    threshold: float | None = typer.Option(
+        None,
+        "--threshold",
+        help="Decision threshold for --y-score (default 0.5 for probabilities).",
+    ),
+    pos_label: str | None = typer.Option(
+        None, "--pos-label", help="The positive label, unless labels are 0/1 or true/false."
+    ),
+    sample_weight: str | None = typer.Option(
+        None, "--sample-weight", help="Column of non-negative row weights."
+    ),
+    task: str = typer.Option("classification", "--task", help="classification or regression."),
+    reference_group: str | None = typer.Option(
+        None,
+        "--reference-group",
+        help="VALUE, or FEATURE=VALUE[,FEATURE=VALUE]; default: the largest group.",
+    ),
+    min_group_size: int = typer.Option(
+        30, "--min-group-size", help="Groups smaller than this cannot support a verdict."
+    ),
+    limit: list[str] = typer.Option(
+        [],
+        "--limit",
+        help="Verdict threshold NAME=VALUE, e.g. demographic_parity_difference=0.1; repeatable.",
+    ),
+    ci_level: float = typer.Option(
+        0.95, "--ci-level", help="Confidence level of intervals and verdicts."
+    ),
+    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", help="Bootstrap replicates."),
+    score_bins: str = typer.Option(
+        "auto", "--score-bins", help="auto, exact, or a number of bins (multiple of 100)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of the terminal."
+    ),
+) -> None:
+    """Performance and fairness by group, with confidence intervals and verdicts."""
+    features = _split(sensitive)
+    if task not in ("classification", "regression"):
+        raise InputError(f"--task must be classification or regression; got '{task}'.")
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    result = fairness(
+        data,
+        y_true=y_true,
+        y_pred=y_pred,
+        y_score=y_score,
+        threshold=threshold,
+        sensitive_features=features,
+        pos_label=pos_label,
+        sample_weight=sample_weight,
+        task="regression" if task == "regression" else "classification",
+        reference_group=_parse_reference(reference_group, features),
+        min_group_size=min_group_size,
+        thresholds=_parse_limits(limit),
+        ci_level=ci_level,
+        n_bootstrap=n_bootstrap,
+        score_bins=_score_bins(score_bins),
+        random_state=seed,
+    )
+    write_result(result, fmt, output, Console(stderr=fmt != "table" and output is None))

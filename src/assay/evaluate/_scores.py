@@ -1,0 +1,251 @@
+"""Score-based metrics per group from score-level histograms: ROC AUC, average precision, Brier
+score, expected calibration error (ECE) and reliability bins, with bootstrap intervals.
+
+Definitions (weights ``w``, positive mass ``P``, negative mass ``N`` in a group):
+
+- ROC AUC = Σ_levels pos(l) · (neg(< l) + ½ neg(l)) / (P · N) — the Mann–Whitney form, ties
+  counting one half; exact when levels are the distinct scores (as scikit-learn computes it).
+- Average precision = Σ_k (R_k − R_{k−1}) · P_k over thresholds in descending order (scikit-learn's
+  definition, no interpolation).
+- Brier score = Σ w (s − y)² / Σ w = (Σ w s² − 2 Σ_{y=1} w s + Σ_{y=1} w) / Σ w: exact from sums.
+- ECE = Σ_j |Σ_{bin j} w s − Σ_{bin j} w y| / Σ w over ``calibration_bins`` equal-width bins of
+  [0, 1], bin j = ⌊s · calibration_bins⌋ (the last bin closed). Exact from sums.
+
+Intervals: Poisson bootstrap of the (label, level) cells of each group's histogram — each replicate
+rescales a cell's sums by ``Poisson(c)/c`` — never a re-scan of the rows. When the levels are exact
+scores or bins exceed ``BOOTSTRAP_LEVELS``, the bootstrap runs on a histogram of
+``BOOTSTRAP_LEVELS`` equal-width bins and its percentiles are shifted by the difference between the
+full-resolution and the coarse point estimates (the interval is centred on the reported value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assay.evaluate._groups import LevelTable
+from assay.evaluate._metrics import MetricColumn
+from assay.evaluate._stats import FloatArray, percentile_interval
+
+BOOTSTRAP_LEVELS = 200
+SCORE_METRICS = ("roc_auc", "average_precision", "brier_score", "ece")
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """How score levels map to score values and calibration bins."""
+
+    exact: bool
+    low: float
+    width: float  # bin width when binned; unused when exact
+    probabilities: bool  # all scores within [0, 1]
+    calibration_bins: int
+
+    def level_scores(self, levels: FloatArray) -> FloatArray:
+        """The lower edge (binned) or the value (exact) of each level."""
+        return levels if self.exact else self.low + levels * self.width
+
+    def calibration_bin(self, levels: FloatArray) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Calibration bin of each level; only meaningful when scores are probabilities."""
+        if self.exact:
+            raw = np.floor(levels * self.calibration_bins)
+        else:
+            n_bins = round(1.0 / self.width)
+            raw = np.floor(levels * self.calibration_bins / n_bins)
+        return np.clip(raw, 0, self.calibration_bins - 1).astype(np.int64)
+
+
+def _auc(pos: FloatArray, neg: FloatArray) -> FloatArray:
+    """ROC AUC along the last axis (levels ascending)."""
+    p_tot = pos.sum(axis=-1)
+    n_tot = neg.sum(axis=-1)
+    below = np.cumsum(neg, axis=-1) - neg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc: FloatArray = (pos * (below + 0.5 * neg)).sum(axis=-1) / (p_tot * n_tot)
+    return np.where((p_tot > 0) & (n_tot > 0), auc, np.nan)
+
+
+def _average_precision(pos: FloatArray, neg: FloatArray) -> FloatArray:
+    """Average precision along the last axis (levels ascending; thresholds run from the top)."""
+    tp = np.cumsum(pos[..., ::-1], axis=-1)
+    fp = np.cumsum(neg[..., ::-1], axis=-1)
+    p_tot = tp[..., -1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = tp / (tp + fp)
+        recall = tp / p_tot
+    step = np.diff(recall, axis=-1, prepend=0.0)
+    terms = np.where(step > 0, step * precision, 0.0)
+    ap: FloatArray = terms.sum(axis=-1)
+    return np.where(p_tot[..., 0] > 0, ap, np.nan)
+
+
+def _brier(tab: LevelTable) -> FloatArray:
+    total = (tab.pos + tab.neg).sum(axis=1)
+    sq = (tab.pos_ws2 + tab.neg_ws2).sum(axis=1) - 2 * tab.pos_ws.sum(axis=1) + tab.pos.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, sq / total, np.nan)
+
+
+def _ece_from(ws_bins: FloatArray, y_bins: FloatArray, total: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ece: FloatArray = np.abs(ws_bins - y_bins).sum(axis=-1) / total
+    return np.where(total > 0, ece, np.nan)
+
+
+def _one_hot(bins: np.ndarray[Any, np.dtype[np.int64]], k: int) -> FloatArray:
+    out = np.zeros((bins.size, k), dtype=np.float64)
+    out[np.arange(bins.size), bins] = 1.0
+    return out
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Score metrics for the groups of one grouping, plus reliability bins per group."""
+
+    columns: dict[str, MetricColumn]
+    reliability: list[list[dict[str, float | int | None]]]
+
+
+def score_columns(
+    tab: LevelTable,
+    scale: ScoreScale,
+    *,
+    ci_level: float,
+    n_bootstrap: int,
+    rng: np.random.Generator,
+) -> ScoreResult:
+    """AUC, AP, Brier and ECE for every group of ``tab`` with bootstrap intervals."""
+    n_groups = len(tab.grouping)
+    has_pos = tab.pos.sum(axis=1) > 0
+    has_neg = tab.neg.sum(axis=1) > 0
+    point = _points(tab, scale)
+    onehot = (
+        _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
+        if scale.probabilities
+        else None
+    )
+    coarse, coarse_scale = _coarsen(tab, scale)
+    coarse_point = _points(coarse, coarse_scale)
+    reps = _bootstrap(coarse, coarse_scale, n_bootstrap, rng)
+    for name, value in point.items():
+        # centre the coarse bootstrap on the full-resolution estimate
+        reps[name] = reps[name] + (value - coarse_point[name])
+    columns: dict[str, MetricColumn] = {}
+    for name in SCORE_METRICS:
+        if name not in point:
+            reason = "scores are not probabilities in [0, 1]"
+            nan = np.full(n_groups, np.nan)
+            columns[name] = MetricColumn(name, nan, nan, nan.copy(), [reason] * n_groups, "none")
+            continue
+        value = point[name]
+        low, high, _ = percentile_interval(reps[name], ci_level)
+        undefined: list[str | None] = []
+        for i in range(n_groups):
+            if np.isfinite(value[i]):
+                undefined.append(None)
+            elif name in ("roc_auc",) and not has_pos[i]:
+                undefined.append("no positives (y_true = pos_label)")
+            elif name == "roc_auc" and not has_neg[i]:
+                undefined.append("no negatives (y_true ≠ pos_label)")
+            elif name == "average_precision":
+                undefined.append("no positives (y_true = pos_label)")
+            else:
+                undefined.append("no rows")
+        columns[name] = MetricColumn(
+            name, value, low, high, undefined, "bootstrap", replicates=reps[name]
+        )
+    reliability = _reliability(tab, scale, onehot) if onehot is not None else []
+    return ScoreResult(columns, reliability)
+
+
+def _points(tab: LevelTable, scale: ScoreScale) -> dict[str, FloatArray]:
+    point = {
+        "roc_auc": _auc(tab.pos, tab.neg),
+        "average_precision": _average_precision(tab.pos, tab.neg),
+    }
+    if scale.probabilities:
+        point["brier_score"] = _brier(tab)
+        onehot = _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
+        total = (tab.pos + tab.neg).sum(axis=1)
+        point["ece"] = _ece_from((tab.pos_ws + tab.neg_ws) @ onehot, tab.pos @ onehot, total)
+    return point
+
+
+def _reliability(
+    tab: LevelTable, scale: ScoreScale, onehot: FloatArray
+) -> list[list[dict[str, float | int | None]]]:
+    weight = (tab.pos + tab.neg) @ onehot
+    count = (tab.pos_n + tab.neg_n) @ onehot
+    ws = (tab.pos_ws + tab.neg_ws) @ onehot
+    wy = tab.pos @ onehot
+    k = scale.calibration_bins
+    out: list[list[dict[str, float | int | None]]] = []
+    for g in range(len(tab.grouping)):
+        bins: list[dict[str, float | int | None]] = []
+        for j in range(k):
+            w = weight[g, j]
+            bins.append(
+                {
+                    "bin_low": j / k,
+                    "bin_high": (j + 1) / k,
+                    "n": int(count[g, j]),
+                    "mean_score": float(ws[g, j] / w) if w > 0 else None,
+                    "fraction_positive": float(wy[g, j] / w) if w > 0 else None,
+                }
+            )
+        out.append(bins)
+    return out
+
+
+def _coarsen(tab: LevelTable, scale: ScoreScale) -> tuple[LevelTable, ScoreScale]:
+    """Re-bin exact levels into ``BOOTSTRAP_LEVELS`` equal-width bins for the bootstrap."""
+    if tab.levels.size <= BOOTSTRAP_LEVELS:
+        return tab, scale
+    values = scale.level_scores(tab.levels)
+    low = 0.0 if scale.probabilities else float(values[0])
+    high = 1.0 if scale.probabilities else float(values[-1])
+    width = (high - low) / BOOTSTRAP_LEVELS if high > low else 1.0
+    idx = np.clip(np.floor((values - low) / width + 1e-9), 0, BOOTSTRAP_LEVELS - 1).astype(np.int64)
+    onehot = _one_hot(idx, BOOTSTRAP_LEVELS)
+    fields = ("pos", "neg", "pos_n", "neg_n", "pos_ws", "neg_ws", "pos_ws2", "neg_ws2")
+    merged = {f: getattr(tab, f) @ onehot for f in fields}
+    levels = np.arange(BOOTSTRAP_LEVELS, dtype=np.float64)
+    coarse = LevelTable(tab.grouping, levels, **merged)
+    return coarse, ScoreScale(False, low, width, scale.probabilities, scale.calibration_bins)
+
+
+def _bootstrap(
+    tab: LevelTable, scale: ScoreScale, n_bootstrap: int, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Replicates ``(n_bootstrap, groups)`` of every score metric."""
+    n_groups = len(tab.grouping)
+    out = {name: np.full((n_bootstrap, n_groups), np.nan) for name in SCORE_METRICS}
+    onehot = (
+        _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
+        if scale.probabilities
+        else np.zeros((tab.levels.size, 0))
+    )
+    for g in range(n_groups):
+        # Only the levels this group occupies matter; the others add zeros everywhere.
+        active = np.flatnonzero((tab.pos_n[g] + tab.neg_n[g]) > 0)
+        mats: dict[str, FloatArray] = {}
+        for side in ("pos", "neg"):
+            counts = getattr(tab, f"{side}_n")[g, active]
+            draws = rng.poisson(counts, size=(n_bootstrap, active.size)).astype(np.float64)
+            factor = draws / np.maximum(counts, 1.0)
+            for field in ("", "_ws", "_ws2"):
+                mats[f"{side}{field}"] = factor * getattr(tab, f"{side}{field}")[g, active]
+        out["roc_auc"][:, g] = _auc(mats["pos"], mats["neg"])
+        out["average_precision"][:, g] = _average_precision(mats["pos"], mats["neg"])
+        if scale.probabilities:
+            hot = onehot[active]
+            total = (mats["pos"] + mats["neg"]).sum(axis=1)
+            ws = mats["pos_ws"] + mats["neg_ws"]
+            sq = (mats["pos_ws2"] + mats["neg_ws2"]).sum(axis=1)
+            sq += mats["pos"].sum(axis=1) - 2 * mats["pos_ws"].sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["brier_score"][:, g] = np.where(total > 0, sq / total, np.nan)
+            out["ece"][:, g] = _ece_from(ws @ hot, mats["pos"] @ hot, total)
+    return out

@@ -1,0 +1,69 @@
+"""Shared fixtures, and the report of which test lanes ran.
+
+Lanes that need a system component run whenever it is present:
+- postgres: ``ASSAY_TEST_POSTGRES_URL`` points at a PostgreSQL server (``.ci/run`` starts one);
+- spark: PySpark is installed and a Java runtime is on the PATH;
+- browser: Debian's Chromium is at ``/usr/bin/chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _spark_reason() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "PySpark is not installed (pip install 'assay-rai[spark]')"
+    if shutil.which("java") is None:
+        return "no Java runtime on the PATH (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+def _postgres_reason() -> str | None:
+    if not os.environ.get("ASSAY_TEST_POSTGRES_URL"):
+        return "ASSAY_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)"
+    return None
+
+
+def _browser_reason() -> str | None:
+    if not Path("/usr/bin/chromium").exists():
+        return "Debian's chromium is not installed (apt-get install chromium)"
+    return None
+
+
+LANES = {"postgres": _postgres_reason, "spark": _spark_reason, "browser": _browser_reason}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reasons = {lane: check() for lane, check in LANES.items()}
+    for item in items:
+        for lane, reason in reasons.items():
+            if reason and lane in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=f"{lane} lane skipped: {reason}"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.section("test lanes")
+    for lane, check in LANES.items():
+        reason = check()
+        terminalreporter.write_line(
+            f"{lane:9s} {'ran' if reason is None else 'SKIPPED: ' + reason}"
+        )
+
+
+@pytest.fixture(scope="session")
+def adult_scored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's trained Adult model, its held-out split scored, as a Parquet file."""
+    from assay.cli._demo import train_adult_model
+
+    path = tmp_path_factory.mktemp("adult") / "scored.parquet"
+    train_adult_model().scored.write_parquet(path)
+    return path
