@@ -49,24 +49,15 @@ def main() -> None:
     """Entry point of the ``assay`` script."""
     err = Console(stderr=True, highlight=False)
     try:
-        app(standalone_mode=False)
+        # Typer's standalone mode prints usage errors itself and exits with code 2.
+        app()
     except AssayError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
         if os.environ.get("ASSAY_DEBUG") == "1":
             raise
         err.print(

@@ -12,16 +12,23 @@ from assay.evaluate import FairnessResult
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "insufficient_evidence": "bold yellow"}
 _CLASSIFICATION_COLUMNS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "roc_auc")
 _REGRESSION_COLUMNS = ("mae", "rmse", "mean_prediction", "mean_residual")
+_SHORT = {
+    "selection_rate": "selected",
+    "accuracy": "acc.",
+    "roc_auc": "AUC",
+    "mean_prediction": "mean pred.",
+    "mean_residual": "mean resid.",
+}
 
 
-def fmt_estimate(est: dict[str, Any] | None) -> str:
-    """``0.216 [0.211, 0.221]``, or the reason a value is undefined."""
+def fmt_estimate(est: dict[str, Any] | None, sep: str = "\n") -> str:
+    """``0.216`` over ``0.211–0.221`` (the interval), or the reason a value is undefined."""
     if not est or est.get("value") is None:
         reason = (est or {}).get("undefined") or "undefined"
         return f"[dim]— ({reason})[/dim]"
     text = f"{est['value']:.3f}"
     if est.get("ci_low") is not None and est.get("ci_high") is not None:
-        text += f" [dim][{est['ci_low']:.3f}, {est['ci_high']:.3f}][/dim]"
+        text += f"{sep}[dim]{est['ci_low']:.3f}–{est['ci_high']:.3f}[/dim]"
     return text
 
 
@@ -40,20 +47,15 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
         f"dataset {str(dataset.get('digest', ''))[:19]}…"
     )
     if data["verdicts"]:
-        table = Table(title="Verdicts", title_justify="left", show_lines=False)
-        for col in ("rule", "by", "estimate [95% CI]", "limit", "verdict", "why"):
-            table.add_column(col, overflow="fold")
+        console.print("\n[bold]Verdicts[/bold]")
         for v in data["verdicts"]:
             style = _VERDICT_STYLE.get(v["verdict"], "")
-            table.add_row(
-                v["rule"],
-                " × ".join(v["by"]),
-                fmt_estimate(v["estimate"]),
-                f"{v['direction']} {v['limit']}",
-                f"[{style}]{v['verdict'].replace('_', ' ')}[/]",
-                v["reason"],
+            console.print(
+                f"  [{style}]{v['verdict'].replace('_', ' ').upper()}[/]  {v['rule']} by "
+                f"{' × '.join(v['by'])}: {fmt_estimate(v['estimate'], ' ')} "
+                f"(limit: {v['direction']} {v['limit']})"
             )
-        console.print(table)
+            console.print(f"      [dim]{v['reason']}[/dim]")
     columns = _REGRESSION_COLUMNS if data["task"] == "regression" else _CLASSIFICATION_COLUMNS
     present = [c for c in columns if c in data["overall"]["metrics"]]
     groupings: list[list[str]] = []
@@ -61,11 +63,11 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
         if g["by"] not in groupings:
             groupings.append(g["by"])
     for by in groupings:
-        table = Table(title=f"By {' × '.join(by)}", title_justify="left")
+        table = Table(title=f"\nBy {' × '.join(by)}", title_justify="left", title_style="bold")
         table.add_column("group", overflow="fold")
         table.add_column("n", justify="right")
         for c in present:
-            table.add_column(c, justify="right")
+            table.add_column(_SHORT.get(c, c), justify="right")
         for g in [g for g in data["groups"] if g["by"] == by]:
             label = _group_label(g["group"]) + (" [yellow](small)[/yellow]" if g["small"] else "")
             table.add_row(label, f"{g['n']:,}", *(fmt_estimate(g["metrics"][c]) for c in present))

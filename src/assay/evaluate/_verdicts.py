@@ -101,6 +101,10 @@ def _pair_tests(
     return observed, p_exceeds, p_within
 
 
+def _count(n: int) -> str:
+    return f"{n} comparison" + ("" if n == 1 else "s")
+
+
 def _describe(grouping: Grouping, indices: list[int]) -> str:
     parts = []
     for g in indices:
@@ -159,7 +163,7 @@ def verdict(
         out["reason"] = (
             f"{m} {kind} between [{_describe(grouping, [i])}] and [{_describe(grouping, [j])}] is "
             f"{observed:.4g}, significantly {'above' if kind == 'difference' else 'below'} the "
-            f"limit {limit} (Holm-adjusted over {len(pairs)} comparisons)."
+            f"limit {limit} (Holm-adjusted over {_count(len(pairs))})."
         )
         return out
     if small or undefined:
@@ -183,7 +187,7 @@ def verdict(
         out["verdict"] = "pass"
         out["reason"] = (
             f"every pair of groups is significantly within the limit {limit} "
-            f"({len(pairs)} comparisons)."
+            f"({_count(len(pairs))})."
         )
         return out
     out["verdict"] = "insufficient_evidence"
