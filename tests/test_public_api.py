@@ -1,0 +1,59 @@
+"""The public API is exactly what ``__all__`` lists, sorted, and the layers keep their direction."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import assay
+
+PUBLIC_PACKAGES = ["assay", "assay.evaluate", "assay.errors", "assay.datasets"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_PACKAGES)
+def test_all_is_sorted_and_complete(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported), f"{name}.__all__ is not sorted"
+    for item in exported:
+        assert hasattr(module, item), f"{name}.__all__ names {item}, which does not exist"
+
+    def defined_here(value: object) -> bool:
+        if isinstance(value, type(sys)):
+            return value.__name__.startswith(name + ".") and "._" not in value.__name__
+        origin = getattr(value, "__module__", None)
+        if origin is None or not isinstance(origin, str):
+            return True  # a constant defined in this module
+        return origin == name or origin.startswith(name + "._")
+
+    public = {
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_") and n != "annotations" and defined_here(v)
+    }
+    missing = public - set(exported)
+    assert not missing, f"{name} has public names missing from __all__: {sorted(missing)}"
+
+
+def test_import_does_not_load_adapters_or_heavy_extras() -> None:
+    code = (
+        "import sys, assay; "
+        "bad = [m for m in ('assay.cli', 'assay.web', 'sklearn', 'pyspark', 'pandas', 'fairlearn', "
+        "'matplotlib') if m in sys.modules]; print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_import_linter_contracts() -> None:
+    exe = Path(sys.executable).with_name("lint-imports")
+    if not exe.exists():
+        pytest.skip("import-linter is not installed in this environment")
+    proc = subprocess.run(
+        [str(exe)], capture_output=True, text=True, cwd=Path(assay.__file__).parents[2]
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
