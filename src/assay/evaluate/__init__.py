@@ -14,9 +14,9 @@ from assay.evaluate._verdicts import rule_names as threshold_names
 
 __all__ = [
     "CONFUSION_METRICS",
-    "FairnessResult",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
+    "FairnessResult",
     "fairness",
     "threshold_names",
 ]
