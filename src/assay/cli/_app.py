@@ -17,6 +17,7 @@ from rich.console import Console
 from assay._version import __version__
 from assay.cli._demo import demo_command
 from assay.cli._evaluate import evaluate_app
+from assay.cli._policy import policy_app
 from assay.errors import AssayError
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(policy_app, name="policy")
 app.command("demo")(demo_command)
 
 

@@ -1,0 +1,125 @@
+"""The policy file's schema: evidence requirements per risk tier and checkpoint, and metric limits.
+
+Validated with pydantic; the JSON Schema in ``docs/schemas/policy-v1.schema.json`` is generated from
+these models (``assay policy schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assay.evaluate import threshold_names
+
+POLICY_SCHEMA = "assay.policy/v1"
+
+#: Evidence kinds a policy can require; the evidence store files results under these kinds.
+EVIDENCE_KINDS = (
+    "datasheet",
+    "drift",
+    "fairness",
+    "model_card",
+    "monitoring_spec",
+    "pii_scan",
+    "quality",
+    "redteam",
+    "risk_assessment",
+    "robustness",
+    "system_card",
+)
+#: What a requirement can repeat over: one item per training dataset or per sensitive feature.
+FOR_EACH = ("training_dataset", "sensitive_feature")
+#: Risk tiers a policy may define (the ones triage assigns; ``prohibited`` never passes).
+POLICY_TIERS = ("high", "limited", "minimal")
+RISK_RATINGS = ("critical", "high", "medium", "low")
+ROLES = ("viewer", "analyst", "reviewer", "approver", "admin")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidenceRequirement(_Strict):
+    """One piece of evidence a checkpoint needs."""
+
+    kind: Literal[EVIDENCE_KINDS]  # type: ignore[valid-type]
+    for_each: Literal[FOR_EACH] | None = None  # type: ignore[valid-type]
+    max_age_days: int | None = Field(default=None, gt=0)
+    sections: tuple[str, ...] = ()
+    every_risk_has_owner: bool = False
+
+    @model_validator(mode="after")
+    def _sections_only_for_cards(self) -> EvidenceRequirement:
+        if self.sections and self.kind not in ("model_card", "system_card", "datasheet"):
+            raise ValueError(f"'sections' applies to cards and datasheets, not to '{self.kind}'")
+        if self.every_risk_has_owner and self.kind != "risk_assessment":
+            raise ValueError("'every_risk_has_owner' applies to kind 'risk_assessment' only")
+        return self
+
+
+class Checkpoint(_Strict):
+    """What one governance checkpoint of a tier requires."""
+
+    approvers: tuple[Literal[ROLES], ...] = ()  # type: ignore[valid-type]
+    evidence: tuple[EvidenceRequirement, ...] = ()
+    block_on_open_risks: tuple[Literal[RISK_RATINGS], ...] = ("critical",)  # type: ignore[valid-type]
+
+
+class Tier(_Strict):
+    """A risk tier's description and checkpoints."""
+
+    description: str = ""
+    checkpoints: dict[str, Checkpoint]
+
+    @field_validator("checkpoints")
+    @classmethod
+    def _not_empty(cls, value: dict[str, Checkpoint]) -> dict[str, Checkpoint]:
+        if not value:
+            raise ValueError("a tier needs at least one checkpoint, for example 'pre-launch'")
+        return value
+
+
+class Thresholds(_Strict):
+    """Metric limits used by verdicts."""
+
+    fairness: dict[str, float] = Field(default_factory=dict)
+    min_group_size: int = Field(default=30, ge=1)
+    ci_level: float = Field(default=0.95, ge=0.5, lt=1.0)
+
+    @field_validator("fairness")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, float]) -> dict[str, float]:
+        known = threshold_names()
+        for name in value:
+            if name not in known:
+                raise ValueError(f"unknown fairness threshold '{name}'; known: {', '.join(known)}")
+        return value
+
+
+class Policy(_Strict):
+    """A whole policy file."""
+
+    schema_: Literal["assay.policy/v1"] = Field(alias="schema")
+    name: str
+    version: str = "1"
+    minimum_completeness: float = Field(default=0.9, ge=0.0, le=1.0)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    tiers: dict[Literal[POLICY_TIERS], Tier]  # type: ignore[valid-type]
+
+    def checkpoint(self, tier: str, checkpoint: str) -> Checkpoint:
+        """The requirements of one tier's checkpoint, or a clear error naming what exists."""
+        from assay.errors import InputError
+
+        if tier not in self.tiers:
+            defined = ", ".join(self.tiers)
+            raise InputError(
+                f"The policy '{self.name}' has no tier '{tier}'; it defines: {defined}."
+            )
+        points = self.tiers[tier].checkpoints
+        if checkpoint not in points:
+            raise InputError(
+                f"Tier '{tier}' of policy '{self.name}' has no checkpoint '{checkpoint}'; "
+                f"it defines: {', '.join(points)}."
+            )
+        return points[checkpoint]
