@@ -1,0 +1,197 @@
+"""Results of robustness runs and of explanations: frozen, JSON-serialisable, versioned."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import polars as pl
+
+from assay.errors import SchemaError
+
+ROBUSTNESS_SCHEMA = "assay.robustness/v1"
+EXPLANATION_SCHEMA = "assay.explanation/v1"
+
+#: Worst first: the outcome of a run is the worst verdict of its probes.
+VERDICT_ORDER = ("error", "fail", "insufficient_evidence", "pass", "none")
+
+
+def worst(verdicts: list[str]) -> str:
+    """The worst of several verdicts (``none`` when there are none)."""
+    for level in VERDICT_ORDER:
+        if level in verdicts:
+            return level
+    return "none"
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA: ClassVar[str] = ""
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def _check(cls, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict) or payload.get("schema") != cls.SCHEMA:
+            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
+            raise SchemaError(f"Expected a result with schema '{cls.SCHEMA}', found {found!r}.")
+        missing = [k for k in cls.REQUIRED if k not in payload]
+        if missing:
+            raise SchemaError(
+                f"The '{cls.SCHEMA}' result is missing the keys: {', '.join(missing)}."
+            )
+        return copy.deepcopy(payload)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the result as plain JSON types."""
+        return copy.deepcopy(self._payload)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The result as JSON text."""
+        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
+
+    @property
+    def schema(self) -> str:
+        """The schema identifier."""
+        return str(self._payload["schema"])
+
+
+@dataclass(frozen=True, repr=False)
+class RobustnessResult(_Frozen):
+    """What :func:`assay.robustness.run_robustness` found, in the ``assay.robustness/v1`` schema.
+
+    ``probes`` holds one entry per probe with its status (``ok`` or ``errored`` with a reason),
+    what it changed, metric deltas against the baseline with intervals overall and by group,
+    the checks against limits and the probe's verdict; ``outcome`` is the worst verdict.
+    """
+
+    SCHEMA: ClassVar[str] = ROBUSTNESS_SCHEMA
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "n",
+        "model",
+        "baseline",
+        "probes",
+        "outcome",
+        "params",
+        "provenance",
+    )
+
+    def __repr__(self) -> str:
+        p = self._payload
+        return f"RobustnessResult(n={p['n']}, probes={len(p['probes'])}, outcome={p['outcome']!r})"
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> RobustnessResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        return cls(cls._check(payload))
+
+    @classmethod
+    def from_json(cls, text: str) -> RobustnessResult:
+        """Rebuild a result from :meth:`to_json` output."""
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
+
+    @property
+    def n(self) -> int:
+        """Rows evaluated."""
+        return int(self._payload["n"])
+
+    @property
+    def outcome(self) -> str:
+        """``error``, ``fail``, ``insufficient_evidence``, ``pass`` or ``none`` (no limits)."""
+        return str(self._payload["outcome"])
+
+    @property
+    def probes(self) -> list[dict[str, Any]]:
+        """Every probe's entry."""
+        return copy.deepcopy(self._payload["probes"])
+
+    def summary(self) -> pl.DataFrame:
+        """One row per probe: name, kind, status, verdict, and the overall changes."""
+        rows = []
+        for p in self._payload["probes"]:
+            overall = next((d for d in p.get("deltas", []) if not d["by"]), None)
+            metrics = overall["metrics"] if overall else {}
+
+            def delta(name: str, m: dict[str, Any] = metrics) -> float | None:
+                entry = m.get(name)
+                if entry is None:
+                    return None
+                value = entry.get("delta", entry) if isinstance(entry, dict) else None
+                return value.get("value") if isinstance(value, dict) else None
+
+            rows.append(
+                {
+                    "probe": p["name"],
+                    "kind": p["kind"],
+                    "status": p["status"],
+                    "verdict": p["verdict"],
+                    "accuracy_change": delta("accuracy"),
+                    "selection_rate_change": delta("selection_rate"),
+                    "flip_rate": delta("flip_rate"),
+                }
+            )
+        return pl.DataFrame(rows, infer_schema_length=None)
+
+
+@dataclass(frozen=True, repr=False)
+class ExplanationResult(_Frozen):
+    """Feature importances overall and by group, in the ``assay.explanation/v1`` schema."""
+
+    SCHEMA: ClassVar[str] = EXPLANATION_SCHEMA
+    REQUIRED: ClassVar[tuple[str, ...]] = ("n", "model", "permutation", "params", "provenance")
+
+    def __repr__(self) -> str:
+        p = self._payload
+        top = [e["feature"] for e in p["permutation"]["overall"][:3]]
+        return f"ExplanationResult(n={p['n']}, top_features={top})"
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> ExplanationResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        return cls(cls._check(payload))
+
+    @classmethod
+    def from_json(cls, text: str) -> ExplanationResult:
+        """Rebuild a result from :meth:`to_json` output."""
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
+
+    @property
+    def n(self) -> int:
+        """Rows explained."""
+        return int(self._payload["n"])
+
+    def importances(self, by: str | None = None) -> pl.DataFrame:
+        """Permutation importance per feature: overall, or one column per group of ``by``."""
+        perm = self._payload["permutation"]
+        if by is None:
+            return pl.DataFrame(
+                [
+                    {
+                        "feature": e["feature"],
+                        "importance": e["importance"]["value"],
+                        "ci_low": e["importance"]["ci_low"],
+                        "ci_high": e["importance"]["ci_high"],
+                    }
+                    for e in perm["overall"]
+                ]
+            )
+        rows: dict[str, dict[str, Any]] = {}
+        for g in perm["by_group"]:
+            if g["by"] != [by]:
+                continue
+            label = str(g["group"][by])
+            for e in g["importances"]:
+                rows.setdefault(e["feature"], {"feature": e["feature"]})[label] = e["importance"][
+                    "value"
+                ]
+        if not rows:
+            raise SchemaError(f"The explanation has no groups by '{by}'.")
+        return pl.DataFrame(list(rows.values()), infer_schema_length=None)
