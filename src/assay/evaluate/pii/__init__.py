@@ -1,0 +1,39 @@
+"""Personal data in tables and logs: find it, measure how identifiable people are, redact it.
+
+``scan`` builds a column inventory (entity types, prevalence, confidence, masked examples) with
+validated recognizers run on the engine; ``reidentification_risk`` measures k-anonymity,
+uniqueness and l-diversity from quasi-identifiers; ``minimisation`` lists personal data a model
+does not need; ``redact`` writes a masked, hashed or nulled copy with the same schema. No raw
+value ever appears in a result, a message or a log.
+"""
+
+from __future__ import annotations
+
+from assay.evaluate.pii._demo import demo_support_log
+from assay.evaluate.pii._mask import mask
+from assay.evaluate.pii._minimise import minimisation
+from assay.evaluate.pii._ner import NER_MISSING, NerBackend, load_ner
+from assay.evaluate.pii._recognizers import ENTITIES, RECOGNIZERS, Recognizer
+from assay.evaluate.pii._redact import POLICIES, RedactionReport, redact
+from assay.evaluate.pii._result import PiiScanResult, ReidentificationRisk
+from assay.evaluate.pii._risk import reidentification_risk
+from assay.evaluate.pii._scan import scan
+
+__all__ = [
+    "ENTITIES",
+    "NER_MISSING",
+    "POLICIES",
+    "RECOGNIZERS",
+    "NerBackend",
+    "PiiScanResult",
+    "Recognizer",
+    "RedactionReport",
+    "ReidentificationRisk",
+    "demo_support_log",
+    "load_ner",
+    "mask",
+    "minimisation",
+    "redact",
+    "reidentification_risk",
+    "scan",
+]
