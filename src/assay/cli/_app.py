@@ -17,6 +17,7 @@ from rich.console import Console
 from assay._version import __version__
 from assay.cli._demo import demo_command
 from assay.cli._evaluate import evaluate_app
+from assay.cli._pii import pii_app
 from assay.cli._policy import policy_app
 from assay.errors import AssayError
 
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(policy_app, name="policy")
+app.add_typer(pii_app, name="pii")
 app.command("demo")(demo_command)
 
 
