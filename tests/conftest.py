@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,34 @@ def adult_scored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("adult") / "scored.parquet"
     train_adult_model().scored.write_parquet(path)
     return path
+
+
+# -- Databases for the store, governance and their CLI tests ---------------------------------------
+# Each test gets its own database: a SQLite file in its tmp_path, or a fresh schema in the
+# PostgreSQL server named by ASSAY_TEST_POSTGRES_URL (so parallel workers never collide).
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: SQLite, then PostgreSQL when the lane runs."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'assay.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    from assay.store import normalize_url
+
+    base = normalize_url(os.environ["ASSAY_TEST_POSTGRES_URL"])
+    schema = f"assay_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()

@@ -1,0 +1,52 @@
+"""The evidence store: the only package with SQL.
+
+A :class:`Store` is one database (SQLite by default, PostgreSQL for a team) plus a folder of
+content-addressed blobs. Every write is one transaction that ends with one hash-chained audit event
+(:meth:`Store.write`); :meth:`Store.verify` recomputes the chain and checks every governed row
+against it. The schema lives in Alembic migrations (:meth:`Store.upgrade`).
+"""
+
+from __future__ import annotations
+
+from assay.store import _schema as tables
+from assay.store._audit import (
+    GENESIS_HASH,
+    AuditEvent,
+    AuditProblem,
+    AuditReport,
+    event_hash,
+    read_events,
+    row_image,
+    verify_chain,
+)
+from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
+from assay.store._engine import create_engine, normalize_url, sqlite_url
+from assay.store._migrate import SCHEMA_REVISION, head_revision
+from assay.store._store import Store, WriteTx
+from assay.store._types import canonical_json, check_json_value, to_jsonable, utc
+
+__all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
+    "AuditEvent",
+    "AuditProblem",
+    "AuditReport",
+    "BlobStore",
+    "GENESIS_HASH",
+    "SCHEMA_REVISION",
+    "Store",
+    "WriteTx",
+    "canonical_json",
+    "check_json_value",
+    "create_engine",
+    "event_hash",
+    "head_revision",
+    "normalize_url",
+    "read_events",
+    "row_image",
+    "sha256_bytes",
+    "sha256_file",
+    "sqlite_url",
+    "tables",
+    "to_jsonable",
+    "utc",
+    "verify_chain",
+]

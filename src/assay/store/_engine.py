@@ -1,0 +1,117 @@
+"""Database URLs and engines: SQLite (WAL, immediate writes) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from assay.errors import InputError
+
+__all__ = ["WRITE_OPTION", "create_engine", "normalize_url", "sqlite_url"]
+
+WRITE_OPTION = "assay_write"
+"""Execution option marking a connection whose transaction writes (see :func:`create_engine`)."""
+
+SQLITE_BUSY_TIMEOUT_S = 60.0
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of the SQLite file at ``path``.
+
+    >>> sqlite_url(Path("/tmp/x/assay.db"))
+    'sqlite:////tmp/x/assay.db'
+    """
+    return f"sqlite:///{path}"
+
+
+def normalize_url(url: str) -> str:
+    """Check a database URL and name the driver Assay uses.
+
+    ``postgres://`` and ``postgresql://`` become ``postgresql+psycopg://`` (psycopg 3).
+
+    >>> normalize_url("postgresql://u@db.example/assay")
+    'postgresql+psycopg://u@db.example/assay'
+    >>> normalize_url("sqlite:///work/.assay/assay.db")
+    'sqlite:///work/.assay/assay.db'
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InputError(
+            f"The database URL {url!r} cannot be parsed. Use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DBNAME."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return url
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise InputError(
+                f"The database URL uses the driver {parsed.get_driver_name()!r}; Assay talks to "
+                "PostgreSQL through psycopg 3. Write the URL as postgresql+psycopg://..."
+            )
+        return url
+    raise InputError(
+        f"Assay stores its records in SQLite or PostgreSQL, not {backend!r}. "
+        "Use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DBNAME."
+    )
+
+
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself, so a write can ask for BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write takes the write lock up front: two deferred transactions that both read and then
+    # write would otherwise fail with SQLITE_BUSY instead of waiting their turn.
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str) -> Engine:
+    """Create the engine for a (normalised) database URL.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///PATH`` or ``postgresql+psycopg://...``; see :func:`normalize_url`.
+
+    Returns
+    -------
+    Engine
+        For SQLite: WAL journal, foreign keys on, a 60 s busy timeout and ``BEGIN IMMEDIATE`` for
+        connections with the :data:`WRITE_OPTION` execution option.
+    """
+    url = normalize_url(url)
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise InputError(
+            "This workspace uses PostgreSQL, which needs psycopg 3. "
+            "Install it with: pip install 'assay-rai[postgres]'"
+        ) from exc
+    return sa.create_engine(url, pool_pre_ping=True)

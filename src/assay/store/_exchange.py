@@ -1,0 +1,145 @@
+"""Bulk export and import of every governed row and the audit log, exactly as stored.
+
+Import reproduces a store byte for byte (ids, hashes, timestamps); it writes no new audit event
+because the imported chain is verified, in the same transaction, before anything is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from assay.errors import ConflictError, IntegrityError
+from assay.store._audit import AuditReport, verify_chain
+from assay.store._engine import WRITE_OPTION
+from assay.store._schema import GOVERNED_TABLES, audit_events
+from assay.store._store import Store
+from assay.store._types import UTCDateTime, to_jsonable
+
+__all__ = ["EVENT_COLUMNS", "dump_events", "dump_table", "is_empty", "load"]
+
+EVENT_COLUMNS = tuple(audit_events.columns.keys())
+_CHUNK = 5_000
+
+
+def is_empty(conn: Connection) -> bool:
+    """True when no audit event and no governed row exists."""
+    if conn.execute(sa.select(audit_events.c.seq).limit(1)).first() is not None:
+        return False
+    return all(conn.execute(sa.select(t).limit(1)).first() is None for t in GOVERNED_TABLES)
+
+
+def dump_table(conn: Connection, table: sa.Table) -> Iterator[dict[str, Any]]:
+    """Every row of a governed table as JSON values, in primary-key order."""
+    q = sa.select(table).order_by(*table.primary_key.columns)
+    for row in conn.execution_options(yield_per=_CHUNK).execute(q).mappings():
+        yield {str(k): to_jsonable(v) for k, v in row.items()}
+
+
+def dump_events(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every audit event as stored (``changes`` kept as its exact text), in chain order."""
+    q = sa.select(audit_events).order_by(audit_events.c.seq)
+    for row in conn.execution_options(yield_per=_CHUNK).execute(q).mappings():
+        yield {str(k): to_jsonable(v) for k, v in row.items()}
+
+
+def _parsers(table: sa.Table) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for col in table.columns:
+        if isinstance(col.type, UTCDateTime):
+            out[col.name] = dt.datetime.fromisoformat
+        elif isinstance(col.type, sa.Date):
+            out[col.name] = dt.date.fromisoformat
+    return out
+
+
+def _typed(table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    parsers = _parsers(table)
+    names = set(table.columns.keys())
+    for row in rows:
+        extra = set(row) - names
+        if extra:
+            raise IntegrityError(
+                f"The imported rows of {table.name} have unknown columns {sorted(extra)}; the "
+                "export comes from another Assay version or was edited."
+            )
+        out = dict(row)
+        for name, parse in parsers.items():
+            if out.get(name) is not None:
+                out[name] = parse(out[name])
+        yield out
+
+
+def _insert_chunks(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _CHUNK)):
+        conn.execute(table.insert(), chunk)
+        count += len(chunk)
+    return count
+
+
+def load(
+    store: Store,
+    tables: Mapping[str, Iterable[Mapping[str, Any]]],
+    events: Iterable[Mapping[str, Any]],
+    *,
+    verify: bool = True,
+) -> AuditReport | None:
+    """Load rows and audit events into an empty store, in one transaction.
+
+    Parameters
+    ----------
+    store
+        A migrated, empty store.
+    tables
+        Rows per governed table name, as produced by :func:`dump_table`.
+    events
+        Audit events, as produced by :func:`dump_events`.
+    verify
+        Verify the chain and rows before committing; refuse (and write nothing) when broken.
+
+    Returns
+    -------
+    AuditReport or None
+        The verification report when ``verify`` is set.
+    """
+    unknown = set(tables) - {t.name for t in GOVERNED_TABLES}
+    if unknown:
+        raise IntegrityError(f"Unknown tables in the import: {sorted(unknown)}.")
+    report = None
+    with store.engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            if store.dialect == "postgresql":
+                conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+            if not is_empty(conn):
+                raise ConflictError(
+                    "The target workspace already holds records; import and restore need an "
+                    "empty one. Run them in a new folder (or against an empty database)."
+                )
+            for table in GOVERNED_TABLES:
+                if table.name in tables:
+                    _insert_chunks(conn, table, _typed(table, tables[table.name]))
+            _insert_chunks(conn, audit_events, _typed(audit_events, events))
+            if store.dialect == "postgresql":
+                for table in GOVERNED_TABLES:
+                    if "id" in table.c and table.c.id.autoincrement is not False:
+                        conn.exec_driver_sql(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                        )
+            if verify:
+                report = verify_chain(conn)
+                if not report.ok:
+                    first = report.first_problem
+                    raise IntegrityError(
+                        "The imported records do not verify, so nothing was imported: "
+                        f"{first.message if first else ''} ({len(report.problems)} problem(s))."
+                    )
+    return report

@@ -1,0 +1,298 @@
+"""The Store: one database (SQLite or PostgreSQL) and one blob folder, written through audited
+transactions.
+
+Every write goes through :meth:`Store.write`, which serialises writers (``BEGIN IMMEDIATE`` on
+SQLite, a table lock on PostgreSQL), collects the image of every row the transaction changes and,
+just before commit, appends exactly one hash-chained audit event that records them. If anything
+fails, the transaction rolls back and nothing, not even the event, is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+
+from assay.errors import InputError, NotFoundError, TransitionError
+from assay.store._audit import (
+    GENESIS_HASH,
+    AuditReport,
+    event_hash,
+    row_image,
+    verify_chain,
+)
+from assay.store._blobs import BlobStore
+from assay.store._engine import WRITE_OPTION, create_engine, normalize_url
+from assay.store._schema import APPEND_ONLY_TABLES, audit_events, row_key
+from assay.store._types import canonical_json, to_jsonable, utc
+
+__all__ = ["Store", "WriteTx"]
+
+_Key = Mapping[str, Any] | int | str
+
+
+class WriteTx:
+    """One audited write transaction; obtained from :meth:`Store.write`.
+
+    Use :meth:`insert`, :meth:`update` and :meth:`delete` for governed tables (they record the row
+    images the audit event needs); use :attr:`conn` for reads.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        note: str | None,
+        at: dt.datetime,
+    ) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.action = action
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        self.note = note
+        self.at = utc(at)
+        self._changes: dict[str, dict[str, Any]] = {}
+
+    def set_entity(self, entity_type: str, entity_id: str | int) -> None:
+        """Name the main entity of the event (for example once an insert assigned the id)."""
+        self.entity_type = entity_type
+        self.entity_id = str(entity_id)
+
+    def _record(self, table: sa.Table, before: RowMapping | None, after: RowMapping | None) -> None:
+        source = after if after is not None else before
+        assert source is not None
+        key = row_key(table, source)
+        full = f"{table.name}:{key}"
+        image_after = row_image(table, after) if after is not None else None
+        if full in self._changes:
+            self._changes[full]["after"] = image_after
+        else:
+            self._changes[full] = {
+                "table": table.name,
+                "key": key,
+                "before": row_image(table, before) if before is not None else None,
+                "after": image_after,
+            }
+
+    @staticmethod
+    def _where(table: sa.Table, key: _Key) -> Any:
+        pk = list(table.primary_key.columns)
+        if isinstance(key, Mapping):
+            return sa.and_(*(col == key[col.name] for col in pk))
+        if len(pk) != 1:
+            raise TypeError(f"{table.name} has a composite key; pass a mapping")
+        return pk[0] == key
+
+    def get(self, table: sa.Table, key: _Key) -> RowMapping | None:
+        """The row with this primary key, or None."""
+        return self.conn.execute(sa.select(table).where(self._where(table, key))).mappings().first()
+
+    def insert(self, table: sa.Table, values: Mapping[str, Any]) -> RowMapping:
+        """Insert one row and return it as stored (with its generated id)."""
+        row = (
+            self.conn.execute(table.insert().values(**values).returning(*table.c)).mappings().one()
+        )
+        self._record(table, None, row)
+        return row
+
+    def update(self, table: sa.Table, key: _Key, values: Mapping[str, Any]) -> RowMapping:
+        """Update one row; :class:`TransitionError` for append-only tables such as evidence."""
+        if table.name in APPEND_ONLY_TABLES:
+            raise TransitionError(
+                f"Rows in {table.name} are immutable once written. "
+                + (
+                    "To correct evidence, record a new version that supersedes it "
+                    "(assay evidence add ... --supersedes ID --reason ...)."
+                    if table.name == "evidence"
+                    else "Record a new entry instead."
+                )
+            )
+        before = self.get(table, key)
+        if before is None:
+            raise NotFoundError(f"There is no row {key!r} in {table.name}.")
+        after = (
+            self.conn.execute(
+                table.update().where(self._where(table, key)).values(**values).returning(*table.c)
+            )
+            .mappings()
+            .one()
+        )
+        self._record(table, before, after)
+        return after
+
+    def delete(self, table: sa.Table, key: _Key) -> RowMapping:
+        """Delete one row (link rows only; records are closed, never deleted)."""
+        if table.name in APPEND_ONLY_TABLES:
+            raise TransitionError(f"Rows in {table.name} are never deleted.")
+        before = self.get(table, key)
+        if before is None:
+            raise NotFoundError(f"There is no row {key!r} in {table.name}.")
+        self.conn.execute(table.delete().where(self._where(table, key)))
+        self._record(table, before, None)
+        return before
+
+    @property
+    def changed(self) -> bool:
+        """Whether any row was written so far."""
+        return bool(self._changes)
+
+    def _append_event(self) -> None:
+        last = self.conn.execute(
+            sa.select(audit_events.c.seq, audit_events.c.hash)
+            .order_by(audit_events.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
+        changes = canonical_json(list(self._changes.values()))
+        keys = " ".join(self._changes)
+        at_text = to_jsonable(self.at)
+        digest = event_hash(
+            prev,
+            seq,
+            at_text,
+            self.actor,
+            self.action,
+            self.entity_type,
+            self.entity_id,
+            keys,
+            changes,
+            self.note,
+        )
+        self.conn.execute(
+            audit_events.insert().values(
+                seq=seq,
+                at=self.at,
+                actor=self.actor,
+                action=self.action,
+                entity_type=self.entity_type,
+                entity_id=self.entity_id,
+                row_keys=keys,
+                changes=changes,
+                note=self.note,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+
+
+class Store:
+    """A database plus a blob folder.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///PATH`` or ``postgresql+psycopg://USER@HOST:PORT/DB``.
+    blob_dir
+        Folder of the content-addressed blobs (``.assay/blobs`` in a workspace).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> store = Store(f"sqlite:///{tmp}/assay.db", blob_dir=tmp / "blobs")
+    >>> store.upgrade()
+    >>> store.verify().ok
+    True
+    >>> store.dispose()
+    """
+
+    def __init__(self, url: str, *, blob_dir: Path) -> None:
+        self.url = normalize_url(url)
+        self.engine: Engine = create_engine(self.url)
+        self.blobs = BlobStore(blob_dir)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return str(self.engine.dialect.name)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A connection in one read transaction.
+
+        ``snapshot=True`` asks PostgreSQL for REPEATABLE READ so that several queries (an export,
+        a verification) see one consistent state; SQLite transactions always do.
+        """
+        with self.engine.connect() as conn:
+            if snapshot and self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def write(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str | int = "",
+        note: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Iterator[WriteTx]:
+        """One transaction that ends with one audit event, or rolls back entirely.
+
+        Parameters
+        ----------
+        actor
+            The user making the change.
+        action
+            What the change is, as ``noun.verb`` (``"risk.update"``).
+        entity_type, entity_id
+            The main record changed; :meth:`WriteTx.set_entity` can set them later.
+        note
+            Free text kept in the event (a reason, a comment).
+        at
+            The event time; now (UTC) by default.
+        """
+        if not actor or any(ch.isspace() for ch in actor):
+            raise InputError(f"The actor name {actor!r} must be non-empty and without spaces.")
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    # Serialise writers so the chain never forks; plain reads are not blocked.
+                    conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                tx = WriteTx(
+                    conn,
+                    actor=actor,
+                    action=action,
+                    entity_type=entity_type,
+                    entity_id=str(entity_id),
+                    note=note,
+                    at=at if at is not None else dt.datetime.now(dt.UTC),
+                )
+                yield tx
+                if tx.changed:
+                    tx._append_event()
+
+    def verify(self) -> AuditReport:
+        """Verify the audit chain and every governed row (see :func:`verify_chain`)."""
+        with self.read(snapshot=True) as conn:
+            return verify_chain(conn)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to ``revision``."""
+        from assay.store._migrate import upgrade
+
+        upgrade(self.engine, revision)
+
+    def current_revision(self) -> str | None:
+        """The migration the database is at, or None for an empty database."""
+        from assay.store._migrate import current_revision
+
+        return current_revision(self.engine)

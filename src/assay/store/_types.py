@@ -1,0 +1,121 @@
+"""Column types and the canonical JSON encoding every hash in the store is computed over."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from assay.errors import InputError
+
+__all__ = ["JSONValue", "UTCDateTime", "canonical_json", "check_json_value", "to_jsonable", "utc"]
+
+JSONValue = Any
+"""A value that :func:`canonical_json` accepts: dict, list, str, int, finite float, bool or None."""
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """Return ``value`` as an aware datetime in UTC; naive datetimes are refused.
+
+    >>> utc(dt.datetime(2025, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))).hour
+    10
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InputError(
+            f"The time {value.isoformat()} has no time zone. Give an aware datetime "
+            "(for example datetime.now(timezone.utc)) so that it is stored unambiguously."
+        )
+    return value.astimezone(dt.UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back as an aware UTC datetime.
+
+    SQLite has no time zone type, so the value is stored as naive UTC text there; PostgreSQL keeps
+    a ``timestamptz``. Both read back the same aware value, which keeps row hashes identical.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        value = utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def to_jsonable(value: Any) -> JSONValue:
+    """Convert a column value to the JSON form used in row images and exports.
+
+    Dates become ``YYYY-MM-DD``; datetimes become ISO 8601 in UTC with microseconds.
+
+    >>> to_jsonable(dt.date(2025, 3, 1))
+    '2025-03-01'
+    >>> to_jsonable(dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC))
+    '2025-03-01T08:30:00.000000+00:00'
+    """
+    if isinstance(value, dt.datetime):
+        return utc(value).isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def check_json_value(value: Any, *, name: str) -> None:
+    """Refuse values that JSON columns cannot hold (NaN, infinity, non-string keys, objects).
+
+    Parameters
+    ----------
+    value
+        The value to check, recursively.
+    name
+        What the value is, for the error message (for example ``"parameters"``).
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(
+                f"{name} contains the number {value!r}, which JSON cannot store. "
+                "Replace it with null or a string."
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(f"{name} has the key {key!r}; JSON object keys must be strings.")
+            check_json_value(item, name=f"{name}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_json_value(item, name=f"{name}[{index}]")
+    elif value is not None and not isinstance(value, str | int | bool):
+        raise InputError(
+            f"{name} holds a {type(value).__name__}, which is not JSON. "
+            "Use dicts, lists, strings, numbers, booleans and null only."
+        )
+
+
+def canonical_json(value: JSONValue) -> str:
+    """Serialise ``value`` the one way every hash in Assay is computed over.
+
+    Keys sorted, no insignificant whitespace, UTF-8 text kept as is, NaN refused.
+
+    >>> canonical_json({"b": 1, "a": [True, None, "é"]})
+    '{"a":[true,null,"é"],"b":1}'
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
