@@ -13,15 +13,19 @@ from typing import Any
 from markupsafe import Markup
 
 from assay.documents import _svg
+from assay.documents._fairness_scores import calibration_sections, sweep_sections
 from assay.documents._format import (
     METRIC_DEFINITIONS,
     SUMMARY_DEFINITIONS,
     Estimate,
+    as_list,
+    as_mapping,
     count,
     estimate,
     group_label,
     group_values,
     grouping_label,
+    limit_text,
     metric_label,
     number,
     plain,
@@ -43,25 +47,22 @@ REGRESSION_CHART_METRICS = ("mae", "rmse", "mean_residual")
 NO_ZERO = frozenset({"roc_auc", "average_precision", "accuracy", "balanced_accuracy", "tnr", "npv"})
 SUMMARY_PAIRS = ("demographic_parity", "equalized_odds", "equal_opportunity")
 APPENDIX_COLUMNS = 5
-MAX_OVERLAID_CURVES = 5
-OVERALL_COLOUR = "#8c959f"
-SWEEP_ROWS = 10
 VERDICT_ORDER = ("fail", "insufficient_evidence", "pass")
 
 
 def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) -> dict[str, Any]:
     """The template context of a fairness report; ``charts`` adds the SVG figures (HTML only)."""
     _check(result)
-    params = _mapping(result.get("params"))
-    provenance = _mapping(result.get("provenance"))
-    dataset = _mapping(provenance.get("dataset"))
+    params = as_mapping(result.get("params"))
+    provenance = as_mapping(result.get("provenance"))
+    dataset = as_mapping(provenance.get("dataset"))
     task = str(result.get("task", "classification"))
     ci_level = params.get("ci_level")
     ci_label = f"{ci_level:.0%} CI" if isinstance(ci_level, int | float) else "CI"
-    groups = [g for g in _list(result.get("groups")) if isinstance(g, Mapping)]
-    overall = _mapping(result.get("overall"))
+    groups = [g for g in as_list(result.get("groups")) if isinstance(g, Mapping)]
+    overall = as_mapping(result.get("overall"))
     groupings = _groupings(groups)
-    verdicts = [_verdict(v) for v in _list(result.get("verdicts")) if isinstance(v, Mapping)]
+    verdicts = [_verdict(v) for v in as_list(result.get("verdicts")) if isinstance(v, Mapping)]
     anchors = {by: f"grouping-{i + 1}" for i, by in enumerate(groupings)}
     for v in verdicts:
         v["anchor"] = anchors.get(tuple(v["by"]), "")
@@ -74,7 +75,7 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
         "n": count(result.get("n")),
         "ci_label": ci_label,
         "prediction": _prediction(params),
-        "features": [str(f) for f in _list(params.get("sensitive_features"))],
+        "features": [str(f) for f in as_list(params.get("sensitive_features"))],
         "created": timestamp(provenance.get("created_at")),
         "created_iso": str(provenance.get("created_at", "")),
         "assay_version": str(provenance.get("assay_version", "unknown")),
@@ -93,14 +94,14 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
             for g in groups
             if g.get("small")
         ],
-        "notes": [str(n) for n in _list(result.get("notes"))],
+        "notes": [str(n) for n in as_list(result.get("notes"))],
         "n_groups": len(groups),
         "charts": charts,
     }
-    metric_names = list(_mapping(overall.get("metrics"))) or _metric_names(groups)
-    disparities = [d for d in _list(result.get("disparities")) if isinstance(d, Mapping)]
-    summaries = {tuple(s.get("by", [])): s for s in _list(result.get("summaries"))}
-    fifths = {tuple(f.get("by", [])): f for f in _list(result.get("four_fifths"))}
+    metric_names = list(as_mapping(overall.get("metrics"))) or _metric_names(groups)
+    disparities = [d for d in as_list(result.get("disparities")) if isinstance(d, Mapping)]
+    summaries = {tuple(s.get("by", [])): s for s in as_list(result.get("summaries"))}
+    fifths = {tuple(f.get("by", [])): f for f in as_list(result.get("four_fifths"))}
     view["summary"] = _summary_table(task, groupings, anchors, summaries, fifths, disparities)
     view["groupings"] = [
         _grouping(
@@ -118,9 +119,9 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
         )
         for by in groupings
     ]
-    view["calibration"] = _calibration(result, groups, anchors, charts)
-    view["sweeps"] = _sweeps(result, params, anchors, charts)
-    view["methods"] = [(str(k), str(v)) for k, v in _mapping(result.get("methods")).items()]
+    view["calibration"] = calibration_sections(result, groups, anchors, charts)
+    view["sweeps"] = sweep_sections(result, params, anchors, charts)
+    view["methods"] = [(str(k), str(v)) for k, v in as_mapping(result.get("methods")).items()]
     view["glossary"] = [
         (metric_label(m), m, METRIC_DEFINITIONS[m]) for m in metric_names if m in METRIC_DEFINITIONS
     ]
@@ -152,25 +153,17 @@ def _check(result: Any) -> None:
         raise SchemaError(f"The '{SCHEMA}' result is missing the keys: {', '.join(missing)}.")
 
 
-def _mapping(x: Any) -> Mapping[str, Any]:
-    return x if isinstance(x, Mapping) else {}
-
-
-def _list(x: Any) -> list[Any]:
-    return list(x) if isinstance(x, list | tuple) else []
-
-
 def _metric_names(groups: Sequence[Mapping[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for g in groups:
-        names.update(dict.fromkeys(_mapping(g.get("metrics"))))
+        names.update(dict.fromkeys(as_mapping(g.get("metrics"))))
     return list(names)
 
 
 def _groupings(groups: Sequence[Mapping[str, Any]]) -> list[tuple[str, ...]]:
     seen: dict[tuple[str, ...], None] = {}
     for g in groups:
-        seen.setdefault(tuple(str(b) for b in _list(g.get("by"))), None)
+        seen.setdefault(tuple(str(b) for b in as_list(g.get("by"))), None)
     return list(seen)
 
 
@@ -187,13 +180,9 @@ def _prediction(params: Mapping[str, Any]) -> str:
     return "not recorded"
 
 
-def _limit(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else plain(x)
-
-
 def _verdict(v: Mapping[str, Any]) -> dict[str, Any]:
     key = str(v.get("verdict", ""))
-    by = [str(b) for b in _list(v.get("by"))]
+    by = [str(b) for b in as_list(v.get("by"))]
     return {
         "key": key if key in VERDICT_ORDER else "unknown",
         "label": verdict_label(key),
@@ -201,7 +190,7 @@ def _verdict(v: Mapping[str, Any]) -> dict[str, Any]:
         "rule_label": metric_label(str(v.get("rule", ""))),
         "by": by,
         "grouping": grouping_label(by),
-        "limit": f"{v.get('direction', '')} {_limit(v.get('limit'))}".strip(),
+        "limit": f"{v.get('direction', '')} {limit_text(v.get('limit'))}".strip(),
         "estimate": estimate(v.get("estimate")),
         "reason": str(v.get("reason", "")),
         "comparisons": v.get("comparisons"),
@@ -246,7 +235,7 @@ def _summary_table(
     if task == "classification" and summaries:
         columns = [metric_label(f"{p}_difference")[: -len(" difference")] for p in SUMMARY_PAIRS]
         for by in groupings:
-            s = _mapping(summaries.get(by))
+            s = as_mapping(summaries.get(by))
             cells = [
                 estimate(s.get(f"{p}_{kind}"))
                 for p in SUMMARY_PAIRS
@@ -266,7 +255,7 @@ def _summary_table(
         names = list(dict.fromkeys(str(d.get("metric")) for d in disparities))[:4]
     for by in groupings:
         found = {d.get("metric"): d for d in disparities if tuple(d.get("by", [])) == by}
-        cells = [estimate(_mapping(found.get(m)).get("difference")) for m in names]
+        cells = [estimate(as_mapping(found.get(m)).get("difference")) for m in names]
         rows.append(
             {
                 "grouping": grouping_label(by),
@@ -311,7 +300,7 @@ def _grouping(
     charts: bool,
 ) -> dict[str, Any]:
     members = [g for g in groups if tuple(g.get("by", [])) == by]
-    overall_metrics = _mapping(overall.get("metrics"))
+    overall_metrics = as_mapping(overall.get("metrics"))
     available = set(overall_metrics) | set(_metric_names(members))
     wanted = CLASSIFICATION_KEY_METRICS if task == "classification" else REGRESSION_KEY_METRICS
     key_metrics = [m for m in wanted if m in available]
@@ -325,8 +314,8 @@ def _grouping(
         }
     ]
     for g in members:
-        metrics = _mapping(g.get("metrics"))
-        group = _mapping(g.get("group"))
+        metrics = as_mapping(g.get("metrics"))
+        group = as_mapping(g.get("group"))
         rows.append(
             {
                 "values": [value_text(group.get(f)) for f in by],
@@ -355,11 +344,11 @@ def _grouping(
                 "metric": metric_label(str(d.get("metric"))),
                 "rows": [
                     {
-                        "group": group_values(_mapping(e.get("group"))),
+                        "group": group_values(as_mapping(e.get("group"))),
                         "difference": estimate(e.get("difference")),
                         "ratio": estimate(e.get("ratio")),
                     }
-                    for e in _list(d.get("vs_reference"))
+                    for e in as_list(d.get("vs_reference"))
                     if isinstance(e, Mapping)
                 ],
             }
@@ -376,7 +365,7 @@ def _grouping(
 
 
 def _disparity(d: Mapping[str, Any]) -> dict[str, Any]:
-    method = _mapping(d.get("method"))
+    method = as_mapping(d.get("method"))
     max_group = d.get("max_group")
     min_group = d.get("min_group")
     return {
@@ -397,17 +386,17 @@ def _four_fifths(
     limit = rule.get("limit")
     highest = rule.get("highest_group")
     selection = {
-        tuple(_mapping(g.get("group")).items()): estimate(
-            _mapping(g.get("metrics")).get("selection_rate")
+        tuple(as_mapping(g.get("group")).items()): estimate(
+            as_mapping(g.get("metrics")).get("selection_rate")
         )
         for g in members
     }
     rows: list[dict[str, Any]] = []
     impacts: list[Estimate] = []
-    for e in _list(rule.get("groups")):
+    for e in as_list(rule.get("groups")):
         if not isinstance(e, Mapping):
             continue
-        group = _mapping(e.get("group"))
+        group = as_mapping(e.get("group"))
         impacts.append(estimate(e.get("impact_ratio")))
         rows.append(
             {
@@ -418,9 +407,9 @@ def _four_fifths(
             }
         )
     out: dict[str, Any] = {
-        "limit": _limit(limit),
+        "limit": limit_text(limit),
         "highest": group_values(highest) if isinstance(highest, Mapping) else None,
-        "highest_selection": selection.get(tuple(_mapping(highest).items())),
+        "highest_selection": selection.get(tuple(as_mapping(highest).items())),
         "rows": rows,
         "passes": rule.get("passes"),
         "min_ratio": number(rule["min_impact_ratio"])
@@ -439,9 +428,9 @@ def _four_fifths(
                         "Impact ratio (selection rate ÷ highest group's)",
                         [_interval(i) for i in impacts],
                         reference=float(limit),
-                        reference_label=f"limit {_limit(limit)}",
+                        reference_label=f"limit {limit_text(limit)}",
                         band=(0.0, float(limit)),
-                        band_label=f"below the limit {_limit(limit)}",
+                        band_label=f"below the limit {limit_text(limit)}",
                         domain=(0.0, top if top <= 1.0 else _svg.nice_ticks(0, top)[1]),
                     )
                 ],
@@ -473,13 +462,13 @@ def _dot_chart(
 ) -> Markup:
     wanted = CLASSIFICATION_CHART_METRICS if task == "classification" else REGRESSION_CHART_METRICS
     available = set(overall_metrics) | set(_metric_names(members))
-    labels = [group_values(_mapping(g.get("group"))) for g in members]
+    labels = [group_values(as_mapping(g.get("group"))) for g in members]
     panels = []
     for m in (m for m in wanted if m in available):
         overall = estimate(overall_metrics.get(m))
         points = []
         for g, label in zip(members, labels, strict=True):
-            e = estimate(_mapping(g.get("metrics")).get(m))
+            e = estimate(as_mapping(g.get("metrics")).get(m))
             points.append(_interval(e, f"{label} (n={count(g.get('n'))})"))
         panels.append(
             _svg.DotPanel(
@@ -508,292 +497,6 @@ def _dot_chart(
     )
 
 
-def _calibration(
-    result: Mapping[str, Any],
-    groups: Sequence[Mapping[str, Any]],
-    anchors: Mapping[tuple[str, ...], str],
-    charts: bool,
-) -> list[dict[str, Any]]:
-    curves = [c for c in _list(result.get("calibration")) if isinstance(c, Mapping)]
-    if not curves:
-        return []
-    overall = next((c for c in curves if not c.get("by")), None)
-    by_grouping: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for c in curves:
-        if c.get("by"):
-            by_grouping.setdefault(tuple(str(b) for b in c["by"]), []).append(c)
-    scores = {(tuple(g.get("by", [])), tuple(_mapping(g.get("group")).items())): g for g in groups}
-    sections = []
-    for by, members in by_grouping.items():
-        rows = []
-        bins = []
-        for c in members:
-            group = _mapping(c.get("group"))
-            g = _mapping(scores.get((by, tuple(group.items()))))
-            metrics = _mapping(g.get("metrics"))
-            rows.append(
-                {
-                    "group": group_values(group),
-                    "n": count(g.get("n")) if g else "",
-                    "small": bool(g.get("small")),
-                    "ece": estimate(metrics["ece"]) if "ece" in metrics else None,
-                    "brier": estimate(metrics["brier_score"]) if "brier_score" in metrics else None,
-                }
-            )
-            for b in _list(c.get("bins")):
-                if isinstance(b, Mapping):
-                    bins.append(_bin_row(group_values(group), b))
-        section: dict[str, Any] = {
-            "label": grouping_label(by),
-            "anchor": anchors.get(by, ""),
-            "rows": rows,
-            "bins": bins,
-            "has_ece": any(r["ece"] is not None for r in rows),
-            "has_brier": any(r["brier"] is not None for r in rows),
-            "chart": None,
-            "multiples": [],
-        }
-        if charts:
-            section["chart"], section["multiples"] = _reliability_charts(by, members, overall)
-        sections.append(section)
-    return sections
-
-
-def _bin_row(group: str, b: Mapping[str, Any]) -> dict[str, str]:
-    def shown(x: Any) -> str:
-        return number(x) if isinstance(x, int | float) and not isinstance(x, bool) else "empty bin"
-
-    return {
-        "group": group,
-        "bin": f"{number(b.get('bin_low'))}–{number(b.get('bin_high'))}",
-        "n": count(b.get("n")),
-        "mean_score": shown(b.get("mean_score")),
-        "fraction_positive": shown(b.get("fraction_positive")),
-    }
-
-
-def _reliability_series(
-    curve: Mapping[str, Any], name: str, largest: float, *, overall: bool, colour: str | None = None
-) -> _svg.Series:
-    points: list[tuple[float, float | None]] = []
-    sizes: list[float] = []
-    notes: list[str] = []
-    for b in _list(curve.get("bins")):
-        if not isinstance(b, Mapping):
-            continue
-        x, y = b.get("mean_score"), b.get("fraction_positive")
-        if not isinstance(x, int | float) or not isinstance(y, int | float):
-            continue  # an empty bin has no point; the line joins its neighbours
-        points.append((float(x), float(y)))
-        sizes.append(float(b.get("n") or 0) / largest)
-        notes.append(
-            f"{name}, scores {number(b.get('bin_low'))}–{number(b.get('bin_high'))}: "
-            f"mean score {number(x)}, fraction positive {number(y)}, n={count(b.get('n'))}"
-        )
-    return _svg.Series(
-        name,
-        points,
-        sizes=sizes,
-        notes=notes,
-        colour=OVERALL_COLOUR if overall else colour,
-        dash="4 3" if overall else None,
-        width=1.6 if overall else 2.0,
-    )
-
-
-def _reliability_charts(
-    by: tuple[str, ...], members: Sequence[Mapping[str, Any]], overall: Mapping[str, Any] | None
-) -> tuple[Markup | None, list[dict[str, Any]]]:
-    """One reliability diagram with every group, or small multiples when the groups are many
-    (ten overlaid noisy curves hide more than they show)."""
-    # marker areas are relative to the largest bin of any group; the overall curve's bins are
-    # bigger still and are drawn at full size
-    largest = max(
-        [b.get("n") or 0 for c in members for b in _list(c.get("bins")) if isinstance(b, Mapping)]
-        + [1]
-    )
-    reference = (
-        [_reliability_series(overall, "Overall (all rows)", largest, overall=True)]
-        if overall
-        else []
-    )
-    common: dict[str, Any] = {
-        "x_label": "mean predicted score in bin",
-        "y_label": "fraction positive",
-        "x_domain": (0.0, 1.0),
-        "y_domain": (0.0, 1.0),
-        "diagonal": "perfectly calibrated",
-        "description": "Mean score against the fraction of positives in each score bin; points "
-        "on the diagonal are perfectly calibrated; marker area grows with the rows in the bin.",
-    }
-    if len(members) <= MAX_OVERLAID_CURVES:
-        series = [
-            _reliability_series(c, group_values(_mapping(c.get("group"))), largest, overall=False)
-            for c in members
-        ]
-        chart = _svg.line_chart(
-            [*series, *reference],
-            title=f"Reliability diagram by {grouping_label(by)}",
-            width=520,
-            height=400,
-            **common,
-        )
-        return Markup(chart), []
-    multiples = []
-    for c in members:
-        name = group_values(_mapping(c.get("group")))
-        mine = _reliability_series(c, name, largest, overall=False, colour=_svg.PALETTE[0])
-        chart = _svg.line_chart(
-            [mine, *reference],
-            title=f"Reliability diagram: {name}",
-            width=230,
-            height=220,
-            show_legend=False,
-            **common,
-        )
-        multiples.append({"label": name, "chart": Markup(chart)})
-    return None, multiples
-
-
-def _sweeps(
-    result: Mapping[str, Any],
-    params: Mapping[str, Any],
-    anchors: Mapping[tuple[str, ...], str],
-    charts: bool,
-) -> list[dict[str, Any]]:
-    sweeps = [s for s in _list(result.get("threshold_sweep")) if isinstance(s, Mapping)]
-    overall = next((s for s in sweeps if not s.get("by")), None)
-    operating = params.get("threshold")
-    operating = float(operating) if isinstance(operating, int | float) else None
-    sections = []
-    for s in sweeps:
-        by = tuple(str(b) for b in _list(s.get("by")))
-        if not by:
-            continue
-        thresholds = [float(t) for t in _list(s.get("thresholds"))]
-        dp = _list(s.get("demographic_parity_difference"))
-        eo = _list(s.get("equalized_odds_difference"))
-        step = max(1, round((len(thresholds) - 1) / SWEEP_ROWS))
-        picked = set(range(0, len(thresholds), step)) | {len(thresholds) - 1}
-        at = _index_of(thresholds, operating)
-        if at is not None:
-            picked.add(at)
-        table = [
-            {
-                "threshold": _limit(thresholds[i]),
-                "operating": i == at,
-                "dp": _sweep_value(dp, i),
-                "eo": _sweep_value(eo, i),
-            }
-            for i in sorted(picked)
-            if thresholds
-        ]
-        section: dict[str, Any] = {
-            "label": grouping_label(by),
-            "anchor": anchors.get(by, ""),
-            "operating": _limit(operating) if operating is not None else None,
-            "table": table,
-            "step": _limit(thresholds[step] - thresholds[0]) if len(thresholds) > step else "",
-            "n_thresholds": len(thresholds),
-            "charts": [],
-        }
-        if charts and thresholds:
-            section["charts"] = _sweep_charts(by, s, overall, thresholds, operating)
-        sections.append(section)
-    return sections
-
-
-def _index_of(values: Sequence[float], target: float | None) -> int | None:
-    if target is None:
-        return None
-    return next((i for i, v in enumerate(values) if abs(v - target) < 1e-9), None)
-
-
-def _sweep_value(values: Sequence[Any], i: int) -> str:
-    if i < len(values) and isinstance(values[i], int | float) and not isinstance(values[i], bool):
-        return number(values[i])
-    return "undefined"
-
-
-def _numbers(values: Any) -> list[float | None]:
-    return [
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-        for v in _list(values)
-    ]
-
-
-def _sweep_charts(
-    by: tuple[str, ...],
-    sweep: Mapping[str, Any],
-    overall: Mapping[str, Any] | None,
-    thresholds: Sequence[float],
-    operating: float | None,
-) -> list[dict[str, Any]]:
-    """Selection rate and TPR by group against the threshold, then the two disparity curves."""
-    marker = f"operating threshold {_limit(operating)}" if operating is not None else ""
-    out = []
-    overall_metrics: Mapping[str, Any] = {}
-    if overall:
-        first = next(iter(_list(overall.get("groups"))), None)
-        overall_metrics = _mapping(_mapping(first).get("metrics"))
-    for metric, y_label in (("selection_rate", "selection rate"), ("tpr", "true positive rate")):
-        series = []
-        for g in _list(sweep.get("groups")):
-            values = _numbers(_mapping(_mapping(g).get("metrics")).get(metric))
-            if values:
-                name = group_values(_mapping(_mapping(g).get("group")))
-                series.append(_svg.Series(name, list(zip(thresholds, values, strict=False))))
-        values = _numbers(overall_metrics.get(metric))
-        if values:
-            series.append(
-                _svg.Series(
-                    "Overall (all rows)",
-                    list(zip(thresholds, values, strict=False)),
-                    colour=OVERALL_COLOUR,
-                    dash="4 3",
-                    width=1.6,
-                )
-            )
-        if series:
-            title = f"{y_label.capitalize()} by {grouping_label(by)} against the threshold"
-            chart = _svg.line_chart(
-                series,
-                title=title,
-                x_label="decision threshold (score ≥ threshold is positive)",
-                y_label=y_label,
-                x_domain=(thresholds[0], thresholds[-1]),
-                y_domain=(0.0, 1.0),
-                marker_x=operating,
-                marker_label=marker,
-            )
-            out.append({"kind": "groups", "caption": title, "chart": Markup(chart)})
-    gaps = []
-    for key, colour in (
-        ("demographic_parity_difference", _svg.PALETTE[3]),
-        ("equalized_odds_difference", _svg.PALETTE[0]),
-    ):
-        values = _numbers(sweep.get(key))
-        if values:
-            gaps.append(
-                _svg.Series(
-                    metric_label(key), list(zip(thresholds, values, strict=False)), colour=colour
-                )
-            )
-    if gaps:
-        title = f"Disparities by {grouping_label(by)} against the threshold"
-        chart = _svg.line_chart(
-            gaps,
-            title=title,
-            x_label="decision threshold (score ≥ threshold is positive)",
-            y_label="max − min across groups",
-            x_domain=(thresholds[0], thresholds[-1]),
-            marker_x=operating,
-            marker_label=marker,
-        )
-        out.append({"kind": "gaps", "caption": title, "chart": Markup(chart)})
-    return out
-
-
 def _provenance(provenance: Mapping[str, Any]) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     for k, v in provenance.items():
@@ -820,7 +523,7 @@ def _appendix(
         chunks.append(list(metric_names[start:stop]))
         start = stop
     out = []
-    overall_metrics = _mapping(overall.get("metrics"))
+    overall_metrics = as_mapping(overall.get("metrics"))
     for by in groupings:
         members = [g for g in groups if tuple(g.get("by", [])) == by]
         tables = []
@@ -835,8 +538,8 @@ def _appendix(
                 }
             ]
             for g in members:
-                group = _mapping(g.get("group"))
-                metrics = _mapping(g.get("metrics"))
+                group = as_mapping(g.get("group"))
+                metrics = as_mapping(g.get("metrics"))
                 rows.append(
                     {
                         "values": [value_text(group.get(f)) for f in by],

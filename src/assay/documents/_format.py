@@ -84,6 +84,21 @@ VERDICT_LABELS = {
 }
 
 
+def as_mapping(x: Any) -> Mapping[str, Any]:
+    """``x`` if it is a mapping, else an empty one (results are read defensively)."""
+    return x if isinstance(x, Mapping) else {}
+
+
+def as_list(x: Any) -> list[Any]:
+    """``x`` as a list if it is a list or tuple, else an empty list."""
+    return list(x) if isinstance(x, list | tuple) else []
+
+
+def limit_text(x: Any) -> str:
+    """A limit or threshold as the user wrote it: ``0.1``, not ``0.100``."""
+    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else plain(x)
+
+
 def metric_label(name: str) -> str:
     """The display name of a metric or summary, e.g. ``tpr`` → ``TPR``."""
     known = METRIC_LABELS.get(name)
