@@ -5,6 +5,9 @@ Everything here reads a frame (or a file) and returns a frozen result; nothing w
 
 from __future__ import annotations
 
+from assay.evaluate._drift import drift
+from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
+from assay.evaluate._drift_result import DriftResult
 from assay.evaluate._fairness import fairness
 from assay.evaluate._metrics import CONFUSION_METRICS
 from assay.evaluate._regression import REGRESSION_METRICS
@@ -16,7 +19,11 @@ __all__ = [
     "CONFUSION_METRICS",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
+    "DriftResult",
     "FairnessResult",
+    "ReferenceProfile",
+    "drift",
     "fairness",
+    "reference_profile",
     "threshold_names",
 ]

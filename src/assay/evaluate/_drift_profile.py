@@ -1,0 +1,506 @@
+"""The reference profile: built once from the training (or launch) data, frozen, reused for drift.
+
+A profile holds, per column, what drift needs and nothing that grows with the rows: for a numeric
+column its summary, a fine equal-width grid with count, sum, sum of squares, min and max per cell,
+the frozen PSI bins (reference deciles snapped to the grid) and, for a dataset of at most
+``exact_rows`` rows, its exact value counts; for a categorical column the count of each category
+(the ``max_categories`` most frequent; the rest pooled). The same is kept for each group of every
+protected feature. It is JSON (schema ``assay.drift-profile/v1``) so it can be stored as evidence.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+
+from assay._version import __version__
+from assay.errors import InputError, SchemaError
+from assay.evaluate._drift_sketch import (
+    Bins,
+    CategoricalSketch,
+    Grid,
+    NumericSketch,
+    Sketch,
+    Values,
+    make_grid,
+    sketch,
+    summarise,
+)
+from assay.evaluate._drift_stats import decile_cuts
+from assay.evaluate._frame import Source, columns_digest, file_digest, open_frame
+
+PROFILE_SCHEMA = "assay.drift-profile/v1"
+#: Fine cells of the numeric grid.
+DEFAULT_BINS = 2000
+#: Frozen bins of PSI and Jensen–Shannon for numeric columns (reference deciles).
+DEFAULT_PSI_BINS = 10
+#: Datasets up to this many rows keep exact value counts (KS and Wasserstein then equal scipy).
+DEFAULT_EXACT_ROWS = 10_000
+#: Categories kept per categorical column; the rest are pooled into OTHER.
+DEFAULT_MAX_CATEGORIES = 1000
+#: A protected feature with more distinct values than this is not a grouping.
+MAX_GROUPS = 200
+OTHER = "(other)"
+NEW = "(new)"
+ROLES = ("feature", "prediction", "label")
+
+
+def column_kind(dtype: Any) -> str | None:
+    """``numeric``, ``categorical``, or None for a type drift does not handle."""
+    if dtype == nw.Boolean:
+        return "categorical"
+    if dtype.is_numeric():
+        return "numeric"
+    if dtype in (nw.String, nw.Categorical, nw.Enum) or isinstance(dtype, nw.Enum | nw.Categorical):
+        return "categorical"
+    return None
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """A frozen description of the reference data, in the ``assay.drift-profile/v1`` schema.
+
+    Build it with :func:`assay.evaluate.reference_profile`; pass it to
+    :func:`assay.evaluate.drift` instead of the reference data; save it with :meth:`to_json`
+    (for example as evidence) and load it back with :meth:`from_json`.
+    """
+
+    _payload: dict[str, Any] = field(repr=False)
+
+    def __repr__(self) -> str:
+        p = self._payload
+        return (
+            f"ReferenceProfile(n={p['n']}, columns={len(p['columns'])}, "
+            f"sensitive_features={p['params']['sensitive_features']!r})"
+        )
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> ReferenceProfile:
+        """Rebuild a profile from :meth:`to_dict` output."""
+        if not isinstance(payload, dict) or payload.get("schema") != PROFILE_SCHEMA:
+            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
+            raise SchemaError(
+                f"Expected a profile with schema '{PROFILE_SCHEMA}', found {found!r}."
+            )
+        keys = ("n", "columns", "groups", "params", "digest", "provenance")
+        missing = [k for k in keys if k not in payload]
+        if missing:
+            raise SchemaError(
+                f"The '{PROFILE_SCHEMA}' profile is missing the keys: {', '.join(missing)}."
+            )
+        return cls(copy.deepcopy(payload))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReferenceProfile:
+        """Rebuild a profile from :meth:`to_json` output."""
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"The profile is not valid JSON: {exc}.") from None
+        return cls.from_dict(payload)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReferenceProfile:
+        """Read a profile saved with :meth:`save`."""
+        p = Path(path)
+        if not p.exists():
+            from assay.errors import NotFoundError
+
+            raise NotFoundError(f"The profile file '{p}' does not exist.")
+        return cls.from_json(p.read_text(encoding="utf-8"))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the profile as JSON (atomically) and return the path."""
+        p = Path(path)
+        tmp = p.with_name(p.name + ".part")
+        tmp.write_text(self.to_json(indent=None), encoding="utf-8")
+        tmp.replace(p)
+        return p
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the profile as plain JSON types."""
+        return copy.deepcopy(self._payload)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The profile as JSON text."""
+        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the profile's reproducible content (see :func:`content_digest`)."""
+        return str(self._payload["digest"])
+
+    def view(self) -> dict[str, Any]:
+        """The payload itself, read-only by convention (no copy, for internal readers)."""
+        return self._payload
+
+    @property
+    def n(self) -> int:
+        """Rows of the reference."""
+        return int(self._payload["n"])
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns profiled, in order."""
+        return list(self._payload["columns"])
+
+    @property
+    def sensitive_features(self) -> list[str]:
+        """Protected features whose groups are profiled separately."""
+        return list(self._payload["params"]["sensitive_features"])
+
+    def column(self, name: str) -> dict[str, Any]:
+        """The stored description of one column."""
+        if name not in self._payload["columns"]:
+            raise InputError(
+                f"The profile has no column '{name}'; it has: {', '.join(self.columns)}."
+            )
+        return copy.deepcopy(self._payload["columns"][name])
+
+
+def reference_profile(
+    data: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    sensitive_features: str | Sequence[str] | None = None,
+    prediction: str | None = None,
+    label: str | None = None,
+    bins: int = DEFAULT_BINS,
+    psi_bins: int = DEFAULT_PSI_BINS,
+    exact_rows: int = DEFAULT_EXACT_ROWS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    dataset_digest: str | None = None,
+) -> ReferenceProfile:
+    """Profile the reference data once, for every later drift check.
+
+    Two passes over the rows, each run by the engine that holds the data: a summary of the numeric
+    columns (which fixes each column's grid), then one union of small per-column aggregations.
+
+    Parameters
+    ----------
+    data
+        A path (``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``) or any frame narwhals accepts.
+    columns
+        Columns to profile; by default every numeric, boolean and text column.
+    sensitive_features
+        Protected features; each group of each feature gets its own profile, for drift by group.
+    prediction, label
+        The model's prediction (score or label) and the true label: profiled like the others and
+        reported as prediction drift and label drift.
+    bins
+        Fine cells of the numeric grid (mean ± 6 sd, clipped to the data).
+    psi_bins
+        Frozen bins of PSI and Jensen–Shannon for numeric columns (reference quantiles).
+    exact_rows
+        A reference of at most this many rows also keeps exact value counts.
+    max_categories
+        Categories kept per categorical column; less frequent ones are pooled.
+    dataset_digest
+        A digest to record instead of the one Assay computes.
+
+    Returns
+    -------
+    ReferenceProfile
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"age": [21, 35, 35, 50], "sex": ["f", "m", "f", "m"]})
+    >>> profile = reference_profile(df)
+    >>> profile.n, profile.columns
+    (4, ['age', 'sex'])
+    >>> profile.column("sex")["categories"]
+    {'value': ['f', 'm'], 'count': [2, 2]}
+    """
+    features = _as_list(sensitive_features)
+    if bins < 10 or bins > 100_000:
+        raise InputError(f"bins must be between 10 and 100000, got {bins}.")
+    if psi_bins < 2 or psi_bins > bins:
+        raise InputError(f"psi_bins must be between 2 and bins ({bins}), got {psi_bins}.")
+    if exact_rows < 0:
+        raise InputError(f"exact_rows must be >= 0, got {exact_rows}.")
+    if max_categories < 2:
+        raise InputError(f"max_categories must be at least 2, got {max_categories}.")
+    source = open_frame(data)
+    schema = _schema(source)
+    roles = _roles(schema, columns, features, prediction, label)
+    kinds = {c: column_kind(schema[c]) for c in roles}
+    skipped = {c: str(schema[c]) for c, k in kinds.items() if k is None}
+    numeric = [c for c, k in kinds.items() if k == "numeric"]
+    categorical = [c for c, k in kinds.items() if k == "categorical"]
+    for f in features:
+        if f not in schema:
+            raise InputError(_not_in_data(f, "sensitive_features", schema))
+
+    summary = summarise(source.frame, numeric)
+    if summary.rows == 0:
+        raise InputError("The reference data has no rows; there is nothing to profile.")
+    grids: dict[str, Grid] = {}
+    for col in numeric:
+        s = summary.stats[col]
+        if not s["n"]:
+            grids[col] = Grid(0.0, 1.0, bins)
+            continue
+        assert s["mean"] is not None and s["std"] is not None
+        assert s["min"] is not None and s["max"] is not None
+        grids[col] = make_grid(s["mean"], s["std"], s["min"], s["max"], bins)
+    exact = numeric if summary.rows <= exact_rows else []
+    sketches = sketch(source.frame, grids=grids, categorical=categorical, exact=exact, by=features)
+    for f in features:
+        n_groups = len({k[1] for k in sketches if k[0] == f})
+        if n_groups > MAX_GROUPS:
+            raise InputError(
+                f"The sensitive feature '{f}' has {n_groups} distinct values; more than "
+                f"{MAX_GROUPS} groups usually means an identifier or a continuous column. Bin it "
+                "first (for example age into bands)."
+            )
+
+    cols_out: dict[str, Any] = {}
+    for col in roles:
+        if kinds[col] is None:
+            continue
+        entry: dict[str, Any] = {
+            "role": roles[col],
+            "type": kinds[col],
+            "dtype": str(schema[col]),
+        }
+        sk = sketches[("", None, col)]
+        if isinstance(sk, NumericSketch):
+            s = summary.stats[col]
+            cuts = decile_cuts(sk.bins, psi_bins)
+            entry |= {
+                "n": int(sk.bins.n),
+                "missing": sk.missing,
+                "mean": s["mean"],
+                "std": s["std"],
+                "min": s["min"],
+                "max": s["max"],
+                "grid": grids[col].to_dict(),
+                "psi_cuts": [int(c) for c in cuts],
+                "bins": sk.bins.to_dict(),
+                "values": sk.values.to_dict() if sk.values is not None else None,
+                "distinct": int(sk.bins.key.size) if sk.bins.atomic else None,
+            }
+        else:
+            assert isinstance(sk, CategoricalSketch)
+            entry |= _categories(sk, max_categories)
+        cols_out[col] = entry
+
+    groups_out = []
+    for f in features:
+        group_values = sorted(
+            {k[1] for k in sketches if k[0] == f}, key=lambda v: (v is None, v or "")
+        )
+        for g in group_values:
+            per_col: dict[str, Any] = {}
+            rows = 0
+            for col in cols_out:
+                sk = sketches[(f, g, col)]
+                if isinstance(sk, NumericSketch):
+                    per_col[col] = {
+                        "n": int(sk.bins.n),
+                        "missing": sk.missing,
+                        "bins": sk.bins.to_dict(),
+                        "values": sk.values.to_dict() if sk.values is not None else None,
+                    }
+                    rows = max(rows, int(sk.bins.n) + sk.missing)
+                else:
+                    assert isinstance(sk, CategoricalSketch)
+                    per_col[col] = _categories(sk, max_categories)
+                    rows = max(rows, int(sk.n) + sk.missing)
+            groups_out.append({"by": f, "group": g, "n": rows, "columns": per_col})
+
+    notes = []
+    if skipped:
+        notes.append(
+            "Not profiled (drift needs numbers, booleans or text): "
+            + ", ".join(f"{c} ({t})" for c, t in skipped.items())
+            + "."
+        )
+    payload: dict[str, Any] = {
+        "schema": PROFILE_SCHEMA,
+        "n": summary.rows,
+        "columns": cols_out,
+        "groups": groups_out,
+        "notes": notes,
+        "params": {
+            "columns": list(cols_out),
+            "sensitive_features": features,
+            "prediction": prediction,
+            "label": label,
+            "bins": bins,
+            "psi_bins": psi_bins,
+            "exact_rows": exact_rows,
+            "max_categories": max_categories,
+        },
+    }
+    payload["digest"] = content_digest(payload)
+    payload["provenance"] = provenance(
+        source, list(dict.fromkeys([*cols_out, *features])), dataset_digest, sketches
+    )
+    return ReferenceProfile(payload)
+
+
+def content_digest(payload: dict[str, Any]) -> str:
+    """sha256 of a payload's canonical JSON, leaving out its digest and provenance.
+
+    The cells' sums and sums of squares are left out too, and other floats are rounded to 10
+    significant digits: engines (and one parallel engine from run to run) may add the same values
+    in another order, which changes the last bits. Grids, cuts, counts, cell bounds, categories
+    and parameters are what identify a profile.
+    """
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("sum", "sumsq")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, float):
+            return float(f"{value:.10g}")
+        return value
+
+    body = {k: strip(v) for k, v in payload.items() if k not in ("digest", "provenance")}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _categories(sk: CategoricalSketch, max_categories: int) -> dict[str, Any]:
+    kept = sk.categories[:max_categories]
+    counts = sk.counts[:max_categories]
+    other = float(sk.counts[max_categories:].sum())
+    return {
+        "n": int(sk.n),
+        "missing": sk.missing,
+        "categories": {"value": kept, "count": [int(c) for c in counts]},
+        "other": int(other),
+        "distinct": len(sk.categories),
+    }
+
+
+def numeric_sketch(entry: dict[str, Any]) -> NumericSketch:
+    """The stored sketch of a numeric column (or of one group's column)."""
+    values = entry.get("values")
+    return NumericSketch(
+        int(entry["missing"]),
+        Bins.from_dict(entry["bins"]),
+        Values.from_dict(values) if values is not None else None,
+    )
+
+
+def categorical_sketch(entry: dict[str, Any]) -> CategoricalSketch:
+    """The stored counts of a categorical column; pooled categories come back as OTHER."""
+    cats = list(entry["categories"]["value"])
+    counts = list(entry["categories"]["count"])
+    if entry.get("other"):
+        cats.append(OTHER)
+        counts.append(entry["other"])
+    return CategoricalSketch(int(entry["missing"]), cats, np.asarray(counts, dtype=np.float64))
+
+
+def stored_sketch(entry: dict[str, Any], kind: str) -> Sketch:
+    """The stored sketch of a column, numeric or categorical."""
+    return numeric_sketch(entry) if kind == "numeric" else categorical_sketch(entry)
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    out = [value] if isinstance(value, str) else list(value)
+    if len(set(out)) != len(out):
+        raise InputError(f"sensitive_features names a column twice: {out}.")
+    return out
+
+
+def _schema(source: Source) -> dict[str, Any]:
+    try:
+        return dict(source.frame.collect_schema())
+    except Exception as exc:
+        raise InputError(f"The data could not be read: {type(exc).__name__}: {exc}") from None
+
+
+def _not_in_data(col: str, role: str, schema: dict[str, Any]) -> str:
+    listing = ", ".join(list(schema)[:40]) + (" ..." if len(schema) > 40 else "")
+    return f"The column '{col}' named in {role} is not in the data. Columns are: {listing}."
+
+
+def _roles(
+    schema: dict[str, Any],
+    columns: Sequence[str] | None,
+    features: list[str],
+    prediction: str | None,
+    label: str | None,
+) -> dict[str, str]:
+    for role, col in (("prediction", prediction), ("label", label)):
+        if col is not None and col not in schema:
+            raise InputError(_not_in_data(col, role, schema))
+    if prediction is not None and prediction == label:
+        raise InputError(f"'{prediction}' is named both as prediction and as label.")
+    if columns is None:
+        chosen = list(schema)
+    else:
+        chosen = list(columns)
+        for col in chosen:
+            if col not in schema:
+                raise InputError(_not_in_data(col, "columns", schema))
+        if len(set(chosen)) != len(chosen):
+            raise InputError(f"columns names a column twice: {chosen}.")
+        chosen += [c for c in (prediction, label) if c is not None and c not in chosen]
+    roles = dict.fromkeys(chosen, "feature")
+    if prediction is not None:
+        roles[prediction] = "prediction"
+    if label is not None:
+        roles[label] = "label"
+    return roles
+
+
+def provenance(
+    source: Source,
+    columns: list[str],
+    digest: str | None,
+    sketches: dict[tuple[str, str | None, str], Sketch],
+) -> dict[str, Any]:
+    """Where the data came from and which Assay read it."""
+    dataset: dict[str, Any] = {"engine": source.engine, "columns": columns}
+    if digest is not None:
+        dataset |= {"digest": digest, "digest_of": "given by the caller"}
+    elif source.path is not None:
+        dataset |= {
+            "digest": file_digest(source.path),
+            "digest_of": "file bytes",
+            "path": str(source.path),
+        }
+    elif source.eager_native is not None:
+        present = [c for c in columns if c in source.frame.collect_schema()]
+        dataset |= {
+            "digest": columns_digest(source.eager_native, present),
+            "digest_of": "Arrow IPC stream of the columns read",
+        }
+    else:
+        h = hashlib.sha256()
+        for key in sorted(sketches, key=lambda k: (k[0], k[1] or "", k[2])):
+            h.update(repr(key).encode())
+            sk = sketches[key]
+            if isinstance(sk, NumericSketch):
+                h.update(json.dumps(sk.bins.to_dict(), sort_keys=True).encode())
+            else:
+                h.update(json.dumps([sk.categories, sk.counts.tolist()]).encode())
+        dataset |= {
+            "digest": "sha256:" + h.hexdigest(),
+            "digest_of": "sketches (lazy source; rows were not materialised)",
+        }
+    return {
+        "assay_version": __version__,
+        "python": platform.python_version(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dataset": dataset,
+    }
