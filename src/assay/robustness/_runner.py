@@ -305,11 +305,6 @@ def run_robustness(
         "scenario": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
     }
     notes: list[str] = []
-    if loaded.info.kind == "sklearn" and loaded.info.sha256:
-        notes.append(
-            "The model was loaded from a pickle/joblib file, which runs code when loaded; its "
-            f"sha256 is {loaded.info.sha256}."
-        )
 
     missing_inputs = [f for f in inputs if f not in frame.columns]
     say("Scoring the baseline")
@@ -1100,9 +1095,20 @@ def _verdict(checks: list[dict[str, Any]], limits: dict[str, float]) -> tuple[st
         )
     unsure = [c for c in checks if c["verdict"] == "insufficient_evidence"]
     if unsure:
-        named = "; ".join(f"{c['check']} {_where(c)}: {c['reason']}" for c in unsure[:4])
-        more = f" and {len(unsure) - 4} more" if len(unsure) > 4 else ""
-        return "insufficient_evidence", f"not every check could be decided: {named}{more}."
+        small = [c for c in unsure if c["reason"].startswith("fewer than")]
+        wide = [c for c in unsure if c not in small]
+        parts = []
+        if wide:
+            named = ", ".join(f"{CHECKS_LABEL[c['check']]} {_where(c)}" for c in wide[:3])
+            more = f" and {len(wide) - 3} more" if len(wide) > 3 else ""
+            parts.append(f"the interval includes the limit for {named}{more}")
+        if small:
+            groups = sorted({_where(c) for c in small})
+            parts.append(f"groups below the minimum size: {', '.join(groups)}")
+        return (
+            "insufficient_evidence",
+            f"{len(unsure)} of {len(checks)} checks undecided: " + "; ".join(parts) + ".",
+        )
     return "pass", f"all {len(checks)} checks are significantly within their limits."
 
 
