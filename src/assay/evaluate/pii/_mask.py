@@ -67,7 +67,7 @@ def pseudonym(entity: str, value: str, key: bytes) -> str:
     Examples
     --------
     >>> pseudonym("EMAIL_ADDRESS", "jane.doe@example.com", b"k")
-    '<EMAIL_ADDRESS:9d4ab1a0b6ad>'
+    '<EMAIL_ADDRESS:667b5b0cc64f>'
     """
     digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
     return f"<{entity}:{digest}>"

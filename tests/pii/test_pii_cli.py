@@ -1,0 +1,86 @@
+"""``assay pii`` as a user runs it: in process for the options, one real process for the error
+boundary (exit code 2), and never a raw value in what is printed or written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from assay.cli._app import app
+from assay.errors import InputError
+from assay.evaluate.pii import demo_support_log
+from conftest import assert_no_raw
+
+runner = CliRunner()
+
+
+def invoke(*args: str | Path) -> tuple[int, str, BaseException | None]:
+    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    return result.exit_code, result.output, result.exception
+
+
+def test_scan_formats(people: pl.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "people.parquet"
+    people.write_parquet(path)
+    code, out, exc = invoke("pii", "scan", path, "-q", "age,sex", "--features", "age")
+    assert code == 0, exc
+    assert "EMAIL_ADDRESS" in out
+    assert "k = 2" in out
+    assert_no_raw(out)
+    code, out, exc = invoke("pii", "scan", path, "--format", "json", "--columns", "email")
+    assert code == 0, exc
+    payload = json.loads(out)
+    assert payload["schema"] == "assay.pii/v1"
+    assert [c["column"] for c in payload["columns"]] == ["email"]
+    for fmt in ("md", "html"):
+        target = tmp_path / f"report.{fmt}"
+        code, _, exc = invoke("pii", "scan", path, "--format", fmt, "--output", target)
+        assert code == 0, exc
+        assert_no_raw(target.read_text())
+
+
+def test_demo_log_scan_and_redact(tmp_path: Path) -> None:
+    log = demo_support_log(tmp_path / "chats.jsonl", n=300)
+    code, out, exc = invoke("pii", "scan", log, "--format", "json", "--sample", "0.5")
+    assert code == 0, exc
+    payload = json.loads(out)
+    found = {(c["column"], e["entity"]) for c in payload["columns"] for e in c["entities"]}
+    assert {("customer.email", "EMAIL_ADDRESS"), ("client.ip", "IP_ADDRESS")} <= found
+    assert payload["sample"]["n"] < 300
+    redacted = tmp_path / "chats.redacted.jsonl"
+    code, out, exc = invoke("pii", "redact", log, redacted, "--policy", "hash")
+    assert code == 0, exc
+    code, out, exc = invoke("pii", "scan", redacted, "--format", "json")
+    assert json.loads(out)["totals"]["matches"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "pdf"], "--format"),
+        (["--record"], "--system"),
+        (["--ner", "spacy"], "--ner-model"),
+        (["--sample", "abc"], "--sample"),
+    ],
+)
+def test_option_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a\nx\n")
+    _, _, exc = invoke("pii", "scan", path, *args)
+    assert isinstance(exc, InputError)
+    assert message in str(exc)
+
+
+def test_error_boundary_exit_code(tmp_path: Path) -> None:
+    args = ["pii", "redact", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--policy", "x"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "assay", *args], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "--policy must be one of mask, hash, drop" in proc.stderr
