@@ -1,0 +1,122 @@
+"""Reading and verifying the audit log of a workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from assay.errors import AssayError, InputError
+from assay.governance._common import PREFIXES, check_datetime
+from assay.store import AuditEvent, AuditProblem, AuditReport, read_events, tables
+
+if TYPE_CHECKING:
+    from assay.governance._workspace import Workspace
+
+__all__ = ["audit_log", "parse_entity", "verify_audit"]
+
+ENTITY_TYPES = (
+    "user",
+    "system",
+    "dataset_version",
+    "model_version",
+    "component",
+    "evidence",
+    "review",
+    "risk",
+    "action",
+    "waiver",
+    "incident",
+)
+
+
+def parse_entity(ws: Workspace, text: str) -> tuple[str, str | None]:
+    """Read an entity filter: ``risk``, ``risk:3``, ``RISK-3``, ``system:credit-scoring``.
+
+    >>> parse_entity(None, "RISK-3")  # doctest: +SKIP
+    ('risk', '3')
+    """
+    value = text.strip()
+    for kind, prefix in PREFIXES.items():
+        if value.upper().startswith(prefix + "-") and value[len(prefix) + 1 :].isdigit():
+            return kind, value[len(prefix) + 1 :]
+    kind, sep, ident = value.partition(":")
+    if kind not in ENTITY_TYPES:
+        raise InputError(
+            f"{text!r} is not an entity: write TYPE or TYPE:ID (types: "
+            f"{', '.join(ENTITY_TYPES)}), or a reference such as RISK-3."
+        )
+    if not sep:
+        return kind, None
+    if kind == "system" and not ident.isdigit():
+        with ws.store.read() as conn:
+            found = conn.execute(
+                sa.select(tables.ai_systems.c.id).where(tables.ai_systems.c.name == ident)
+            ).scalar()
+        if found is None:
+            raise InputError(f"There is no AI system called {ident!r}.")
+        ident = str(found)
+    if kind in PREFIXES and ident.upper().startswith(PREFIXES[kind] + "-"):
+        ident = ident[len(PREFIXES[kind]) + 1 :]
+    return kind, ident
+
+
+def audit_log(
+    ws: Workspace,
+    *,
+    entity: str | None = None,
+    actor: str | None = None,
+    since: dt.datetime | str | None = None,
+    until: dt.datetime | str | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[AuditEvent]:
+    """Audit events, oldest first, filtered by entity (``RISK-3``, ``system:NAME``), actor or
+    time."""
+    etype = eid = None
+    if entity is not None:
+        etype, eid = parse_entity(ws, entity)
+    with ws.store.read() as conn:
+        return read_events(
+            conn,
+            entity_type=etype,
+            entity_id=eid,
+            actor=actor,
+            since=check_datetime(since, what="since time"),
+            until=check_datetime(until, what="until time"),
+            limit=limit,
+            newest_first=newest_first,
+        )
+
+
+def verify_audit(ws: Workspace, *, blobs: bool = False) -> AuditReport:
+    """Recompute the audit chain and check every governed row against it.
+
+    With ``blobs=True`` also re-hash every stored file that evidence, components and approvals
+    refer to. The report names the first broken link; it does not raise.
+    """
+    report = ws.store.verify()
+    if not blobs:
+        return report
+    problems = list(report.problems)
+    with ws.store.read() as conn:
+        digests = set(conn.execute(sa.select(tables.evidence.c.blob_sha256)).scalars())
+        digests |= set(conn.execute(sa.select(tables.approvals.c.subject_sha256)).scalars())
+        digests |= {
+            d
+            for d in conn.execute(sa.select(tables.system_components.c.content_sha256)).scalars()
+            if d
+        }
+    for digest in sorted(digests):
+        try:
+            ws.blobs.verify(digest)
+        except AssayError as exc:
+            problems.append(AuditProblem(str(exc)))
+    return AuditReport(
+        events=report.events,
+        rows_checked=report.rows_checked,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,498 @@
+"""The risk register: risks categorised by a shipped taxonomy, rated on a 5×5 matrix, with
+owners, due dates, status history (in the audit log) and links to evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy.engine import Connection, RowMapping
+
+from assay.errors import InputError, TransitionError
+from assay.governance._common import (
+    Record,
+    check_choice,
+    check_date,
+    check_level,
+    check_text,
+    format_ref,
+    not_found,
+    parse_ref,
+    stamps,
+    writing,
+)
+from assay.governance._evidence import evidence_row
+from assay.governance._inventory import system_name, system_row
+from assay.store import WriteTx, tables
+
+if TYPE_CHECKING:
+    from assay.governance._workspace import Workspace
+
+__all__ = [
+    "RISK_STATUSES",
+    "RISK_TRANSITIONS",
+    "Category",
+    "Risk",
+    "add_risk",
+    "get_risk",
+    "link_risk_evidence",
+    "list_risks",
+    "rating",
+    "taxonomy",
+    "update_risk",
+]
+
+RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
+OPEN_STATUSES = ("open", "mitigating")
+
+RISK_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("open", "mitigating"): "edit risks",
+    ("open", "accepted"): "accept a risk",
+    ("mitigating", "accepted"): "accept a risk",
+    ("open", "closed"): "edit risks",
+    ("mitigating", "closed"): "edit risks",
+    ("accepted", "closed"): "edit risks",
+    ("mitigating", "open"): "edit risks",
+    ("accepted", "open"): "edit risks",
+    ("closed", "open"): "edit risks",
+}
+"""Allowed status changes and the permission each needs. Closing needs closure evidence;
+accepting and reopening need a note saying why."""
+
+_R = tables.risks.c
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One category of a risk taxonomy."""
+
+    taxonomy: str
+    code: str
+    name: str
+    domain: str | None
+    generative_only: bool
+
+    @property
+    def ref(self) -> str:
+        """``taxonomy:code``, as stored on a risk."""
+        return f"{self.taxonomy}:{self.code}"
+
+
+@functools.cache
+def taxonomy() -> tuple[Category, ...]:
+    """Every category of the shipped taxonomies (MIT AI Risk Repository domains, NIST AI 600-1).
+
+    >>> [c.ref for c in taxonomy()][:2]
+    ['mit:1.1', 'mit:1.2']
+    """
+    text = resources.files("assay.governance").joinpath("taxonomies.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    out = []
+    for key, tax in data["taxonomies"].items():
+        for cat in tax["categories"]:
+            out.append(
+                Category(
+                    taxonomy=key,
+                    code=str(cat["code"]),
+                    name=cat["name"],
+                    domain=cat.get("domain"),
+                    generative_only=tax["applies_to"] == "generative",
+                )
+            )
+    return tuple(out)
+
+
+def resolve_category(text: str, *, generative: bool, system: str) -> Category:
+    """Find a category by ``taxonomy:code``, by code alone, or by its exact name."""
+    wanted = text.strip().lower()
+    matches = [c for c in taxonomy() if wanted in (c.ref.lower(), c.code.lower(), c.name.lower())]
+    if not matches:
+        raise InputError(
+            f"{text!r} is not a risk category. Use an MIT AI Risk Repository subdomain such as "
+            "mit:1.3 or, for generative systems, a NIST AI 600-1 risk such as "
+            "nist-ai-600-1:confabulation. List them with `assay risk categories`."
+        )
+    cat = matches[0]
+    if cat.generative_only and not generative:
+        raise InputError(
+            f"{cat.ref} ({cat.name}) is a NIST AI 600-1 category for generative systems, and "
+            f"{system!r} is not marked generative. Use an MIT category, or mark the system with "
+            f"`assay system update {system} --generative`."
+        )
+    return cat
+
+
+def _category(ref: str) -> Category | None:
+    for c in taxonomy():
+        if c.ref == ref:
+            return c
+    return None
+
+
+def rating(likelihood: int, severity: int) -> str:
+    """The rating of a likelihood × severity score on the 5×5 matrix.
+
+    low: 1–4, medium: 5–9, high: 10–16, critical: 20–25.
+
+    >>> rating(4, 5), rating(3, 4), rating(2, 3), rating(1, 4)
+    ('critical', 'high', 'medium', 'low')
+    """
+    score = likelihood * severity
+    if score >= 20:
+        return "critical"
+    if score >= 10:
+        return "high"
+    if score >= 5:
+        return "medium"
+    return "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Risk(Record):
+    """A risk in the register. ``rating`` uses the residual scores when they are set."""
+
+    id: int
+    ref: str
+    system: str
+    title: str
+    description: str | None
+    category: str
+    category_name: str
+    inherent_likelihood: int
+    inherent_severity: int
+    mitigations: str | None
+    residual_likelihood: int | None
+    residual_severity: int | None
+    rating: str
+    owner: str
+    due_date: dt.date | None
+    status: str
+    found_stage: str
+    closure_evidence: int | None
+    closed_at: dt.datetime | None
+    evidence: tuple[int, ...]
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def is_open(self) -> bool:
+        """Open or being mitigated."""
+        return self.status in OPEN_STATUSES
+
+
+def current_rating(row: RowMapping) -> str:
+    """The rating of a risk row: residual when assessed, inherent otherwise."""
+    if row["residual_likelihood"] is not None and row["residual_severity"] is not None:
+        return rating(row["residual_likelihood"], row["residual_severity"])
+    return rating(row["inherent_likelihood"], row["inherent_severity"])
+
+
+def _record(conn: Connection, row: RowMapping) -> Risk:
+    ref = f"{row['taxonomy']}:{row['category']}"
+    cat = _category(ref)
+    links = tables.links.c
+    evidence = tuple(
+        conn.execute(
+            sa.select(links.to_id)
+            .where(
+                links.from_type == "risk",
+                links.from_id == row["id"],
+                links.to_type == "evidence",
+            )
+            .order_by(links.to_id)
+        ).scalars()
+    )
+    return Risk.from_row(
+        row,
+        ref=format_ref("risk", row["id"]),
+        system=system_name(conn, row["system_id"]),
+        category=ref,
+        category_name=cat.name if cat else ref,
+        rating=current_rating(row),
+        closure_evidence=row["closure_evidence_id"],
+        evidence=evidence,
+    )
+
+
+def risk_row(conn: Connection, ref: str | int) -> RowMapping:
+    """The row of one risk; NotFoundError otherwise."""
+    id_ = parse_ref("risk", ref)
+    row = conn.execute(sa.select(tables.risks).where(_R.id == id_)).mappings().first()
+    if row is None:
+        raise not_found("risk", format_ref("risk", id_), "List them with `assay risk list`.")
+    return row
+
+
+def _link(
+    ws: Workspace,
+    tx: WriteTx,
+    from_type: str,
+    from_id: int,
+    to_type: str,
+    to_id: int,
+    relation: str = "evidence",
+) -> None:
+    links = tables.links.c
+    exists = tx.conn.execute(
+        sa.select(links.id).where(
+            links.from_type == from_type,
+            links.from_id == from_id,
+            links.relation == relation,
+            links.to_type == to_type,
+            links.to_id == to_id,
+        )
+    ).first()
+    if exists is None:
+        tx.insert(
+            tables.links,
+            {
+                "from_type": from_type,
+                "from_id": from_id,
+                "relation": relation,
+                "to_type": to_type,
+                "to_id": to_id,
+                "created_at": ws.now(),
+                "created_by": ws.user,
+            },
+        )
+
+
+def add_risk(
+    ws: Workspace,
+    *,
+    system: str,
+    title: str,
+    category: str,
+    likelihood: int,
+    severity: int,
+    owner: str,
+    due_date: dt.date | str | None = None,
+    description: str | None = None,
+    mitigations: str | None = None,
+    residual_likelihood: int | None = None,
+    residual_severity: int | None = None,
+    evidence: tuple[str | int, ...] | list[str | int] = (),
+) -> Risk:
+    """Add a risk to the register.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    system
+        The system it belongs to.
+    title, description
+        What could go wrong, and for whom.
+    category
+        ``mit:1.3``, ``nist-ai-600-1:confabulation`` (generative systems only), a bare code or
+        the category's name; see :func:`taxonomy`.
+    likelihood, severity
+        Inherent (before mitigation) likelihood and severity, 1–5 each.
+    owner, due_date
+        Who mitigates it, and by when.
+    mitigations, residual_likelihood, residual_severity
+        What is done about it, and the assessment after mitigation.
+    evidence
+        Evidence records that show it (``EV-3``), for example a failed fairness evaluation.
+    """
+    check_level(likelihood, what="likelihood")
+    check_level(severity, what="severity")
+    check_level(residual_likelihood, what="residual likelihood")
+    check_level(residual_severity, what="residual severity")
+    if (residual_likelihood is None) != (residual_severity is None):
+        raise InputError("Give the residual likelihood and residual severity together.")
+    due = check_date(due_date, what="due date")
+    with writing(ws, "edit risks", action="risk.add", entity_type="risk") as tx:
+        srow = system_row(tx.conn, system)
+        cat = resolve_category(category, generative=srow["generative"], system=srow["name"])
+        ev_ids = [evidence_row(tx.conn, e)["id"] for e in evidence]
+        row = tx.insert(
+            tables.risks,
+            {
+                "system_id": srow["id"],
+                "title": check_text(title, what="risk title"),
+                "description": check_text(description, what="description", required=False),
+                "taxonomy": cat.taxonomy,
+                "category": cat.code,
+                "inherent_likelihood": likelihood,
+                "inherent_severity": severity,
+                "mitigations": check_text(mitigations, what="mitigations", required=False),
+                "residual_likelihood": residual_likelihood,
+                "residual_severity": residual_severity,
+                "owner": check_text(owner, what="risk owner"),
+                "due_date": due,
+                "status": "open",
+                "found_stage": srow["lifecycle_status"],
+                "closure_evidence_id": None,
+                "closed_at": None,
+                **stamps(ws),
+            },
+        )
+        tx.set_entity("risk", row["id"])
+        for ev in ev_ids:
+            _link(ws, tx, "risk", row["id"], "evidence", ev)
+        return _record(tx.conn, row)
+
+
+def update_risk(
+    ws: Workspace,
+    ref: str | int,
+    *,
+    status: str | None = None,
+    note: str | None = None,
+    closure_evidence: str | int | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    category: str | None = None,
+    likelihood: int | None = None,
+    severity: int | None = None,
+    mitigations: str | None = None,
+    residual_likelihood: int | None = None,
+    residual_severity: int | None = None,
+    owner: str | None = None,
+    due_date: dt.date | str | None = None,
+) -> Risk:
+    """Change a risk: its assessment, owner, due date or status.
+
+    Status changes follow :data:`RISK_TRANSITIONS`. Closing needs ``closure_evidence`` (an
+    evidence record showing the risk is mitigated); accepting needs the approver role and a
+    ``note``; reopening needs a ``note``.
+    """
+    if status is not None:
+        check_choice(status, RISK_STATUSES, what="risk status")
+    for value, what in (
+        (likelihood, "likelihood"),
+        (severity, "severity"),
+        (residual_likelihood, "residual likelihood"),
+        (residual_severity, "residual severity"),
+    ):
+        check_level(value, what=what)
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = check_text(title, what="risk title")
+    if description is not None:
+        values["description"] = check_text(description, what="description", required=False)
+    if mitigations is not None:
+        values["mitigations"] = check_text(mitigations, what="mitigations", required=False)
+    if owner is not None:
+        values["owner"] = check_text(owner, what="risk owner")
+    if due_date is not None:
+        values["due_date"] = check_date(due_date, what="due date")
+    if likelihood is not None:
+        values["inherent_likelihood"] = likelihood
+    if severity is not None:
+        values["inherent_severity"] = severity
+    if residual_likelihood is not None:
+        values["residual_likelihood"] = residual_likelihood
+    if residual_severity is not None:
+        values["residual_severity"] = residual_severity
+    permission = "accept a risk" if status == "accepted" else "edit risks"
+    id_ = parse_ref("risk", ref)
+    action = f"risk.{status}" if status is not None else "risk.update"
+    with writing(ws, permission, action=action, entity_type="risk", entity_id=id_, note=note) as tx:
+        row = risk_row(tx.conn, id_)
+        rref = format_ref("risk", id_)
+        if category is not None:
+            srow = (
+                tx.conn.execute(
+                    sa.select(tables.ai_systems).where(tables.ai_systems.c.id == row["system_id"])
+                )
+                .mappings()
+                .one()
+            )
+            cat = resolve_category(category, generative=srow["generative"], system=srow["name"])
+            values["taxonomy"], values["category"] = cat.taxonomy, cat.code
+        merged = {**row, **values}
+        if (merged["residual_likelihood"] is None) != (merged["residual_severity"] is None):
+            raise InputError("Give the residual likelihood and residual severity together.")
+        ev_id = None
+        if closure_evidence is not None:
+            ev_id = evidence_row(tx.conn, closure_evidence)["id"]
+            if status != "closed":
+                raise InputError(
+                    "Closure evidence is given when closing a risk: add --status closed, or "
+                    "link supporting evidence with `assay risk link`."
+                )
+        if status is not None and status != row["status"]:
+            if (row["status"], status) not in RISK_TRANSITIONS:
+                allowed = [to for (fr, to) in RISK_TRANSITIONS if fr == row["status"]]
+                raise TransitionError(
+                    f"{rref} is {row['status']}; it can move to {', '.join(allowed)}, not {status}."
+                )
+            if status == "closed":
+                if ev_id is None:
+                    raise TransitionError(
+                        f"{rref} cannot be closed without evidence that it is mitigated. Record "
+                        "it (assay evidence add ...) and pass it with --evidence EV-N."
+                    )
+                values.update(closure_evidence_id=ev_id, closed_at=ws.now())
+            elif status == "accepted" and not check_text(note, what="note", required=False):
+                raise TransitionError(f"Say why {rref} is accepted as it is (--note).")
+            elif status == "open" and not check_text(note, what="note", required=False):
+                raise TransitionError(f"Say why {rref} is reopened (--note).")
+            if status != "closed":
+                values.update(closure_evidence_id=None, closed_at=None)
+            values["status"] = status
+        elif status is not None and not values:
+            raise InputError(f"{rref} is already {status}.")
+        if not values:
+            raise InputError("Nothing to change: give at least one field with a new value.")
+        new = tx.update(tables.risks, id_, {**values, **stamps(ws, created=False)})
+        if ev_id is not None:
+            _link(ws, tx, "risk", id_, "evidence", ev_id)
+        return _record(tx.conn, new)
+
+
+def link_risk_evidence(ws: Workspace, ref: str | int, evidence: str | int) -> Risk:
+    """Link an evidence record to a risk (what shows the risk, or its mitigation)."""
+    id_ = parse_ref("risk", ref)
+    with writing(ws, "edit risks", action="risk.link", entity_type="risk", entity_id=id_) as tx:
+        row = risk_row(tx.conn, id_)
+        ev = evidence_row(tx.conn, evidence)
+        _link(ws, tx, "risk", id_, "evidence", ev["id"])
+        if not tx.changed:
+            raise InputError(
+                f"{format_ref('evidence', ev['id'])} is already linked to "
+                f"{format_ref('risk', id_)}."
+            )
+        return _record(tx.conn, row)
+
+
+def get_risk(ws: Workspace, ref: str | int) -> Risk:
+    """One risk by ``RISK-12`` or ``12``."""
+    with ws.store.read() as conn:
+        return _record(conn, risk_row(conn, ref))
+
+
+def list_risks(
+    ws: Workspace,
+    *,
+    system: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    open_only: bool = False,
+    overdue: bool = False,
+) -> list[Risk]:
+    """Risks, highest rating first; ``overdue`` keeps open risks past their due date."""
+    q = sa.select(tables.risks)
+    with ws.store.read() as conn:
+        if system is not None:
+            q = q.where(_R.system_id == system_row(conn, system)["id"])
+        if status is not None:
+            q = q.where(_R.status == check_choice(status, RISK_STATUSES, what="risk status"))
+        if owner is not None:
+            q = q.where(_R.owner == owner)
+        if open_only or overdue:
+            q = q.where(_R.status.in_(OPEN_STATUSES))
+        if overdue:
+            q = q.where(_R.due_date < ws.today())
+        records = [_record(conn, r) for r in list(conn.execute(q.order_by(_R.id)).mappings())]
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    return sorted(records, key=lambda r: (order[r.rating], r.due_date or dt.date.max, r.id))

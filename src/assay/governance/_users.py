@@ -1,0 +1,201 @@
+"""Users, roles and the permission table every front end (CLI, web) shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from assay.errors import ConflictError, InputError
+from assay.governance._common import Record, check_choice, check_name, not_found, stamps, writing
+from assay.store import tables
+
+if TYPE_CHECKING:
+    from assay.governance._workspace import Workspace
+
+__all__ = [
+    "ROLE_PERMISSIONS",
+    "Role",
+    "User",
+    "add_user",
+    "deactivate_user",
+    "get_user",
+    "list_users",
+    "set_role",
+]
+
+
+class Role(StrEnum):
+    """What a user may do. Permissions are listed per action in :data:`ROLE_PERMISSIONS`."""
+
+    VIEWER = "viewer"
+    ANALYST = "analyst"
+    REVIEWER = "reviewer"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+_ALL = frozenset(Role)
+_WRITERS = frozenset({Role.ANALYST, Role.REVIEWER, Role.APPROVER, Role.ADMIN})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "manage users": frozenset({Role.ADMIN}),
+    "edit the inventory": frozenset({Role.ANALYST, Role.ADMIN}),
+    "add evidence": frozenset({Role.ANALYST, Role.ADMIN}),
+    "open a review": _ALL,
+    "triage and advance reviews": frozenset({Role.ANALYST, Role.ADMIN}),
+    "decide on a review": frozenset({Role.REVIEWER, Role.APPROVER, Role.ADMIN}),
+    "edit risks": _WRITERS,
+    "accept a risk": frozenset({Role.APPROVER, Role.ADMIN}),
+    "edit remediation actions": _WRITERS,
+    "request a waiver": _WRITERS,
+    "decide on a waiver": frozenset({Role.APPROVER, Role.ADMIN}),
+    "manage incidents": _WRITERS,
+}
+"""Which roles may do what: the one permission table, checked inside each write transaction."""
+
+ROLES = tuple(r.value for r in Role)
+
+
+@dataclass(frozen=True, slots=True)
+class User(Record):
+    """A person who acts in the workspace."""
+
+    name: str
+    role: str
+    display_name: str | None
+    email: str | None
+    active: bool
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+
+def bootstrap_admin(ws: Workspace, name: str) -> User:
+    """Create the first user, as admin, in a workspace that has none (used by ``assay init``)."""
+    with ws.store.write(
+        actor=name, action="user.add", entity_type="user", entity_id=name, at=ws.now()
+    ) as tx:
+        if tx.conn.execute(sa.select(sa.func.count()).select_from(tables.users)).scalar_one():
+            raise ConflictError("This workspace already has users; ask an admin to add you.")
+        now = ws.now()
+        row = tx.insert(
+            tables.users,
+            {
+                "name": check_name(name, what="user name"),
+                "role": Role.ADMIN.value,
+                "display_name": None,
+                "email": None,
+                "active": True,
+                "created_at": now,
+                "created_by": name,
+                "updated_at": now,
+                "updated_by": name,
+            },
+        )
+    return User.from_row(row)
+
+
+def add_user(
+    ws: Workspace,
+    name: str,
+    *,
+    role: str = "analyst",
+    display_name: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Register a user with a role (admins only).
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    name
+        The login-like name the user acts as (``ASSAY_USER`` or ``[user] name`` in config.toml).
+    role
+        One of viewer, analyst, reviewer, approver, admin.
+    display_name, email
+        Optional, for documents and notifications.
+    """
+    check_name(name, what="user name")
+    check_choice(role, ROLES, what="role")
+    with writing(ws, "manage users", action="user.add", entity_type="user", entity_id=name) as tx:
+        if tx.get(tables.users, name) is not None:
+            raise ConflictError(
+                f"The user {name!r} already exists. Change their role with "
+                f"`assay user set-role {name} ROLE`."
+            )
+        row = tx.insert(
+            tables.users,
+            {
+                "name": name,
+                "role": role,
+                "display_name": display_name,
+                "email": email,
+                "active": True,
+                **stamps(ws),
+            },
+        )
+    return User.from_row(row)
+
+
+def set_role(ws: Workspace, name: str, role: str) -> User:
+    """Change a user's role (admins only; the last active admin cannot be demoted)."""
+    check_choice(role, ROLES, what="role")
+    with writing(
+        ws, "manage users", action="user.set_role", entity_type="user", entity_id=name
+    ) as tx:
+        current = tx.get(tables.users, name)
+        if current is None:
+            raise not_found("user", repr(name), "List users with `assay user list`.")
+        if current["role"] == Role.ADMIN and role != Role.ADMIN:
+            _refuse_last_admin(tx.conn, name)
+        row = tx.update(tables.users, name, {"role": role, **stamps(ws, created=False)})
+    return User.from_row(row)
+
+
+def deactivate_user(ws: Workspace, name: str) -> User:
+    """Deactivate a user: their records stay, they can no longer act (admins only)."""
+    with writing(
+        ws, "manage users", action="user.deactivate", entity_type="user", entity_id=name
+    ) as tx:
+        current = tx.get(tables.users, name)
+        if current is None:
+            raise not_found("user", repr(name), "List users with `assay user list`.")
+        if current["role"] == Role.ADMIN:
+            _refuse_last_admin(tx.conn, name)
+        row = tx.update(tables.users, name, {"active": False, **stamps(ws, created=False)})
+    return User.from_row(row)
+
+
+def _refuse_last_admin(conn: sa.Connection, name: str) -> None:
+    u = tables.users.c
+    others = conn.execute(
+        sa.select(sa.func.count()).where(u.role == Role.ADMIN.value, u.active, u.name != name)
+    ).scalar_one()
+    if not others:
+        raise InputError(
+            f"{name!r} is the last active admin; make another user admin first "
+            "(`assay user set-role OTHER admin`)."
+        )
+
+
+def get_user(ws: Workspace, name: str) -> User:
+    """One user by name."""
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(tables.users).where(tables.users.c.name == name)).mappings()
+        found = row.first()
+    if found is None:
+        raise not_found("user", repr(name), "List users with `assay user list`.")
+    return User.from_row(found)
+
+
+def list_users(ws: Workspace) -> list[User]:
+    """Every user, by name."""
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(tables.users).order_by(tables.users.c.name)).mappings()
+        return [User.from_row(r) for r in rows]

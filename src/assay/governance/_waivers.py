@@ -1,0 +1,348 @@
+"""Waivers: time-limited exceptions to a control or threshold, approved by someone other than
+the requester, with compensating controls and an expiry; renewal forces a new review round."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from assay.errors import InputError, TransitionError
+from assay.governance._approvals import Approval, approvals_of, sign
+from assay.governance._common import (
+    Record,
+    check_date,
+    check_text,
+    format_ref,
+    not_found,
+    parse_ref,
+    stamps,
+    writing,
+)
+from assay.governance._inventory import system_name, system_row
+from assay.store import tables
+
+if TYPE_CHECKING:
+    from assay.governance._workspace import Workspace
+
+__all__ = [
+    "MAX_WAIVER_DAYS",
+    "WAIVER_STATUSES",
+    "Waiver",
+    "active_waiver_filter",
+    "approve_waiver",
+    "get_waiver",
+    "list_waivers",
+    "reject_waiver",
+    "renew_waiver",
+    "request_waiver",
+    "revoke_waiver",
+]
+
+WAIVER_STATUSES = ("requested", "approved", "renewal_requested", "rejected", "revoked")
+MAX_WAIVER_DAYS = 365
+"""A waiver may run at most this long from the day it is requested or renewed."""
+
+_W = tables.waivers.c
+
+
+def active_waiver_filter(today: dt.date) -> Any:
+    """SQL condition for waivers in force on ``today``: approved or up for renewal, unexpired."""
+    return sa.and_(_W.status.in_(("approved", "renewal_requested")), _W.expires_on >= today)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver(Record):
+    """An exception to a control; ``active`` is computed for the workspace's today."""
+
+    id: int
+    ref: str
+    system: str
+    risk: int | None
+    control: str
+    rationale: str
+    compensating_controls: str
+    residual_risk: str
+    requester: str
+    required_approvals: int
+    status: str
+    round: int
+    expires_on: dt.date
+    proposed_expires_on: dt.date | None
+    granted_at: dt.datetime | None
+    active: bool
+    approvals: tuple[Approval, ...]
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+
+def _record(conn: Connection, row: RowMapping, today: dt.date) -> Waiver:
+    return Waiver.from_row(
+        row,
+        ref=format_ref("waiver", row["id"]),
+        system=system_name(conn, row["system_id"]),
+        risk=row["risk_id"],
+        active=row["status"] in ("approved", "renewal_requested") and row["expires_on"] >= today,
+        approvals=tuple(approvals_of(conn, "waiver", row["id"])),
+    )
+
+
+def waiver_row(conn: Connection, ref: str | int) -> RowMapping:
+    """The row of one waiver; NotFoundError otherwise."""
+    id_ = parse_ref("waiver", ref)
+    row = conn.execute(sa.select(tables.waivers).where(_W.id == id_)).mappings().first()
+    if row is None:
+        raise not_found("waiver", format_ref("waiver", id_), "List them with `assay waiver list`.")
+    return row
+
+
+def _check_expiry(ws: Workspace, value: dt.date | str) -> dt.date:
+    expiry = check_date(value, what="expiry date")
+    assert expiry is not None
+    today = ws.today()
+    if expiry <= today:
+        raise InputError(f"The expiry date {expiry} must be after today ({today}).")
+    if expiry > today + dt.timedelta(days=MAX_WAIVER_DAYS):
+        raise InputError(
+            f"A waiver may run at most {MAX_WAIVER_DAYS} days; {expiry} is further. Pick an "
+            "earlier date and renew the waiver when it comes up."
+        )
+    return expiry
+
+
+def _terms(row: RowMapping, system: str) -> dict[str, Any]:
+    """What an approver signs: the waiver's terms for the current round."""
+    return {
+        "waiver": format_ref("waiver", row["id"]),
+        "round": row["round"],
+        "system": system,
+        "risk": row["risk_id"],
+        "control": row["control"],
+        "rationale": row["rationale"],
+        "compensating_controls": row["compensating_controls"],
+        "residual_risk": row["residual_risk"],
+        "requester": row["requester"],
+        "expires_on": str(row["proposed_expires_on"] or row["expires_on"]),
+    }
+
+
+def request_waiver(
+    ws: Workspace,
+    *,
+    system: str,
+    control: str,
+    rationale: str,
+    compensating_controls: str,
+    residual_risk: str,
+    expires_on: dt.date | str,
+    risk: str | int | None = None,
+    required_approvals: int = 1,
+) -> Waiver:
+    """Request an exception to a control or threshold for a system.
+
+    Parameters
+    ----------
+    ws
+        The workspace; its user is the requester and can never approve this waiver.
+    system
+        The system the exception applies to.
+    control
+        Which control or threshold is waived (``"fairness: demographic parity ratio ≥ 0.8"``).
+    rationale, compensating_controls, residual_risk
+        Why, what limits the harm meanwhile, and what risk remains.
+    expires_on
+        When the waiver stops counting; at most :data:`MAX_WAIVER_DAYS` days away.
+    risk
+        The risk in the register this waiver covers; a critical open risk only stops blocking a
+        review approval when an active waiver covers it.
+    required_approvals
+        How many distinct approvers must approve (1–5).
+    """
+    if isinstance(required_approvals, bool) or not 1 <= required_approvals <= 5:
+        raise InputError(f"required_approvals must be 1 to 5; got {required_approvals!r}.")
+    expiry = _check_expiry(ws, expires_on)
+    with writing(ws, "request a waiver", action="waiver.request", entity_type="waiver") as tx:
+        srow = system_row(tx.conn, system)
+        risk_id = None
+        if risk is not None:
+            from assay.governance._risks import risk_row
+
+            rrow = risk_row(tx.conn, risk)
+            if rrow["system_id"] != srow["id"]:
+                raise InputError(
+                    f"{format_ref('risk', rrow['id'])} belongs to another system, not {system!r}."
+                )
+            risk_id = rrow["id"]
+        row = tx.insert(
+            tables.waivers,
+            {
+                "system_id": srow["id"],
+                "risk_id": risk_id,
+                "control": check_text(control, what="waived control"),
+                "rationale": check_text(rationale, what="rationale"),
+                "compensating_controls": check_text(
+                    compensating_controls, what="compensating controls"
+                ),
+                "residual_risk": check_text(residual_risk, what="residual risk"),
+                "requester": ws.user,
+                "required_approvals": required_approvals,
+                "status": "requested",
+                "round": 1,
+                "expires_on": expiry,
+                "proposed_expires_on": None,
+                "granted_at": None,
+                **stamps(ws),
+            },
+        )
+        tx.set_entity("waiver", row["id"])
+        return _record(tx.conn, row, ws.today())
+
+
+def _decide(ws: Workspace, ref: str | int, *, approve: bool, rationale: str) -> Waiver:
+    id_ = parse_ref("waiver", ref)
+    wref = format_ref("waiver", id_)
+    text = check_text(rationale, what="rationale")
+    assert text is not None
+    verb = "approve" if approve else "reject"
+    with writing(
+        ws, "decide on a waiver", action=f"waiver.{verb}", entity_type="waiver", entity_id=id_
+    ) as tx:
+        row = waiver_row(tx.conn, id_)
+        if row["status"] not in ("requested", "renewal_requested"):
+            raise TransitionError(
+                f"{wref} is {row['status']}; only a requested waiver or renewal can be decided."
+            )
+        if row["requester"] == ws.user:
+            raise TransitionError(
+                f"{ws.user!r} requested {wref} and cannot {verb} it: the requester can never "
+                "decide on their own waiver. Ask another approver."
+            )
+        earlier = [a for a in approvals_of(tx.conn, "waiver", id_) if a.round == row["round"]]
+        if any(a.signer == ws.user for a in earlier):
+            raise TransitionError(
+                f"{ws.user!r} already decided on round {row['round']} of {wref}; another "
+                "approver must add theirs."
+            )
+        sign(
+            ws,
+            tx,
+            subject_type="waiver",
+            subject_id=id_,
+            round_=row["round"],
+            decision="approved" if approve else "rejected",
+            rationale=text,
+            conditions=None,
+            content=_terms(row, system_name(tx.conn, row["system_id"])),
+        )
+        values: dict[str, Any] = {}
+        renewal = row["status"] == "renewal_requested"
+        if approve:
+            approved = 1 + sum(1 for a in earlier if a.decision == "approved")
+            if approved >= row["required_approvals"]:
+                values["status"] = "approved"
+                if renewal:
+                    values.update(expires_on=row["proposed_expires_on"], proposed_expires_on=None)
+                if row["granted_at"] is None:
+                    values["granted_at"] = ws.now()
+        else:
+            # A rejected renewal leaves the waiver to run out at its current expiry.
+            values["status"] = "approved" if renewal else "rejected"
+            values["proposed_expires_on"] = None
+        new = tx.update(tables.waivers, id_, {**values, **stamps(ws, created=False)})
+        return _record(tx.conn, new, ws.today())
+
+
+def approve_waiver(ws: Workspace, ref: str | int, *, rationale: str) -> Waiver:
+    """Approve a requested waiver (or renewal); approvers only, never the requester.
+
+    The waiver becomes active once ``required_approvals`` distinct approvers approved the
+    current round. The approval signs the sha256 of the waiver's terms.
+    """
+    return _decide(ws, ref, approve=True, rationale=rationale)
+
+
+def reject_waiver(ws: Workspace, ref: str | int, *, rationale: str) -> Waiver:
+    """Reject a requested waiver; a rejected renewal leaves the waiver to expire as planned."""
+    return _decide(ws, ref, approve=False, rationale=rationale)
+
+
+def renew_waiver(
+    ws: Workspace, ref: str | int, *, expires_on: dt.date | str, rationale: str | None = None
+) -> Waiver:
+    """Ask to extend a waiver: starts a new round that needs fresh approvals.
+
+    The waiver stays in force until its current expiry while the renewal is reviewed; an
+    expired waiver can be renewed too (it is inactive until approved again).
+    """
+    id_ = parse_ref("waiver", ref)
+    expiry = _check_expiry(ws, expires_on)
+    with writing(
+        ws,
+        "request a waiver",
+        action="waiver.renew",
+        entity_type="waiver",
+        entity_id=id_,
+        note=rationale,
+    ) as tx:
+        row = waiver_row(tx.conn, id_)
+        if row["status"] != "approved":
+            raise TransitionError(
+                f"{format_ref('waiver', id_)} is {row['status']}; only an approved waiver can be "
+                "renewed (request a new waiver otherwise)."
+            )
+        values: dict[str, Any] = {
+            "status": "renewal_requested",
+            "round": row["round"] + 1,
+            "proposed_expires_on": expiry,
+        }
+        if rationale is not None:
+            values["rationale"] = check_text(rationale, what="rationale")
+        new = tx.update(tables.waivers, id_, {**values, **stamps(ws, created=False)})
+        return _record(tx.conn, new, ws.today())
+
+
+def revoke_waiver(ws: Workspace, ref: str | int, *, rationale: str) -> Waiver:
+    """Withdraw a waiver before it expires (approvers only)."""
+    id_ = parse_ref("waiver", ref)
+    text = check_text(rationale, what="rationale")
+    with writing(
+        ws,
+        "decide on a waiver",
+        action="waiver.revoke",
+        entity_type="waiver",
+        entity_id=id_,
+        note=text,
+    ) as tx:
+        row = waiver_row(tx.conn, id_)
+        if row["status"] in ("rejected", "revoked"):
+            raise TransitionError(f"{format_ref('waiver', id_)} is already {row['status']}.")
+        new = tx.update(
+            tables.waivers,
+            id_,
+            {"status": "revoked", "proposed_expires_on": None, **stamps(ws, created=False)},
+        )
+        return _record(tx.conn, new, ws.today())
+
+
+def get_waiver(ws: Workspace, ref: str | int) -> Waiver:
+    """One waiver by ``WVR-2`` or ``2``."""
+    with ws.store.read() as conn:
+        return _record(conn, waiver_row(conn, ref), ws.today())
+
+
+def list_waivers(
+    ws: Workspace, *, system: str | None = None, active_only: bool = False
+) -> list[Waiver]:
+    """Waivers by expiry date."""
+    q = sa.select(tables.waivers).order_by(_W.expires_on, _W.id)
+    with ws.store.read() as conn:
+        if system is not None:
+            q = q.where(_W.system_id == system_row(conn, system)["id"])
+        if active_only:
+            q = q.where(active_waiver_filter(ws.today()))
+        return [_record(conn, r, ws.today()) for r in list(conn.execute(q).mappings())]

@@ -1,0 +1,213 @@
+"""Program KPIs over a quarter, from a scenario whose expected values are computed by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from gov_helpers import MINIMAL_ANSWERS, Clock, as_user, credit_system, fairness_result
+
+from assay import governance as g
+from assay.errors import InputError
+
+
+def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
+    bob, cy, rex = as_user(ws, "bob"), as_user(ws, "cy"), as_user(ws, "rex")
+
+    def waiver(expires: str) -> str:
+        return g.request_waiver(
+            cy,
+            system="credit",
+            control="dp >= 0.8",
+            rationale="r",
+            compensating_controls="c",
+            residual_risk="m",
+            expires_on=expires,
+        ).ref
+
+    def evaluation(commit: str | None = "c" * 40) -> None:
+        if commit is None:
+            g.add_evidence(
+                ws,
+                kind="fairness",
+                data=b"{}",
+                system="credit",
+                model_version="1",
+                dataset_digest=fairness_result()["provenance"]["dataset"]["digest"],
+            )
+        else:
+            g.record_evaluation(
+                ws,
+                fairness_result(),
+                kind="fairness",
+                system="credit",
+                model_version="1",
+                code_commit=commit,
+            )
+
+    full = {"intended_use": "u", "out_of_scope_use": "o", "deployment_context": "d"}
+    clock.set("2024-12-01T09:00:00")
+    credit_system(ws, lifecycle="production")
+    g.add_system(
+        ws, "tickets", purpose="Ranks tickets", owner="cx", lifecycle_status="production", **full
+    )
+    g.add_system(ws, "fraud", purpose="Flags fraud", owner="fx", lifecycle_status="validation")
+    g.add_system(ws, "lab", purpose="Experiments", owner="lx")
+    monitoring = {"metrics": ["psi"], "alerts": ["#oncall"]}
+    g.add_component(ws, "tickets", "monitoring", "drift", "1", details=monitoring)
+    g.add_component(ws, "lab", "monitoring", "drift", "1", details=monitoring)
+    g.add_risk(
+        ws, system="fraud", title="old", category="1.1", likelihood=5, severity=5, owner="cy"
+    )
+    evaluation()
+    g.approve_waiver(bob, waiver("2025-05-30"), rationale="ok")  # W0: active at the end
+    clock.set("2025-01-05T09:00:00")
+    g.approve_waiver(bob, waiver("2025-03-15"), rationale="ok")  # expires within the period
+    clock.set("2025-01-06T09:00:00")
+    a = g.open_review(ws, "tickets", answers=MINIMAL_ANSWERS).ref
+    clock.set("2025-01-08T09:00:00")
+    g.triage_review(ws, a, owner="cy", due_date="2025-01-31")
+    g.advance_review(ws, a, "in_evaluation")
+    clock.set("2025-01-10T12:00:00")
+    b = g.open_review(ws, "credit", answers=MINIMAL_ANSWERS).ref
+    clock.set("2025-01-13T12:00:00")
+    g.triage_review(ws, b, owner="cy", due_date="2025-02-07")
+    g.advance_review(ws, b, "in_evaluation")
+    clock.set("2025-01-15T09:00:00")
+    revoked = waiver("2025-06-01")
+    g.approve_waiver(bob, revoked, rationale="ok")
+    clock.set("2025-01-20T09:00:00")
+    evaluation()
+    clock.set("2025-01-24T09:00:00")
+    g.advance_review(ws, a, "ready_for_review")
+    clock.set("2025-01-27T09:00:00")
+    g.advance_review(bob, a, "approved", rationale="ok")
+    clock.set("2025-02-01T09:00:00")
+    g.approve_waiver(bob, waiver("2025-06-30"), rationale="ok")  # W1: active at the end
+    clock.set("2025-02-03T09:00:00")
+    late = g.add_risk(
+        ws, system="fraud", title="late", category="1.1", likelihood=5, severity=4, owner="cy"
+    ).ref
+    g.add_risk(
+        ws, system="fraud", title="high only", category="1.1", likelihood=3, severity=4, owner="cy"
+    )
+    acts = [
+        g.add_action(ws, title=f"a{i}", owner="cy", due_date=due, risk=late).ref
+        for i, due in enumerate(
+            ["2025-02-10", "2025-02-10", "2025-03-10", "2025-03-15", "2025-05-01"], start=1
+        )
+    ]
+    clock.set("2025-02-09T09:00:00")
+    note = g.add_evidence(ws, kind="remediation_note", data=b"1").ref
+    g.update_action(ws, acts[0], status="done", evidence=note)
+    clock.set("2025-02-12T09:00:00")
+    note = g.add_evidence(ws, kind="remediation_note", data=b"2").ref
+    g.update_action(ws, acts[1], status="done", evidence=note)
+    clock.set("2025-02-14T12:00:00")
+    g.advance_review(ws, b, "ready_for_review")
+    clock.set("2025-02-17T09:00:00")
+    g.advance_review(rex, b, "returned_for_rework", rationale="no model card")
+    clock.set("2025-02-18T09:00:00")
+    g.add_evidence(ws, kind="model_card", data=b"#", system="credit", model_version="1")
+    g.advance_review(ws, b, "in_evaluation")
+    clock.set("2025-02-20T09:00:00")
+    g.advance_review(ws, b, "ready_for_review")
+    clock.set("2025-02-21T09:00:00")
+    g.advance_review(bob, b, "approved", rationale="ok")
+    clock.set("2025-02-25T09:00:00")
+    evaluation()
+    clock.set("2025-03-01T09:00:00")
+    g.revoke_waiver(bob, revoked, rationale="fixed")
+    clock.set("2025-03-01T10:00:00")
+    i1 = g.open_incident(
+        ws, title="i1", severity="sev3", occurred_at="2025-03-01T09:00", systems=["tickets"]
+    ).ref
+    clock.set("2025-03-01T14:00:00")
+    g.bundle_incident(ws, i1, out=tmp_path / "i1.zip")
+    clock.set("2025-03-03T09:00:00")
+    c = g.open_review(ws, "tickets", answers=MINIMAL_ANSWERS).ref
+    clock.set("2025-03-05T09:00:00")
+    evaluation(commit=None)
+    clock.set("2025-03-07T09:00:00")
+    g.triage_review(ws, c, owner="cy", due_date="2025-03-20")
+    clock.set("2025-03-10T09:00:00")
+    g.add_risk(
+        ws, system="tickets", title="late 2", category="1.1", likelihood=4, severity=5, owner="cy"
+    )
+    g.add_risk(
+        ws, system="lab", title="early", category="1.1", likelihood=5, severity=5, owner="cy"
+    )
+    clock.set("2025-03-10T10:00:00")
+    i2 = g.open_incident(
+        ws, title="i2", severity="sev3", occurred_at="2025-03-10T08:00", systems=["credit"]
+    ).ref
+    clock.set("2025-03-12T10:00:00")
+    g.bundle_incident(ws, i2, out=tmp_path / "i2.zip")
+    clock.set("2025-03-14T09:00:00")
+    g.update_action(ws, acts[3], status="cancelled", note="superseded by a4")
+    clock.set("2025-03-20T09:00:00")
+    waiver("2025-07-01")  # requested, never approved
+    clock.set("2025-03-25T09:00:00")
+    evaluation()
+    clock.set("2025-04-02T10:00:00")
+    i3 = g.open_incident(
+        ws, title="i3", severity="sev4", occurred_at="2025-04-02T09:00", systems=["credit"]
+    ).ref
+    g.bundle_incident(ws, i3, out=tmp_path / "i3.zip")
+    clock.set("2025-04-10T09:00:00")
+    evaluation()
+    clock.set("2025-04-15T12:00:00")
+
+
+def test_quarter_kpis(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
+    _scenario(ws, clock, tmp_path)
+    report = g.compute_kpis(ws, "2025-01-01", "2025-03-31")
+    values = {k.key: (k.value, k.n) for k in report.kpis}
+    expected = {
+        # Packets first ready in Q1: A (24 Jan) and B (14 Feb; its second submission is rework).
+        "reviews_completed": (2.0, 2),
+        "reviews_decided": (2.0, 2),
+        # Due in Q1: A ready before 31 Jan; B first ready after 7 Feb; C never ready by 20 Mar.
+        "on_time_readiness": (33.33, 3),
+        # Submissions: A 5/6, B 5/6 (no model card), B again 6/6 -> mean of 83.33, 83.33, 100.
+        "evidence_completeness": (88.89, 3),
+        # Out of ready_for_review: A approved, B returned, B approved.
+        "rework_rate": (33.33, 3),
+        # Business days to triage: A Mon->Wed 2.0, B Fri noon->Mon noon 1.0, C Mon->Fri 4.0.
+        "time_to_triage": (2.0, 3),
+        # Triage to first ready: A 16 days, B 13 Jan noon -> 14 Feb noon = 32 days.
+        "cycle_time": (24.0, 2),
+        # Critical when found, while in validation (fraud) or production (tickets).
+        "late_critical_findings": (2.0, 2),
+        # Due in Q1: a1 on time, a2 late, a3 open past due; a4 cancelled; a5 due in May.
+        "remediation_closure_on_time": (33.33, 3),
+        # Granted in Q1: 5 Jan, 15 Jan, 1 Feb.
+        "waivers_granted": (3.0, 3),
+        # In force on 1 Apr 00:00: granted 1 Dec 09:00 (120.625 days) and 1 Feb 09:00 (58.625).
+        "waivers_active": (2.0, 2),
+        "waiver_age_median": (89.625, 2),
+        "waivers_over_90_days": (1.0, 2),
+        # Production systems: credit (no monitoring) and tickets (monitored).
+        "monitoring_coverage": (50.0, 2),
+        # Detection to first bundle: 4 h and 48 h.
+        "incident_first_bundle": (26.0, 2),
+        "incident_bundle_same_day": (50.0, 2),
+        # Q1 evidence without bundles: 3 evaluations with commit; no commit, model card and two
+        # remediation notes are not traceable: 3 of 7.
+        "evidence_traceability": (42.86, 7),
+    }
+    assert values == expected
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert rows[0]["key"] == "reviews_completed"
+    assert rows[0]["start"] == "2025-01-01"
+    assert report.to_dict()["kpis"][2]["value"] == 33.33
+
+
+def test_empty_period_has_no_values(ws: g.Workspace) -> None:
+    report = g.compute_kpis(ws, "2025-01-01", "2025-01-31")
+    assert report.get("on_time_readiness").value is None
+    assert report.get("reviews_completed").value == 0.0
+    with pytest.raises(InputError, match="before"):
+        g.compute_kpis(ws, "2025-02-01", "2025-01-01")
