@@ -78,13 +78,13 @@ def candidates(
         ctx = text.str.contains(ctx_pattern) if ctx_pattern else pl.lit(False)
         parts.append(
             base.select(ROW, pl.col(columns[job.col]).alias("__text"))
-            .filter(pl.col("__text").str.contains(r.pattern))
+            .filter(pl.col("__text").str.contains(r.engine_pattern))
             .select(
                 pl.col(ROW).cast(pl.UInt64),
                 pl.lit(job.col, dtype=pl.UInt32).alias("col"),
                 pl.lit(job.rec, dtype=pl.UInt32).alias("rec"),
                 ctx.fill_null(False).alias("ctx") if ctx_pattern else ctx.alias("ctx"),
-                text.str.extract_all(r.pattern).alias("match"),
+                text.str.extract_all(r.engine_pattern).alias("match"),
             )
             .explode("match")
             .drop_nulls("match")
@@ -100,13 +100,19 @@ def _safe(r: Recognizer, candidate: str) -> str | None:
     return value if value else None
 
 
+def _run(r: Recognizer, matches: list[str]) -> list[str | None]:
+    try:
+        return [r.validator(m) or None for m in matches]
+    except Exception:
+        return [_safe(r, m) for m in matches]
+
+
 def validate(cands: pl.DataFrame, recognizers: Sequence[Recognizer] = RECOGNIZERS) -> pl.DataFrame:
     """The validator's verdict for each distinct (recognizer, candidate): ``value`` or null."""
-    distinct = cands.select("rec", "match").unique()
-    values = [
-        _safe(recognizers[r], m)
-        for r, m in zip(distinct["rec"].to_list(), distinct["match"].to_list(), strict=True)
-    ]
+    distinct = cands.select("rec", "match").unique().sort("rec")
+    values: list[str | None] = []
+    for (rec,), group in distinct.group_by("rec", maintain_order=True):
+        values += _run(recognizers[int(rec)], group.get_column("match").to_list())
     return distinct.with_columns(pl.Series("value", values, dtype=pl.String))
 
 
@@ -153,11 +159,10 @@ def findings(
     )
     if cands.height == 0:
         return pl.DataFrame(schema=FINDINGS_SCHEMA), counts
-    verdicts = validate(cands, recognizers)
-    found = (
-        cands.join(verdicts, on=["rec", "match"])
-        .filter(pl.col("value").is_not_null())
-        .join(entity_of, on="rec")
+    # Score before validating, so that candidates which could not count anyway (no context
+    # where it is needed, or too low a confidence) are never validated.
+    scored = (
+        cands.join(entity_of, on="rec")
         .join(col_ctx, on=["col", "rec"], how="left")
         .with_columns((pl.col("ctx") | pl.col("col_ctx").fill_null(False)).alias("context"))
         .filter(~pl.col("needs_ctx") | pl.col("context"))
@@ -168,6 +173,11 @@ def findings(
             .alias("score")
         )
         .filter(pl.col("score") >= min_score)
+    )
+    verdicts = validate(scored, recognizers)
+    found = (
+        scored.join(verdicts, on=["rec", "match"])
+        .filter(pl.col("value").is_not_null())
         .select(list(FINDINGS_SCHEMA))
     )
     kept = _resolve_overlaps(found).filter(pl.col("entity") != EXCLUDED)

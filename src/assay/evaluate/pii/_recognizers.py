@@ -59,6 +59,12 @@ class Recognizer:
     checksum: bool = False
 
     @property
+    def engine_pattern(self) -> str:
+        """``pattern`` for Polars: ASCII word boundaries, which Rust's fast regex engine runs
+        without falling back (the portable ``pattern`` is kept for the other engines)."""
+        return self.pattern.replace(r"\b", r"(?-u:\b)")
+
+    @property
     def context_pattern(self) -> str | None:
         """Case-insensitive regex matching any of the context words as whole words."""
         if not self.context:
@@ -288,7 +294,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
         ("ip", "address", "client", "remote", "host", "src", "dst", "from", "login"), 0.95,
     ),
     Recognizer(
-        "ipv6", "IP_ADDRESS", "network", r"(?i:(?:\b[0-9a-f]{1,4}|)(?::[0-9a-f]{0,4}){2,7})",
+        "ipv6", "IP_ADDRESS", "network", r"(?i:(?:\b[0-9a-f]{1,4}|)(?::[0-9a-f]{0,4}){3,7})",
         v.ipv6, 0.85, ("ip", "address", "client", "remote", "host", "src", "dst"), 0.95,
     ),
     Recognizer(
