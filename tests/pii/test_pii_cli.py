@@ -84,3 +84,33 @@ def test_error_boundary_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "--policy must be one of mask, hash, drop" in proc.stderr
+
+
+def test_record_files_the_scan_as_evidence(
+    people: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    g = pytest.importorskip("assay.governance")
+    project = tmp_path / "project"
+    ws = g.init_workspace(project, user="ada")
+    try:
+        g.add_system(ws, "support-bot", purpose="Answers customers", owner="support")
+        g.add_model_version(ws, "support-bot", "1")
+    finally:
+        ws.store.dispose()
+    monkeypatch.setenv("ASSAY_USER", "ada")
+    data = tmp_path / "people.parquet"
+    people.write_parquet(data)
+    code, _, exc = invoke(
+        "pii", "scan", data, "--format", "json", "--output", tmp_path / "scan.json",
+        "--record", "--system", "support-bot", "--model-version", "1", "--workspace", project,
+    )  # fmt: skip
+    assert code == 0, exc
+    ws = g.open_workspace(project)
+    try:
+        records = g.list_evidence(ws)
+        assert [r.kind for r in records] == ["pii"]
+        blob = g.evidence_content(ws, records[0].ref).decode("utf-8")
+    finally:
+        ws.store.dispose()
+    assert json.loads(blob)["schema"] == "assay.pii/v1"
+    assert_no_raw(blob)
