@@ -19,6 +19,7 @@ from assay.cli._demo import demo_command
 from assay.cli._evaluate import evaluate_app
 from assay.cli._pii import pii_app
 from assay.cli._policy import policy_app
+from assay.cli._robustness import explain_command, robustness_app
 from assay.errors import AssayError
 
 app = typer.Typer(
@@ -31,6 +32,8 @@ app = typer.Typer(
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(policy_app, name="policy")
 app.add_typer(pii_app, name="pii")
+app.add_typer(robustness_app, name="robustness")
+app.command("explain")(explain_command)
 app.command("demo")(demo_command)
 
 

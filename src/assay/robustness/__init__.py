@@ -10,6 +10,7 @@ Models loaded from pickle or joblib files run code while they load: load only tr
 
 from __future__ import annotations
 
+from assay.robustness._explain import explain
 from assay.robustness._models import (
     Model,
     ModelCallError,
@@ -17,6 +18,12 @@ from assay.robustness._models import (
     PickleWarning,
     Predictions,
     load_model,
+)
+from assay.robustness._report import (
+    render_explanation_html,
+    render_explanation_markdown,
+    render_robustness_html,
+    render_robustness_markdown,
 )
 from assay.robustness._result import ExplanationResult, RobustnessResult
 from assay.robustness._runner import default_scenario, run_default_probes, run_robustness
@@ -43,9 +50,14 @@ __all__ = [
     "RobustnessResult",
     "Scenario",
     "default_scenario",
+    "explain",
     "load_model",
     "load_scenario",
     "parse_scenario",
+    "render_explanation_html",
+    "render_explanation_markdown",
+    "render_robustness_html",
+    "render_robustness_markdown",
     "run_default_probes",
     "run_robustness",
     "scenario_json_schema",

@@ -188,7 +188,7 @@ def default_scenario(
     for s in sensitive_features:
         if s in features and data.get_column(s).n_unique() <= 20:
             probes.append({"kind": "counterfactual", "feature": s})
-    return parse_scenario({"probes": probes}, source="the default scenario")
+    return parse_scenario({"probes": probes}, source="The default scenario")
 
 
 def run_robustness(

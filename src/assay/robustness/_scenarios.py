@@ -336,7 +336,7 @@ class Scenario(BaseModel):
         return {k: v for k, v in merged.items() if k in probe.checks()}
 
 
-def parse_scenario(data: Any, *, source: str = "the scenario") -> Scenario:
+def parse_scenario(data: Any, *, source: str = "The scenario") -> Scenario:
     """Validate a scenario mapping; errors name the probe and field and say what was expected."""
     if not isinstance(data, dict):
         raise SchemaError(

@@ -1,0 +1,397 @@
+"""``assay robustness ...`` and ``assay explain``: probe a model, explain it, write the report."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assay.errors import InputError
+
+robustness_app = typer.Typer(
+    help="Robustness and stress tests of a tabular classifier, by group, with verdicts.",
+    no_args_is_help=True,
+)
+
+FORMATS = ("table", "json", "html", "md")
+BADGES = {
+    "pass": "[green]pass[/]",
+    "fail": "[bold red]fail[/]",
+    "insufficient_evidence": "[yellow]insufficient evidence[/]",
+    "error": "[bold red]errored[/]",
+    "none": "[dim]no limits[/]",
+}
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [p.strip() for v in values or [] for p in v.split(",") if p.strip()]
+
+
+@contextmanager
+def _loading(console: Console) -> Iterator[Callable[[str], None]]:
+    """Show progress on stderr and print Assay's warnings (pickles run code) as they come."""
+    err = Console(stderr=True, highlight=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with err.status("Starting", spinner="dots") as status:
+
+            def say(message: str) -> None:
+                status.update(message)
+
+            yield say
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            err.print(f"[yellow]warning:[/] {w.message}", soft_wrap=True)
+
+
+def _write(text: str, output: Path | None, console: Console) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    if not output.parent.exists():
+        raise InputError(f"The folder '{output.parent}' for --output does not exist.")
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    console.print(f"wrote {output}")
+
+
+def _est(entry: Any, signed: bool = False) -> str:
+    if not isinstance(entry, dict) or entry.get("value") is None:
+        return "—"
+    v = entry["value"]
+    text = f"{v:+.3f}" if signed else f"{v:.3f}"
+    if entry.get("ci_low") is not None and entry.get("ci_high") is not None:
+        text += f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+    return text
+
+
+def print_robustness(result: dict[str, Any], console: Console) -> None:
+    """A terminal table: one row per probe with its verdict and overall changes."""
+    table = Table(title=f"Robustness: {result['n']:,} rows, outcome {result['outcome']}")
+    for col in ("#", "probe", "verdict", "Δ accuracy", "flip / violation rate", "reason"):
+        table.add_column(col, overflow="fold")
+    for i, p in enumerate(result["probes"], start=1):
+        overall = next((d for d in p.get("deltas", []) if not d["by"]), None)
+        m = overall["metrics"] if overall else {}
+        acc = (m.get("accuracy") or {}).get("delta")
+        rate = m.get("flip_rate") or m.get("violation_rate")
+        table.add_row(
+            str(i),
+            p["name"],
+            BADGES.get(p["verdict"], p["verdict"]),
+            _est(acc, signed=True),
+            _est(rate),
+            p.get("reason") or "",
+        )
+    console.print(table)
+    timing = result.get("timing", {})
+    if timing.get("predict_share") is not None:
+        console.print(
+            f"[dim]{timing['total_seconds']:.1f} s, {timing['predict_share']:.0%} of it in the "
+            f"model's predict ({timing['rows_scored']:,} rows scored).[/]"
+        )
+
+
+def _record(
+    payload: dict[str, Any],
+    html: str,
+    kind: str,
+    system: str | None,
+    model_version: str | None,
+    workspace: Path | None,
+    console: Console,
+) -> None:
+    if not system or not model_version:
+        raise InputError(
+            "--record files the result as evidence of a system's model version: give --system "
+            "NAME and --model-version VERSION (registered with `assay system` / `assay model`)."
+        )
+    try:
+        from assay.governance import add_evidence, open_workspace, record_evaluation
+    except ImportError:
+        raise InputError(
+            "--record needs the evidence store (assay.governance), which this installation lacks."
+        ) from None
+    ws = open_workspace(workspace)
+    try:
+        title = "Robustness and stress-test result" if kind == "robustness" else "Explanation"
+        record: Any = record_evaluation(
+            ws, payload, kind=kind, system=system, model_version=model_version, title=title
+        )
+        digest = (payload.get("provenance", {}).get("dataset") or {}).get("digest")
+        report: Any = add_evidence(
+            ws,
+            kind=f"{kind}-report",
+            data=html.encode("utf-8"),
+            title=f"{title} report (HTML)",
+            media_type="text/html",
+            system=system,
+            model_version=model_version,
+            dataset_digest=digest,
+            tool="assay",
+        )
+    finally:
+        ws.store.dispose()
+    console.print(
+        f"recorded evidence {getattr(record, 'ref', record)} (result) and "
+        f"{getattr(report, 'ref', report)} (HTML report)"
+    )
+
+
+MODEL_HELP = (
+    "The model: .joblib/.pkl (scikit-learn; pickles run code, load only trusted files), .onnx, "
+    "models:/name/version or an MLflow folder, or an http(s) scoring URL."
+)
+
+
+@robustness_app.command("run")
+def run_command(
+    model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
+    data: Path = typer.Option(..., "--data", "-d", help="Data: .parquet, .csv, .tsv or .jsonl."),
+    y_true: str = typer.Option(..., "--y-true", help="Column of true labels (binary)."),
+    sensitive: list[str] = typer.Option(
+        ..., "--sensitive", help="Column(s) to report by; repeat or separate with commas."
+    ),
+    scenarios: Path | None = typer.Option(
+        None, "--scenarios", help="Scenario YAML (default: the built-in probes)."
+    ),
+    pos_label: str | None = typer.Option(
+        None, "--pos-label", help="Favourable label, unless labels are 0/1 or true/false."
+    ),
+    model_pos_label: str | None = typer.Option(
+        None, "--model-pos-label", help="The model's class for the favourable label."
+    ),
+    threshold: float | None = typer.Option(None, "--threshold", help="Decision threshold."),
+    features: list[str] | None = typer.Option(
+        None, "--features", help="Model input columns (default: what the model declares)."
+    ),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Rows per model call."),
+    timeout: float = typer.Option(
+        30.0, "--timeout", help="Seconds an HTTP endpoint may take per batch."
+    ),
+    n_bootstrap: int = typer.Option(200, "--n-bootstrap", help="Bootstrap replicates."),
+    with_explain: bool = typer.Option(
+        False, "--explain", help="Add feature importances by group to the report."
+    ),
+    title: str | None = typer.Option(None, "--title", help="Report title."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    report_dir: Path | None = typer.Option(
+        None, "--report-dir", help="Write robustness.json, .html and .md into this folder."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with code 1 when the outcome is fail or a probe errored."
+    ),
+    record: bool = typer.Option(False, "--record", help="File the result and report as evidence."),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the registered model version."
+    ),
+    workspace: Path | None = typer.Option(
+        None, "--workspace", help="A folder inside the workspace (default: the current one)."
+    ),
+) -> None:
+    """Probe a model with noise, missing values, shifts and counterfactuals; verdicts by group."""
+    from assay.robustness import run_robustness
+    from assay.robustness._explain import explain
+    from assay.robustness._report import render_robustness_html, render_robustness_markdown
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    if fmt == "table" and output is not None:
+        raise InputError("--format table prints to the terminal; use json, html or md with -o.")
+    console = Console(stderr=fmt != "table" and output is None)
+    sens = _split(sensitive)
+    common: dict[str, Any] = {
+        "y_true": y_true,
+        "sensitive_features": sens,
+        "pos_label": pos_label,
+        "model_pos_label": model_pos_label,
+        "threshold": threshold,
+        "features": _split(features) or None,
+        "batch_size": batch_size,
+        "timeout": timeout,
+    }
+    with _loading(console) as say:
+        result = run_robustness(
+            model, data, scenario=scenarios, n_bootstrap=n_bootstrap, progress=say, **common
+        )
+        explanation = (
+            explain(model, data, progress=say, **common).to_dict() if with_explain else None
+        )
+    payload = result.to_dict()
+    html = render_robustness_html(payload, explanation=explanation, title=title)
+    if fmt == "table":
+        print_robustness(payload, console)
+    elif fmt == "json":
+        _write(result.to_json(), output, console)
+    elif fmt == "html":
+        _write(html, output, console)
+    else:
+        _write(render_robustness_markdown(payload, explanation=explanation, title=title), output,
+               console)  # fmt: skip
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / "robustness.json").write_text(result.to_json(), encoding="utf-8")
+        (report_dir / "robustness.html").write_text(html, encoding="utf-8")
+        (report_dir / "robustness.md").write_text(
+            render_robustness_markdown(payload, explanation=explanation, title=title),
+            encoding="utf-8",
+        )
+        if explanation is not None:
+            (report_dir / "explanation.json").write_text(
+                json.dumps(explanation, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+        console.print(f"wrote robustness.json, robustness.html, robustness.md in {report_dir}")
+    if record:
+        _record(payload, html, "robustness", system, model_version, workspace, console)
+    if strict and result.outcome in ("fail", "error"):
+        raise typer.Exit(1)
+
+
+@robustness_app.command("probes")
+def probes_command() -> None:
+    """List the probe kinds, their parameters and the checks a limit can be set on."""
+    from assay.robustness import CHECKS, DEFAULT_LIMITS, PROBE_KINDS
+
+    console = Console()
+    table = Table(title="Probe kinds (scenario key: kind)")
+    table.add_column("kind")
+    table.add_column("what it does", overflow="fold")
+    table.add_column("parameters (default)", overflow="fold")
+    for kind, cls in PROBE_KINDS.items():
+        fields = [
+            f"{name} ({'required' if f.is_required() else f.default})"
+            for name, f in cls.model_fields.items()
+            if name not in ("kind", "name", "limits")
+        ]
+        table.add_row(kind, (cls.__doc__ or "").strip().splitlines()[0], ", ".join(fields))
+    console.print(table)
+    checks = Table(title="Checks (scenario key: limits)")
+    checks.add_column("check")
+    checks.add_column("default limit")
+    checks.add_column("meaning", overflow="fold")
+    for name, meaning in CHECKS.items():
+        limit = DEFAULT_LIMITS.get(name)
+        checks.add_row(name, "—" if limit is None else f"{limit:g}", meaning)
+    console.print(checks)
+
+
+@robustness_app.command("check")
+def check_command(
+    scenarios: Path = typer.Argument(..., help="Scenario YAML file to validate."),
+) -> None:
+    """Validate a scenario file and list its probes."""
+    from assay.robustness import load_scenario
+
+    spec = load_scenario(scenarios)
+    console = Console()
+    for i, probe in enumerate(spec.probes, start=1):
+        console.print(f"{i:>2}. {probe.label}  [dim]({probe.kind})[/]")
+    console.print(f"[green]valid[/] {spec.schema_} scenario with {len(spec.probes)} probe(s).")
+
+
+@robustness_app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of scenario files."""
+    from assay.robustness import scenario_json_schema
+
+    typer.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+def explain_command(
+    model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
+    data: Path = typer.Option(..., "--data", "-d", help="Data: .parquet, .csv, .tsv or .jsonl."),
+    y_true: str = typer.Option(..., "--y-true", help="Column of true labels (binary)."),
+    sensitive: list[str] = typer.Option(
+        ..., "--sensitive", help="Column(s) to explain by; repeat or separate with commas."
+    ),
+    pos_label: str | None = typer.Option(None, "--pos-label", help="Favourable label."),
+    model_pos_label: str | None = typer.Option(
+        None, "--model-pos-label", help="The model's class for the favourable label."
+    ),
+    threshold: float | None = typer.Option(None, "--threshold", help="Decision threshold."),
+    features: list[str] | None = typer.Option(None, "--features", help="Model input columns."),
+    scoring: str = typer.Option(
+        "accuracy", "--scoring", help="accuracy, balanced_accuracy or roc_auc."
+    ),
+    n_repeats: int = typer.Option(5, "--n-repeats", help="Shuffles per feature."),
+    max_rows: int = typer.Option(1000, "--max-rows", help="Rows sampled overall and per group."),
+    shap: bool | None = typer.Option(
+        None, "--shap/--no-shap", help="SHAP summaries (default: when shap is installed)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    title: str | None = typer.Option(None, "--title", help="Report title."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    record: bool = typer.Option(False, "--record", help="File the result as evidence."),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the registered model version."
+    ),
+    workspace: Path | None = typer.Option(None, "--workspace", help="A folder in the workspace."),
+) -> None:
+    """Feature importance overall and by group (permutation; SHAP with the [explain] extra)."""
+    from assay.robustness._explain import explain
+    from assay.robustness._report import render_explanation_html, render_explanation_markdown
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    console = Console(stderr=fmt != "table" and output is None)
+    with _loading(console) as say:
+        result = explain(
+            model,
+            data,
+            y_true=y_true,
+            sensitive_features=_split(sensitive),
+            pos_label=pos_label,
+            model_pos_label=model_pos_label,
+            threshold=threshold,
+            features=_split(features) or None,
+            scoring=scoring,
+            n_repeats=n_repeats,
+            max_rows=max_rows,
+            shap=shap,
+            random_state=seed,
+            progress=say,
+        )
+    payload = result.to_dict()
+    html = render_explanation_html(payload, title=title)
+    if fmt == "table":
+        if output is not None:
+            raise InputError("--format table prints to the terminal; use json, html or md.")
+        table = Table(title=f"Permutation importance (drop in {scoring})")
+        table.add_column("feature")
+        table.add_column("overall")
+        sens = _split(sensitive)
+        wide = {s: result.importances(s) for s in sens}
+        for s, frame in wide.items():
+            for col in frame.columns[1:]:
+                table.add_column(f"{s}={col}")
+        for entry in payload["permutation"]["overall"]:
+            f = entry["feature"]
+            cells = [_est(entry["importance"])]
+            for frame in wide.values():
+                row = frame.filter(frame["feature"] == f)
+                cells += [
+                    "—" if row.is_empty() or row[c][0] is None else f"{row[c][0]:.3f}"
+                    for c in frame.columns[1:]
+                ]
+            table.add_row(f, *cells)
+        console.print(table)
+    elif fmt == "json":
+        _write(result.to_json(), output, console)
+    elif fmt == "html":
+        _write(html, output, console)
+    else:
+        _write(render_explanation_markdown(payload, title=title), output, console)
+    if record:
+        _record(payload, html, "explanation", system, model_version, workspace, console)
