@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from assay.errors import InputError, NotFoundError
-from assay.evaluate.pii import scan
+from assay.evaluate.pii import redact, scan
 from conftest import assert_no_raw
 
 
@@ -53,6 +53,19 @@ def test_invalid_utf8_and_malformed_jsonl(tmp_path: Path) -> None:
     assert payload["input"]["cells_with_replacement_chars"] == 1
     assert result.entities == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1}
     assert any("not JSON objects" in n for n in payload["input"]["notes"])
+
+
+def test_malformed_line_deep_in_a_large_jsonl(tmp_path: Path) -> None:
+    # The lazy reader only meets the bad line while scanning; the scan restarts leniently.
+    lines = [f'{{"msg": "user{i}@example.com"}}' for i in range(30_000)]
+    lines[25_000] = '{"msg": "cut off'
+    path = tmp_path / "late.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = scan(path)
+    assert result.to_dict()["input"]["malformed_lines"] == 1
+    assert result.entities == {"EMAIL_ADDRESS": 29_999}
+    report = redact(path, tmp_path / "out.jsonl")
+    assert report.rows == 30_000
 
 
 def test_mixed_types(tmp_path: Path) -> None:

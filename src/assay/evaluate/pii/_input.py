@@ -51,6 +51,20 @@ class Prepared:
     base: pl.LazyFrame | None = None
 
 
+def is_jsonl(data: Any) -> bool:
+    """Whether ``data`` names a JSONL file (whose lazy scan can fail late on a bad line)."""
+    return isinstance(data, str | Path) and Path(data).suffix.lower() in (".jsonl", ".ndjson")
+
+
+def read_failed(data: Any, exc: Exception) -> InputError:
+    """An error for data that failed while being read, naming the kind of failure only."""
+    name = Path(data).name if isinstance(data, str | Path) else "the data"
+    return InputError(
+        f"Could not read {name} ({type(exc).__name__}). Check that it is a valid file of its "
+        "kind; Assay does not quote the content in messages."
+    )
+
+
 def _path_error(path: Path, exc: Exception) -> InputError:
     # Polars' messages can quote the offending cell; say what kind of problem it was instead.
     return InputError(
@@ -82,9 +96,15 @@ def _read_lines(path: Path) -> pl.DataFrame:
     return pl.DataFrame([lines]).filter(pl.col(LINE_COLUMN).str.strip_chars() != "")
 
 
-def _jsonl(path: Path, notes: list[str]) -> tuple[pl.LazyFrame, int]:
-    """A lazy frame of the JSONL file and the number of malformed lines left out."""
-    if _utf8_ok(path):
+def _jsonl(path: Path, notes: list[str], lenient: bool) -> tuple[pl.LazyFrame, int]:
+    """A lazy frame of the JSONL file and the number of malformed lines left out.
+
+    The fast path scans the file lazily; a malformed line deep in the file only shows when it
+    is parsed, so callers retry with ``lenient=True``, which parses line by line.
+    """
+    if lenient:
+        pass
+    elif _utf8_ok(path):
         lazy = pl.scan_ndjson(path, infer_schema_length=10_000)
         try:
             lazy.select(pl.len()).collect()
@@ -110,7 +130,7 @@ def _jsonl(path: Path, notes: list[str]) -> tuple[pl.LazyFrame, int]:
         return lines.lazy(), lines.height
 
 
-def read_path(path: Path, notes: list[str]) -> tuple[Source, int]:
+def read_path(path: Path, notes: list[str], lenient: bool = False) -> tuple[Source, int]:
     """Open a file leniently; returns the source and the count of malformed lines."""
     if not path.exists():
         raise NotFoundError(f"The file '{path}' given as data does not exist.")
@@ -126,7 +146,7 @@ def read_path(path: Path, notes: list[str]) -> tuple[Source, int]:
             )
             return Source(nw.from_native(lazy), "polars", path, None), 0
         if suffix in (".jsonl", ".ndjson"):
-            lazy, malformed = _jsonl(path, notes)
+            lazy, malformed = _jsonl(path, notes, lenient)
             return Source(nw.from_native(lazy), "polars", path, None), malformed
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise _path_error(path, exc) from None
@@ -229,12 +249,12 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def prepare(data: Any, columns: list[str] | None) -> Prepared:
-    """Open ``data`` and choose the text columns to scan."""
+def prepare(data: Any, columns: list[str] | None, *, lenient: bool = False) -> Prepared:
+    """Open ``data`` and choose the text columns to scan (``lenient``: see :func:`_jsonl`)."""
     notes: list[str] = []
     malformed = 0
     if isinstance(data, str | Path):
-        source, malformed = read_path(Path(data), notes)
+        source, malformed = read_path(Path(data), notes, lenient)
     else:
         source = open_frame(data)
     native = source.frame.to_native()

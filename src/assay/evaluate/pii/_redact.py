@@ -20,7 +20,7 @@ import polars as pl
 
 from assay.errors import InputError
 from assay.evaluate.pii._detect import ROW, findings, plan
-from assay.evaluate.pii._input import prepare
+from assay.evaluate.pii._input import is_jsonl, prepare, read_failed
 from assay.evaluate.pii._mask import mask, pseudonym
 
 POLICIES = ("mask", "hash", "drop")
@@ -152,6 +152,29 @@ def redact(
     RedactionReport
         Distinct values redacted per column and entity type.
     """
+    options = {k: v for k, v in locals().items() if k != "data"}
+    try:
+        return _redact(data, lenient=False, **options)
+    except pl.exceptions.PolarsError as exc:
+        if not is_jsonl(data):
+            raise read_failed(data, exc) from None
+    try:
+        return _redact(data, lenient=True, **options)
+    except pl.exceptions.PolarsError as exc:
+        raise read_failed(data, exc) from None
+
+
+def _redact(
+    data: Any,
+    *,
+    lenient: bool,
+    destination: str | Path,
+    policy: Policy,
+    columns: str | Sequence[str] | None,
+    min_score: float,
+    key: bytes | str | None,
+    batch_rows: int,
+) -> RedactionReport:
     if policy not in POLICIES:
         raise InputError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}.")
     out = Path(destination)
@@ -165,7 +188,7 @@ def redact(
     if isinstance(data, str | Path) and Path(data).resolve() == out.resolve():
         raise InputError("The output would overwrite the input; choose another destination.")
     wanted = [columns] if isinstance(columns, str) else (list(columns) if columns else None)
-    prepared = prepare(data, wanted)
+    prepared = prepare(data, wanted, lenient=lenient)
     if prepared.n_rows is not None:
         raise InputError(
             f"redact reads files and Polars, pandas or pyarrow frames, not "

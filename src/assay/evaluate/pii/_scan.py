@@ -19,7 +19,7 @@ from assay.errors import InputError
 from assay.evaluate._frame import columns_digest, file_digest
 from assay.evaluate._stats import wilson, z_value
 from assay.evaluate.pii._detect import ROW, findings, plan
-from assay.evaluate.pii._input import Prepared, prepare
+from assay.evaluate.pii._input import Prepared, is_jsonl, prepare, read_failed
 from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NerBackend, ner_findings
@@ -354,12 +354,43 @@ def scan(
     >>> result.inventory().select("column", "entity", "rows", "examples").row(0)
     ('note', 'EMAIL_ADDRESS', 1, 'j***@e***.com')
     """
+    options = {k: v for k, v in locals().items() if k != "data"}
+    try:
+        return _scan(data, lenient=False, **options)
+    except pl.exceptions.PolarsError as exc:
+        if not is_jsonl(data):
+            raise read_failed(data, exc) from None
+    try:
+        return _scan(data, lenient=True, **options)
+    except pl.exceptions.PolarsError as exc:
+        raise read_failed(data, exc) from None
+
+
+def _scan(
+    data: Any,
+    *,
+    lenient: bool,
+    columns: str | Sequence[str] | None,
+    sample: float | int | None,
+    quasi_identifiers: str | Sequence[str] | None,
+    sensitive: str | None,
+    features: str | Sequence[str] | None,
+    min_score: float,
+    max_cell_chars: int,
+    ci_level: float,
+    random_state: int,
+    ner: NerBackend | None,
+    ner_columns: str | Sequence[str] | None,
+    ner_max_cells: int,
+    dataset_digest: str | None,
+    batch_rows: int,
+) -> PiiScanResult:
     wanted = _split(columns, "columns")
     if not 0 < ci_level < 1:
         raise InputError(f"ci_level must be between 0 and 1, e.g. 0.95; got {ci_level!r}.")
     if max_cell_chars < 1 or batch_rows < 1:
         raise InputError("max_cell_chars and batch_rows must be positive whole numbers.")
-    prepared = prepare(data, wanted)
+    prepared = prepare(data, wanted, lenient=lenient)
     names = [c.name for c in prepared.columns]
     generic = prepared.n_rows is not None
     if sample is not None and generic:
