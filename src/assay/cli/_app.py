@@ -15,11 +15,21 @@ import typer
 from rich.console import Console
 
 from assay._version import __version__
+from assay.cli._audit import audit_app
 from assay.cli._demo import demo_command
 from assay.cli._evaluate import evaluate_app
+from assay.cli._evidence import evidence_app
+from assay.cli._exchange import backup_command, export_command, import_command, restore_command
+from assay.cli._incident import incident_app
+from assay.cli._kpis import kpis_command
 from assay.cli._pii import pii_app
 from assay.cli._policy import policy_app
+from assay.cli._review import approval_app, review_app
+from assay.cli._risk import action_app, risk_app
 from assay.cli._robustness import explain_command, robustness_app
+from assay.cli._system import dataset_version_app, model_version_app, system_app
+from assay.cli._waiver import waiver_app
+from assay.cli._workspace import db_app, init_command, user_app
 from assay.errors import AssayError
 
 app = typer.Typer(
@@ -35,6 +45,26 @@ app.add_typer(pii_app, name="pii")
 app.add_typer(robustness_app, name="robustness")
 app.command("explain")(explain_command)
 app.command("demo")(demo_command)
+# Workspace, evidence store and governance (issue 3).
+app.command("init")(init_command)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(system_app, name="system")
+app.add_typer(model_version_app, name="model-version")
+app.add_typer(dataset_version_app, name="dataset-version")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(review_app, name="review")
+app.add_typer(approval_app, name="approval")
+app.add_typer(risk_app, name="risk")
+app.add_typer(action_app, name="action")
+app.add_typer(waiver_app, name="waiver")
+app.add_typer(incident_app, name="incident")
+app.add_typer(audit_app, name="audit")
+app.command("kpis")(kpis_command)
+app.command("export")(export_command)
+app.command("import")(import_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def _version_callback(value: bool) -> None:
