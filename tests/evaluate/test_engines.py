@@ -49,14 +49,7 @@ CASES: dict[str, dict[str, Any]] = {
     },
 }
 
-PANDAS_FALLBACK = "ignore:Found complex group-by expression:UserWarning"
-PYARROW_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="engine bug: narwhals refuses the grouped aggregation on a pyarrow Table "
-    "('Non-trivial complex aggregation found'): sums of products such as (w * w).sum() inside "
-    ".agg() are not elementary; the error also escapes as a raw ValueError, not InputError",
-)
+PANDAS_FALLBACK = "error:Found complex group-by expression:UserWarning"
 
 
 def _run(data: Any, case: str) -> dict[str, Any]:
@@ -99,8 +92,7 @@ def _params() -> list[Any]:
     params = []
     for engine in ENGINES:
         for case in CASES:
-            marks = [PYARROW_BUG] if engine == "pyarrow" else []
-            params.append(pytest.param(engine, case, marks=marks, id=f"{engine}-{case}"))
+            params.append(pytest.param(engine, case, id=f"{engine}-{case}"))
     return params
 
 
@@ -167,13 +159,6 @@ def _on_bin_edges() -> pl.DataFrame:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: the bin of a score is floor((s - low) / width), and Polars and "
-    "pandas/DuckDB round that division differently for scores on a bin edge (0.35 / 0.001 is "
-    "350 in Polars, 349.99999999999994 elsewhere), so binned results differ between engines",
-)
 @pytest.mark.filterwarnings(PANDAS_FALLBACK)
 @pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 def test_binned_scores_on_bin_edges_agree_across_engines(
@@ -188,14 +173,6 @@ def test_binned_scores_on_bin_edges_agree_across_engines(
     assert_same_result(expected, fairness(data, min_group_size=1, **kwargs).to_dict())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UserWarning,
-    reason="engine bug: the grouped pass uses aggregations narwhals cannot express with pandas' "
-    "group-by, so on pandas it falls back to a Python function per group (UserWarning 'Found "
-    "complex group-by expression'); with exact scores that is one call per score level and "
-    "group, seconds for a few thousand rows",
-)
 def test_pandas_runs_the_grouped_pass_without_a_per_group_fallback(
     eval_frame: pl.DataFrame,
 ) -> None:

@@ -141,7 +141,7 @@ def estimates(payload: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]
 
 
 def _contains(est: dict[str, Any]) -> bool:
-    """ci_low <= value <= ci_high, up to rounding (see the xfail test on Wilson endpoints)."""
+    """ci_low <= value <= ci_high, up to rounding."""
     low, value, high = est["ci_low"], est["value"], est["ci_high"]
     return low is None or high is None or low - 1e-12 <= value <= high + 1e-12
 
@@ -213,13 +213,6 @@ def _group_n(result: dict[str, Any], by: list[str], group: dict[str, Any]) -> in
 # Deterministic reproductions of engine bugs found while writing these properties.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: the Wilson bounds at p = 0 and p = 1 come out of centre ± half with "
-    "rounding error, so 0 of 7 has ci_low 2.8e-17 > 0 and 10 of 10 has ci_high "
-    "0.9999999999999999 < 1: the interval excludes its own estimate",
-)
 @pytest.mark.parametrize(("positives", "n"), [(0, 7), (0, 9), (10, 10), (13, 13)])
 def test_wilson_interval_includes_an_estimate_of_zero_or_one(positives: int, n: int) -> None:
     y = [1] * positives + [0] * (n - positives)
@@ -230,13 +223,6 @@ def test_wilson_interval_includes_an_estimate_of_zero_or_one(positives: int, n: 
         assert est["ci_low"] <= est["value"] <= est["ci_high"], (name, est)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: with exact scores the sweep grid is np.linspace(0, 1, 101), whose points "
-    "are not the round thresholds they stand for (0.35000000000000003, 0.7000000000000001), so "
-    "a row scored exactly 0.35 is negative at the sweep point and positive with threshold=0.35",
-)
 def test_the_sweep_at_a_grid_threshold_matches_that_operating_threshold() -> None:
     frame = pl.DataFrame({"y": np.arange(101) % 2, "score": np.arange(101) / 100, "g": ["a"] * 101})
     for threshold in (0.35, 0.7):
@@ -264,13 +250,6 @@ def _separated_scores() -> pl.DataFrame:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: the score bootstrap runs on 200 coarse bins and shifts the replicates by "
-    "(full-resolution − coarse) estimate without clipping, so ROC AUC and average precision "
-    "get intervals above 1 (here ci_high ≈ 1.01 for a ROC AUC of exactly 1)",
-)
 def test_score_metric_intervals_stay_within_zero_and_one() -> None:
     result = fairness(
         _separated_scores(), y_true="y", y_score="score", sensitive_features="g"
@@ -281,13 +260,6 @@ def test_score_metric_intervals_stay_within_zero_and_one() -> None:
             assert 0.0 <= est["ci_low"] <= est["ci_high"] <= 1.0, (entry["group"], name, est)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="statistical flaw: the ECE interval is a percentile bootstrap of a statistic biased "
-    "upwards (a sum of absolute values), so for a well-calibrated model it can exclude the "
-    "estimate: ECE 0.0 is reported with a 95% interval of about [0.006, 0.07]",
-)
 def test_the_ece_interval_contains_the_ece() -> None:
     # scores 0.25 and 0.75, with exactly 25% and 75% positives: perfectly calibrated
     y = np.r_[np.ones(25), np.zeros(75), np.ones(75), np.zeros(25)].astype(np.int64)

@@ -321,13 +321,6 @@ def test_a_result_survives_json_and_validates(
     assert not _errors(validator, json.loads(json.dumps(payload)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="engine bug: values of a Date (or Decimal) sensitive feature are converted to JSON "
-    "in groups but left as Python objects in disparities, four_fifths and the threshold "
-    "sweep, so to_json() raises TypeError",
-)
 def test_a_date_sensitive_feature_gives_a_json_result(
     validator: jsonschema.Draft202012Validator,
 ) -> None:

@@ -154,9 +154,24 @@ def fairness_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of the terminal."
     ),
+    record: bool = typer.Option(
+        False, "--record", help="File the result as evidence in the workspace (needs --system)."
+    ),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the system's model version evaluated."
+    ),
+    dataset_version: str | None = typer.Option(
+        None, "--dataset-version", help="With --record: the dataset version (name@version)."
+    ),
 ) -> None:
     """Performance and fairness by group, with confidence intervals and verdicts."""
     features = _split(sensitive)
+    if record and (system is None or model_version is None):
+        raise InputError(
+            "--record files the result as evidence of a model version: give --system NAME and "
+            "--model-version VERSION as well."
+        )
     if task not in ("classification", "regression"):
         raise InputError(f"--task must be classification or regression; got '{task}'.")
     if fmt not in FORMATS:
@@ -179,4 +194,25 @@ def fairness_command(
         score_bins=_score_bins(score_bins),
         random_state=seed,
     )
-    write_result(result, fmt, output, Console(stderr=fmt != "table" and output is None))
+    console = Console(stderr=fmt != "table" and output is None)
+    write_result(result, fmt, output, console)
+    if record:
+        assert system is not None and model_version is not None
+        from assay.governance import open_workspace, record_evaluation
+
+        workspace = open_workspace()
+        try:
+            evidence = record_evaluation(
+                workspace,
+                result.to_dict(),
+                kind="fairness",
+                system=system,
+                model_version=model_version,
+                dataset_version=dataset_version,
+            )
+        finally:
+            workspace.close()
+        console.print(
+            f"recorded as evidence {evidence.ref} (sha256 {evidence.blob_sha256[:12]}…) "
+            f"for {system} {model_version}"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assay.evaluate import FairnessResult
@@ -33,7 +34,7 @@ def fmt_estimate(est: dict[str, Any] | None, sep: str = "\n") -> str:
 
 
 def _group_label(group: dict[str, Any]) -> str:
-    return ", ".join("(missing)" if v is None else str(v) for v in group.values())
+    return escape(", ".join("(missing)" if v is None else str(v) for v in group.values()))
 
 
 def print_fairness(result: FairnessResult, console: Console) -> None:
@@ -55,7 +56,7 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
                 f"{' × '.join(v['by'])}: {fmt_estimate(v['estimate'], ' ')} "
                 f"(limit: {v['direction']} {v['limit']})"
             )
-            console.print(f"      [dim]{v['reason']}[/dim]")
+            console.print(f"      [dim]{escape(v['reason'])}[/dim]")
     columns = _REGRESSION_COLUMNS if data["task"] == "regression" else _CLASSIFICATION_COLUMNS
     present = [c for c in columns if c in data["overall"]["metrics"]]
     groupings: list[list[str]] = []
@@ -106,4 +107,4 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
             )
         console.print(table)
     for note in data["notes"]:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")

@@ -121,35 +121,44 @@ def classification_statistics(
 ) -> pl.DataFrame:
     """Confusion cells per intersectional group, split by score level when scores are given.
 
-    ``level`` is ``(low, width, n_bins)`` for a binned score histogram, or ``None`` for exact score
-    levels (each distinct score is its own level). Columns of the result: the ``keys``, ``YT``,
-    ``YP``, ``LEVEL`` (only with a score), ``COUNT``, ``W``, ``W2`` and, with a score, ``WS`` and
-    ``WS2`` (sums of ``w·s`` and ``w·s²``).
+    ``level`` is ``(low, high, n_bins)`` for a binned score histogram over ``[low, high]``, or
+    ``None`` for exact score levels (each distinct score is its own level). Columns of the result:
+    the ``keys``, ``YT``, ``YP``, ``LEVEL`` (only with a score), ``COUNT``, ``W``, ``W2`` and,
+    with a score, ``WS`` and ``WS2`` (sums of ``w·s`` and ``w·s²``).
+
+    Every product is a derived column and the aggregation only sums plain columns, so each engine
+    runs it natively (no per-group Python fallback).
     """
-    w = nw.col(WEIGHT)
     derived: list[nw.Expr] = [
-        _weight_expr(weight),
+        (nw.col(WEIGHT) * nw.col(WEIGHT)).alias(W2),
         (nw.col(y_true) == pos_label).cast(nw.Int8).alias(YT),
     ]
     group_keys = [*keys, YT, YP]
-    aggs: list[nw.Expr] = [nw.len().alias(COUNT), w.sum().alias(W), (w * w).sum().alias(W2)]
+    sums = [WEIGHT, W2]
     if y_score is not None:
         s = nw.col(y_score).cast(nw.Float64)
-        derived.append((s >= threshold).cast(nw.Int8).alias(YP))
+        derived += [
+            (s >= threshold).cast(nw.Int8).alias(YP),
+            (nw.col(WEIGHT) * s).alias(WS),
+            (nw.col(WEIGHT) * s * s).alias(WS2),
+        ]
         if level is None:
             derived.append(s.alias(LEVEL))
         else:
-            low, width, n_bins = level
-            derived.append(
-                ((s - low) / width).floor().clip(0, n_bins - 1).cast(nw.Int64).alias(LEVEL)
-            )
+            low, high, n_bins = level
+            # a multiplication by a constant, which every engine evaluates identically
+            scale = n_bins / (high - low)
+            index = ((s - low) * scale).floor().clip(0, n_bins - 1).cast(nw.Int64)
+            derived.append(index.alias(LEVEL))
         group_keys.append(LEVEL)
-        aggs += [(w * s).sum().alias(WS), (w * s * s).sum().alias(WS2)]
+        sums += [WS, WS2]
     else:
         assert y_pred is not None
         derived.append((nw.col(y_pred) == pred_pos_label).cast(nw.Int8).alias(YP))
-    query = frame.with_columns(*derived).group_by(group_keys).agg(*aggs)
-    return collect(query)
+    aggs = [nw.len().alias(COUNT), *(nw.col(c).sum().alias(c) for c in sums)]
+    weighted = frame.with_columns(_weight_expr(weight))
+    query = weighted.with_columns(*derived).group_by(group_keys).agg(*aggs)
+    return collect(query).rename({WEIGHT: W})
 
 
 def regression_statistics(
@@ -165,16 +174,19 @@ def regression_statistics(
     y = nw.col(y_true).cast(nw.Float64)
     p = nw.col(y_pred).cast(nw.Float64)
     r = p - y
-    aggs = [
-        nw.len().alias(COUNT),
-        w.sum().alias(W),
-        (w * w).sum().alias(W2),
-        (w * y).sum().alias(WY),
-        (w * p).sum().alias(WP),
-        (w * p * p).sum().alias(WP2),
-        (w * r).sum().alias(WR),
-        (w * r * r).sum().alias(WR2),
-        (w * r.abs()).sum().alias(WAR),
-        (w * r * r * r * r).sum().alias(WR4),
+    derived = [
+        (w * w).alias(W2),
+        (w * y).alias(WY),
+        (w * p).alias(WP),
+        (w * p * p).alias(WP2),
+        (w * r).alias(WR),
+        (w * r * r).alias(WR2),
+        (w * r.abs()).alias(WAR),
+        (w * r * r * r * r).alias(WR4),
     ]
-    return collect(frame.with_columns(_weight_expr(weight)).group_by(keys).agg(*aggs))
+    sums = [WEIGHT, W2, WY, WP, WP2, WR, WR2, WAR, WR4]
+    aggs = [nw.len().alias(COUNT), *(nw.col(c).sum().alias(c) for c in sums)]
+    query = (
+        frame.with_columns(_weight_expr(weight)).with_columns(*derived).group_by(keys).agg(*aggs)
+    )
+    return collect(query).rename({WEIGHT: W})

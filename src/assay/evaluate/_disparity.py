@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.evaluate._groups import Grouping
+from assay.evaluate._groups import Grouping, group_dict
 from assay.evaluate._metrics import MetricColumn
 from assay.evaluate._stats import FloatArray, katz, newcombe
 
@@ -92,11 +92,6 @@ def _percentiles(values: FloatArray, ci_level: float) -> tuple[float | None, flo
         return None, None
     tail = (1.0 - ci_level) / 2.0 * 100.0
     return float(np.percentile(finite, tail)), float(np.percentile(finite, 100.0 - tail))
-
-
-def group_dict(grouping: Grouping, index: int) -> dict[str, Any]:
-    """The ``{feature: value}`` form of one group."""
-    return dict(zip(grouping.features, grouping.keys[index], strict=True))
 
 
 def disparity(

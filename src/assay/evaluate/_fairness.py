@@ -18,7 +18,14 @@ from assay.errors import InputError
 from assay.evaluate import _aggregate as agg
 from assay.evaluate._disparity import disparity, estimate, four_fifths, summaries
 from assay.evaluate._frame import Source, columns_digest, file_digest, open_frame
-from assay.evaluate._groups import Grouping, confusion, grouping_of, level_table
+from assay.evaluate._groups import (
+    Grouping,
+    confusion,
+    group_dict,
+    grouping_of,
+    json_value,
+    level_table,
+)
 from assay.evaluate._metrics import MetricColumn, confusion_columns
 from assay.evaluate._regression import regression_columns
 from assay.evaluate._result import SCHEMA, FairnessResult
@@ -191,7 +198,7 @@ def fairness(
         )
     else:
         positive, pred_positive = _resolve_labels(frame, prof, schema, y_true, y_pred, pos_label)
-        params["pos_label"] = _jsonable(positive)
+        params["pos_label"] = json_value(positive)
         if y_score is not None:
             threshold, scale, n_bins = _score_setup(
                 prof, schema, y_score, threshold, score_bins, calibration_bins
@@ -210,7 +217,7 @@ def fairness(
             pred_pos_label=pred_positive,
             y_score=y_score,
             threshold=threshold,
-            level=None if scale is None or scale.exact else (scale.low, scale.width, n_bins),
+            level=None if scale is None or scale.exact else (scale.low, scale.high, n_bins),
             weight=sample_weight,
         )
 
@@ -219,7 +226,7 @@ def fairness(
     if len(features) > 1:
         groupings.append(grouping_of(stats, tuple(features)))
     references = _references(groupings, stats, reference_group, features)
-    params["reference_group"] = _jsonable(reference_group)
+    params["reference_group"] = json_value(reference_group)
 
     groups_out: list[dict[str, Any]] = []
     overall: dict[str, Any] = {}
@@ -252,14 +259,18 @@ def fairness(
                 columns |= scores.columns
                 for g, bins in enumerate(scores.reliability):
                     calibration_out.append(
-                        {"by": list(grouping.features), "group": _group(grouping, g), "bins": bins}
+                        {
+                            "by": list(grouping.features),
+                            "group": group_dict(grouping, g),
+                            "bins": bins,
+                        }
                     )
                 sweeps_out.append(
                     {"by": list(grouping.features)}
                     | sweep(
                         tab,
                         scale,
-                        threshold_grid(scale, prof.score_min or 0.0, prof.score_max or 1.0, n_bins),
+                        threshold_grid(scale, prof.score_min or 0.0, prof.score_max or 1.0),
                         n_bins,
                     )
                 )
@@ -572,7 +583,7 @@ def _score_setup(
     )
     n_bins = score_bins if isinstance(score_bins, int) else DEFAULT_SCORE_BINS
     low, high = (0.0, 1.0) if probabilities else (lo, hi)
-    scale = ScoreScale(exact, low, (high - low) / n_bins, probabilities, calibration_bins)
+    scale = ScoreScale(exact, low, high, n_bins, probabilities, calibration_bins)
     return float(threshold), scale, n_bins
 
 
@@ -624,22 +635,6 @@ def _references(
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def _group(grouping: Grouping, index: int) -> dict[str, Any]:
-    return {f: _jsonable(v) for f, v in zip(grouping.features, grouping.keys[index], strict=True)}
-
-
 def _label(group: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={'(missing)' if v is None else v}" for k, v in group.items())
 
@@ -656,7 +651,7 @@ def _group_entries(
         entries.append(
             {
                 "by": list(grouping.features),
-                "group": _group(grouping, g),
+                "group": group_dict(grouping, g),
                 "n": int(rows[g]),
                 "small": bool(rows[g] < min_group_size),
                 "metrics": metrics,
@@ -702,7 +697,8 @@ def _methods(
     if scale is not None:
         methods["roc_auc, average_precision, brier_score, ece"] = (
             f"{level} Poisson-bootstrap percentile intervals over the score-histogram cells, "
-            f"{n_bootstrap} replicates"
+            f"{n_bootstrap} replicates, clipped to [0, 1] and widened to contain the estimate "
+            "(ECE is biased upwards, so its percentile interval can otherwise exclude it)"
         )
         methods["score levels"] = "exact distinct scores" if scale.exact else "equal-width bins"
         methods["ece"] = (

@@ -7,6 +7,7 @@ those cells — computed here on the small table, never on the rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,25 @@ class Grouping:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+def json_value(value: Any) -> Any:
+    """A value as plain JSON: numbers, strings, booleans and None pass; dates, decimals and other
+    scalars become their text; mappings and sequences are converted item by item."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        return json_value(value.item())
+    return str(value)
+
+
+def group_dict(grouping: Grouping, index: int) -> dict[str, Any]:
+    """The ``{feature: value}`` form of one group, JSON-ready."""
+    return {f: json_value(v) for f, v in zip(grouping.features, grouping.keys[index], strict=True)}
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:

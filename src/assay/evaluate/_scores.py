@@ -39,9 +39,15 @@ class ScoreScale:
 
     exact: bool
     low: float
-    width: float  # bin width when binned; unused when exact
+    high: float
+    n_bins: int  # bins of [low, high] when binned; unused when exact
     probabilities: bool  # all scores within [0, 1]
     calibration_bins: int
+
+    @property
+    def width(self) -> float:
+        """Width of one bin."""
+        return (self.high - self.low) / self.n_bins
 
     def level_scores(self, levels: FloatArray) -> FloatArray:
         """The lower edge (binned) or the value (exact) of each level."""
@@ -52,8 +58,7 @@ class ScoreScale:
         if self.exact:
             raw = np.floor(levels * self.calibration_bins)
         else:
-            n_bins = round(1.0 / self.width)
-            raw = np.floor(levels * self.calibration_bins / n_bins)
+            raw = np.floor(levels * self.calibration_bins / self.n_bins)
         return np.clip(raw, 0, self.calibration_bins - 1).astype(np.int64)
 
 
@@ -141,6 +146,10 @@ def score_columns(
             continue
         value = point[name]
         low, high, _ = percentile_interval(reps[name], ci_level)
+        # Every score metric lives in [0, 1]. A biased estimator (ECE is biased upwards) can put
+        # the percentile interval beside its own estimate; the interval is widened to contain it.
+        low = np.clip(np.fmin(low, value), 0.0, 1.0)
+        high = np.clip(np.fmax(high, value), 0.0, 1.0)
         undefined: list[str | None] = []
         for i in range(n_groups):
             if np.isfinite(value[i]):
@@ -213,7 +222,10 @@ def _coarsen(tab: LevelTable, scale: ScoreScale) -> tuple[LevelTable, ScoreScale
     merged = {f: getattr(tab, f) @ onehot for f in fields}
     levels = np.arange(BOOTSTRAP_LEVELS, dtype=np.float64)
     coarse = LevelTable(tab.grouping, levels, **merged)
-    return coarse, ScoreScale(False, low, width, scale.probabilities, scale.calibration_bins)
+    coarse_scale = ScoreScale(
+        False, low, high, BOOTSTRAP_LEVELS, scale.probabilities, scale.calibration_bins
+    )
+    return coarse, coarse_scale
 
 
 def _bootstrap(

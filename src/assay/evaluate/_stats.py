@@ -56,6 +56,9 @@ def wilson(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArr
         half = (z / denom) * np.sqrt(np.clip(p * (1.0 - p) / n + z2 / (4.0 * n * n), 0.0, None))
         low = np.clip(centre - half, 0.0, 1.0)
         high = np.clip(centre + half, 0.0, 1.0)
+    # exact at the boundaries: rounding must not push the bound past its own estimate
+    low = np.where(x <= 0, 0.0, low)
+    high = np.where(x >= n, 1.0, high)
     bad = ~(n > 0)
     low[bad] = np.nan
     high[bad] = np.nan

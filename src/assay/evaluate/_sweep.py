@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.evaluate._groups import LevelTable
+from assay.evaluate._groups import LevelTable, group_dict
 from assay.evaluate._scores import ScoreScale
 from assay.evaluate._stats import FloatArray
 
@@ -37,18 +37,16 @@ def _clean(values: FloatArray) -> list[float | None]:
     return [float(v) if np.isfinite(v) else None for v in values]
 
 
-def threshold_grid(
-    scale: ScoreScale, score_min: float, score_max: float, n_bins: int
-) -> FloatArray:
+def threshold_grid(scale: ScoreScale, score_min: float, score_max: float) -> FloatArray:
     """101 thresholds over [0, 1] for probabilities, else over the observed score range.
 
-    With binned scores every grid point is a bin edge (``n_bins`` is a multiple of 100).
+    With binned scores every grid point is a bin edge (the number of bins is a multiple of 100).
     """
-    low, high = (0.0, 1.0) if scale.probabilities else (score_min, score_max)
-    if not scale.exact:
-        edges = np.arange(0, n_bins + 1, n_bins // 100, dtype=np.float64)
-        return scale.low + edges * scale.width
-    return np.linspace(low, high, 101)
+    # i/100 is the correctly rounded decimal (0.35, not 0.35000000000000003 as linspace gives)
+    steps = np.arange(101, dtype=np.float64) / 100.0
+    if scale.probabilities:
+        return steps
+    return score_min + (score_max - score_min) * steps
 
 
 def sweep(
@@ -58,8 +56,9 @@ def sweep(
     if scale.exact:
         first = np.searchsorted(tab.levels, thresholds, side="left")
     else:
-        edge_index = np.rint((thresholds - scale.low) / scale.width).astype(np.int64)
-        first = np.searchsorted(tab.levels, edge_index.astype(np.float64), side="left")
+        # grid point i is bin edge i · n_bins / 100 (n_bins is a multiple of 100)
+        edge_index = np.arange(thresholds.size, dtype=np.float64) * (n_bins // 100)
+        first = np.searchsorted(tab.levels, edge_index, side="left")
 
     def above(mat: FloatArray) -> FloatArray:
         suffix = np.concatenate(
@@ -80,8 +79,7 @@ def sweep(
         "accuracy": _ratio(tp + tn, np.broadcast_to(total, tp.shape)),
     }
     groups = [
-        {"group": dict(zip(tab.grouping.features, key, strict=True)), "metrics": {}}
-        for key in tab.grouping.keys
+        {"group": group_dict(tab.grouping, g), "metrics": {}} for g in range(len(tab.grouping))
     ]
     for name, mat in rates.items():
         for g, entry in enumerate(groups):
