@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -205,10 +204,18 @@ def test_result_round_trips_and_is_reproducible() -> None:
     second = run_robustness(Rule(), frame(), **kwargs)
     again = RobustnessResult.from_json(first.to_json())
     assert again.to_dict() == first.to_dict()
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("timing", "provenance")}  # noqa: E731
-    a = [strip(p) for p in first.to_dict()["probes"]]
-    b = [strip(p) for p in second.to_dict()["probes"]]
-    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+    # polars sums in parallel, so engine values may differ in the last bits between runs
+    def rounded(x: Any) -> Any:
+        if isinstance(x, float):
+            return round(x, 9)
+        if isinstance(x, dict):
+            return {k: rounded(v) for k, v in x.items() if k not in ("timing", "provenance")}
+        if isinstance(x, list):
+            return [rounded(v) for v in x]
+        return x
+
+    assert rounded(first.to_dict()["probes"]) == rounded(second.to_dict()["probes"])
     assert first.schema == "assay.robustness/v1"
     with pytest.raises(SchemaError):
         RobustnessResult.from_dict({"schema": "assay.fairness/v1"})
