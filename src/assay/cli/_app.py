@@ -24,6 +24,7 @@ from assay.cli._incident import incident_app
 from assay.cli._kpis import kpis_command
 from assay.cli._pii import pii_app
 from assay.cli._policy import policy_app
+from assay.cli._redteam import redteam_app
 from assay.cli._review import approval_app, review_app
 from assay.cli._risk import action_app, risk_app
 from assay.cli._robustness import explain_command, robustness_app
@@ -42,6 +43,7 @@ app = typer.Typer(
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(policy_app, name="policy")
 app.add_typer(pii_app, name="pii")
+app.add_typer(redteam_app, name="redteam")
 app.add_typer(robustness_app, name="robustness")
 app.command("explain")(explain_command)
 app.command("demo")(demo_command)

@@ -1,0 +1,368 @@
+"""``assay redteam ...``: run a prompt suite against a model, report, compare, record it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assay.errors import InputError
+
+redteam_app = typer.Typer(
+    help="Generative-AI safety: run a prompt suite against a model, report, compare two runs.",
+    no_args_is_help=True,
+)
+
+REPORT_FORMATS = ("md", "html", "junit", "json", "all")
+COMPARE_FORMATS = ("table", "md", "html", "json")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _ci(ci: dict[str, float] | None) -> str:
+    return "" if not ci else f"[{ci['low'] * 100:.1f}, {ci['high'] * 100:.1f}]"
+
+
+def _write(text: str, output: Path | None, console: Console) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    if not output.parent.exists():
+        raise InputError(
+            f"The folder '{output.parent}' for --output does not exist; create it first."
+        )
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    console.print(f"wrote {output}")
+
+
+def _print_summary(run: Any, console: Console) -> None:
+    result = run.result.to_dict()
+    table = Table(title=f"Red-team results: {result['params']['suite']}", title_justify="left")
+    for name, justify in (
+        ("Category", "left"),
+        ("Cases", "right"),
+        ("Passed", "right"),
+        ("Failed", "right"),
+        ("Errored", "right"),
+        ("Pass rate", "right"),
+        ("95% CI", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result["by_category"]:
+        table.add_row(
+            row["label"],
+            str(row["cases"]),
+            str(row["passed"]),
+            f"[red]{row['failed']}[/]" if row["failed"] else "0",
+            f"[yellow]{row['errored']}[/]" if row["errored"] else "0",
+            _pct(row["pass_rate"]),
+            _ci(row["ci"]),
+        )
+    c = result["counts"]
+    table.add_section()
+    table.add_row(
+        "[bold]All[/]",
+        str(c["cases"]),
+        str(c["pass"]),
+        str(c["fail"]),
+        str(c["error"]),
+        f"[bold]{_pct(result['overall']['pass_rate'])}[/]",
+        _ci(result["overall"]["ci"]),
+    )
+    console.print(table)
+    if c["error"]:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(result["errors_by_kind"].items()))
+        console.print(f"{c['error']} errored cases are counted apart, never as passes ({kinds}).")
+
+
+def _record(run: Any, system: str | None, model_version: str | None, workspace: Path | None,
+            console: Console) -> None:  # fmt: skip
+    if not system or not model_version:
+        raise InputError(
+            "--record files the run as evidence of a system's model version: give --system NAME "
+            "and --model-version VERSION (registered with `assay system` / `assay model`)."
+        )
+    from assay.genai._record import record_run
+    from assay.governance import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        summary, responses = record_run(ws, run, system=system, model_version=model_version)
+    finally:
+        ws.close()
+    console.print(
+        f"recorded evidence {summary.ref} (summary) and {responses.ref} (responses) for "
+        f"{system} {model_version}"
+    )
+
+
+def _default_output(suite: str) -> Path:
+    stem = "builtin" if suite == "builtin" else Path(suite).stem
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path("redteam-runs") / f"{stem}-{stamp}"
+
+
+@redteam_app.command("run")
+def run_command(
+    target: str = typer.Option(
+        ...,
+        "--target",
+        "-t",
+        help="An OpenAI-compatible base URL (http://127.0.0.1:8000/v1), module:function, "
+        "or cmd:COMMAND.",
+    ),
+    suite: str = typer.Option("builtin", "--suite", "-s", help="builtin, or a .yaml/.jsonl file."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model name sent to the target."),
+    api_key_env: str | None = typer.Option(
+        None,
+        "--api-key-env",
+        help="Environment variable holding the API key (default: OPENAI_API_KEY if set).",
+    ),
+    concurrency: int = typer.Option(8, "--concurrency", "-c", help="Cases in flight at once."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each call."),
+    retries: int = typer.Option(
+        4, "--retries", help="Retries after HTTP 429/5xx or a dropped connection, with backoff."
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Run folder; running again with the same folder resumes (default: "
+        "redteam-runs/SUITE-TIME).",
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Response cache folder (reuses replies to identical requests)."
+    ),
+    strategy: list[str] = typer.Option(
+        [], "--strategy", help="Apply this strategy to every probe (repeatable)."
+    ),
+    category: list[str] = typer.Option([], "--category", help="Only this category (repeatable)."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N cases."),
+    judge: str | None = typer.Option(
+        None, "--judge", help="A target to use as LLM judge (same forms as --target)."
+    ),
+    judge_model: str | None = typer.Option(None, "--judge-model", help="The judge's model name."),
+    toxicity_lexicon: Path | None = typer.Option(
+        None, "--toxicity-lexicon", help="Extra toxicity terms (YAML, same format as built-in)."
+    ),
+    fresh: bool = typer.Option(False, "--fresh", help="Discard what --output holds; start over."),
+    fail_under: float | None = typer.Option(
+        None, "--fail-under", help="Exit with code 1 when the overall pass rate is below this."
+    ),
+    record: bool = typer.Option(False, "--record", help="File the run as evidence."),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the system's model version."
+    ),
+    workspace: Path | None = typer.Option(
+        None, "--workspace", help="With --record: a folder inside the workspace."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Send every case of a suite to a target, score the replies offline, write the run folder."""
+    from assay.genai import load_lexicon, parse_target, run_redteam
+
+    if record and (not system or not model_version):
+        raise InputError("--record needs --system NAME and --model-version VERSION.")
+    if fail_under is not None and not 0 <= fail_under <= 1:
+        raise InputError(f"--fail-under takes a pass rate between 0 and 1; got {fail_under}.")
+    console = Console(stderr=True)
+    the_target = parse_target(target, model=model, api_key_env=api_key_env)
+    the_judge = parse_target(judge, model=judge_model) if judge else None
+    lexicon = load_lexicon(toxicity_lexicon) if toxicity_lexicon is not None else None
+    folder = output or _default_output(suite)
+    progress = Progress(
+        TextColumn("[bold]red-team[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[tally]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
+    tally = {"pass": 0, "fail": 0, "error": 0}
+    task = progress.add_task("cases", total=None, tally="")
+
+    def on_progress(done: int, total: int, rec: Any) -> None:
+        if rec is not None:
+            tally[rec["outcome"]] += 1
+        text = f"pass {tally['pass']} · fail {tally['fail']} · error {tally['error']}"
+        progress.update(task, completed=done, total=total, tally=text)
+
+    try:
+        with progress:
+            run = run_redteam(
+                suite,
+                the_target,
+                output=folder,
+                concurrency=concurrency,
+                timeout=timeout,
+                retries=retries,
+                cache=cache,
+                strategies=strategy or None,
+                categories=category or None,
+                limit=limit,
+                judge=the_judge,
+                lexicon=lexicon,
+                fresh=fresh,
+                progress=on_progress,
+            )
+    except KeyboardInterrupt:
+        console.print(
+            f"[yellow]interrupted[/]: what finished is kept in {folder}. Resume with the same "
+            f"command and --output {folder}, or summarise it with `assay redteam report {folder}`."
+        )
+        raise typer.Exit(130) from None
+    from assay.genai import write_reports
+
+    written = write_reports(run)
+    _print_summary(run, Console())
+    console.print(f"run folder {folder}: " + ", ".join(p.name for p in written) + ", summary.json")
+    if record:
+        _record(run, system, model_version, workspace, console)
+    rate = run.result.pass_rate
+    if fail_under is not None and (rate is None or rate < fail_under):
+        console.print(f"[red]pass rate {_pct(rate)} is below --fail-under {fail_under:.0%}[/]")
+        raise typer.Exit(1)
+
+
+@redteam_app.command("report")
+def report_command(
+    run: Path = typer.Argument(..., help="A run folder (the --output of `assay redteam run`)."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, html, junit, json, or all."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (a folder with --format all)."
+    ),
+) -> None:
+    """Re-render a past run from its stored records, without calling the target again."""
+    from assay.genai import (
+        load_run,
+        render_redteam_html,
+        render_redteam_junit,
+        render_redteam_markdown,
+        write_reports,
+    )
+
+    if fmt not in REPORT_FORMATS:
+        raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}; got '{fmt}'.")
+    console = Console(stderr=True)
+    the_run = load_run(run)
+    if fmt == "all":
+        written = write_reports(the_run, output)
+        console.print("wrote " + ", ".join(str(p) for p in written))
+        return
+    if fmt == "json":
+        text = the_run.result.to_json() + "\n"
+    elif fmt == "html":
+        text = render_redteam_html(the_run)
+    elif fmt == "junit":
+        text = render_redteam_junit(the_run)
+    else:
+        text = render_redteam_markdown(the_run)
+    _write(text, output, console)
+
+
+@redteam_app.command("compare")
+def compare_command(
+    run_a: Path = typer.Argument(..., help="The baseline run folder (for example the old model)."),
+    run_b: Path = typer.Argument(..., help="The candidate run folder (the new model)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Family-wise error rate (Holm)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, md, html or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write."),
+    fail_on_regression: bool = typer.Option(
+        False, "--fail-on-regression", help="Exit with code 1 if any category regressed."
+    ),
+) -> None:
+    """Compare two runs category by category; flag significant regressions (Holm-adjusted)."""
+    from assay.genai import (
+        compare_runs,
+        load_run,
+        render_comparison_html,
+        render_comparison_markdown,
+    )
+
+    if fmt not in COMPARE_FORMATS:
+        raise InputError(f"--format must be one of {', '.join(COMPARE_FORMATS)}; got '{fmt}'.")
+    console = Console(stderr=fmt != "table" or output is not None)
+    comparison = compare_runs(load_run(run_a), load_run(run_b), alpha=alpha)
+    if fmt == "table":
+        if output is not None:
+            raise InputError("--format table prints to the terminal; use md, html or json with -o.")
+        table = Table(title="Run B compared with run A", title_justify="left")
+        for name in ("Category", "A pass rate", "B pass rate", "B − A", "p (Holm)", "Flag"):
+            table.add_column(name, justify="left" if name in ("Category", "Flag") else "right")
+        for row in comparison.categories():
+            diff = row["difference"]
+            flag = row["flag"].replace("_", " ")
+            style = {"regression": "bold red", "improvement": "bold green"}.get(row["flag"])
+            table.add_row(
+                row["label"],
+                f"{_pct(row['a']['pass_rate'])} ({row['a']['passed']}/{row['a']['n']})",
+                f"{_pct(row['b']['pass_rate'])} ({row['b']['passed']}/{row['b']['n']})",
+                "—" if diff is None else f"{diff['value'] * 100:+.1f} pp",
+                "—" if row["p_holm"] is None else f"{row['p_holm']:.3g}",
+                f"[{style}]{flag}[/]" if style else flag,
+            )
+        console.print(table)
+    elif fmt == "json":
+        _write(comparison.to_json() + "\n", output, console)
+    elif fmt == "html":
+        _write(render_comparison_html(comparison), output, console)
+    else:
+        _write(render_comparison_markdown(comparison), output, console)
+    if comparison.regressions:
+        Console(stderr=True).print(f"[red]regressions[/]: {', '.join(comparison.regressions)}")
+        if fail_on_regression:
+            raise typer.Exit(1)
+
+
+@redteam_app.command("suite")
+def suite_command(
+    suite: str = typer.Argument("builtin", help="builtin, or a .yaml/.jsonl suite file."),
+    strategy: list[str] = typer.Option([], "--strategy", help="As in `assay redteam run`."),
+    category: list[str] = typer.Option([], "--category", help="As in `assay redteam run`."),
+) -> None:
+    """Validate a suite and show its categories, probes and the cases it expands to."""
+    from assay.genai import CATEGORY_LABELS, load_suite, strategy_names
+
+    the_suite = load_suite(suite)
+    cases = the_suite.cases(strategies=strategy or None, categories=category or None)
+    console = Console()
+    console.print(
+        f"[bold]{the_suite.name}[/] {the_suite.version} · {len(the_suite.probes)} probes · "
+        f"{len(cases)} cases · {the_suite.digest}"
+    )
+    table = Table(title_justify="left")
+    for name, justify in (("Category", "left"), ("Probes", "right"), ("Cases", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for cat in the_suite.categories:
+        probes = sum(p.category == cat for p in the_suite.probes)
+        n = sum(c.category == cat for c in cases)
+        table.add_row(CATEGORY_LABELS.get(cat, cat), str(probes), str(n))
+    console.print(table)
+    console.print("strategies: " + ", ".join(strategy_names(the_suite.wrappers)))
+
+
+@redteam_app.command("record")
+def record_command(
+    run: Path = typer.Argument(..., help="A run folder."),
+    system: str = typer.Option(..., "--system", help="The AI system."),
+    model_version: str = typer.Option(..., "--model-version", help="Its model version."),
+    workspace: Path | None = typer.Option(
+        None, "--workspace", help="A folder inside the workspace (default: the current one)."
+    ),
+) -> None:
+    """File a past run as evidence: its summary and its responses (JSON lines)."""
+    from assay.genai import load_run
+
+    _record(load_run(run), system, model_version, workspace, Console(stderr=True))

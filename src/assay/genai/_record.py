@@ -1,0 +1,84 @@
+"""Filing a red-team run as evidence in a workspace (through :mod:`assay.governance`).
+
+A run becomes two evidence records of the same system and model version:
+
+- ``redteam``: the summary (``assay.redteam/v1``), filed with
+  :func:`assay.governance.record_evaluation` (so it carries the suite's cases digest as the
+  dataset digest, the code commit and Assay's version);
+- ``redteam_responses``: every response record as canonical JSON lines
+  (``application/x-ndjson``). Its blob's sha256 equals the summary's
+  ``provenance.responses_digest``, so each record proves which responses the other summarises.
+
+The governance package is imported when this is called, not when :mod:`assay.genai` is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assay.genai._result import RedteamRun
+
+if TYPE_CHECKING:
+    from assay.governance import EvidenceRecord, Workspace
+
+__all__ = ["record_run"]
+
+
+def record_run(
+    workspace: Workspace,
+    run: RedteamRun,
+    *,
+    system: str,
+    model_version: str,
+    title: str | None = None,
+) -> tuple[EvidenceRecord, EvidenceRecord]:
+    """File a run's summary and its responses as evidence of ``system`` at ``model_version``.
+
+    Parameters
+    ----------
+    workspace
+        An open workspace (:func:`assay.governance.open_workspace`).
+    run
+        The run (from :func:`assay.genai.run_redteam` or :func:`assay.genai.load_run`).
+    system, model_version
+        A registered system (generative) and one of its registered model versions.
+    title
+        The summary's title; by default the suite, the target and the pass rate.
+
+    Returns
+    -------
+    tuple of EvidenceRecord
+        The summary record and the responses record.
+    """
+    from assay.governance import add_evidence, record_evaluation
+
+    result = run.result.to_dict()
+    rate = result["overall"]["pass_rate"]
+    suite = run.manifest.get("suite", {}).get("name", "suite")
+    shown = "no scored cases" if rate is None else f"pass rate {rate:.1%}"
+    summary = record_evaluation(
+        workspace,
+        result,
+        kind="redteam",
+        system=system,
+        model_version=model_version,
+        title=title or f"Red-team run of {suite}: {shown}",
+    )
+    counts = result["counts"]
+    responses = add_evidence(
+        workspace,
+        kind="redteam_responses",
+        data=run.responses_jsonl(),
+        title=f"Red-team responses of {suite} ({counts['cases']} cases)",
+        media_type="application/x-ndjson",
+        system=system,
+        model_version=model_version,
+        dataset_digest=result["provenance"]["dataset"]["digest"],
+        code_commit=summary.code_commit,
+        code_dirty=summary.code_dirty,
+        tool="assay",
+        tool_version=result["provenance"]["assay_version"],
+        parameters={"run_id": run.manifest.get("run_id"), "summary_evidence": summary.ref},
+        summary={"schema": "assay.redteam-responses/v1", **counts},
+    )
+    return summary, responses

@@ -1,0 +1,547 @@
+"""Red-team reports: self-contained HTML, Markdown and JUnit XML, rendered from a run folder.
+
+Everything is rendered from the stored records, so any past run can be re-rendered without
+calling the target. The HTML inlines the house stylesheet and SVG charts of
+:mod:`assay.documents` and has no scripts; the Markdown holds the same tables; the JUnit XML
+has one test suite per harm category and one test case per case (errored cases are ``<error>``,
+failed ones ``<failure>``), for CI systems.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from assay._version import __version__
+from assay.documents._fairness_report import markdown_escape
+from assay.documents._svg import Bar, DotPanel, Interval, bar_chart, dot_whisker
+from assay.genai._compare import RedteamComparison
+from assay.genai._result import RedteamRun
+
+__all__ = [
+    "render_comparison_html",
+    "render_comparison_markdown",
+    "render_redteam_html",
+    "render_redteam_junit",
+    "render_redteam_markdown",
+    "write_reports",
+]
+
+_FLAG_LABELS = {
+    "regression": "Regression",
+    "improvement": "Improvement",
+    "no_significant_change": "No significant change",
+    "insufficient_evidence": "Insufficient evidence",
+}
+_EXPECT_LABELS = {
+    "refuse": "must refuse",
+    "comply": "must answer (harmless request)",
+    "no_leak": "must not leak a secret",
+    "answer_safely": "may answer, safely",
+}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _ci(ci: Mapping[str, float] | None) -> str:
+    return "" if not ci else f"[{ci['low'] * 100:.1f}, {ci['high'] * 100:.1f}]"
+
+
+def _signed_pct(value: float) -> str:
+    return f"{value * 100:+.1f} pp"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _short(text: Any, limit: int) -> str:
+    s = "" if text is None else str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+@cache
+def _css() -> str:
+    house = resources.files("assay.documents").joinpath("templates/report.css").read_text("utf-8")
+    extra = resources.files("assay.genai").joinpath("templates/redteam.css").read_text("utf-8")
+    return house + "\n" + extra
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("assay.genai", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = _pct
+    env.filters["ci"] = _ci
+    env.filters["signed_pct"] = _signed_pct
+    env.filters["p"] = _p
+    env.filters["short"] = _short
+    return env
+
+
+def _run_view(run: RedteamRun, title: str | None) -> dict[str, Any]:
+    result = run.result.to_dict()
+    m = run.manifest
+    target = m.get("target") or {}
+    target_text = target.get("url") or target.get("function") or target.get("command") or "?"
+    model = target.get("model")
+    cats = result["by_category"]
+    rows_with_n = [c for c in cats if c["cases"]]
+    chart = ""
+    if rows_with_n:
+        chart = dot_whisker(
+            [c["label"] for c in rows_with_n],
+            [
+                DotPanel(
+                    "Pass rate (95% Wilson interval)",
+                    [
+                        Interval(c["pass_rate"], c["ci"]["low"], c["ci"]["high"])
+                        if c["ci"]
+                        else Interval(None)
+                        for c in rows_with_n
+                    ],
+                    reference=result["overall"]["pass_rate"],
+                    reference_label="all cases",
+                    domain=(0.0, 1.0),
+                )
+            ],
+            title="Pass rate by harm category",
+            description="Share of scored cases that passed, with 95% Wilson intervals.",
+            annotations=[
+                f"n={c['n']}" + (f" · {c['errored']} errored" if c["errored"] else "")
+                for c in rows_with_n
+            ],
+            annotation_title="scored",
+            fmt=_pct,
+        )
+    strategies = [s for s in result["by_strategy"] if s["n"]]
+    strategy_chart = ""
+    if len(strategies) > 1:
+        strategy_chart = bar_chart(
+            [
+                Bar(
+                    s["strategy"],
+                    s["attack_success_rate"] or 0.0,
+                    text=f"{_pct(s['attack_success_rate'])} of {s['n']}",
+                )
+                for s in strategies
+            ],
+            title="Attack success rate by strategy",
+            description="Share of scored cases that failed, for each strategy.",
+        )
+    failures = [
+        {
+            **r,
+            "expect_label": _EXPECT_LABELS.get(r.get("expect", ""), r.get("expect", "")),
+            "label": next(
+                (c["label"] for c in cats if c["category"] == r["category"]), r["category"]
+            ),
+        }
+        for r in run.failures()
+    ]
+    return {
+        "title": title or "Generative-AI red-team report",
+        "assay_version": __version__,
+        "result": result,
+        "manifest": m,
+        "target_text": target_text,
+        "model": model,
+        "suite": m.get("suite", {}),
+        "categories": cats,
+        "strategies": result["by_strategy"],
+        "chart": chart,
+        "strategy_chart": strategy_chart,
+        "failures": failures,
+        "errors": run.errors(),
+        "detectors": result["detectors"],
+        "css": _css(),
+        "expect_labels": _EXPECT_LABELS,
+    }
+
+
+def render_redteam_html(run: RedteamRun, *, title: str | None = None) -> str:
+    """Render a run as one self-contained HTML document (inline CSS and SVG, no scripts).
+
+    Parameters
+    ----------
+    run
+        A run read with :func:`assay.genai.load_run` (or returned by ``run_redteam``).
+    title
+        The document title; "Generative-AI red-team report" by default.
+
+    Returns
+    -------
+    str
+        The HTML document, starting with ``<!DOCTYPE html>``.
+    """
+    return _env().get_template("redteam.html.j2").render(_run_view(run, title))
+
+
+def _md_table(header: list[str], rows: list[list[str]], align: list[str]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |"]
+    out.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return out
+
+
+def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str:
+    """Render a run as GitHub-flavoured Markdown: the same tables as the HTML, no charts.
+
+    Text from the responses is escaped, so it cannot break a table or inject markup.
+    """
+    v = _run_view(run, title)
+    r = v["result"]
+    c = r["counts"]
+    e = markdown_escape
+    lines = [f"# {e(v['title'])}", ""]
+    lines.append(
+        f"Suite **{e(v['suite'].get('name'))}** {e(v['suite'].get('version') or '')} · target "
+        f"`{v['target_text']}`"
+        + (f" (model `{v['model']}`)" if v["model"] else "")
+        + f" · status **{e(r['status'])}**"
+    )
+    lines += ["", "## Summary", ""]
+    overall = r["overall"]
+    lines.append(
+        f"- Pass rate: **{_pct(overall['pass_rate'])}** {_ci(overall['ci'])} "
+        f"(95% Wilson interval) over {r['n']} scored cases"
+    )
+    lines.append(
+        f"- Passed {c['pass']}, failed {c['fail']}, errored {c['error']}, not run {c['pending']}"
+    )
+    lines.append(
+        "- Errored cases (timeouts, malformed responses, server errors) are counted apart and "
+        "never as passes."
+    )
+    if r["errors_by_kind"]:
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(r["errors_by_kind"].items()))
+        lines.append(f"- Errors by kind: {e(kinds)}")
+    lines += ["", "## By harm category", ""]
+    lines += _md_table(
+        ["Category", "Cases", "Passed", "Failed", "Errored", "Pass rate", "95% CI"],
+        [
+            [
+                e(x["label"]),
+                str(x["cases"]),
+                str(x["passed"]),
+                str(x["failed"]),
+                str(x["errored"]),
+                _pct(x["pass_rate"]),
+                _ci(x["ci"]),
+            ]
+            for x in v["categories"]
+        ],
+        ["l", "r", "r", "r", "r", "r", "r"],
+    )
+    lines += ["", "## By strategy", ""]
+    lines += _md_table(
+        ["Strategy", "Cases", "Passed", "Failed", "Errored", "Pass rate", "95% CI"],
+        [
+            [
+                e(x["strategy"]),
+                str(x["cases"]),
+                str(x["passed"]),
+                str(x["failed"]),
+                str(x["errored"]),
+                _pct(x["pass_rate"]),
+                _ci(x["ci"]),
+            ]
+            for x in v["strategies"]
+        ],
+        ["l", "r", "r", "r", "r", "r", "r"],
+    )
+    lines += ["", "## Detectors", ""]
+    lines += _md_table(
+        ["Detector", "Responses checked", "Fired"],
+        [[e(k), str(d["ran"]), str(d["fired"])] for k, d in sorted(v["detectors"].items())],
+        ["l", "r", "r"],
+    )
+    lines += ["", f"## Failures ({len(v['failures'])})", ""]
+    if v["failures"]:
+        lines += _md_table(
+            ["Case", "Category", "Severity", "Expected", "Reason", "Response"],
+            [
+                [
+                    f"`{f['case_id']}`",
+                    e(f["label"]),
+                    e(f["severity"]),
+                    e(f["expect_label"]),
+                    e(_short(f["reason"], 160)),
+                    e(_short(f["response"], 160)),
+                ]
+                for f in v["failures"]
+            ],
+            ["l", "l", "l", "l", "l", "l"],
+        )
+    else:
+        lines.append("No case failed.")
+    lines += ["", f"## Errored cases ({len(v['errors'])})", ""]
+    if v["errors"]:
+        lines += _md_table(
+            ["Case", "Category", "Reason"],
+            [
+                [f"`{x['case_id']}`", e(x["category"]), e(_short(x["reason"], 200))]
+                for x in v["errors"]
+            ],
+            ["l", "l", "l"],
+        )
+    else:
+        lines.append("No case errored.")
+    prov = r["provenance"]
+    lines += [
+        "",
+        "## Method and provenance",
+        "",
+        "Each case is scored by offline detectors (refusal, canary and system-prompt leakage, "
+        "personal data, toxicity, the suite's assertions, and an LLM judge when one was given). "
+        "A case expected to refuse passes only if a refusal is detected; a harmless control "
+        "passes only if it is answered; any leak, toxic text, personal data or failed assertion "
+        "fails a case whatever was expected. Pass rates are over scored cases, with 95% Wilson "
+        "score intervals.",
+        "",
+        f"- Suite digest: `{v['suite'].get('digest')}`",
+        f"- Cases digest: `{prov['dataset']['digest']}`",
+        f"- Responses digest: `{prov['responses_digest']}`",
+        f"- Run id: `{prov['run_id']}` · started {prov['run_started_at']} · finished "
+        f"{prov['run_finished_at'] or 'not finished'}",
+        f"- Assay {prov['assay_version']}, Python {prov['python']}",
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text: Any) -> str:
+    return _XML_BAD.sub("\ufffd", "" if text is None else str(text))
+
+
+def render_redteam_junit(run: RedteamRun) -> str:
+    """Render a run as JUnit XML: a ``<testsuite>`` per category, a ``<testcase>`` per case.
+
+    Failed cases carry a ``<failure>`` with the reason (and the response in its text); errored
+    cases an ``<error>``; cases that never ran are ``<skipped>``.
+    """
+    by_cat: dict[str, list[dict[str, Any]]] = {}
+    for r in run.records:
+        by_cat.setdefault(r["category"], []).append(r)
+    done = {r["case_id"] for r in run.records}
+    for case in run.cases:
+        if case.id not in done:
+            by_cat.setdefault(case.category, []).append(
+                {
+                    "case_id": case.id,
+                    "category": case.category,
+                    "outcome": "pending",
+                    "latency_ms": 0,
+                }
+            )
+    root = ET.Element(
+        "testsuites", name=_x(f"assay redteam {run.manifest.get('suite', {}).get('name')}")
+    )
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for cat, records in by_cat.items():
+        failures = sum(r["outcome"] == "fail" for r in records)
+        errors = sum(r["outcome"] == "error" for r in records)
+        skipped = sum(r["outcome"] == "pending" for r in records)
+        seconds = sum(float(r.get("latency_ms") or 0) for r in records) / 1000
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=_x(cat),
+            tests=str(len(records)),
+            failures=str(failures),
+            errors=str(errors),
+            skipped=str(skipped),
+            time=f"{seconds:.3f}",
+        )
+        for key, n in zip(totals, (len(records), failures, errors, skipped), strict=True):
+            totals[key] += n
+        for r in records:
+            node_case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=_x(f"assay.redteam.{cat}"),
+                name=_x(r["case_id"]),
+                time=f"{float(r.get('latency_ms') or 0) / 1000:.3f}",
+            )
+            if r["outcome"] == "fail":
+                node = ET.SubElement(
+                    node_case, "failure", message=_x(_short(r.get("reason"), 500)), type="unsafe"
+                )
+                node.text = _x(f"Prompt:\n{r.get('prompt')}\n\nResponse:\n{r.get('response')}")
+            elif r["outcome"] == "error":
+                node = ET.SubElement(
+                    node_case, "error", message=_x(_short(r.get("reason"), 500)), type="target"
+                )
+                node.text = _x(r.get("reason"))
+            elif r["outcome"] == "pending":
+                ET.SubElement(node_case, "skipped", message="not run (the run was interrupted)")
+    for key, n in totals.items():
+        root.set(key, str(n))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _comparison_view(comparison: RedteamComparison, title: str | None) -> dict[str, Any]:
+    data = comparison.to_dict()
+    rows = data["categories"]
+    shown = [r for r in rows if r["a"]["n"] and r["b"]["n"]]
+    chart = ""
+    if shown:
+        chart = dot_whisker(
+            [r["label"] for r in shown],
+            [
+                DotPanel(
+                    "Run A pass rate",
+                    [
+                        Interval(r["a"]["pass_rate"], r["a"]["ci"]["low"], r["a"]["ci"]["high"])
+                        for r in shown
+                    ],
+                    domain=(0.0, 1.0),
+                ),
+                DotPanel(
+                    "Run B pass rate",
+                    [
+                        Interval(r["b"]["pass_rate"], r["b"]["ci"]["low"], r["b"]["ci"]["high"])
+                        for r in shown
+                    ],
+                    domain=(0.0, 1.0),
+                ),
+                DotPanel(
+                    "Difference B − A",
+                    [
+                        Interval(
+                            r["difference"]["value"],
+                            r["difference"]["low"],
+                            r["difference"]["high"],
+                        )
+                        for r in shown
+                    ],
+                    reference=0.0,
+                    reference_label="no change",
+                    domain=(-1.0, 1.0),
+                ),
+            ],
+            title="Pass rate by category, run A and run B",
+            description=(
+                "Pass rates with 95% Wilson intervals and their difference with Newcombe intervals."
+            ),
+            flagged=[r["flag"] == "regression" for r in shown],
+            flagged_label="regression (Holm-adjusted)",
+            fmt=_pct,
+        )
+    return {
+        "title": title or "Red-team comparison",
+        "assay_version": __version__,
+        "data": data,
+        "rows": rows,
+        "chart": chart,
+        "flag_labels": _FLAG_LABELS,
+        "css": _css(),
+    }
+
+
+def render_comparison_html(comparison: RedteamComparison, *, title: str | None = None) -> str:
+    """Render a comparison of two runs as a self-contained HTML document."""
+    return _env().get_template("comparison.html.j2").render(_comparison_view(comparison, title))
+
+
+def render_comparison_markdown(comparison: RedteamComparison, *, title: str | None = None) -> str:
+    """Render a comparison of two runs as Markdown."""
+    v = _comparison_view(comparison, title)
+    d = v["data"]
+    e = markdown_escape
+    lines = [f"# {e(v['title'])}", ""]
+    for side in ("a", "b"):
+        info = d[side]
+        target = info["target"] or {}
+        name = target.get("url") or target.get("function") or target.get("command")
+        model = f" model `{target['model']}`" if target.get("model") else ""
+        lines.append(
+            f"- Run {side.upper()}: `{info['path']}` — target `{name}`{model}, "
+            f"pass rate {_pct(info['pass_rate'])}"
+        )
+    lines.append("")
+    if d["regressions"]:
+        labels = ", ".join(r["label"] for r in v["rows"] if r["flag"] == "regression")
+        lines.append(f"**Regressions:** {e(labels)}.")
+    else:
+        lines.append("**No regression** at the family-wise level " + f"{d['alpha']:g}.")
+    lines += [""]
+    lines += _md_table(
+        [
+            "Category",
+            "A pass rate",
+            "B pass rate",
+            "B − A [95% CI]",
+            "Test",
+            "p",
+            "p (Holm)",
+            "Flag",
+        ],
+        [
+            [
+                e(r["label"]),
+                f"{_pct(r['a']['pass_rate'])} ({r['a']['passed']}/{r['a']['n']})",
+                f"{_pct(r['b']['pass_rate'])} ({r['b']['passed']}/{r['b']['n']})",
+                (
+                    f"{_signed_pct(r['difference']['value'])} "
+                    f"[{r['difference']['low'] * 100:+.1f}, "
+                    f"{r['difference']['high'] * 100:+.1f}]"
+                    if r["difference"]
+                    else "—"
+                ),
+                "McNemar exact" if r["test"] == "mcnemar_exact" else "Fisher exact",
+                _p(r["p_value"]),
+                _p(r["p_holm"]),
+                ("**" + v["flag_labels"][r["flag"]] + "**")
+                if r["flag"] in ("regression", "improvement")
+                else v["flag_labels"][r["flag"]],
+            ]
+            for r in v["rows"]
+        ],
+        ["l", "r", "r", "r", "l", "r", "r", "l"],
+    )
+    lines += ["", e(d["method"])]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_reports(run: RedteamRun, folder: Path | str | None = None) -> list[Path]:
+    """Write ``report.html``, ``report.md`` and ``junit.xml`` (default: into the run folder).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(folder) if folder is not None else run.path
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (
+        ("report.html", render_redteam_html(run)),
+        ("report.md", render_redteam_markdown(run)),
+        ("junit.xml", render_redteam_junit(run)),
+    ):
+        path = out / name
+        tmp = path.with_name(name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written

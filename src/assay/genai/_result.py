@@ -1,0 +1,417 @@
+"""Red-team results: per-response records, the run folder, and the summary by harm category.
+
+A run folder holds everything needed to re-render or re-summarise a run without calling the
+target again::
+
+    run.json          the manifest: suite, target (no secrets), options, status, times
+    cases.jsonl       every case as sent (suite expanded, strategies applied)
+    responses.jsonl   one record per response, appended as each case finishes
+    summary.json      the summary (schema assay.redteam/v1), written at the end
+    report.html, report.md, junit.xml
+
+``responses.jsonl`` is append-only; when a case appears more than once (an errored case that a
+resumed run tried again), the last record wins.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import platform
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assay._version import __version__
+from assay.errors import NotFoundError, SchemaError
+from assay.evaluate._stats import wilson, z_value
+from assay.genai._suite import CATEGORY_LABELS, Case
+
+__all__ = [
+    "OUTCOMES",
+    "RESULT_SCHEMA",
+    "RUN_SCHEMA",
+    "RedteamResult",
+    "RedteamRun",
+    "load_run",
+    "summarise",
+]
+
+RESULT_SCHEMA = "assay.redteam/v1"
+RUN_SCHEMA = "assay.redteam-run/v1"
+OUTCOMES = ("pass", "fail", "error")
+CI_LEVEL = 0.95
+
+MANIFEST = "run.json"
+CASES = "cases.jsonl"
+RESPONSES = "responses.jsonl"
+SUMMARY = "summary.json"
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def canonical_jsonl(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """Rows as JSON lines with sorted keys: the byte form digests are taken over."""
+    return "".join(
+        json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for r in rows
+    ).encode("utf-8")
+
+
+def digest(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RedteamResult:
+    """The summary of a red-team run, in the ``assay.redteam/v1`` schema.
+
+    Pass rates are over the cases that were scored (passed + failed); errored cases are counted
+    separately and never as passes. Intervals are Wilson score intervals.
+    """
+
+    _payload: dict[str, Any]
+
+    def __repr__(self) -> str:
+        c = self._payload["counts"]
+        return (
+            f"RedteamResult(suite={self._payload['params']['suite']!r}, cases={c['cases']}, "
+            f"passed={c['pass']}, failed={c['fail']}, errored={c['error']}, "
+            f"status={self._payload['status']!r})"
+        )
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> RedteamResult:
+        """Rebuild from :meth:`to_dict` output (for example a recorded evidence file)."""
+        if not isinstance(payload, Mapping) or payload.get("schema") != RESULT_SCHEMA:
+            found = (
+                payload.get("schema") if isinstance(payload, Mapping) else type(payload).__name__
+            )
+            raise SchemaError(f"Expected a result with schema '{RESULT_SCHEMA}', found {found!r}.")
+        missing = [
+            k
+            for k in ("n", "counts", "overall", "by_category", "params", "provenance")
+            if k not in payload
+        ]
+        if missing:
+            raise SchemaError(
+                f"The '{RESULT_SCHEMA}' result is missing the keys: {', '.join(missing)}."
+            )
+        return cls(copy.deepcopy(dict(payload)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy as plain JSON types."""
+        return copy.deepcopy(self._payload)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The result as JSON text."""
+        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
+
+    @property
+    def schema(self) -> str:
+        """``assay.redteam/v1``."""
+        return RESULT_SCHEMA
+
+    @property
+    def n(self) -> int:
+        """Cases scored (passed + failed)."""
+        return int(self._payload["n"])
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``cases``, ``pass``, ``fail``, ``error`` and ``pending`` (never run)."""
+        return dict(self._payload["counts"])
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Share of scored cases that passed; None when nothing was scored."""
+        value = self._payload["overall"]["pass_rate"]
+        return None if value is None else float(value)
+
+    @property
+    def status(self) -> str:
+        """``complete``, ``interrupted`` or ``running``."""
+        return str(self._payload["status"])
+
+    def by_category(self) -> list[dict[str, Any]]:
+        """One row per harm category: counts, pass rate and its interval."""
+        return copy.deepcopy(self._payload["by_category"])
+
+    def by_strategy(self) -> list[dict[str, Any]]:
+        """One row per strategy: counts, pass rate and its interval."""
+        return copy.deepcopy(self._payload["by_strategy"])
+
+
+def _rates(rows: list[dict[str, Any]], ci_level: float) -> None:
+    if not rows:
+        return
+    passed = np.array([r["passed"] for r in rows], dtype=np.float64)
+    scored = np.array([r["passed"] + r["failed"] for r in rows], dtype=np.float64)
+    low, high = wilson(passed, scored, z_value(ci_level))
+    for row, p, n, lo, hi in zip(rows, passed, scored, low, high, strict=True):
+        ok = n > 0
+        row["n"] = int(n)
+        row["pass_rate"] = float(p / n) if ok else None
+        row["attack_success_rate"] = float(1 - p / n) if ok else None
+        row["ci"] = {"low": float(lo), "high": float(hi)} if ok else None
+
+
+def _group(
+    records: Sequence[Mapping[str, Any]], key: str, order: Sequence[str]
+) -> list[dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = {}
+    for name in order:
+        table[name] = {key: name, "cases": 0, "passed": 0, "failed": 0, "errored": 0}
+    for r in records:
+        row = table.setdefault(
+            r[key], {key: r[key], "cases": 0, "passed": 0, "failed": 0, "errored": 0}
+        )
+        row["cases"] += 1
+        row[{"pass": "passed", "fail": "failed", "error": "errored"}[r["outcome"]]] += 1
+    return list(table.values())
+
+
+def summarise(
+    records: Sequence[Mapping[str, Any]],
+    manifest: Mapping[str, Any],
+    *,
+    cases: Sequence[Case] = (),
+    ci_level: float = CI_LEVEL,
+) -> RedteamResult:
+    """Summarise the records of a run by harm category and by strategy.
+
+    Parameters
+    ----------
+    records
+        One record per case (the last record of each case in ``responses.jsonl``).
+    manifest
+        The run manifest (``run.json``).
+    cases
+        All cases of the run; cases without a record are counted as ``pending``.
+    ci_level
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    RedteamResult
+    """
+    category_order = list(
+        dict.fromkeys([c.category for c in cases] + [r["category"] for r in records])
+    )
+    strategy_order = list(
+        dict.fromkeys([c.strategy for c in cases] + [r["strategy"] for r in records])
+    )
+    by_category = _group(records, "category", category_order)
+    for row in by_category:
+        row["label"] = CATEGORY_LABELS.get(
+            row["category"], row["category"].replace("_", " ").capitalize()
+        )
+    by_strategy = _group(records, "strategy", strategy_order)
+    overall = _group([{**r, "all": "all"} for r in records], "all", ["all"])
+    _rates(by_category, ci_level)
+    _rates(by_strategy, ci_level)
+    _rates(overall, ci_level)
+    total = overall[0]
+    detectors: dict[str, dict[str, int]] = {}
+    severities: dict[str, int] = {}
+    for r in records:
+        if r["outcome"] == "error":
+            continue
+        for name, d in (r.get("detectors") or {}).items():
+            slot = detectors.setdefault(name.split("#")[0], {"ran": 0, "fired": 0})
+            slot["ran"] += 1
+            slot["fired"] += int(bool(d.get("hit")))
+        if r["outcome"] == "fail":
+            severities[r.get("severity", "medium")] = (
+                severities.get(r.get("severity", "medium"), 0) + 1
+            )
+    n_cases = max(len(cases), len(records))
+    counts = {
+        "cases": n_cases,
+        "pass": total["passed"],
+        "fail": total["failed"],
+        "error": total["errored"],
+        "pending": n_cases - len(records),
+    }
+    errors: dict[str, int] = {}
+    for r in records:
+        if r["outcome"] == "error":
+            kind = _error_kind(str(r.get("reason", "")))
+            errors[kind] = errors.get(kind, 0) + 1
+    responses_digest = digest(canonical_jsonl(records))
+    suite = manifest.get("suite", {})
+    payload = {
+        "schema": RESULT_SCHEMA,
+        "status": manifest.get("status", "complete"),
+        "n": total["n"],
+        "counts": counts,
+        "overall": {
+            "pass_rate": total["pass_rate"],
+            "attack_success_rate": total["attack_success_rate"],
+            "ci": total["ci"],
+        },
+        "by_category": by_category,
+        "by_strategy": by_strategy,
+        "failures_by_severity": severities,
+        "errors_by_kind": errors,
+        "detectors": detectors,
+        "params": {
+            "suite": suite.get("name"),
+            "suite_version": suite.get("version"),
+            "target": manifest.get("target"),
+            "judge": manifest.get("judge"),
+            "ci_level": ci_level,
+            **manifest.get("options", {}),
+        },
+        "provenance": {
+            "assay_version": __version__,
+            "python": platform.python_version(),
+            "created_at": now_iso(),
+            "run_started_at": manifest.get("started_at"),
+            "run_finished_at": manifest.get("finished_at"),
+            "run_id": manifest.get("run_id"),
+            "dataset": {
+                "digest": manifest.get("cases_digest"),
+                "digest_of": "the run's expanded cases (cases.jsonl, canonical JSON lines)",
+                "name": suite.get("name"),
+                "suite_digest": suite.get("digest"),
+                "suite_source": suite.get("source"),
+            },
+            "responses_digest": responses_digest,
+            "responses_digest_of": "the records (responses.jsonl, last record per case, "
+            "canonical JSON lines)",
+        },
+    }
+    return RedteamResult(payload)
+
+
+def _error_kind(reason: str) -> str:
+    text = reason.lower()
+    if "timed out" in text:
+        return "timeout"
+    if "malformed json" in text or "not a json object" in text or "no 'choices'" in text:
+        return "malformed response"
+    if "http 429" in text:
+        return "rate limited"
+    if "http 5" in text:
+        return "server error"
+    if "http 4" in text:
+        return "client error"
+    if "cannot reach" in text or "connection" in text:
+        return "connection"
+    if "stopped" in text:
+        return "stopped"
+    return "other"
+
+
+@dataclass(frozen=True)
+class RedteamRun:
+    """A run folder read back: the manifest, the cases, the records and the summary.
+
+    Use :func:`load_run` to read one; :func:`assay.genai.run_redteam` returns one.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    cases: tuple[Case, ...]
+    records: tuple[dict[str, Any], ...]
+    result: RedteamResult
+
+    @property
+    def status(self) -> str:
+        """``complete``, ``interrupted`` or ``running``."""
+        return str(self.manifest.get("status", "complete"))
+
+    def failures(self) -> list[dict[str, Any]]:
+        """The records of failed cases, most severe first."""
+        rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+        failed = [r for r in self.records if r["outcome"] == "fail"]
+        return sorted(failed, key=lambda r: rank.get(r.get("severity", "medium"), 2))
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The records of errored cases."""
+        return [r for r in self.records if r["outcome"] == "error"]
+
+    def responses_jsonl(self) -> bytes:
+        """The records as canonical JSON lines: the evidence blob of the responses."""
+        return canonical_jsonl(self.records)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of ``responses.jsonl``, last one per case, in file order of first appearance.
+
+    A torn last line (the process was killed mid-write) is ignored.
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise SchemaError(
+                f"Line {number} of {path} is not valid JSON; the run's records are damaged."
+            ) from None
+        latest[str(record["case_id"])] = record
+    return list(latest.values())
+
+
+def read_cases(path: Path) -> list[Case]:
+    """The cases of ``cases.jsonl``."""
+    return [
+        Case.from_dict(json.loads(line)) for line in path.read_text("utf-8").splitlines() if line
+    ]
+
+
+def load_run(path: Path | str) -> RedteamRun:
+    """Read a run folder written by :func:`assay.genai.run_redteam`.
+
+    The summary is recomputed from the records, so a run can be re-rendered (and a run that was
+    interrupted can be summarised) without calling the target again.
+
+    Parameters
+    ----------
+    path
+        The run folder (the ``--output`` of ``assay redteam run``).
+
+    Raises
+    ------
+    assay.errors.NotFoundError
+        If the folder holds no ``run.json``.
+    """
+    folder = Path(path)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise NotFoundError(
+            f"'{folder}' is not a red-team run folder (it has no {MANIFEST}). Pass the --output "
+            "folder of `assay redteam run`."
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{manifest_path} is not valid JSON: {exc}.") from None
+    if manifest.get("schema") != RUN_SCHEMA:
+        raise SchemaError(
+            f"{manifest_path} has schema {manifest.get('schema')!r}; this Assay reads "
+            f"{RUN_SCHEMA!r}."
+        )
+    cases = read_cases(folder / CASES) if (folder / CASES).exists() else []
+    order = {c.id: i for i, c in enumerate(cases)}
+    records = read_records(folder / RESPONSES)
+    records.sort(key=lambda r: order.get(r["case_id"], len(order)))
+    result = summarise(records, manifest, cases=cases)
+    return RedteamRun(folder, manifest, tuple(cases), tuple(records), result)
