@@ -1,0 +1,665 @@
+"""Completeness and consistency of a review's documents and evidence, against the policy.
+
+For the review's tier and checkpoint, every evidence requirement of the policy becomes one or more
+items (a card section, a datasheet per training dataset, a fairness evaluation per declared
+sensitive feature, fresh enough...), plus the system fields a card needs and the traceability of
+each evaluation cited. The score is the share of items present; every missing item is a gap with
+an owner and the command that fills it. Consistency checks compare the card with the latest
+evaluation and with the datasheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assay.documents._format import as_list, as_mapping
+from assay.documents._gather import evaluated_features, fresh, headline_metrics, load_json
+from assay.documents._sections import (
+    DATASHEET_SECTIONS,
+    MODEL_CARD_SECTIONS,
+    SYSTEM_CARD_SECTIONS,
+    read_sections,
+)
+
+if TYPE_CHECKING:
+    from assay.governance import EvidenceRecord, Workspace
+    from assay.policy import Checkpoint, EvidenceRequirement, Policy
+
+__all__ = [
+    "CheckItem",
+    "CompletenessReport",
+    "ConsistencyCheck",
+    "review_completeness",
+    "system_completeness",
+]
+
+CORE_DATASHEET = (
+    "motivation",
+    "composition",
+    "collection",
+    "preprocessing",
+    "uses",
+    "distribution",
+    "maintenance",
+)
+SYSTEM_FIELDS = (
+    ("purpose", "purpose"),
+    ("intended_use", "intended-use"),
+    ("out_of_scope_use", "out-of-scope-use"),
+)
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One required field or piece of evidence, and whether it is there."""
+
+    document: str
+    requirement: str
+    status: str
+    """``present``, ``missing`` or ``stale`` (present but too old)."""
+    owner: str | None = None
+    fix: str = ""
+    evidence: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.status == "present"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "requirement": self.requirement,
+            "status": self.status,
+            "owner": self.owner,
+            "fix": self.fix,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyCheck:
+    """One consistency check between documents and evidence."""
+
+    key: str
+    label: str
+    ok: bool
+    detail: str
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "ok": self.ok,
+            "detail": self.detail,
+            "owner": self.owner,
+        }
+
+
+@dataclass(frozen=True)
+class CompletenessReport:
+    """The completeness of a system's documents and evidence for one checkpoint of its tier."""
+
+    system: str
+    review: str | None
+    tier: str
+    checkpoint: str
+    policy: str
+    minimum: float
+    items: tuple[CheckItem, ...]
+    consistency: tuple[ConsistencyCheck, ...] = field(default=())
+
+    @property
+    def score(self) -> float:
+        """Percent of items present, 0–100 (100 when nothing is required)."""
+        if not self.items:
+            return 100.0
+        return round(100.0 * sum(i.present for i in self.items) / len(self.items), 1)
+
+    @property
+    def by_document(self) -> dict[str, tuple[int, int, float]]:
+        """document → (present, required, percent)."""
+        out: dict[str, list[int]] = {}
+        for item in self.items:
+            counts = out.setdefault(item.document, [0, 0])
+            counts[0] += item.present
+            counts[1] += 1
+        return {k: (p, n, round(100.0 * p / n, 1)) for k, (p, n) in out.items()}
+
+    @property
+    def gaps(self) -> list[CheckItem]:
+        """The items not present, in the order they were checked."""
+        return [i for i in self.items if not i.present]
+
+    @property
+    def consistent(self) -> bool:
+        return all(c.ok for c in self.consistency)
+
+    @property
+    def passes(self) -> bool:
+        """Score at or above the policy's minimum, and every consistency check passes."""
+        return self.score >= 100.0 * self.minimum - 1e-9 and self.consistent
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "assay.completeness/v1",
+            "system": self.system,
+            "review": self.review,
+            "tier": self.tier,
+            "checkpoint": self.checkpoint,
+            "policy": self.policy,
+            "minimum_percent": round(100.0 * self.minimum, 1),
+            "score": self.score,
+            "passes": self.passes,
+            "by_document": {
+                k: {"present": p, "required": n, "percent": pct}
+                for k, (p, n, pct) in self.by_document.items()
+            },
+            "items": [i.to_dict() for i in self.items],
+            "gaps": [i.to_dict() for i in self.gaps],
+            "consistency": [c.to_dict() for c in self.consistency],
+        }
+
+
+def review_completeness(
+    ws: Workspace,
+    review: str | int,
+    *,
+    checkpoint: str = "pre-launch",
+    policy: Policy | None = None,
+) -> CompletenessReport:
+    """Completeness and consistency of a review's packet (``REV-3``), for its tier's checkpoint.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    review
+        The review, ``REV-3`` or ``3``; its tier (set at triage) picks the requirements.
+    checkpoint
+        The policy checkpoint, ``pre-launch`` by default.
+    policy
+        The policy; the shipped default when None.
+    """
+    from assay.governance import get_review
+
+    rev = get_review(ws, review)
+    return system_completeness(
+        ws,
+        rev.system,
+        tier=rev.tier,
+        checkpoint=checkpoint,
+        policy=policy,
+        review=rev.ref,
+        review_owner=rev.owner,
+    )
+
+
+def system_completeness(
+    ws: Workspace,
+    system: str,
+    *,
+    tier: str | None = None,
+    checkpoint: str = "pre-launch",
+    policy: Policy | None = None,
+    review: str | None = None,
+    review_owner: str | None = None,
+) -> CompletenessReport:
+    """Completeness and consistency of a system's documents for a tier's checkpoint.
+
+    ``tier`` defaults to the system's risk tier. A tier the policy does not define (unassessed,
+    prohibited) yields one gap: the system must be triaged first.
+    """
+    from assay.governance import get_system
+    from assay.policy import load_policy
+
+    pol = policy if policy is not None else load_policy()
+    sys_rec = get_system(ws, system)
+    tier_name = tier or sys_rec.risk_tier
+    owner = sys_rec.owner
+    analyst = review_owner or owner
+    if tier_name not in pol.tiers:
+        item = CheckItem(
+            "review",
+            f"a risk tier the policy defines ({', '.join(pol.tiers)}); the system is {tier_name!r}",
+            "missing",
+            analyst,
+            "assay review triage REV-N --tier high|limited|minimal --owner NAME",
+        )
+        return CompletenessReport(
+            system, review, tier_name, checkpoint, pol.name, pol.minimum_completeness, (item,)
+        )
+    point: Checkpoint = pol.checkpoint(tier_name, checkpoint)
+    checker = _Checker(ws, system, owner, analyst, pol)
+    items: list[CheckItem] = []
+    for key, flag in SYSTEM_FIELDS:
+        value = getattr(sys_rec, key)
+        items.append(
+            CheckItem(
+                "system",
+                f"system field {key.replace('_', ' ')}",
+                "present" if value else "missing",
+                owner,
+                f"assay system update {system} --{flag} TEXT",
+            )
+        )
+    for req in point.evidence:
+        items.extend(checker.requirement(req))
+    items.extend(checker.traceability())
+    return CompletenessReport(
+        system=system,
+        review=review,
+        tier=tier_name,
+        checkpoint=checkpoint,
+        policy=f"{pol.name} {pol.version}",
+        minimum=pol.minimum_completeness,
+        items=tuple(items),
+        consistency=tuple(checker.consistency()),
+    )
+
+
+class _Checker:
+    """Works out the items of each requirement, caching the documents it builds."""
+
+    def __init__(self, ws: Workspace, system: str, owner: str, analyst: str, pol: Policy) -> None:
+        from assay.documents._model_card import build_model_card
+
+        self.ws = ws
+        self.system = system
+        self.owner = owner
+        self.analyst = analyst
+        self.policy = pol
+        self.today = ws.today()
+        self.card = build_model_card(ws, system)
+        self.cited: dict[str, EvidenceRecord] = {}
+
+    @property
+    def card_data(self) -> Mapping[str, Any]:
+        return self.card.data
+
+    def _datasets(self) -> list[str]:
+        return [str(d) for d in as_list(self.card_data.get("training_datasets"))]
+
+    def requirement(self, req: EvidenceRequirement) -> list[CheckItem]:
+        kind = req.kind
+        if kind == "model_card":
+            return self._card(req)
+        if kind == "system_card":
+            return self._system_card(req)
+        if kind == "datasheet":
+            return self._datasheets(req)
+        if kind == "fairness":
+            return self._fairness(req)
+        if kind == "monitoring_spec":
+            return self._monitoring()
+        if kind == "risk_assessment":
+            return self._risks(req)
+        if req.for_each == "training_dataset":
+            return self._per_dataset(req)
+        return [self._evidence(kind, req.max_age_days, kind)]
+
+    def _card(self, req: EvidenceRequirement) -> list[CheckItem]:
+        status = as_mapping(self.card_data.get("section_status"))
+        wanted = req.sections or tuple(MODEL_CARD_SECTIONS)
+        out = []
+        for key in wanted:
+            spec = MODEL_CARD_SECTIONS.get(key)
+            title = spec.title if spec else key
+            fix = (
+                f"assay card model {self.system} --section {key} --file TEXT.md"
+                if spec is None or not spec.auto
+                else _AUTO_FIX.get(key, "").format(system=self.system)
+            )
+            out.append(
+                CheckItem(
+                    "model card",
+                    f"section: {title}",
+                    "present" if status.get(key) == "filled" else "missing",
+                    self.owner,
+                    fix,
+                    self.card_data.get("sections_record"),
+                )
+            )
+        return out
+
+    def _system_card(self, req: EvidenceRequirement) -> list[CheckItem]:
+        from assay.documents._system_card import build_system_card
+
+        data = build_system_card(self.ws, self.system).data
+        status = as_mapping(data.get("section_status"))
+        wanted = req.sections or tuple(SYSTEM_CARD_SECTIONS)
+        return [
+            CheckItem(
+                "system card",
+                f"section: {SYSTEM_CARD_SECTIONS[k].title if k in SYSTEM_CARD_SECTIONS else k}",
+                "present" if status.get(k) == "filled" else "missing",
+                self.owner,
+                f"assay card system {self.system} --section {k} --file TEXT.md",
+                data.get("sections_record"),
+            )
+            for k in wanted
+        ]
+
+    def _datasheets(self, req: EvidenceRequirement) -> list[CheckItem]:
+        from assay.documents._datasheet import build_datasheet
+
+        datasets = self._datasets()
+        if not datasets:
+            return [
+                CheckItem(
+                    "datasheets",
+                    "training datasets of the model version recorded",
+                    "missing",
+                    self.owner,
+                    "register the model version with --training-data NAME@VERSION",
+                )
+            ]
+        out = []
+        wanted = req.sections or CORE_DATASHEET
+        for ref in datasets:
+            data = build_datasheet(self.ws, ref).data
+            status = as_mapping(data.get("section_status"))
+            for key in wanted:
+                title = DATASHEET_SECTIONS[key].title if key in DATASHEET_SECTIONS else key
+                out.append(
+                    CheckItem(
+                        f"datasheet {ref}",
+                        f"answer: {title}",
+                        "present" if status.get(key) == "filled" else "missing",
+                        self.owner,
+                        f"assay datasheet {ref} --section {key} --file TEXT.md",
+                        data.get("sections_record"),
+                    )
+                )
+        return out
+
+    def _fairness(self, req: EvidenceRequirement) -> list[CheckItem]:
+        from assay.documents._gather import latest_evidence
+
+        model = self.card_data.get("model_version")
+        fix = (
+            f"assay evaluate fairness PREDICTIONS --sensitive-features F ... --record "
+            f"--system {self.system} --model-version {model or 'VERSION'}"
+        )
+        declared = [str(f) for f in as_list(self.card_data.get("declared_features"))]
+        if req.for_each == "sensitive_feature" and not declared:
+            return [
+                CheckItem(
+                    "fairness",
+                    "sensitive features declared for the model",
+                    "missing",
+                    self.owner,
+                    f"assay card model {self.system} --sensitive-features sex,race",
+                )
+            ]
+        record = (
+            latest_evidence(
+                self.ws, self.system, "fairness", model_version=model, schema="assay.fairness/v1"
+            )
+            if model
+            else None
+        )
+        covered = evaluated_features(load_json(self.ws, record)) if record is not None else []
+        features = declared if req.for_each == "sensitive_feature" else ["(any)"]
+        out = []
+        for feature in features:
+            age = f", at most {req.max_age_days} days old" if req.max_age_days else ""
+            label = f"fairness evaluation of {model or 'the model'} on '{feature}'{age}"
+            if record is None or (feature != "(any)" and feature not in covered):
+                out.append(CheckItem("fairness", label, "missing", self.analyst, fix))
+                continue
+            self.cited[record.ref] = record
+            ok = fresh(record, req.max_age_days, self.today)
+            out.append(
+                CheckItem(
+                    "fairness",
+                    label,
+                    "present" if ok else "stale",
+                    self.analyst,
+                    "" if ok else fix,
+                    record.ref,
+                )
+            )
+        return out
+
+    def _evidence(
+        self, kind: str, max_age: int | None, document: str, *, dataset: str | None = None
+    ) -> CheckItem:
+        from assay.governance import get_dataset_version, list_evidence
+
+        age = f", at most {max_age} days old" if max_age else ""
+        target = f" of {dataset}" if dataset else ""
+        label = f"{kind.replace('_', ' ')} evidence{target}{age}"
+        if dataset is not None:
+            digest = get_dataset_version(self.ws, dataset).digest
+            records = [
+                r
+                for r in list_evidence(self.ws, kind=kind)
+                if r.dataset_version == dataset or r.dataset_digest == digest
+            ]
+        else:
+            records = list_evidence(self.ws, system=self.system, kind=kind)
+        fix = f"record it: assay evidence add --kind {kind} --system {self.system} FILE"
+        if not records:
+            return CheckItem(document, label, "missing", self.analyst, fix)
+        record = records[0]
+        self.cited[record.ref] = record
+        ok = fresh(record, max_age, self.today)
+        return CheckItem(
+            document,
+            label,
+            "present" if ok else "stale",
+            self.analyst,
+            "" if ok else fix,
+            record.ref,
+        )
+
+    def _per_dataset(self, req: EvidenceRequirement) -> list[CheckItem]:
+        datasets = self._datasets()
+        if not datasets:
+            return [
+                CheckItem(
+                    req.kind,
+                    "training datasets of the model version recorded",
+                    "missing",
+                    self.owner,
+                    "register the model version with --training-data NAME@VERSION",
+                )
+            ]
+        return [
+            self._evidence(req.kind, req.max_age_days, req.kind, dataset=ref) for ref in datasets
+        ]
+
+    def _monitoring(self) -> list[CheckItem]:
+        from assay.governance import show_system
+
+        specs = [c for c in show_system(self.ws, self.system).components if c.kind == "monitoring"]
+        if specs:
+            return [
+                CheckItem(
+                    "monitoring",
+                    "monitoring specification (metrics, thresholds, alerts)",
+                    "present",
+                    self.owner,
+                    evidence=f"component {specs[-1].name}@{specs[-1].version}",
+                )
+            ]
+        item = self._evidence("monitoring_spec", None, "monitoring")
+        if item.present:
+            return [item]
+        return [
+            CheckItem(
+                "monitoring",
+                "monitoring specification (metrics, thresholds, alerts)",
+                "missing",
+                self.owner,
+                f"assay system component add {self.system} monitoring NAME VERSION "
+                "--details spec.json",
+            )
+        ]
+
+    def _risks(self, req: EvidenceRequirement) -> list[CheckItem]:
+        from assay.documents._risk_assessment import risk_gaps
+        from assay.governance import list_risks
+
+        risks = list_risks(self.ws, system=self.system)
+        out = [
+            CheckItem(
+                "risk assessment",
+                "risks identified and rated in the register",
+                "present" if risks else "missing",
+                self.owner,
+                "" if risks else f"assay risk add {self.system} ...",
+            )
+        ]
+        if req.every_risk_has_owner:
+            for risk in risks:
+                for gap in risk_gaps(risk, self.today):
+                    out.append(
+                        CheckItem("risk assessment", gap.what, "missing", gap.owner, gap.fix)
+                    )
+                if risk.is_open and not risk_gaps(risk, self.today):
+                    out.append(
+                        CheckItem(
+                            "risk assessment",
+                            f"{risk.ref} has an owner, mitigations and a due date",
+                            "present",
+                            risk.owner,
+                        )
+                    )
+        return out
+
+    def traceability(self) -> list[CheckItem]:
+        return [
+            CheckItem(
+                "traceability",
+                f"{r.ref} ({r.kind}) linked to a model version, a dataset and a code commit",
+                "present" if r.traceable else "missing",
+                r.created_by,
+                ""
+                if r.traceable
+                else f"record it again with its model version, dataset and commit "
+                f"(assay evidence add ... --supersedes {r.ref} --reason ...)",
+                r.ref,
+            )
+            for r in self.cited.values()
+        ]
+
+    def consistency(self) -> list[ConsistencyCheck]:
+        return card_consistency(self.ws, self.system, self.card_data, self.owner)
+
+
+_AUTO_FIX = {
+    "details": "assay model-version add {system} VERSION ...",
+    "intended_use": "assay system update {system} --intended-use TEXT",
+    "out_of_scope_use": "assay system update {system} --out-of-scope-use TEXT",
+    "training_data": "register the model version with --training-data NAME@VERSION",
+    "evaluation_data": "assay evaluate fairness ... --record --system {system}",
+    "metrics": "assay evaluate fairness ... --record --system {system}",
+    "monitoring": "assay system component add {system} monitoring NAME VERSION ...",
+}
+
+
+def _diff_metrics(
+    old: Mapping[str, Any], new: Mapping[str, Any], tolerance: float = 1e-9
+) -> list[str]:
+    """Differences between two headline-metric maps, as readable lines."""
+    out = []
+    for grouping, groups in as_mapping(old).items():
+        for group, metrics in as_mapping(groups).items():
+            for metric, entry in as_mapping(metrics).items():
+                if metric == "n":
+                    continue
+                a = as_mapping(entry).get("value")
+                b = as_mapping(
+                    as_mapping(as_mapping(as_mapping(new).get(grouping)).get(group)).get(metric)
+                ).get("value")
+                if isinstance(a, int | float) and isinstance(b, int | float):
+                    if abs(float(a) - float(b)) > tolerance:
+                        out.append(f"{metric} for {group}: {a:.3f} → {b:.3f}")
+                elif a != b:
+                    out.append(f"{metric} for {group}: {a} → {b}")
+    return out
+
+
+def card_consistency(
+    ws: Workspace, system: str, card: Mapping[str, Any], owner: str
+) -> list[ConsistencyCheck]:
+    """The consistency checks of a model card's data (``build_model_card(...).data``)."""
+    from assay.governance import get_evidence
+
+    checks: list[ConsistencyCheck] = []
+    model = card.get("model_version")
+    latest = as_mapping(card.get("latest_evaluation"))
+    used = as_mapping(card.get("evaluation"))
+    if not latest:
+        checks.append(
+            ConsistencyCheck(
+                "card_model_version_evaluated",
+                "The card's model version is the one evaluated",
+                False,
+                "No fairness evaluation of the system is recorded.",
+                owner,
+            )
+        )
+    else:
+        ok = latest.get("model_version") == model
+        checks.append(
+            ConsistencyCheck(
+                "card_model_version_evaluated",
+                "The card's model version is the one evaluated",
+                ok,
+                f"The card is for {model}; the latest evaluation {latest.get('ref')} is of "
+                f"{latest.get('model_version')}."
+                if not ok
+                else f"{latest.get('ref')} evaluated {model}.",
+                owner,
+            )
+        )
+    if used:
+        latest_record = get_evidence(ws, str(latest.get("ref") or used.get("ref")))
+        fresh_metrics = headline_metrics(load_json(ws, latest_record))
+        shown = as_mapping(card.get("metrics"))
+        diffs = _diff_metrics(shown, fresh_metrics)
+        pinned = as_mapping(card.get("pinned"))
+        pinned_metrics = as_mapping(pinned.get("metrics"))
+        text_diffs = _diff_metrics(pinned_metrics, shown) if pinned_metrics else []
+        detail = (
+            f"The card shows {used.get('ref')}; the latest evaluation {latest_record.ref} differs: "
+            + "; ".join(diffs[:4])
+            if diffs
+            else f"The card's metrics equal those of the latest evaluation {latest_record.ref}."
+        )
+        if text_diffs:
+            detail += (
+                f" The card's written sections were saved against {pinned.get('evaluation')}; "
+                "metrics changed since: " + "; ".join(text_diffs[:4]) + ". Re-read and re-save "
+                f"them (assay card model {system} ...)."
+            )
+        checks.append(
+            ConsistencyCheck(
+                "card_metrics_match_latest_evaluation",
+                "The card's metrics equal the latest recorded evaluation",
+                not diffs and not text_diffs,
+                detail,
+                owner,
+            )
+        )
+    missing = []
+    for ref in as_list(card.get("training_datasets")):
+        if read_sections(ws, "datasheet", str(ref)).record is None:
+            missing.append(str(ref))
+    checks.append(
+        ConsistencyCheck(
+            "card_datasets_have_datasheets",
+            "Every dataset named in the card has a datasheet",
+            not missing,
+            "Missing datasheets: " + ", ".join(missing)
+            if missing
+            else "Every training dataset has a datasheet.",
+            owner,
+        )
+    )
+    return checks

@@ -1,0 +1,218 @@
+"""The datasheet of a dataset version: the Datasheets for Datasets questions, answered.
+
+Composition and collection start from the dataset version's record (rows, columns, digest, source,
+collection notes); known gaps list the data quality, PII and drift evidence recorded on it. The
+other answers are written by people and kept as evidence; unanswered ones are gaps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assay.documents._doc import (
+    Block,
+    Cell,
+    Document,
+    Facts,
+    Gap,
+    GapBlock,
+    Para,
+    Prose,
+    Section,
+    Table,
+)
+from assay.documents._format import as_mapping, count, plain
+from assay.documents._gather import hash_cell, short_date
+from assay.documents._sections import DATASHEET_SECTIONS, read_sections
+
+if TYPE_CHECKING:
+    from assay.governance import EvidenceRecord, Workspace
+
+__all__ = ["build_datasheet", "dataset_evidence", "dataset_users"]
+
+EVIDENCE_ABOUT_DATA = ("pii_scan", "quality", "drift", "data_quality")
+
+
+def dataset_evidence(ws: Workspace, dataset: str) -> list[EvidenceRecord]:
+    """Current evidence recorded on a dataset version (other than its datasheet), newest first."""
+    from assay.governance import get_dataset_version, list_evidence
+
+    ds = get_dataset_version(ws, dataset)
+    return [
+        r
+        for r in list_evidence(ws)
+        if r.kind != "datasheet" and (r.dataset_version == ds.ref or r.dataset_digest == ds.digest)
+    ]
+
+
+def dataset_users(ws: Workspace, dataset: str) -> list[str]:
+    """The model versions (``system: name@version``) trained on a dataset version."""
+    from assay.governance import list_model_versions, list_systems
+
+    out = []
+    for system in list_systems(ws):
+        for mv in list_model_versions(ws, system.name):
+            if dataset in mv.training_datasets:
+                out.append(f"{system.name}: {mv.ref}")
+    return out
+
+
+def _summary_text(record: EvidenceRecord) -> str:
+    summary = as_mapping(record.summary)
+    parts = []
+    if summary.get("n") is not None:
+        parts.append(f"n={count(summary['n'])}")
+    if summary.get("verdict"):
+        parts.append(f"verdict {summary['verdict']}")
+    if summary.get("failed") is not None:
+        parts.append(f"{summary['failed']} failed check(s)")
+    return ", ".join(parts) or "see the record"
+
+
+def build_datasheet(ws: Workspace, dataset: str) -> Document:
+    """Build the datasheet of a dataset version (``name@version``) from the store.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    dataset
+        The dataset version, ``name@version`` or its digest.
+
+    Returns
+    -------
+    Document
+        The datasheet; ``data`` holds the answers and facts the Croissant export uses.
+    """
+    from assay.governance import get_dataset_version
+
+    ds = get_dataset_version(ws, dataset)
+    ref = ds.ref
+    sheet = read_sections(ws, "datasheet", ref)
+    owner = ds.created_by
+    status: dict[str, str] = {}
+    evidence = dataset_evidence(ws, ref)
+    users = dataset_users(ws, ref)
+
+    def fix(key: str) -> str:
+        return f"assay datasheet {ref} --section {key} --file TEXT.md"
+
+    def human(key: str, auto: list[Block] | None = None) -> list[Block]:
+        blocks = list(auto or [])
+        text = sheet.text(key)
+        if text:
+            blocks.append(Prose(text, sheet.source(key)))
+        if not text:
+            spec = DATASHEET_SECTIONS[key]
+            blocks.append(
+                GapBlock(Gap(f"{spec.title}: {spec.question}", owner, fix(key)))
+                if not auto
+                else Para(f"Still to answer: {spec.question}", muted=True)
+            )
+        status[key] = "filled" if text else ("partial" if auto else "gap")
+        return blocks
+
+    columns = ds.columns
+    if isinstance(columns, dict):
+        col_rows: tuple[tuple[Cell, ...], ...] = tuple((str(k), str(v)) for k, v in columns.items())
+    elif isinstance(columns, list):
+        col_rows = tuple((str(c), None) for c in columns)
+    else:
+        col_rows = ()
+    composition: list[Block] = [
+        Facts(
+            (
+                ("Dataset version", ref),
+                ("Digest", hash_cell(ds.digest)),
+                (
+                    "Rows",
+                    count(ds.rows)
+                    if ds.rows is not None
+                    else Gap("row count", owner, "register the version with --rows N"),
+                ),
+                ("Columns", str(len(col_rows)) if col_rows else None),
+            )
+        )
+    ]
+    if col_rows:
+        composition.append(Table(("Column", "Type"), col_rows, caption="Schema"))
+    collection: list[Block] = []
+    if ds.source or ds.collection_notes:
+        collection.append(Facts((("Source", ds.source), ("Collection notes", ds.collection_notes))))
+    known: list[Block] = []
+    if evidence:
+        known.append(
+            Table(
+                ("Evidence", "Kind", "Recorded", "Result"),
+                tuple(
+                    (r.ref, r.kind, short_date(r.created_at), _summary_text(r)) for r in evidence
+                ),
+                caption="Evaluations recorded on this dataset version",
+            )
+        )
+    sections = [
+        Section("motivation", "Motivation", tuple(human("motivation"))),
+        Section("composition", "Composition", tuple(human("composition", composition))),
+        Section("collection", "Collection process", tuple(human("collection", collection))),
+        Section(
+            "preprocessing",
+            "Preprocessing, cleaning and labelling",
+            tuple(human("preprocessing")),
+        ),
+        Section(
+            "uses",
+            "Uses",
+            tuple(
+                human(
+                    "uses",
+                    [Para("Model versions trained on it: " + ", ".join(users) + ".")]
+                    if users
+                    else None,
+                )
+            ),
+        ),
+        Section("distribution", "Distribution", tuple(human("distribution"))),
+        Section("maintenance", "Maintenance", tuple(human("maintenance"))),
+        Section("consent-licensing", "Consent and licensing", tuple(human("consent_licensing"))),
+        Section("known-gaps", "Known gaps and biases", tuple(human("known_gaps", known))),
+    ]
+    data: dict[str, Any] = {
+        "dataset": ref,
+        "name": ds.name,
+        "version": ds.version,
+        "digest": ds.digest,
+        "registered": ds.created_at.isoformat(),
+        "rows": ds.rows,
+        "columns": columns,
+        "source": ds.source,
+        "collection_notes": ds.collection_notes,
+        "answers": dict(sheet.sections),
+        "fields": dict(sheet.fields),
+        "section_status": status,
+        "sections_record": sheet.record.ref if sheet.record is not None else None,
+        "evidence": [r.ref for r in evidence],
+        "used_by": users,
+    }
+    return Document(
+        kind="datasheet",
+        title=f"Datasheet: {ref}",
+        eyebrow="Responsible AI assurance · Datasheet for a dataset",
+        subtitle=plain(ds.source)
+        if ds.source
+        else "Answers to the Datasheets for Datasets questions (Gebru et al., 2021)",
+        meta=(
+            ("Dataset", ds.name),
+            ("Version", ds.version),
+            ("Registered", f"{short_date(ds.created_at)} by {ds.created_by}"),
+            ("Licence", sheet.fields.get("license") or Gap("licence", owner)),
+            (
+                "Answers",
+                sheet.record.ref
+                if sheet.record is not None
+                else Gap("no answers recorded", owner, fix("motivation")),
+            ),
+        ),
+        sections=tuple(sections),
+        data=data,
+        footer=f"Datasheet of {ref}",
+    )

@@ -1,0 +1,114 @@
+"""A 5×5 likelihood × severity heat map as one inline SVG (no dependencies, deterministic)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from assay.documents._svg import FONT, INK, MUTED
+
+__all__ = ["RATING_FILL", "heat_map"]
+
+RATING_FILL = {
+    "low": "#dafbe1",
+    "medium": "#fff3b0",
+    "high": "#ffd8b5",
+    "critical": "#ffc1c0",
+}
+_LABELS = ("rare", "unlikely", "possible", "likely", "almost certain")
+_SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
+
+
+def _rating(likelihood: int, severity: int) -> str:
+    score = likelihood * severity
+    if score >= 20:
+        return "critical"
+    if score >= 10:
+        return "high"
+    if score >= 5:
+        return "medium"
+    return "low"
+
+
+def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description: str = "") -> str:
+    """A 5×5 grid with the number of risks in each cell.
+
+    Parameters
+    ----------
+    points
+        One ``(likelihood, severity, label)`` per risk, each level 1–5; the labels (``RISK-3``)
+        are listed in the cell's tooltip.
+    title, description
+        The accessible name and description.
+
+    Returns
+    -------
+    str
+        One ``<svg>`` element.
+
+    Examples
+    --------
+    >>> svg = heat_map([(4, 5, "RISK-1"), (4, 5, "RISK-2")], title="Inherent risk")
+    >>> ">2</text>" in svg and "RISK-1, RISK-2" in svg
+    True
+    """
+    cell = 58.0
+    left, top = 96.0, 30.0
+    width = left + 5 * cell + 16
+    height = top + 5 * cell + 58
+    cells: dict[tuple[int, int], list[str]] = {}
+    for likelihood, severity, label in points:
+        if 1 <= likelihood <= 5 and 1 <= severity <= 5:
+            cells.setdefault((likelihood, severity), []).append(label)
+    e = escape
+    out = [
+        f'<svg class="chart heatmap" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" aria-label="{e(title)}" '
+        f'font-family="{e(FONT)}" font-size="12" fill="{INK}">',
+        f"<title>{e(title)}</title>",
+    ]
+    if description:
+        out.append(f"<desc>{e(description)}</desc>")
+    out.append(f'<text x="{left:.0f}" y="18" font-weight="600">{e(title)}</text>')
+    for s in range(1, 6):
+        y = top + (5 - s) * cell
+        out.append(
+            f'<text x="{left - 8:.0f}" y="{y + cell / 2 + 4:.1f}" text-anchor="end" '
+            f'font-size="10.5" fill="{MUTED}">{s} {e(_SEVERITY[s - 1])}</text>'
+        )
+        for lk in range(1, 6):
+            x = left + (lk - 1) * cell
+            rating = _rating(lk, s)
+            labels = cells.get((lk, s), [])
+            tip = f"likelihood {lk} × severity {s} = {lk * s} ({rating})"
+            if labels:
+                tip += ": " + ", ".join(labels)
+            out.append(
+                f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{cell:.0f}" '
+                f'height="{cell:.0f}" fill="{RATING_FILL[rating]}" stroke="#ffffff" '
+                'stroke-width="2"/>'
+            )
+            if labels:
+                out.append(
+                    f'<circle cx="{x + cell / 2:.1f}" cy="{y + cell / 2:.1f}" r="15" '
+                    f'fill="{INK}"/><text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 5:.1f}" '
+                    f'text-anchor="middle" font-size="14" font-weight="700" fill="#ffffff">'
+                    f"{len(labels)}</text>"
+                )
+            out.append("</g>")
+    for lk in range(1, 6):
+        x = left + (lk - 0.5) * cell
+        out.append(
+            f'<text x="{x:.1f}" y="{top + 5 * cell + 16:.1f}" text-anchor="middle" '
+            f'font-size="10.5" fill="{MUTED}">{lk}</text>'
+            f'<text x="{x:.1f}" y="{top + 5 * cell + 29:.1f}" text-anchor="middle" '
+            f'font-size="9" fill="{MUTED}">{e(_LABELS[lk - 1])}</text>'
+        )
+    out.append(
+        f'<text x="{left + 2.5 * cell:.1f}" y="{height - 8:.1f}" text-anchor="middle" '
+        f'font-size="11" fill="{MUTED}">likelihood →</text>'
+        f'<text transform="translate(12,{top + 2.5 * cell:.1f}) rotate(-90)" text-anchor="middle" '
+        f'font-size="11" fill="{MUTED}">severity →</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)

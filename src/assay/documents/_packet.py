@@ -1,0 +1,879 @@
+"""Frozen review packets: built once as canonical JSON, stored by sha256, signed, verified.
+
+``build_packet`` snapshots everything a review board reads — the review, the system, the policy's
+requirements, the completeness report, the model card, the datasheets, the risk assessment, the
+open risks, the waivers and an index of every evidence record with its hashes — into canonical JSON
+(sorted keys, no insignificant whitespace). The bytes are stored in the blob store and recorded as
+evidence of kind ``review_packet``; their sha256 is the packet's identity, and an approval signs
+exactly that hash (:func:`sign_packet`). Later edits to any record never change a built packet.
+:func:`verify_packet` re-hashes the packet and every evidence record it indexes, and names whatever
+changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assay.documents._completeness import review_completeness
+from assay.documents._datasheet import build_datasheet, dataset_evidence
+from assay.documents._doc import (
+    Badge,
+    Block,
+    Callout,
+    Cell,
+    Document,
+    Facts,
+    Gap,
+    Para,
+    Section,
+    Table,
+    document_from_dict,
+    sections_of,
+)
+from assay.documents._format import as_list, as_mapping
+from assay.documents._gather import hash_cell, short_date
+from assay.documents._model_card import build_model_card
+from assay.documents._risk_assessment import build_risk_assessment
+from assay.documents._system_card import EVALUATION_KINDS
+from assay.errors import IntegrityError, NotFoundError
+
+if TYPE_CHECKING:
+    from assay.governance import Approval, EvidenceRecord, Workspace
+    from assay.policy import Policy
+
+__all__ = [
+    "PACKET_SCHEMA",
+    "BuiltPacket",
+    "PacketCheck",
+    "build_packet",
+    "find_packet",
+    "item_hashes",
+    "load_packet",
+    "packet_document",
+    "render_packet",
+    "sign_packet",
+    "verify_packet",
+]
+
+PACKET_SCHEMA = "assay.packet/v1"
+PACKET_KIND = "review_packet"
+
+
+@dataclass(frozen=True)
+class BuiltPacket:
+    """A built packet: its sha256, the evidence record that holds it, and its content."""
+
+    sha256: str
+    record: EvidenceRecord
+    content: Mapping[str, Any]
+
+    @property
+    def review(self) -> str:
+        return str(as_mapping(self.content.get("review")).get("ref", ""))
+
+
+@dataclass(frozen=True)
+class PacketCheck:
+    """The result of :func:`verify_packet`."""
+
+    sha256: str
+    record: str
+    items_checked: int
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "sha256": self.sha256,
+            "record": self.record,
+            "items_checked": self.items_checked,
+            "problems": list(self.problems),
+        }
+
+
+def _canonical(value: Any) -> bytes:
+    from assay.store import canonical_json
+
+    return canonical_json(value).encode("utf-8")
+
+
+def _sha(value: Any) -> str:
+    return hashlib.sha256(_canonical(value)).hexdigest()
+
+
+def item_hashes(content: Mapping[str, Any]) -> dict[str, str]:
+    """The sha256 of each item of a packet, so that verification can name what changed."""
+    out: dict[str, str] = {}
+    for key in ("review", "system", "policy", "completeness", "findings", "built"):
+        if key in content:
+            out[key] = _sha(content[key])
+    for entry in as_list(content.get("documents")):
+        entry = as_mapping(entry)
+        out[f"document:{entry.get('name')}"] = _sha(entry.get("document"))
+    for kind, prefix in (("evidence", "evidence"), ("risks", "risk"), ("waivers", "waiver")):
+        for entry in as_list(content.get(kind)):
+            out[f"{prefix}:{as_mapping(entry).get('ref')}"] = _sha(entry)
+    return out
+
+
+def _evidence_entry(r: EvidenceRecord) -> dict[str, Any]:
+    return {
+        "ref": r.ref,
+        "kind": r.kind,
+        "title": r.title,
+        "blob_sha256": r.blob_sha256,
+        "content_hash": r.content_hash,
+        "media_type": r.media_type,
+        "size_bytes": r.size_bytes,
+        "created_at": r.created_at.isoformat(),
+        "created_by": r.created_by,
+        "model_version": r.model_version,
+        "dataset_version": r.dataset_version,
+        "dataset_digest": r.dataset_digest,
+        "code_commit": r.code_commit,
+        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+        "summary": r.summary,
+        "traceable": r.traceable,
+    }
+
+
+def _findings(
+    ws: Workspace,
+    evidence: list[EvidenceRecord],
+    risks: list[dict[str, Any]],
+    waivers: list[dict[str, Any]],
+    completeness: Mapping[str, Any],
+    blocking_ratings: tuple[str, ...],
+) -> dict[str, Any]:
+    evaluations = []
+    seen: set[str] = set()
+    for r in evidence:
+        if r.kind not in EVALUATION_KINDS or r.kind in seen:
+            continue
+        seen.add(r.kind)
+        summary = as_mapping(r.summary)
+        evaluations.append(
+            {
+                "ref": r.ref,
+                "kind": r.kind,
+                "model_version": r.model_version,
+                "failed": summary.get("failed"),
+                "verdict": summary.get("verdict"),
+                "checks": len(as_list(summary.get("verdicts"))),
+                "recorded": r.created_at.isoformat(),
+            }
+        )
+    waived = {w.get("risk") for w in waivers if w.get("active")}
+    open_risks = [r for r in risks if r.get("status") in ("open", "mitigating")]
+    blocking = [
+        str(x["ref"])
+        for x in open_risks
+        if x.get("rating") in blocking_ratings and x.get("id") not in waived
+    ]
+    by_rating: dict[str, int] = {}
+    for risk in open_risks:
+        by_rating[str(risk.get("rating"))] = by_rating.get(str(risk.get("rating")), 0) + 1
+    return {
+        "evaluations": evaluations,
+        "open_risks_by_rating": by_rating,
+        "blocking_risks": blocking,
+        "blocking_ratings": list(blocking_ratings),
+        "active_waivers": sum(1 for w in waivers if w.get("active")),
+        "completeness_score": completeness.get("score"),
+        "completeness_passes": completeness.get("passes"),
+        "gaps": len(as_list(completeness.get("gaps"))),
+        "consistency_failures": [
+            c.get("label") for c in as_list(completeness.get("consistency")) if not c.get("ok")
+        ],
+    }
+
+
+def build_packet(
+    ws: Workspace,
+    review: str | int,
+    *,
+    checkpoint: str = "pre-launch",
+    policy: Policy | None = None,
+) -> BuiltPacket:
+    """Build and freeze the review packet of a review.
+
+    Parameters
+    ----------
+    ws
+        The workspace; its user is recorded as the packet's builder.
+    review
+        The review, ``REV-3`` or ``3``.
+    checkpoint
+        The policy checkpoint the packet is for.
+    policy
+        The policy; the shipped default when None.
+
+    Returns
+    -------
+    BuiltPacket
+        Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
+    """
+    from assay.governance import add_evidence, get_review, list_evidence, list_risks, list_waivers
+    from assay.policy import load_policy
+
+    pol = policy if policy is not None else load_policy()
+    rev = get_review(ws, review)
+    system = rev.system
+    report = review_completeness(ws, rev.ref, checkpoint=checkpoint, policy=pol)
+    card = build_model_card(ws, system)
+    datasets = [str(d) for d in as_list(card.data.get("training_datasets"))]
+    # a list, not a mapping: canonical JSON sorts keys, and the appendices keep this order
+    documents: list[dict[str, Any]] = [{"name": "model_card", "document": card.to_dict()}]
+    if ws_generative(ws, system):
+        from assay.documents._system_card import build_system_card
+
+        documents.append(
+            {"name": "system_card", "document": build_system_card(ws, system).to_dict()}
+        )
+    sheets: dict[str, Any] = {}
+    for ref in datasets:
+        sheets[ref] = build_datasheet(ws, ref).to_dict()
+        documents.append({"name": f"datasheet:{ref}", "document": sheets[ref]})
+    documents.append(
+        {"name": "risk_assessment", "document": build_risk_assessment(ws, system).to_dict()}
+    )
+    evidence = [r for r in list_evidence(ws, system=system) if r.kind != PACKET_KIND]
+    known = {r.ref for r in evidence}
+    for ref in datasets:
+        for r in dataset_evidence(ws, ref):
+            if r.ref not in known and r.kind != PACKET_KIND:
+                evidence.append(r)
+                known.add(r.ref)
+        sheet = as_mapping(sheets[ref].get("data")).get("sections_record")
+        if sheet and sheet not in known:
+            from assay.governance import get_evidence
+
+            evidence.append(get_evidence(ws, str(sheet)))
+            known.add(str(sheet))
+    evidence.sort(key=lambda r: r.id)
+    risks = [r.to_dict() for r in list_risks(ws, system=system)]
+    waivers = [
+        {k: v for k, v in w.to_dict().items() if k != "approvals"}
+        | {"approvals": [a.ref for a in w.approvals]}
+        for w in list_waivers(ws, system=system)
+    ]
+    tier = rev.tier or ""
+    point = pol.tiers[tier].checkpoints.get(checkpoint) if tier in pol.tiers else None
+    blocking = tuple(point.block_on_open_risks) if point is not None else ("critical",)
+    completeness = report.to_dict()
+    content: dict[str, Any] = {
+        "schema": PACKET_SCHEMA,
+        "built": {"at": ws.now().isoformat(), "by": ws.user},
+        "review": {
+            "ref": rev.ref,
+            "title": rev.title,
+            "status": rev.status,
+            "tier": rev.tier,
+            "priority": rev.priority,
+            "owner": rev.owner,
+            "due_date": rev.due_date.isoformat() if rev.due_date else None,
+            "opened": rev.created_at.isoformat(),
+            "opened_by": rev.created_by,
+        },
+        "system": get_system_dict(ws, system),
+        "policy": {
+            "name": pol.name,
+            "version": pol.version,
+            "checkpoint": checkpoint,
+            "approvers": list(point.approvers) if point is not None else [],
+            "minimum_completeness": pol.minimum_completeness,
+            "block_on_open_risks": list(blocking),
+        },
+        "completeness": completeness,
+        "findings": _findings(ws, evidence, risks, waivers, completeness, blocking),
+        "documents": documents,
+        "evidence": [_evidence_entry(r) for r in evidence],
+        "risks": risks,
+        "waivers": waivers,
+    }
+    data = _canonical(content)
+    model = card.data.get("model_version")
+    record = add_evidence(
+        ws,
+        kind=PACKET_KIND,
+        data=data,
+        title=f"Review packet {rev.ref}: {rev.title}",
+        media_type="application/json",
+        system=system,
+        model_version=str(model) if model else None,
+        dataset_version=datasets[0] if datasets else None,
+        code_commit=_model_commit(ws, system, str(model) if model else None),
+        tool="assay",
+        summary={
+            "schema": PACKET_SCHEMA,
+            "review": rev.ref,
+            "checkpoint": checkpoint,
+            "completeness": report.score,
+            "items": item_hashes(content),
+        },
+    )
+    return BuiltPacket(record.blob_sha256, record, content)
+
+
+def ws_generative(ws: Workspace, system: str) -> bool:
+    from assay.governance import get_system
+
+    return get_system(ws, system).generative
+
+
+def get_system_dict(ws: Workspace, system: str) -> dict[str, Any]:
+    from assay.governance import get_system
+
+    return get_system(ws, system).to_dict()
+
+
+def _model_commit(ws: Workspace, system: str, model: str | None) -> str | None:
+    from assay.governance import list_model_versions
+
+    for mv in list_model_versions(ws, system):
+        if mv.ref == model:
+            return mv.code_commit
+    return None
+
+
+def find_packet(ws: Workspace, ref: str) -> EvidenceRecord:
+    """The packet record named by ``EV-12``, a review (``REV-3``: its latest packet) or a sha256
+    (or a prefix of at least 8 hex digits)."""
+    from assay.governance import get_evidence, list_evidence
+
+    text = ref.strip()
+    upper = text.upper()
+    if upper.startswith("EV-"):
+        record = get_evidence(ws, text)
+        if record.kind != PACKET_KIND:
+            raise NotFoundError(f"{record.ref} is {record.kind!r} evidence, not a review packet.")
+        return record
+    packets = list_evidence(ws, kind=PACKET_KIND, include_superseded=True)
+    if upper.startswith("REV-") or text.isdigit():
+        wanted = upper if upper.startswith("REV-") else f"REV-{text}"
+        for r in packets:
+            if as_mapping(r.summary).get("review") == wanted:
+                return r
+        raise NotFoundError(
+            f"No packet was built for {wanted}. Build one with `assay packet build {wanted}`."
+        )
+    digest = text.removeprefix("sha256:").lower()
+    if len(digest) >= 8:
+        matches = [r for r in packets if r.blob_sha256.startswith(digest)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFoundError(f"{ref!r} matches several packets; give more of the sha256.")
+    raise NotFoundError(
+        f"No review packet {ref!r}. Name it by its evidence record (EV-12), its review (REV-3) "
+        "or its sha256; list them with `assay evidence list --kind review_packet`."
+    )
+
+
+def load_packet(ws: Workspace, ref: str) -> BuiltPacket:
+    """Read a built packet, checking that its bytes still hash to its sha256."""
+    record = find_packet(ws, ref)
+    data = ws.blobs.read_bytes(record.blob_sha256)
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != record.blob_sha256:
+        raise IntegrityError(
+            f"The packet {record.ref} was altered: its blob hashes to {actual}, not "
+            f"{record.blob_sha256}. Run `assay packet verify {record.ref}` to see what changed."
+        )
+    return BuiltPacket(record.blob_sha256, record, json.loads(data))
+
+
+def verify_packet(ws: Workspace, ref: str) -> PacketCheck:
+    """Re-check a built packet: its own hash, each item's hash, and every evidence record in it.
+
+    Problems name the item: ``evidence:EV-3``, ``document:model_card``, ``risk:RISK-2``... The
+    packet's record keeps the hash of each item, so an altered blob is traced to the item that
+    changed; each evidence entry is compared with the store and its blob re-hashed.
+    """
+    from assay.governance import get_evidence, verify_evidence
+
+    record = find_packet(ws, ref)
+    problems: list[str] = []
+    try:
+        verify_evidence(ws, record.ref)
+    except (IntegrityError, NotFoundError) as exc:
+        problems.append(f"packet record {record.ref}: {exc}")
+    try:
+        data = ws.blobs.read_bytes(record.blob_sha256)
+    except NotFoundError as exc:
+        return PacketCheck(record.blob_sha256, record.ref, 0, (*problems, str(exc)))
+    actual = hashlib.sha256(data).hexdigest()
+    try:
+        content = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        content = None
+    if actual != record.blob_sha256:
+        problems.append(
+            f"packet: the stored bytes hash to {actual}, not the built sha256 {record.blob_sha256}"
+        )
+    recorded = as_mapping(as_mapping(record.summary).get("items"))
+    if not isinstance(content, Mapping):
+        problems.append("packet: the stored bytes are no longer JSON")
+        return PacketCheck(record.blob_sha256, record.ref, 0, tuple(problems))
+    now = item_hashes(content)
+    for key, digest in recorded.items():
+        if key not in now:
+            problems.append(f"{key}: removed from the packet")
+        elif now[key] != digest:
+            problems.append(f"{key}: changed since the packet was built")
+    for key in now:
+        if key not in recorded:
+            problems.append(f"{key}: added to the packet after it was built")
+    checked = 0
+    for entry in as_list(content.get("evidence")):
+        entry = as_mapping(entry)
+        eref = str(entry.get("ref"))
+        checked += 1
+        try:
+            stored = get_evidence(ws, eref)
+        except NotFoundError:
+            problems.append(f"evidence:{eref}: no longer in the store")
+            continue
+        if stored.blob_sha256 != entry.get("blob_sha256"):
+            problems.append(
+                f"evidence:{eref}: the store's blob sha256 {stored.blob_sha256[:12]}… differs from "
+                f"the packet's {str(entry.get('blob_sha256'))[:12]}…"
+            )
+        if stored.content_hash != entry.get("content_hash"):
+            problems.append(f"evidence:{eref}: the record's content hash differs from the packet's")
+        try:
+            verify_evidence(ws, eref)
+        except (IntegrityError, NotFoundError) as exc:
+            problems.append(f"evidence:{eref}: {exc}")
+    return PacketCheck(record.blob_sha256, record.ref, checked + len(recorded), tuple(problems))
+
+
+def sign_packet(
+    ws: Workspace,
+    ref: str,
+    *,
+    decision: str,
+    rationale: str,
+    conditions: str | None = None,
+) -> Approval:
+    """Record a decision on the packet's review that signs the packet's sha256.
+
+    The decision goes through the review workflow (:func:`assay.governance.advance_review`), with
+    the packet's stored bytes as the signed content, so the approval's ``subject_sha256`` is the
+    packet's sha256. The packet is verified first; an altered packet cannot be signed.
+    """
+    from assay.governance import advance_review
+
+    packet = load_packet(ws, ref)
+    check = verify_packet(ws, packet.record.ref)
+    if not check.ok:
+        raise IntegrityError(
+            f"The packet {packet.record.ref} does not verify, so it cannot be signed: "
+            + "; ".join(check.problems[:3])
+        )
+    review = advance_review(
+        ws,
+        packet.review,
+        decision,
+        rationale=rationale,
+        conditions=conditions,
+        packet=ws.blobs.path(packet.sha256),
+    )
+    signed = [a for a in review.approvals if a.subject_sha256 == packet.sha256]
+    return signed[-1]
+
+
+# -- the packet as a document ---------------------------------------------------------------------
+
+
+def _approvals_for(ws: Workspace, packet: BuiltPacket) -> list[Approval]:
+    from assay.governance import list_approvals
+
+    review_id = int(packet.review.split("-")[-1]) if packet.review else -1
+    return [
+        a
+        for a in reversed(list_approvals(ws, subject_type="review"))
+        if a.subject_id == review_id and a.subject_sha256 == packet.sha256
+    ]
+
+
+def packet_document(ws: Workspace, ref: str) -> Document:
+    """The built packet as a document: cover, findings, risks, waivers, completeness, evidence
+    index, approvals page, and the model card, datasheets and risk assessment as appendices.
+
+    Everything comes from the frozen content except the approvals page, which lists the approvals
+    recorded since that sign this packet's sha256.
+    """
+    packet = load_packet(ws, ref)
+    return render_packet(packet, _approvals_for(ws, packet))
+
+
+def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
+    """Lay out a built packet (frozen content plus the approvals that sign it) as a document."""
+    c = packet.content
+    review = as_mapping(c.get("review"))
+    system = as_mapping(c.get("system"))
+    policy = as_mapping(c.get("policy"))
+    comp = as_mapping(c.get("completeness"))
+    findings = as_mapping(c.get("findings"))
+    built = as_mapping(c.get("built"))
+    owner = str(review.get("owner") or system.get("owner") or "")
+    score = comp.get("score")
+    minimum = comp.get("minimum_percent")
+    passes = bool(comp.get("passes"))
+    cover = Section(
+        "cover",
+        "Cover",
+        (
+            Facts(
+                (
+                    ("Review", f"{review.get('ref')}: {review.get('title')}"),
+                    ("System", f"{system.get('name')} — {system.get('purpose')}"),
+                    ("Risk tier", str(review.get("tier") or system.get("risk_tier"))),
+                    ("Checkpoint", str(policy.get("checkpoint"))),
+                    ("Review owner", owner or Gap("review owner", None)),
+                    ("System owner", str(system.get("owner"))),
+                    ("Agreed checkpoint date", review.get("due_date") or Gap("due date", owner)),
+                    ("Policy", f"{policy.get('name')} {policy.get('version')}"),
+                    ("Built", f"{short_date_iso(built.get('at'))} by {built.get('by')}"),
+                    ("Packet record", packet.record.ref),
+                    ("Packet sha256", packet.sha256),
+                    (
+                        "Evidence completeness",
+                        Badge(
+                            "pass" if passes else "fail",
+                            f"{score}% (minimum {minimum}%)",
+                        ),
+                    ),
+                )
+            ),
+            Para(
+                "This packet is frozen: it is the canonical JSON whose sha256 is printed above. "
+                "Approvals sign that hash; `assay packet verify "
+                f"{packet.record.ref}` re-checks it and every evidence record it lists.",
+                muted=True,
+            ),
+        ),
+    )
+    sections: list[Section] = [
+        cover,
+        Section(
+            "findings", "Summary of findings", tuple(_finding_blocks(findings, comp)), new_page=True
+        ),
+        Section("open-risks", "Open risks", (_risk_table(c, open_only=True),)),
+        Section("waivers", "Waivers", (_waiver_table(c),)),
+        Section("completeness", "Completeness and consistency", tuple(_completeness_blocks(comp))),
+        Section(
+            "evidence-index",
+            "Evidence index",
+            (_evidence_index(c),),
+            lead="Every evidence record this packet rests on, with the hashes `assay packet "
+            "verify` re-checks.",
+        ),
+        Section(
+            "approvals",
+            "Approvals",
+            tuple(_approval_blocks(policy, approvals, packet.sha256)),
+            new_page=True,
+        ),
+    ]
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    for entry in (as_mapping(x) for x in as_list(c.get("documents"))):
+        name = str(entry.get("name"))
+        embedded = document_from_dict(as_mapping(entry.get("document")))
+        sections.extend(
+            sections_of(embedded, name.replace(":", "-").replace("@", "-"), next(letters))
+        )
+    return Document(
+        kind="review_packet",
+        title=f"Review packet: {system.get('name')}",
+        eyebrow=f"Responsible AI assurance · Review packet · {review.get('ref')}",
+        subtitle=str(review.get("title") or ""),
+        meta=(
+            ("Review", str(review.get("ref"))),
+            ("System", str(system.get("name"))),
+            ("Tier", str(review.get("tier"))),
+            ("Checkpoint", str(policy.get("checkpoint"))),
+            ("Completeness", f"{score}%"),
+            ("Built", short_date_iso(built.get("at"))),
+            ("Packet sha256", hash_cell(packet.sha256)),
+            ("Approvals", str(len(approvals))),
+        ),
+        sections=tuple(sections),
+        data={"sha256": packet.sha256, "record": packet.record.ref, "packet": dict(c)},
+        footer=f"Review packet {review.get('ref')} · sha256 {packet.sha256[:16]}…",
+    )
+
+
+def short_date_iso(text: Any) -> str:
+    import datetime as dt
+
+    try:
+        return short_date(dt.datetime.fromisoformat(str(text)))
+    except ValueError:
+        return str(text)
+
+
+def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> list[Block]:
+    blocks: list[Block] = []
+    blocking = [str(x) for x in as_list(findings.get("blocking_risks"))]
+    failures = [str(x) for x in as_list(findings.get("consistency_failures"))]
+    passes = bool(comp.get("passes"))
+    headline: list[str] = []
+    if blocking:
+        headline.append(
+            f"{len(blocking)} open risk(s) rated "
+            f"{' or '.join(as_list(findings.get('blocking_ratings')))} without a waiver block "
+            f"approval: {', '.join(blocking)}."
+        )
+    if not passes:
+        headline.append(
+            f"Evidence completeness is {comp.get('score')}%, below the policy minimum of "
+            f"{comp.get('minimum_percent')}%, or a consistency check fails."
+        )
+    failed_evals = [e for e in as_list(findings.get("evaluations")) if as_mapping(e).get("failed")]
+    if failed_evals:
+        headline.append(
+            "Evaluations with failed checks: "
+            + ", ".join(f"{e['kind']} ({e['ref']}: {e['failed']} failed)" for e in failed_evals)
+            + "."
+        )
+    if headline:
+        blocks.append(Callout("fail", "Not ready to approve as it stands", tuple(headline)))
+    else:
+        blocks.append(
+            Callout(
+                "pass",
+                "No blocking findings",
+                text="Completeness meets the policy minimum, consistency checks pass and no "
+                "open risk blocks approval.",
+            )
+        )
+    rows: list[tuple[Cell, ...]] = []
+    for e in as_list(findings.get("evaluations")):
+        e = as_mapping(e)
+        failed = e.get("failed")
+        outcome: Cell = (
+            Badge("fail", f"{failed} of {e.get('checks')} checks failed")
+            if failed
+            else Badge("pass", f"{e.get('checks')} checks passed")
+            if isinstance(failed, int)
+            else Badge(str(e.get("verdict")), str(e.get("verdict")))
+            if e.get("verdict")
+            else "recorded"
+        )
+        rows.append(
+            (
+                str(e.get("ref")),
+                str(e.get("kind")),
+                e.get("model_version"),
+                short_date_iso(e.get("recorded")),
+                outcome,
+            )
+        )
+    blocks.append(
+        Table(
+            ("Evidence", "Evaluation", "Model version", "Recorded", "Outcome"),
+            tuple(rows),
+            caption="Latest evaluation of each kind",
+        )
+    )
+    by_rating = as_mapping(findings.get("open_risks_by_rating"))
+    blocks.append(
+        Facts(
+            (
+                (
+                    "Open risks",
+                    ", ".join(f"{n} {k}" for k, n in sorted(by_rating.items())) or "none",
+                ),
+                ("Active waivers", str(findings.get("active_waivers", 0))),
+                ("Gaps", str(findings.get("gaps", 0))),
+                ("Consistency", "all checks pass" if not failures else "; ".join(failures)),
+            )
+        )
+    )
+    return blocks
+
+
+def _risk_table(c: Mapping[str, Any], *, open_only: bool) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for r in as_list(c.get("risks")):
+        r = as_mapping(r)
+        if open_only and r.get("status") not in ("open", "mitigating"):
+            continue
+        rows.append(
+            (
+                str(r.get("ref")),
+                str(r.get("title")),
+                Badge(str(r.get("rating")), str(r.get("rating"))),
+                str(r.get("mitigations") or "")
+                or Gap(f"mitigations for {r.get('ref')}", r.get("owner")),
+                str(r.get("owner")),
+                r.get("due_date") or Gap(f"due date for {r.get('ref')}", r.get("owner")),
+                Badge(str(r.get("status")), str(r.get("status"))),
+            )
+        )
+    return Table(
+        ("Risk", "Title", "Rating", "Mitigations", "Owner", "Due", "Status"),
+        tuple(rows),
+        caption="Risks open or being mitigated, highest rating first",
+        source="the risk register, as frozen in this packet",
+    )
+
+
+def _waiver_table(c: Mapping[str, Any]) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for w in as_list(c.get("waivers")):
+        w = as_mapping(w)
+        rows.append(
+            (
+                str(w.get("ref")),
+                str(w.get("control")),
+                str(w.get("rationale")),
+                str(w.get("compensating_controls")),
+                Badge(
+                    "approved" if w.get("active") else str(w.get("status")),
+                    "active" if w.get("active") else str(w.get("status")),
+                ),
+                str(w.get("expires_on")),
+                ", ".join(str(a) for a in as_list(w.get("approvals"))) or None,
+            )
+        )
+    return Table(
+        (
+            "Waiver",
+            "Control",
+            "Rationale",
+            "Compensating controls",
+            "Status",
+            "Expires",
+            "Approvals",
+        ),
+        tuple(rows),
+    )
+
+
+def _completeness_blocks(comp: Mapping[str, Any]) -> list[Block]:
+    blocks: list[Block] = [
+        Facts(
+            (
+                ("Score", f"{comp.get('score')}% of required items present"),
+                ("Policy minimum", f"{comp.get('minimum_percent')}%"),
+                ("Tier and checkpoint", f"{comp.get('tier')} · {comp.get('checkpoint')}"),
+                ("Policy", str(comp.get("policy"))),
+            )
+        ),
+        Table(
+            ("Document", "Present", "Required", "Score"),
+            tuple(
+                (k, int(v.get("present", 0)), int(v.get("required", 0)), f"{v.get('percent')}%")
+                for k, v in as_mapping(comp.get("by_document")).items()
+            ),
+            numeric=(1, 2, 3),
+            caption="Score per document",
+        ),
+    ]
+    gaps = [as_mapping(g) for g in as_list(comp.get("gaps"))]
+    blocks.append(
+        Table(
+            ("Document", "Requirement", "Status", "Owner", "How to fill"),
+            tuple(
+                (
+                    str(g.get("document")),
+                    str(g.get("requirement")),
+                    Badge(str(g.get("status")), str(g.get("status"))),
+                    g.get("owner") or Gap("owner", None),
+                    str(g.get("fix") or ""),
+                )
+                for g in gaps
+            ),
+            caption=f"Gaps ({len(gaps)})",
+        )
+    )
+    blocks.append(
+        Table(
+            ("Check", "Result", "Detail"),
+            tuple(
+                (
+                    str(ch.get("label")),
+                    Badge("pass", "consistent") if ch.get("ok") else Badge("fail", "inconsistent"),
+                    str(ch.get("detail")),
+                )
+                for ch in (as_mapping(x) for x in as_list(comp.get("consistency")))
+            ),
+            caption="Consistency checks",
+        )
+    )
+    return blocks
+
+
+def _evidence_index(c: Mapping[str, Any]) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for e in as_list(c.get("evidence")):
+        e = as_mapping(e)
+        rows.append(
+            (
+                str(e.get("ref")),
+                str(e.get("kind")),
+                str(e.get("title")),
+                short_date_iso(e.get("created_at")),
+                e.get("model_version") or e.get("dataset_version"),
+                hash_cell(e.get("code_commit")),
+                hash_cell(e.get("blob_sha256")),
+                hash_cell(e.get("content_hash")),
+            )
+        )
+    return Table(
+        ("Ref", "Kind", "Title", "Recorded", "About", "Commit", "Blob sha256", "Record hash"),
+        tuple(rows),
+    )
+
+
+def _approval_blocks(
+    policy: Mapping[str, Any], approvals: list[Approval], sha256: str
+) -> list[Block]:
+    blocks: list[Block] = [
+        Para(
+            "Each approver signs the sha256 of this packet: "
+            f"{sha256}. An approval recorded in Assay carries that hash and is listed here.",
+        )
+    ]
+    roles = [str(r) for r in as_list(policy.get("approvers"))]
+    signed_rows: list[tuple[Cell, ...]] = [
+        (
+            a.signer,
+            Badge(
+                "approved" if a.decision.startswith("approved") else "rejected",
+                a.decision.replace("_", " "),
+            ),
+            short_date(a.signed_at),
+            a.rationale,
+            a.conditions,
+            hash_cell(a.subject_sha256),
+        )
+        for a in approvals
+    ]
+    blocks.append(
+        Table(
+            ("Signer", "Decision", "Signed", "Rationale", "Conditions", "Signs sha256"),
+            tuple(signed_rows),
+            caption="Approvals recorded for this packet",
+        )
+    )
+    if len(approvals) < len(roles):
+        blocks.append(
+            Table(
+                ("Role required by the policy", "Name", "Decision", "Date", "Signature"),
+                tuple((role, "", "", "", "") for role in roles[len(approvals) :]),
+                caption="Signatures still required",
+            )
+        )
+    return blocks

@@ -1,0 +1,242 @@
+"""The program report for a period (a quarter): the KPIs, recurring risk themes, remediation cycle
+times, waivers granted and their aging, and incident trends — all computed from records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from assay.documents import _svg
+from assay.documents._doc import Badge, Block, Cell, Document, Figure, Para, Section, Table
+from assay.documents._gather import short_date
+
+if TYPE_CHECKING:
+    from assay.governance import Workspace
+
+__all__ = ["build_program_report"]
+
+
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not measured"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f} {unit}"
+
+
+def _day(value: dt.datetime) -> dt.date:
+    return value.astimezone(dt.UTC).date()
+
+
+def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Document:
+    """Build the program report of a period from the workspace's records.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    start, end
+        The period, inclusive, as dates or ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    Document
+        KPIs with targets, risk themes, remediation, waivers, incidents.
+    """
+    from assay.governance import (
+        compute_kpis,
+        list_actions,
+        list_incidents,
+        list_risks,
+        list_waivers,
+    )
+
+    report = compute_kpis(ws, start, end)
+    first, last = report.start, report.end
+
+    def inside(value: dt.datetime | None) -> bool:
+        return value is not None and first <= _day(value) <= last
+
+    kpi_rows: list[tuple[Cell, ...]] = [
+        (k.name, _value(k.value, k.unit), k.n, k.target, k.definition) for k in report.kpis
+    ]
+    kpi_section = Section(
+        "kpis",
+        "Program KPIs",
+        (
+            Table(
+                ("KPI", "Value", "n", "Target", "Definition"),
+                tuple(kpi_rows),
+                numeric=(1, 2),
+                source="computed from the workspace's records at "
+                f"{report.computed_at:%Y-%m-%d %H:%M} UTC (assay kpis)",
+            ),
+        ),
+        lead="Each value is computed from records and their transition history; n is the number "
+        "of records it rests on.",
+    )
+
+    risks = list_risks(ws)
+    new_risks = [r for r in risks if inside(r.created_at)]
+    themes = Counter(f"{r.category} {r.category_name}" for r in new_risks)
+    open_by_theme = Counter(f"{r.category} {r.category_name}" for r in new_risks if r.is_open)
+    systems_by_theme: dict[str, set[str]] = {}
+    for r in new_risks:
+        systems_by_theme.setdefault(f"{r.category} {r.category_name}", set()).add(r.system)
+    theme_blocks: list[Block] = []
+    if themes:
+        ordered = themes.most_common()
+        theme_blocks.append(
+            Figure(
+                _svg.bar_chart(
+                    [_svg.Bar(label, float(n), text=str(n)) for label, n in ordered[:12]],
+                    title="Risks found in the period by category",
+                    width=720,
+                ),
+                "Risks recorded in the period, by taxonomy category.",
+            )
+        )
+        theme_blocks.append(
+            Table(
+                ("Category", "Risks found", "Still open", "Systems"),
+                tuple(
+                    (label, n, open_by_theme[label], ", ".join(sorted(systems_by_theme[label])))
+                    for label, n in ordered
+                ),
+                numeric=(1, 2),
+                caption="A theme recurs when it appears in more than one system",
+            )
+        )
+    else:
+        theme_blocks.append(Para("No risks were recorded in the period.", muted=True))
+
+    actions = list_actions(ws)
+    closed = [a for a in actions if a.status == "done" and inside(a.closed_at)]
+    cycle = [(a.closed_at - a.created_at).total_seconds() / 86400 for a in closed if a.closed_at]
+    on_time = sum(1 for a in closed if a.closed_on_time)
+    overdue = [
+        a for a in actions if a.status not in ("done", "cancelled") and a.due_date < ws.today()
+    ]
+    remediation: list[Block] = [
+        Table(
+            ("Measure", "Value"),
+            (
+                ("Actions closed in the period", len(closed)),
+                (
+                    "Median days from creation to closure",
+                    f"{statistics.median(cycle):.1f}" if cycle else "none closed",
+                ),
+                (
+                    "Closed by their due date",
+                    f"{100.0 * on_time / len(closed):.1f}%" if closed else "none closed",
+                ),
+                ("Open actions past their due date today", len(overdue)),
+            ),
+            numeric=(1,),
+        )
+    ]
+    if overdue:
+        remediation.append(
+            Table(
+                ("Action", "Title", "Owner", "Due", "Status"),
+                tuple(
+                    (a.ref, a.title, a.owner, str(a.due_date), Badge(a.status, a.status))
+                    for a in overdue
+                ),
+                caption="Overdue actions",
+            )
+        )
+
+    waivers = list_waivers(ws)
+    granted = [w for w in waivers if inside(w.granted_at)]
+    period_end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=dt.UTC)
+    active = [w for w in waivers if w.active and w.granted_at is not None]
+    waiver_rows: list[tuple[Cell, ...]] = []
+    for w in active:
+        assert w.granted_at is not None
+        age = (min(period_end, ws.now()) - w.granted_at).days
+        waiver_rows.append(
+            (
+                w.ref,
+                w.system,
+                w.control,
+                short_date(w.granted_at),
+                str(w.expires_on),
+                Badge("fail" if age > 90 else "pass", f"{age} days"),
+            )
+        )
+    waiver_blocks: list[Block] = [
+        Para(
+            f"{len(granted)} waiver(s) granted in the period; {len(active)} active now, "
+            f"{sum(1 for r in waiver_rows if isinstance(r[5], Badge) and r[5].key == 'fail')} of "
+            "them older than 90 days."
+        ),
+        Table(
+            ("Waiver", "System", "Control", "Granted", "Expires", "Age"),
+            tuple(waiver_rows),
+            caption="Active waivers and their age",
+        ),
+    ]
+
+    incidents = [i for i in list_incidents(ws) if inside(i.detected_at)]
+    months = Counter(i.detected_at.strftime("%Y-%m") for i in incidents)
+    severities = Counter(i.severity for i in incidents)
+    bundle_hours = [
+        (i.first_bundle_at - i.detected_at).total_seconds() / 3600
+        for i in incidents
+        if i.first_bundle_at is not None
+    ]
+    incident_blocks: list[Block] = [
+        Table(
+            ("Measure", "Value"),
+            (
+                ("Incidents detected in the period", len(incidents)),
+                (
+                    "By severity",
+                    ", ".join(f"{k}: {v}" for k, v in sorted(severities.items())) or "none",
+                ),
+                (
+                    "Median hours to the first evidence bundle",
+                    f"{statistics.median(bundle_hours):.1f}" if bundle_hours else "none bundled",
+                ),
+                ("Still open", sum(1 for i in incidents if i.status != "closed")),
+            ),
+            numeric=(1,),
+        )
+    ]
+    if months:
+        incident_blocks.append(
+            Figure(
+                _svg.bar_chart(
+                    [_svg.Bar(m, float(n), text=str(n)) for m, n in sorted(months.items())],
+                    title="Incidents detected per month",
+                    width=520,
+                ),
+                "Incidents detected per month in the period.",
+            )
+        )
+    return Document(
+        kind="program_report",
+        title=f"Responsible AI program report: {first} to {last}",
+        eyebrow="Responsible AI assurance · Program report",
+        subtitle="KPIs, risk themes, remediation, waivers and incidents, computed from records",
+        meta=(
+            ("Period", f"{first} – {last}"),
+            ("Computed", short_date(report.computed_at)),
+            ("Risks found", str(len(new_risks))),
+            ("Incidents", str(len(incidents))),
+        ),
+        sections=(
+            kpi_section,
+            Section("risk-themes", "Recurring risk themes", tuple(theme_blocks)),
+            Section("remediation", "Remediation cycle times", tuple(remediation)),
+            Section("waivers", "Waivers granted and aging", tuple(waiver_blocks)),
+            Section("incidents", "Incident trends", tuple(incident_blocks)),
+        ),
+        data={"kpis": report.to_dict(), "risk_themes": dict(themes)},
+        footer=f"Program report {first} – {last}",
+    )

@@ -1,0 +1,227 @@
+"""The risk assessment of one system: its register with inherent and residual heat maps,
+mitigations, actions, owners and due dates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from assay.documents._doc import (
+    Badge,
+    Block,
+    Callout,
+    Cell,
+    Document,
+    Figure,
+    Gap,
+    GapBlock,
+    Para,
+    Section,
+    Table,
+)
+from assay.documents._gather import short_date
+from assay.documents._heatmap import heat_map
+
+if TYPE_CHECKING:
+    from assay.governance import Risk, Workspace
+
+__all__ = ["build_risk_assessment", "risk_gaps"]
+
+RATINGS = ("critical", "high", "medium", "low")
+
+
+def _level(likelihood: int | None, severity: int | None) -> Cell:
+    if likelihood is None or severity is None:
+        return None
+    from assay.governance import rating
+
+    r = rating(likelihood, severity)
+    return Badge(r, f"{likelihood}×{severity}={likelihood * severity} {r}")
+
+
+def risk_gaps(risk: Risk, today: Any) -> list[Gap]:
+    """What an open risk still lacks: mitigations, a residual assessment, a due date."""
+    if not risk.is_open:
+        return []
+    gaps = []
+    fix = f"assay risk update {risk.ref}"
+    if not risk.mitigations:
+        gaps.append(Gap(f"mitigations for {risk.ref}", risk.owner, f"{fix} --mitigations TEXT"))
+    if risk.due_date is None:
+        gaps.append(Gap(f"due date for {risk.ref}", risk.owner, f"{fix} --due YYYY-MM-DD"))
+    if risk.mitigations and risk.residual_likelihood is None:
+        gaps.append(
+            Gap(
+                f"residual assessment of {risk.ref}",
+                risk.owner,
+                f"{fix} --residual-likelihood N --residual-severity N",
+            )
+        )
+    return gaps
+
+
+def build_risk_assessment(ws: Workspace, system: str) -> Document:
+    """Build the risk assessment of a system from its risk register.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    system
+        The system's name.
+
+    Returns
+    -------
+    Document
+        The assessment: heat maps, the register, mitigations and actions, overdue items, gaps.
+    """
+    from assay.governance import get_system, list_actions, list_risks
+
+    sys_rec = get_system(ws, system)
+    risks = list_risks(ws, system=system)
+    today = ws.today()
+    active = [r for r in risks if r.status != "closed"]
+    inherent = [(r.inherent_likelihood, r.inherent_severity, r.ref) for r in active]
+    residual = [
+        (
+            r.residual_likelihood or r.inherent_likelihood,
+            r.residual_severity or r.inherent_severity,
+            r.ref,
+        )
+        for r in active
+    ]
+    blocks_overview: list[Block] = []
+    if not risks:
+        blocks_overview.append(
+            GapBlock(
+                Gap(
+                    f"no risks are recorded for {system}",
+                    sys_rec.owner,
+                    f"assay risk add {system} --title ... --category mit:1.1 --likelihood N "
+                    "--severity N --owner NAME",
+                )
+            )
+        )
+    else:
+        by_rating = Counter(r.rating for r in active)
+        counts = ", ".join(f"{by_rating[k]} {k}" for k in RATINGS if by_rating[k]) or "none"
+        blocks_overview.append(
+            Para(
+                f"{len(risks)} risk(s) in the register, {len(active)} not closed "
+                f"(current rating: {counts}). Ratings use the 5×5 matrix: likelihood × severity; "
+                "low 1–4, medium 5–9, high 10–16, critical 20–25."
+            )
+        )
+        svg = (
+            '<div class="heatmaps">'
+            + heat_map(inherent, title="Inherent risk (before mitigation)")
+            + heat_map(
+                residual,
+                title="Residual risk (after mitigation)",
+                description="Risks not yet reassessed are placed at their inherent rating.",
+            )
+            + "</div>"
+        )
+        not_reassessed = sum(1 for r in active if r.residual_likelihood is None)
+        blocks_overview.append(
+            Figure(
+                svg,
+                "Number of risks that are not closed in each cell. "
+                + (
+                    f"{not_reassessed} risk(s) without a residual assessment are placed at "
+                    "their inherent rating on the right."
+                    if not_reassessed
+                    else "Every risk has a residual assessment."
+                ),
+            )
+        )
+    overdue = [r for r in active if r.is_open and r.due_date is not None and r.due_date < today]
+    if overdue:
+        blocks_overview.append(
+            Callout(
+                "fail",
+                f"{len(overdue)} risk(s) past their due date",
+                tuple(f"{r.ref} {r.title} — owner {r.owner}, due {r.due_date}" for r in overdue),
+            )
+        )
+    register_rows: list[tuple[Cell, ...]] = []
+    for r in risks:
+        register_rows.append(
+            (
+                r.ref,
+                r.title,
+                f"{r.category} {r.category_name}",
+                _level(r.inherent_likelihood, r.inherent_severity),
+                _level(r.residual_likelihood, r.residual_severity) or "not reassessed",
+                r.owner,
+                str(r.due_date)
+                if r.due_date
+                else (Gap("due date", r.owner) if r.is_open else None),
+                Badge(r.status, r.status),
+            )
+        )
+    register = Table(
+        ("Risk", "Title", "Category", "Inherent", "Residual", "Owner", "Due", "Status"),
+        tuple(register_rows),
+        caption="The register, highest current rating first",
+        source=f"risk register of {system}, read {short_date(ws.now())}",
+    )
+    mitigation_blocks: list[Block] = []
+    for r in risks:
+        if r.status == "closed" and not r.mitigations:
+            continue
+        actions = list_actions(ws, risk=r.ref)
+        rows: list[tuple[Cell, ...]] = [
+            (
+                a.ref,
+                a.title,
+                a.owner,
+                str(a.due_date),
+                Badge(a.status, a.status),
+                f"EV-{a.closure_evidence}" if a.closure_evidence else None,
+            )
+            for a in actions
+        ]
+        mitigation_blocks.append(
+            Table(
+                ("Action", "Title", "Owner", "Due", "Status", "Closure evidence"),
+                tuple(rows),
+                caption=f"{r.ref} {r.title}: "
+                + (f"mitigations — {r.mitigations}" if r.mitigations else "no mitigations stated"),
+            )
+        )
+        for gap in risk_gaps(r, today):
+            mitigation_blocks.append(GapBlock(gap))
+    if not mitigation_blocks:
+        mitigation_blocks.append(Para("No open risk needs mitigation.", muted=True))
+    sections = (
+        Section("overview", "Overview and heat maps", tuple(blocks_overview)),
+        Section("register", "Risk register", (register,)),
+        Section("mitigations", "Mitigations, actions and owners", tuple(mitigation_blocks)),
+    )
+    data = {
+        "system": system,
+        "risks": [r.to_dict() for r in risks],
+        "heat_map": {
+            "inherent": [[lk, s, ref] for lk, s, ref in inherent],
+            "residual": [[lk, s, ref] for lk, s, ref in residual],
+        },
+        "overdue": [r.ref for r in overdue],
+    }
+    return Document(
+        kind="risk_assessment",
+        title=f"Risk assessment: {system}",
+        eyebrow="Responsible AI assurance · Risk assessment",
+        subtitle=sys_rec.purpose,
+        meta=(
+            ("System", system),
+            ("Risk tier", sys_rec.risk_tier),
+            ("Owner", sys_rec.owner),
+            ("Lifecycle", sys_rec.lifecycle_status),
+            ("Risks", str(len(risks))),
+            ("Assessed", short_date(ws.now())),
+        ),
+        sections=sections,
+        data=data,
+        footer=f"Risk assessment of {system}",
+    )

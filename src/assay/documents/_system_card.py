@@ -1,0 +1,213 @@
+"""The system card: a multi-component or generative system as a whole — its models, prompts,
+retrieval, guardrails, human oversight, disclosures, evaluations and monitoring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assay.documents._doc import (
+    Badge,
+    Block,
+    Cell,
+    Document,
+    Facts,
+    Gap,
+    GapBlock,
+    Para,
+    Prose,
+    Section,
+    Table,
+)
+from assay.documents._format import as_list, as_mapping
+from assay.documents._gather import hash_cell, short_date
+from assay.documents._sections import SYSTEM_CARD_SECTIONS, read_sections
+
+if TYPE_CHECKING:
+    from assay.governance import Workspace
+
+__all__ = ["EVALUATION_KINDS", "build_system_card", "evaluation_rows"]
+
+EVALUATION_KINDS = ("fairness", "robustness", "redteam", "pii_scan", "quality", "drift")
+GENERATIVE_ONLY = frozenset({"prompts", "retrieval", "disclosures"})
+
+
+def evaluation_rows(ws: Workspace, system: str) -> list[tuple[Cell, ...]]:
+    """The latest evidence of each evaluation kind: ref, kind, model version, date, outcome."""
+    from assay.governance import list_evidence
+
+    rows: list[tuple[Cell, ...]] = []
+    for kind in EVALUATION_KINDS:
+        records = list_evidence(ws, system=system, kind=kind, limit=1)
+        if not records:
+            continue
+        r = records[0]
+        summary = as_mapping(r.summary)
+        failed = summary.get("failed")
+        verdict = summary.get("verdict")
+        outcome: Cell
+        if isinstance(failed, int):
+            outcome = (
+                Badge("fail", f"{failed} check(s) failed") if failed else Badge("pass", "pass")
+            )
+        elif isinstance(verdict, str):
+            outcome = Badge(verdict, verdict.replace("_", " "))
+        else:
+            outcome = "recorded"
+        rows.append((r.ref, kind, r.model_version, short_date(r.created_at), outcome))
+    return rows
+
+
+def build_system_card(ws: Workspace, system: str) -> Document:
+    """Build the system card of a system from the inventory, evidence and human text.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    system
+        The system's name.
+
+    Returns
+    -------
+    Document
+        The card; prompt, retrieval and disclosure sections are required of generative systems
+        only.
+    """
+    from assay.governance import show_system
+
+    overview = show_system(ws, system)
+    sys_rec = overview.system
+    sections = read_sections(ws, "system_card", system)
+    owner = sys_rec.owner
+    status: dict[str, str] = {}
+
+    def add_text(key: str, auto: list[Block]) -> list[Block]:
+        blocks = list(auto)
+        text = sections.text(key)
+        if text:
+            blocks.append(Prose(text, sections.source(key)))
+        if blocks:
+            status[key] = "filled"
+            return blocks
+        if key in GENERATIVE_ONLY and not sys_rec.generative:
+            status[key] = "filled"
+            return [Para("Not applicable: the system is not generative.", muted=True)]
+        spec = SYSTEM_CARD_SECTIONS[key]
+        status[key] = "gap"
+        return [
+            GapBlock(
+                Gap(
+                    f"{spec.title} — {spec.question}",
+                    owner,
+                    f"assay card system {system} --section {key} --file TEXT.md",
+                )
+            )
+        ]
+
+    facts = Facts(
+        (
+            ("Purpose", sys_rec.purpose),
+            ("Intended use", sys_rec.intended_use or Gap("intended use", owner)),
+            ("Deployment context", sys_rec.deployment_context),
+            ("Owner", owner),
+            ("Risk tier", sys_rec.risk_tier),
+            ("Lifecycle", sys_rec.lifecycle_status),
+            ("Generative", "yes" if sys_rec.generative else "no"),
+        )
+    )
+    models: list[Block] = (
+        [
+            Table(
+                ("Model version", "Registered", "Training data", "Artifact sha256"),
+                tuple(
+                    (
+                        m.ref,
+                        short_date(m.created_at),
+                        ", ".join(m.training_datasets) or None,
+                        hash_cell(m.artifact_sha256),
+                    )
+                    for m in overview.model_versions
+                ),
+            )
+        ]
+        if overview.model_versions
+        else []
+    )
+
+    def components(kind: str) -> list[Block]:
+        found = [c for c in overview.components if c.kind == kind]
+        if not found:
+            return []
+        return [
+            Table(
+                ("Name", "Version", "Content sha256", "Details"),
+                tuple(
+                    (
+                        c.name,
+                        c.version,
+                        hash_cell(c.content_sha256),
+                        "; ".join(
+                            f"{k}: {', '.join(map(str, as_list(v))) if isinstance(v, list) else v}"
+                            for k, v in as_mapping(c.details).items()
+                        )
+                        or None,
+                    )
+                    for c in found
+                ),
+            )
+        ]
+
+    evals = evaluation_rows(ws, system)
+    evaluations: list[Block] = (
+        [
+            Table(
+                ("Evidence", "Evaluation", "Model version", "Recorded", "Outcome"),
+                tuple(evals),
+                caption="The latest record of each kind",
+            )
+        ]
+        if evals
+        else []
+    )
+    body = [
+        Section("overview", "System overview", tuple(add_text("overview", [facts]))),
+        Section("models", "Models", tuple(add_text("models", models))),
+        Section("prompts", "Prompts", tuple(add_text("prompts", components("prompt")))),
+        Section("retrieval", "Retrieval", tuple(add_text("retrieval", []))),
+        Section("guardrails", "Guardrails", tuple(add_text("guardrails", components("guardrail")))),
+        Section("human-oversight", "Human oversight", tuple(add_text("human_oversight", []))),
+        Section("disclosures", "Disclosures", tuple(add_text("disclosures", []))),
+        Section("evaluations", "Evaluations", tuple(add_text("evaluations", evaluations))),
+        Section("limitations", "Limitations", tuple(add_text("limitations", []))),
+        Section(
+            "monitoring", "Monitoring", tuple(add_text("monitoring", components("monitoring")))
+        ),
+    ]
+    return Document(
+        kind="system_card",
+        title=f"System card: {system}",
+        eyebrow="Responsible AI assurance · System card",
+        subtitle=sys_rec.purpose,
+        meta=(
+            ("System", system),
+            ("Owner", owner),
+            ("Risk tier", sys_rec.risk_tier),
+            ("Model versions", str(len(overview.model_versions))),
+            ("Components", str(len(overview.components))),
+            (
+                "Card text",
+                sections.record.ref
+                if sections.record is not None
+                else Gap("no human-written sections", owner),
+            ),
+            ("Generated", short_date(ws.now())),
+        ),
+        sections=tuple(body),
+        data={
+            "system": system,
+            "section_status": status,
+            "sections_record": sections.record.ref if sections.record is not None else None,
+            "evaluations": [str(r[0]) for r in evals],
+        },
+        footer=f"System card of {system}",
+    )
