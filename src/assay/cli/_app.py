@@ -17,6 +17,14 @@ from rich.console import Console
 from assay._version import __version__
 from assay.cli._audit import audit_app
 from assay.cli._demo import demo_command
+from assay.cli._documents import (
+    card_app,
+    checklist_command,
+    completeness_command,
+    datasheet_command,
+    packet_app,
+    report_app,
+)
 from assay.cli._evaluate import evaluate_app
 from assay.cli._evidence import evidence_app
 from assay.cli._exchange import backup_command, export_command, import_command, restore_command
@@ -67,6 +75,13 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+# Documents from evidence (issue 4).
+app.add_typer(card_app, name="card")
+app.command("datasheet")(datasheet_command)
+app.add_typer(report_app, name="report")
+app.add_typer(packet_app, name="packet")
+app.command("completeness")(completeness_command)
+app.command("checklist")(checklist_command)
 
 
 def _version_callback(value: bool) -> None:
