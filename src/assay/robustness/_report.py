@@ -603,6 +603,19 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
         table = [{"feature": f, "cells": [_est_view(lk.get(f)) for lk in lookup]} for f in top]
         chart = ""
         if charts:
+            bounds = [
+                v
+                for lk in lookup
+                for f in top
+                for v in (
+                    (lk.get(f) or {}).get("ci_low"),
+                    (lk.get(f) or {}).get("ci_high"),
+                    (lk.get(f) or {}).get("value"),
+                )
+                if isinstance(v, int | float) and math.isfinite(v)
+            ]
+            # one scale for every group, so that panels can be compared by eye
+            low, high, _ = _svg.nice_ticks(min([0.0, *bounds]), max([0.0, *bounds]), 4)
             chart = _svg.dot_whisker(
                 top,
                 [
@@ -610,11 +623,13 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
                         f"{group_values(g['group'])} (n={g['n']:,})",
                         [_interval(lk.get(f)) for f in top],
                         reference=0.0,
+                        domain=(low, high),
                     )
                     for g, lk in zip(shown, lookup, strict=True)
                 ],
                 title=f"Permutation importance by {grouping_label(list(s))}",
-                description="Top features overall; one panel per group (largest groups first).",
+                description="Top features overall; one panel per group (largest groups first), "
+                "all on the same scale.",
             )
         view["groupings"].append(
             {
