@@ -6,6 +6,7 @@ and their intersection, and writes the reports. Every step is a library call a u
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from assay.cli import _demo_governance as gov
 from assay.cli._fairness_table import print_fairness
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, load_adult
 from assay.errors import InputError
@@ -92,7 +95,13 @@ def demo_command(
     from assay.documents import render_fairness_html, render_fairness_markdown
 
     console = Console()
+    if (output / ".assay").exists():
+        raise InputError(
+            f"'{output}' already holds a demo workspace; remove the folder or pass another "
+            "--output to run the demo again."
+        )
     output.mkdir(parents=True, exist_ok=True)
+    today = dt.date.today()
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -102,39 +111,81 @@ def demo_command(
         transient=False,
     )
     with progress:
-        steps = progress.add_task("Assay demo", total=3)
-        progress.update(
-            steps, description="Training a gradient-boosting model on UCI Adult (70% split)"
-        )
+        steps = progress.add_task("Assay demo", total=6)
+
+        def step(description: str) -> None:
+            progress.update(steps, description=description)
+
+        step("Training a gradient-boosting model on UCI Adult (70% split)")
         model = train_adult_model()
         predictions = output / "adult_test_predictions.parquet"
         model.scored.write_parquet(predictions)
         progress.advance(steps)
 
-        progress.update(steps, description="Evaluating fairness by sex, race and sex × race")
+        step("Evaluating fairness by sex, race and sex × race")
         result = evaluate_demo(predictions)
         progress.advance(steps)
 
-        progress.update(steps, description="Writing the evaluation report (HTML, Markdown, JSON)")
+        step("Writing the evaluation report (HTML, Markdown, JSON)")
         payload = result.to_dict()
+        title = "Adult income model — fairness evaluation"
         (output / "fairness.json").write_text(result.to_json(), encoding="utf-8")
-        (output / "fairness.html").write_text(
-            render_fairness_html(payload, title="Adult income model — fairness evaluation"),
-            encoding="utf-8",
-        )
-        (output / "fairness.md").write_text(
-            render_fairness_markdown(payload, title="Adult income model — fairness evaluation"),
-            encoding="utf-8",
-        )
+        (output / "fairness.html").write_text(render_fairness_html(payload, title=title), "utf-8")
+        (output / "fairness.md").write_text(render_fairness_markdown(payload, title=title), "utf-8")
         progress.advance(steps)
-        progress.update(steps, description="Done")
+
+        step("Creating a workspace and registering the system, model and dataset")
+        workspace = gov.create_workspace(output)
+        gov.register_adult_system(workspace, model.estimator, model.train_rows, predictions)
+        progress.advance(steps)
+
+        step("Recording the evaluation as evidence and opening risks for failed verdicts")
+        evidence = gov.record_fairness(workspace, result)
+        risks = gov.open_risks_for_failures(workspace, result, evidence, today)
+        progress.advance(steps)
+
+        step("Computing the program KPIs")
+        kpis = gov.quarter_kpis(workspace, today)
+        workspace.close()
+        progress.advance(steps)
+        step("Done")
 
     print_fairness(result, console)
+    _print_governance(console, evidence, risks, kpis)
     console.print(
         f"\n[bold]Demo finished.[/bold] Trained on {model.train_rows:,} rows, evaluated "
         f"{result.n:,} held-out rows. Everything is in [bold]{output.resolve()}[/bold]:\n"
-        f"  fairness.html  the evaluation report (open it in a browser)\n"
-        f"  fairness.md    the same as Markdown\n"
-        f"  fairness.json  the result (schema assay.fairness/v1)\n"
-        f"  {predictions.name}  the scored test split"
+        "  fairness.html  the evaluation report (open it in a browser)\n"
+        "  fairness.md    the same as Markdown\n"
+        "  fairness.json  the result (schema assay.fairness/v1)\n"
+        f"  {predictions.name}  the scored test split\n"
+        "  .assay/        the workspace: run `assay system show adult-income`, "
+        "`assay risk list` or `assay audit verify` inside the folder"
     )
+
+
+def _print_governance(console: Console, evidence: Any, risks: list[Any], kpis: Any) -> None:
+    console.print(
+        f"\n[bold]Evidence[/bold] {evidence.ref}: {evidence.title} — model "
+        f"{gov.SYSTEM} {gov.MODEL_VERSION}, dataset {evidence.dataset_digest or '—'}, "
+        f"commit {evidence.code_commit or '(not in a git repository)'}"
+    )
+    table = Table(
+        title="\nRisks opened for failed verdicts", title_justify="left", title_style="bold"
+    )
+    for col in ("risk", "title", "residual rating", "owner", "due"):
+        table.add_column(col, overflow="fold")
+    for risk in risks:
+        table.add_row(risk.ref, risk.title, str(risk.rating), risk.owner, str(risk.due_date))
+    console.print(table)
+    kpi_table = Table(
+        title=f"\nProgram KPIs, {kpis.start} to {kpis.end}",
+        title_justify="left",
+        title_style="bold",
+    )
+    for col in ("KPI", "value", "n", "target"):
+        kpi_table.add_column(col)
+    for kpi in kpis.kpis:
+        value = "—" if kpi.value is None else f"{kpi.value:,.2f} {kpi.unit}".strip()
+        kpi_table.add_row(kpi.name, value, str(kpi.n), str(kpi.target or "—"))
+    console.print(kpi_table)

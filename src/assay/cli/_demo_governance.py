@@ -1,0 +1,186 @@
+"""The demo's governance steps: a workspace, the Adult system, its evidence, risks and KPIs.
+
+Each step is a plain governance call that a user could make from Python or the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assay.datasets import adult_path
+from assay.evaluate import FairnessResult
+from assay.governance import (
+    EvidenceRecord,
+    KpiReport,
+    Risk,
+    Workspace,
+    add_action,
+    add_dataset_version,
+    add_model_version,
+    add_risk,
+    add_system,
+    add_user,
+    compute_kpis,
+    init_workspace,
+    open_review,
+    record_evaluation,
+    triage_review,
+)
+
+SYSTEM = "adult-income"
+MODEL_VERSION = "1.0.0"
+DATASET = "uci-adult"
+DATASET_VERSION = "1994"
+EVAL_DATASET = "adult-income-eval"
+
+
+@dataclass(frozen=True)
+class DemoRecords:
+    """What the governance steps created."""
+
+    workspace: Workspace
+    evidence: EvidenceRecord
+    risks: list[Risk]
+    kpis: KpiReport
+
+
+def _model_sha256(estimator: Any) -> str:
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def create_workspace(folder: Path) -> Workspace:
+    """A fresh workspace in ``folder`` with the demo's team: an analyst, a reviewer, an approver."""
+    workspace = init_workspace(folder, user="ada")
+    add_user(workspace, "ravi", role="reviewer", display_name="Ravi (RAI lead)")
+    add_user(workspace, "mia", role="approver", display_name="Mia (Head of Risk)")
+    add_user(workspace, "sam", role="analyst", display_name="Sam (ML engineer)")
+    return workspace
+
+
+def register_adult_system(
+    workspace: Workspace, estimator: Any, training_rows: int, predictions: Path
+) -> None:
+    """The Adult model as an AI system with its model and dataset versions, and its intake."""
+    add_system(
+        workspace,
+        SYSTEM,
+        purpose="Predicts whether a person's income exceeds $50K from census attributes.",
+        owner="sam",
+        intended_use="Research demonstration of a credit pre-screening model; decisions are "
+        "reviewed by a loan officer.",
+        out_of_scope_use="Automated credit, employment or housing decisions without human review.",
+        deployment_context="Batch scoring of applications, reviewed by a loan officer.",
+    )
+    source = adult_path()
+    add_dataset_version(
+        workspace,
+        DATASET,
+        DATASET_VERSION,
+        path=source,
+        source="UCI Machine Learning Repository, CC BY 4.0 (Becker & Kohavi, 1996)",
+        rows=32_561,
+        collection_notes="1994 US census extract; missing values were '?'.",
+    )
+    add_dataset_version(
+        workspace,
+        EVAL_DATASET,
+        MODEL_VERSION,
+        path=predictions,
+        source=f"30% held-out split of {DATASET}@{DATASET_VERSION}, scored by {MODEL_VERSION}",
+        collection_notes="Evaluation data: labels, scores and the sensitive features sex and race.",
+    )
+    add_model_version(
+        workspace,
+        SYSTEM,
+        MODEL_VERSION,
+        name="HistGradientBoostingClassifier",
+        artifact_sha256=_model_sha256(estimator),
+        training_datasets=[f"{DATASET}@{DATASET_VERSION}"],
+        notes=f"Trained on a seeded 70% split ({training_rows:,} rows).",
+    )
+    review = open_review(
+        workspace,
+        SYSTEM,
+        title="Pre-launch review of the income model",
+        answers={
+            "purpose": "Pre-screens credit applicants by predicted income.",
+            "users": "Loan officers; applicants are affected.",
+            "prohibited_practices": ["none"],
+            "annex_iii_areas": ["essential_services"],
+            "user_impact": "significant",
+            "autonomy": "human_in_the_loop",
+            "personal_data": "personal",
+            "generative": False,
+            "scale": "1k_to_100k",
+        },
+    )
+    triage_review(workspace, review.ref, owner="ada", note="Annex III credit use: high tier.")
+
+
+def record_fairness(workspace: Workspace, result: FairnessResult) -> EvidenceRecord:
+    """File the fairness evaluation as evidence of the model version."""
+    return record_evaluation(
+        workspace,
+        result.to_dict(),
+        kind="fairness",
+        system=SYSTEM,
+        model_version=MODEL_VERSION,
+        title="Fairness and performance by sex and race",
+    )
+
+
+def open_risks_for_failures(
+    workspace: Workspace, result: FairnessResult, evidence: EvidenceRecord, today: dt.date
+) -> list[Risk]:
+    """One risk per failed verdict, with an owner, a due date and a remediation action."""
+    failed: dict[str, list[dict[str, Any]]] = {}
+    for verdict in result.verdicts:
+        if verdict["verdict"] == "fail":
+            failed.setdefault(" × ".join(verdict["by"]), []).append(verdict)
+    risks = []
+    for by, verdicts in failed.items():
+        rules = ", ".join(
+            f"{v['rule'].replace('_', ' ')} {v['estimate']['value']:.3f} "
+            f"({v['direction']} {v['limit']})"
+            for v in verdicts
+        )
+        risk = add_risk(
+            workspace,
+            system=SYSTEM,
+            title=f"Selection rates differ by {by} beyond the policy limits",
+            category="mit:1.1",
+            likelihood=4,
+            severity=4,
+            owner="sam",
+            due_date=today + dt.timedelta(days=30),
+            description=f"Failed: {rules}. " + " ".join(v["reason"] for v in verdicts),
+            mitigations="Reweigh the training data by group and re-evaluate; review the threshold.",
+            residual_likelihood=2,
+            residual_severity=3,
+            evidence=[evidence.ref],
+        )
+        add_action(
+            workspace,
+            title=f"Mitigate {risk.ref}: selection-rate gap by {by}",
+            owner="sam",
+            due_date=today + dt.timedelta(days=21),
+            risk=risk.ref,
+        )
+        risks.append(risk)
+    return risks
+
+
+def quarter_kpis(workspace: Workspace, today: dt.date) -> KpiReport:
+    """The program KPIs for the current quarter."""
+    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = dt.date(today.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return compute_kpis(workspace, start, end - dt.timedelta(days=1))
