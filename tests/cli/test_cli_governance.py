@@ -328,3 +328,33 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
     assert again.returncode == 2
     assert "already has an Assay workspace" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_every_governance_command_is_documented() -> None:
+    import typer.main
+
+    from assay.cli._app import app
+
+    doc = (Path(__file__).parents[2] / "docs" / "cli-governance.md").read_text()
+    groups = [
+        "db",
+        "user",
+        "system",
+        "model-version",
+        "dataset-version",
+        "evidence",
+        "review",
+        "approval",
+        "risk",
+        "action",
+        "waiver",
+        "incident",
+        "audit",
+    ]
+    click_app = typer.main.get_command(app)
+    for group in groups:
+        sub = click_app.commands[group]  # type: ignore[attr-defined]
+        for name in sub.commands:
+            assert f"assay {group} {name}" in doc, f"assay {group} {name} is not documented"
+    for name in ("init", "kpis", "export", "import", "backup", "restore"):
+        assert f"assay {name}" in doc

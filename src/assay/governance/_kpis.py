@@ -144,7 +144,6 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
         return at is not None and lo <= at < hi
 
     with ws.store.read(snapshot=True) as conn:
-        rv = tables.reviews.c
         t = tables.review_transitions.c
         reviews = {r["id"]: r for r in conn.execute(sa.select(tables.reviews)).mappings()}
         opened = _first_transitions(conn, "intake")
@@ -451,7 +450,6 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             "Of evidence recorded in the period (incident bundles aside), the share linked to a "
             "model version, a dataset (version or digest) and a code commit.",
         )
-        _ = rv
     return KpiReport(start=first, end=last, computed_at=now, kpis=tuple(kpis))
 
 

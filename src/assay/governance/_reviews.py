@@ -8,7 +8,6 @@ system, its model versions, current evidence, risks and active waivers at the mo
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from assay.governance._intake import (
     load_questionnaire,
     screen,
 )
-from assay.governance._inventory import RISK_TIERS, system_name, system_row
+from assay.governance._inventory import RISK_TIERS, system_row
 from assay.governance._risks import OPEN_STATUSES, current_rating
 from assay.governance._waivers import active_waiver_filter
 from assay.store import WriteTx, tables, to_jsonable
@@ -619,13 +618,3 @@ def list_reviews(
         if open_only:
             q = q.where(_RV.status.not_in(tuple(CLOSED)))
         return [_record(ws, conn, r) for r in list(conn.execute(q).mappings())]
-
-
-def packet_sha256(content: Mapping[str, Any]) -> str:
-    """The sha256 a decision signs for packet data (canonical JSON)."""
-    from assay.store import canonical_json
-
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
-_ = system_name
