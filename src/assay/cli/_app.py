@@ -16,6 +16,7 @@ from rich.console import Console
 
 from assay._version import __version__
 from assay.cli._audit import audit_app
+from assay.cli._check import check_app
 from assay.cli._demo import demo_command
 from assay.cli._documents import (
     card_app,
@@ -30,6 +31,7 @@ from assay.cli._evidence import evidence_app
 from assay.cli._exchange import backup_command, export_command, import_command, restore_command
 from assay.cli._incident import incident_app
 from assay.cli._kpis import kpis_command
+from assay.cli._monitor import monitor_app
 from assay.cli._pii import pii_app
 from assay.cli._policy import policy_app
 from assay.cli._redteam import redteam_app
@@ -49,6 +51,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(check_app, name="check")
+app.add_typer(monitor_app, name="monitor")
 app.add_typer(policy_app, name="policy")
 app.add_typer(pii_app, name="pii")
 app.add_typer(redteam_app, name="redteam")

@@ -247,9 +247,10 @@ def _by_expr(by: str | None) -> nw.Expr:
     return nw.col(by).cast(nw.String).alias(GRP) if by else _str_lit(None).alias(GRP)
 
 
-def _shape(query: nw.LazyFrame[Any], kind: str, col: str, by: str | None) -> nw.LazyFrame[Any]:
-    """Bring one per-column aggregation to the common schema of the union."""
-    cols = query.collect_schema().names()
+def _shape(
+    query: nw.LazyFrame[Any], cols: Sequence[str], kind: str, col: str, by: str | None
+) -> nw.LazyFrame[Any]:
+    """Bring one per-column aggregation (with columns ``cols``) to the union's common schema."""
 
     def get(name: str, dtype: Any) -> nw.Expr:
         return nw.col(name).cast(dtype) if name in cols else nw.lit(None, dtype=dtype)
@@ -302,17 +303,17 @@ def sketch(
                     v.max().alias(MAX),
                 )
             )
-            parts.append(_shape(q, "b", col, feature or None))
+            parts.append(_shape(q, [GRP, KEY, N, SUM, SQ, MIN, MAX], "b", col, feature or None))
             if col in exact:
                 q = frame.select(*group, x.alias(KEY)).group_by([*keys, KEY]).agg(nw.len().alias(N))
-                parts.append(_shape(q, "v", col, feature or None))
+                parts.append(_shape(q, [GRP, KEY, N], "v", col, feature or None))
         for col in categorical:
             q = (
                 frame.select(*group, nw.col(col).cast(nw.String).alias(CAT))
                 .group_by([*keys, CAT])
                 .agg(nw.len().alias(N))
             )
-            parts.append(_shape(q, "c", col, feature or None))
+            parts.append(_shape(q, [GRP, CAT, N], "c", col, feature or None))
     if not parts:
         return {}
     table = collect(nw.concat(parts, how="vertical"))

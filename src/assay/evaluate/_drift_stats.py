@@ -12,8 +12,9 @@ Exact where the data allow it, bounded where they do not:
   Wasserstein the cost of moving each cell's mass to its mean,
   ``sum p·2(m − a)(b − m)/(b − a)`` over both sides (``[a, b]`` the cell's range, ``m`` its mean).
 - PSI and Jensen–Shannon distance are defined on frozen bins (reference deciles on the fine grid,
-  or categories) and are exact for those bins; chi-square is scipy's ``chi2_contingency`` on the
-  2 × k table of counts.
+  or categories) and are exact for those bins; chi-square is Pearson's test of homogeneity on the
+  2 × k table of counts, computed as scipy's ``chi2_contingency`` does (Yates' correction when
+  there is one degree of freedom).
 """
 
 from __future__ import annotations
@@ -204,14 +205,23 @@ def chi_square(ref: FloatArray, cur: FloatArray, *, min_expected: float = 5.0) -
     if table.shape[1] == 2 and expected.min() < min_expected:
         res = sps.fisher_exact(table.astype(np.int64))
         return ChiSquare(None, float(res.pvalue), 1, "fisher-exact", None, pooled)
-    res = sps.chi2_contingency(table)
-    stat = float(res.statistic)
-    dof = int(res.dof)
+    stat, dof = _pearson(table, expected)
+    p_value = float(sps.chi2.sf(stat, dof))
     method = "chi-square, Yates-corrected" if dof == 1 else "chi-square"
     if pooled:
         method += f", {pooled} sparse categories pooled"
     v = math.sqrt(stat / n) if n > 0 else None
-    return ChiSquare(stat, float(res.pvalue), dof, method, v, pooled)
+    return ChiSquare(stat, p_value, dof, method, v, pooled)
+
+
+def _pearson(table: FloatArray, expected: FloatArray) -> tuple[float, int]:
+    """Pearson's statistic of a 2 × k table, Yates-corrected when dof is 1 (as scipy's
+    ``chi2_contingency``: each ``|observed − expected|`` is reduced by at most 0.5)."""
+    dof = table.shape[1] - 1
+    diff = table - expected
+    if dof == 1:
+        diff = np.sign(diff) * np.maximum(np.abs(diff) - 0.5, 0.0)
+    return float((diff * diff / expected).sum()), dof
 
 
 def _pool(table: FloatArray, min_expected: float) -> tuple[FloatArray, int]:

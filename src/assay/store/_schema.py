@@ -357,6 +357,9 @@ audit_events = sa.Table(
     sa.Index("ix_audit_events_at", "at"),
 )
 
+# The monitoring tables (migration 0002) live in their own module, on this metadata.
+from assay.store._monitoring import MONITOR_TABLES  # noqa: E402
+
 GOVERNED_TABLES: tuple[sa.Table, ...] = (
     users,
     ai_systems,
@@ -374,6 +377,7 @@ GOVERNED_TABLES: tuple[sa.Table, ...] = (
     approvals,
     incident_timeline,
     links,
+    *MONITOR_TABLES,
 )
 """Tables whose rows the audit chain covers, in an order that satisfies foreign keys."""
 

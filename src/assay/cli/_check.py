@@ -1,0 +1,298 @@
+"""``assay check ...``: data quality and representativeness, reference profiles, drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assay.errors import InputError
+from assay.evaluate import (
+    DriftResult,
+    QualityResult,
+    ReferenceProfile,
+    drift,
+    quality,
+    reference_profile,
+)
+
+check_app = typer.Typer(
+    help="Check data: quality and representativeness, reference profiles, drift.",
+    no_args_is_help=True,
+)
+
+FORMATS = ("table", "json")
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _proba(values: list[str]) -> str | dict[str, str] | None:
+    items = _split(values)
+    if not items:
+        return None
+    if len(items) == 1 and "=" not in items[0]:
+        return items[0]
+    out: dict[str, str] = {}
+    for item in items:
+        cls, sep, col = item.partition("=")
+        if not sep or not cls or not col:
+            raise InputError(
+                f"--proba takes COLUMN (binary) or CLASS=COLUMN for each class; got '{item}'."
+            )
+        out[cls.strip()] = col.strip()
+    return out
+
+
+def _write(text: str, output: Path | None, console: Console) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    if not output.parent.exists():
+        raise InputError(
+            f"The folder '{output.parent}' for --output does not exist; create it first."
+        )
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    console.print(f"wrote {output}")
+
+
+def _check_format(fmt: str, output: Path | None) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    if fmt == "table" and output is not None:
+        raise InputError("--format table prints to the terminal; use --format json with --output.")
+
+
+@check_app.command("data")
+def data_command(
+    data: Path = typer.Argument(..., help="The data: .parquet, .csv, .tsv or .jsonl."),
+    sensitive: list[str] = typer.Option(
+        [], "--sensitive", help="Protected feature column(s); repeat or separate with commas."
+    ),
+    label: str | None = typer.Option(None, "--label", help="The true label column."),
+    proba: list[str] = typer.Option(
+        [],
+        "--proba",
+        help="Out-of-sample probabilities: COLUMN of P(positive), or CLASS=COLUMN per class.",
+    ),
+    pos_label: str | None = typer.Option(None, "--pos-label", help="The positive label."),
+    schema: Path | None = typer.Option(None, "--schema", help="Declared schema (YAML)."),
+    population: Path | None = typer.Option(
+        None, "--population", help="Population marginals (YAML), e.g. census shares."
+    ),
+    min_cell_size: int = typer.Option(
+        30, "--min-cell-size", help="Groups and cells with fewer rows are reported as small."
+    ),
+    no_duplicates: bool = typer.Option(
+        False, "--no-duplicates", help="Skip duplicate rows and conflicting labels."
+    ),
+    fail_on: str = typer.Option(
+        "never", "--fail-on", help="Exit with code 1 on findings: never, error or warning."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
+) -> None:
+    """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
+    _check_format(fmt, output)
+    if fail_on not in ("never", "error", "warning"):
+        raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
+    result = quality(
+        data,
+        sensitive_features=_split(sensitive) or None,
+        label=label,
+        y_proba=_proba(proba),
+        pos_label=pos_label,
+        schema=schema,
+        population=population,
+        min_cell_size=min_cell_size,
+        duplicates=not no_duplicates,
+    )
+    console = Console(stderr=fmt != "table" and output is None)
+    if fmt == "json":
+        _write(result.to_json(), output, console)
+    else:
+        print_quality(result, console)
+    severities = {w["severity"] for w in result.warnings}
+    if (fail_on == "error" and "error" in severities) or (
+        fail_on == "warning" and severities & {"error", "warning"}
+    ):
+        raise typer.Exit(1)
+
+
+def print_quality(result: QualityResult, console: Console) -> None:
+    """The findings, then one line per column."""
+    p = result.to_dict()
+    console.print(f"[bold]Data quality[/] — {p['n']} rows, {len(p['columns'])} columns")
+    if not p["warnings"]:
+        console.print("no findings")
+    for w in p["warnings"]:
+        colour = {"error": "red", "warning": "yellow"}.get(w["severity"], "cyan")
+        console.print(f"[{colour}]{w['severity']:7s}[/] {w['check']}: {w['message']}")
+    table = Table(show_edge=False, header_style="bold")
+    for name in ("column", "type", "missing", "min", "max"):
+        table.add_column(name, justify="right" if name == "missing" else "left")
+    for c in p["columns"]:
+        table.add_row(
+            c["column"] + (" (constant)" if c["constant"] else ""),
+            c["dtype"],
+            f"{c['missing']} ({c['missing_rate']:.1%})" if c["missing"] else "0",
+            "" if c["min"] is None else str(c["min"]),
+            "" if c["max"] is None else str(c["max"]),
+        )
+    console.print(table)
+
+
+@check_app.command("profile")
+def profile_command(
+    data: Path = typer.Argument(..., help="The reference data (training or launch data)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the profile (.json)."),
+    sensitive: list[str] = typer.Option(
+        [], "--sensitive", help="Protected features whose groups get their own profile."
+    ),
+    prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
+    label: str | None = typer.Option(None, "--label", help="Label column."),
+    columns: list[str] = typer.Option([], "--columns", help="Only these columns."),
+    bins: int = typer.Option(2000, "--bins", help="Fine cells of each numeric column's grid."),
+) -> None:
+    """Profile the reference data once; reuse the profile for every drift check."""
+    profile = reference_profile(
+        data,
+        columns=_split(columns) or None,
+        sensitive_features=_split(sensitive) or None,
+        prediction=prediction,
+        label=label,
+        bins=bins,
+    )
+    if output.suffix.lower() != ".json":
+        raise InputError(f"--output must end in .json; got '{output.name}'.")
+    if not output.parent.exists():
+        raise InputError(
+            f"The folder '{output.parent}' for --output does not exist; create it first."
+        )
+    profile.save(output)
+    Console(stderr=True).print(
+        f"wrote {output}: {profile.n} rows, {len(profile.columns)} columns, {profile.digest}"
+    )
+
+
+def load_reference(path: Path) -> ReferenceProfile | Path:
+    """A saved profile when ``path`` is a ``.json`` profile, else the path of the data."""
+    if path.suffix.lower() == ".json":
+        if not path.exists():
+            raise InputError(f"The profile '{path}' does not exist.")
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"'{path}' is not valid JSON: {exc}.") from None
+        return ReferenceProfile.from_dict(head)
+    return path
+
+
+@check_app.command("drift")
+def drift_command(
+    reference: Path = typer.Argument(
+        ..., help="Reference data, or a profile saved with 'assay check profile' (.json)."
+    ),
+    current: Path = typer.Argument(..., help="The current data."),
+    sensitive: list[str] = typer.Option([], "--sensitive", help="Check drift within groups."),
+    prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
+    label: str | None = typer.Option(None, "--label", help="Label column."),
+    columns: list[str] = typer.Option([], "--columns", help="Only these columns."),
+    test: str = typer.Option(
+        "auto", "--test", help="auto, ks, chi_square, psi, jensen_shannon or wasserstein."
+    ),
+    alpha: float = typer.Option(0.05, "--alpha", help="False-discovery rate (Benjamini–Hochberg)."),
+    save_profile: Path | None = typer.Option(
+        None, "--save-profile", help="Also save the reference profile built from the data."
+    ),
+    fail_on_drift: bool = typer.Option(
+        False, "--fail-on-drift", help="Exit with code 1 when any column drifts."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
+) -> None:
+    """Drift of every column (and within groups) between reference and current data."""
+    _check_format(fmt, output)
+    ref = load_reference(reference)
+    if isinstance(ref, Path):
+        ref = reference_profile(
+            ref,
+            columns=_split(columns) or None,
+            sensitive_features=_split(sensitive) or None,
+            prediction=prediction,
+            label=label,
+        )
+        if save_profile is not None:
+            ref.save(save_profile)
+    result = drift(
+        ref,
+        current,
+        columns=_split(columns) or None,
+        sensitive_features=_split(sensitive) or None,
+        test=test,
+        alpha=alpha,
+    )
+    console = Console(stderr=fmt != "table" and output is None)
+    if fmt == "json":
+        _write(result.to_json(), output, console)
+    else:
+        print_drift(result, console)
+    if fail_on_drift and result.drifted:
+        raise typer.Exit(1)
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return str(x)
+
+
+def print_drift(result: DriftResult, console: Console) -> None:
+    """One line per column, then the groups with drift and the problems."""
+    p = result.to_dict()
+    s = p["summary"]
+    console.print(
+        f"[bold]Drift[/] — reference {p['reference']['n']} rows, current {p['current']['n']} "
+        f"rows: {s['n_drifted']} of {s['n_tested']} columns drifted"
+        + (" [red](dataset drift)[/]" if s["dataset_drift"] else "")
+    )
+    table = Table(show_edge=False, header_style="bold")
+    for name in ("column", "test", "statistic", "q", "effect", "value", "PSI", "drift"):
+        table.add_column(name)
+    for e in p["columns"]:
+        stats = e.get("statistics") or {}
+        test = e.get("test")
+        stat = None
+        if test == "ks":
+            stat = stats["ks"]["statistic"]
+        elif test == "chi_square":
+            stat = stats["chi_square"]["statistic"]
+        effect = e.get("effect") or {}
+        decision = e.get("drift")
+        mark = "[red]yes[/]" if decision else ("no" if decision is False else "—")
+        name = e["column"] + (f" ({e['role']})" if e["role"] != "feature" else "")
+        table.add_row(
+            name,
+            _fmt(test),
+            _fmt(stat),
+            _fmt(e.get("q_value")),
+            _fmt(effect.get("name")),
+            _fmt(effect.get("value")),
+            _fmt((stats.get("psi") or {}).get("value")),
+            mark,
+        )
+    console.print(table)
+    for g in s["groups_with_drift"]:
+        console.print(f"drift within {g['by']} = {g['group']}: {', '.join(g['columns'])}")
+    for problem in p["problems"]:
+        console.print(f"[yellow]problem[/] {problem['problem']}: {problem['message']}")
+    console.print(f"[dim]{p['rule']['text']}[/]")

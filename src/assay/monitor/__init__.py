@@ -1,0 +1,46 @@
+"""Post-launch monitoring: specifications, windows, alert rules, notifiers, reports.
+
+A monitoring specification (YAML, :func:`load_spec`) names what to watch in production log
+batches — drift against a frozen reference profile, data quality, fairness and performance by
+group once labels arrive — per window (hourly, daily, weekly), and when to alert whom.
+:func:`run_monitor` stores each window's values as a time series in the workspace, evaluates the
+alert rules (consecutive windows, de-duplication, auto-resolve) and notifies over webhooks, Slack
+and e-mail; :func:`acknowledge_alert` marks an alert meaningful or noise (alert precision);
+:func:`render_monitor_report` draws the series as a self-contained HTML report.
+"""
+
+from __future__ import annotations
+
+from assay.monitor._notify import Delivery, deliver
+from assay.monitor._persist import acknowledge as acknowledge_alert
+from assay.monitor._persist import alert_precision, list_alerts
+from assay.monitor._report import render_monitor_report
+from assay.monitor._run import MonitorRun, run_monitor
+from assay.monitor._simulate import simulate_production_batches, write_demo_spec
+from assay.monitor._spec import (
+    AlertRule,
+    MetricSpec,
+    MonitorSpec,
+    load_spec,
+    spec_json_schema,
+    spec_json_schema_text,
+)
+
+__all__ = [
+    "AlertRule",
+    "Delivery",
+    "MetricSpec",
+    "MonitorRun",
+    "MonitorSpec",
+    "acknowledge_alert",
+    "alert_precision",
+    "deliver",
+    "list_alerts",
+    "load_spec",
+    "render_monitor_report",
+    "run_monitor",
+    "simulate_production_batches",
+    "spec_json_schema",
+    "spec_json_schema_text",
+    "write_demo_spec",
+]

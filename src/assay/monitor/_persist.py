@@ -1,0 +1,366 @@
+"""The monitor's reads and writes in the workspace store (tables in :mod:`assay.store._monitoring`).
+
+Every write is one audited transaction (``assay.governance`` checks the acting user's role);
+reads use plain read transactions. Times are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from assay.errors import InputError, NotFoundError
+from assay.governance import Workspace
+from assay.governance._common import writing
+from assay.store._monitoring import (
+    monitor_alerts,
+    monitor_notifications,
+    monitor_runs,
+    monitor_values,
+    monitor_windows,
+    monitors,
+)
+
+#: The role permission monitor writes need: analysts (and admins) run monitors and review alerts.
+PERMISSION = "add evidence"
+VERDICTS = ("meaningful", "noise")
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """A naive UTC datetime made aware (aware ones are converted to UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def upsert_monitor(ws: Workspace, name: str, system: str, spec: Mapping[str, Any]) -> int:
+    """The id of the monitor called ``name``, created or updated with this spec."""
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()
+    if row is not None and row["spec_sha256"] == sha:
+        return int(row["id"])
+    now = ws.now()
+    with writing(
+        ws, PERMISSION, action="monitor.register", entity_type="monitor", entity_id=name
+    ) as tx:
+        values = {
+            "system": system,
+            "spec_sha256": sha,
+            "spec": dict(spec),
+            "updated_at": now,
+            "updated_by": ws.user,
+        }
+        if row is None:
+            out = tx.insert(
+                monitors, values | {"name": name, "created_at": now, "created_by": ws.user}
+            )
+        else:
+            out = tx.update(monitors, int(row["id"]), values)
+        return int(out["id"])
+
+
+def monitor_row(conn: Connection, name: str) -> RowMapping:
+    """The monitor called ``name``."""
+    row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()
+    if row is None:
+        names = conn.execute(sa.select(monitors.c.name).order_by(monitors.c.name)).scalars().all()
+        raise NotFoundError(
+            f"There is no monitor '{name}' in this workspace"
+            + (f"; monitors are: {', '.join(names)}." if names else "; none has run yet.")
+            + " Run `assay monitor run --spec FILE --data ...` first."
+        )
+    return row
+
+
+def start_run(ws: Workspace, monitor_id: int, started: dt.datetime) -> int:
+    """Record a run as started and return its id."""
+    with writing(
+        ws, PERMISSION, action="monitor.run", entity_type="monitor", entity_id=monitor_id
+    ) as tx:
+        row = tx.insert(
+            monitor_runs,
+            {
+                "monitor_id": monitor_id,
+                "started_at": started,
+                "finished_at": started,
+                "status": "running",
+                "batches": [],
+                "windows": [],
+                "problems": [],
+                "created_by": ws.user,
+            },
+        )
+        return int(row["id"])
+
+
+def finish_run(
+    ws: Workspace,
+    run_id: int,
+    *,
+    status: str,
+    batches: list[dict[str, Any]],
+    windows: list[str],
+    problems: list[dict[str, Any]],
+) -> None:
+    """Record what a run read, computed and met."""
+    with writing(
+        ws, PERMISSION, action="monitor.run", entity_type="monitor_run", entity_id=run_id
+    ) as tx:
+        tx.update(
+            monitor_runs,
+            run_id,
+            {
+                "finished_at": ws.now(),
+                "status": status,
+                "batches": batches,
+                "windows": windows,
+                "problems": problems,
+            },
+        )
+
+
+def save_window(
+    ws: Workspace,
+    monitor_id: int,
+    run_id: int,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    rows: int,
+    status: str,
+    values: Mapping[str, float | None],
+    result: Mapping[str, Any],
+) -> bool:
+    """Store one window and its values; False when an empty window would hide stored data."""
+    start, end = aware(start), aware(end)
+    with writing(
+        ws, PERMISSION, action="monitor.window", entity_type="monitor", entity_id=monitor_id
+    ) as tx:
+        w = monitor_windows.c
+        existing = (
+            tx.conn.execute(
+                sa.select(monitor_windows).where(
+                    w.monitor_id == monitor_id, w.window_start == start
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if existing is not None and status == "empty" and existing["status"] != "empty":
+            return False
+        record = {
+            "window_end": end,
+            "rows": rows,
+            "status": status,
+            "result": dict(result),
+            "run_id": run_id,
+            "computed_at": ws.now(),
+        }
+        if existing is None:
+            window = tx.insert(
+                monitor_windows, record | {"monitor_id": monitor_id, "window_start": start}
+            )
+        else:
+            window = tx.update(monitor_windows, int(existing["id"]), record)
+        for metric, value in values.items():
+            key = {"window_id": int(window["id"]), "metric": metric}
+            if tx.get(monitor_values, key) is None:
+                tx.insert(monitor_values, key | {"value": value})
+            else:
+                tx.update(monitor_values, key, {"value": value})
+    return True
+
+
+def series(
+    conn: Connection, monitor_id: int, metric: str
+) -> list[tuple[dt.datetime, float | None]]:
+    """The stored values of one metric, by window start."""
+    v, w = monitor_values.c, monitor_windows.c
+    rows = conn.execute(
+        sa.select(w.window_start, v.value)
+        .join(monitor_windows, v.window_id == w.id)
+        .where(w.monitor_id == monitor_id, v.metric == metric)
+        .order_by(w.window_start)
+    ).all()
+    return [(aware(start), value) for start, value in rows]
+
+
+def stored_windows(conn: Connection, monitor_id: int) -> list[RowMapping]:
+    """Every stored window of a monitor, in time order."""
+    w = monitor_windows.c
+    return list(
+        conn.execute(
+            sa.select(monitor_windows).where(w.monitor_id == monitor_id).order_by(w.window_start)
+        ).mappings()
+    )
+
+
+def stored_alerts(conn: Connection, monitor_id: int) -> list[RowMapping]:
+    """Every alert of a monitor, oldest first."""
+    a = monitor_alerts.c
+    return list(
+        conn.execute(
+            sa.select(monitor_alerts).where(a.monitor_id == monitor_id).order_by(a.id)
+        ).mappings()
+    )
+
+
+def insert_alert(ws: Workspace, values: Mapping[str, Any]) -> RowMapping:
+    """Record a new alert."""
+    with writing(ws, PERMISSION, action="alert.open", entity_type="alert") as tx:
+        row = tx.insert(monitor_alerts, dict(values))
+        tx.set_entity("alert", row["id"])
+        return row
+
+
+def update_alert(
+    ws: Workspace, alert_id: int, values: Mapping[str, Any], action: str
+) -> RowMapping:
+    """Change an alert (its last window and value, its status, links)."""
+    with writing(ws, PERMISSION, action=action, entity_type="alert", entity_id=alert_id) as tx:
+        return tx.update(monitor_alerts, alert_id, dict(values))
+
+
+def record_notification(
+    ws: Workspace,
+    alert_id: int,
+    *,
+    event: str,
+    route: str,
+    kind: str,
+    delivered: bool,
+    attempts: int,
+    error: str | None,
+    payload: Mapping[str, Any],
+    notification_id: int | None = None,
+) -> RowMapping:
+    """Record a delivery (or its failure); ``notification_id`` updates an earlier failed one."""
+    now = ws.now()
+    values = {
+        "status": "delivered" if delivered else "failed",
+        "last_error": error,
+        "updated_at": now,
+        "delivered_at": now if delivered else None,
+    }
+    with writing(
+        ws, PERMISSION, action="alert.notify", entity_type="alert", entity_id=alert_id
+    ) as tx:
+        if notification_id is not None:
+            old = tx.get(monitor_notifications, notification_id)
+            assert old is not None
+            return tx.update(
+                monitor_notifications,
+                notification_id,
+                values | {"attempts": int(old["attempts"]) + attempts},
+            )
+        return tx.insert(
+            monitor_notifications,
+            values
+            | {
+                "alert_id": alert_id,
+                "event": event,
+                "route": route,
+                "kind": kind,
+                "attempts": attempts,
+                "payload": dict(payload),
+                "created_at": now,
+            },
+        )
+
+
+def failed_notifications(conn: Connection, monitor_id: int) -> list[RowMapping]:
+    """Notifications of a monitor's alerts that have not been delivered yet."""
+    n, a = monitor_notifications.c, monitor_alerts.c
+    return list(
+        conn.execute(
+            sa.select(monitor_notifications)
+            .join(monitor_alerts, n.alert_id == a.id)
+            .where(a.monitor_id == monitor_id, n.status == "failed")
+            .order_by(n.id)
+        ).mappings()
+    )
+
+
+def notifications_of(conn: Connection, alert_ids: list[int]) -> list[RowMapping]:
+    """Notifications of these alerts."""
+    n = monitor_notifications.c
+    if not alert_ids:
+        return []
+    return list(
+        conn.execute(
+            sa.select(monitor_notifications).where(n.alert_id.in_(alert_ids)).order_by(n.id)
+        ).mappings()
+    )
+
+
+def acknowledge(ws: Workspace, alert_id: int, verdict: str, note: str | None = None) -> RowMapping:
+    """Mark an alert as ``meaningful`` or ``noise`` (alert precision counts these)."""
+    if verdict not in VERDICTS:
+        raise InputError(f"An alert is acknowledged as meaningful or noise, not '{verdict}'.")
+    with writing(
+        ws, PERMISSION, action="alert.acknowledge", entity_type="alert", entity_id=alert_id
+    ) as tx:
+        if tx.get(monitor_alerts, alert_id) is None:
+            raise NotFoundError(
+                f"There is no alert #{alert_id}. List them with `assay monitor alerts`."
+            )
+        return tx.update(
+            monitor_alerts,
+            alert_id,
+            {
+                "verdict": verdict,
+                "verdict_by": ws.user,
+                "verdict_at": ws.now(),
+                "verdict_note": note,
+            },
+        )
+
+
+def list_alerts(
+    conn: Connection, *, monitor: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Alerts with their monitor's name, newest first."""
+    a, m = monitor_alerts.c, monitors.c
+    q = sa.select(monitor_alerts, m.name.label("monitor"), m.system).join(
+        monitors, a.monitor_id == m.id
+    )
+    if monitor is not None:
+        q = q.where(m.name == monitor)
+    if status is not None:
+        q = q.where(a.status == status)
+    return [dict(r) for r in conn.execute(q.order_by(a.id.desc())).mappings()]
+
+
+def alert_precision(
+    conn: Connection,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    *,
+    monitor: str | None = None,
+) -> dict[str, Any]:
+    """Alert precision: of the alerts opened in ``[start, end)`` that were acknowledged, the share
+    marked meaningful; with the counts behind it."""
+    a, m = monitor_alerts.c, monitors.c
+    q = sa.select(a.verdict, sa.func.count()).join(monitors, a.monitor_id == m.id)
+    if start is not None:
+        q = q.where(a.opened_at >= aware(start))
+    if end is not None:
+        q = q.where(a.opened_at < aware(end))
+    if monitor is not None:
+        q = q.where(m.name == monitor)
+    counts = {verdict: int(n) for verdict, n in conn.execute(q.group_by(a.verdict)).all()}
+    meaningful, noise = counts.get("meaningful", 0), counts.get("noise", 0)
+    judged = meaningful + noise
+    return {
+        "precision": meaningful / judged if judged else None,
+        "meaningful": meaningful,
+        "noise": noise,
+        "unacknowledged": counts.get(None, 0),
+        "alerts": sum(counts.values()),
+    }

@@ -1,0 +1,300 @@
+"""``run_monitor`` end to end: a workspace, simulated weekly batches, real notification servers.
+
+Drift starts in week 3; the rule needs two consecutive windows, so the alert opens on week 4, is
+notified once over a webhook, a Slack-compatible webhook and e-mail, is not duplicated by a re-run,
+and resolves when the drift goes away. Faults (an unreadable batch, a missing column, a type
+change, an empty week, a notifier that is down) are reported and the run goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import json
+from email import policy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+from monitor_servers import HttpReceiver, SmtpServer
+from typer.testing import CliRunner
+
+from assay.cli._app import app
+from assay.evaluate import reference_profile
+from assay.governance import Workspace, add_system, init_workspace, list_incidents
+from assay.monitor import (
+    acknowledge_alert,
+    alert_precision,
+    list_alerts,
+    render_monitor_report,
+    run_monitor,
+    simulate_production_batches,
+)
+
+NO_WAIT = {"sleep": lambda seconds: None}
+
+
+def _source(n: int = 3000, seed: int = 1) -> pl.DataFrame:
+    """A small stand-in for the scored production table: a few features, a score, a label."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, n)
+    sex = rng.choice(["Female", "Male"], n, p=[0.35, 0.65])
+    hours = np.clip(rng.normal(40, 10, n), 1, 99).round()
+    score = 1 / (1 + np.exp(-(age - 45) / 10 - (hours - 40) / 20))
+    return pl.DataFrame(
+        {
+            "age": age,
+            "sex": sex,
+            "hours": hours,
+            "score": score,
+            "income": np.where(rng.random(n) < score, ">50K", "<=50K"),
+        }
+    )
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    workspace = init_workspace(tmp_path / "project", user="ada")
+    add_system(workspace, "income-model", purpose="Predicts income", owner="rai-team")
+    return workspace
+
+
+def _spec(folder: Path, routes: list[dict[str, Any]], **rule: Any) -> Path:
+    profile = reference_profile(
+        _source(), sensitive_features="sex", prediction="score", label="income"
+    )
+    profile.save(folder / "profile.json")
+    spec = {
+        "name": "income-weekly",
+        "system": "income-model",
+        "owner": "rai-team",
+        "runbook": "https://wiki.example.com/runbooks/income",
+        "data": {
+            "timestamp": "event_time",
+            "prediction": "score",
+            "threshold": 0.5,
+            "label": "income",
+            "pos_label": ">50K",
+            "sensitive_features": ["sex"],
+        },
+        "reference": {"profile": "profile.json"},
+        "window": {"size": "weekly", "min_rows": 100},
+        "metrics": [
+            {"name": "rows", "kind": "quality", "statistic": "rows"},
+            {"name": "drift_share", "kind": "drift", "statistic": "share_drifted"},
+            {"name": "age_psi", "kind": "drift", "statistic": "psi", "column": "age"},
+            {"name": "dp", "kind": "fairness", "statistic": "demographic_parity_difference"},
+            {"name": "accuracy", "kind": "performance", "statistic": "accuracy"},
+        ],
+        "alerts": [
+            {
+                "name": "feature-drift",
+                "metric": "drift_share",
+                "condition": ">= 0.3",
+                "consecutive": 2,
+                "severity": "high",
+                "routes": [r["name"] for r in routes],
+            }
+            | rule
+        ],
+        "notifications": {
+            "routes": routes,
+            "retry": {"attempts": 2, "backoff_seconds": 0.01, "timeout_seconds": 5},
+        },
+    }
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def _batches(folder: Path, **kw: Any) -> list[Path]:
+    return simulate_production_batches(
+        folder, source=_source(4000, 2), rows_per_week=400, **({"weeks": 5} | kw)
+    )
+
+
+def test_drift_alert_is_notified_once_and_resolves(
+    ws: Workspace, tmp_path: Path, http_receiver: HttpReceiver, smtp_server: SmtpServer
+) -> None:
+    routes = [
+        {"name": "hook", "type": "webhook", "url": http_receiver.url + "/hook"},
+        {"name": "chat", "type": "slack", "url": http_receiver.url + "/slack"},
+        {
+            "name": "mail",
+            "type": "email",
+            "host": smtp_server.host,
+            "port": smtp_server.port,
+            "from": "assay@example.com",
+            "to": ["rai@example.com"],
+        },
+    ]
+    spec = _spec(tmp_path, routes)
+    batches = _batches(tmp_path / "b")
+    run = run_monitor(spec, batches, workspace=ws, **NO_WAIT)
+    assert run.status == "ok", run.to_dict()["problems"]
+    shares = [w["values"]["drift_share"] for w in run.windows]
+    assert max(shares[:2]) < 0.3
+    assert all(s >= 0.3 for s in shares[2:])
+    (alert,) = run.opened
+    assert alert["first_breach_window"] == "2026-01-19T00:00:00"  # week 3
+    assert alert["opened_window"] == "2026-01-26T00:00:00"  # week 4: two in a row
+    assert "age" in alert["message"]
+
+    hook = [r for r in http_receiver.requests if r.path == "/hook"]
+    (payload,) = [r.json() for r in hook]
+    assert payload["event"] == "alert.opened"
+    assert payload["alert"]["rule"] == "feature-drift"
+    assert payload["alert"]["runbook"] == "https://wiki.example.com/runbooks/income"
+    (slack,) = [r.json() for r in http_receiver.requests if r.path == "/slack"]
+    assert "feature-drift" in slack["text"]
+    (mail,) = smtp_server.messages
+    assert (
+        "feature-drift" in email.message_from_bytes(mail.content, policy=policy.default)["Subject"]
+    )
+
+    # fairness and performance need labels: the last week has none yet
+    assert run.windows[-1]["values"]["accuracy"] is None
+    assert run.windows[0]["values"]["accuracy"] is not None
+    assert any("labels" in n for n in run.windows[-1]["notes"])
+
+    again = run_monitor(spec, batches, workspace=ws, **NO_WAIT)
+    assert (again.opened, again.resolved) == ([], [])
+    assert len(http_receiver.requests) == 2  # nothing sent twice
+    assert len(smtp_server.messages) == 1
+
+    later = simulate_production_batches(
+        tmp_path / "later",
+        source=_source(4000, 3),
+        rows_per_week=400,
+        weeks=2,
+        drift_from_week=99,
+        start=dt.date(2026, 2, 9),
+        seed=5,
+    )
+    resolved = run_monitor(spec, later, workspace=ws, **NO_WAIT)
+    (done,) = resolved.resolved
+    assert done["id"] == alert["id"]
+    assert done["resolved_window"] == "2026-02-09T00:00:00"
+    events = [r.json()["event"] for r in http_receiver.requests if r.path == "/hook"]
+    assert events == ["alert.opened", "alert.resolved"]
+
+    acknowledge_alert(ws, alert["id"], "meaningful", "real shift in who applies")
+    with ws.store.read() as conn:
+        assert alert_precision(conn)["precision"] == 1.0
+        (row,) = list_alerts(conn)
+    assert (row["verdict"], row["verdict_by"], row["status"]) == ("meaningful", "ada", "resolved")
+
+    html = render_monitor_report(ws, "income-weekly")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script" not in html
+    assert html.count("<svg") >= 4
+    assert "feature-drift" in html
+    assert ws.store.verify().ok
+
+
+def test_faults_are_reported_and_the_run_goes_on(ws: Workspace, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, [])
+    good = _batches(tmp_path / "b", weeks=2, drift_from_week=99)
+    broken = tmp_path / "b" / "broken.parquet"
+    broken.write_bytes(b"PAR1 not parquet at all")
+    week4 = pl.read_parquet(good[0]).with_columns(
+        pl.col("event_time") + pl.duration(weeks=3), pl.col("age").cast(pl.String)
+    )
+    no_hours = week4.drop("hours").with_columns(pl.col("age").cast(pl.Int64))
+    typed = tmp_path / "b" / "age_as_text.parquet"
+    week4.head(200).write_parquet(typed)
+    missing = tmp_path / "b" / "no_hours.parquet"
+    no_hours.tail(200).write_parquet(missing)
+    run = run_monitor(spec, [*good, broken, typed, missing], workspace=ws, **NO_WAIT)
+
+    assert run.status == "problems"
+    problems = run.to_dict()["problems"]
+    assert problems[0]["problem"] == "unreadable"
+    assert "broken.parquet" in problems[0]["message"]
+    starts = [w["start"][:10] for w in run.windows]
+    assert starts == ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"]
+    empty = run.windows[2]
+    assert (empty["status"], empty["rows"], empty["values"]["rows"]) == ("empty", 0, 0.0)
+    mixed = run.windows[3]
+    assert mixed["status"] == "ok"
+    kinds = {p["problem"] for p in mixed["problems"]}
+    assert {"type_changed", "missing_column", "unreadable"} <= kinds
+    assert mixed["values"]["drift_share"] is not None
+    with ws.store.read() as conn:
+        from assay.monitor._persist import monitor_row, stored_windows
+
+        rows = stored_windows(conn, int(monitor_row(conn, "income-weekly")["id"]))
+    assert [r["status"] for r in rows] == ["ok", "ok", "empty", "ok"]
+
+    # a run that only brings the broken batch does not overwrite anything stored
+    run_monitor(spec, [broken], workspace=ws, **NO_WAIT)
+    with ws.store.read() as conn:
+        assert len(stored_windows(conn, 1)) == 4
+
+
+def test_failed_notifications_are_recorded_and_retried(
+    ws: Workspace, tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
+    spec = _spec(tmp_path, [{"name": "hook", "type": "webhook", "url": http_receiver.url}])
+    batches = _batches(tmp_path / "b")
+    http_receiver.fail_next = 100
+    run = run_monitor(spec, batches, workspace=ws, **NO_WAIT)
+    assert run.status == "problems"
+    (delivery,) = run.to_dict()["notifications"]
+    assert (delivery["ok"], delivery["attempts"]) == (False, 2)
+    assert "HTTP 500" in delivery["error"]
+    assert any(p["problem"] == "notification_failed" for p in run.to_dict()["problems"])
+
+    http_receiver.fail_next = 0
+    again = run_monitor(spec, batches, workspace=ws, **NO_WAIT)
+    (retry,) = again.to_dict()["notifications"]
+    assert (retry["ok"], retry["retry"]) == (True, True)
+    assert http_receiver.requests[-1].json()["event"] == "alert.opened"
+    from assay.store._monitoring import monitor_notifications
+
+    with ws.store.read() as conn:
+        (row,) = conn.execute(monitor_notifications.select()).mappings().all()
+    assert (row["status"], row["attempts"]) == ("delivered", 3)
+
+
+def test_alert_opens_an_incident_and_a_corrective_action(ws: Workspace, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, [], open_incident=True, open_action=True)
+    run = run_monitor(spec, _batches(tmp_path / "b"), workspace=ws, **NO_WAIT)
+    (alert,) = run.opened
+    (incident,) = list_incidents(ws)
+    assert alert["incident_id"] == incident.id
+    assert alert["action_id"] is not None
+    assert incident.severity == "sev2"
+    assert "feature-drift" in incident.title
+
+
+def test_cli_run_register_ack_and_report(ws: Workspace, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, [])
+    batches = _batches(tmp_path / "b")
+    runner = CliRunner()
+    root = ["--workspace", str(ws.root)]
+    out = tmp_path / "run.json"
+    data = [arg for b in batches for arg in ("--data", str(b))]
+    args = ["monitor", "run", "--spec", str(spec), *data]
+    result = runner.invoke(app, [*args, *root, "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["alerts"]["opened"][0]["rule"] == "feature-drift"
+    result = runner.invoke(app, ["monitor", "ack", "1", "--noise", *root])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["monitor", "precision", *root])
+    assert "alert precision 0%: 0 meaningful, 1 noise" in result.output
+    report = tmp_path / "report.html"
+    result = runner.invoke(
+        app, ["monitor", "report", "--monitor", "income-weekly", "-o", str(report), *root]
+    )
+    assert result.exit_code == 0, result.output
+    assert "<svg" in report.read_text()
+    result = runner.invoke(app, ["monitor", "register", "--spec", str(spec), *root])
+    assert result.exit_code == 0, result.output
+    from assay.governance import show_system
+
+    overview = show_system(ws, "income-model").to_dict()
+    assert "monitoring" in json.dumps(overview, default=str)
