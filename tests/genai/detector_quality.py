@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
+from assay.evaluate._stats import wilson, z_value
 from assay.genai import Detection
 from assay.genai._detectors import (
     detect_canary,
@@ -90,17 +92,28 @@ def score(name: str) -> tuple[dict[str, Score], list[str]]:
     return {d: Score(*c) for d, c in counts.items()}, errors
 
 
+def _interval(x: int, n: int) -> str:
+    if n == 0:
+        return "—"
+    low, high = wilson(np.array([x], float), np.array([n], float), z_value(0.95))
+    return f"{x / n:.2f} [{low[0]:.2f}, {high[0]:.2f}]"
+
+
 def table() -> str:
+    """The Markdown table of docs/genai.md: precision and recall with 95% Wilson intervals."""
     lines = [
-        "| detector | set | n | positives | precision | recall | false positives | misses |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| detector | set | responses | positives | precision [95% CI] | recall [95% CI] "
+        "| false positives | misses |",
+        "|---|---|---:|---:|---|---|---:|---:|",
     ]
-    for name in SETS:
-        scores, _ = score(name)
-        for d, s in scores.items():
+    for detector in DETECTORS:
+        for name in SETS:
+            s = score(name)[0][detector]
+            if s.n == 0:
+                continue
             lines.append(
-                f"| {d} | {name} | {s.n} | {s.tp + s.fn} | {s.precision:.2f} | {s.recall:.2f} "
-                f"| {s.fp} | {s.fn} |"
+                f"| {detector} | {name} | {s.n} | {s.tp + s.fn} | {_interval(s.tp, s.tp + s.fp)} "
+                f"| {_interval(s.tp, s.tp + s.fn)} | {s.fp} | {s.fn} |"
             )
     return "\n".join(lines)
 
