@@ -69,6 +69,8 @@ def _emit(data: bytes, fmt: str, output: Path | None) -> None:
 def _output(doc: d.Document, fmt: str, output: Path | None) -> None:
     if fmt not in d.FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of: {', '.join(d.FORMATS)}.")
+    if fmt == "pdf" and output is None:
+        raise InputError("PDF is binary: give a file with --output FILE.pdf.")
     _emit(d.render_document(doc, fmt), fmt, output)
 
 

@@ -57,8 +57,12 @@ def html_to_pdf(html: str) -> bytes:
     """
     engine = pdf_engine()
     if engine == "weasyprint":
+        import logging
+
         import weasyprint
 
+        # The shared stylesheet has screen-only rules WeasyPrint skips; it says so at WARNING.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
         document = weasyprint.HTML(string=html, url_fetcher=_refuse)
         return bytes(document.write_pdf())
     if engine == "chromium":
