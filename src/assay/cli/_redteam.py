@@ -91,7 +91,7 @@ def _record(run: Any, system: str | None, model_version: str | None, workspace: 
             "--record files the run as evidence of a system's model version: give --system NAME "
             "and --model-version VERSION (registered with `assay system` / `assay model`)."
         )
-    from assay.genai._record import record_run
+    from assay.genai import record_run
     from assay.governance import open_workspace
 
     ws = open_workspace(workspace)

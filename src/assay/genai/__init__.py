@@ -7,6 +7,8 @@ Wilson intervals, compare two runs, and render HTML, Markdown and JUnit reports:
     run = run_redteam("builtin", "http://127.0.0.1:8000/v1", model="my-model", output="runs/a")
     print(run.result.by_category())
 
+File a run as evidence with :func:`record_run` (it imports :mod:`assay.governance` when called).
+
 The public API is what ``__all__`` lists; modules starting with ``_`` are private.
 :mod:`assay.genai.demo_server` holds the local chat server used by the demo and the tests.
 """
@@ -27,6 +29,7 @@ from assay.genai._detectors import (
     load_lexicon,
 )
 from assay.genai._judge import JUDGE_RUBRIC, LLMJudge
+from assay.genai._record import record_run
 from assay.genai._report import (
     render_comparison_html,
     render_comparison_markdown,
@@ -97,6 +100,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "load_run",
     "load_suite",
     "parse_target",
+    "record_run",
     "render_comparison_html",
     "render_comparison_markdown",
     "render_redteam_html",
