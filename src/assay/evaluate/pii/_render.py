@@ -117,7 +117,7 @@ padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border-bottom:1px solid #d8dee4;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .none{color:#6e7781}code{font-size:.95em}.bar{background:#cf222e;height:.6rem;display:inline-block}
 footer{color:#6e7781;margin-top:2rem;font-size:.85em}
 </style></head><body>
