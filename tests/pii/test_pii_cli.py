@@ -4,7 +4,6 @@ boundary (exit code 2), and never a raw value in what is printed or written."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -77,13 +76,17 @@ def test_option_errors(tmp_path: Path, args: list[str], message: str) -> None:
     assert message in str(exc)
 
 
-def test_error_boundary_exit_code(tmp_path: Path) -> None:
+def test_error_boundary_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assay.cli._app import main
+
     args = ["pii", "redact", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--policy", "x"]
-    proc = subprocess.run(
-        [sys.executable, "-m", "assay", *args], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 2
-    assert "--policy must be one of mask, hash, drop" in proc.stderr
+    monkeypatch.setattr(sys, "argv", ["assay", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    assert "--policy must be one of mask, hash, drop" in capsys.readouterr().err
 
 
 def test_record_files_the_scan_as_evidence(
