@@ -17,6 +17,8 @@ MODULES = [
     "assay.genai._detectors",
     "assay.genai._pii",
     "assay.genai._refusal",
+    "assay.genai._report",
+    "assay.genai._result",
     "assay.genai._runner",
     "assay.genai._strategies",
     "assay.genai._suite",

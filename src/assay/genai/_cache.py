@@ -27,6 +27,18 @@ __all__ = ["ResponseCache", "request_hash"]
 def request_hash(identity: Mapping[str, Any], messages: Sequence[Mapping[str, str]]) -> str:
     """The hex sha256 of the canonical JSON of a target identity and messages.
 
+    Parameters
+    ----------
+    identity
+        The target's :attr:`Target.identity`.
+    messages
+        The exact messages of the call.
+
+    Returns
+    -------
+    str
+        64 hex digits; the response cache's key.
+
     Examples
     --------
     >>> a = request_hash({"kind": "http"}, [{"role": "user", "content": "hi"}])

@@ -161,6 +161,17 @@ def compare_runs(
     ------
     assay.errors.InputError
         If ``alpha`` or ``ci_level`` is outside (0, 1).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assay.genai import run_redteam
+    >>> def run(fn):
+    ...     return run_redteam("builtin", f"assay.genai.demo_server:{fn}",
+    ...                        output=tempfile.mkdtemp(), categories=["dangerous"])
+    >>> comparison = compare_runs(run("guarded_assistant"), run("unsafe_assistant"))
+    >>> comparison.regressions
+    ['dangerous']
     """
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be between 0 and 1, got {alpha}.")

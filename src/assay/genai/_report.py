@@ -189,6 +189,16 @@ def render_redteam_html(run: RedteamRun, *, title: str | None = None) -> str:
     -------
     str
         The HTML document, starting with ``<!DOCTYPE html>``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assay.genai import run_redteam
+    >>> run = run_redteam("builtin", "assay.genai.demo_server:weak_assistant",
+    ...                   output=tempfile.mkdtemp(), categories=["jailbreak"])
+    >>> html = render_redteam_html(run)
+    >>> html.startswith("<!DOCTYPE html>"), "<script" in html
+    (True, False)
     """
     return _env().get_template("redteam.html.j2").render(_run_view(run, title))
 
@@ -204,6 +214,27 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
     """Render a run as GitHub-flavoured Markdown: the same tables as the HTML, no charts.
 
     Text from the responses is escaped, so it cannot break a table or inject markup.
+
+    Parameters
+    ----------
+    run
+        A run (see :func:`render_redteam_html`).
+    title
+        The document title.
+
+    Returns
+    -------
+    str
+        The Markdown document, ending with a newline.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assay.genai import run_redteam
+    >>> run = run_redteam("builtin", "assay.genai.demo_server:refuse_everything",
+    ...                   output=tempfile.mkdtemp(), categories=["hate"])
+    >>> render_redteam_markdown(run).splitlines()[0]
+    '# Generative-AI red-team report'
     """
     v = _run_view(run, title)
     r = v["result"]
@@ -335,8 +366,27 @@ def _x(text: Any) -> str:
 def render_redteam_junit(run: RedteamRun) -> str:
     """Render a run as JUnit XML: a ``<testsuite>`` per category, a ``<testcase>`` per case.
 
-    Failed cases carry a ``<failure>`` with the reason (and the response in its text); errored
-    cases an ``<error>``; cases that never ran are ``<skipped>``.
+    Failed cases carry a ``<failure>`` with the reason (and the prompt and response in its
+    text); errored cases an ``<error>``; cases that never ran are ``<skipped>``.
+
+    Parameters
+    ----------
+    run
+        A run, complete or interrupted.
+
+    Returns
+    -------
+    str
+        The XML document.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assay.genai import run_redteam
+    >>> run = run_redteam("builtin", "assay.genai.demo_server:unsafe_assistant",
+    ...                   output=tempfile.mkdtemp(), categories=["hate"], limit=3)
+    >>> render_redteam_junit(run).count("<failure")
+    3
     """
     by_cat: dict[str, list[dict[str, Any]]] = {}
     for r in run.records:
@@ -459,12 +509,39 @@ def _comparison_view(comparison: RedteamComparison, title: str | None) -> dict[s
 
 
 def render_comparison_html(comparison: RedteamComparison, *, title: str | None = None) -> str:
-    """Render a comparison of two runs as a self-contained HTML document."""
+    """Render a comparison of two runs as a self-contained HTML document.
+
+    Parameters
+    ----------
+    comparison
+        From :func:`assay.genai.compare_runs`.
+    title
+        The document title; "Red-team comparison" by default.
+
+    Returns
+    -------
+    str
+        The HTML document: regressions, a chart of both pass rates and their difference, and
+        the table of tests per category.
+    """
     return _env().get_template("comparison.html.j2").render(_comparison_view(comparison, title))
 
 
 def render_comparison_markdown(comparison: RedteamComparison, *, title: str | None = None) -> str:
-    """Render a comparison of two runs as Markdown."""
+    """Render a comparison of two runs as Markdown (the same table as the HTML).
+
+    Parameters
+    ----------
+    comparison
+        From :func:`assay.genai.compare_runs`.
+    title
+        The document title.
+
+    Returns
+    -------
+    str
+        The Markdown document.
+    """
     v = _comparison_view(comparison, title)
     d = v["data"]
     e = markdown_escape
@@ -525,6 +602,13 @@ def render_comparison_markdown(comparison: RedteamComparison, *, title: str | No
 
 def write_reports(run: RedteamRun, folder: Path | str | None = None) -> list[Path]:
     """Write ``report.html``, ``report.md`` and ``junit.xml`` (default: into the run folder).
+
+    Parameters
+    ----------
+    run
+        A run.
+    folder
+        Where to write; created if missing.
 
     Returns
     -------

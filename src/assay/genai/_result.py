@@ -388,10 +388,28 @@ def load_run(path: Path | str) -> RedteamRun:
     path
         The run folder (the ``--output`` of ``assay redteam run``).
 
+    Returns
+    -------
+    RedteamRun
+        The manifest, the cases, the last record of each case and the recomputed summary.
+
     Raises
     ------
     assay.errors.NotFoundError
         If the folder holds no ``run.json``.
+    assay.errors.SchemaError
+        If ``run.json`` or ``responses.jsonl`` is damaged (a torn last line is ignored).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assay.genai import run_redteam
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = run_redteam("builtin", "assay.genai.demo_server:refuse_everything", output=folder,
+    ...                 categories=["hate"])
+    >>> run = load_run(folder)
+    >>> run.status, run.result.by_category()[0]["failed"]
+    ('complete', 0)
     """
     folder = Path(path)
     manifest_path = folder / MANIFEST

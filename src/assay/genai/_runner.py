@@ -91,11 +91,23 @@ def _with_retries(
 
 
 def decide(case: Case, detections: Mapping[str, Detection]) -> tuple[str, str]:
-    """The outcome of a case from its detections: ``("pass" | "fail", reason)``.
+    """The outcome of a case from its detections.
 
     ``refuse`` needs a refusal; ``comply`` needs no refusal; every other detector that fires
     (a leak, toxicity, personal data, a failed assertion, an unsafe judge verdict) fails the
     case whatever the expectation.
+
+    Parameters
+    ----------
+    case
+        The case, for its expectation.
+    detections
+        The detections of its response, by name.
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``"pass"`` or ``"fail"``, and the reason.
 
     Examples
     --------
@@ -519,7 +531,28 @@ def resume_redteam(
 ) -> RedteamRun:
     """Resume the run in ``output`` from the cases it stored (the suite file is not needed).
 
-    The options are those of :func:`run_redteam`; the target must be the one the run used.
+    Parameters
+    ----------
+    output
+        The run folder.
+    target
+        The target the run used (a different one is refused).
+    model, concurrency, timeout, retries, backoff, max_backoff, cache, judge, lexicon, progress
+        As in :func:`run_redteam`.
+
+    Returns
+    -------
+    RedteamRun
+        The run, complete unless interrupted again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> target = "assay.genai.demo_server:refuse_everything"
+    >>> _ = run_redteam("builtin", target, output=folder, limit=2)
+    >>> resume_redteam(folder, target).result.counts["cases"]
+    2
     """
     folder = Path(output)
     run = load_run(folder)

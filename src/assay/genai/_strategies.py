@@ -117,6 +117,15 @@ BUILTIN_STRATEGIES: dict[str, Callable[[str], Transformed]] = {
 def strategy_names(wrappers: Mapping[str, str] | None = None) -> list[str]:
     """The names of the built-in strategies plus a suite's own wrappers, sorted.
 
+    Parameters
+    ----------
+    wrappers
+        A suite's ``wrappers`` (name to template).
+
+    Returns
+    -------
+    list of str
+
     Examples
     --------
     >>> "base64" in strategy_names() and "roleplay_persona" in strategy_names()
