@@ -76,8 +76,12 @@ def _est(entry: Any, signed: bool = False) -> str:
 def print_robustness(result: dict[str, Any], console: Console) -> None:
     """A terminal table: one row per probe with its verdict and overall changes."""
     table = Table(title=f"Robustness: {result['n']:,} rows, outcome {result['outcome']}")
-    for col in ("#", "probe", "verdict", "Δ accuracy", "flip / violation rate", "reason"):
-        table.add_column(col, overflow="fold")
+    table.add_column("#", justify="right")
+    table.add_column("probe", min_width=16, ratio=2)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("Δ accuracy", justify="right", ratio=1)
+    table.add_column("flip / violation rate", justify="right", ratio=1)
+    table.add_column("reason", ratio=4)
     for i, p in enumerate(result["probes"], start=1):
         overall = next((d for d in p.get("deltas", []) if not d["by"]), None)
         m = overall["metrics"] if overall else {}

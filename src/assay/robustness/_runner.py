@@ -1103,7 +1103,7 @@ def _verdict(checks: list[dict[str, Any]], limits: dict[str, float]) -> tuple[st
             more = f" and {len(wide) - 3} more" if len(wide) > 3 else ""
             parts.append(f"the interval includes the limit for {named}{more}")
         if small:
-            groups = sorted({_where(c) for c in small})
+            groups = sorted({_where(c).removeprefix("for ") for c in small})
             parts.append(f"groups below the minimum size: {', '.join(groups)}")
         return (
             "insufficient_evidence",
