@@ -71,9 +71,9 @@ def files(
 
 @pytest.fixture(scope="session")
 def adult() -> Any:
-    """The demo's HistGradientBoosting model on Adult and a 3,000-row slice of its test split."""
+    """The demo's HistGradientBoosting model on Adult and a 2,000-row slice of its test split."""
     from assay.cli._demo import train_adult_model
 
     trained = train_adult_model()
-    frame = trained.scored.drop("score", "prediction").head(3000)
+    frame = trained.scored.drop("score", "prediction").head(2000)
     return trained.estimator, frame

@@ -114,3 +114,34 @@ def test_demo_model_default_probes_and_report(adult: tuple[object, object]) -> N
     assert result.to_dict()["model"]["classes"] == [False, True]
     html = render_robustness_html(result.to_dict(), title="Adult income model")
     assert "Counterfactual sex" in html
+
+
+def test_record_files_the_result_and_the_report_as_evidence(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    g = pytest.importorskip("assay.governance")
+    project = tmp_path / "project"
+    ws = g.init_workspace(project, user="ada")
+    try:
+        g.add_system(ws, "loans", purpose="Scores loan applications", owner="credit")
+        g.add_model_version(ws, "loans", "3")
+    finally:
+        ws.store.dispose()
+    monkeypatch.setenv("ASSAY_USER", "ada")
+    result = runner.invoke(
+        app,
+        ["robustness", "run", "-m", str(files["model"]), "-d", str(files["data"]), "--y-true",
+         "y", "--sensitive", "sex", "-f", "json", "-o", str(tmp_path / "r.json"), "--record",
+         "--system", "loans", "--model-version", "3", "--workspace", str(project)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ws = g.open_workspace(project)
+    try:
+        records = {r.kind: r for r in g.list_evidence(ws)}
+        assert set(records) == {"robustness", "robustness-report"}
+        blob = g.evidence_content(ws, records["robustness"].ref).decode("utf-8")
+        html = g.evidence_content(ws, records["robustness-report"].ref).decode("utf-8")
+    finally:
+        ws.store.dispose()
+    assert json.loads(blob)["schema"] == "assay.robustness/v1"
+    assert html.startswith("<!DOCTYPE html>")
