@@ -104,11 +104,10 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
             blocks.append(Prose(text, sheet.source(key)))
         if not text:
             spec = DATASHEET_SECTIONS[key]
-            blocks.append(
-                GapBlock(Gap(f"{spec.title}: {spec.question}", owner, fix(key)))
-                if not auto
-                else Para(f"Still to answer: {spec.question}", muted=True)
-            )
+            what = f"{spec.title}: {spec.question}"
+            if auto:
+                what = f"{spec.title} — the answer beyond the recorded facts above: {spec.question}"
+            blocks.append(GapBlock(Gap(what, owner, fix(key))))
         status[key] = "filled" if text else ("partial" if auto else "gap")
         return blocks
 

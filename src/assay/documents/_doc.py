@@ -147,6 +147,8 @@ class Table:
     numeric: tuple[int, ...] = ()
     source: str = ""
     """Where the numbers come from (an evidence reference and hash), printed under the table."""
+    style: str = ""
+    """A CSS class for the table (``signatures`` draws lines to sign on)."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ def _block_dict(block: Block) -> dict[str, Any]:
             "caption": block.caption,
             "numeric": list(block.numeric),
             "source": block.source,
+            "style": block.style,
         }
     if isinstance(block, Figure):
         return {"type": "figure", "svg": block.svg, "caption": block.caption}
@@ -335,6 +338,7 @@ def _block(data: Mapping[str, Any]) -> Block:
             caption=str(data.get("caption", "")),
             numeric=tuple(int(i) for i in data.get("numeric", [])),
             source=str(data.get("source", "")),
+            style=str(data.get("style", "")),
         )
     if kind == "figure":
         return Figure(str(data.get("svg", "")), str(data.get("caption", "")))

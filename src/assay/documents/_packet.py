@@ -566,7 +566,10 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
     sections: list[Section] = [
         cover,
         Section(
-            "findings", "Summary of findings", tuple(_finding_blocks(findings, comp)), new_page=True
+            "findings",
+            "Summary of findings",
+            tuple(_finding_blocks(findings, comp)),
+            new_page=False,
         ),
         Section("open-risks", "Open risks", (_risk_table(c, open_only=True),)),
         Section("waivers", "Waivers", (_waiver_table(c),)),
@@ -874,6 +877,7 @@ def _approval_blocks(
                 ("Role required by the policy", "Name", "Decision", "Date", "Signature"),
                 tuple((role, "", "", "", "") for role in roles[len(approvals) :]),
                 caption="Signatures still required",
+                style="signatures",
             )
         )
     return blocks

@@ -89,7 +89,7 @@ def _environment() -> Environment:
     env.filters["prose"] = _prose_html
     env.globals["kind_of"] = lambda b: type(b).__name__.lower()
     # text inside a CSS string in a <style> element: keep it to characters that need no escaping
-    env.globals["css_text"] = lambda t: Markup(re.sub(r"[^\w .,:;()@×—–-]", "", str(t))[:90])
+    env.globals["css_text"] = lambda t: Markup(re.sub(r"[^\w .,:;()@×—–…·-]", "", str(t))[:90])
     return env
 
 

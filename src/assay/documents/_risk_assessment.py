@@ -166,34 +166,40 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         caption="The register, highest current rating first",
         source=f"risk register of {system}, read {short_date(ws.now())}",
     )
-    mitigation_blocks: list[Block] = []
+    mitigation_rows: list[tuple[Cell, ...]] = []
+    gap_blocks: list[Block] = []
     for r in risks:
         if r.status == "closed" and not r.mitigations:
             continue
         actions = list_actions(ws, risk=r.ref)
-        rows: list[tuple[Cell, ...]] = [
-            (
-                a.ref,
-                a.title,
-                a.owner,
-                str(a.due_date),
-                Badge(a.status, a.status),
-                f"EV-{a.closure_evidence}" if a.closure_evidence else None,
-            )
+        listed = "; ".join(
+            f"{a.ref} {a.title} ({a.owner}, due {a.due_date}, {a.status}"
+            + (f", closed with EV-{a.closure_evidence})" if a.closure_evidence else ")")
             for a in actions
-        ]
-        mitigation_blocks.append(
-            Table(
-                ("Action", "Title", "Owner", "Due", "Status", "Closure evidence"),
-                tuple(rows),
-                caption=f"{r.ref} {r.title}: "
-                + (f"mitigations — {r.mitigations}" if r.mitigations else "no mitigations stated"),
+        )
+        mitigation_rows.append(
+            (
+                r.ref,
+                r.mitigations or (Gap(f"mitigations for {r.ref}", r.owner) if r.is_open else None),
+                listed or "none",
+                r.owner,
+                str(r.due_date) if r.due_date else None,
+                f"EV-{r.closure_evidence}" if r.closure_evidence else None,
             )
         )
-        for gap in risk_gaps(r, today):
-            mitigation_blocks.append(GapBlock(gap))
-    if not mitigation_blocks:
-        mitigation_blocks.append(Para("No open risk needs mitigation.", muted=True))
+        gap_blocks.extend(
+            GapBlock(gap)
+            for gap in risk_gaps(r, today)
+            if gap.what.startswith(("residual", "due date"))
+        )
+    mitigation_blocks: list[Block] = [
+        Table(
+            ("Risk", "Mitigations", "Remediation actions", "Owner", "Due", "Closure evidence"),
+            tuple(mitigation_rows),
+            caption="What is done about each risk, by whom and by when",
+        ),
+        *gap_blocks,
+    ]
     sections = (
         Section("overview", "Overview and heat maps", tuple(blocks_overview)),
         Section("register", "Risk register", (register,)),
