@@ -184,7 +184,16 @@ def default_scenario(
     probes += [{"kind": "missing_values"}, {"kind": "feature_dropout"}]
     if numeric:
         probes.append({"kind": "out_of_range"})
-    probes += [{"kind": "covariate_shift"}, {"kind": "label_shift", "positive_weight": 2.0}]
+    first = data.get_column(sensitive_features[0]).drop_nulls().value_counts(sort=True)
+    if first.height > 1:
+        smallest = _plain(first.row(first.height - 1)[0])
+        probes.append(
+            {
+                "kind": "covariate_shift",
+                "subgroup": {"feature": sensitive_features[0], "values": [smallest]},
+            }
+        )
+    probes.append({"kind": "label_shift", "positive_weight": 2.0})
     for s in sensitive_features:
         if s in features and data.get_column(s).n_unique() <= 20:
             probes.append({"kind": "counterfactual", "feature": s})
