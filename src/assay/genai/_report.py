@@ -100,7 +100,8 @@ def _run_view(run: RedteamRun, title: str | None) -> dict[str, Any]:
     m = run.manifest
     target = m.get("target") or {}
     target_text = target.get("url") or target.get("function") or target.get("command") or "?"
-    model = target.get("model")
+    target_text = str(target_text).replace("`", "'")  # shown in a Markdown code span
+    model = str(target["model"]).replace("`", "'") if target.get("model") else None
     cats = result["by_category"]
     rows_with_n = [c for c in cats if c["cases"]]
     chart = ""
@@ -549,8 +550,10 @@ def render_comparison_markdown(comparison: RedteamComparison, *, title: str | No
     for side in ("a", "b"):
         info = d[side]
         target = info["target"] or {}
-        name = target.get("url") or target.get("function") or target.get("command")
-        model = f" model `{target['model']}`" if target.get("model") else ""
+        name = str(target.get("url") or target.get("function") or target.get("command"))
+        name = name.replace("`", "'")
+        shown = str(target.get("model") or "").replace("`", "'")
+        model = f" model `{shown}`" if shown else ""
         lines.append(
             f"- Run {side.upper()}: `{info['path']}` — target `{name}`{model}, "
             f"pass rate {_pct(info['pass_rate'])}"
