@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -122,3 +125,26 @@ def test_reports_are_self_contained_and_show_every_probe() -> None:
     assert render_explanation_markdown(explanation).startswith("# Feature importance")
     with pytest.raises(SchemaError):
         render_robustness_html(explanation)
+
+
+@pytest.mark.browser
+def test_chromium_renders_the_report(tmp_path: Path) -> None:
+    data = threshold_frame(600)
+    result = run_robustness(
+        Threshold(), data, y_true="y", sensitive_features="g",
+        scenario={"probes": [{"kind": "gaussian_noise"},
+                             {"kind": "counterfactual", "feature": "g"}]},
+    ).to_dict()  # fmt: skip
+    page = tmp_path / "report.html"
+    page.write_text(render_robustness_html(result), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [shutil.which("chromium") or "/usr/bin/chromium", "--headless", "--no-sandbox",
+         "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+         "--window-size=1280,2400", page.as_uri()],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 50_000  # a page of text, tables and charts, not a blank canvas
