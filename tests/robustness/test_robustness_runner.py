@@ -219,3 +219,31 @@ def test_result_round_trips_and_is_reproducible() -> None:
     assert first.schema == "assay.robustness/v1"
     with pytest.raises(SchemaError):
         RobustnessResult.from_dict({"schema": "assay.fairness/v1"})
+
+
+def test_rows_the_model_fails_on_at_baseline_are_left_out_and_counted() -> None:
+    data = frame()
+    bad = np.zeros(data.height, dtype=bool)
+    bad[[5, 17, 400]] = True
+    data = data.with_columns(
+        pl.when(pl.Series(bad)).then(100.0).otherwise(pl.col("x1")).alias("x1")
+    )
+    result = run_robustness(
+        Rule(fail_above=50.0), data, y_true="y", sensitive_features="sex",
+        scenario={"probes": [{"kind": "typos", "features": ["sex"]}]},
+    )  # fmt: skip
+    payload = result.to_dict()
+    assert payload["n"] == data.height - 3
+    assert any("failed on 3 of 1,000 rows" in note for note in payload["notes"])
+    assert result.probes[0]["status"] == "ok"
+
+
+def test_pandas_input_gives_the_same_result_as_polars() -> None:
+    data = frame()
+    spec = {"probes": [{"kind": "gaussian_noise"}]}
+    a = run_robustness(Rule(), data, y_true="y", sensitive_features="sex", scenario=spec)
+    b = run_robustness(Rule(), data.to_pandas(), y_true="y", sensitive_features="sex",
+                       scenario=spec)  # fmt: skip
+    da = next(d for d in a.probes[0]["deltas"] if not d["by"])
+    db = next(d for d in b.probes[0]["deltas"] if not d["by"])
+    assert da["metrics"]["flip_rate"] == db["metrics"]["flip_rate"]
