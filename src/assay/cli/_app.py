@@ -29,6 +29,8 @@ from assay.cli._documents import (
 from assay.cli._evaluate import evaluate_app
 from assay.cli._evidence import evidence_app
 from assay.cli._exchange import backup_command, export_command, import_command, restore_command
+from assay.cli._exports import bom_app, oscal_app
+from assay.cli._frameworks import frameworks_app
 from assay.cli._incident import incident_app
 from assay.cli._kpis import kpis_command
 from assay.cli._monitor import monitor_app
@@ -86,6 +88,10 @@ app.add_typer(report_app, name="report")
 app.add_typer(packet_app, name="packet")
 app.command("completeness")(completeness_command)
 app.command("checklist")(checklist_command)
+# Frameworks, crosswalk and standard exports (issue 4, parts 6 and 7).
+app.add_typer(frameworks_app, name="frameworks")
+app.add_typer(bom_app, name="bom")
+app.add_typer(oscal_app, name="oscal")
 
 
 def _version_callback(value: bool) -> None:

@@ -1,0 +1,107 @@
+"""Write a system's standard exports and its framework coverage into one folder (for the demo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assay.errors import InputError
+from assay.exports._common import write_json
+from assay.exports._cyclonedx import cyclonedx_bom
+from assay.exports._oscal import oscal_assessment_results, oscal_poam
+from assay.frameworks import CoverageReport, coverage_markdown, framework_coverage
+
+if TYPE_CHECKING:
+    from assay.governance import Workspace
+    from assay.policy import Policy
+
+__all__ = ["SystemExports", "write_system_exports"]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemExports:
+    """What :func:`write_system_exports` wrote, and the coverage it computed."""
+
+    cyclonedx: Path
+    coverage_json: Path
+    coverage_markdown: Path
+    assessment_results: Path | None
+    poam: Path | None
+    coverage: CoverageReport
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file written."""
+        return [
+            p
+            for p in (
+                self.cyclonedx,
+                self.coverage_json,
+                self.coverage_markdown,
+                self.assessment_results,
+                self.poam,
+            )
+            if p is not None
+        ]
+
+
+def write_system_exports(
+    ws: Workspace,
+    system: str,
+    folder: str | Path,
+    *,
+    model_version: str | None = None,
+    policy: Policy | None = None,
+) -> SystemExports:
+    """Write the CycloneDX ML-BOM, the OSCAL documents and the framework coverage of a system.
+
+    Files, named after the system: ``SYSTEM.cdx.json`` (CycloneDX 1.6),
+    ``SYSTEM.coverage.json`` and ``SYSTEM.coverage.md`` (every framework),
+    ``SYSTEM.oscal-ar.json`` (when the system has evidence) and ``SYSTEM.oscal-poam.json``
+    (when it has open risks).
+
+    Parameters
+    ----------
+    ws
+        The open workspace.
+    system
+        The system's name.
+    folder
+        Created if needed.
+    model_version
+        The model version to describe; default: the latest.
+    policy
+        Default: the shipped default policy.
+
+    Returns
+    -------
+    SystemExports
+        The paths written and the coverage report (print ``coverage.frameworks[i].percent``).
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    bom = write_json(
+        cyclonedx_bom(ws, system, model_version=model_version), out / f"{system}.cdx.json"
+    )
+    report = framework_coverage(ws, system, policy=policy)
+    cov_json = out / f"{system}.coverage.json"
+    cov_json.write_text(report.to_json(), encoding="utf-8")
+    cov_md = out / f"{system}.coverage.md"
+    cov_md.write_text(coverage_markdown(report), encoding="utf-8")
+    ar: Path | None
+    poam: Path | None
+    try:
+        ar = write_json(
+            oscal_assessment_results(ws, system, model_version=model_version, policy=policy),
+            out / f"{system}.oscal-ar.json",
+        )
+    except InputError:  # no evidence yet: nothing to assess
+        ar = None
+    try:
+        poam = write_json(
+            oscal_poam(ws, system, model_version=model_version), out / f"{system}.oscal-poam.json"
+        )
+    except InputError:  # no open risk: no plan of action
+        poam = None
+    return SystemExports(bom, cov_json, cov_md, ar, poam, report)

@@ -1,0 +1,75 @@
+"""Frameworks as data and the coverage of their items by a system's evidence.
+
+Three catalogs ship as YAML in this package, each naming its source and the date it was
+transcribed: NIST AI RMF 1.0 (functions, categories, subcategories with their text), EU AI Act
+Annex IV (the nine sections of technical documentation) and ISO/IEC 42001:2023 Annex A (control
+ids and titles only). ``crosswalk.yaml`` maps Assay's evidence kinds and governance records
+(*signals*) to their items; :func:`framework_coverage` computes, for one system, which items are
+covered, the percentage per framework, and what is missing.
+
+Examples
+--------
+>>> from assay.frameworks import get_framework, load_crosswalk
+>>> nist = get_framework("nist-ai-rmf-1.0")
+>>> len(nist.leaves), nist.item("MEASURE 2.11").parent
+(72, 'MEASURE 2')
+>>> load_crosswalk().mapping(nist.id, "MEASURE 2.10").signals
+('evidence.pii_scan',)
+"""
+
+from __future__ import annotations
+
+from assay.frameworks._catalog import (
+    FRAMEWORK_FILES,
+    Framework,
+    FrameworkItem,
+    FrameworkSource,
+    get_framework,
+    list_frameworks,
+    load_framework,
+)
+from assay.frameworks._coverage import (
+    COVERAGE_SCHEMA,
+    ITEM_STATUSES,
+    CoverageReport,
+    FrameworkCoverage,
+    ItemCoverage,
+    coverage_markdown,
+    framework_coverage,
+)
+from assay.frameworks._crosswalk import Crosswalk, Mapping, Signal, load_crosswalk
+from assay.frameworks._signals import (
+    EVALUATION_KINDS,
+    SIGNAL_IDS,
+    SignalState,
+    SystemFacts,
+    detect_signals,
+    gather_facts,
+)
+
+__all__ = [
+    "COVERAGE_SCHEMA",
+    "EVALUATION_KINDS",
+    "FRAMEWORK_FILES",
+    "ITEM_STATUSES",
+    "SIGNAL_IDS",
+    "CoverageReport",
+    "Crosswalk",
+    "Framework",
+    "FrameworkCoverage",
+    "FrameworkItem",
+    "FrameworkSource",
+    "ItemCoverage",
+    "Mapping",
+    "Signal",
+    "SignalState",
+    "SystemFacts",
+    "coverage_markdown",
+    "detect_signals",
+    "framework_coverage",
+    "gather_facts",
+    "get_framework",
+    "list_frameworks",
+    "load_crosswalk",
+    "load_framework",
+]
