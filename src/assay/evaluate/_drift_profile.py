@@ -351,18 +351,22 @@ def reference_profile(
     return ReferenceProfile(payload)
 
 
+_UNSTABLE = frozenset({"sum", "sumsq", "min", "max"})
+
+
 def content_digest(payload: dict[str, Any]) -> str:
     """sha256 of a payload's canonical JSON, leaving out its digest and provenance.
 
-    The cells' sums and sums of squares are left out too, and other floats are rounded to 10
-    significant digits: engines (and one parallel engine from run to run) may add the same values
-    in another order, which changes the last bits. Grids, cuts, counts, cell bounds, categories
-    and parameters are what identify a profile.
+    The cells' sums and sums of squares are left out too (engines, and one parallel engine from
+    run to run, may add the same values in another order, which changes the last bits), as are the
+    cells' minima and maxima (thousands of floats, slow to format, and implied by the data the
+    counts already pin down); the remaining floats are rounded to 10 significant digits. Grids,
+    cuts, cell counts, exact values, categories and parameters identify a profile.
     """
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in ("sum", "sumsq")}
+            return {k: strip(v) for k, v in value.items() if k not in _UNSTABLE}
         if isinstance(value, list):
             return [strip(v) for v in value]
         if isinstance(value, float):

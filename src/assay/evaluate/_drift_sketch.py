@@ -214,9 +214,14 @@ def _finite(column: str) -> nw.Expr:
 
 def summarise(frame: nw.LazyFrame[Any], numeric: Sequence[str]) -> Summary:
     """Rows, and count, mean, sd (ddof=0), min and max of each numeric column's finite values."""
-    exprs: list[nw.Expr] = [nw.len().alias("__rows")]
-    for i, col in enumerate(numeric):
-        x = _finite(col)
+    # the finite values are materialised once per column, not once per aggregation
+    finite = frame.select(
+        nw.lit(1, dtype=nw.Int8).alias("__one"),
+        *[_finite(col).alias(f"__f{i}") for i, col in enumerate(numeric)],
+    )
+    exprs: list[nw.Expr] = [nw.col("__one").count().alias("__rows")]
+    for i in range(len(numeric)):
+        x = nw.col(f"__f{i}")
         exprs += [
             x.count().alias(f"n{i}"),
             x.mean().alias(f"mean{i}"),
@@ -224,7 +229,7 @@ def summarise(frame: nw.LazyFrame[Any], numeric: Sequence[str]) -> Summary:
             x.min().alias(f"min{i}"),
             x.max().alias(f"max{i}"),
         ]
-    row = collect(frame.select(exprs)).row(0, named=True)
+    row = collect(finite.select(exprs)).row(0, named=True)
     stats: dict[str, dict[str, float | None]] = {}
     for i, col in enumerate(numeric):
         stats[col] = {
@@ -289,11 +294,11 @@ def sketch(
         group = [_by_expr(feature or None)]
         keys = [GRP]
         for col, grid in grids.items():
-            x = _finite(col)
-            key = ((x - grid.low) * grid.scale).floor().clip(grid.first, grid.last)
             v = nw.col(_VALUE)
+            key = ((v - grid.low) * grid.scale).floor().clip(grid.first, grid.last)
             q = (
-                frame.select(*group, key.alias(KEY), x.alias(_VALUE), (x * x).alias(_SQUARE))
+                frame.select(*group, _finite(col).alias(_VALUE))
+                .select(nw.col(GRP), key.alias(KEY), v, (v * v).alias(_SQUARE))
                 .group_by([*keys, KEY])
                 .agg(
                     nw.len().alias(N),
@@ -305,7 +310,11 @@ def sketch(
             )
             parts.append(_shape(q, [GRP, KEY, N, SUM, SQ, MIN, MAX], "b", col, feature or None))
             if col in exact:
-                q = frame.select(*group, x.alias(KEY)).group_by([*keys, KEY]).agg(nw.len().alias(N))
+                q = (
+                    frame.select(*group, _finite(col).alias(KEY))
+                    .group_by([*keys, KEY])
+                    .agg(nw.len().alias(N))
+                )
                 parts.append(_shape(q, [GRP, KEY, N], "v", col, feature or None))
         for col in categorical:
             q = (
