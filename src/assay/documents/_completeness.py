@@ -44,6 +44,8 @@ CORE_DATASHEET = (
     "distribution",
     "maintenance",
 )
+KIND_ALIASES = {"pii_scan": ("pii_scan", "pii")}
+"""Evidence kinds that satisfy a policy kind besides itself."""
 SYSTEM_FIELDS = (
     ("purpose", "purpose"),
     ("intended_use", "intended-use"),
@@ -432,15 +434,19 @@ class _Checker:
         age = f", at most {max_age} days old" if max_age else ""
         target = f" of {dataset}" if dataset else ""
         label = f"{kind.replace('_', ' ')} evidence{target}{age}"
+        # `assay pii scan --record` files its results as kind "pii"; the policy says "pii_scan"
+        kinds = KIND_ALIASES.get(kind, (kind,))
         if dataset is not None:
             digest = get_dataset_version(self.ws, dataset).digest
             records = [
                 r
-                for r in list_evidence(self.ws, kind=kind)
+                for k in kinds
+                for r in list_evidence(self.ws, kind=k)
                 if r.dataset_version == dataset or r.dataset_digest == digest
             ]
         else:
-            records = list_evidence(self.ws, system=self.system, kind=kind)
+            records = [r for k in kinds for r in list_evidence(self.ws, system=self.system, kind=k)]
+        records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         fix = f"record it: assay evidence add --kind {kind} --system {self.system} FILE"
         if not records:
             return CheckItem(document, label, "missing", self.analyst, fix)

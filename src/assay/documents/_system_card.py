@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EVALUATION_KINDS", "build_system_card", "evaluation_rows"]
 
-EVALUATION_KINDS = ("fairness", "robustness", "redteam", "pii_scan", "quality", "drift")
+EVALUATION_KINDS = ("fairness", "robustness", "redteam", "pii_scan", "pii", "quality", "drift")
 GENERATIVE_ONLY = frozenset({"prompts", "retrieval", "disclosures"})
 
 
