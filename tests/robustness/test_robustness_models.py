@@ -156,7 +156,7 @@ def test_http_endpoint_scores_in_batches(
     url, handler = server
     model = load_model(f"{url}/invocations", features=FEATURES, batch_size=300)
     frame = data.select(FEATURES).head(1000)
-    from assay.robustness._runner import _Scorer
+    from assay.robustness._scoring import _Scorer
 
     scored = _Scorer(model, 1, None).score(frame)
     assert not scored.failed.any()

@@ -26,14 +26,13 @@ from scipy.stats import t as student_t
 from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate._frame import columns_digest, file_digest, open_frame
+from assay.robustness._changes import _groupings, _partitions
 from assay.robustness._models import load_model
 from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult
-from assay.robustness._runner import (
+from assay.robustness._scoring import (
     _equals,
     _group_frame,
-    _groupings,
     _model_positive,
-    _partitions,
     _plain,
     _positive,
     _Scorer,
