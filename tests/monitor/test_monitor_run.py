@@ -298,3 +298,19 @@ def test_cli_run_register_ack_and_report(ws: Workspace, tmp_path: Path) -> None:
 
     overview = show_system(ws, "income-model").to_dict()
     assert "monitoring" in json.dumps(overview, default=str)
+
+
+def test_demo_monitoring_step(ws: Workspace, tmp_path: Path) -> None:
+    from assay.monitor import run_demo_monitoring
+
+    rng = np.random.default_rng(4)
+    scored = _source(3000, 4).with_columns(
+        pl.Series("race", rng.choice(["White", "Black", "Other"], 3000, p=[0.7, 0.2, 0.1]))
+    )
+    out = run_demo_monitoring(
+        tmp_path / "demo", ws, scored, weeks=4, rows_per_week=300, system="income-model"
+    )
+    run = out["run"]
+    assert {a["rule"] for a in run.opened} == {"feature-drift", "score-shift"}
+    assert out["report"].read_text().startswith("<!DOCTYPE html>")
+    assert len(out["batches"]) == 4

@@ -16,7 +16,12 @@ from assay.monitor._persist import acknowledge as acknowledge_alert
 from assay.monitor._persist import alert_precision, list_alerts
 from assay.monitor._report import render_monitor_report
 from assay.monitor._run import MonitorRun, run_monitor
-from assay.monitor._simulate import simulate_production_batches, write_demo_spec
+from assay.monitor._simulate import (
+    US_CENSUS_1990,
+    run_demo_monitoring,
+    simulate_production_batches,
+    write_demo_spec,
+)
 from assay.monitor._spec import (
     AlertRule,
     MetricSpec,
@@ -27,6 +32,7 @@ from assay.monitor._spec import (
 )
 
 __all__ = [
+    "US_CENSUS_1990",
     "AlertRule",
     "Delivery",
     "MetricSpec",
@@ -38,6 +44,7 @@ __all__ = [
     "list_alerts",
     "load_spec",
     "render_monitor_report",
+    "run_demo_monitoring",
     "run_monitor",
     "simulate_production_batches",
     "spec_json_schema",
