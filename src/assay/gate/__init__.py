@@ -1,0 +1,25 @@
+"""The policy gate for CI/CD and model registries: ``assay gate``.
+
+It applies the policy's metric limits to evaluation results and checks the governance state of a
+model version (open risks without waivers, expired waivers, missing or stale evidence,
+completeness, approval of that exact version). Exit codes: 0 pass, 1 fail, 2 error.
+"""
+
+from __future__ import annotations
+
+from assay.gate._model import GATE_SCHEMA, GateResult, RuleOutcome
+from assay.gate._outputs import to_json, to_junit, to_markdown, to_sarif
+from assay.gate._rules import evaluate_gate, record_gate, run_gate
+
+__all__ = [
+    "GATE_SCHEMA",
+    "GateResult",
+    "RuleOutcome",
+    "evaluate_gate",
+    "record_gate",
+    "run_gate",
+    "to_json",
+    "to_junit",
+    "to_markdown",
+    "to_sarif",
+]

@@ -1,0 +1,455 @@
+"""The gate: policy limits on evaluation results, and the governance state of a model version.
+
+Governance rules, for the tier's checkpoint in the policy:
+
+- ``risk.open``: open risks rated in ``block_on_open_risks`` without an active waiver;
+- ``waiver.expired``: approved waivers past their expiry whose risk is still open;
+- ``evidence.<kind>``: evidence the checkpoint requires, missing or older than ``max_age_days``;
+- ``completeness``: the documents' completeness score below ``minimum_completeness``;
+- ``approval``: no approving decision on a review whose signed packet names this exact model
+  version as the latest (only when the checkpoint names approvers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assay.errors import InputError, NotFoundError
+from assay.gate._fairness import fairness_outcomes, read_result_file
+from assay.gate._model import GateResult, RuleOutcome
+from assay.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from assay.governance import ModelVersion, Workspace
+    from assay.policy import Checkpoint
+
+__all__ = ["evaluate_gate", "run_gate"]
+
+#: Evidence kinds the gate checks directly in the store (cards and datasheets are built from the
+#: store and counted by completeness instead).
+_RECORDED_KINDS = ("drift", "fairness", "pii_scan", "quality", "redteam", "robustness")
+_ALIASES = {"pii_scan": ("pii_scan", "pii")}
+
+
+def _resolve_model(ws: Workspace, system: str, ref: str) -> ModelVersion:
+    from assay.governance import get_system, list_model_versions
+
+    get_system(ws, system)
+    versions = list_model_versions(ws, system)
+    matches = [
+        m
+        for m in versions
+        if ref in (m.version, f"{m.name}@{m.version}") or (m.registry_uri and ref == m.registry_uri)
+    ]
+    if not matches:
+        known = ", ".join(f"{m.name}@{m.version}" for m in versions) or "none yet"
+        raise NotFoundError(
+            f"The model version {ref!r} of system {system!r} is not in the workspace "
+            f"(registered: {known}). Register it with `assay model-version add {system} VERSION`."
+        )
+    if len(matches) > 1:
+        options = ", ".join(f"{m.name}@{m.version}" for m in matches)
+        raise InputError(f"{ref!r} matches several model versions of {system!r}: {options}.")
+    return matches[0]
+
+
+def _model_by_uri(ws: Workspace, uri: str) -> tuple[str, ModelVersion]:
+    from assay.governance import list_model_versions, list_systems
+
+    for sys_rec in list_systems(ws):
+        for m in list_model_versions(ws, sys_rec.name):
+            if m.registry_uri == uri:
+                return sys_rec.name, m
+    raise NotFoundError(
+        f"No model version in the workspace has the registry URI {uri!r}. Register it with "
+        f"`assay model-version add SYSTEM VERSION --registry-uri {uri}`."
+    )
+
+
+def _recorded_fairness(
+    ws: Workspace, system: str, mv: ModelVersion
+) -> list[tuple[dict[str, Any], str]]:
+    from assay.governance import evidence_content, list_evidence
+
+    records = list_evidence(
+        ws, system=system, kind="fairness", model_version=f"{mv.name}@{mv.version}"
+    )
+    if not records:
+        return []
+    latest = max(records, key=lambda r: (r.created_at, r.id))
+    payload = json.loads(evidence_content(ws, latest.ref))
+    return [(payload, f"{latest.ref} (fairness evidence of {mv.name}@{mv.version})")]
+
+
+def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOutcome]:
+    from assay.governance import list_risks, list_waivers
+
+    blocking = set(point.block_on_open_risks)
+    waivers = list_waivers(ws, system=system)
+    active = {w.risk for w in waivers if w.active and w.risk is not None}
+    out = []
+    open_risks = [r for r in list_risks(ws, system=system, open_only=True) if r.rating in blocking]
+    for risk in open_risks:
+        waived = risk.id in active
+        waiver = next((w for w in waivers if w.active and w.risk == risk.id), None)
+        out.append(
+            RuleOutcome(
+                rule="risk.open",
+                status="pass" if waived else "fail",
+                subject=f"{risk.ref}: {risk.title}",
+                value=f"{risk.rating}, {risk.status}"
+                + (f", waived by {waiver.ref} until {waiver.expires_on}" if waiver else ""),
+                threshold=f"no open {'/'.join(sorted(blocking))} risk without an active waiver",
+                message=(
+                    f"{risk.ref} is open and rated {risk.rating}"
+                    + (f"; waived by {waiver.ref}." if waiver else " with no active waiver.")
+                ),
+                fix=""
+                if waived
+                else (
+                    f"Mitigate and close it (assay risk update {risk.ref} --status closed ...), or "
+                    f"request and approve a waiver (assay waiver request {system} --risk {risk.ref}"
+                    " ...; assay waiver approve WVR-N)."
+                ),
+                source="risk register",
+            )
+        )
+    if not open_risks:
+        out.append(
+            RuleOutcome(
+                "risk.open", "pass", system, "none", f"no open {'/'.join(sorted(blocking))} risk",
+                "No open risk at a blocking rating.", source="risk register",
+            )
+        )  # fmt: skip
+    open_ids = {r.id for r in list_risks(ws, system=system, open_only=True)}
+    today = ws.today()
+    for w in waivers:
+        expired = w.status in ("approved", "renewal_requested") and w.expires_on < today
+        if expired and (w.risk is None or w.risk in open_ids):
+            out.append(
+                RuleOutcome(
+                    rule="waiver.expired",
+                    status="fail",
+                    subject=f"{w.ref}: {w.control}",
+                    value=f"expired {w.expires_on}",
+                    threshold=f"in force on {today}",
+                    message=f"{w.ref} expired on {w.expires_on} and what it covered is still open.",
+                    fix=f"Renew it (assay waiver renew {w.ref} --expires YYYY-MM-DD) or close the "
+                    "risk it covers.",
+                    source="waivers",
+                )
+            )
+    return out
+
+
+def _evidence_outcomes(
+    ws: Workspace, system: str, mv: ModelVersion, point: Checkpoint
+) -> list[RuleOutcome]:
+    from assay.governance import list_evidence
+
+    today = ws.today()
+    out = []
+    for req in point.evidence:
+        if req.kind not in _RECORDED_KINDS:
+            continue
+        records = []
+        for kind in _ALIASES.get(req.kind, (req.kind,)):
+            scoped = f"{mv.name}@{mv.version}" if req.kind == "fairness" else None
+            records += list_evidence(ws, system=system, kind=kind, model_version=scoped)
+        limit = f"recorded, at most {req.max_age_days} days old" if req.max_age_days else "recorded"
+        fix = (
+            f"Run the evaluation and record it: assay evaluate {req.kind} ... --record "
+            f"--system {system} --model-version {mv.name}@{mv.version}"
+            if req.kind != "pii_scan"
+            else f"assay pii scan DATA --record --system {system}"
+        )
+        if not records:
+            out.append(
+                RuleOutcome(
+                    f"evidence.{req.kind}", "fail", req.kind, "missing", limit,
+                    f"No {req.kind} evidence is recorded for {system}"
+                    + (f" model {mv.name}@{mv.version}." if req.kind == "fairness" else "."),
+                    fix, "evidence store",
+                )
+            )  # fmt: skip
+            continue
+        latest = max(records, key=lambda r: (r.created_at, r.id))
+        age = (today - latest.created_at.date()).days
+        expired = latest.valid_until is not None and latest.valid_until < today
+        stale = expired or (req.max_age_days is not None and age > req.max_age_days)
+        out.append(
+            RuleOutcome(
+                f"evidence.{req.kind}",
+                "fail" if stale else "pass",
+                req.kind,
+                f"{latest.ref}, {age} days old"
+                + (f", valid until {latest.valid_until}" if expired else ""),
+                limit,
+                f"The latest {req.kind} evidence, {latest.ref}, is "
+                + ("too old." if stale else "current."),
+                fix if stale else "",
+                "evidence store",
+            )
+        )
+    return out
+
+
+def _completeness_outcome(
+    ws: Workspace, system: str, tier: str, checkpoint: str, policy: Policy
+) -> RuleOutcome:
+    from assay.documents import system_completeness
+
+    report = system_completeness(ws, system, tier=tier, checkpoint=checkpoint, policy=policy)
+    minimum = round(100.0 * policy.minimum_completeness, 1)
+    ok = report.score >= minimum - 1e-9
+    gaps = report.gaps
+    shown = "; ".join(f"{g.document}: {g.requirement} ({g.fix})" for g in gaps[:3])
+    more = f"; and {len(gaps) - 3} more (assay completeness {system})" if len(gaps) > 3 else ""
+    return RuleOutcome(
+        rule="completeness",
+        status="pass" if ok else "fail",
+        subject=f"{system} documents, {tier} {checkpoint}",
+        value=f"{report.score:g}%",
+        threshold=f"at least {minimum:g}%",
+        message=f"Completeness is {report.score:g}% with {len(gaps)} gap(s).",
+        fix="" if ok else f"Fill the gaps: {shown}{more}",
+        source="assay completeness",
+    )
+
+
+def _approval_outcome(
+    ws: Workspace, system: str, mv: ModelVersion, point: Checkpoint
+) -> RuleOutcome:
+    from assay.governance import list_approvals, list_reviews
+
+    target = f"{mv.name}@{mv.version}"
+    reviews = {r.id: r for r in list_reviews(ws, system=system)}
+    found = None
+    for approval in list_approvals(ws, subject_type="review"):  # newest first
+        if approval.subject_id not in reviews:
+            continue
+        try:
+            packet = json.loads(ws.blobs.read_bytes(approval.subject_sha256))
+        except (OSError, ValueError):
+            continue
+        models = packet.get("model_versions") or packet.get("models") or []
+        latest = models[-1] if isinstance(models, list) and models else None
+        if isinstance(latest, Mapping) and latest.get("ref") == target:
+            found = approval
+            break
+    ok = found is not None and found.decision in ("approved", "approved_with_conditions")
+    value = "none" if found is None else f"{found.ref}: {found.decision} by {found.signer}"
+    return RuleOutcome(
+        rule="approval",
+        status="pass" if ok else "fail",
+        subject=target,
+        value=value,
+        threshold=f"an approving decision on a review of {target} ({', '.join(point.approvers)})",
+        message=(
+            f"{target} is approved ({value})."
+            if ok
+            else f"No approving decision covers {target}"
+            + (f"; the last was {value}." if found else ".")
+        ),
+        fix=""
+        if ok
+        else f"Take a review of {system} to a decision after registering {target}: "
+        "assay review advance REV-N ready_for_review; assay review decide REV-N approved ...",
+        source="approvals",
+    )
+
+
+def evaluate_gate(
+    policy: Policy,
+    *,
+    policy_path: str = "default policy",
+    workspace: Workspace | None = None,
+    system: str | None = None,
+    model_version: str | None = None,
+    model_uri: str | None = None,
+    results: Sequence[Path | str | Mapping[str, Any]] = (),
+    tier: str | None = None,
+    checkpoint: str = "pre-launch",
+) -> GateResult:
+    """Evaluate every rule of the gate and return the decision (nothing is written).
+
+    See :func:`run_gate` for the parameters.
+    """
+    loaded: list[tuple[dict[str, Any], str]] = []
+    for item in results:
+        if isinstance(item, Mapping):
+            from assay.evaluate import FairnessResult
+
+            loaded.append((FairnessResult.from_dict(dict(item)).to_dict(), "result given"))
+        else:
+            loaded.append((read_result_file(Path(item)), str(item)))
+    if workspace is None:
+        if system or model_version or model_uri:
+            raise InputError("Gating a system or model version needs a workspace.")
+        if not loaded:
+            raise InputError(
+                "Nothing to gate: give result files, or --system and --model-version (or "
+                "--model-uri) in a workspace."
+            )
+        if tier is not None:
+            policy.checkpoint(tier, checkpoint)
+        return GateResult(
+            f"{policy.name} {policy.version}", policy_path, None, None, tier, checkpoint,
+            tuple(fairness_outcomes(policy, loaded)),
+        )  # fmt: skip
+    if model_uri is not None:
+        if model_version is not None:
+            raise InputError("Give either --model-version or --model-uri, not both.")
+        found_system, mv = _model_by_uri(workspace, model_uri)
+        if system is not None and system != found_system:
+            raise InputError(f"{model_uri} belongs to system {found_system!r}, not {system!r}.")
+        system = found_system
+    else:
+        if system is None or model_version is None:
+            raise InputError(
+                "Name what to gate: --system NAME with --model-version V, or --model-uri "
+                "models:/NAME/VERSION (or only result files, without a workspace)."
+            )
+        mv = _resolve_model(workspace, system, model_version)
+    from assay.governance import get_system
+
+    tier_name = tier or get_system(workspace, system).risk_tier
+    if tier_name not in policy.tiers:
+        raise InputError(
+            f"System {system!r} has risk tier {tier_name!r}, which the policy '{policy.name}' "
+            f"does not define ({', '.join(policy.tiers)}). Triage it first "
+            "(assay review triage REV-N --tier ...) or pass --tier."
+        )
+    point = policy.checkpoint(tier_name, checkpoint)
+    if not loaded:
+        loaded = _recorded_fairness(workspace, system, mv)
+    outcomes: list[RuleOutcome] = []
+    if loaded:
+        outcomes += fairness_outcomes(policy, loaded)
+    elif policy.thresholds.fairness:
+        outcomes.append(
+            RuleOutcome(
+                "fairness.result", "fail", f"{mv.name}@{mv.version}", "no result",
+                ", ".join(f"{k} {v}" for k, v in policy.thresholds.fairness.items()),
+                "No fairness result was given and none is recorded for this model version.",
+                f"assay evaluate fairness DATA ... --record --system {system} "
+                f"--model-version {mv.name}@{mv.version}",
+                "evidence store",
+            )
+        )  # fmt: skip
+    outcomes += _risk_outcomes(workspace, system, point)
+    outcomes += _evidence_outcomes(workspace, system, mv, point)
+    outcomes.append(_completeness_outcome(workspace, system, tier_name, checkpoint, policy))
+    if point.approvers:
+        outcomes.append(_approval_outcome(workspace, system, mv, point))
+    return GateResult(
+        f"{policy.name} {policy.version}", policy_path, system, f"{mv.name}@{mv.version}",
+        tier_name, checkpoint, tuple(outcomes),
+    )  # fmt: skip
+
+
+def record_gate(workspace: Workspace, result: GateResult) -> str:
+    """File the decision as evidence of kind ``gate``; returns the evidence reference."""
+    from assay.governance import add_evidence
+
+    rec = add_evidence(
+        workspace,
+        kind="gate",
+        data=(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8"),
+        title=f"Gate {result.decision}: {result.tier} {result.checkpoint} ({result.policy})",
+        media_type="application/json",
+        system=result.system,
+        model_version=result.model_version,
+        tool="assay gate",
+        summary={
+            "decision": result.decision,
+            "failed": [o.rule for o in result.failures],
+            "rules": len(result.outcomes),
+        },
+    )
+    return rec.ref
+
+
+def run_gate(
+    workspace: Workspace | None = None,
+    *,
+    policy: Policy | str | Path | None = None,
+    system: str | None = None,
+    model_version: str | None = None,
+    model_uri: str | None = None,
+    results: Sequence[Path | str | Mapping[str, Any]] = (),
+    tier: str | None = None,
+    checkpoint: str = "pre-launch",
+    record: bool = False,
+) -> tuple[GateResult, str | None]:
+    """Run the policy gate over evaluation results and a model version's governance state.
+
+    Parameters
+    ----------
+    workspace
+        The workspace holding the system; None to gate result files alone.
+    policy
+        A loaded policy, a policy file, or None for the shipped default policy.
+    system, model_version
+        The AI system and its model version (``version`` or ``name@version``).
+    model_uri
+        Instead of ``model_version``: the registry URI a model version was registered with
+        (``models:/name/version``).
+    results
+        ``assay.fairness/v1`` result files or payloads; by default the latest fairness evidence
+        recorded for the model version.
+    tier
+        The risk tier whose checkpoint applies; by default the system's tier.
+    checkpoint
+        The policy checkpoint, ``pre-launch`` by default.
+    record
+        File the decision as evidence of kind ``gate`` (needs a system).
+
+    Returns
+    -------
+    tuple of GateResult and str or None
+        The decision, and the reference of the evidence recorded (None unless ``record``).
+
+    Raises
+    ------
+    assay.errors.AssayError
+        A bad policy, a result file of the wrong schema, an unknown system or model version:
+        never a pass.
+
+    Examples
+    --------
+    >>> from assay.gate import run_gate
+    >>> from assay.evaluate import fairness
+    >>> import polars as pl
+    >>> y = [0, 1] * 2000
+    >>> frame = pl.DataFrame({"y": y, "p": y, "g": ["a", "b", "b", "a"] * 1000})
+    >>> result = fairness(frame, y_true="y", y_pred="p", sensitive_features="g")
+    >>> decision, _ = run_gate(results=[result.to_dict()])
+    >>> decision.decision
+    'pass'
+    """
+    if isinstance(policy, Policy):
+        pol, where = policy, "given policy"
+    else:
+        pol = load_policy(policy)
+        where = str(policy) if policy is not None else "default policy"
+    result = evaluate_gate(
+        pol,
+        policy_path=where,
+        workspace=workspace,
+        system=system,
+        model_version=model_version,
+        model_uri=model_uri,
+        results=results,
+        tier=tier,
+        checkpoint=checkpoint,
+    )
+    ref = None
+    if record:
+        if workspace is None or result.system is None:
+            raise InputError("--record files the decision as evidence of a system: give --system.")
+        ref = record_gate(workspace, result)
+    return result, ref
