@@ -35,7 +35,7 @@ def test_list_and_show(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     assert rows["iso-iec-42001-2023"]["content"] == "control identifiers and titles only"
     code, out, _ = _run(monkeypatch, capsys, "frameworks", "list")
     assert code == 0
-    assert "EU AI Act Annex IV" in out
+    assert "Framework catalogs" in out  # a table, whose width follows the terminal
     code, out, _ = _run(monkeypatch, capsys, "frameworks", "show", "nist", "--format", "md")
     assert code == 0
     assert "| MEASURE 2.10 | Privacy risk of the AI system" in out
