@@ -1,0 +1,105 @@
+"""``assay gate``: the policy gate for CI. Exit 0 pass, 1 fail, 2 error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assay.cli._gov_common import DbOpt, WorkspaceOpt, opened
+from assay.gate import GateResult, run_gate, to_json, to_junit, to_markdown, to_sarif
+
+
+def _print_table(result: GateResult, console: Console) -> None:
+    colour = "green" if result.passed else "red"
+    what = f"{result.system} {result.model_version}" if result.system else "evaluation results"
+    console.print(
+        f"[bold {colour}]gate {result.decision.upper()}[/] for {what}: policy {result.policy}, "
+        f"{result.tier + ' ' if result.tier else ''}{result.checkpoint}; "
+        f"{len(result.failures)} of {len(result.outcomes)} rules failed."
+    )
+    if result.failures:
+        table = Table(title="Failed rules", title_justify="left", show_lines=True)
+        for col in ("rule", "subject", "value", "threshold", "fix"):
+            table.add_column(col, overflow="fold")
+        for o in result.failures:
+            table.add_row(o.rule, o.subject, o.value, o.threshold, o.fix)
+        console.print(table)
+    passed = [o for o in result.outcomes if o.passed]
+    if passed:
+        console.print("[dim]passed: " + "; ".join(f"{o.rule} [{o.subject}]" for o in passed))
+
+
+def gate_command(
+    results: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="assay.fairness/v1 result files; default: the latest recorded for the model.",
+            show_default=False,
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", "-p", help="The policy YAML file (default: the shipped one)."),
+    ] = None,
+    system: Annotated[str | None, typer.Option("--system", help="The AI system.")] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Its model version (V or name@V).")
+    ] = None,
+    model_uri: Annotated[
+        str | None,
+        typer.Option("--model-uri", help="A registered model version by URI: models:/NAME/V."),
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option("--tier", help="Risk tier (default: the system's).")
+    ] = None,
+    checkpoint: Annotated[
+        str, typer.Option("--checkpoint", help="The policy checkpoint.")
+    ] = "pre-launch",
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", help="Write a Markdown summary here ($GITHUB_STEP_SUMMARY)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    record: Annotated[
+        bool, typer.Option("--record", help="File the decision as evidence (kind 'gate').")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Gate a model version on the policy: metric limits and governance state.
+
+    Exit code 0 when every rule passes, 1 when any fails, 2 on an error (bad policy, result file
+    of the wrong schema, unknown model version): an error never passes.
+    """
+    files = list(results or [])
+    ref = None
+    if system or model_version or model_uri or record:
+        with opened(workspace, db) as ws:
+            result, ref = run_gate(
+                ws, policy=policy, system=system, model_version=model_version,
+                model_uri=model_uri, results=files, tier=tier, checkpoint=checkpoint,
+                record=record,
+            )  # fmt: skip
+    else:
+        result, _ = run_gate(policy=policy, results=files, tier=tier, checkpoint=checkpoint)
+    if junit is not None:
+        junit.write_text(to_junit(result), encoding="utf-8")
+    if sarif is not None:
+        sarif.write_text(to_sarif(result), encoding="utf-8")
+    if markdown is not None:
+        with markdown.open("a", encoding="utf-8") as fh:  # the step summary is appended to
+            fh.write(to_markdown(result))
+    if as_json:
+        typer.echo(to_json(result), nl=False)
+    else:
+        console = Console(highlight=False, soft_wrap=True)
+        _print_table(result, console)
+        if ref:
+            console.print(f"recorded the decision as {ref}")
+    raise typer.Exit(result.exit_code)
