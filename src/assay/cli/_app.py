@@ -31,6 +31,7 @@ from assay.cli._evidence import evidence_app
 from assay.cli._exchange import backup_command, export_command, import_command, restore_command
 from assay.cli._exports import bom_app, oscal_app
 from assay.cli._frameworks import frameworks_app
+from assay.cli._gate import gate_command
 from assay.cli._incident import incident_app
 from assay.cli._kpis import kpis_command
 from assay.cli._monitor import monitor_app
@@ -92,6 +93,8 @@ app.command("checklist")(checklist_command)
 app.add_typer(frameworks_app, name="frameworks")
 app.add_typer(bom_app, name="bom")
 app.add_typer(oscal_app, name="oscal")
+# The policy gate for CI/CD and model registries (issue 7).
+app.command("gate")(gate_command)
 
 
 def _version_callback(value: bool) -> None:
