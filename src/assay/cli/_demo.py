@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from assay.cli import _demo_checks as checks
 from assay.cli import _demo_governance as gov
 from assay.cli._fairness_table import print_fairness
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, load_adult
@@ -111,7 +112,7 @@ def demo_command(
         transient=False,
     )
     with progress:
-        steps = progress.add_task("Assay demo", total=6)
+        steps = progress.add_task("Assay demo", total=8)
 
         def step(description: str) -> None:
             progress.update(steps, description=description)
@@ -144,6 +145,14 @@ def demo_command(
         risks = gov.open_risks_for_failures(workspace, result, evidence, today)
         progress.advance(steps)
 
+        step("Scanning Adult and a support-chat log for personal data")
+        pii = checks.scan_personal_data(workspace, output)
+        progress.advance(steps)
+
+        step("Red-teaming a weakly guarded local chat assistant (built-in suite)")
+        redteam = checks.red_team_assistant(workspace, output)
+        progress.advance(steps)
+
         step("Computing the program KPIs")
         kpis = gov.quarter_kpis(workspace, today)
         workspace.close()
@@ -152,6 +161,7 @@ def demo_command(
 
     print_fairness(result, console)
     _print_governance(console, evidence, risks, kpis)
+    _print_checks(console, pii, redteam)
     console.print(
         f"\n[bold]Demo finished.[/bold] Trained on {model.train_rows:,} rows, evaluated "
         f"{result.n:,} held-out rows. Everything is in [bold]{output.resolve()}[/bold]:\n"
@@ -159,6 +169,8 @@ def demo_command(
         "  fairness.md    the same as Markdown\n"
         "  fairness.json  the result (schema assay.fairness/v1)\n"
         f"  {predictions.name}  the scored test split\n"
+        "  pii_adult.html, pii_support_log.html  personal-data scans\n"
+        "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )
@@ -189,3 +201,20 @@ def _print_governance(console: Console, evidence: Any, risks: list[Any], kpis: A
         value = "—" if kpi.value is None else f"{kpi.value:,.2f} {kpi.unit}".strip()
         kpi_table.add_row(kpi.name, value, str(kpi.n), str(kpi.target or "—"))
     console.print(kpi_table)
+
+
+def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> None:
+    risk = pii.adult.risk
+    if risk is not None:
+        console.print(
+            f"\n[bold]Personal data[/bold] in Adult: k-anonymity {risk.k} on age, sex, race and "
+            f"native country; {risk.unique_share:.1%} of records are unique."
+        )
+    found = ", ".join(f"{k} {v:,}" for k, v in sorted(pii.support_log.entities.items()))
+    console.print(f"Support-chat log: {found or 'nothing found'} (values never printed).")
+    result = redteam.result
+    rate = result.pass_rate
+    console.print(
+        f"\n[bold]Red team[/bold] of {checks.ASSISTANT}: {result.n} cases, pass rate "
+        f"{'—' if rate is None else f'{rate:.1%}'}; counts {result.counts}."
+    )

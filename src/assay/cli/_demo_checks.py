@@ -1,0 +1,69 @@
+"""The demo's further evaluations: personal data in Adult and in a support-chat log, and a red-team
+run against a small local chat server that behaves like a weakly guarded assistant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assay.cli._demo_governance import MODEL_VERSION, SYSTEM
+from assay.datasets import load_adult
+from assay.evaluate.pii import PiiScanResult, demo_support_log, scan
+from assay.genai import RedteamRun, record_run, run_redteam, write_reports
+from assay.genai.demo_server import start
+from assay.governance import Workspace, add_model_version, add_system, record_evaluation
+
+ASSISTANT = "helpdesk-assistant"
+ASSISTANT_VERSION = "demo-1"
+
+
+@dataclass(frozen=True)
+class PiiFindings:
+    """The two PII scans of the demo."""
+
+    adult: PiiScanResult
+    support_log: PiiScanResult
+
+
+def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
+    """Scan Adult (re-identification risk on its quasi-identifiers) and a synthetic support log
+    with planted personal data; write both reports and record the Adult scan as evidence."""
+    adult = scan(
+        load_adult(),
+        quasi_identifiers=["age", "sex", "race", "native_country"],
+        sensitive="income",
+    )
+    log = demo_support_log(folder / "support_chat.jsonl")
+    support = scan(log)
+    for name, result in (("pii_adult", adult), ("pii_support_log", support)):
+        (folder / f"{name}.html").write_text(result.to_html(), encoding="utf-8")
+        (folder / f"{name}.md").write_text(result.to_markdown(), encoding="utf-8")
+    record_evaluation(
+        workspace,
+        adult.to_dict(),
+        kind="pii_scan",
+        system=SYSTEM,
+        model_version=MODEL_VERSION,
+        title="Personal data and re-identification risk in UCI Adult",
+    )
+    return PiiFindings(adult, support)
+
+
+def red_team_assistant(workspace: Workspace, folder: Path) -> RedteamRun:
+    """Red-team a weakly guarded local assistant with the built-in suite and file the run."""
+    add_system(
+        workspace,
+        ASSISTANT,
+        purpose="Answers customers' questions about their accounts in a chat window.",
+        owner="sam",
+        generative=True,
+    )
+    add_model_version(workspace, ASSISTANT, ASSISTANT_VERSION, name="local demo chat server")
+    url, stop = start(port=0)
+    try:
+        run = run_redteam("builtin", url, model="weak", output=folder / "redteam", concurrency=8)
+    finally:
+        stop()
+    write_reports(run)
+    record_run(workspace, run, system=ASSISTANT, model_version=ASSISTANT_VERSION)
+    return run
