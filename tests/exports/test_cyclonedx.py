@@ -149,3 +149,23 @@ def test_choosing_a_model_version(ws: g.Workspace, cdx: Any) -> None:
     assert errors(cdx, first) == []
     with pytest.raises(InputError, match="no model version '7'; it has: adult-income@1"):
         cyclonedx_bom(ws, "adult-income", model_version="7")
+
+
+def test_intersectional_slices_name_features_in_the_order_evaluated() -> None:
+    result = {
+        "overall": {"metrics": {}},
+        "groups": [
+            {
+                "by": ["sex", "race"],
+                "group": {"race": "Black", "sex": "Female"},  # keys sorted, as stored
+                "metrics": {"accuracy": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}},
+            }
+        ],
+    }
+    (metric,) = performance_metrics(result)
+    assert metric == {
+        "type": "accuracy",
+        "value": "0.5",
+        "slice": "sex=Female, race=Black",
+        "confidenceInterval": {"lowerBound": "0.4", "upperBound": "0.6"},
+    }

@@ -181,3 +181,28 @@ def test_token_pattern_translation() -> None:
         assert pattern.search(ok)
     for bad in ("1abc", "a b", "-x", ""):
         assert not pattern.search(bad)
+
+
+def test_write_system_exports_writes_every_document(
+    ws: g.Workspace, tmp_path: Any, cdx: Any, oscal_ar: Any, oscal_poam_schema: Any
+) -> None:
+    import json
+
+    from assay.exports import write_system_exports
+
+    written = write_system_exports(ws, "adult-income", tmp_path / "out")
+    assert [p.name for p in written.paths] == [
+        "adult-income.cdx.json",
+        "adult-income.coverage.json",
+        "adult-income.coverage.md",
+        "adult-income.oscal-ar.json",
+        "adult-income.oscal-poam.json",
+    ]
+    assert errors(cdx, json.loads(written.cyclonedx.read_text("utf-8"))) == []
+    assert written.assessment_results is not None
+    assert errors(oscal_ar, json.loads(written.assessment_results.read_text("utf-8"))) == []
+    assert written.poam is not None
+    assert errors(oscal_poam_schema, json.loads(written.poam.read_text("utf-8"))) == []
+    coverage = json.loads(written.coverage_json.read_text("utf-8"))
+    assert coverage["system"] == "adult-income"
+    assert written.coverage.get("nist").count("covered") > 2

@@ -76,10 +76,13 @@ def _metric(name: str, estimate: Any, slice_: str | None) -> dict[str, Any] | No
     return out
 
 
-def _group_name(group: Any) -> str:
+def _group_name(group: Any, by: Any = None) -> str:
+    """``sex=Female, race=Black``, features in the order of ``by`` (stored results sort keys)."""
     if not isinstance(group, Mapping) or not group:
         return ""
-    return ", ".join(f"{k}={v}" for k, v in group.items())
+    order = [str(b) for b in by if b in group] if isinstance(by, list) else []
+    keys = order + [k for k in group if k not in order]
+    return ", ".join(f"{k}={group[k]}" for k in keys)
 
 
 def performance_metrics(result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -96,7 +99,7 @@ def performance_metrics(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         entries.append(("", overall))
     for group in result.get("groups") or ():
         if isinstance(group, Mapping):
-            entries.append((_group_name(group.get("group")), group))
+            entries.append((_group_name(group.get("group"), group.get("by")), group))
     for slice_, entry in entries:
         values = entry.get("metrics")
         if not isinstance(values, Mapping):
@@ -125,7 +128,7 @@ def _group_at_risk(result: Mapping[str, Any], rule: str, by: Any) -> str:
     metric = next((m for prefix, m in _RULE_METRIC if rule.startswith(prefix)), None)
     for d in result.get("disparities") or ():
         if isinstance(d, Mapping) and d.get("metric") == metric and d.get("by") == by:
-            low, high = _group_name(d.get("min_group")), _group_name(d.get("max_group"))
+            low, high = _group_name(d.get("min_group"), by), _group_name(d.get("max_group"), by)
             if low:
                 return f"{low} (lowest {metric}; highest: {high or 'another group'})"
     return f"groups defined by {who}"
