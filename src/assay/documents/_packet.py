@@ -629,7 +629,6 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
     blocks: list[Block] = []
     blocking = [str(x) for x in as_list(findings.get("blocking_risks"))]
     failures = [str(x) for x in as_list(findings.get("consistency_failures"))]
-    passes = bool(comp.get("passes"))
     headline: list[str] = []
     if blocking:
         headline.append(
@@ -637,11 +636,14 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
             f"{' or '.join(as_list(findings.get('blocking_ratings')))} without a waiver block "
             f"approval: {', '.join(blocking)}."
         )
-    if not passes:
+    score, minimum = comp.get("score"), comp.get("minimum_percent")
+    if isinstance(score, int | float) and isinstance(minimum, int | float) and score < minimum:
         headline.append(
-            f"Evidence completeness is {comp.get('score')}%, below the policy minimum of "
-            f"{comp.get('minimum_percent')}%, or a consistency check fails."
+            f"Evidence completeness is {score}%, below the policy minimum of {minimum}% "
+            f"({len(as_list(comp.get('gaps')))} gaps)."
         )
+    if failures:
+        headline.append("Inconsistent: " + "; ".join(failures) + ".")
     failed_evals = [e for e in as_list(findings.get("evaluations")) if as_mapping(e).get("failed")]
     if failed_evals:
         headline.append(
