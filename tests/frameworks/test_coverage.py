@@ -138,3 +138,5 @@ def test_reports_as_json_and_markdown(ws: g.Workspace) -> None:
     assert "| NIST AI Risk Management Framework 1.0 | 72 | 2 |" in text
     assert "| MAP 3.1 | partial | system.purpose: Scores loan applications |" in text
     assert "Not evidenced by Assay: A.2.2" in text
+    assert "| evidence.pii_scan | `assay pii scan DATA --record" in text
+    assert data["gaps"]["system.intended_use"] == "assay system update SYSTEM --intended-use ..."

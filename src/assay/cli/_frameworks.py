@@ -219,7 +219,14 @@ def coverage_command(
                 ),
             )
         console.print(table)
+    if report.gaps:
+        fixes = Table(title="Filling the gaps", title_justify="left")
+        fixes.add_column("signal")
+        fixes.add_column("how", overflow="fold")
+        for sid, fix in report.gaps.items():
+            fixes.add_row(sid, fix)
+        console.print(fixes)
     console.print(
         "Coverage counts covered items over all items; items not evidenced by Assay are "
-        "organisational. See what fills a gap with `assay frameworks show FRAMEWORK`."
+        "organisational (see `assay frameworks show FRAMEWORK`)."
     )

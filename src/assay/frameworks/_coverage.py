@@ -112,6 +112,16 @@ class CoverageReport:
     policy: str | None
     frameworks: tuple[FrameworkCoverage, ...]
     signals: dict[str, SignalState]
+    fixes: dict[str, str]
+    """Signal id → the command that provides it, from the crosswalk."""
+
+    @property
+    def gaps(self) -> dict[str, str]:
+        """Every signal some partial or missing item still needs, with its command."""
+        needed = {
+            s.signal for c in self.frameworks for it in c.items for group in it.unmet for s in group
+        }
+        return {sid: self.fixes.get(sid, "") for sid in sorted(needed)}
 
     def get(self, framework: str) -> FrameworkCoverage:
         """The coverage of one framework by id or prefix."""
@@ -132,6 +142,7 @@ class CoverageReport:
             "policy": self.policy,
             "frameworks": [c.to_dict() for c in self.frameworks],
             "signals": {k: v.to_dict() for k, v in self.signals.items()},
+            "gaps": self.gaps,
         }
 
     def to_json(self) -> str:
@@ -219,6 +230,7 @@ def framework_coverage(
         policy=pol.name,
         frameworks=covered,
         signals=states,
+        fixes={sid: sig.fix for sid, sig in cw.signals.items()},
     )
 
 
@@ -274,4 +286,7 @@ def coverage_markdown(report: CoverageReport) -> str:
         outside = [it.id for it in c.items if it.status == "not_evidenced"]
         if outside:
             lines += ["", "Not evidenced by Assay: " + ", ".join(outside) + "."]
+    if report.gaps:
+        lines += ["", "## Filling the gaps", "", "| Signal | How |", "|---|---|"]
+        lines += [f"| {sid} | `{_md(fix)}` |" for sid, fix in report.gaps.items()]
     return "\n".join(lines) + "\n"
