@@ -79,7 +79,6 @@ def _assay(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
-    from assay import governance as g
 
     policy = write_policy(tmp_path / "p.yaml")
     biased = tmp_path / "biased.json"
@@ -107,10 +106,6 @@ def test_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
         assert word in bad.stdout
     assert {p.name for p in out.iterdir()} == {"j.xml", "s.sarif", "summary.md"}
 
-    as_json = _assay("gate", "--policy", str(policy), str(biased), "--json", cwd=tmp_path)
-    assert as_json.returncode == 1
-    assert json.loads(as_json.stdout)["decision"] == "fail"
-
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"schema": "assay.drift/v1"}')
     err = _assay("gate", "--policy", str(policy), str(wrong), cwd=tmp_path)
@@ -118,11 +113,40 @@ def test_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
     assert "wrong.json" in err.stderr
     assert "assay.fairness/v1" in err.stderr
 
+
+def _main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    """Run the ``assay`` entry point in process (its error boundary included)."""
+    from assay.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["assay", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exc:
+        main()
+    captured = capsys.readouterr()
+    return exc.value.code, captured.out, captured.err
+
+
+def test_cli_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay import governance as g
+
+    policy = write_policy(tmp_path / "p.yaml")
+    biased = tmp_path / "biased.json"
+    biased.write_text(
+        json.dumps(fairness_payload(predictions(tmp_path / "b.csv", rate_a=0.5, rate_b=0.2)))
+    )
+    code, out, _ = _main(
+        capsys, monkeypatch, "gate", "--policy", str(policy), str(biased), "--json"
+    )
+    assert code == 1
+    assert json.loads(out)["decision"] == "fail"
+
     typo = tmp_path / "typo.yaml"
     typo.write_text(policy.read_text().replace("demographic_parity_difference", "dpd"))
-    err = _assay("gate", "--policy", str(typo), str(biased), cwd=tmp_path)
-    assert err.returncode == 2
-    assert "typo.yaml, line 7" in err.stderr
+    code, _, err = _main(capsys, monkeypatch, "gate", "--policy", str(typo), str(biased))
+    assert code == 2
+    assert "typo.yaml, line 7" in err
 
     # Governance: an unknown model version is an error, a known one with biased evidence fails.
     ws = g.init_workspace(tmp_path / "proj", user="ada")
@@ -132,12 +156,12 @@ def test_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
         ws, json.loads(biased.read_text()), kind="fairness", system=SYSTEM, model_version=MODEL
     )
     ws.close()
-    proj = tmp_path / "proj"
-    err = _assay("gate", "--policy", str(policy), "--system", SYSTEM, "--model-version", "9",
-                 cwd=proj)  # fmt: skip
-    assert err.returncode == 2
-    assert "'9'" in err.stderr
-    fail = _assay("gate", "--policy", str(policy), "--system", SYSTEM, "--model-version", MODEL,
-                  "--record", cwd=proj)  # fmt: skip
-    assert fail.returncode == 1, fail.stdout + fail.stderr
-    assert "recorded the decision as EV-" in fail.stdout
+    common = ("gate", "--policy", str(policy), "--workspace", str(tmp_path / "proj"))
+    code, _, err = _main(capsys, monkeypatch, *common, "--system", SYSTEM, "--model-version", "9")
+    assert code == 2
+    assert "'9'" in err
+    code, out, _ = _main(
+        capsys, monkeypatch, *common, "--system", SYSTEM, "--model-version", MODEL, "--record"
+    )
+    assert code == 1
+    assert "recorded the decision as EV-" in out
