@@ -20,7 +20,8 @@ def test_schema_revision_is_the_migration_head() -> None:
 def test_migrations_from_empty_create_every_table(store: Store) -> None:
     assert store.current_revision() == SCHEMA_REVISION
     names = set(sa.inspect(store.engine).get_table_names())
-    expected = {t.name for t in tables.GOVERNED_TABLES} | {"audit_events", "alembic_version"}
+    expected = {t.name for t in (*tables.GOVERNED_TABLES, *tables.WEB_TABLES)}
+    expected |= {"audit_events", "alembic_version"}
     assert names == expected
     # A table is never named "models": the ML model under review is a "model version".
     assert "models" not in names

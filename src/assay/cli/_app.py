@@ -41,6 +41,7 @@ from assay.cli._redteam import redteam_app
 from assay.cli._review import approval_app, review_app
 from assay.cli._risk import action_app, risk_app
 from assay.cli._robustness import explain_command, robustness_app
+from assay.cli._serve import passwd_command, serve_command, token_command
 from assay.cli._system import dataset_version_app, model_version_app, system_app
 from assay.cli._waiver import waiver_app
 from assay.cli._workspace import db_app, init_command, user_app
@@ -66,6 +67,9 @@ app.command("demo")(demo_command)
 app.command("init")(init_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+user_app.command("passwd")(passwd_command)
+user_app.command("token")(token_command)
+app.command("serve")(serve_command)
 app.add_typer(system_app, name="system")
 app.add_typer(model_version_app, name="model-version")
 app.add_typer(dataset_version_app, name="dataset-version")

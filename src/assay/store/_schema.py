@@ -38,7 +38,7 @@ __all__ = [
     "waivers",
 ]
 
-metadata = sa.MetaData(
+metadata: sa.MetaData = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -394,3 +394,6 @@ def row_key(table: sa.Table, row: Mapping[Any, Any]) -> str:
     'ada'
     """
     return "/".join(str(row[col.name]) for col in table.primary_key.columns)
+
+# The web adapter's credential and session tables (migration 0003), on this metadata.
+from assay.store._web import WEB_TABLES as WEB_TABLES  # noqa: E402

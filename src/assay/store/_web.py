@@ -1,0 +1,58 @@
+"""Tables of the web adapter, on the store's metadata (migration ``0003``).
+
+- ``web_passwords``: one argon2id hash per user;
+- ``web_sessions``: server-side sessions, keyed by the sha256 of the cookie's random value, each
+  with its CSRF token and expiry;
+- ``web_tokens``: API tokens for CI and scripts, kept as sha256 only;
+- ``web_login_failures``: recent failed logins per user name and client address (throttling).
+
+These hold credentials and session state, not governance records: they are written outside the
+audit chain and are not exported.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from assay.store._schema import metadata
+from assay.store._types import UTCDateTime
+
+__all__ = ["WEB_TABLES", "web_login_failures", "web_passwords", "web_sessions", "web_tokens"]
+
+web_passwords = sa.Table(
+    "web_passwords",
+    metadata,
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("users.name"), primary_key=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("users.name"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+)
+web_tokens = sa.Table(
+    "web_tokens",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("users.name"), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+)
+web_login_failures = sa.Table(
+    "web_login_failures",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Index("ix_web_login_failures_key_at", "key", "at"),
+)
+
+WEB_TABLES = (web_passwords, web_sessions, web_tokens, web_login_failures)

@@ -1,0 +1,269 @@
+"""The FastAPI application: security middleware, sessions, CSRF, error mapping and the pages.
+
+Handlers stay thin: they parse the request, call :mod:`assay.governance` acting as the logged-in
+user (so the role rules and separation of duties are enforced there, inside each transaction),
+and render a template or JSON.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from assay.errors import (
+    AssayError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionError,
+)
+from assay.governance import ROLE_PERMISSIONS, Workspace, get_user, open_workspace
+from assay.web import _auth
+
+__all__ = ["SESSION_COOKIE", "Ctx", "create_app"]
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "assay_session"
+LOGIN_CSRF_COOKIE = "assay_login_csrf"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+# Stored HTML reports are self-contained (inline CSS and SVG) and never need scripts.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+)
+
+
+class LoginRequiredError(Exception):
+    """Raised by page dependencies when there is no live session."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Who is asking: the user, their role, their workspace view and the session's CSRF token."""
+
+    ws: Workspace
+    user: str
+    role: str
+    csrf: str
+    via_token: bool
+
+    def can(self, permission: str) -> bool:
+        """Whether the role allows ``permission`` (for showing controls; governance enforces)."""
+        return self.role in ROLE_PERMISSIONS[permission]
+
+
+def _status(exc: AssayError) -> int:
+    if isinstance(exc, PermissionDeniedError):
+        return 403
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, TransitionError | ConflictError):
+        return 409
+    if isinstance(exc, InputError):
+        return 422
+    return 400
+
+
+def create_app(
+    workspace: Path | str,
+    *,
+    secure_cookies: bool | None = None,
+    db_url: str | None = None,
+) -> FastAPI:
+    """Build the web application on a workspace.
+
+    Parameters
+    ----------
+    workspace
+        A folder inside the Assay workspace.
+    secure_cookies
+        Mark cookies ``Secure``. Default: when the request arrived over HTTPS (directly or, with
+        ``--proxy-headers``, through a TLS-terminating proxy).
+    db_url
+        Overrides the workspace's database URL.
+
+    Returns
+    -------
+    FastAPI
+        The application; serve it with uvicorn (``assay serve`` does).
+    """
+    base = open_workspace(workspace, user="assay-web", db_url=db_url)
+    app = FastAPI(
+        title="Assay",
+        version="1",
+        description="Responsible-AI assurance: inventory, risks, waivers, reviews, audit.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.base = base
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.autoescape = True
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def as_user(name: str) -> Workspace:
+        return Workspace(base.root, base.store, user=name, config=base.config, clock=base.clock)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Frame-Options"] = (
+            "SAMEORIGIN" if request.url.path.endswith("/view") else "DENY"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @app.exception_handler(AssayError)
+    async def assay_error(request: Request, exc: AssayError) -> Response:
+        code = _status(exc)
+        if is_api(request):
+            return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, code)
+        ctx = getattr(request.state, "ctx", None)
+        return templates.TemplateResponse(
+            request, "error.html", {"ctx": ctx, "code": code, "message": str(exc)}, code
+        )
+
+    @app.exception_handler(LoginRequiredError)
+    async def login_required(request: Request, exc: LoginRequiredError) -> Response:
+        if is_api(request):
+            return JSONResponse({"error": "Unauthorized", "detail": "Log in or send a token."}, 401)
+        return RedirectResponse("/login", 303)
+
+    def resolve(request: Request) -> Ctx:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer ") and is_api(request):
+            user = _auth.user_for_token(base, auth[7:].strip())
+            if user is None:
+                raise LoginRequiredError()
+            ctx = Ctx(as_user(user), user, get_user(base, user).role, "", via_token=True)
+        else:
+            session = _auth.load_session(base, request.cookies.get(SESSION_COOKIE))
+            if session is None:
+                raise LoginRequiredError()
+            role = get_user(base, session.user).role
+            ctx = Ctx(as_user(session.user), session.user, role, session.csrf_token, False)
+        request.state.ctx = ctx
+        return ctx
+
+    async def writer(request: Request) -> tuple[Ctx, FormData]:
+        """A logged-in user posting a form that carries the session's CSRF token."""
+        ctx = resolve(request)
+        form = await request.form()
+        sent = form.get("csrf_token")
+        if not ctx.via_token and (
+            not isinstance(sent, str) or not hmac.compare_digest(sent, ctx.csrf)
+        ):
+            raise PermissionDeniedError(
+                "The form's security token is missing or stale; reload the page and try again."
+            )
+        return ctx, form
+
+    async def api_writer(request: Request) -> Ctx:
+        """An API write: a bearer token, or a session plus the X-CSRF-Token header."""
+        ctx = resolve(request)
+        sent = request.headers.get("x-csrf-token", "")
+        if not ctx.via_token and not hmac.compare_digest(sent, ctx.csrf):
+            raise PermissionDeniedError("Send the session's CSRF token in X-CSRF-Token.")
+        return ctx
+
+    app.state.resolve = resolve
+    app.state.writer = writer
+    app.state.api_writer = api_writer
+
+    def secure(request: Request) -> bool:
+        return secure_cookies if secure_cookies is not None else request.url.scheme == "https"
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, error: str | None = None) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = templates.TemplateResponse(
+            request, "login.html", {"ctx": None, "csrf": token, "error": error}
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
+        )
+        return response
+
+    @app.post("/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        user, password, sent = (str(form.get(k, "")) for k in ("user", "password", "csrf_token"))
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(sent, cookie):
+            raise PermissionDeniedError("The login form's security token is missing or stale.")
+        client = request.client.host if request.client else "unknown"
+        keys = [f"user:{user}", f"ip:{client}"]
+        if _auth.throttled(base, keys):
+            return templates.TemplateResponse(
+                request,
+                "login.html",
+                {
+                    "ctx": None,
+                    "csrf": cookie,
+                    "error": "Too many failed attempts; wait 15 minutes.",
+                },
+                429,
+            )
+        if not _auth.check_login(base, user, password):
+            _auth.record_failure(base, keys)
+            return templates.TemplateResponse(
+                request,
+                "login.html",
+                {"ctx": None, "csrf": cookie, "error": "Wrong user name or password."},
+                401,
+            )
+        secret, _ = _auth.start_session(base, user)
+        response = RedirectResponse("/", 303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            secret,
+            max_age=int(_auth.SESSION_TTL.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure(request),
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        _auth.end_session(base, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    from assay.web._api import register_api
+    from assay.web._pages import register_pages
+
+    register_pages(app)
+    register_api(app)
+    return app
+
+
+def render(request: Request, template: str, ctx: Ctx, **values: Any) -> Response:
+    """Render a page template with the user context."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, {"ctx": ctx, **values})

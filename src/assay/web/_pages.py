@@ -1,0 +1,383 @@
+"""Server-rendered pages: dashboard, inventory, risks, waivers, review pipeline, audit, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from assay.errors import InputError, NotFoundError
+from assay.governance import (
+    REVIEW_STATUSES,
+    REVIEW_TRANSITIONS,
+    RISK_STATUSES,
+    RISK_TIERS,
+    add_risk,
+    add_system,
+    advance_review,
+    approve_waiver,
+    audit_log,
+    compute_kpis,
+    get_evidence,
+    get_review,
+    get_risk,
+    list_actions,
+    list_evidence,
+    list_reviews,
+    list_risks,
+    list_systems,
+    list_waivers,
+    open_review,
+    reject_waiver,
+    request_waiver,
+    show_system,
+    taxonomy,
+    triage_review,
+    update_risk,
+    workspace_questionnaire,
+)
+from assay.governance._risks import Risk
+from assay.web._app import Ctx, render
+from assay.web._charts import heat_counts, heat_map_svg
+
+__all__ = ["register_pages"]
+
+RISK_SORTS = {
+    "ref": lambda r: r.id,
+    "rating": lambda r: (
+        ["low", "medium", "high", "critical"].index(r.rating)
+        if r.rating in ("low", "medium", "high", "critical")
+        else -1
+    ),
+    "due": lambda r: r.due_date or dt.date.max,
+    "owner": lambda r: r.owner,
+    "system": lambda r: r.system,
+    "status": lambda r: r.status,
+}
+
+
+def _text(form: FormData, key: str, *, required: bool = True) -> str | None:
+    value = form.get(key)
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        if required:
+            raise InputError(f"The field {key!r} is required.")
+        return None
+    return text
+
+
+def _int(form: FormData, key: str) -> int:
+    text = _text(form, key)
+    try:
+        return int(text or "")
+    except ValueError:
+        raise InputError(f"The field {key!r} must be a whole number; got {text!r}.") from None
+
+
+def quarter_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the calendar quarter containing ``today``."""
+    q0 = 3 * ((today.month - 1) // 3) + 1
+    start = dt.date(today.year, q0, 1)
+    end = dt.date(today.year + (q0 + 2) // 12, (q0 + 2) % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def dashboard_data(ctx: Ctx) -> dict[str, Any]:
+    """Everything the program dashboard shows, computed from records."""
+    ws = ctx.ws
+    today = ws.today()
+    start, end = quarter_bounds(today)
+    kpis = compute_kpis(ws, start, end)
+    reviews = list_reviews(ws)
+    by_stage = Counter(r.status for r in reviews)
+    risks = list_risks(ws, open_only=True)
+    waivers = [w for w in list_waivers(ws) if w.status not in ("rejected", "revoked", "expired")]
+    buckets = {"< 30 days": 0, "30–89 days": 0, "≥ 90 days": 0}
+    for w in waivers:
+        age = (today - w.created_at.date()).days
+        key = "< 30 days" if age < 30 else "30–89 days" if age < 90 else "≥ 90 days"
+        buckets[key] += 1
+    return {
+        "kpis": kpis,
+        "stages": [(s, by_stage.get(s, 0)) for s in REVIEW_STATUSES],
+        "overdue": list_actions(ws, overdue=True),
+        "waiver_ages": buckets,
+        "heat": heat_counts(risks),
+        "open_risks": len(risks),
+        "systems": len(list_systems(ws)),
+    }
+
+
+def register_pages(app: FastAPI) -> None:
+    """Add the HTML pages to ``app``."""
+    resolve = app.state.resolve
+    writer = app.state.writer
+
+    @app.get("/", include_in_schema=False)
+    def dashboard(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
+        data = dashboard_data(ctx)
+        return render(request, "dashboard.html", ctx, heat_svg=heat_map_svg(data["heat"]), **data)
+
+    @app.get("/systems", include_in_schema=False)
+    def systems(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
+        return render(request, "systems.html", ctx, systems=list_systems(ctx.ws), tiers=RISK_TIERS)
+
+    @app.post("/systems", include_in_schema=False)
+    def register_system(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        system = add_system(
+            ctx.ws,
+            _text(form, "name") or "",
+            purpose=_text(form, "purpose") or "",
+            owner=_text(form, "owner") or "",
+            risk_tier=_text(form, "risk_tier", required=False) or "unassessed",
+            intended_use=_text(form, "intended_use", required=False),
+        )
+        return RedirectResponse(f"/systems/{quote(system.name)}", 303)
+
+    @app.get("/systems/{name}", include_in_schema=False)
+    def system_page(request: Request, name: str, ctx: Ctx = Depends(resolve)) -> Response:
+        overview = show_system(ctx.ws, name)
+        return render(
+            request,
+            "system.html",
+            ctx,
+            o=overview,
+            risks=list_risks(ctx.ws, system=name),
+            waivers=list_waivers(ctx.ws, system=name),
+            reviews=list_reviews(ctx.ws, system=name),
+            evidence=list_evidence(ctx.ws, system=name, limit=50),
+        )
+
+    @app.get("/evidence/{ref}/view", include_in_schema=False)
+    def evidence_view(ref: str, ctx: Ctx = Depends(resolve)) -> Response:
+        return _evidence_response(ctx, ref, inline=True)
+
+    @app.get("/evidence/{ref}/download", include_in_schema=False)
+    def evidence_download(ref: str, ctx: Ctx = Depends(resolve)) -> Response:
+        return _evidence_response(ctx, ref, inline=False)
+
+    @app.get("/risks", include_in_schema=False)
+    def risks(
+        request: Request,
+        ctx: Ctx = Depends(resolve),
+        system: str | None = None,
+        status: str | None = None,
+        owner: str | None = None,
+        sort: str = "rating",
+    ) -> Response:
+        rows = _filtered_risks(ctx, system, status, owner, sort)
+        return render(
+            request,
+            "risks.html",
+            ctx,
+            risks=rows,
+            systems=list_systems(ctx.ws),
+            statuses=RISK_STATUSES,
+            categories=taxonomy(),
+            f={"system": system or "", "status": status or "", "owner": owner or "", "sort": sort},
+            sorts=list(RISK_SORTS),
+        )
+
+    @app.post("/risks", include_in_schema=False)
+    def file_risk(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        risk = add_risk(
+            ctx.ws,
+            system=_text(form, "system") or "",
+            title=_text(form, "title") or "",
+            category=_text(form, "category") or "",
+            likelihood=_int(form, "likelihood"),
+            severity=_int(form, "severity"),
+            owner=_text(form, "owner") or "",
+            due_date=_text(form, "due_date", required=False),
+            description=_text(form, "description", required=False),
+            mitigations=_text(form, "mitigations", required=False),
+        )
+        return RedirectResponse(f"/risks/{risk.ref}", 303)
+
+    @app.get("/risks/{ref}", include_in_schema=False)
+    def risk_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Response:
+        risk = get_risk(ctx.ws, ref)
+        history = audit_log(ctx.ws, entity=risk.ref, newest_first=True, limit=50)
+        return render(request, "risk.html", ctx, r=risk, history=history, statuses=RISK_STATUSES)
+
+    @app.post("/risks/{ref}", include_in_schema=False)
+    def edit_risk(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        current = get_risk(ctx.ws, ref)
+        status = _text(form, "status", required=False)
+        update_risk(
+            ctx.ws,
+            ref,
+            status=status if status and status != current.status else None,
+            note=_text(form, "note", required=False),
+            title=_text(form, "title", required=False),
+            mitigations=_text(form, "mitigations", required=False),
+            likelihood=_int(form, "likelihood"),
+            severity=_int(form, "severity"),
+        )
+        return RedirectResponse(f"/risks/{current.ref}", 303)
+
+    @app.get("/waivers", include_in_schema=False)
+    def waivers(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
+        return render(
+            request,
+            "waivers.html",
+            ctx,
+            waivers=list_waivers(ctx.ws),
+            systems=list_systems(ctx.ws),
+            today=ctx.ws.today(),
+        )
+
+    @app.post("/waivers", include_in_schema=False)
+    def request_waiver_page(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        risk = _text(form, "risk", required=False)
+        waiver = request_waiver(
+            ctx.ws,
+            system=_text(form, "system") or "",
+            control=_text(form, "control") or "",
+            rationale=_text(form, "rationale") or "",
+            compensating_controls=_text(form, "compensating_controls") or "",
+            residual_risk=_text(form, "residual_risk") or "",
+            expires_on=_text(form, "expires_on") or "",
+            risk=risk,
+        )
+        return RedirectResponse(f"/waivers#{waiver.ref}", 303)
+
+    @app.post("/waivers/{ref}/{decision}", include_in_schema=False)
+    def decide_waiver(
+        ref: str, decision: str, posted: tuple[Ctx, FormData] = Depends(writer)
+    ) -> Response:
+        ctx, form = posted
+        rationale = _text(form, "rationale") or ""
+        if decision == "approve":
+            waiver = approve_waiver(ctx.ws, ref, rationale=rationale)
+        elif decision == "reject":
+            waiver = reject_waiver(ctx.ws, ref, rationale=rationale)
+        else:
+            raise NotFoundError(f"No waiver decision {decision!r}; use approve or reject.")
+        return RedirectResponse(f"/waivers#{waiver.ref}", 303)
+
+    @app.get("/reviews", include_in_schema=False)
+    def reviews(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
+        all_reviews = list_reviews(ctx.ws)
+        columns = [(s, [r for r in all_reviews if r.status == s]) for s in REVIEW_STATUSES]
+        return render(
+            request,
+            "reviews.html",
+            ctx,
+            columns=columns,
+            systems=list_systems(ctx.ws),
+            questionnaire=workspace_questionnaire(ctx.ws),
+            today=ctx.ws.today(),
+        )
+
+    @app.post("/reviews", include_in_schema=False)
+    def intake(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        questionnaire = workspace_questionnaire(ctx.ws)
+        answers: dict[str, Any] = {}
+        for q in questionnaire.questions:
+            key = f"q_{q.id}"
+            if q.type == "multi":
+                values = [v for v in form.getlist(key) if isinstance(v, str)]
+                if values:
+                    answers[q.id] = values
+            elif q.type == "boolean":
+                value = form.get(key)
+                if value in ("yes", "no"):
+                    answers[q.id] = value == "yes"
+            else:
+                text = _text(form, key, required=False)
+                if text is not None:
+                    answers[q.id] = text
+        review = open_review(
+            ctx.ws,
+            _text(form, "system") or "",
+            answers=answers,
+            title=_text(form, "title", required=False),
+        )
+        return RedirectResponse(f"/reviews/{review.ref}", 303)
+
+    @app.get("/reviews/{ref}", include_in_schema=False)
+    def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Response:
+        review = get_review(ctx.ws, ref)
+        nexts = [to for (frm, to) in REVIEW_TRANSITIONS if frm == review.status]
+        return render(request, "review.html", ctx, rv=review, nexts=nexts)
+
+    @app.post("/reviews/{ref}/triage", include_in_schema=False)
+    def triage(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        review = triage_review(
+            ctx.ws,
+            ref,
+            owner=_text(form, "owner") or "",
+            due_date=_text(form, "due_date", required=False),
+            note=_text(form, "note", required=False),
+        )
+        return RedirectResponse(f"/reviews/{review.ref}", 303)
+
+    @app.post("/reviews/{ref}/advance", include_in_schema=False)
+    def advance(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+        ctx, form = posted
+        review = advance_review(
+            ctx.ws,
+            ref,
+            _text(form, "to") or "",
+            note=_text(form, "note", required=False),
+            rationale=_text(form, "rationale", required=False),
+            conditions=_text(form, "conditions", required=False),
+        )
+        return RedirectResponse(f"/reviews/{review.ref}", 303)
+
+    @app.get("/audit", include_in_schema=False)
+    def audit(request: Request, ctx: Ctx = Depends(resolve), entity: str | None = None) -> Response:
+        events = audit_log(ctx.ws, entity=entity or None, newest_first=True, limit=200)
+        return render(request, "audit.html", ctx, events=events, entity=entity or "")
+
+    @app.get("/search", include_in_schema=False)
+    def search(request: Request, ctx: Ctx = Depends(resolve), q: str = "") -> Response:
+        needle = q.strip().lower()
+        hits: list[tuple[str, str, str]] = []
+        if needle:
+            for s in list_systems(ctx.ws):
+                if needle in f"{s.name} {s.purpose} {s.owner}".lower():
+                    hits.append(("System", s.name, f"/systems/{quote(s.name)}"))
+            for r in list_risks(ctx.ws):
+                if needle in f"{r.ref} {r.title} {r.description or ''} {r.owner}".lower():
+                    hits.append(("Risk", f"{r.ref} {r.title}", f"/risks/{r.ref}"))
+            for w in list_waivers(ctx.ws):
+                if needle in f"{w.ref} {w.control} {w.rationale}".lower():
+                    hits.append(("Waiver", f"{w.ref} {w.control}", f"/waivers#{w.ref}"))
+            for rv in list_reviews(ctx.ws):
+                if needle in f"{rv.ref} {rv.title} {rv.system}".lower():
+                    hits.append(("Review", f"{rv.ref} {rv.title}", f"/reviews/{rv.ref}"))
+        return render(request, "search.html", ctx, q=q, hits=hits[:200])
+
+
+def _filtered_risks(
+    ctx: Ctx, system: str | None, status: str | None, owner: str | None, sort: str
+) -> list[Risk]:
+    rows = list_risks(ctx.ws, system=system or None, status=status or None, owner=owner or None)
+    key = RISK_SORTS.get(sort.lstrip("-"), RISK_SORTS["rating"])
+    descending = sort in ("rating",) or sort.startswith("-")
+    return sorted(rows, key=key, reverse=descending)
+
+
+def _evidence_response(ctx: Ctx, ref: str, *, inline: bool) -> Response:
+    from assay.web._app import REPORT_CSP
+
+    record = get_evidence(ctx.ws, ref)
+    data = ctx.ws.blobs.read_bytes(record.blob_sha256)
+    headers = {"Content-Security-Policy": REPORT_CSP}
+    safe = "".join(c for c in record.title if c.isalnum() or c in "-_. ")[:80] or record.ref
+    if not (inline and record.media_type == "text/html"):
+        headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return Response(data, media_type=record.media_type, headers=headers)

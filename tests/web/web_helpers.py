@@ -1,0 +1,43 @@
+"""Helpers shared by the web tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+ROLES = ("viewer", "analyst", "reviewer", "approver", "admin")
+PASSWORD = "correct horse battery"
+
+
+def login(client: TestClient, user: str, password: str = PASSWORD) -> str:
+    """Log ``client`` in; return the session's CSRF token."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    r = client.post(
+        "/login",
+        data={"user": user, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    me = client.get("/api/me").json()
+    return str(me["csrf_token"])
+
+
+def intake_answers(questionnaire: Any) -> dict[str, Any]:
+    """Plain answers to every question: text, the first option, no, a far date."""
+    answers: dict[str, Any] = {}
+    for q in questionnaire.questions:
+        if q.type == "multi":
+            answers[q.id] = [q.options[0][0]]
+        elif q.type == "choice":
+            answers[q.id] = q.options[0][0]
+        elif q.type == "boolean":
+            answers[q.id] = False
+        elif q.type == "date":
+            answers[q.id] = "2099-01-01"
+        else:
+            answers[q.id] = "A plain answer."
+    return answers
