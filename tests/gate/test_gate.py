@@ -114,6 +114,16 @@ def test_governance_rules_fail_then_pass_after_waiver(
     assert "risk.open" not in _failed(result)
     waived = next(o for o in result.outcomes if o.rule == "risk.open")
     assert w.ref in waived.value
+    # The waiver's control is the fairness limit, so the limit is waived too: the gate passes.
+    assert result.passed, result.failures
+    fair = next(o for o in result.outcomes if o.rule.startswith("fairness."))
+    assert f"waived by {w.ref}" in fair.value
+    only, _ = run_gate(
+        gated, policy=policy, system=SYSTEM, model_version=MODEL, rules=("risk", "fairness")
+    )
+    assert {o.rule.split(".")[0] for o in only.outcomes} == {"risk", "fairness"}
+    with pytest.raises(InputError, match="Unknown gate rules: vibes"):
+        run_gate(gated, policy=policy, system=SYSTEM, model_version=MODEL, rules=("vibes",))
 
     # The waiver expires while the risk is still open: both rules fail again.
     gated.clock = lambda: dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)

@@ -59,6 +59,14 @@ def gate_command(
     checkpoint: Annotated[
         str, typer.Option("--checkpoint", help="The policy checkpoint.")
     ] = "pre-launch",
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            help="Only these rule families, comma separated: fairness, risk, waiver, evidence, "
+            "completeness, approval (default: all).",
+        ),
+    ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     sarif: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
     markdown: Annotated[
@@ -78,16 +86,19 @@ def gate_command(
     of the wrong schema, unknown model version): an error never passes.
     """
     files = list(results or [])
+    only = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
     ref = None
     if system or model_version or model_uri or record:
         with opened(workspace, db) as ws:
             result, ref = run_gate(
                 ws, policy=policy, system=system, model_version=model_version,
                 model_uri=model_uri, results=files, tier=tier, checkpoint=checkpoint,
-                record=record,
+                rules=only, record=record,
             )  # fmt: skip
     else:
-        result, _ = run_gate(policy=policy, results=files, tier=tier, checkpoint=checkpoint)
+        result, _ = run_gate(
+            policy=policy, results=files, tier=tier, checkpoint=checkpoint, rules=only
+        )
     if junit is not None:
         junit.write_text(to_junit(result), encoding="utf-8")
     if sarif is not None:

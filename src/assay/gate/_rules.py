@@ -1,6 +1,8 @@
 """The gate: policy limits on evaluation results, and the governance state of a model version.
 
-Governance rules, for the tier's checkpoint in the policy:
+A failed fairness limit passes when an active waiver's control is the rule
+(``fairness.demographic_parity_difference``) or ``fairness``. Governance rules, for the tier's
+checkpoint in the policy:
 
 - ``risk.open``: open risks rated in ``block_on_open_risks`` without an active waiver;
 - ``waiver.expired``: approved waivers past their expiry whose risk is still open;
@@ -13,7 +15,7 @@ Governance rules, for the tier's checkpoint in the policy:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,8 @@ __all__ = ["evaluate_gate", "run_gate"]
 #: Evidence kinds the gate checks directly in the store (cards and datasheets are built from the
 #: store and counted by completeness instead).
 _RECORDED_KINDS = ("drift", "fairness", "pii_scan", "quality", "redteam", "robustness")
+#: The rule families a gate run can be limited to.
+RULE_FAMILIES = ("fairness", "risk", "waiver", "evidence", "completeness", "approval")
 _ALIASES = {"pii_scan": ("pii_scan", "pii")}
 
 
@@ -82,6 +86,31 @@ def _recorded_fairness(
     latest = max(records, key=lambda r: (r.created_at, r.id))
     payload = json.loads(evidence_content(ws, latest.ref))
     return [(payload, f"{latest.ref} (fairness evidence of {mv.name}@{mv.version})")]
+
+
+def _waive_fairness(ws: Workspace, system: str, outcomes: list[RuleOutcome]) -> list[RuleOutcome]:
+    """Failed fairness limits covered by an active waiver of that control pass, naming it."""
+    from dataclasses import replace
+
+    from assay.governance import list_waivers
+
+    active = list_waivers(ws, system=system, active_only=True)
+    out = []
+    for o in outcomes:
+        waiver = next((w for w in active if w.control in (o.rule, "fairness")), None)
+        if o.passed or waiver is None:
+            out.append(o)
+            continue
+        out.append(
+            replace(
+                o,
+                status="pass",
+                value=f"{o.value}, waived by {waiver.ref} until {waiver.expires_on}",
+                message=f"{o.message} Waived by {waiver.ref} (control {waiver.control}).",
+                fix="",
+            )
+        )
+    return out
 
 
 def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOutcome]:
@@ -273,11 +302,15 @@ def evaluate_gate(
     results: Sequence[Path | str | Mapping[str, Any]] = (),
     tier: str | None = None,
     checkpoint: str = "pre-launch",
+    rules: Collection[str] | None = None,
 ) -> GateResult:
     """Evaluate every rule of the gate and return the decision (nothing is written).
 
     See :func:`run_gate` for the parameters.
     """
+    if rules is not None and not set(rules) <= set(RULE_FAMILIES):
+        unknown = ", ".join(sorted(set(rules) - set(RULE_FAMILIES)))
+        raise InputError(f"Unknown gate rules: {unknown}. Rules are: {', '.join(RULE_FAMILIES)}.")
     loaded: list[tuple[dict[str, Any], str]] = []
     for item in results:
         if isinstance(item, Mapping):
@@ -328,7 +361,7 @@ def evaluate_gate(
         loaded = _recorded_fairness(workspace, system, mv)
     outcomes: list[RuleOutcome] = []
     if loaded:
-        outcomes += fairness_outcomes(policy, loaded)
+        outcomes += _waive_fairness(workspace, system, fairness_outcomes(policy, loaded))
     elif policy.thresholds.fairness:
         outcomes.append(
             RuleOutcome(
@@ -345,6 +378,8 @@ def evaluate_gate(
     outcomes.append(_completeness_outcome(workspace, system, tier_name, checkpoint, policy))
     if point.approvers:
         outcomes.append(_approval_outcome(workspace, system, mv, point))
+    if rules is not None:
+        outcomes = [o for o in outcomes if o.rule.split(".")[0] in rules]
     return GateResult(
         f"{policy.name} {policy.version}", policy_path, system, f"{mv.name}@{mv.version}",
         tier_name, checkpoint, tuple(outcomes),
@@ -383,6 +418,7 @@ def run_gate(
     results: Sequence[Path | str | Mapping[str, Any]] = (),
     tier: str | None = None,
     checkpoint: str = "pre-launch",
+    rules: Collection[str] | None = None,
     record: bool = False,
 ) -> tuple[GateResult, str | None]:
     """Run the policy gate over evaluation results and a model version's governance state.
@@ -405,6 +441,9 @@ def run_gate(
         The risk tier whose checkpoint applies; by default the system's tier.
     checkpoint
         The policy checkpoint, ``pre-launch`` by default.
+    rules
+        Only these rule families (``fairness``, ``risk``, ``waiver``, ``evidence``,
+        ``completeness``, ``approval``); all by default.
     record
         File the decision as evidence of kind ``gate`` (needs a system).
 
@@ -446,6 +485,7 @@ def run_gate(
         results=results,
         tier=tier,
         checkpoint=checkpoint,
+        rules=rules,
     )
     ref = None
     if record:
