@@ -1,0 +1,150 @@
+"""The analyst's and approver's path in Debian's chromium, against a real uvicorn server.
+
+Log in, register a system, file a risk, request a waiver as one user and approve it as another;
+screenshots of each page go to test-artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("playwright")
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+from web_helpers import PASSWORD
+
+from assay.web import create_app
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture
+def server(workspace: Path) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1, on a free port."""
+    app = create_app(workspace)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    app.state.base.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _login(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
+    errors: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/login")
+    _shot(page, "01-login")
+    _login(page, server, "analyst")
+    _shot(page, "02-dashboard")
+
+    page.get_by_role("link", name="Inventory").click()
+    page.get_by_label("Name", exact=True).fill("resume-screener")
+    page.get_by_label("Owner").fill("talent-team")
+    page.get_by_label("Purpose").fill("Ranks job applications for recruiters <script>x</script>")
+    page.get_by_role("button", name="Register system").click()
+    page.wait_for_url(f"{server}/systems/resume-screener")
+    assert "<script>x</script>" in page.locator("p.sub").inner_text()  # shown as text
+    _shot(page, "03-system")
+
+    page.goto(f"{server}/risks")
+    page.get_by_label("System", exact=True).nth(1).select_option("resume-screener")
+    page.get_by_label("Title").fill("Lower selection rate for older applicants")
+    page.get_by_label("Category").select_option(index=1)
+    page.get_by_label("Likelihood (1–5)").fill("4")
+    page.get_by_label("Severity (1–5)").fill("5")
+    page.get_by_role("button", name="File risk").click()
+    page.wait_for_url(f"{server}/risks/RISK-*")
+    assert "critical" in page.content()
+    _shot(page, "04-risk")
+    page.goto(f"{server}/risks")
+    _shot(page, "05-risk-register")
+
+    page.goto(f"{server}/waivers")
+    soon = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    page.locator("#w-system").select_option("resume-screener")
+    page.get_by_label("Control", exact=True).fill("Subgroup fairness gate")
+    page.get_by_label("Expires on").fill(soon)
+    page.get_by_label("Rationale", exact=True).fill(
+        "Labels for the new region arrive next quarter."
+    )
+    page.get_by_label("Compensating controls").fill("Human review of every rejection.")
+    page.get_by_label("Residual risk", exact=True).fill("Low while humans review.")
+    page.get_by_role("button", name="Request waiver").click()
+    assert "awaiting an approver" in page.content()
+    _shot(page, "06-waiver-requested")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{server}/login")
+
+    _login(page, server, "approver")
+    page.goto(f"{server}/waivers")
+    page.get_by_text("Decide").click()
+    page.get_by_label("Rationale").first.fill("Compensating control is adequate for 60 days.")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert "approved" in page.locator("table").inner_text()
+    _shot(page, "07-waiver-approved")
+
+    page.goto(f"{server}/reviews")
+    _shot(page, "08-reviews")
+    page.goto(f"{server}/audit")
+    _shot(page, "09-audit")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    p2 = phone.new_page()
+    _login(p2, server, "viewer")
+    _shot(p2, "10-dashboard-phone")
+    assert p2.evaluate("document.documentElement.scrollWidth") <= 400
+    phone.close()
+    ctx.close()
+    # CSP violations and script errors show up as console errors.
+    assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
