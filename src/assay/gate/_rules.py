@@ -15,6 +15,7 @@ checkpoint in the policy:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -336,7 +337,21 @@ def evaluate_gate(
     if model_uri is not None:
         if model_version is not None:
             raise InputError("Give either --model-version or --model-uri, not both.")
-        found_system, mv = _model_by_uri(workspace, model_uri)
+        try:
+            found_system, mv = _model_by_uri(workspace, model_uri)
+        except NotFoundError:
+            if not os.environ.get("MLFLOW_TRACKING_URI"):
+                raise
+            # Not registered yet: read it from MLflow and register it with its lineage.
+            from assay.integrations import read_mlflow_model, register_mlflow_model
+
+            if system is None:
+                raise InputError(
+                    f"{model_uri} is not registered in the workspace yet; give --system to "
+                    "register it from MLflow under that system."
+                ) from None
+            mv = register_mlflow_model(workspace, system, read_mlflow_model(model_uri))
+            found_system = system
         if system is not None and system != found_system:
             raise InputError(f"{model_uri} belongs to system {found_system!r}, not {system!r}.")
         system = found_system
