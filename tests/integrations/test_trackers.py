@@ -201,3 +201,40 @@ def test_config_keeps_secrets_out_of_the_file(tmp_path: Path) -> None:
     cfg.write_text('[integrations.github]\nrepo = "a/b"\ntoken = "ghp_leak"\n')
     with pytest.raises(InputError, match="environment variables only"):
         integration_config(tmp_path, "github")
+
+
+def test_gate_notify_posts_failures_to_the_webhook(
+    serve: Callable[[Check], _Server],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gate"))
+    from gate_support import fairness_payload, predictions, write_policy
+
+    from assay import governance as g
+    from assay.cli import main
+
+    posted: list[str] = []
+    server = serve(lambda p, h, b: (posted.append(b["text"]), (200, b"ok"))[1])
+    g.init_workspace(tmp_path, user="ada").close()
+    with (tmp_path / ".assay" / "config.toml").open("a") as fh:
+        fh.write('\n[integrations.webhook]\nurl_env = "T_HOOK"\n')
+    monkeypatch.setenv("T_HOOK", f"{server.url}/hook")
+    result = tmp_path / "biased.json"
+    result.write_text(
+        json.dumps(fairness_payload(predictions(tmp_path / "b.csv", rate_a=0.5, rate_b=0.2)))
+    )
+    monkeypatch.setattr(
+        sys, "argv",
+        ["assay", "gate", "--policy", str(write_policy(tmp_path / "p.yaml")), str(result),
+         "--notify", "--workspace", str(tmp_path), "--json"],
+    )  # fmt: skip
+    with pytest.raises(SystemExit) as exc:
+        main()
+    capsys.readouterr()
+    assert exc.value.code == 1
+    assert len(posted) == 1
+    assert "fairness.demographic_parity_difference" in posted[0]

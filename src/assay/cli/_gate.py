@@ -77,6 +77,14 @@ def gate_command(
     record: Annotated[
         bool, typer.Option("--record", help="File the decision as evidence (kind 'gate').")
     ] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="On failure, post the decision to the webhook of [integrations.webhook] in the "
+            "workspace's config.toml.",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -113,4 +121,9 @@ def gate_command(
         _print_table(result, console)
         if ref:
             console.print(f"recorded the decision as {ref}")
+    if notify and not result.passed:
+        from assay.governance import find_workspace
+        from assay.integrations import integration_config, post_gate_to_webhook
+
+        post_gate_to_webhook(integration_config(find_workspace(workspace), "webhook"), result)
     raise typer.Exit(result.exit_code)
