@@ -203,3 +203,10 @@ def test_identifier_like_sensitive_feature(frame: pl.DataFrame) -> None:
 def test_reference_group_must_exist(frame: pl.DataFrame) -> None:
     with pytest.raises(InputError, match=r"reference_group \{'sex': 'x'\} is not a group"):
         fairness(frame, y_true="y", y_pred="pred", sensitive_features="sex", reference_group="x")
+
+
+def test_one_column_for_two_roles(frame: pl.DataFrame) -> None:
+    with pytest.raises(
+        InputError, match=r"One column is named for two roles \(y_true='y', y_pred='y'\)"
+    ):
+        fairness(frame, y_true="y", y_pred="y", sensitive_features="sex")

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,6 +24,7 @@ from assay.cli._fairness_table import print_fairness
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, load_adult
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
+from assay.exports import write_system_exports
 
 SEED = 20240601
 DEMO_LIMITS = {
@@ -112,7 +114,7 @@ def demo_command(
         transient=False,
     )
     with progress:
-        steps = progress.add_task("Assay demo", total=8)
+        steps = progress.add_task("Assay demo", total=11)
 
         def step(description: str) -> None:
             progress.update(steps, description=description)
@@ -137,7 +139,9 @@ def demo_command(
 
         step("Creating a workspace and registering the system, model and dataset")
         workspace = gov.create_workspace(output)
-        gov.register_adult_system(workspace, model.estimator, model.train_rows, predictions)
+        review = gov.register_adult_system(
+            workspace, model.estimator, model.train_rows, predictions
+        )
         progress.advance(steps)
 
         step("Recording the evaluation as evidence and opening risks for failed verdicts")
@@ -149,8 +153,20 @@ def demo_command(
         pii = checks.scan_personal_data(workspace, output)
         progress.advance(steps)
 
+        step("Stress-testing the model: noise, missing values, shifts, counterfactual flips")
+        robustness = checks.stress_test(workspace, model.estimator, model.scored, output)
+        progress.advance(steps)
+
         step("Red-teaming a weakly guarded local chat assistant (built-in suite)")
         redteam = checks.red_team_assistant(workspace, output)
+        progress.advance(steps)
+
+        step("Writing the model card, datasheet, risk assessment and review packet")
+        documents, pdf_note = gov.write_documents(workspace, review, output / "documents")
+        progress.advance(steps)
+
+        step("Exporting the CycloneDX ML-BOM, OSCAL results and framework coverage")
+        exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
         progress.advance(steps)
 
         step("Computing the program KPIs")
@@ -162,6 +178,11 @@ def demo_command(
     print_fairness(result, console)
     _print_governance(console, evidence, risks, kpis)
     _print_checks(console, pii, redteam)
+    _print_documents(console, robustness, documents, pdf_note)
+    coverage = ", ".join(
+        f"{fw.framework.short_name} {fw.percent:.1f}%" for fw in exports.coverage.frameworks
+    )
+    console.print(f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage}")
     console.print(
         f"\n[bold]Demo finished.[/bold] Trained on {model.train_rows:,} rows, evaluated "
         f"{result.n:,} held-out rows. Everything is in [bold]{output.resolve()}[/bold]:\n"
@@ -170,7 +191,10 @@ def demo_command(
         "  fairness.json  the result (schema assay.fairness/v1)\n"
         f"  {predictions.name}  the scored test split\n"
         "  pii_adult.html, pii_support_log.html  personal-data scans\n"
+        "  robustness.html  the robustness and stress-test report\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
+        "  documents/     model card, datasheet, risk assessment, review packet (HTML, PDF)\n"
+        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )
@@ -218,3 +242,28 @@ def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> No
         f"\n[bold]Red team[/bold] of {checks.ASSISTANT}: {result.n} cases, pass rate "
         f"{'—' if rate is None else f'{rate:.1%}'}; counts {result.counts}."
     )
+
+
+def _print_documents(console: Console, robustness: Any, documents: Any, pdf_note: str) -> None:
+    probes = robustness.summary()
+    verdicts = ", ".join(f"{row['probe']} {row['verdict']}" for row in probes.iter_rows(named=True))
+    console.print(
+        f"\n[bold]Robustness[/bold] ({len(probes)} probes, outcome {robustness.outcome}): "
+        f"{escape(verdicts)}"
+    )
+    report = documents.completeness
+    console.print(
+        f"\n[bold]Review packet[/bold] {documents.packet.record.ref}, sha256 "
+        f"{documents.packet.sha256}: completeness {report.score:.1f}% "
+        f"({'meets' if report.passes else 'below'} the policy minimum)."
+    )
+    for gap in report.gaps[:12]:
+        console.print(
+            f"  gap: {escape(gap.document)} — {escape(gap.requirement)} (owner {gap.owner})"
+        )
+    if len(report.gaps) > 12:
+        console.print(
+            f"  … and {len(report.gaps) - 12} more: run `assay completeness` in the folder"
+        )
+    if pdf_note:
+        console.print(f"[yellow]note:[/yellow] {escape(pdf_note)}")

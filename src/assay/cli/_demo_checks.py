@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from assay.cli._demo_governance import MODEL_VERSION, SYSTEM
-from assay.datasets import load_adult
+import polars as pl
+
+from assay.cli._demo_governance import DATASET, DATASET_VERSION, MODEL_VERSION, SYSTEM
+from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
 from assay.evaluate.pii import PiiScanResult, demo_support_log, scan
 from assay.genai import RedteamRun, record_run, run_redteam, write_reports
 from assay.genai.demo_server import start
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
+from assay.robustness import RobustnessResult, render_robustness_html, run_default_probes
 
 ASSISTANT = "helpdesk-assistant"
 ASSISTANT_VERSION = "demo-1"
@@ -29,7 +33,7 @@ def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
     """Scan Adult (re-identification risk on its quasi-identifiers) and a synthetic support log
     with planted personal data; write both reports and record the Adult scan as evidence."""
     adult = scan(
-        load_adult(),
+        adult_path(),
         quasi_identifiers=["age", "sex", "race", "native_country"],
         sensitive="income",
     )
@@ -44,6 +48,7 @@ def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
         kind="pii_scan",
         system=SYSTEM,
         model_version=MODEL_VERSION,
+        dataset_version=f"{DATASET}@{DATASET_VERSION}",
         title="Personal data and re-identification risk in UCI Adult",
     )
     return PiiFindings(adult, support)
@@ -67,3 +72,28 @@ def red_team_assistant(workspace: Workspace, folder: Path) -> RedteamRun:
     write_reports(run)
     record_run(workspace, run, system=ASSISTANT, model_version=ASSISTANT_VERSION)
     return run
+
+
+def stress_test(
+    workspace: Workspace, estimator: Any, scored: pl.DataFrame, folder: Path
+) -> RobustnessResult:
+    """The default robustness probes on the held-out split; report written and filed as evidence."""
+    result = run_default_probes(
+        estimator,
+        scored.drop("score", "prediction"),
+        y_true=ADULT_LABEL,
+        sensitive=["sex", "race"],
+        pos_label=ADULT_POSITIVE_LABEL,
+    )
+    (folder / "robustness.html").write_text(
+        render_robustness_html(result.to_dict(), title="Adult income model — robustness"), "utf-8"
+    )
+    record_evaluation(
+        workspace,
+        result.to_dict(),
+        kind="robustness",
+        system=SYSTEM,
+        model_version=MODEL_VERSION,
+        title="Robustness and stress tests (default probes)",
+    )
+    return result

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from assay.datasets import adult_path
+from assay.documents import WrittenDocuments, write_review_documents, write_sections
+from assay.errors import AssayError
 from assay.evaluate import FairnessResult
 from assay.governance import (
     EvidenceRecord,
@@ -68,7 +70,7 @@ def create_workspace(folder: Path) -> Workspace:
 
 def register_adult_system(
     workspace: Workspace, estimator: Any, training_rows: int, predictions: Path
-) -> None:
+) -> str:
     """The Adult model as an AI system with its model and dataset versions, and its intake."""
     add_system(
         workspace,
@@ -123,7 +125,38 @@ def register_adult_system(
             "scale": "1k_to_100k",
         },
     )
-    triage_review(workspace, review.ref, owner="ada", note="Annex III credit use: high tier.")
+    triage_review(
+        workspace, review.ref, owner="ada", tier="high", note="Annex III credit use: high tier."
+    )
+    write_sections(
+        workspace,
+        "model_card",
+        SYSTEM,
+        sections={
+            "limitations": "Trained on 1994 US census data; incomes are not adjusted for "
+            "inflation and the population is not today's applicants. Selection rates differ "
+            "strongly by sex and race (see the metrics by group).",
+            "ethical_considerations": "Sex and race are used only to evaluate the model, never "
+            "as inputs. Marital status and relationship can act as proxies for sex.",
+            "recommendations": "Use only to order applications for a human reviewer; review the "
+            "threshold per group before any launch.",
+        },
+        fields={"sensitive_features": ["sex", "race"], "license": "apache-2.0"},
+    )
+    write_sections(
+        workspace,
+        "datasheet",
+        f"{DATASET}@{DATASET_VERSION}",
+        sections={
+            "motivation": "Extracted by Barry Becker from the 1994 US Census database to study "
+            "income prediction.",
+            "collection": "Census survey responses, a weighted sample (the fnlwgt column).",
+            "known_gaps": "Few rows for the Amer-Indian-Eskimo and Other race groups; "
+            "native_country is dominated by the United States; '?' marks missing values.",
+        },
+        fields={"license": "cc-by-4.0"},
+    )
+    return review.ref
 
 
 def record_fairness(workspace: Workspace, result: FairnessResult) -> EvidenceRecord:
@@ -184,3 +217,18 @@ def quarter_kpis(workspace: Workspace, today: dt.date) -> KpiReport:
     start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = dt.date(today.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
     return compute_kpis(workspace, start, end - dt.timedelta(days=1))
+
+
+def write_documents(
+    workspace: Workspace, review: str, folder: Path
+) -> tuple[WrittenDocuments, str]:
+    """Model card, datasheet, risk assessment and the frozen review packet, as HTML and PDF.
+
+    PDF needs WeasyPrint (or Chromium); without either the documents are written as HTML and
+    Markdown only, and the returned note says so.
+    """
+    try:
+        return write_review_documents(workspace, review, folder, formats=("html", "pdf")), ""
+    except AssayError as exc:
+        written = write_review_documents(workspace, review, folder, formats=("html", "md"))
+        return written, f"PDF skipped: {exc}"

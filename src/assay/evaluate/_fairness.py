@@ -429,6 +429,9 @@ def _check_columns(
                 f"The column '{col}' named in {role} is not in the data. Columns are: {listing}."
             )
     used = [c for _, c in named[:4] if c is not None]
+    if len(set(used)) != len(used):
+        roles = ", ".join(f"{role}='{col}'" for role, col in named[:4] if col is not None)
+        raise InputError(f"One column is named for two roles ({roles}); each needs its own column.")
     for f in features:
         if f in used:
             raise InputError(
