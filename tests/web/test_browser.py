@@ -148,3 +148,28 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     ctx.close()
     # CSP violations and script errors show up as console errors.
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+MAIN_PAGES = ["/", "/systems", "/systems/credit", "/risks", "/waivers", "/reviews", "/audit"]
+
+
+def test_axe_finds_no_serious_or_critical_violation(server: str, browser: Any) -> None:
+    # axe is injected by the test only; bypass_csp lets its inline script run in the page.
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    page = ctx.new_page()
+    _login(page, server, "analyst")
+    found: dict[str, list[str]] = {}
+    for path in MAIN_PAGES:
+        page.goto(f"{server}{path}")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            found[path] = bad
+    ctx.close()
+    assert not found, found
