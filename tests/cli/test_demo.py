@@ -1,0 +1,49 @@
+"""``assay demo`` end to end, as ``make demo`` runs it: every artefact is written and verifies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "assay", "demo", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Demo finished" in proc.stdout
+    for name in (
+        "fairness.html",
+        "fairness.json",
+        "pii_adult.html",
+        "robustness.html",
+        "redteam/report.html",
+        "documents/review-packet.html",
+        "documents/model-card.html",
+        "exports/adult-income.cdx.json",
+    ):
+        assert (out / name).is_file(), name
+    result = json.loads((out / "fairness.json").read_text())
+    assert result["schema"] == "assay.fairness/v1"
+    assert {v["verdict"] for v in result["verdicts"]} >= {"fail"}
+    verify = subprocess.run(
+        [sys.executable, "-m", "assay", "audit", "verify"],
+        capture_output=True, text=True, timeout=120, cwd=out,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "assay", "demo", "--output", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert again.returncode == 2
+    assert "already holds a demo workspace" in again.stderr
