@@ -41,9 +41,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=out,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "assay", "demo", "--output", str(out)],
+    foreign = tmp_path / "mine"
+    (foreign / ".assay").mkdir(parents=True)
+    refused = subprocess.run(
+        [sys.executable, "-m", "assay", "demo", "--output", str(foreign)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
-    assert again.returncode == 2
-    assert "already holds a demo workspace" in again.stderr
+    assert refused.returncode == 2
+    assert "did not create" in refused.stderr
+    assert (foreign / ".assay").is_dir()

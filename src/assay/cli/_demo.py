@@ -7,6 +7,7 @@ and their intersection, and writes the reports. Every step is a library call a u
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from assay.evaluate import FairnessResult, fairness
 from assay.exports import write_system_exports
 
 SEED = 20240601
+DEMO_MARKER = ".assay-demo"
 DEMO_LIMITS = {
     "demographic_parity_difference": 0.10,
     "equalized_odds_difference": 0.10,
@@ -98,12 +100,17 @@ def demo_command(
     from assay.documents import render_fairness_html, render_fairness_markdown
 
     console = Console()
-    if (output / ".assay").exists():
+    marker = output / DEMO_MARKER
+    if marker.exists():
+        # our own earlier run: start afresh so `make demo` can be run again and again
+        shutil.rmtree(output)
+    elif (output / ".assay").exists():
         raise InputError(
-            f"'{output}' already holds a demo workspace; remove the folder or pass another "
-            "--output to run the demo again."
+            f"'{output}' holds an Assay workspace that the demo did not create; pass another "
+            "--output so the demo never overwrites your records."
         )
     output.mkdir(parents=True, exist_ok=True)
+    marker.write_text("Written by `assay demo`; the next run replaces this folder.\n", "utf-8")
     today = dt.date.today()
     progress = Progress(
         SpinnerColumn(),
