@@ -262,3 +262,18 @@ def test_deactivated_user_loses_session(workspace: Any, client_for: Any) -> None
 def test_login_helper_roundtrip(client_for: Any) -> None:
     client, _ = client_for()
     assert login(client, "viewer")
+
+
+def test_intake_form_files_a_review_for_any_role(workspace: Any, client_for: Any) -> None:
+    with g.open_workspace(workspace, user="alice") as ws:
+        questionnaire = g.workspace_questionnaire(ws)
+    form: dict[str, Any] = {"system": "credit", "title": XSS}
+    for key, value in intake_answers(questionnaire).items():
+        form[f"q_{key}"] = "no" if value is False else value
+    client, csrf = client_for("viewer")
+    r = client.post("/reviews", data={**form, "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303, r.text[-300:]
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text
+    assert "intake" in page.text
