@@ -95,6 +95,10 @@ def demo_command(
     output: Path = typer.Option(
         Path("assay-demo"), "--output", "-o", help="Folder for everything the demo writes."
     ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then start the web app on the demo workspace with demo logins."
+    ),
+    port: int = typer.Option(8000, "--port", help="With --serve: the port on 127.0.0.1."),
 ) -> None:
     """Run Assay end to end on the UCI Adult data and write the results to a folder."""
     from assay.documents import render_fairness_html, render_fairness_markdown
@@ -121,7 +125,7 @@ def demo_command(
         transient=False,
     )
     with progress:
-        steps = progress.add_task("Assay demo", total=11)
+        steps = progress.add_task("Assay demo", total=12)
 
         def step(description: str) -> None:
             progress.update(steps, description=description)
@@ -176,6 +180,10 @@ def demo_command(
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
         progress.advance(steps)
 
+        step("Running the CI gate, then again after an approved waiver")
+        gate = gov.gate_with_waiver(workspace, today)
+        progress.advance(steps)
+
         step("Computing the program KPIs")
         kpis = gov.quarter_kpis(workspace, today)
         workspace.close()
@@ -190,6 +198,7 @@ def demo_command(
         f"{fw.framework.short_name} {fw.percent:.1f}%" for fw in exports.coverage.frameworks
     )
     console.print(f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage}")
+    _print_gate(console, gate)
     console.print(
         f"\n[bold]Demo finished.[/bold] Trained on {model.train_rows:,} rows, evaluated "
         f"{result.n:,} held-out rows. Everything is in [bold]{output.resolve()}[/bold]:\n"
@@ -205,6 +214,8 @@ def demo_command(
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )
+    if serve:
+        _serve(console, output, port)
 
 
 def _print_governance(console: Console, evidence: Any, risks: list[Any], kpis: Any) -> None:
@@ -274,3 +285,41 @@ def _print_documents(console: Console, robustness: Any, documents: Any, pdf_note
         )
     if pdf_note:
         console.print(f"[yellow]note:[/yellow] {escape(pdf_note)}")
+
+
+def _print_gate(console: Console, gate: gov.GateStory) -> None:
+    console.print(f"\n[bold]CI gate[/bold] for {gov.SYSTEM} {gov.MODEL_VERSION}:")
+    console.print(f"  before the waiver: {gate.before.decision} (exit {gate.before.exit_code})")
+    for failure in gate.before.failures[:6]:
+        console.print(
+            f"    [red]✗[/red] {escape(str(failure.rule))}: {escape(str(failure.subject))}"
+        )
+    console.print(
+        f"  after waiver {gate.waiver} was approved by another user: {gate.after.decision} "
+        f"(exit {gate.after.exit_code}); the decision is filed as evidence."
+    )
+
+
+DEMO_PASSWORDS = {
+    "ada": "ada-analyst-demo",
+    "ravi": "ravi-reviewer-demo",
+    "mia": "mia-approver-demo",
+    "sam": "sam-engineer-demo",
+}
+
+
+def _serve(console: Console, folder: Path, port: int) -> None:
+    from assay.governance import open_workspace
+    from assay.web import serve, set_password
+
+    workspace = open_workspace(folder)
+    try:
+        for user, password in DEMO_PASSWORDS.items():
+            set_password(workspace, user, password)
+    finally:
+        workspace.close()
+    console.print(f"\n[bold]Web app[/bold] on http://127.0.0.1:{port}/ — demo logins:")
+    for user, password in DEMO_PASSWORDS.items():
+        console.print(f"  {user:5s} {password}")
+    console.print("Press Ctrl-C to stop.")
+    serve(folder, host="127.0.0.1", port=port)

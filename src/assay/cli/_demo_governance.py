@@ -16,6 +16,7 @@ from assay.datasets import adult_path
 from assay.documents import WrittenDocuments, write_review_documents, write_sections
 from assay.errors import AssayError
 from assay.evaluate import FairnessResult
+from assay.gate import GateResult, run_gate
 from assay.governance import (
     EvidenceRecord,
     KpiReport,
@@ -27,10 +28,13 @@ from assay.governance import (
     add_risk,
     add_system,
     add_user,
+    approve_waiver,
     compute_kpis,
     init_workspace,
     open_review,
+    open_workspace,
     record_evaluation,
+    request_waiver,
     triage_review,
 )
 
@@ -232,3 +236,50 @@ def write_documents(
     except AssayError as exc:
         written = write_review_documents(workspace, review, folder, formats=("html", "md"))
         return written, f"PDF skipped: {exc}"
+
+
+@dataclass(frozen=True)
+class GateStory:
+    """The gate before and after a recorded waiver."""
+
+    before: GateResult
+    after: GateResult
+    waiver: str
+
+
+def gate_with_waiver(workspace: Workspace, today: dt.date) -> GateStory:
+    """The CI gate fails on the fairness limits and an open high risk, then passes once an
+    approver grants a time-limited waiver with compensating controls (another user, as policy
+    requires)."""
+    rules = ("fairness", "risk", "waiver")
+    proxy = add_risk(
+        workspace,
+        system=SYSTEM,
+        title="Marital status and relationship act as proxies for sex",
+        category="mit:1.1",
+        likelihood=4,
+        severity=4,
+        owner="sam",
+        due_date=today + dt.timedelta(days=45),
+        description="The model can reproduce the selection-rate gap by sex through proxies.",
+    )
+    before, _ = run_gate(workspace, system=SYSTEM, model_version=MODEL_VERSION, rules=rules)
+    waiver = request_waiver(
+        workspace,
+        system=SYSTEM,
+        control="fairness",
+        rationale="Pilot with a loan officer reviewing every application; no automated decisions.",
+        compensating_controls="Human review of all outputs; monthly fairness re-evaluation.",
+        residual_risk="Reviewers may anchor on the model's ordering.",
+        expires_on=today + dt.timedelta(days=60),
+        risk=proxy.ref,
+    )
+    approver = open_workspace(workspace.root, user="mia")
+    try:
+        approve_waiver(approver, waiver.ref, rationale="Accepted for a 60-day supervised pilot.")
+    finally:
+        approver.close()
+    after, _ = run_gate(
+        workspace, system=SYSTEM, model_version=MODEL_VERSION, rules=rules, record=True
+    )
+    return GateStory(before, after, waiver.ref)
