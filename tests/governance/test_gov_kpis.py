@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -191,6 +192,8 @@ def test_quarter_kpis(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
         "waivers_over_90_days": (1.0, 2),
         # Production systems: credit (no monitoring) and tickets (monitored).
         "monitoring_coverage": (50.0, 2),
+        # No monitor has raised an alert.
+        "alert_precision": (None, 0),
         # Detection to first bundle: 4 h and 48 h.
         "incident_first_bundle": (26.0, 2),
         "incident_bundle_same_day": (50.0, 2),
@@ -211,3 +214,66 @@ def test_empty_period_has_no_values(ws: g.Workspace) -> None:
     assert report.get("reviews_completed").value == 0.0
     with pytest.raises(InputError, match="before"):
         g.compute_kpis(ws, "2025-02-01", "2025-01-01")
+
+
+def _monitor(ws: g.Workspace, system: str, verdicts: list[str | None]) -> None:
+    from assay.store import tables
+
+    now = ws.now()
+    with ws.store.write(actor="ada", action="monitor.run", entity_type="monitor") as tx:
+        mid = tx.insert(
+            tables.monitors,
+            {
+                "name": f"{system}-drift",
+                "system": system,
+                "spec_sha256": "0" * 64,
+                "spec": {"metrics": ["psi"]},
+                "created_at": now,
+                "created_by": "ada",
+                "updated_at": now,
+                "updated_by": "ada",
+            },
+        )["id"]
+        for k, verdict in enumerate(verdicts):
+            tx.insert(
+                tables.monitor_alerts,
+                {
+                    "monitor_id": mid,
+                    "rule": "psi",
+                    "metric": "psi",
+                    "condition": "> 0.2",
+                    "severity": "warning",
+                    "status": "resolved",
+                    "first_breach_window": now,
+                    "opened_window": now + dt.timedelta(hours=k),
+                    "last_window": now,
+                    "resolved_window": now,
+                    "opened_value": 0.3,
+                    "last_value": 0.1,
+                    "owner": "cy",
+                    "runbook": "r",
+                    "message": "m",
+                    "opened_at": now,
+                    "resolved_at": now,
+                    "verdict": verdict,
+                    "verdict_by": "cy" if verdict else None,
+                    "verdict_at": now if verdict else None,
+                    "verdict_note": None,
+                    "incident_id": None,
+                    "action_id": None,
+                },
+            )
+
+
+def test_alert_precision_and_monitors_count_for_coverage(ws: g.Workspace, clock: Clock) -> None:
+    for name in ("a", "b", "c"):
+        g.add_system(ws, name, purpose="p", owner="o", lifecycle_status="production")
+    # Three acknowledged alerts, two meaningful; one not yet acknowledged does not count.
+    _monitor(ws, "a", ["meaningful", "noise", "meaningful", None])
+    report = g.compute_kpis(ws, "2025-03-01", "2025-03-31")
+    assert (report.get("alert_precision").value, report.get("alert_precision").n) == (66.67, 3)
+    assert (report.get("monitoring_coverage").value, report.get("monitoring_coverage").n) == (
+        33.33,
+        3,
+    )
+    assert g.verify_audit(ws).ok

@@ -11,6 +11,7 @@ from gov_helpers import as_user, events
 
 from assay import governance as g
 from assay.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from assay.store import SCHEMA_REVISION
 from assay.store._migrate import downgrade
 
 
@@ -102,5 +103,5 @@ def test_schema_is_checked_on_open(ws: g.Workspace) -> None:
     downgrade(ws.store.engine, "base")
     with pytest.raises(ConflictError, match="assay db upgrade"):
         g.open_workspace(ws.root, db_url=ws.store.url)
-    assert g.upgrade_workspace(ws.root, db_url=ws.store.url) == "0001"
+    assert g.upgrade_workspace(ws.root, db_url=ws.store.url) == SCHEMA_REVISION
     g.open_workspace(ws.root, db_url=ws.store.url, user="ada").close()

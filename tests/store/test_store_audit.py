@@ -51,7 +51,7 @@ def test_one_event_per_transaction_with_row_images(store: Store) -> None:
 def test_event_hash_is_sha256_of_the_documented_payload(store: Store) -> None:
     add_user(store, "ada")
     (event,) = _events(store)
-    payload = json.dumps(
+    header = json.dumps(
         [
             GENESIS_HASH,
             1,
@@ -60,16 +60,18 @@ def test_event_hash_is_sha256_of_the_documented_payload(store: Store) -> None:
             "user.add",
             "user",
             "ada",
-            "users:ada",
-            event["changes"],
+            event["row_keys"],
             None,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
+    payload = header + "\n" + str(event["changes"])
     assert event["hash"] == hashlib.sha256(payload.encode()).hexdigest()
     changes = json.loads(str(event["changes"]))
     assert canonical_json(changes) == event["changes"]
+    image = canonical_json(changes[0]["after"]).encode()
+    assert event["row_keys"] == "users:ada=" + hashlib.sha256(image).hexdigest()
 
 
 def test_failed_transaction_writes_nothing(store: Store) -> None:

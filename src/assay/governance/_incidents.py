@@ -508,6 +508,39 @@ def _gather(
     r = tables.risks.c
     put("risks.json", _rows(conn, tables.risks, r.system_id.in_(sys_ids)))
     put("window.json", {"from": to_jsonable(start), "to": to_jsonable(end)})
+    # Monitoring around the incident: windows computed and alerts open within the window.
+    names = list(
+        conn.execute(
+            sa.select(tables.ai_systems.c.name).where(tables.ai_systems.c.id.in_(sys_ids))
+        ).scalars()
+    )
+    mon = tables.monitors.c
+    monitor_ids = list(conn.execute(sa.select(mon.id).where(mon.system.in_(names))).scalars())
+    mw = tables.monitor_windows.c
+    ma = tables.monitor_alerts.c
+    put("monitors.json", _rows(conn, tables.monitors, mon.id.in_(monitor_ids)))
+    put(
+        "monitor_windows.json",
+        _rows(
+            conn,
+            tables.monitor_windows,
+            sa.and_(
+                mw.monitor_id.in_(monitor_ids), mw.window_end >= start, mw.window_start <= end
+            ),
+        ),
+    )
+    put(
+        "monitor_alerts.json",
+        _rows(
+            conn,
+            tables.monitor_alerts,
+            sa.and_(
+                ma.monitor_id.in_(monitor_ids),
+                ma.opened_at <= end,
+                sa.or_(ma.resolved_at.is_(None), ma.resolved_at >= start),
+            ),
+        ),
+    )
     for record in evidence:
         if ws.blobs.has(record.blob_sha256):
             files[f"blobs/{record.blob_sha256}"] = ws.blobs.read_bytes(record.blob_sha256)

@@ -374,15 +374,19 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
 
         s = tables.ai_systems.c
         c = tables.system_components.c
-        production = (
-            conn.execute(sa.select(s.id).where(s.lifecycle_status == "production")).scalars().all()
-        )
+        mon = tables.monitors.c
+        production = conn.execute(
+            sa.select(s.id, s.name).where(s.lifecycle_status == "production")
+        ).all()
         monitored = set(
             conn.execute(
                 sa.select(c.system_id).where(c.kind == "monitoring", c.created_at < hi)
             ).scalars()
         )
-        covered = sum(1 for sid in production if sid in monitored)
+        monitored_names = set(
+            conn.execute(sa.select(mon.system).where(mon.created_at < hi)).scalars()
+        )
+        covered = sum(1 for sid, name in production if sid in monitored or name in monitored_names)
         add(
             "monitoring_coverage",
             "Monitoring coverage",
@@ -391,7 +395,30 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             len(production),
             "≥ 70%, mature ≥ 90%",
             "Of systems in production, the share with a monitoring specification (metrics and "
-            "alerts) recorded by the end of the period.",
+            "alerts: a monitor run by `assay monitor`, or a monitoring component) recorded by "
+            "the end of the period.",
+        )
+
+        al = tables.monitor_alerts.c
+        verdicts = (
+            conn.execute(
+                sa.select(al.verdict).where(
+                    al.opened_at >= lo, al.opened_at < hi, al.verdict.is_not(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        meaningful = sum(1 for v in verdicts if v == "meaningful")
+        add(
+            "alert_precision",
+            "Alert precision",
+            _pct(meaningful, len(verdicts)),
+            "%",
+            len(verdicts),
+            "≥ 60–80%",
+            "Of monitoring alerts opened in the period and acknowledged, the share marked "
+            "meaningful (the rest: noise).",
         )
 
         i = tables.incidents.c

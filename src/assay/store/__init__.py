@@ -16,7 +16,9 @@ from assay.store._audit import (
     AuditReport,
     event_hash,
     read_events,
+    row_digest,
     row_image,
+    row_keys_text,
     verify_chain,
 )
 from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
@@ -41,7 +43,9 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "head_revision",
     "normalize_url",
     "read_events",
+    "row_digest",
     "row_image",
+    "row_keys_text",
     "sha256_bytes",
     "sha256_file",
     "sqlite_url",

@@ -1,11 +1,11 @@
 """The hash-chained audit log: how events are hashed, and how the chain and the rows are verified.
 
 Each event stores the row images it wrote (``changes``: the before and after image of every row
-touched by one transaction) and ``hash = sha256(canonical([prev_hash, seq, at, actor, action,
-entity_type, entity_id, row_keys, changes, note]))``. Verification recomputes every hash and link,
-then compares every governed row in the database with the after image of the last event that
-wrote it, so an edit, insert or delete made outside Assay, in the log or in any governed table,
-is found and named.
+touched by one transaction), ``row_keys`` (``table:key=sha256`` of each after image) and
+``hash = sha256(JSON[prev_hash, seq, at, actor, action, entity_type, entity_id, row_keys, note]
++ "\n" + changes)``. Verification recomputes every hash and link, then checks every governed row
+in the database against the digest of the last event that wrote it, so an edit, insert or delete
+made outside Assay, in the log or in any governed table, is found and named.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,9 @@ __all__ = [
     "AuditReport",
     "event_hash",
     "read_events",
+    "row_digest",
     "row_image",
+    "row_keys_text",
     "verify_chain",
 ]
 
@@ -38,7 +41,6 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first event."""
 
 _MAX_PROBLEMS = 100
-_BATCH = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +128,36 @@ def event_hash(
     entity_type: str,
     entity_id: str,
     row_keys: str,
-    changes: str,
+    changes: str | bytes,
     note: str | None,
 ) -> str:
-    """The hash of one event; ``at`` is the ISO text of :func:`assay.store.to_jsonable`."""
-    payload = json.dumps(
-        [prev_hash, seq, at, actor, action, entity_type, entity_id, row_keys, changes, note],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    """The hash of one event; ``at`` is the ISO text of :func:`assay.store.to_jsonable`.
+
+    ``sha256(JSON[prev_hash, seq, at, actor, action, entity_type, entity_id, row_keys, note]
+    + "\n" + changes)``, UTF-8. The header is compact JSON, so it holds no raw newline and the
+    first newline ends it; ``changes`` (canonical JSON, the bulk of an event) is hashed as is.
+    """
+    # Byte for byte what json.dumps(list, ensure_ascii=False, separators=(",", ":")) writes,
+    # without building a new encoder per call (verification hashes a million headers).
+    q = encode_basestring
+    header = (
+        f"[{q(prev_hash)},{int(seq)},{q(at)},{q(actor)},{q(action)},{q(entity_type)},"
+        f"{q(entity_id)},{q(row_keys)},{'null' if note is None else q(note)}]"
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(header.encode("utf-8"))
+    digest.update(b"\n")
+    digest.update(changes if isinstance(changes, bytes) else changes.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _at_text(value: Any) -> str:
+    """The ISO text of a stored event time, read without the column type's processing."""
+    if isinstance(value, str):
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (see UTCDateTime).
+        if len(value) == 26:
+            return value[:10] + "T" + value[11:] + "+00:00"
+        return value
+    return str(to_jsonable(value))
 
 
 def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -147,6 +169,23 @@ def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
             value = to_jsonable(value)
         out[name] = value
     return out
+
+
+def row_digest(image: Mapping[str, Any] | None) -> str:
+    """The digest of a row image as ``row_keys`` records it: sha256 of its canonical JSON, or
+    ``-`` when the row was deleted."""
+    if image is None:
+        return "-"
+    return hashlib.sha256(canonical_json(image).encode("utf-8")).hexdigest()
+
+
+def row_keys_text(changes: Sequence[Mapping[str, Any]]) -> str:
+    """The ``row_keys`` of an event: ``table:key=digest`` of every row written, space-separated.
+
+    The digests let verification check each current row against the chain without reparsing
+    the events' changes; the event hash covers them together with the changes.
+    """
+    return " ".join(f"{c['table']}:{c['key']}={row_digest(c['after'])}" for c in changes)
 
 
 def read_events(
@@ -194,9 +233,40 @@ def read_events(
     return out
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+_EVENT_SQL = {
+    # The time as the exact ISO text the hash covers, so no row needs a datetime object; the
+    # changes as UTF-8 bytes, hashed (and parsed) without decoding to text first.
+    "postgresql": (
+        "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+        "convert_to(changes, 'UTF8')",
+    ),
+    "sqlite": ("at", "CAST(changes AS BLOB)"),
+}
+
+
+def _raw_events(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """Every audit event in chain order, straight from the driver's cursor.
+
+    Verification reads a million events; SQLAlchemy's row and type processing would cost more
+    than the hashing itself. PostgreSQL streams them through a server-side cursor.
+    """
+    at, changes = _EVENT_SQL.get(conn.dialect.name, ("at", "changes"))
+    sql = (
+        f"SELECT seq, {at}, actor, action, entity_type, entity_id, row_keys, {changes}, note, "
+        "prev_hash, hash FROM audit_events ORDER BY seq"
+    )
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name="assay_verify_chain")
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(20_000):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def verify_chain(conn: Connection) -> AuditReport:
@@ -219,26 +289,13 @@ def verify_chain(conn: Connection) -> AuditReport:
         if len(problems) < _MAX_PROBLEMS:
             problems.append(p)
 
-    c = audit_events.c
-    q = sa.select(
-        c.seq,
-        c.at,
-        c.actor,
-        c.action,
-        c.entity_type,
-        c.entity_id,
-        c.row_keys,
-        c.changes,
-        c.note,
-        c.prev_hash,
-        c.hash,
-    ).order_by(c.seq)
-    latest: dict[str, int] = {}
+    latest: dict[str, tuple[int, str]] = {}
     expected_seq = 1
     prev = GENESIS_HASH
     events = 0
-    result = conn.execution_options(yield_per=20_000).execute(q)
-    for seq, at, actor, action, etype, eid, keys, changes, note, prev_hash, stored in result:
+    for seq, at, actor, action, etype, eid, keys, changes, note, prev_hash, stored in _raw_events(
+        conn
+    ):
         events += 1
         if seq != expected_seq:
             problem(
@@ -258,7 +315,7 @@ def verify_chain(conn: Connection) -> AuditReport:
                 )
             )
         recomputed = event_hash(
-            prev_hash, seq, to_jsonable(at), actor, action, etype, eid, keys, changes, note
+            prev_hash, seq, _at_text(at), actor, action, etype, eid, keys, changes, note
         )
         if recomputed != stored:
             problem(
@@ -270,24 +327,15 @@ def verify_chain(conn: Connection) -> AuditReport:
             )
         prev = stored
         expected_seq = seq + 1
-        for key in keys.split(" "):
-            latest[key] = seq
-    result.close()
+        for item in keys.split(" "):
+            key, _, digest = item.rpartition("=")
+            latest[key] = (seq, digest)
 
-    # The state check: the rows in the database must equal the last recorded images.
+    # The state check: every governed row must hash to the image its last event recorded.
     rows_checked = 0
-    wanted: dict[int, list[str]] = {}
-    for key, seq in latest.items():
-        wanted.setdefault(seq, []).append(key)
-    expected: dict[str, str | None] = {}
-    for batch in _chunks(sorted(wanted), _BATCH):
-        for seq, changes in conn.execute(sa.select(c.seq, c.changes).where(c.seq.in_(batch))):
-            keys_here = set(wanted[seq])
-            for change in json.loads(changes):
-                full = f"{change['table']}:{change['key']}"
-                if full in keys_here:
-                    after = change["after"]
-                    expected[full] = None if after is None else canonical_json(after)
+    by_table: dict[str, list[str]] = {}
+    for key in latest:
+        by_table.setdefault(key.partition(":")[0], []).append(key)
     for table in GOVERNED_TABLES:
         prefix = table.name + ":"
         seen: set[str] = set()
@@ -295,8 +343,8 @@ def verify_chain(conn: Connection) -> AuditReport:
             rows_checked += 1
             key = prefix + row_key(table, row)
             seen.add(key)
-            want = expected.get(key, "<none>")
-            if want == "<none>":
+            recorded = latest.get(key)
+            if recorded is None:
                 problem(
                     AuditProblem(
                         f"The row {key} was inserted outside Assay: no audit event wrote it.",
@@ -304,32 +352,33 @@ def verify_chain(conn: Connection) -> AuditReport:
                         key=key,
                     )
                 )
-            elif want is None:
+            elif recorded[1] == "-":
                 problem(
                     AuditProblem(
-                        f"The row {key} was deleted by audit event {latest[key]} but is present "
+                        f"The row {key} was deleted by audit event {recorded[0]} but is present "
                         "again: it was re-inserted outside Assay.",
                         table=table.name,
                         key=key,
                     )
                 )
-            elif canonical_json(row_image(table, row)) != want:
+            elif row_digest(row_image(table, row)) != recorded[1]:
                 problem(
                     AuditProblem(
                         f"The row {key} was edited outside Assay: it differs from what audit "
-                        f"event {latest[key]} recorded.",
-                        seq=latest[key],
+                        f"event {recorded[0]} recorded.",
+                        seq=recorded[0],
                         table=table.name,
                         key=key,
                     )
                 )
-        for key, want_text in expected.items():
-            if key.startswith(prefix) and want_text is not None and key not in seen:
+        for key in by_table.get(table.name, ()):
+            seq, digest = latest[key]
+            if digest != "-" and key not in seen:
                 problem(
                     AuditProblem(
-                        f"The row {key} was deleted outside Assay: audit event {latest[key]} "
-                        "recorded it and no event removed it.",
-                        seq=latest[key],
+                        f"The row {key} was deleted outside Assay: audit event {seq} recorded "
+                        "it and no event removed it.",
+                        seq=seq,
                         table=table.name,
                         key=key,
                     )

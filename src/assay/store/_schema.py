@@ -29,6 +29,12 @@ __all__ = [
     "metadata",
     "model_training_data",
     "model_versions",
+    "monitor_alerts",
+    "monitor_notifications",
+    "monitor_runs",
+    "monitor_values",
+    "monitor_windows",
+    "monitors",
     "review_transitions",
     "reviews",
     "risks",
@@ -358,7 +364,15 @@ audit_events = sa.Table(
 )
 
 # The monitoring tables (migration 0002) live in their own module, on this metadata.
-from assay.store._monitoring import MONITOR_TABLES  # noqa: E402
+from assay.store._monitoring import (  # noqa: E402
+    MONITOR_TABLES,
+    monitor_alerts,
+    monitor_notifications,
+    monitor_runs,
+    monitor_values,
+    monitor_windows,
+    monitors,
+)
 
 GOVERNED_TABLES: tuple[sa.Table, ...] = (
     users,
@@ -394,6 +408,7 @@ def row_key(table: sa.Table, row: Mapping[Any, Any]) -> str:
     'ada'
     """
     return "/".join(str(row[col.name]) for col in table.primary_key.columns)
+
 
 # The web adapter's credential and session tables (migration 0003), on this metadata.
 from assay.store._web import WEB_TABLES as WEB_TABLES  # noqa: E402

@@ -24,6 +24,7 @@ from assay.store._audit import (
     AuditReport,
     event_hash,
     row_image,
+    row_keys_text,
     verify_chain,
 )
 from assay.store._blobs import BlobStore
@@ -154,7 +155,7 @@ class WriteTx:
         ).first()
         seq, prev = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
         changes = canonical_json(list(self._changes.values()))
-        keys = " ".join(self._changes)
+        keys = row_keys_text(list(self._changes.values()))
         at_text = to_jsonable(self.at)
         digest = event_hash(
             prev,
