@@ -524,9 +524,7 @@ def _gather(
         _rows(
             conn,
             tables.monitor_windows,
-            sa.and_(
-                mw.monitor_id.in_(monitor_ids), mw.window_end >= start, mw.window_start <= end
-            ),
+            sa.and_(mw.monitor_id.in_(monitor_ids), mw.window_end >= start, mw.window_start <= end),
         ),
     )
     put(
