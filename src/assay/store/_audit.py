@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -234,33 +236,32 @@ def read_events(
 
 
 _EVENT_SQL = {
-    # The time as the exact ISO text the hash covers, so no row needs a datetime object; the
-    # changes as UTF-8 bytes, hashed (and parsed) without decoding to text first.
+    # The time as the exact ISO text the hash covers, so no row needs a datetime object. SQLite
+    # hands the changes over as UTF-8 bytes, hashed without decoding; psycopg decodes text faster
+    # than it parses bytea, so PostgreSQL sends text.
     "postgresql": (
         "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
-        "convert_to(changes, 'UTF8')",
+        "changes",
     ),
     "sqlite": ("at", "CAST(changes AS BLOB)"),
 }
 
 
-def _raw_events(conn: Connection) -> Iterator[tuple[Any, ...]]:
-    """Every audit event in chain order, straight from the driver's cursor.
+def _raw_events(
+    dbapi: Any, dialect: str, lo: int | None = None, hi: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Audit events in chain order (optionally ``lo <= seq <= hi``), from the driver's cursor.
 
     Verification reads a million events; SQLAlchemy's row and type processing would cost more
     than the hashing itself. PostgreSQL streams them through a server-side cursor.
     """
-    at, changes = _EVENT_SQL.get(conn.dialect.name, ("at", "changes"))
+    at, changes = _EVENT_SQL.get(dialect, ("at", "changes"))
+    where = "" if lo is None else f" WHERE seq BETWEEN {int(lo)} AND {int(hi or lo)}"
     sql = (
         f"SELECT seq, {at}, actor, action, entity_type, entity_id, row_keys, {changes}, note, "
-        "prev_hash, hash FROM audit_events ORDER BY seq"
+        f"prev_hash, hash FROM audit_events{where} ORDER BY seq"
     )
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    if conn.dialect.name == "postgresql":
-        cursor = dbapi.cursor(name="assay_verify_chain")
-    else:
-        cursor = dbapi.cursor()
+    cursor = dbapi.cursor(name="assay_verify_chain") if dialect == "postgresql" else dbapi.cursor()
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(20_000):
@@ -269,56 +270,44 @@ def _raw_events(conn: Connection) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def verify_chain(conn: Connection) -> AuditReport:
-    """Recompute the audit chain and compare every governed row with its last recorded image.
+@dataclass(slots=True)
+class _Segment:
+    """What checking a run of consecutive events found."""
 
-    Parameters
-    ----------
-    conn
-        A connection inside one read transaction, so that the chain and rows are one snapshot.
+    events: int = 0
+    first_seq: int | None = None
+    first_prev: str | None = None
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    problems: list[AuditProblem] = field(default_factory=list)
+    latest: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    Returns
-    -------
-    AuditReport
-        ``ok`` when nothing was edited, inserted or deleted outside Assay; otherwise the problems,
-        first broken link first.
+
+def _check_events(rows: Iterator[tuple[Any, ...]], *, first: bool) -> _Segment:
+    """Check the hashes, sequence and links of consecutive events.
+
+    With ``first`` the run starts the chain (at sequence 1, after the genesis hash); otherwise the
+    first event's sequence and link are left for the caller to check against the previous run.
     """
-    problems: list[AuditProblem] = []
-
-    def problem(p: AuditProblem) -> None:
-        if len(problems) < _MAX_PROBLEMS:
-            problems.append(p)
-
-    latest: dict[str, tuple[int, str]] = {}
-    expected_seq = 1
-    prev = GENESIS_HASH
-    events = 0
-    for seq, at, actor, action, etype, eid, keys, changes, note, prev_hash, stored in _raw_events(
-        conn
-    ):
-        events += 1
-        if seq != expected_seq:
-            problem(
-                AuditProblem(
-                    f"Audit events {expected_seq}..{seq - 1} are missing: the log jumps from "
-                    f"event {expected_seq - 1} to event {seq}; events were deleted.",
-                    seq=seq,
-                )
-            )
-        if prev_hash != prev:
-            problem(
-                AuditProblem(
-                    f"Audit event {seq} does not link to the event before it (prev_hash "
-                    f"{prev_hash[:12]}… but the previous event's hash is {prev[:12]}…): an "
-                    "event before it was edited, removed or inserted.",
-                    seq=seq,
-                )
-            )
+    seg = _Segment()
+    problems = seg.problems
+    latest = seg.latest
+    expected_seq: int | None = 1 if first else None
+    prev: str | None = GENESIS_HASH if first else None
+    stored = GENESIS_HASH
+    for seq, at, actor, action, etype, eid, keys, changes, note, prev_hash, stored in rows:
+        if seg.first_seq is None:
+            seg.first_seq, seg.first_prev = seq, prev_hash
+        seg.events += 1
+        if expected_seq is not None and seq != expected_seq and len(problems) < _MAX_PROBLEMS:
+            problems.append(_gap(expected_seq, seq))
+        if prev is not None and prev_hash != prev and len(problems) < _MAX_PROBLEMS:
+            problems.append(_unlinked(seq, prev_hash, prev))
         recomputed = event_hash(
             prev_hash, seq, _at_text(at), actor, action, etype, eid, keys, changes, note
         )
-        if recomputed != stored:
-            problem(
+        if recomputed != stored and len(problems) < _MAX_PROBLEMS:
+            problems.append(
                 AuditProblem(
                     f"Audit event {seq} ({action} {etype} {eid}) was edited: its content no "
                     "longer matches its hash.",
@@ -330,63 +319,169 @@ def verify_chain(conn: Connection) -> AuditReport:
         for item in keys.split(" "):
             key, _, digest = item.rpartition("=")
             latest[key] = (seq, digest)
+    seg.last_seq = expected_seq - 1 if expected_seq is not None else 0
+    seg.last_hash = prev if prev is not None else GENESIS_HASH
+    return seg
 
-    # The state check: every governed row must hash to the image its last event recorded.
-    rows_checked = 0
-    by_table: dict[str, list[str]] = {}
-    for key in latest:
-        by_table.setdefault(key.partition(":")[0], []).append(key)
+
+def _gap(expected: int, seq: int) -> AuditProblem:
+    return AuditProblem(
+        f"Audit events {expected}..{seq - 1} are missing: the log jumps from event "
+        f"{expected - 1} to event {seq}; events were deleted.",
+        seq=seq,
+    )
+
+
+def _unlinked(seq: int, prev_hash: str, prev: str) -> AuditProblem:
+    return AuditProblem(
+        f"Audit event {seq} does not link to the event before it (prev_hash {prev_hash[:12]}… "
+        f"but the previous event's hash is {prev[:12]}…): an event before it was edited, removed "
+        "or inserted.",
+        seq=seq,
+    )
+
+
+def _check_range(url: str, lo: int, hi: int) -> _Segment:
+    """Check events ``lo..hi`` on a connection of this (forked) worker process."""
+    from assay.store._engine import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            dbapi = conn.connection.dbapi_connection
+            return _check_events(_raw_events(dbapi, conn.dialect.name, lo, hi), first=lo == 1)
+    finally:
+        engine.dispose()
+
+
+def _row_digests(conn: Connection) -> dict[str, str]:
+    """``table:key`` → digest of its current image, for every governed row."""
+    out: dict[str, str] = {}
     for table in GOVERNED_TABLES:
         prefix = table.name + ":"
-        seen: set[str] = set()
         for row in conn.execution_options(yield_per=20_000).execute(sa.select(table)).mappings():
-            rows_checked += 1
-            key = prefix + row_key(table, row)
-            seen.add(key)
-            recorded = latest.get(key)
-            if recorded is None:
-                problem(
-                    AuditProblem(
-                        f"The row {key} was inserted outside Assay: no audit event wrote it.",
-                        table=table.name,
-                        key=key,
-                    )
+            out[prefix + row_key(table, row)] = row_digest(row_image(table, row))
+    return out
+
+
+def _compare_rows(
+    latest: dict[str, tuple[int, str]], current: dict[str, str], problems: list[AuditProblem]
+) -> None:
+    """Every governed row must hash to the image its last event recorded, and vice versa."""
+    for key, digest in current.items():
+        if len(problems) >= _MAX_PROBLEMS:
+            return
+        table = key.partition(":")[0]
+        recorded = latest.get(key)
+        if recorded is None:
+            problems.append(
+                AuditProblem(
+                    f"The row {key} was inserted outside Assay: no audit event wrote it.",
+                    table=table,
+                    key=key,
                 )
-            elif recorded[1] == "-":
-                problem(
-                    AuditProblem(
-                        f"The row {key} was deleted by audit event {recorded[0]} but is present "
-                        "again: it was re-inserted outside Assay.",
-                        table=table.name,
-                        key=key,
-                    )
+            )
+        elif recorded[1] == "-":
+            problems.append(
+                AuditProblem(
+                    f"The row {key} was deleted by audit event {recorded[0]} but is present "
+                    "again: it was re-inserted outside Assay.",
+                    table=table,
+                    key=key,
                 )
-            elif row_digest(row_image(table, row)) != recorded[1]:
-                problem(
-                    AuditProblem(
-                        f"The row {key} was edited outside Assay: it differs from what audit "
-                        f"event {recorded[0]} recorded.",
-                        seq=recorded[0],
-                        table=table.name,
-                        key=key,
-                    )
+            )
+        elif digest != recorded[1]:
+            problems.append(
+                AuditProblem(
+                    f"The row {key} was edited outside Assay: it differs from what audit "
+                    f"event {recorded[0]} recorded.",
+                    seq=recorded[0],
+                    table=table,
+                    key=key,
                 )
-        for key in by_table.get(table.name, ()):
-            seq, digest = latest[key]
-            if digest != "-" and key not in seen:
-                problem(
-                    AuditProblem(
-                        f"The row {key} was deleted outside Assay: audit event {seq} recorded "
-                        "it and no event removed it.",
-                        seq=seq,
-                        table=table.name,
-                        key=key,
-                    )
+            )
+    for key, (seq, digest) in latest.items():
+        if len(problems) >= _MAX_PROBLEMS:
+            return
+        if digest != "-" and key not in current:
+            problems.append(
+                AuditProblem(
+                    f"The row {key} was deleted outside Assay: audit event {seq} recorded it and "
+                    "no event removed it.",
+                    seq=seq,
+                    table=key.partition(":")[0],
+                    key=key,
                 )
+            )
+
+
+PARALLEL_FROM = 200_000
+"""Chains at least this long are checked by several processes when the platform can fork."""
+
+
+def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) -> AuditReport:
+    """Recompute the audit chain and check every governed row against it.
+
+    Parameters
+    ----------
+    conn
+        A connection inside one read transaction, so that the chain and rows are one snapshot.
+    url
+        The database URL, which worker processes connect to.
+    workers
+        Processes that check ranges of a long chain (at least :data:`PARALLEL_FROM` events) while
+        this one hashes the rows; 1 checks everything here.
+
+    Returns
+    -------
+    AuditReport
+        ``ok`` when nothing was edited, inserted or deleted outside Assay; otherwise the problems,
+        first broken link first.
+    """
+    head = conn.execute(sa.select(sa.func.max(audit_events.c.seq))).scalar() or 0
+    dialect = conn.dialect.name
+    parallel = (
+        workers > 1
+        and url is not None
+        and head >= PARALLEL_FROM
+        and "fork" in multiprocessing.get_all_start_methods()
+        # Forking a process that runs other threads (a web server) could copy held locks.
+        and threading.active_count() == 1
+    )
+    if not parallel:
+        dbapi = conn.connection.dbapi_connection
+        segments = [_check_events(_raw_events(dbapi, dialect), first=True)]
+        current = _row_digests(conn)
+    else:
+        assert url is not None
+        step = -(-head // workers)
+        ranges = [(url, lo, min(head, lo + step - 1)) for lo in range(1, head + 1, step)]
+        # Fork: the workers need no imports, and each opens its own connection.
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            pending = pool.starmap_async(_check_range, ranges)
+            current = _row_digests(conn)
+            segments = pending.get()
+    problems: list[AuditProblem] = []
+    latest: dict[str, tuple[int, str]] = {}
+    events = 0
+    prev_seq, prev_hash = 0, GENESIS_HASH
+    for i, seg in enumerate(segments):
+        if i > 0 and seg.first_seq is not None:
+            if seg.first_seq != prev_seq + 1:
+                problems.append(_gap(prev_seq + 1, seg.first_seq))
+            if seg.first_prev != prev_hash:
+                problems.append(_unlinked(seg.first_seq, str(seg.first_prev), prev_hash))
+        problems.extend(seg.problems)
+        latest.update(seg.latest)
+        events += seg.events
+        if seg.events:
+            prev_seq, prev_hash = seg.last_seq, seg.last_hash
+    problems = problems[:_MAX_PROBLEMS]
+    _compare_rows(latest, current, problems)
     return AuditReport(
         events=events,
-        rows_checked=rows_checked,
-        head_seq=expected_seq - 1,
-        head_hash=prev,
+        rows_checked=len(current),
+        head_seq=prev_seq,
+        head_hash=prev_hash,
         problems=tuple(problems),
     )

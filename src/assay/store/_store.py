@@ -10,6 +10,7 @@ fails, the transaction rolls back and nothing, not even the event, is written.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -284,7 +285,7 @@ class Store:
     def verify(self) -> AuditReport:
         """Verify the audit chain and every governed row (see :func:`verify_chain`)."""
         with self.read(snapshot=True) as conn:
-            return verify_chain(conn)
+            return verify_chain(conn, url=self.url, workers=os.cpu_count() or 1)
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision``."""
