@@ -1,7 +1,7 @@
 """The reference profile: built once from the training (or launch) data, frozen, reused for drift.
 
 A profile holds, per column, what drift needs and nothing that grows with the rows: for a numeric
-column its summary, a fine equal-width grid with count, sum, sum of squares, min and max per cell,
+column its summary, a fine equal-width grid with count, sum, min and max per cell,
 the frozen PSI bins (reference deciles snapped to the grid) and, for a dataset of at most
 ``exact_rows`` rows, its exact value counts; for a categorical column the count of each category
 (the ``max_categories`` most frequent; the rest pooled). The same is kept for each group of every
@@ -351,13 +351,13 @@ def reference_profile(
     return ReferenceProfile(payload)
 
 
-_UNSTABLE = frozenset({"sum", "sumsq", "min", "max"})
+_UNSTABLE = frozenset({"sum", "min", "max"})
 
 
 def content_digest(payload: dict[str, Any]) -> str:
     """sha256 of a payload's canonical JSON, leaving out its digest and provenance.
 
-    The cells' sums and sums of squares are left out too (engines, and one parallel engine from
+    The cells' sums are left out too (engines, and one parallel engine from
     run to run, may add the same values in another order, which changes the last bits), as are the
     cells' minima and maxima (thousands of floats, slow to format, and implied by the data the
     counts already pin down); the remaining floats are rounded to 10 significant digits. Grids,

@@ -7,7 +7,7 @@ both bring back only small tables:
    standard deviation (``ddof=0``), minimum and maximum of its finite values. The reference needs
    it to fix the fine grid; a current batch never does.
 2. :func:`sketch` — one query that is the union of one small aggregation per column (and per
-   column and protected group): for a numeric column, count, sum, sum of squares, minimum and
+   column and protected group): for a numeric column, count, sum, minimum and
    maximum of the values in each cell of a fixed equal-width grid (plus an underflow and an
    overflow cell); for a categorical column, the count of every category. When a dataset has at
    most ``exact_rows`` rows, numeric columns also get their exact value counts.
@@ -33,17 +33,15 @@ from assay.evaluate._stats import FloatArray
 
 #: Helper column names; they cannot clash with a user's columns by accident.
 KIND, COL, BY, GRP = "__assay_kind", "__assay_col", "__assay_by", "__assay_grp"
-KEY, CAT, N, SUM, SQ, MIN, MAX = (
+KEY, CAT, N, SUM, MIN, MAX = (
     "__assay_key",
     "__assay_cat",
     "__assay_n",
     "__assay_sum",
-    "__assay_sq",
     "__assay_min",
     "__assay_max",
 )
 _VALUE = "__assay_x"
-_SQUARE = "__assay_x2"
 
 #: Standard deviations either side of the mean that the fine grid spans (clipped to the data).
 GRID_SPAN = 6.0
@@ -112,7 +110,6 @@ class Bins:
     key: FloatArray
     count: FloatArray
     sum: FloatArray
-    sumsq: FloatArray
     min: FloatArray
     max: FloatArray
 
@@ -132,7 +129,6 @@ class Bins:
             "key": [int(k) for k in self.key],
             "count": [int(c) for c in self.count],
             "sum": [float(v) for v in self.sum],
-            "sumsq": [float(v) for v in self.sumsq],
             "min": [float(v) for v in self.min],
             "max": [float(v) for v in self.max],
         }
@@ -140,12 +136,11 @@ class Bins:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bins:
         """From :meth:`to_dict` output."""
-        arr = {k: np.asarray(d[k], dtype=np.float64) for k in ("key", "count", "sum", "sumsq")}
+        arr = {k: np.asarray(d[k], dtype=np.float64) for k in ("key", "count", "sum")}
         return cls(
             arr["key"],
             arr["count"],
             arr["sum"],
-            arr["sumsq"],
             np.asarray(d["min"], dtype=np.float64),
             np.asarray(d["max"], dtype=np.float64),
         )
@@ -248,8 +243,8 @@ def _str_lit(value: str | None) -> nw.Expr:
     return nw.lit(value, dtype=nw.String)
 
 
-def _by_expr(by: str | None) -> nw.Expr:
-    return nw.col(by).cast(nw.String).alias(GRP) if by else _str_lit(None).alias(GRP)
+def _by_expr(by: str) -> nw.Expr:
+    return nw.col(by).cast(nw.String).alias(GRP)
 
 
 def _shape(
@@ -269,7 +264,6 @@ def _shape(
         get(CAT, nw.String).alias(CAT),
         nw.col(N).cast(nw.Int64).alias(N),
         get(SUM, nw.Float64).alias(SUM),
-        get(SQ, nw.Float64).alias(SQ),
         get(MIN, nw.Float64).alias(MIN),
         get(MAX, nw.Float64).alias(MAX),
     )
@@ -291,38 +285,39 @@ def sketch(
     """
     parts: list[nw.LazyFrame[Any]] = []
     for feature in ["", *by]:
-        group = [_by_expr(feature or None)]
-        keys = [GRP]
+        # the whole dataset is not grouped by a constant: only protected groups add a key
+        group = [_by_expr(feature)] if feature else []
+        keys = [GRP] if feature else []
+        by_name = feature or None
         for col, grid in grids.items():
             v = nw.col(_VALUE)
             key = ((v - grid.low) * grid.scale).floor().clip(grid.first, grid.last)
             q = (
                 frame.select(*group, _finite(col).alias(_VALUE))
-                .select(nw.col(GRP), key.alias(KEY), v, (v * v).alias(_SQUARE))
+                .select(*[nw.col(k) for k in keys], key.alias(KEY), v)
                 .group_by([*keys, KEY])
                 .agg(
                     nw.len().alias(N),
                     v.sum().alias(SUM),
-                    nw.col(_SQUARE).sum().alias(SQ),
                     v.min().alias(MIN),
                     v.max().alias(MAX),
                 )
             )
-            parts.append(_shape(q, [GRP, KEY, N, SUM, SQ, MIN, MAX], "b", col, feature or None))
+            parts.append(_shape(q, [*keys, KEY, N, SUM, MIN, MAX], "b", col, by_name))
             if col in exact:
                 q = (
                     frame.select(*group, _finite(col).alias(KEY))
                     .group_by([*keys, KEY])
                     .agg(nw.len().alias(N))
                 )
-                parts.append(_shape(q, [GRP, KEY, N], "v", col, feature or None))
+                parts.append(_shape(q, [*keys, KEY, N], "v", col, by_name))
         for col in categorical:
             q = (
                 frame.select(*group, nw.col(col).cast(nw.String).alias(CAT))
                 .group_by([*keys, CAT])
                 .agg(nw.len().alias(N))
             )
-            parts.append(_shape(q, [GRP, CAT, N], "c", col, feature or None))
+            parts.append(_shape(q, [*keys, CAT, N], "c", col, by_name))
     if not parts:
         return {}
     table = collect(nw.concat(parts, how="vertical"))
@@ -345,7 +340,6 @@ def _unpack(
                 present.get_column(KEY).to_numpy().astype(np.float64),
                 present.get_column(N).to_numpy().astype(np.float64),
                 present.get_column(SUM).to_numpy().astype(np.float64),
-                present.get_column(SQ).to_numpy().astype(np.float64),
                 present.get_column(MIN).to_numpy().astype(np.float64),
                 present.get_column(MAX).to_numpy().astype(np.float64),
             )
@@ -389,7 +383,7 @@ def _unpack(
 
 def _empty_bins() -> Bins:
     z = np.zeros(0, dtype=np.float64)
-    return Bins(z, z, z, z, z, z)
+    return Bins(z, z, z, z, z)
 
 
 def _empty_values() -> Values:

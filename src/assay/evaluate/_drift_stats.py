@@ -23,11 +23,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
-from scipy.spatial.distance import jensenshannon
 
 from assay.evaluate._drift_sketch import Bins, Values
 from assay.evaluate._stats import FloatArray
+
+# scipy.stats is imported inside the functions that use it: it takes a second to import, and
+# ``import assay`` should not pay for it.
 
 #: scipy's ``ks_2samp(method="auto")`` computes the exact p-value up to this many values a side.
 KS_EXACT_MAX_N = 10_000
@@ -80,6 +81,8 @@ def _expand(v: Values) -> FloatArray:
 
 def ks_exact(ref: Values, cur: Values) -> KS:
     """KS on two exact distributions; equals ``scipy.stats.ks_2samp(ref, cur)``."""
+    from scipy import stats as sps
+
     n1, n2 = int(ref.count.sum()), int(cur.count.sum())
     if max(n1, n2) <= KS_EXACT_MAX_N:
         res = sps.ks_2samp(_expand(ref), _expand(cur))
@@ -100,6 +103,8 @@ def _cdf_at(v: Values, points: FloatArray) -> FloatArray:
 
 def _ks_asymptotic(d: float, n1: int, n2: int) -> float:
     # scipy.stats.ks_2samp, method="asymp", two-sided: Smirnov's distribution of sqrt(en)·D
+    from scipy import stats as sps
+
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
     return float(np.clip(sps.kstwo.sf(d, np.round(en)), 0.0, 1.0))
@@ -130,6 +135,8 @@ def ks_binned(ref: Bins, cur: Bins) -> KS:
 
 def wasserstein_exact(ref: Values, cur: Values) -> Wasserstein:
     """Equals ``scipy.stats.wasserstein_distance(ref, cur)`` on the samples."""
+    from scipy import stats as sps
+
     return Wasserstein(
         float(sps.wasserstein_distance(ref.value, cur.value, ref.count, cur.count)), 0.0
     )
@@ -147,6 +154,8 @@ def _spread(b: Bins) -> FloatArray:
 
 def wasserstein_binned(ref: Bins, cur: Bins) -> Wasserstein:
     """W1 between the cells' masses placed at the cells' means, and the bound on its error."""
+    from scipy import stats as sps
+
     mr = np.clip(ref.sum / ref.count, ref.min, ref.max)
     mc = np.clip(cur.sum / cur.count, cur.min, cur.max)
     value = float(sps.wasserstein_distance(mr, mc, ref.count, cur.count))
@@ -183,6 +192,8 @@ def psi(ref: FloatArray, cur: FloatArray) -> float:
 
 def js_distance(ref: FloatArray, cur: FloatArray) -> float:
     """Jensen–Shannon distance, log base 2 (in [0, 1]); equals scipy's ``jensenshannon``."""
+    from scipy.spatial.distance import jensenshannon
+
     return float(jensenshannon(ref / ref.sum(), cur / cur.sum(), base=2))
 
 
@@ -193,6 +204,8 @@ def chi_square(ref: FloatArray, cur: FloatArray, *, min_expected: float = 5.0) -
     cell (smallest first, until every cell reaches it); a 2 × 2 table that still falls short uses
     Fisher's exact test. With two categories scipy applies Yates' continuity correction.
     """
+    from scipy import stats as sps
+
     table = np.vstack([ref, cur]).astype(np.float64)
     table = table[:, table.sum(axis=0) > 0]
     pooled = 0

@@ -29,7 +29,6 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import polars as pl
-from scipy import stats as sps
 
 from assay._version import __version__
 from assay.errors import InputError
@@ -581,6 +580,8 @@ def _missing_by_group(
     gap: float,
     min_cell: int,
 ) -> list[dict[str, Any]]:
+    from scipy import stats as sps  # slow to import; only needed here
+
     out: list[dict[str, Any]] = []
     for f in features:
         cols = [f"{qp.MISS}{c}" for c in checked]
@@ -668,6 +669,8 @@ def _cells(grouped: pl.DataFrame, features: list[str], min_cell: int) -> dict[st
 def _representativeness(
     pop: Population, counts: dict[str, pl.DataFrame], z: float, alpha: float, ratio: float
 ) -> list[dict[str, Any]]:
+    from scipy import stats as sps  # slow to import; only needed here
+
     out: list[dict[str, Any]] = []
     for feature, shares in pop.marginals.items():
         table = counts[feature]

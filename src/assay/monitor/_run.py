@@ -147,6 +147,16 @@ def run_monitor(
     monitor_id = db.upsert_monitor(ws, spec.name, spec.system, spec_json)
     run_id = db.start_run(ws, monitor_id, started)
     problems: list[dict[str, Any]] = []
+    ungrouped = [f for f in spec.data.sensitive_features if f not in profile.sensitive_features]
+    if ungrouped:
+        problems.append(
+            {
+                "problem": "profile_without_groups",
+                "message": f"The reference profile has no groups for {ungrouped}, so drift "
+                "within those groups is not computed; rebuild it with `assay check profile "
+                "--sensitive ...`.",
+            }
+        )
 
     extra = [c for c in (spec.data.label, spec.data.prediction) if c is not None]
     read = []
