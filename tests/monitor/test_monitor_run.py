@@ -56,8 +56,9 @@ def _source(n: int = 3000, seed: int = 1) -> pl.DataFrame:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    workspace = init_workspace(tmp_path / "project", user="ada")
+def ws(tmp_path: Path, db_url: str) -> Workspace:
+    """A workspace on SQLite and, in the postgres lane, on PostgreSQL."""
+    workspace = init_workspace(tmp_path / "project", db_url=db_url, user="ada")
     add_system(workspace, "income-model", purpose="Predicts income", owner="rai-team")
     return workspace
 

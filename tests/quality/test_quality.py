@@ -231,3 +231,32 @@ def test_engines_agree(small: pl.DataFrame, engine: str) -> None:
                     col[k] = float(col[k])
             col.pop("nan")
     assert got == expected
+
+
+@pytest.mark.spark
+def test_spark_agrees(small: pl.DataFrame) -> None:
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("assay-quality-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .getOrCreate()
+    )
+    expected = quality(small, sensitive_features="sex", label="y", min_cell_size=1).to_dict()
+    got = quality(
+        spark.createDataFrame(small.to_pandas()),
+        sensitive_features="sex",
+        label="y",
+        min_cell_size=1,
+    ).to_dict()
+    for payload in (expected, got):
+        payload.pop("provenance")
+        for col in payload["columns"]:
+            col.pop("dtype")
+            col.pop("nan")
+            for k in ("min", "max"):
+                if isinstance(col[k], int | float):
+                    col[k] = float(col[k])
+    assert got == expected
