@@ -98,9 +98,32 @@ def data_command(
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write the HTML report (self-contained) to this file."
+    ),
+    record: bool = typer.Option(
+        False, "--record", help="File the result as evidence (kind quality) in the workspace."
+    ),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the model version the data is for."
+    ),
+    dataset_version: str | None = typer.Option(
+        None, "--dataset-version", help="With --record: the dataset version, as NAME@VERSION."
+    ),
+    workspace: Path | None = typer.Option(
+        None, "--workspace", "-w", help="With --record: the workspace folder (default: found)."
+    ),
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
     _check_format(fmt, output)
+    if record and (not system or not model_version):
+        raise InputError(
+            "--record files the check as evidence of a system's model version: give --system NAME "
+            "and --model-version VERSION (registered with `assay system` / `assay model`)."
+        )
+    if html is not None and not html.parent.exists():
+        raise InputError(f"The folder '{html.parent}' for --html does not exist; create it first.")
     if fail_on not in ("never", "error", "warning"):
         raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
     result = quality(
@@ -119,11 +142,46 @@ def data_command(
         _write(result.to_json(), output, console)
     else:
         print_quality(result, console)
+    if html is not None:
+        from assay.documents import render_quality_html
+
+        tmp = html.with_name(html.name + ".part")
+        tmp.write_text(render_quality_html(result.to_dict()), encoding="utf-8")
+        tmp.replace(html)
+        console.print(f"wrote {html}")
+    if record:
+        _record_quality(result, system, model_version, dataset_version, workspace, console)
     severities = {w["severity"] for w in result.warnings}
     if (fail_on == "error" and "error" in severities) or (
         fail_on == "warning" and severities & {"error", "warning"}
     ):
         raise typer.Exit(1)
+
+
+def _record_quality(
+    result: QualityResult,
+    system: str | None,
+    model_version: str | None,
+    dataset_version: str | None,
+    workspace: Path | None,
+    console: Console,
+) -> None:
+    from assay.governance import open_workspace, record_evaluation
+
+    ws = open_workspace(workspace)
+    try:
+        evidence = record_evaluation(
+            ws,
+            result.to_dict(),
+            kind="quality",
+            system=str(system),
+            model_version=str(model_version),
+            dataset_version=dataset_version,
+            title="Data quality and representativeness",
+        )
+    finally:
+        ws.close()
+    console.print(f"recorded evidence {evidence.ref}")
 
 
 def print_quality(result: QualityResult, console: Console) -> None:

@@ -125,7 +125,7 @@ def demo_command(
         transient=False,
     )
     with progress:
-        steps = progress.add_task("Assay demo", total=12)
+        steps = progress.add_task("Assay demo", total=14)
 
         def step(description: str) -> None:
             progress.update(steps, description=description)
@@ -160,12 +160,20 @@ def demo_command(
         risks = gov.open_risks_for_failures(workspace, result, evidence, today)
         progress.advance(steps)
 
+        step("Checking data quality and representativeness against the 1990 census")
+        data_quality = checks.check_data_quality(workspace, output)
+        progress.advance(steps)
+
         step("Scanning Adult and a support-chat log for personal data")
         pii = checks.scan_personal_data(workspace, output)
         progress.advance(steps)
 
         step("Stress-testing the model: noise, missing values, shifts, counterfactual flips")
         robustness = checks.stress_test(workspace, model.estimator, model.scored, output)
+        progress.advance(steps)
+
+        step("Monitoring six simulated production weeks (drift from week 3)")
+        monitoring = checks.monitor_production(workspace, model.scored, output)
         progress.advance(steps)
 
         step("Red-teaming a weakly guarded local chat assistant (built-in suite)")
@@ -192,6 +200,7 @@ def demo_command(
 
     print_fairness(result, console)
     _print_governance(console, evidence, risks, kpis)
+    _print_data(console, data_quality, monitoring)
     _print_checks(console, pii, redteam)
     _print_documents(console, robustness, documents, pdf_note)
     coverage = ", ".join(
@@ -206,8 +215,10 @@ def demo_command(
         "  fairness.md    the same as Markdown\n"
         "  fairness.json  the result (schema assay.fairness/v1)\n"
         f"  {predictions.name}  the scored test split\n"
+        "  quality.html   data quality and representativeness (against the 1990 census)\n"
         "  pii_adult.html, pii_support_log.html  personal-data scans\n"
         "  robustness.html  the robustness and stress-test report\n"
+        "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
         "  documents/     model card, datasheet, risk assessment, review packet (HTML, PDF)\n"
         "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
@@ -243,6 +254,26 @@ def _print_governance(console: Console, evidence: Any, risks: list[Any], kpis: A
         value = "—" if kpi.value is None else f"{kpi.value:,.2f} {kpi.unit}".strip()
         kpi_table.add_row(kpi.name, value, str(kpi.n), str(kpi.target or "—"))
     console.print(kpi_table)
+
+
+def _print_data(console: Console, data_quality: Any, monitoring: dict[str, Any]) -> None:
+    console.print(
+        f"\n[bold]Data quality[/bold] of UCI Adult: {len(data_quality.warnings)} warning(s)"
+    )
+    for warning in data_quality.warnings:
+        console.print(
+            f"  [yellow]{escape(warning['check'])}[/yellow]: {escape(warning['message'])}"
+        )
+    run = monitoring["run"]
+    console.print(
+        f"\n[bold]Monitoring[/bold]: {len(run.windows)} weekly window(s), "
+        f"{len(run.opened)} alert(s) opened, run status {run.status}; "
+        f"report monitoring/{monitoring['report'].name}"
+    )
+    for alert in run.opened[:6]:
+        # the first sentence: metric, value, threshold, window; the report has the rest
+        headline = str(alert.get("message", alert)).split(". ")[0].rstrip(".")
+        console.print(f"  [red]alert[/red] {escape(headline)}.")
 
 
 def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> None:

@@ -11,10 +11,13 @@ import polars as pl
 
 from assay.cli._demo_governance import DATASET, DATASET_VERSION, MODEL_VERSION, SYSTEM
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
+from assay.documents import render_quality_html
+from assay.evaluate import QualityResult, quality
 from assay.evaluate.pii import PiiScanResult, demo_support_log, scan
 from assay.genai import RedteamRun, record_run, run_redteam, write_reports
 from assay.genai.demo_server import start
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
+from assay.monitor import US_CENSUS_1990, run_demo_monitoring
 from assay.robustness import RobustnessResult, render_robustness_html, run_default_probes
 
 ASSISTANT = "helpdesk-assistant"
@@ -97,3 +100,36 @@ def stress_test(
         title="Robustness and stress tests (default probes)",
     )
     return result
+
+
+def check_data_quality(workspace: Workspace, folder: Path) -> QualityResult:
+    """Quality and representativeness of the training data against the 1990 census shares;
+    the report is written and the result filed as evidence about the dataset version."""
+    result = quality(
+        adult_path(),
+        sensitive_features=["sex", "race"],
+        label=ADULT_LABEL,
+        population=US_CENSUS_1990,
+    )
+    payload = result.to_dict()
+    (folder / "quality.json").write_text(result.to_json(), encoding="utf-8")
+    (folder / "quality.html").write_text(
+        render_quality_html(payload, title="UCI Adult — data quality and representativeness"),
+        encoding="utf-8",
+    )
+    record_evaluation(
+        workspace,
+        payload,
+        kind="quality",
+        system=SYSTEM,
+        model_version=MODEL_VERSION,
+        dataset_version=f"{DATASET}@{DATASET_VERSION}",
+        title="Data quality and representativeness of UCI Adult",
+    )
+    return result
+
+
+def monitor_production(workspace: Workspace, scored: pl.DataFrame, folder: Path) -> dict[str, Any]:
+    """Six simulated weeks of production with drift from week 3, watched by a monitoring spec
+    that is registered on the system (so the monitoring requirement and coverage count it)."""
+    return run_demo_monitoring(folder / "monitoring", workspace, scored, weeks=6, drift_from_week=3)

@@ -145,7 +145,7 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
     ws = open_workspace(workspace)
     try:
         record: Any = record_evaluation(
-            ws, result.to_dict(), kind="pii", system=system, model_version=model_version,
+            ws, result.to_dict(), kind="pii_scan", system=system, model_version=model_version,
             title="PII scan",
         )  # fmt: skip
     finally:

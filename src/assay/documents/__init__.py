@@ -36,6 +36,7 @@ from assay.documents._packet import (
 )
 from assay.documents._pdf import html_to_pdf, pdf_engine
 from assay.documents._program_report import build_program_report
+from assay.documents._quality_report import render_quality_html
 from assay.documents._render import FORMATS
 from assay.documents._render import render as render_document
 from assay.documents._risk_assessment import build_risk_assessment
@@ -84,6 +85,7 @@ __all__ = [
     "render_document",
     "render_fairness_html",
     "render_fairness_markdown",
+    "render_quality_html",
     "review_completeness",
     "sign_packet",
     "system_completeness",

@@ -336,7 +336,7 @@ def quality(
                         "representativeness",
                         "warning",
                         f"'{r['feature']}' differs from {pop.source}"
-                        + (f" (goodness of fit q = {r['q_value']:.3g})" if r["significant"] else "")
+                        + (f" (goodness of fit {_q_text(r['q_value'])})" * bool(r["significant"]))
                         + (f"; under-represented: {', '.join(under)}" if under else "")
                         + ".",
                     )
@@ -412,6 +412,11 @@ def _probability_columns(y_proba: str | Mapping[Any, str] | None) -> dict[Any, s
 
 def _warn(check: str, severity: str, message: str) -> dict[str, Any]:
     return {"check": check, "severity": severity, "message": message}
+
+
+def _q_text(q: float) -> str:
+    """A q-value for a message; one that underflows double precision is shown as a bound."""
+    return "q < 1e-300" if q < 1e-300 else f"q = {q:.3g}"
 
 
 def _text(value: Any) -> str:
