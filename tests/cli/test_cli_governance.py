@@ -358,8 +358,9 @@ def test_every_governance_command_is_documented() -> None:
         "audit",
     ]
     click_app = typer.main.get_command(app)
+    ctx = typer.Context(click_app)
     for group in groups:
-        sub = click_app.commands[group]  # type: ignore[attr-defined]
+        sub = click_app.get_command(ctx, group)  # type: ignore[attr-defined]
         for name, command in sub.commands.items():
             module = getattr(command.callback, "__module__", "")
             if module not in MY_MODULES:

@@ -8,97 +8,102 @@ unless ``ASSAY_DEBUG=1`` is set.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from assay._version import __version__
-from assay.cli._audit import audit_app
-from assay.cli._check import check_app
-from assay.cli._demo import demo_command
-from assay.cli._documents import (
-    card_app,
-    checklist_command,
-    completeness_command,
-    datasheet_command,
-    packet_app,
-    report_app,
-)
-from assay.cli._evaluate import evaluate_app
-from assay.cli._evidence import evidence_app
-from assay.cli._exchange import backup_command, export_command, import_command, restore_command
-from assay.cli._exports import bom_app, oscal_app
-from assay.cli._frameworks import frameworks_app
-from assay.cli._gate import gate_command
-from assay.cli._incident import incident_app
-from assay.cli._kpis import kpis_command
-from assay.cli._monitor import monitor_app
-from assay.cli._pii import pii_app
-from assay.cli._policy import policy_app
-from assay.cli._redteam import redteam_app
-from assay.cli._review import approval_app, review_app
-from assay.cli._risk import action_app, risk_app
-from assay.cli._robustness import explain_command, robustness_app
-from assay.cli._serve import passwd_command, serve_command, token_command
-from assay.cli._system import dataset_version_app, model_version_app, system_app
-from assay.cli._waiver import waiver_app
-from assay.cli._workspace import db_app, init_command, user_app
 from assay.errors import AssayError
 
+#: Every command and command group: its module and attribute, in the order ``--help`` lists them.
+#: A command's module is imported only when that command runs (or ``--help`` lists them all), so
+#: ``assay init`` does not pay for the statistics and dataframe libraries ``assay evaluate`` needs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "evaluate": ("assay.cli._evaluate", "evaluate_app"),
+    "check": ("assay.cli._check", "check_app"),
+    "monitor": ("assay.cli._monitor", "monitor_app"),
+    "policy": ("assay.cli._policy", "policy_app"),
+    "pii": ("assay.cli._pii", "pii_app"),
+    "redteam": ("assay.cli._redteam", "redteam_app"),
+    "robustness": ("assay.cli._robustness", "robustness_app"),
+    "explain": ("assay.cli._robustness", "explain_command"),
+    "demo": ("assay.cli._demo", "demo_command"),
+    # Workspace, evidence store and governance (issue 3).
+    "init": ("assay.cli._workspace", "init_command"),
+    "db": ("assay.cli._workspace", "db_app"),
+    "user": ("assay.cli._serve", "user_app"),
+    "serve": ("assay.cli._serve", "serve_command"),
+    "system": ("assay.cli._system", "system_app"),
+    "model-version": ("assay.cli._system", "model_version_app"),
+    "dataset-version": ("assay.cli._system", "dataset_version_app"),
+    "evidence": ("assay.cli._evidence", "evidence_app"),
+    "review": ("assay.cli._review", "review_app"),
+    "approval": ("assay.cli._review", "approval_app"),
+    "risk": ("assay.cli._risk", "risk_app"),
+    "action": ("assay.cli._risk", "action_app"),
+    "waiver": ("assay.cli._waiver", "waiver_app"),
+    "incident": ("assay.cli._incident", "incident_app"),
+    "audit": ("assay.cli._audit", "audit_app"),
+    "kpis": ("assay.cli._kpis", "kpis_command"),
+    "export": ("assay.cli._exchange", "export_command"),
+    "import": ("assay.cli._exchange", "import_command"),
+    "backup": ("assay.cli._exchange", "backup_command"),
+    "restore": ("assay.cli._exchange", "restore_command"),
+    # Documents from evidence (issue 4).
+    "card": ("assay.cli._documents", "card_app"),
+    "datasheet": ("assay.cli._documents", "datasheet_command"),
+    "report": ("assay.cli._documents", "report_app"),
+    "packet": ("assay.cli._documents", "packet_app"),
+    "completeness": ("assay.cli._documents", "completeness_command"),
+    "checklist": ("assay.cli._documents", "checklist_command"),
+    # Frameworks, crosswalk and standard exports (issue 4, parts 6 and 7).
+    "frameworks": ("assay.cli._frameworks", "frameworks_app"),
+    "bom": ("assay.cli._exports", "bom_app"),
+    "oscal": ("assay.cli._exports", "oscal_app"),
+    # The policy gate for CI/CD and model registries (issue 7).
+    "gate": ("assay.cli._gate", "gate_command"),
+}
+
+
+def load_command(name: str) -> Any:
+    """Import the module of command ``name`` and build its click command (typed ``Any``: Typer
+    vendors its own copy of click since 0.25, so the class depends on the installed version)."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands from :data:`COMMANDS`, each loaded when first asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="assay",
     help="Responsible AI assurance: evaluate, record evidence, document, govern, gate, monitor.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(evaluate_app, name="evaluate")
-app.add_typer(check_app, name="check")
-app.add_typer(monitor_app, name="monitor")
-app.add_typer(policy_app, name="policy")
-app.add_typer(pii_app, name="pii")
-app.add_typer(redteam_app, name="redteam")
-app.add_typer(robustness_app, name="robustness")
-app.command("explain")(explain_command)
-app.command("demo")(demo_command)
-# Workspace, evidence store and governance (issue 3).
-app.command("init")(init_command)
-app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-user_app.command("passwd")(passwd_command)
-user_app.command("token")(token_command)
-app.command("serve")(serve_command)
-app.add_typer(system_app, name="system")
-app.add_typer(model_version_app, name="model-version")
-app.add_typer(dataset_version_app, name="dataset-version")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(review_app, name="review")
-app.add_typer(approval_app, name="approval")
-app.add_typer(risk_app, name="risk")
-app.add_typer(action_app, name="action")
-app.add_typer(waiver_app, name="waiver")
-app.add_typer(incident_app, name="incident")
-app.add_typer(audit_app, name="audit")
-app.command("kpis")(kpis_command)
-app.command("export")(export_command)
-app.command("import")(import_command)
-app.command("backup")(backup_command)
-app.command("restore")(restore_command)
-# Documents from evidence (issue 4).
-app.add_typer(card_app, name="card")
-app.command("datasheet")(datasheet_command)
-app.add_typer(report_app, name="report")
-app.add_typer(packet_app, name="packet")
-app.command("completeness")(completeness_command)
-app.command("checklist")(checklist_command)
-# Frameworks, crosswalk and standard exports (issue 4, parts 6 and 7).
-app.add_typer(frameworks_app, name="frameworks")
-app.add_typer(bom_app, name="bom")
-app.add_typer(oscal_app, name="oscal")
-# The policy gate for CI/CD and model registries (issue 7).
-app.command("gate")(gate_command)
 
 
 def _version_callback(value: bool) -> None:

@@ -343,7 +343,7 @@ def explain_command(
     ),
     workspace: Path | None = typer.Option(None, "--workspace", help="A folder in the workspace."),
 ) -> None:
-    """Feature importance overall and by group (permutation; SHAP with the [explain] extra)."""
+    """Feature importance overall and by group (permutation; SHAP with the explain extra)."""
     from assay.robustness._explain import explain
     from assay.robustness._report import render_explanation_html, render_explanation_markdown
 

@@ -13,9 +13,10 @@ import typer
 
 from assay import governance as g
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
+from assay.cli._workspace import user_app
 from assay.errors import InputError, PermissionDeniedError
 
-__all__ = ["passwd_command", "serve_command", "token_command"]
+__all__ = ["passwd_command", "serve_command", "token_command", "user_app"]
 
 _MISSING = "The web app needs the [web] extra: pip install 'assay-rai[web]'."
 
@@ -93,3 +94,8 @@ def token_command(
         _may_manage(ws, name)
         token = create_token(ws, name, label)
     console.print(token)
+
+
+# ``assay user`` = the account commands of the workspace module and the web credentials here.
+user_app.command("passwd")(passwd_command)
+user_app.command("token")(token_command)
