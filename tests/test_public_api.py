@@ -11,7 +11,23 @@ import pytest
 
 import assay
 
-PUBLIC_PACKAGES = ["assay", "assay.evaluate", "assay.errors", "assay.datasets"]
+PUBLIC_PACKAGES = [
+    "assay",
+    "assay.datasets",
+    "assay.documents",
+    "assay.errors",
+    "assay.evaluate",
+    "assay.evaluate.pii",
+    "assay.exports",
+    "assay.frameworks",
+    "assay.gate",
+    "assay.genai",
+    "assay.governance",
+    "assay.integrations",
+    "assay.monitor",
+    "assay.policy",
+    "assay.robustness",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PACKAGES)
