@@ -91,3 +91,27 @@ def test_unknown_block_in_stored_json_becomes_a_gap_not_a_crash() -> None:
     doc = document_from_dict(data)
     assert isinstance(doc.sections[0].blocks[-1], GapBlock)
     assert "GAP" in render_document(doc, "md").decode()
+
+
+def test_monitoring_spec_is_shown_as_rows_not_dict_reprs() -> None:
+    from assay.documents._model_card import _monitoring_rows
+
+    metrics = [
+        {"name": "score_psi", "kind": "drift", "statistic": "psi", "column": "score",
+         "group": None},
+        {"name": "dp_female", "kind": "fairness", "statistic": "selection_rate",
+         "column": None, "group": {"sex": "Female"}},
+        "free text metric",
+    ]  # fmt: skip
+    alerts = [
+        {"name": "psi", "metric": "score_psi", "condition": ">= 0.2", "consecutive": 2,
+         "severity": "high"},
+        {"name": "psi-warn", "metric": "score_psi", "condition": ">= 0.1", "consecutive": 1},
+    ]  # fmt: skip
+    rows = _monitoring_rows(metrics, alerts)
+    assert rows == [
+        ("score_psi", "drift psi of score", ">= 0.2 in 2 consecutive windows (high); >= 0.1"),
+        ("dp_female", "fairness selection_rate in sex=Female", "—"),
+        ("free text metric", "", ""),
+    ]
+    assert not any("{" in cell for row in rows for cell in row)

@@ -270,18 +270,20 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
     # 10. monitoring
     monitoring: list[Block] = []
     specs = [c for c in overview.components if c.kind == "monitoring"]
-    if specs:
+    for c in specs:
+        spec_details = as_mapping(c.details)
+        monitoring.append(
+            Para(
+                f"Specification {c.name}, version {c.version}: what is watched and when it alerts."
+            )
+        )
         monitoring.append(
             Table(
-                ("Specification", "Version", "Watched", "Alerts"),
+                ("Metric", "What is measured", "Alerts when"),
                 tuple(
-                    (
-                        c.name,
-                        c.version,
-                        ", ".join(str(m) for m in as_list(as_mapping(c.details).get("metrics"))),
-                        ", ".join(str(a) for a in as_list(as_mapping(c.details).get("alerts"))),
+                    _monitoring_rows(
+                        as_list(spec_details.get("metrics")), spec_details.get("alerts")
                     )
-                    for c in specs
                 ),
             )
         )
@@ -621,3 +623,34 @@ def _figure(result: Mapping[str, Any]) -> Figure | None:
 def _interval(entry: Any) -> _svg.Interval:
     e = estimate(entry)
     return _svg.Interval(e.value, e.low, e.high)
+
+
+def _monitoring_rows(metrics: list[Any], alerts: Any) -> list[tuple[str, str, str]]:
+    """One row per watched metric of a monitoring spec's details, with the alerts on it."""
+    rules = [as_mapping(a) for a in as_list(alerts)]
+    rows = []
+    for metric in metrics:
+        m = as_mapping(metric)
+        if not m:
+            rows.append((str(metric), "", ""))
+            continue
+        name = str(m.get("name", ""))
+        what = " ".join(str(m[k]) for k in ("kind", "statistic") if m.get(k))
+        if m.get("column"):
+            what += f" of {m['column']}"
+        group = as_mapping(m.get("group"))
+        if group:
+            what += " in " + ", ".join(f"{k}={v}" for k, v in group.items())
+        when = []
+        for rule in rules:
+            if rule.get("metric") != name:
+                continue
+            text = f"{rule.get('condition', '')}".strip()
+            consecutive = rule.get("consecutive")
+            if isinstance(consecutive, int) and consecutive > 1:
+                text += f" in {consecutive} consecutive windows"
+            if rule.get("severity"):
+                text += f" ({rule['severity']})"
+            when.append(text)
+        rows.append((name, what, "; ".join(when) or "—"))
+    return rows
