@@ -17,7 +17,13 @@ from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate import _aggregate as agg
 from assay.evaluate._disparity import disparity, estimate, four_fifths, summaries
-from assay.evaluate._frame import Source, columns_digest, file_digest, open_frame
+from assay.evaluate._frame import (
+    COLUMNS_DIGEST_OF,
+    Source,
+    columns_digest,
+    file_digest,
+    open_frame,
+)
 from assay.evaluate._groups import (
     Grouping,
     confusion,
@@ -726,7 +732,7 @@ def _provenance(
     elif source.eager_native is not None:
         dataset |= {
             "digest": columns_digest(source.eager_native, columns),
-            "digest_of": "Arrow IPC stream of the columns read",
+            "digest_of": COLUMNS_DIGEST_OF,
         }
     else:
         ordered = stats.sort(stats.columns, nulls_last=True)

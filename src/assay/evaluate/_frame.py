@@ -8,12 +8,14 @@ that aggregations run on the engine that holds the data.
 from __future__ import annotations
 
 import hashlib
-import io
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import polars as pl
 
 from assay.errors import InputError, NotFoundError
@@ -99,12 +101,181 @@ def file_digest(path: Path) -> str:
     return "sha256:" + h.hexdigest()
 
 
+#: What :func:`columns_digest` hashes, as recorded in provenance (``dataset.digest_of``).
+COLUMNS_DIGEST_OF = "values of the columns read (Assay columns digest v1)"
+#: Rows hashed at a time, so that a digest needs a few MB of memory whatever the frame's size.
+DIGEST_PIECE_ROWS = 1 << 20
+_DIGEST_PREFIX = b"assay.columns-digest/v1\n"
+
+
 def columns_digest(native: Any, columns: list[str]) -> str:
-    """sha256 of the Arrow IPC stream of ``columns`` of an in-memory frame."""
-    frame = nw.from_native(native, eager_only=True).select(columns).to_arrow()
+    """sha256 of the values of ``columns`` of an in-memory frame (Assay columns digest v1).
+
+    The digest depends on the column names, their types and their values in row order, and on
+    nothing else: not on how the frame is split into chunks, nor on which library holds it when
+    the Arrow types agree (a pandas, Polars and pyarrow frame with the same values and types have
+    the same digest). Defined as::
+
+        sha256( "assay.columns-digest/v1\n"
+                + for each column, in the order given:
+                  header + "\n" + sha256(validity) + sha256(lengths) + sha256(values) )
+
+    - ``header``: the JSON object ``{"name", "nulls", "rows", "type"}`` (keys sorted, UTF-8),
+      where ``type`` is the Arrow type with dictionaries decoded and every string type written
+      ``string`` (every binary type ``binary``).
+    - ``validity``: one byte per row (1 valid, 0 null); empty when the column has no nulls.
+    - ``lengths``: strings and binaries only, each value's length in bytes as a little-endian
+      uint32 (0 for a null); empty for other types.
+    - ``values``: fixed-width types (integers, floats, temporal, decimals): each value's bytes as
+      Arrow stores them (little-endian), zeros for a null; booleans: one byte per row (0 or 1, 0
+      for a null); strings and binaries: the bytes of the values, concatenated; any other type
+      (lists, structs): one line of JSON per value.
+
+    It is computed column by column, in pieces of ``DIGEST_PIECE_ROWS`` rows, without copying the
+    frame.
+    """
+    table = _arrow_columns(native, columns)
+    outer = hashlib.sha256(_DIGEST_PREFIX)
+    for name in columns:
+        outer.update(_column_digest(name, table.column(name)))
+    return "sha256:" + outer.hexdigest()
+
+
+def _arrow_columns(native: Any, columns: list[str]) -> Any:
+    """The columns as a pyarrow Table, zero-copy for Polars (strings stay string views)."""
     import pyarrow as pa
 
-    sink = io.BytesIO()
-    with pa.ipc.new_stream(sink, frame.schema) as writer:
-        writer.write_table(frame)
-    return "sha256:" + hashlib.sha256(sink.getvalue()).hexdigest()
+    if isinstance(native, pl.DataFrame):
+        return native.select(columns).to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(native, pa.Table):
+        return native.select(columns)
+    return nw.from_native(native, eager_only=True).select(columns).to_arrow()
+
+
+def _digest_kind(arrow_type: Any) -> tuple[str, str]:
+    """How a column of ``arrow_type`` is hashed, and the type name its header records."""
+    import pyarrow as pa
+
+    t = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "var", "string"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+        return "var", "binary"
+    if pa.types.is_boolean(t):
+        return "bool", "bool"
+    if pa.types.is_null(t):
+        return "null", "null"
+    if pa.types.is_nested(t):
+        return "json", str(t)
+    try:
+        width = t.bit_width
+    except ValueError:  # not a fixed-width type
+        return "json", str(t)
+    return ("fixed", str(t)) if width % 8 == 0 else ("json", str(t))
+
+
+def _column_digest(name: str, column: Any) -> bytes:
+    """The digest record of one column (a pyarrow ChunkedArray): header and three stream hashes."""
+    kind, type_name = _digest_kind(column.type)
+    nulls = _null_count(column)
+    header = {"name": name, "nulls": nulls, "rows": len(column), "type": type_name}
+    validity, lengths, values = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    has_nulls = nulls > 0
+    for piece in _pieces(column):
+        valid = None
+        if has_nulls:
+            valid = piece.is_valid().to_numpy(zero_copy_only=False)
+            _feed(validity, valid.view(np.uint8))
+        if kind == "fixed":
+            _feed(values, _fixed_bytes(piece, valid))
+        elif kind == "bool":
+            first, skip = divmod(piece.offset, 8)
+            packed = _buffer(piece, 1)[first : first + (skip + len(piece) + 7) // 8]
+            flags = np.unpackbits(packed, bitorder="little")[skip : skip + len(piece)]
+            _feed(values, flags if valid is None else np.where(valid, flags, np.uint8(0)))
+        elif kind == "var":
+            _update_var(piece, type_name, lengths, values)
+        elif kind == "json":
+            text = "".join(
+                json.dumps(v, default=str, sort_keys=True, ensure_ascii=False) + "\n"
+                for v in piece.to_pylist()
+            )
+            values.update(text.encode())
+    record = json.dumps(header, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+    return record + validity.digest() + lengths.digest() + values.digest()
+
+
+def _pieces(column: Any) -> Iterator[Any]:
+    """Slices of at most ``DIGEST_PIECE_ROWS`` rows of a ChunkedArray, dictionaries decoded."""
+    import pyarrow as pa
+
+    for chunk in column.chunks:
+        for start in range(0, len(chunk), DIGEST_PIECE_ROWS):
+            piece = chunk.slice(start, DIGEST_PIECE_ROWS)
+            yield _decoded(piece) if isinstance(piece, pa.DictionaryArray) else piece
+
+
+def _decoded(piece: Any) -> Any:
+    """A dictionary-encoded piece as plain values (views are cast first: take has no kernel)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = piece.dictionary
+    if pa.types.is_string_view(values.type):
+        values = pc.cast(values, pa.large_string())
+    elif pa.types.is_binary_view(values.type):
+        values = pc.cast(values, pa.large_binary())
+    return values.take(piece.indices)
+
+
+def _null_count(column: Any) -> int:
+    """Nulls of a column, counting the rows whose dictionary entry is itself null."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type) and any(c.dictionary.null_count for c in column.chunks):
+        return sum(piece.null_count for piece in _pieces(column))
+    return int(column.null_count)
+
+
+def _buffer(array: Any, index: int, dtype: Any = np.uint8) -> np.ndarray[Any, Any]:
+    """Buffer ``index`` of an Arrow array as a flat array (empty when Arrow left it out)."""
+    buf = array.buffers()[index]
+    if buf is None:
+        return np.zeros(0, dtype)
+    item = np.dtype(dtype).itemsize
+    return np.frombuffer(buf, dtype=dtype, count=buf.size // item)
+
+
+def _fixed_bytes(piece: Any, valid: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any]:
+    width = piece.type.bit_width // 8
+    raw = _buffer(piece, 1)[piece.offset * width : (piece.offset + len(piece)) * width]
+    if raw.size < len(piece) * width:  # an all-null array may come without a values buffer
+        raw = np.zeros(len(piece) * width, np.uint8)
+    if valid is not None and not valid.all():
+        raw = raw.reshape(len(piece), width).copy()
+        raw[~valid] = 0
+    return np.ascontiguousarray(raw)
+
+
+def _update_var(piece: Any, type_name: str, lengths: Any, values: Any) -> None:
+    """Hash the lengths and bytes of a string or binary piece; a null counts as empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string_view(piece.type) or pa.types.is_binary_view(piece.type):
+        piece = pc.cast(piece, pa.large_string() if type_name == "string" else pa.large_binary())
+    if piece.null_count:
+        piece = pc.fill_null(piece, pa.scalar(b"" if type_name == "binary" else "", piece.type))
+    large = pa.types.is_large_string(piece.type) or pa.types.is_large_binary(piece.type)
+    dtype = np.dtype("<i8" if large else "<i4")
+    offsets = _buffer(piece, 1, dtype)[piece.offset : piece.offset + len(piece) + 1]
+    sizes = np.diff(offsets)
+    if large and sizes.size and int(sizes.max()) >= 1 << 32:
+        raise InputError("A value is 4 GiB or larger; the dataset digest cannot describe it.")
+    _feed(lengths, sizes.astype("<u4"))
+    _feed(values, _buffer(piece, 2)[int(offsets[0]) : int(offsets[-1])])
+
+
+def _feed(digest: Any, array: np.ndarray[Any, Any]) -> None:
+    """Hash an array's bytes in memory order."""
+    digest.update(np.ascontiguousarray(array).data)

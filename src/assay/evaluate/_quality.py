@@ -35,7 +35,13 @@ from assay.errors import InputError
 from assay.evaluate import _quality_passes as qp
 from assay.evaluate._aggregate import collect
 from assay.evaluate._drift_stats import bh_adjust
-from assay.evaluate._frame import Source, columns_digest, file_digest, open_frame
+from assay.evaluate._frame import (
+    COLUMNS_DIGEST_OF,
+    Source,
+    columns_digest,
+    file_digest,
+    open_frame,
+)
 from assay.evaluate._quality_result import QUALITY_SCHEMA, QualityResult
 from assay.evaluate._quality_spec import (
     OTHER_KEY,
@@ -897,7 +903,7 @@ def _provenance(source: Source, columns: list[str], digest: str | None) -> dict[
     elif source.eager_native is not None:
         dataset |= {
             "digest": columns_digest(source.eager_native, columns),
-            "digest_of": "Arrow IPC stream of the columns read",
+            "digest_of": COLUMNS_DIGEST_OF,
         }
     return {
         "assay_version": __version__,

@@ -25,7 +25,7 @@ from scipy.stats import t as student_t
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate._frame import columns_digest, file_digest, open_frame
+from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
 from assay.robustness._changes import _groupings, _partitions
 from assay.robustness._models import load_model
 from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult
@@ -157,7 +157,7 @@ def explain(
     elif source.eager_native is not None:
         dataset |= {
             "digest": columns_digest(source.eager_native, [*inputs, y_true, *sens]),
-            "digest_of": "Arrow IPC stream of the columns read",
+            "digest_of": COLUMNS_DIGEST_OF,
         }
     payload = {
         "schema": EXPLANATION_SCHEMA,

@@ -25,7 +25,7 @@ import polars as pl
 from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate import fairness
-from assay.evaluate._frame import columns_digest, file_digest, open_frame
+from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
 from assay.robustness import _paired as paired
 from assay.robustness._changes import (
     ENGINE_METRICS,
@@ -581,7 +581,7 @@ def _result(
         try:
             dataset |= {
                 "digest": columns_digest(source.eager_native, [c for c in columns if c]),
-                "digest_of": "Arrow IPC stream of the columns read",
+                "digest_of": COLUMNS_DIGEST_OF,
             }
         except Exception:
             dataset |= {"digest": None, "digest_of": "not computed"}

@@ -16,7 +16,7 @@ import polars as pl
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate._frame import columns_digest, file_digest
+from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.evaluate._stats import wilson, z_value
 from assay.evaluate.pii._detect import ROW, findings, plan
 from assay.evaluate.pii._input import Prepared, is_jsonl, prepare, read_failed
@@ -266,7 +266,7 @@ def _provenance(prepared: Prepared, digest: str | None, entries: list[dict[str, 
         with contextlib.suppress(Exception):
             dataset |= {
                 "digest": columns_digest(source.eager_native, [c.name for c in prepared.columns]),
-                "digest_of": "Arrow IPC stream of the columns read",
+                "digest_of": COLUMNS_DIGEST_OF,
             }
     if "digest" not in dataset:
         summary = repr([(c["column"], c["non_null"], c["entities"]) for c in entries])
