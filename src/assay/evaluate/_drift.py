@@ -42,6 +42,7 @@ from assay.evaluate._drift_profile import (
     column_kind,
     provenance,
     reference_profile,
+    start_file_digest,
     stored_sketch,
 )
 from assay.evaluate._drift_result import DRIFT_SCHEMA, DriftResult
@@ -256,6 +257,7 @@ def drift(
                 }
             )
 
+    digest_job = start_file_digest(source, dataset_digest)
     rows = count_rows(source.frame)
     if rows == 0:
         problems.append(
@@ -349,7 +351,7 @@ def drift(
             "min_group_size": min_group_size,
             "profile": copy.deepcopy(prof["params"]),
         },
-        "provenance": provenance(source, chosen, dataset_digest, sketches),
+        "provenance": provenance(source, chosen, dataset_digest, sketches, digest_job),
     }
     return DriftResult(payload)
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,13 @@ from assay.evaluate._drift_sketch import (
     summarise,
 )
 from assay.evaluate._drift_stats import decile_cuts
-from assay.evaluate._frame import Source, columns_digest, file_digest, open_frame
+from assay.evaluate._frame import (
+    COLUMNS_DIGEST_OF,
+    Source,
+    columns_digest,
+    file_digest,
+    open_frame,
+)
 
 PROFILE_SCHEMA = "assay.drift-profile/v1"
 #: Fine cells of the numeric grid.
@@ -242,6 +249,7 @@ def reference_profile(
         if f not in schema:
             raise InputError(_not_in_data(f, "sensitive_features", schema))
 
+    digest_job = start_file_digest(source, dataset_digest)
     summary = summarise(source.frame, numeric)
     if summary.rows == 0:
         raise InputError("The reference data has no rows; there is nothing to profile.")
@@ -346,7 +354,7 @@ def reference_profile(
     }
     payload["digest"] = content_digest(payload)
     payload["provenance"] = provenance(
-        source, list(dict.fromkeys([*cols_out, *features])), dataset_digest, sketches
+        source, list(dict.fromkeys([*cols_out, *features])), dataset_digest, sketches, digest_job
     )
     return ReferenceProfile(payload)
 
@@ -467,11 +475,27 @@ def _roles(
     return roles
 
 
+def start_file_digest(source: Source, given: str | None) -> Future[str] | None:
+    """Start hashing the source file on a worker thread, or None when no file is to be hashed.
+
+    sha256 of a large file costs about a quarter of a second per 200 MB; hashlib releases the GIL,
+    so the hash runs while the engine reads the same file instead of after it.
+    """
+    if given is not None or source.path is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-digest")
+    try:
+        return pool.submit(file_digest, source.path)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def provenance(
     source: Source,
     columns: list[str],
     digest: str | None,
     sketches: dict[tuple[str, str | None, str], Sketch],
+    file_digest_job: Future[str] | None = None,
 ) -> dict[str, Any]:
     """Where the data came from and which Assay read it."""
     dataset: dict[str, Any] = {"engine": source.engine, "columns": columns}
@@ -479,7 +503,11 @@ def provenance(
         dataset |= {"digest": digest, "digest_of": "given by the caller"}
     elif source.path is not None:
         dataset |= {
-            "digest": file_digest(source.path),
+            "digest": (
+                file_digest_job.result()
+                if file_digest_job is not None
+                else file_digest(source.path)
+            ),
             "digest_of": "file bytes",
             "path": str(source.path),
         }
@@ -487,7 +515,7 @@ def provenance(
         present = [c for c in columns if c in source.frame.collect_schema()]
         dataset |= {
             "digest": columns_digest(source.eager_native, present),
-            "digest_of": "Arrow IPC stream of the columns read",
+            "digest_of": COLUMNS_DIGEST_OF,
         }
     else:
         h = hashlib.sha256()
