@@ -236,6 +236,53 @@ def test_faults_are_reported_and_the_run_goes_on(ws: Workspace, tmp_path: Path) 
         assert len(stored_windows(conn, 1)) == 4
 
 
+def _stored_rows(ws: Workspace) -> list[int]:
+    from assay.monitor._persist import monitor_row, stored_windows
+
+    with ws.store.read() as conn:
+        rows = stored_windows(conn, int(monitor_row(conn, "income-weekly")["id"]))
+    return [int(r["rows"]) for r in rows]
+
+
+def test_a_partial_run_does_not_replace_a_complete_window(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = _spec(tmp_path, [])
+    week1, week2 = _batches(tmp_path / "b", weeks=2, drift_from_week=99)
+    # 150 late rows of week 1 that arrive in a file of their own
+    late = tmp_path / "b" / "late.parquet"
+    pl.read_parquet(week1).head(150).write_parquet(late)
+    run_monitor(spec, [week1, week2], workspace=ws, **NO_WAIT)
+    assert _stored_rows(ws) == [400, 400]
+
+    # the late file alone covers only part of week 1: the complete record stays
+    partial = run_monitor(spec, [late], workspace=ws, **NO_WAIT)
+    assert _stored_rows(ws) == [400, 400]
+    assert partial.status == "problems"
+    (window,) = partial.windows
+    assert (window["rows"], window["stored"]) == (150, False)
+    (problem,) = partial.to_dict()["problems"]
+    assert problem["problem"] == "partial_window"
+    assert problem["window"] == window["start"]
+    assert week1.name in problem["message"]
+    assert "late.parquet" in problem["message"]
+
+    # every batch the stored window was computed from, plus the late one: replaced
+    fuller = run_monitor(spec, [late, week1], workspace=ws, **NO_WAIT)
+    assert fuller.status == "ok", fuller.to_dict()["problems"]
+    assert [w["stored"] for w in fuller.windows] == [True]
+    assert _stored_rows(ws) == [550, 400]
+
+    # the same batches named by another path (a run from another folder) are the same batches
+    monkeypatch.chdir(tmp_path / "b")
+    again = run_monitor(spec, [Path("late.parquet"), week1], workspace=ws, **NO_WAIT)
+    assert again.status == "ok", again.to_dict()["problems"]
+    # and week 1 alone is now partial too
+    alone = run_monitor(spec, [week1], workspace=ws, **NO_WAIT)
+    assert alone.windows[0]["stored"] is False
+    assert _stored_rows(ws) == [550, 400]
+
+
 def test_failed_notifications_are_recorded_and_retried(
     ws: Workspace, tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,6 +127,15 @@ def finish_run(
         )
 
 
+@dataclass(frozen=True)
+class Saved:
+    """Whether a window was stored and, when it was not, why (``problem`` is for the run)."""
+
+    stored: bool
+    note: str | None = None
+    problem: str | None = None
+
+
 def save_window(
     ws: Workspace,
     monitor_id: int,
@@ -136,8 +147,16 @@ def save_window(
     status: str,
     values: Mapping[str, float | None],
     result: Mapping[str, Any],
-) -> bool:
-    """Store one window and its values; False when an empty window would hide stored data."""
+) -> Saved:
+    """Store one window and its values, unless the stored record of that window is more complete.
+
+    A window computed again replaces the stored one only when this run read every batch the
+    stored one was computed from (``result["sources"]``, file paths made absolute): a run that
+    brings only some of a window's batches — late rows in a file of their own, a batch missing
+    or unreadable this time — would otherwise replace a complete window with a partial one. An
+    empty window never hides stored data, and a window that failed never replaces one that was
+    computed.
+    """
     start, end = aware(start), aware(end)
     with writing(
         ws, PERMISSION, action="monitor.window", entity_type="monitor", entity_id=monitor_id
@@ -152,8 +171,10 @@ def save_window(
             .mappings()
             .first()
         )
-        if existing is not None and status == "empty" and existing["status"] != "empty":
-            return False
+        if existing is not None:
+            kept = _keep_stored(existing, status, rows, result)
+            if kept is not None:
+                return kept
         record = {
             "window_end": end,
             "rows": rows,
@@ -174,7 +195,42 @@ def save_window(
                 tx.insert(monitor_values, key | {"value": value})
             else:
                 tx.update(monitor_values, key, {"value": value})
-    return True
+    return Saved(True)
+
+
+def _sources(result: Mapping[str, Any]) -> list[str]:
+    # records written before sources were kept name their batches only
+    return [str(s) for s in result.get("sources") or result.get("batches") or []]
+
+
+def _keep_stored(
+    existing: RowMapping, status: str, rows: int, result: Mapping[str, Any]
+) -> Saved | None:
+    """Why the stored window stays, or None when the new computation replaces it."""
+    old_status, old_rows = str(existing["status"]), int(existing["rows"])
+    if status == "empty" and old_status != "empty":
+        return Saved(False, note=f"Not stored: the stored window has {old_rows} row(s).")
+    if status == "failed" and old_status in ("ok", "insufficient"):
+        return Saved(
+            False, note=f"Not stored: the stored window ({old_status}) was computed without error."
+        )
+    old = _sources(existing["result"] or {})
+    new = set(_sources(result))
+    missing = [s for s in old if s not in new]
+    if not missing:
+        return None
+    shown = ", ".join(Path(s).name for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
+    read = ", ".join(Path(s).name for s in sorted(new)[:5]) or "no batch"
+    return Saved(
+        False,
+        note="Not stored: the stored window is more complete.",
+        problem=(
+            f"The window starting {aware(existing['window_start']).isoformat()} is stored from "
+            f"{len(old)} batch(es) and {old_rows} row(s); this run read {rows} row(s) of it from "
+            f"{read} but not from {shown}, so the stored window is kept. To compute it again, run "
+            "with every batch it was computed from (and any new one)."
+        ),
+    )
 
 
 def series(

@@ -181,7 +181,7 @@ def run_monitor(
     window_out: list[dict[str, Any]] = []
     for w in found:
         entry = _evaluate_window(spec, profile, w, base, batch_errors)
-        stored = db.save_window(
+        saved = db.save_window(
             ws,
             monitor_id,
             run_id,
@@ -192,7 +192,13 @@ def run_monitor(
             values=entry["values"],
             result=entry,
         )
-        entry["stored"] = stored
+        entry["stored"] = saved.stored
+        if saved.note is not None:
+            entry["notes"].append(saved.note)
+        if saved.problem is not None:
+            problems.append(
+                {"window": entry["start"], "problem": "partial_window", "message": saved.problem}
+            )
         window_out.append(entry)
         if entry["status"] == "failed":
             problems.append(
@@ -257,6 +263,7 @@ def _evaluate_window(
         "end": _iso(w.end),
         "rows": w.rows,
         "batches": w.batches,
+        "sources": w.sources,
         "problems": list(w.problems) + [dict(p) for p in batch_errors],
         "notes": [],
         "values": {m.name: None for m in spec.metrics},

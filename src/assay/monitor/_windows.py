@@ -38,6 +38,8 @@ class Batch:
 
     name: str
     frame: pl.LazyFrame | None
+    #: What identifies the batch from run to run: a file's absolute path, else its name.
+    source: str = ""
     rows: dict[dt.datetime, int] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
@@ -65,6 +67,7 @@ class Window:
     frame: pl.LazyFrame | None
     batches: list[str]
     problems: list[dict[str, Any]]
+    sources: list[str]
 
 
 def _problem(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -104,12 +107,13 @@ def read_batch(
     extra_columns: Sequence[str],
 ) -> Batch:
     """Open one batch, check it against the profile and count its rows per window."""
+    source = str(Path(data).resolve()) if isinstance(data, str | Path) else name
     try:
         lazy = _native_lazy(data, name)
         schema = lazy.collect_schema()
     except Exception as exc:
-        return Batch(name, None, error=f"could not be read: {_reason(exc)}")
-    batch = Batch(name, None)
+        return Batch(name, None, source, error=f"could not be read: {_reason(exc)}")
+    batch = Batch(name, None, source)
     if isinstance(data, str | Path):
         mtime = Path(data).stat().st_mtime
         batch.modified = dt.datetime.fromtimestamp(mtime, dt.UTC)
@@ -194,7 +198,7 @@ def windows(batches: Sequence[Batch], size: str, *, clock: dt.datetime) -> list[
                 start += dt.timedelta(seconds=1)
             taken.add(start)
             rows = sum(b.rows.values())
-            out.append(Window(start, start, rows, b.frame, [b.name], list(b.problems)))
+            out.append(Window(start, start, rows, b.frame, [b.name], list(b.problems), [b.source]))
         return out
     starts = sorted({k for b in batches for k in b.rows})
     if not starts:
@@ -208,7 +212,8 @@ def windows(batches: Sequence[Batch], size: str, *, clock: dt.datetime) -> list[
         rows = sum(b.rows[current] for b in parts)
         problems = [p | {"batch": b.name} for b in parts for p in b.problems]
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else None
-        out.append(Window(current, current + step, rows, frame, [b.name for b in parts], problems))
+        names, sources = [b.name for b in parts], [b.source for b in parts]
+        out.append(Window(current, current + step, rows, frame, names, problems, sources))
         current = _next(current, size)
     return out
 
