@@ -6,6 +6,7 @@ import hashlib
 import io
 import platform
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from assay.evaluate._frame import (
     columns_digest,
     file_digest,
     open_frame,
+    start_digest,
 )
 from assay.evaluate._groups import (
     Grouping,
@@ -159,20 +161,9 @@ def fairness(
     schema = _schema(frame)
     _check_columns(schema, y_true, y_pred, y_score, sample_weight, features)
 
+    columns_read = [c for c in [y_true, y_pred, y_score, sample_weight, *features] if c]
+    pending_digest = start_digest(source, columns_read) if dataset_digest is None else None
     float_cols = {c for c, dt in schema.items() if dt.is_float()}
-    label_cols = [y_true, *([y_pred] if y_pred else [])]
-    unique_cols = [*features, *(label_cols if task == "classification" else [])]
-    if y_score and score_bins == "auto":
-        unique_cols.append(y_score)
-    prof = agg.profile(
-        frame,
-        label_columns=label_cols,
-        score=y_score,
-        weight=sample_weight,
-        float_columns=float_cols,
-        unique_columns=unique_cols,
-    )
-    _check_profile(prof, features, sample_weight)
     rng = np.random.default_rng(random_state)
     z = z_value(ci_level)
     notes: list[str] = []
@@ -192,6 +183,7 @@ def fairness(
     }
 
     scale: ScoreScale | None = None
+    score_range = (0.0, 1.0)
     n_bins = 0
     if task == "regression":
         for col in (y_true, y_pred):
@@ -200,31 +192,80 @@ def fairness(
                 raise InputError(f"Regression needs numeric columns; '{col}' is {schema[col]}.")
         assert y_pred is not None
         stats = agg.regression_statistics(
-            frame, keys=features, y_true=y_true, y_pred=y_pred, weight=sample_weight
+            frame,
+            keys=features,
+            y_true=y_true,
+            y_pred=y_pred,
+            weight=sample_weight,
+            float_columns=float_cols,
+        )
+        checks = {
+            col: (f"__null_{i}", f"__nan_{i}" if col in float_cols else None)
+            for i, col in enumerate((y_true, y_pred))
+        }
+        prof = agg.profile_of(
+            stats,
+            keyed=[],
+            summed=checks,
+            features=features,
+            float_columns=float_cols,
+            weight=sample_weight,
+        )
+        _check_profile(prof, features, sample_weight)
+        stats = stats.drop(
+            [c for pair in checks.values() for c in pair if c is not None]
+            + [c for c in (agg.WNULL, agg.WNAN, agg.WMIN) if c in stats.columns]
         )
     else:
-        positive, pred_positive = _resolve_labels(frame, prof, schema, y_true, y_pred, pos_label)
-        params["pos_label"] = json_value(positive)
+        score_params: dict[str, Any] = {}
         if y_score is not None:
-            threshold, scale, n_bins = _score_setup(
-                prof, schema, y_score, threshold, score_bins, calibration_bins
+            score_prof = agg.score_profile(
+                frame,
+                y_score,
+                is_float=y_score in float_cols,
+                level_limit=EXACT_SCORE_LEVELS if score_bins == "auto" else None,
             )
-            params |= {
+            _check_scores(score_prof, y_score)
+            threshold, scale, n_bins = _score_setup(
+                score_prof, y_score, threshold, score_bins, calibration_bins
+            )
+            score_range = (score_prof.low or 0.0, score_prof.high or 1.0)
+            score_params = {
                 "threshold": threshold,
                 "score_levels": "exact" if scale.exact else f"{n_bins} equal-width bins",
                 "calibration_bins": calibration_bins,
             }
-        stats = agg.classification_statistics(
+        label_cols = [y_true, *([y_pred] if y_pred else [])]
+        raw = agg.classification_statistics(
             frame,
+            keys=features,
+            y_true=y_true,
+            y_pred=y_pred,
+            y_score=y_score,
+            threshold=threshold,
+            level=None if scale is None or scale.exact else (scale.low, scale.high, n_bins),
+            weight=sample_weight,
+            weight_is_float=sample_weight in float_cols,
+        )
+        prof = agg.profile_of(
+            raw,
+            keyed=label_cols,
+            summed={},
+            features=features,
+            float_columns=float_cols,
+            weight=sample_weight,
+        )
+        _check_profile(prof, features, sample_weight)
+        positive, pred_positive = _resolve_labels(raw, prof, schema, y_true, y_pred, pos_label)
+        params["pos_label"] = json_value(positive)
+        params |= score_params
+        stats = agg.relabel(
+            raw,
             keys=features,
             y_true=y_true,
             pos_label=positive,
             y_pred=y_pred,
             pred_pos_label=pred_positive,
-            y_score=y_score,
-            threshold=threshold,
-            level=None if scale is None or scale.exact else (scale.low, scale.high, n_bins),
-            weight=sample_weight,
         )
 
     groupings = [Grouping((), [()])]
@@ -276,7 +317,7 @@ def fairness(
                     | sweep(
                         tab,
                         scale,
-                        threshold_grid(scale, prof.score_min or 0.0, prof.score_max or 1.0),
+                        threshold_grid(scale, *score_range),
                         n_bins,
                     )
                 )
@@ -350,11 +391,7 @@ def fairness(
         "methods": _methods(task, scale, ci_level, n_bootstrap, calibration_bins),
         "params": params,
         "provenance": _provenance(
-            source,
-            stats,
-            [c for c in [y_true, y_pred, y_score, sample_weight, *features] if c],
-            dataset_digest,
-            random_state,
+            source, stats, columns_read, dataset_digest, pending_digest, random_state
         ),
     }
     return FairnessResult(payload)
@@ -469,6 +506,16 @@ def _check_profile(prof: agg.Profile, features: list[str], weight: str | None) -
         raise InputError(f"sample_weight '{weight}' has negative values; weights must be >= 0.")
 
 
+def _check_scores(scores: agg.ScoreProfile, y_score: str) -> None:
+    if scores.n_rows == 0:
+        raise InputError("The data has no rows; there is nothing to evaluate.")
+    if scores.nulls or scores.nans:
+        raise InputError(
+            f"The column '{y_score}' has {scores.nulls + scores.nans} missing value(s) (null or "
+            f"NaN) in {scores.n_rows} rows. Drop or impute those rows before evaluating."
+        )
+
+
 def _coerce(value: Any, like: list[Any]) -> Any:
     """Match a label given as text (from the command line) to the column's value type."""
     if not isinstance(value, str) or not like or all(isinstance(v, str) for v in like):
@@ -488,7 +535,7 @@ def _coerce(value: Any, like: list[Any]) -> Any:
 
 
 def _resolve_labels(
-    frame: nw.LazyFrame[Any],
+    table: pl.DataFrame,
     prof: agg.Profile,
     schema: dict[str, Any],
     y_true: str,
@@ -497,7 +544,8 @@ def _resolve_labels(
 ) -> tuple[Any, Any]:
     """The positive label for y_true and the value of y_pred that means 'predicted positive'."""
     if prof.n_unique[y_true] > 2:
-        shown = agg.distinct_values(frame, y_true)[:10] if prof.n_unique[y_true] <= 50 else []
+        values = table.get_column(y_true)
+        shown = agg.sorted_values(values)[:10] if prof.n_unique[y_true] <= 50 else []
         raise InputError(
             f"y_true '{y_true}' has {prof.n_unique[y_true]} distinct values"
             + (
@@ -508,7 +556,7 @@ def _resolve_labels(
             + "; fairness evaluation needs binary labels. Map them to two classes, or use "
             "task='regression' for a numeric target."
         )
-    true_values = agg.distinct_values(frame, y_true)
+    true_values = agg.sorted_values(table.get_column(y_true))
     pred_values: list[Any] = []
     if y_pred is not None:
         if prof.n_unique[y_pred] > 2:
@@ -517,7 +565,7 @@ def _resolve_labels(
                 "predicted "
                 "labels. For scores or probabilities use y_score with a threshold."
             )
-        pred_values = agg.distinct_values(frame, y_pred)
+        pred_values = agg.sorted_values(table.get_column(y_pred))
     labels = list(dict.fromkeys(true_values + pred_values))
     if pos_label is None:
         if all(isinstance(v, bool) for v in labels):
@@ -558,14 +606,13 @@ def _resolve_labels(
 
 
 def _score_setup(
-    prof: agg.Profile,
-    schema: dict[str, Any],
+    scores: agg.ScoreProfile,
     y_score: str,
     threshold: float | None,
     score_bins: int | str,
     calibration_bins: int,
 ) -> tuple[float, ScoreScale, int]:
-    lo, hi = prof.score_min, prof.score_max
+    lo, hi = scores.low, scores.high
     assert lo is not None and hi is not None
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise InputError(f"y_score '{y_score}' has infinite values; scores must be finite numbers.")
@@ -587,9 +634,7 @@ def _score_setup(
             f"{hi:.6g}): "
             "every row would get the same prediction. Pick a threshold inside that range."
         )
-    exact = score_bins == "exact" or (
-        score_bins == "auto" and prof.n_unique[y_score] <= EXACT_SCORE_LEVELS
-    )
+    exact = score_bins == "exact" or (score_bins == "auto" and bool(scores.few_levels))
     n_bins = score_bins if isinstance(score_bins, int) else DEFAULT_SCORE_BINS
     low, high = (0.0, 1.0) if probabilities else (lo, hi)
     scale = ScoreScale(exact, low, high, n_bins, probabilities, calibration_bins)
@@ -718,20 +763,29 @@ def _methods(
 
 
 def _provenance(
-    source: Source, stats: pl.DataFrame, columns: list[str], digest: str | None, random_state: int
+    source: Source,
+    stats: pl.DataFrame,
+    columns: list[str],
+    digest: str | None,
+    pending: Future[str] | None,
+    random_state: int,
 ) -> dict[str, Any]:
     dataset: dict[str, Any] = {"engine": source.engine, "columns": columns}
     if digest is not None:
         dataset |= {"digest": digest, "digest_of": "given by the caller"}
     elif source.path is not None:
         dataset |= {
-            "digest": file_digest(source.path),
+            "digest": pending.result() if pending is not None else file_digest(source.path),
             "digest_of": "file bytes",
             "path": str(source.path),
         }
     elif source.eager_native is not None:
         dataset |= {
-            "digest": columns_digest(source.eager_native, columns),
+            "digest": (
+                pending.result()
+                if pending is not None
+                else columns_digest(source.eager_native, columns)
+            ),
             "digest_of": COLUMNS_DIGEST_OF,
         }
     else:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,28 @@ def _scan(path: Path, kind: str) -> pl.LazyFrame:
     if kind == "tsv":
         return pl.scan_csv(path, separator="\t", infer_schema_length=10_000)
     return pl.scan_ndjson(path, infer_schema_length=10_000)
+
+
+def start_digest(source: Source, columns: list[str]) -> Future[str] | None:
+    """Start the dataset digest on a worker thread: of the file's bytes for a path, of
+    ``columns`` for an in-memory frame; ``None`` for a lazy source (nothing to hash in place).
+
+    hashlib, Arrow's casts and NumPy release the GIL while they work on large buffers, so the
+    digest runs beside the engine's grouped pass instead of after it. A failure surfaces when
+    the result is asked for.
+    """
+    job: Callable[[], str]
+    if source.path is not None:
+        job = partial(file_digest, source.path)
+    elif source.eager_native is not None:
+        job = partial(columns_digest, source.eager_native, columns)
+    else:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-digest")
+    try:
+        return pool.submit(job)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def file_digest(path: Path) -> str:
@@ -263,16 +287,27 @@ def _update_var(piece: Any, type_name: str, lengths: Any, values: Any) -> None:
     import pyarrow.compute as pc
 
     if pa.types.is_string_view(piece.type) or pa.types.is_binary_view(piece.type):
-        piece = pc.cast(piece, pa.large_string() if type_name == "string" else pa.large_binary())
+        # 32-bit offsets are much cheaper to build; a piece over 2 GiB needs 64-bit ones
+        small, large = (
+            (pa.string(), pa.large_string())
+            if type_name == "string"
+            else (pa.binary(), pa.large_binary())
+        )
+        try:
+            piece = pc.cast(piece, small)
+        except pa.ArrowInvalid:
+            piece = pc.cast(piece, large)
     if piece.null_count:
         piece = pc.fill_null(piece, pa.scalar(b"" if type_name == "binary" else "", piece.type))
-    large = pa.types.is_large_string(piece.type) or pa.types.is_large_binary(piece.type)
-    dtype = np.dtype("<i8" if large else "<i4")
-    offsets = _buffer(piece, 1, dtype)[piece.offset : piece.offset + len(piece) + 1]
+    wide = pa.types.is_large_string(piece.type) or pa.types.is_large_binary(piece.type)
+    offsets = _buffer(piece, 1, "<i8" if wide else "<i4")
+    offsets = offsets[piece.offset : piece.offset + len(piece) + 1]
     sizes = np.diff(offsets)
-    if large and sizes.size and int(sizes.max()) >= 1 << 32:
-        raise InputError("A value is 4 GiB or larger; the dataset digest cannot describe it.")
-    _feed(lengths, sizes.astype("<u4"))
+    if wide:
+        if sizes.size and int(sizes.max()) >= 1 << 32:
+            raise InputError("A value is 4 GiB or larger; the dataset digest cannot describe it.")
+        sizes = sizes.astype("<u4")
+    _feed(lengths, sizes.view("<u4"))
     _feed(values, _buffer(piece, 2)[int(offsets[0]) : int(offsets[-1])])
 
 
