@@ -85,7 +85,7 @@ from assay.governance._inventory import (
     show_system,
     update_system,
 )
-from assay.governance._kpis import Kpi, KpiReport, compute_kpis
+from assay.governance._kpis import Kpi, KpiReport, ProgramStatus, compute_kpis, program_status
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -101,15 +101,18 @@ from assay.governance._reviews import (
     workspace_questionnaire,
 )
 from assay.governance._risks import (
+    RISK_SORTS,
     RISK_STATUSES,
     RISK_TRANSITIONS,
     Category,
     Risk,
     add_risk,
+    count_risks,
     get_risk,
     link_risk_evidence,
     list_risks,
     rating,
+    risk_heat_counts,
     taxonomy,
     update_risk,
 )
@@ -166,10 +169,12 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "LIFECYCLE_STATUSES",
     "MAX_WAIVER_DAYS",
     "ModelVersion",
+    "ProgramStatus",
     "Question",
     "Questionnaire",
     "REVIEW_STATUSES",
     "REVIEW_TRANSITIONS",
+    "RISK_SORTS",
     "RISK_STATUSES",
     "RISK_TIERS",
     "RISK_TRANSITIONS",
@@ -203,6 +208,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "bundle_incident",
     "close_incident",
     "compute_kpis",
+    "count_risks",
     "deactivate_user",
     "detect_code_version",
     "evidence_content",
@@ -236,6 +242,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_incident",
     "open_review",
     "open_workspace",
+    "program_status",
     "rating",
     "record_evaluation",
     "reject_waiver",
@@ -244,6 +251,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "restore_workspace",
     "review_packet",
     "revoke_waiver",
+    "risk_heat_counts",
     "set_role",
     "show_system",
     "taxonomy",

@@ -21,16 +21,19 @@ from sqlalchemy.engine import Connection
 
 from assay.errors import InputError
 from assay.governance._common import Record, business_days_between, check_date
-from assay.governance._risks import rating
+from assay.governance._reviews import REVIEW_STATUSES
+from assay.governance._risks import OPEN_STATUSES, rating
 from assay.store import tables, to_jsonable
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
-__all__ = ["Kpi", "KpiReport", "compute_kpis"]
+__all__ = ["Kpi", "KpiReport", "ProgramStatus", "compute_kpis", "program_status"]
 
 WAIVER_AGING_DAYS = 90
 LATE_STAGES = ("validation", "production")
+WAIVER_AGE_BANDS = ("< 30 days", "30–89 days", "≥ 90 days")
+_CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,14 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
 
     with ws.store.read(snapshot=True) as conn:
         t = tables.review_transitions.c
-        reviews = {r["id"]: r for r in conn.execute(sa.select(tables.reviews)).mappings()}
+        rv = tables.reviews.c
+        # Only the columns used below: the questionnaire answers are large JSON documents.
+        reviews = {
+            r["id"]: r
+            for r in conn.execute(
+                sa.select(rv.id, rv.due_date, rv.status, rv.created_at)
+            ).mappings()
+        }
         opened = _first_transitions(conn, "intake")
         triaged = _first_transitions(conn, "triaged")
         ready = _first_transitions(conn, "ready_for_review")
@@ -494,3 +504,90 @@ def kpi_rows(report: KpiReport) -> list[dict[str, Any]]:
         }
         for k in report.kpis
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramStatus(Record):
+    """The program as it stands today, counted in the database: what the dashboard shows
+    besides the KPIs.
+
+    ``reviews_by_stage`` has every review status in pipeline order; ``risk_heat`` holds
+    ``(likelihood, severity, count)`` for each cell of the 5×5 matrix with open risks (residual
+    scores where set); ``open_waivers_by_age`` counts waivers not rejected, revoked or expired by
+    days since they were requested, in :data:`WAIVER_AGE_BANDS`.
+    """
+
+    today: dt.date
+    systems: int
+    reviews_by_stage: tuple[tuple[str, int], ...]
+    open_risks: int
+    risk_heat: tuple[tuple[int, int, int], ...]
+    open_waivers_by_age: tuple[tuple[str, int], ...]
+    overdue_actions: int
+
+    def heat_counts(self) -> dict[tuple[int, int], int]:
+        """Open risks per (likelihood, severity)."""
+        return {(like, sev): n for like, sev, n in self.risk_heat}
+
+
+def program_status(ws: Workspace) -> ProgramStatus:
+    """Count systems, reviews by stage, open risks by cell, open waivers by age and overdue actions.
+
+    Each is one aggregate query, so the cost does not grow with the number of records shown.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+
+    Returns
+    -------
+    ProgramStatus
+        The counts as of ``ws.today()``.
+    """
+    today = ws.today()
+    r = tables.risks.c
+    like = sa.func.coalesce(r.residual_likelihood, r.inherent_likelihood)
+    sev = sa.func.coalesce(r.residual_severity, r.inherent_severity)
+    w = tables.waivers.c
+    a = tables.actions.c
+    with ws.store.read(snapshot=True) as conn:
+        systems = conn.execute(
+            sa.select(sa.func.count()).select_from(tables.ai_systems)
+        ).scalar_one()
+        rv = tables.reviews.c
+        stages = {
+            str(status): int(n)
+            for status, n in conn.execute(sa.select(rv.status, sa.func.count()).group_by(rv.status))
+        }
+        heat = sorted(
+            (int(lk), int(sv), int(n))
+            for lk, sv, n in conn.execute(
+                sa.select(like, sev, sa.func.count())
+                .where(r.status.in_(OPEN_STATUSES))
+                .group_by(like, sev)
+            )
+        )
+        requested = (
+            conn.execute(sa.select(w.created_at).where(w.status.not_in(_CLOSED_WAIVER_STATUSES)))
+            .scalars()
+            .all()
+        )
+        overdue = conn.execute(
+            sa.select(sa.func.count()).where(
+                a.status.in_(("open", "in_progress")), a.due_date < today
+            )
+        ).scalar_one()
+    ages = dict.fromkeys(WAIVER_AGE_BANDS, 0)
+    for created in requested:
+        days = (today - created.date()).days
+        ages[WAIVER_AGE_BANDS[0 if days < 30 else 1 if days < WAIVER_AGING_DAYS else 2]] += 1
+    return ProgramStatus(
+        today=today,
+        systems=int(systems),
+        reviews_by_stage=tuple((s, stages.get(s, 0)) for s in REVIEW_STATUSES),
+        open_risks=sum(n for _, _, n in heat),
+        risk_heat=tuple(heat),
+        open_waivers_by_age=tuple(ages.items()),
+        overdue_actions=int(overdue),
+    )

@@ -3,6 +3,7 @@ owners, due dates, status history (in the audit log) and links to evidence."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -34,15 +35,18 @@ if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
 __all__ = [
+    "RISK_SORTS",
     "RISK_STATUSES",
     "RISK_TRANSITIONS",
     "Category",
     "Risk",
     "add_risk",
+    "count_risks",
     "get_risk",
     "link_risk_evidence",
     "list_risks",
     "rating",
+    "risk_heat_counts",
     "taxonomy",
     "update_risk",
 ]
@@ -127,11 +131,16 @@ def resolve_category(text: str, *, generative: bool, system: str) -> Category:
     return cat
 
 
-def _category(ref: str) -> Category | None:
+@functools.cache
+def _categories() -> dict[str, Category]:
+    out: dict[str, Category] = {}
     for c in taxonomy():
-        if c.ref == ref:
-            return c
-    return None
+        out.setdefault(c.ref, c)
+    return out
+
+
+def _category(ref: str) -> Category | None:
+    return _categories().get(ref)
 
 
 def rating(likelihood: int, severity: int) -> str:
@@ -185,6 +194,9 @@ class Risk(Record):
     def is_open(self) -> bool:
         """Open or being mitigated."""
         return self.status in OPEN_STATUSES
+
+
+_RISK_FIELDS = tuple(f.name for f in dataclasses.fields(Risk))
 
 
 def current_rating(row: RowMapping) -> str:
@@ -471,6 +483,121 @@ def get_risk(ws: Workspace, ref: str | int) -> Risk:
         return _record(conn, risk_row(conn, ref))
 
 
+RISK_SORTS = ("rating", "due", "owner", "system", "status", "ref")
+"""Orders :func:`list_risks` accepts; ``-`` in front reverses the first key (``-due``)."""
+
+
+def _risk_filters(
+    ws: Workspace,
+    conn: Connection,
+    *,
+    system: str | None,
+    status: str | None,
+    owner: str | None,
+    open_only: bool,
+    overdue: bool,
+) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if system is not None:
+        where.append(_R.system_id == system_row(conn, system)["id"])
+    if status is not None:
+        where.append(_R.status == check_choice(status, RISK_STATUSES, what="risk status"))
+    if owner is not None:
+        where.append(_R.owner == owner)
+    if open_only or overdue:
+        where.append(_R.status.in_(OPEN_STATUSES))
+    if overdue:
+        where.append(_R.due_date < ws.today())
+    return where
+
+
+def _rating_rank() -> sa.ColumnElement[int]:
+    """0 for critical to 3 for low, from the residual scores when both are set (as
+    :func:`current_rating`)."""
+    assessed = sa.and_(_R.residual_likelihood.is_not(None), _R.residual_severity.is_not(None))
+    score = sa.case(
+        (assessed, _R.residual_likelihood * _R.residual_severity),
+        else_=_R.inherent_likelihood * _R.inherent_severity,
+    )
+    return sa.case((score >= 20, 0), (score >= 10, 1), (score >= 5, 2), else_=3)
+
+
+def _order(conn: Connection, sort: str) -> list[sa.ColumnElement[Any]]:
+    """ORDER BY for ``sort``: its key (reversed with ``-``), then the register's own order."""
+    key = sort[1:] if sort.startswith("-") else sort
+    check_choice(key, RISK_SORTS, what="risk sort")
+    desc = sort.startswith("-")
+
+    def text(col: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        # Python's order (code points), which SQLite uses; PostgreSQL sorts by locale otherwise.
+        return col.collate("C") if conn.dialect.name == "postgresql" else col
+
+    rank = _rating_rank()
+    default: list[sa.ColumnElement[Any]] = [rank, _R.due_date.is_(None), _R.due_date, _R.id]
+    first: list[sa.ColumnElement[Any]]
+    if key == "rating":
+        first = [rank]
+    elif key == "due":
+        first = [_R.due_date.is_(None), _R.due_date]
+    elif key == "system":
+        name = (
+            sa.select(tables.ai_systems.c.name)
+            .where(tables.ai_systems.c.id == _R.system_id)
+            .scalar_subquery()
+        )
+        first = [text(name)]
+    elif key == "ref":
+        first = [_R.id]
+    else:
+        first = [text(_R.owner if key == "owner" else _R.status)]
+    return [c.desc() if desc else c for c in first] + default
+
+
+def _records(conn: Connection, rows: list[RowMapping]) -> list[Risk]:
+    """:func:`_record` for many rows, with one query for the system names and one for links."""
+    if not rows:
+        return []
+    ids = {r["id"] for r in rows}
+    system_ids = {r["system_id"] for r in rows}
+    s = tables.ai_systems.c
+    names_q = sa.select(s.id, s.name)
+    if len(system_ids) <= 500:
+        names_q = names_q.where(s.id.in_(system_ids))
+    names = {sid: str(name) for sid, name in conn.execute(names_q)}
+    links = tables.links.c
+    links_q = sa.select(links.from_id, links.to_id).where(
+        links.from_type == "risk", links.to_type == "evidence"
+    )
+    if len(ids) <= 500:
+        links_q = links_q.where(links.from_id.in_(ids))
+    evidence: dict[int, list[int]] = {}
+    for from_id, to_id in conn.execute(links_q.order_by(links.from_id, links.to_id)):
+        if from_id in ids:
+            evidence.setdefault(from_id, []).append(to_id)
+    computed = {"ref", "system", "category", "category_name", "rating", "closure_evidence"}
+    computed.add("evidence")
+    copied = [n for n in _RISK_FIELDS if n not in computed and n in rows[0]]
+    out = []
+    for row in rows:
+        # Risk.from_row, without looking up every field name in every row.
+        values = {n: row[n] for n in copied}
+        ref = f"{row['taxonomy']}:{row['category']}"
+        cat = _category(ref)
+        out.append(
+            Risk(
+                **values,
+                ref=format_ref("risk", row["id"]),
+                system=names[row["system_id"]],
+                category=ref,
+                category_name=cat.name if cat else ref,
+                rating=current_rating(row),
+                closure_evidence=row["closure_evidence_id"],
+                evidence=tuple(evidence.get(row["id"], ())),
+            )
+        )
+    return out
+
+
 def list_risks(
     ws: Workspace,
     *,
@@ -479,20 +606,82 @@ def list_risks(
     owner: str | None = None,
     open_only: bool = False,
     overdue: bool = False,
+    sort: str = "rating",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Risk]:
-    """Risks, highest rating first; ``overdue`` keeps open risks past their due date."""
-    q = sa.select(tables.risks)
+    """Risks, highest rating first; ``overdue`` keeps open risks past their due date.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    system, status, owner
+        Keep the risks of one system, in one status, or owned by one person.
+    open_only, overdue
+        Keep open (or being mitigated) risks; of those, the ones past their due date.
+    sort
+        One of :data:`RISK_SORTS`. ``rating`` (the default) puts the highest rating first, then
+        the earliest due date (no due date last), then the oldest risk; every other order breaks
+        its ties that way. ``due`` is earliest first, ``ref`` oldest first, ``owner``, ``system``
+        and ``status`` alphabetical; ``-`` in front reverses the first key (``-due``).
+    limit, offset
+        One page of the ordered register: at most ``limit`` risks after skipping ``offset``.
+        Count all the matches with :func:`count_risks`.
+    """
+    if limit is not None and limit < 0:
+        raise InputError(f"The page size must be 0 or more; got {limit}.")
+    if offset < 0:
+        raise InputError(f"The page offset must be 0 or more; got {offset}.")
     with ws.store.read() as conn:
-        if system is not None:
-            q = q.where(_R.system_id == system_row(conn, system)["id"])
-        if status is not None:
-            q = q.where(_R.status == check_choice(status, RISK_STATUSES, what="risk status"))
-        if owner is not None:
-            q = q.where(_R.owner == owner)
-        if open_only or overdue:
-            q = q.where(_R.status.in_(OPEN_STATUSES))
-        if overdue:
-            q = q.where(_R.due_date < ws.today())
-        records = [_record(conn, r) for r in list(conn.execute(q.order_by(_R.id)).mappings())]
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    return sorted(records, key=lambda r: (order[r.rating], r.due_date or dt.date.max, r.id))
+        where = _risk_filters(
+            ws,
+            conn,
+            system=system,
+            status=status,
+            owner=owner,
+            open_only=open_only,
+            overdue=overdue,
+        )
+        q = sa.select(tables.risks).where(*where).order_by(*_order(conn, sort))
+        if limit is not None or offset:
+            q = q.limit(limit).offset(offset)
+        return _records(conn, list(conn.execute(q).mappings()))
+
+
+def count_risks(
+    ws: Workspace,
+    *,
+    system: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    open_only: bool = False,
+    overdue: bool = False,
+) -> int:
+    """How many risks :func:`list_risks` with the same filters returns, without a page limit."""
+    with ws.store.read() as conn:
+        where = _risk_filters(
+            ws,
+            conn,
+            system=system,
+            status=status,
+            owner=owner,
+            open_only=open_only,
+            overdue=overdue,
+        )
+        q = sa.select(sa.func.count()).select_from(tables.risks).where(*where)
+        return int(conn.execute(q).scalar_one())
+
+
+def risk_heat_counts(ws: Workspace) -> dict[tuple[int, int], int]:
+    """Open risks (open or being mitigated) per (likelihood, severity) cell of the 5×5 matrix,
+    using the residual scores where they are set."""
+    like = sa.func.coalesce(_R.residual_likelihood, _R.inherent_likelihood)
+    sev = sa.func.coalesce(_R.residual_severity, _R.inherent_severity)
+    q = (
+        sa.select(like, sev, sa.func.count())
+        .where(_R.status.in_(OPEN_STATUSES))
+        .group_by(like, sev)
+    )
+    with ws.store.read() as conn:
+        return {(int(lk), int(sv)): int(n) for lk, sv, n in conn.execute(q)}
