@@ -283,6 +283,53 @@ def test_a_partial_run_does_not_replace_a_complete_window(
     assert _stored_rows(ws) == [550, 400]
 
 
+def test_stored_windows_are_replaced_only_by_complete_computations(ws: Workspace) -> None:
+    from assay.monitor import _persist as db
+
+    monitor = db.upsert_monitor(ws, "m", "income-model", {"name": "m"})
+    run = db.start_run(ws, monitor, ws.now())
+    start = dt.datetime(2026, 1, 5)
+
+    def save(status: str, rows: int, sources: list[str]) -> db.Saved:
+        return db.save_window(
+            ws,
+            monitor,
+            run,
+            start=start,
+            end=start + dt.timedelta(weeks=1),
+            rows=rows,
+            status=status,
+            values={"rows": float(rows)},
+            result={"status": status, "sources": sources},
+        )
+
+    def stored() -> tuple[str, int]:
+        with ws.store.read() as conn:
+            (row,) = db.stored_windows(conn, monitor)
+            assert db.series(conn, monitor, "rows") == [(start.replace(tzinfo=dt.UTC), row["rows"])]
+        return str(row["status"]), int(row["rows"])
+
+    assert save("ok", 400, ["/d/a.parquet", "/d/b.parquet"]).stored
+    assert stored() == ("ok", 400)
+    for status, rows, sources in [
+        ("empty", 0, ["/d/a.parquet", "/d/b.parquet"]),
+        ("failed", 400, ["/d/a.parquet", "/d/b.parquet"]),
+        ("ok", 200, ["/d/a.parquet"]),
+        ("ok", 300, ["/d/a.parquet", "/d/c.parquet"]),
+    ]:
+        saved = save(status, rows, sources)
+        assert not saved.stored, (status, rows, sources)
+        assert saved.note is not None
+        assert stored() == ("ok", 400)
+    assert save("ok", 200, ["/d/a.parquet"]).problem is not None
+    assert save("empty", 0, []).problem is None
+    # the same batches again (a file was corrected), or more: replaced
+    assert save("ok", 390, ["/d/b.parquet", "/d/a.parquet"]).stored
+    assert stored() == ("ok", 390)
+    assert save("ok", 500, ["/d/a.parquet", "/d/b.parquet", "/d/c.parquet"]).stored
+    assert stored() == ("ok", 500)
+
+
 def test_failed_notifications_are_recorded_and_retried(
     ws: Workspace, tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
