@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +16,7 @@ pytest.importorskip("argon2")
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from web_helpers import PASSWORD, ROLES, login
+from web_helpers import PASSWORD, ROLES, fairness_result, intake_answers, login
 
 from assay import governance as g
 from assay.web import _auth, create_app
@@ -39,6 +42,76 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """Records made once per session in a copy of the template workspace, by ``alice``.
+
+    ``review`` is at intake; ``ready`` is ready for review with a built ``packet``; ``ready2``
+    is ready for review too but requested by the approver (separation of duties);
+    ``waiver`` is requested; ``approved`` is an approved waiver; ``incident`` is an open sev3
+    incident; ``evidence`` is a fairness evaluation recorded as JSON.
+    """
+
+    root: Path
+    risk: str
+    waiver: str
+    approved: str
+    review: str
+    ready: str
+    ready2: str
+    packet: str
+    incident: str
+    evidence: str
+
+
+@pytest.fixture(scope="session")
+def _seeded(_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+    from assay.documents import build_packet
+
+    root = tmp_path_factory.mktemp("web-seeded") / "ws"
+    shutil.copytree(_template, root)
+    with g.open_workspace(root, user="alice") as ws:
+        soon = ws.today() + dt.timedelta(days=30)
+        risk = g.add_risk(ws, system="credit", title="Bias", category="mit:1.3",
+                          likelihood=3, severity=4, owner="analyst")  # fmt: skip
+        terms: dict[str, Any] = {
+            "compensating_controls": "cc",
+            "residual_risk": "rr",
+            "expires_on": soon,
+        }
+        waiver = g.request_waiver(ws, system="credit", control="c1", rationale="r", **terms)
+        approved = g.request_waiver(ws, system="credit", control="c2", rationale="r2", **terms)
+        with g.open_workspace(root, user="approver") as approver:
+            g.approve_waiver(approver, approved.ref, rationale="fine")
+        answers = intake_answers(g.workspace_questionnaire(ws))
+        review = g.open_review(ws, "credit", answers=answers, title="First review")
+        refs = []
+        for opener in ("alice", "approver"):
+            with g.open_workspace(root, user=opener) as who:
+                rv = g.open_review(who, "credit", answers=answers, title=f"Launch by {opener}")
+            g.triage_review(ws, rv.ref, owner="analyst")
+            g.advance_review(ws, rv.ref, "in_evaluation")
+            g.advance_review(ws, rv.ref, "ready_for_review")
+            refs.append(rv.ref)
+        packet = build_packet(ws, refs[0])
+        build_packet(ws, refs[1])
+        incident = g.open_incident(ws, title="Scores drifted", severity="sev3",
+                                   occurred_at="2026-01-05T10:00", systems=["credit"])  # fmt: skip
+        g.add_model_version(ws, "credit", "1.0")
+        evidence = g.record_evaluation(ws, fairness_result(), kind="fairness", system="credit",
+                                       model_version="1.0", title="Fairness by sex")  # fmt: skip
+    return Seeded(root, risk.ref, waiver.ref, approved.ref, review.ref, refs[0], refs[1],
+                  packet.record.ref, incident.ref, evidence.ref)  # fmt: skip
+
+
+@pytest.fixture
+def seeded(_seeded: Seeded, tmp_path: Path) -> Seeded:
+    """A fresh copy of the seeded workspace for one test."""
+    target = tmp_path / "seeded"
+    shutil.copytree(_seeded.root, target)
+    return replace(_seeded, root=target)
+
+
 @pytest.fixture
 def workspace(_template: Path, tmp_path: Path) -> Path:
     """A workspace with users alice (admin), and one user per role named after it."""
@@ -48,8 +121,13 @@ def workspace(_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_factory(workspace: Path) -> Iterator[object]:
-    app = create_app(workspace)
+def app_factory(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The app on the seeded workspace when the test asks for ``seeded``, else ``workspace``."""
+    if "seeded" in request.fixturenames:
+        root = request.getfixturevalue("seeded").root
+    else:
+        root = request.getfixturevalue("workspace")
+    app = create_app(root)
     yield app
     app.state.base.close()
 

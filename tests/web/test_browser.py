@@ -35,9 +35,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def server(workspace: Path) -> Iterator[str]:
-    """A real uvicorn server on 127.0.0.1, on a free port."""
-    app = create_app(workspace)
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1, on a free port (on the seeded workspace when the test
+    asks for ``seeded``)."""
+    if "seeded" in request.fixturenames:
+        root = request.getfixturevalue("seeded").root
+    else:
+        root = request.getfixturevalue("workspace")
+    app = create_app(root)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -150,18 +155,106 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
 
 
+def _answer_intake(page: Page) -> None:
+    """Answer every question of the intake form: text, the first option, first box, no."""
+    form = page.locator("form[action='/reviews']")
+    for area in form.locator("textarea").all():
+        area.fill("Scores loan applications for loan officers; applicants are affected.")
+    for select in form.locator("select[name^='q_']").all():
+        values = list(select.locator("option").evaluate_all("os => os.map(o => o.value)"))
+        select.select_option("no" if "no" in values else values[1])
+    for fieldset in form.locator("fieldset").all():
+        fieldset.locator("input[type=checkbox]").first.check()
+
+
+def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> None:
+    """Intake → triage → evaluation → packet → approval → KPI, then an incident, in the browser."""
+    errors: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _login(page, server, "analyst")
+
+    # Monday: a product team's intake request, triaged the same day.
+    page.locator("nav.main").get_by_role("link", name="Reviews").click()
+    page.locator("#i-system").select_option("credit")
+    page.get_by_label("Title", exact=True).fill("Launch of credit scoring v1")
+    _answer_intake(page)
+    page.get_by_role("button", name="File intake request").click()
+    page.wait_for_url(f"{server}/reviews/REV-*")
+    review_url = page.url
+    page.get_by_label("Checkpoint date").fill((dt.date.today() + dt.timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Triage").click()
+    page.locator("#n-to").select_option("in_evaluation")
+    page.get_by_role("button", name="Record step").click()
+    assert "in evaluation" in page.locator("p.sub").inner_text()
+    _shot(page, "20-week-review-in-evaluation")
+
+    # Tuesday: the evaluation CI recorded, read inline on the evidence page.
+    page.get_by_role("link", name="credit", exact=True).first.click()
+    page.get_by_role("link", name=seeded.evidence, exact=True).click()
+    report = page.frame_locator("iframe.report")
+    assert "Fairness by sex" in report.locator("h1").inner_text()
+    _shot(page, "21-week-evaluation-report")
+
+    # Wednesday: ready for review, and the packet frozen.
+    page.goto(review_url)
+    page.locator("#n-to").select_option("ready_for_review")
+    page.get_by_role("button", name="Record step").click()
+    page.get_by_role("button", name="Build the review packet").click()
+    assert "verified" in page.locator("#packet").locator("xpath=..").inner_text()
+    packet = page.frame_locator("iframe.report")
+    assert "Review packet: credit" in packet.locator("h1").inner_text()
+    _shot(page, "22-week-packet")
+    page.get_by_role("button", name="Log out").click()
+
+    # Thursday: the approver signs the packet.
+    _login(page, server, "approver")
+    page.goto(review_url)
+    page.get_by_label("Decision").select_option("approved")
+    page.get_by_label("Rationale").fill("Evidence complete; residual risks accepted.")
+    page.get_by_role("button", name="Sign packet").click()
+    page.wait_for_load_state()
+    assert "approved by approver" in page.locator("main").inner_text()
+    _shot(page, "23-week-approved")
+
+    # Friday: the KPI counts the decision, and an incident comes in.
+    page.locator("nav.main").get_by_role("link", name="Dashboard").click()
+    decided = page.locator(".kpi", has_text="Reviews decided")
+    assert decided.locator(".v").inner_text().strip() == "1"
+    _shot(page, "24-week-dashboard")
+    page.locator("nav.main").get_by_role("link", name="Incidents").click()
+    page.get_by_label("Title").fill("Approval rates dropped for applicants under 25")
+    page.get_by_label("Severity").select_option("sev2")
+    page.get_by_label("Affected systems").select_option("credit")
+    page.get_by_label("Affected cohorts (comma separated)").fill("age<25")
+    page.get_by_role("button", name="Open incident").click()
+    page.wait_for_url(f"{server}/incidents/INC-*")
+    page.get_by_label("Add an entry").fill("Rolled back to the previous threshold.")
+    page.get_by_role("button", name="Add to timeline").click()
+    page.wait_for_load_state()
+    assert "Rolled back to the previous threshold." in page.locator("ol.timeline").inner_text()
+    _shot(page, "25-week-incident")
+    ctx.close()
+    assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e], errors
+
+
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-MAIN_PAGES = ["/", "/systems", "/systems/credit", "/risks", "/waivers", "/reviews", "/audit"]
+MAIN_PAGES = ["/", "/systems", "/systems/credit", "/risks", "/waivers", "/reviews", "/audit",
+              "/incidents"]  # fmt: skip
 
 
-def test_axe_finds_no_serious_or_critical_violation(server: str, browser: Any) -> None:
+def test_axe_finds_no_serious_or_critical_violation(seeded: Any, server: str, browser: Any) -> None:
     # axe is injected by the test only; bypass_csp lets its inline script run in the page.
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
     page = ctx.new_page()
     _login(page, server, "analyst")
     found: dict[str, list[str]] = {}
-    for path in MAIN_PAGES:
+    pages = [*MAIN_PAGES, f"/incidents/{seeded.incident}", f"/reviews/{seeded.ready}",
+             f"/evidence/{seeded.evidence}", "/systems/credit/coverage"]  # fmt: skip
+    for path in pages:
         page.goto(f"{server}{path}")
+        page.wait_for_load_state("networkidle")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document)")
         bad = [

@@ -106,71 +106,175 @@ def test_logout_ends_the_session(client_for: Any) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-# (path, form) for every write route; ids of records made in _seed.
-def _writes(risk: str, waiver: str, review: str) -> list[tuple[str, dict[str, str]]]:
+WRITERS = {"analyst", "reviewer", "approver", "admin"}
+DECIDERS = {"reviewer", "approver", "admin"}
+
+
+def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
+    """(path, form, roles allowed) for every write route, in an order that keeps each
+    allowed step valid (the incident is closed last, the waiver renewed before it is revoked)."""
+    inc = sd.incident
     return [
-        ("/systems", {"name": "sys-new", "purpose": "p", "owner": "o"}),
+        ("/systems", {"name": "sys-new", "purpose": "p", "owner": "o"}, {"analyst", "admin"}),
         ("/risks", {"system": "credit", "category": "mit:1.3", "title": "t",
-                    "likelihood": "2", "severity": "3", "owner": "o"}),
-        (f"/risks/{risk}", {"likelihood": "2", "severity": "2", "note": "n"}),
+                    "likelihood": "2", "severity": "3", "owner": "o"}, WRITERS),
+        (f"/risks/{sd.risk}", {"likelihood": "2", "severity": "2", "note": "n"}, WRITERS),
         ("/waivers", {"system": "credit", "control": "c", "rationale": "r",
                       "compensating_controls": "cc", "residual_risk": "rr",
-                      "expires_on": SOON}),
-        (f"/waivers/{waiver}/approve", {"rationale": "ok"}),
-        (f"/reviews/{review}/triage", {"owner": "analyst"}),
+                      "expires_on": SOON}, WRITERS),
+        (f"/waivers/{sd.waiver}/approve", {"rationale": "ok"}, {"approver", "admin"}),
+        (f"/waivers/{sd.approved}/renew", {"expires_on": SOON, "rationale": "still"}, WRITERS),
+        (f"/waivers/{sd.approved}/revoke", {"rationale": "no longer"}, {"approver", "admin"}),
+        (f"/reviews/{sd.review}/triage", {"owner": "analyst"}, {"analyst", "admin"}),
+        (f"/reviews/{sd.review}/advance", {"to": "withdrawn", "note": "dup"}, {"analyst", "admin"}),
+        (f"/reviews/{sd.ready}/packet", {}, {"analyst", "admin"}),
+        (f"/packets/{sd.packet}/sign", {"decision": "returned_for_rework",
+                                        "rationale": "more data"}, DECIDERS),
+        ("/incidents", {"title": "t", "severity": "sev4", "occurred_at": "2026-01-01T10:00",
+                        "systems": "credit"}, WRITERS),
+        (f"/incidents/{inc}/timeline", {"entry": "paged on-call"}, WRITERS),
+        (f"/incidents/{inc}/update", {"status": "mitigated", "summary": "s"}, WRITERS),
+        (f"/incidents/{inc}/actions", {"title": "a", "owner": "o", "due_date": SOON}, WRITERS),
+        (f"/incidents/{inc}/bundle", {}, WRITERS),
+        (f"/incidents/{inc}/close", {"root_cause": "rc", "postmortem": "pm"}, WRITERS),
     ]  # fmt: skip
 
 
-def _seed(workspace: Any) -> tuple[str, str, str]:
-    with g.open_workspace(workspace, user="alice") as ws:
-        risk = g.add_risk(ws, system="credit", title="Bias", category="mit:1.3",
-                          likelihood=3, severity=4, owner="analyst")  # fmt: skip
-        waiver = g.request_waiver(
-            ws, system="credit", control="c1", rationale="r", compensating_controls="cc",
-            residual_risk="rr", expires_on=ws.today() + dt.timedelta(days=30),
-        )  # fmt: skip
-        answers = intake_answers(g.workspace_questionnaire(ws))
-        review = g.open_review(ws, "credit", answers=answers, title="First review")
-    return risk.ref, waiver.ref, review.ref
-
-
-ALLOWED = {
-    "/systems": {"analyst", "admin"},
-    "/risks": {"analyst", "reviewer", "approver", "admin"},
-    "/risks/R": {"analyst", "reviewer", "approver", "admin"},
-    "/waivers": {"analyst", "reviewer", "approver", "admin"},
-    "/waivers/W/approve": {"approver", "admin"},
-    "/reviews/V/triage": {"analyst", "admin"},
-}
+def _reads(sd: Any) -> list[str]:
+    return [
+        *PAGES,
+        f"/reviews/{sd.review}",
+        f"/reviews/{sd.ready}",
+        f"/incidents/{sd.incident}",
+        "/incidents?show=open",
+        f"/evidence/{sd.evidence}",
+        f"/evidence/{sd.evidence}/view",
+        f"/evidence/{sd.evidence}/download",
+        f"/packets/{sd.packet}/view",
+        f"/packets/{sd.packet}/download/md",
+        f"/packets/{sd.packet}/download/json",
+        "/systems/credit/coverage",
+        "/systems/credit/documents/model-card/view",
+        "/systems/credit/documents/risk-assessment/md",
+        "/waivers?sort=age",
+        f"/api/incidents/{sd.incident}",
+        f"/api/reviews/{sd.ready}/packet",
+        f"/api/packets/{sd.packet}",
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_write_route_as_every_role(role: str, workspace: Any, client_for: Any) -> None:
-    risk, waiver, review = _seed(workspace)
+def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> None:
     client, csrf = client_for(role)
-    for path in PAGES:
+    for path in [*_reads(seeded), *API]:
         assert client.get(path).status_code == 200, (role, path)
-    for path in API:
-        assert client.get(path).status_code == 200, (role, path)
-    generic = {"/systems": "/systems", "/risks": "/risks", f"/risks/{risk}": "/risks/R",
-               "/waivers": "/waivers", f"/waivers/{waiver}/approve": "/waivers/W/approve",
-               f"/reviews/{review}/triage": "/reviews/V/triage"}  # fmt: skip
-    for path, form in _writes(risk, waiver, review):
+    for path, form, allowed in _writes(seeded):
         # Without the CSRF token: always refused, whatever the role.
         assert client.post(path, data=form, follow_redirects=False).status_code == 403, path
         r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
-        expected = 303 if role in ALLOWED[generic[path]] else 403
+        expected = 303 if role in allowed else 403
         assert r.status_code == expected, (role, path, r.status_code, r.text[-400:])
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        incident = g.get_incident(ws, seeded.incident)
+        assert incident.status == ("closed" if role in WRITERS else "open")
+        assert [t.entry for t in incident.timeline] == (
+            ["paged on-call"] if role in WRITERS else []
+        )
+        assert g.get_waiver(ws, seeded.approved).status == (
+            "revoked" if role in ("approver", "admin") else
+            "renewal_requested" if role in WRITERS else "approved"
+        )  # fmt: skip
+        assert g.verify_audit(ws).ok
 
 
-def test_guessed_ids_are_404_not_500(client_for: Any) -> None:
+def test_new_pages_show_their_records(seeded: Any, client_for: Any) -> None:
+    client, csrf = client_for("analyst")
+    page = client.get(f"/incidents/{seeded.incident}").text
+    assert "Scores drifted" in page
+    assert "Add to timeline" in page
+    review = client.get(f"/reviews/{seeded.ready}").text
+    assert seeded.packet in review
+    assert "verified" in review
+    assert f'src="/packets/{seeded.packet}/view"' in review
+    for fmt in ("pdf", "html", "md", "json"):
+        assert f"/packets/{seeded.packet}/download/{fmt}" in review
+    # The analyst may not decide: no sign form, only the explanation.
+    assert f"/packets/{seeded.packet}/sign" not in review
+    assert client.get(f"/packets/{seeded.packet}/download/md").text.startswith("#")
+    pdf = client.get(f"/packets/{seeded.packet}/download/pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    view = client.get(f"/evidence/{seeded.evidence}/view")
+    assert "Fairness by sex" in view.text
+    assert "sandbox" in view.headers["content-security-policy"]
+    assert view.headers["x-frame-options"] == "SAMEORIGIN"
+    system = client.get("/systems/credit").text
+    for doc in ("model-card", "risk-assessment"):
+        assert f"/systems/credit/documents/{doc}/pdf" in system
+    coverage = client.get("/systems/credit/coverage", headers={"HX-Request": "true"}).text
+    assert "NIST AI Risk Management Framework" in coverage
+    assert "<html" not in coverage
+    dashboard = client.get("/").text
+    assert dashboard.count('<svg class="trend"') == 18  # one chart per KPI
+    r = client.post(f"/incidents/{seeded.incident}/bundle", data={"csrf_token": csrf})
+    assert r.status_code == 200
+    assert "is ready" in r.text
+    link = re.search(r'href="(/evidence/EV-\d+/download)">download the zip', r.text)
+    assert link
+    archive = client.get(link.group(1))
+    assert archive.headers["content-type"] == "application/zip"
+    assert archive.content.startswith(b"PK")
+
+
+def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, client_for: Any) -> None:
+    from assay.documents import find_packet
+
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        packet = find_packet(ws, seeded.ready2).ref
+    form = {"decision": "approved", "rationale": "mine"}
+    approver, csrf = client_for("approver")  # the approver opened ready2
+    page = approver.get(f"/reviews/{seeded.ready2}").text
+    assert "You requested this review" in page
+    assert f"/packets/{packet}/sign" not in page
+    r = approver.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf})
+    assert r.status_code == 409
+    assert "requester" in r.text
+    reviewer, csrf2 = client_for("reviewer")
+    assert f"/packets/{packet}/sign" in reviewer.get(f"/reviews/{seeded.ready2}").text
+    r = reviewer.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf2},
+                      follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    api = reviewer.get(f"/api/reviews/{seeded.ready2}/packet").json()
+    assert [a["signer"] for a in api["approvals"]] == ["reviewer"]
+    assert api["approvals"][0]["subject_sha256"] == api["sha256"]
+    assert api["verification"]["ok"] is True
+
+
+def test_guessed_ids_are_404_not_500(seeded: Any, client_for: Any) -> None:
     client, csrf = client_for("admin")
     for path in ["/systems/nope", "/risks/RISK-999", "/reviews/REV-999", "/evidence/EV-999/view",
                  "/api/risks/RISK-999", "/api/waivers/999", "/api/reviews/REV-999",
-                 "/risks/../../etc/passwd", "/risks/RISK-1%27%20OR%201=1"]:  # fmt: skip
+                 "/risks/../../etc/passwd", "/risks/RISK-1%27%20OR%201=1",
+                 "/incidents/INC-999", "/incidents/RISK-1", "/evidence/EV-999",
+                 "/packets/EV-999/view", "/packets/EV-999/download/pdf", "/api/incidents/INC-999",
+                 "/api/packets/EV-999", f"/api/reviews/{seeded.review}/packet",
+                 f"/packets/{seeded.packet}/download/exe", "/systems/credit/documents/nope/html",
+                 "/systems/credit/documents/datasheet-x@1/md", "/monitors/nope/view",
+                 # an evidence id that exists, but is not a packet, is not a packet either
+                 f"/packets/{seeded.evidence}/view", f"/api/packets/{seeded.evidence}",
+                 "/systems/nope/coverage", "/api/incidents/%C2%B9",
+                 "/incidents/INC-%C2%B2"]:  # fmt: skip
         assert client.get(path).status_code in (404, 422), path
-    r = client.post("/waivers/WVR-999/approve", data={"rationale": "x", "csrf_token": csrf})
-    assert r.status_code == 404
+    for path, form in [("/waivers/WVR-999/approve", {"rationale": "x"}),
+                       ("/waivers/WVR-999/renew", {"expires_on": SOON}),
+                       (f"/waivers/{seeded.waiver}/extend", {"rationale": "x"}),
+                       ("/incidents/INC-999/timeline", {"entry": "x"}),
+                       ("/incidents/INC-999/bundle", {}),
+                       (f"/packets/{seeded.evidence}/sign", {"decision": "approved",
+                                                             "rationale": "x"}),
+                       ("/reviews/REV-999/packet", {})]:  # fmt: skip
+        r = client.post(path, data={**form, "csrf_token": csrf})
+        assert r.status_code == 404, (path, r.status_code)
 
 
 def test_requester_cannot_approve_own_waiver(workspace: Any, client_for: Any) -> None:
@@ -239,12 +343,12 @@ def test_api_token_auth_and_session_csrf_for_api_writes(workspace: Any, client_f
     assert viewer.post("/api/risks", json=body, headers={"X-CSRF-Token": vcsrf}).status_code == 403
 
 
-def test_risk_edit_is_in_the_audit_chain(workspace: Any, client_for: Any) -> None:
-    risk, _, _ = _seed(workspace)
+def test_risk_edit_is_in_the_audit_chain(seeded: Any, client_for: Any) -> None:
+    risk = seeded.risk
     client, csrf = client_for("analyst")
     client.post(f"/risks/{risk}", data={"likelihood": "1", "severity": "2", "note": "retested",
                                         "csrf_token": csrf})  # fmt: skip
-    with g.open_workspace(workspace, user="alice") as ws:
+    with g.open_workspace(seeded.root, user="alice") as ws:
         events = g.audit_log(ws, entity=risk)
         assert events[-1].actor == "analyst"
         assert events[-1].note == "retested"
@@ -277,3 +381,91 @@ def test_intake_form_files_a_review_for_any_role(workspace: Any, client_for: Any
     assert page.status_code == 200
     assert "<script>alert" not in page.text
     assert "intake" in page.text
+
+
+def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_for: Any) -> None:
+    client, csrf = client_for("admin")
+    r = client.post(
+        "/incidents",
+        data={"title": XSS, "severity": "sev2", "occurred_at": "2026-01-01T10:00",
+              "systems": "credit", "cohorts": XSS, "summary": XSS, "commander": XSS,
+              "csrf_token": csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text[-300:]
+    inc = r.headers["location"].rsplit("/", 1)[-1]
+    for path, form in [
+        (f"/incidents/{inc}/timeline", {"entry": XSS}),
+        (f"/incidents/{inc}/update", {"immediate_mitigations": XSS, "root_cause": XSS,
+                                      "postmortem": XSS, "add_cohorts": "x" + XSS,
+                                      "note": XSS}),
+        (f"/incidents/{inc}/actions", {"title": XSS, "owner": XSS, "due_date": SOON,
+                                       "description": XSS}),
+        (f"/waivers/{seeded.approved}/renew", {"expires_on": SOON, "rationale": XSS}),
+        (f"/waivers/{seeded.approved}/revoke", {"rationale": XSS}),
+        (f"/packets/{seeded.packet}/sign", {"decision": "approved_with_conditions",
+                                            "rationale": XSS, "conditions": XSS}),
+    ]:  # fmt: skip
+        r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303, (path, r.text[-300:])
+    for path in ["/", "/incidents", f"/incidents/{inc}", "/waivers", f"/reviews/{seeded.ready}",
+                 "/systems/credit", "/audit", f"/audit?entity={inc}",
+                 f"/search?q={XSS}"]:  # fmt: skip
+        text = client.get(path).text
+        assert "<script>alert" not in text, path
+    page = client.get(f"/incidents/{inc}").text
+    assert page.count("&lt;script&gt;alert") >= 8
+    assert "&lt;script&gt;alert" in client.get(f"/reviews/{seeded.ready}").text
+    # The rendered packet (its approvals page) escapes the rationale too.
+    assert "<script>alert" not in client.get(f"/packets/{seeded.packet}/view").text
+
+
+def test_incident_and_packet_api(seeded: Any, client_for: Any) -> None:
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        analyst = {"Authorization": f"Bearer {create_token(ws, 'analyst', 'ci')}"}
+        reviewer = {"Authorization": f"Bearer {create_token(ws, 'reviewer', 'ci')}"}
+        viewer = {"Authorization": f"Bearer {create_token(ws, 'viewer', 'ci')}"}
+    client, _ = client_for()
+    body = {"title": "Toxic replies", "severity": "sev1", "occurred_at": "2026-01-02T08:00:00Z",
+            "systems": ["credit"], "cohorts": ["age<25"]}  # fmt: skip
+    assert client.post("/api/incidents", json=body, headers=viewer).status_code == 403
+    made = client.post("/api/incidents", json=body, headers=analyst)
+    assert made.status_code == 201, made.text
+    ref = made.json()["ref"]
+    r = client.post(f"/api/incidents/{ref}/timeline", json={"entry": "rolled back"},
+                    headers=analyst)  # fmt: skip
+    assert [t["entry"] for t in r.json()["timeline"]] == ["rolled back"]
+    r = client.patch(f"/api/incidents/{ref}", json={"status": "mitigated"}, headers=analyst)
+    assert r.json()["status"] == "mitigated"
+    # sev1 needs a corrective action before closing: a workflow conflict, not a crash.
+    r = client.post(f"/api/incidents/{ref}/close", json={"root_cause": "rc", "postmortem": "pm"},
+                    headers=analyst)  # fmt: skip
+    assert r.status_code == 409
+    assert "corrective action" in r.json()["detail"]
+    zipped = client.post(f"/api/incidents/{ref}/bundle", headers=analyst)
+    assert zipped.status_code == 200
+    assert zipped.content.startswith(b"PK")
+    import hashlib
+
+    assert hashlib.sha256(zipped.content).hexdigest() == zipped.headers["x-assay-sha256"]
+    assert client.get(f"/api/incidents/{ref}", headers=viewer).json()["first_bundle_at"]
+    # Packets: build as the analyst, sign as the reviewer.
+    assert client.post(f"/api/reviews/{seeded.ready}/packet", headers=viewer).status_code == 403
+    built = client.post(f"/api/reviews/{seeded.ready}/packet", headers=analyst)
+    assert built.status_code == 201
+    sha, record = built.json()["sha256"], built.json()["record"]
+    bad = client.post(f"/api/packets/{record}/sign", headers=reviewer,
+                      json={"decision": "maybe", "rationale": "x"})  # fmt: skip
+    assert bad.status_code == 422
+    signed = client.post(f"/api/packets/{record}/sign", headers=reviewer,
+                         json={"decision": "approved", "rationale": "complete"})  # fmt: skip
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["subject_sha256"] == sha
+    assert client.get(f"/api/reviews/{seeded.ready}", headers=viewer).json()["status"] == "approved"
+    # Waivers: renew as the analyst, revoke as an approver only.
+    r = client.post(f"/api/waivers/{seeded.approved}/renew", headers=analyst,
+                    json={"expires_on": SOON, "rationale": "still needed"})  # fmt: skip
+    assert r.json()["status"] == "renewal_requested"
+    r = client.post(f"/api/waivers/{seeded.approved}/revoke", headers=analyst,
+                    json={"rationale": "x"})  # fmt: skip
+    assert r.status_code == 403

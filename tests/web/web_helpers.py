@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -41,3 +42,26 @@ def intake_answers(questionnaire: Any) -> dict[str, Any]:
         else:
             answers[q.id] = "A plain answer."
     return answers
+
+
+@functools.cache
+def fairness_result() -> dict[str, Any]:
+    """A real ``assay.fairness/v1`` result on 400 rows: selection rates 0.6 and 0.3 by sex."""
+    import polars as pl
+
+    from assay.evaluate import fairness
+
+    rows = []
+    for sex, rate in (("F", 0.3), ("M", 0.6)):
+        for i in range(200):
+            pred = int(i < rate * 200)
+            rows.append({"sex": sex, "y": int(i % 2 == 0), "pred": pred})
+    result = fairness(
+        pl.DataFrame(rows),
+        y_true="y",
+        y_pred="pred",
+        sensitive_features="sex",
+        thresholds={"demographic_parity_difference": 0.1},
+        n_bootstrap=100,
+    )
+    return result.to_dict()

@@ -93,7 +93,7 @@ def parse_ref(kind: str, value: str | int) -> int:
     prefix = PREFIXES[kind]
     if text.upper().startswith(prefix + "-"):
         text = text[len(prefix) + 1 :]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹".isdigit() is True, but int() refuses it
         return int(text)
     raise InputError(f"{value!r} is not a {kind} reference; write it as {prefix}-12 or 12.")
 

@@ -512,8 +512,9 @@ def advance_review(
     Raises
     ------
     TransitionError
-        The step is not in the table; or approving while an open critical risk has no active
-        waiver; or approving a system screened as a prohibited practice.
+        The step is not in the table; or the review's requester tries to decide on it
+        (separation of duties); or approving while an open critical risk has no active waiver;
+        or approving a system screened as a prohibited practice.
     """
     check_choice(to, REVIEW_STATUSES, what="review status")
     steps = [s for (_, t), s in REVIEW_TRANSITIONS.items() if t == to]
@@ -538,6 +539,11 @@ def advance_review(
             raise TransitionError(
                 f"{rref} is {row['status']}; it can move to "
                 f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
+            )
+        if step.signs and row["created_by"] == ws.user:
+            raise TransitionError(
+                f"{ws.user!r} requested {rref} and cannot decide on it: the requester of a review "
+                "never signs its decision. Ask another reviewer or approver."
             )
         given = {"note": note, "rationale": rationale, "conditions": conditions}
         for need in step.needs:

@@ -30,6 +30,7 @@ from assay.monitor._spec import (
     spec_json_schema,
     spec_json_schema_text,
 )
+from assay.monitor._status import MonitorStatus, monitor_status
 
 __all__ = [
     "US_CENSUS_1990",
@@ -38,11 +39,13 @@ __all__ = [
     "MetricSpec",
     "MonitorRun",
     "MonitorSpec",
+    "MonitorStatus",
     "acknowledge_alert",
     "alert_precision",
     "deliver",
     "list_alerts",
     "load_spec",
+    "monitor_status",
     "render_monitor_report",
     "run_demo_monitoring",
     "run_monitor",

@@ -30,6 +30,7 @@ from assay.errors import (
 )
 from assay.governance import ROLE_PERMISSIONS, Workspace, get_user, open_workspace
 from assay.web import _auth
+from assay.web._dashboard import TrendCache
 
 __all__ = ["SESSION_COOKIE", "Ctx", "create_app"]
 
@@ -256,9 +257,14 @@ def create_app(
         return response
 
     from assay.web._api import register_api
+    from assay.web._document_pages import register_document_pages
+    from assay.web._incident_pages import register_incident_pages
     from assay.web._pages import register_pages
 
     register_pages(app)
+    register_incident_pages(app)
+    register_document_pages(app)
+    app.state.trend_cache = TrendCache()
     register_api(app)
     return app
 

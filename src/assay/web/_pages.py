@@ -11,8 +11,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from assay.errors import InputError, NotFoundError
+from assay.errors import NotFoundError
 from assay.governance import (
+    DECISIONS,
     REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
     RISK_STATUSES,
@@ -22,19 +23,21 @@ from assay.governance import (
     advance_review,
     approve_waiver,
     audit_log,
-    compute_kpis,
     get_evidence,
     get_review,
     get_risk,
     list_actions,
     list_evidence,
+    list_incidents,
     list_reviews,
     list_risks,
     list_systems,
     list_waivers,
     open_review,
     reject_waiver,
+    renew_waiver,
     request_waiver,
+    revoke_waiver,
     show_system,
     taxonomy,
     triage_review,
@@ -42,8 +45,12 @@ from assay.governance import (
     workspace_questionnaire,
 )
 from assay.governance._risks import Risk
+from assay.governance._waivers import Waiver
 from assay.web._app import Ctx, render
 from assay.web._charts import heat_counts, heat_map_svg
+from assay.web._dashboard import TrendCache, kpi_trends
+from assay.web._forms import form_int as _int
+from assay.web._forms import form_text as _text
 
 __all__ = ["register_pages"]
 
@@ -61,55 +68,40 @@ RISK_SORTS = {
 }
 
 
-def _text(form: FormData, key: str, *, required: bool = True) -> str | None:
-    value = form.get(key)
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        if required:
-            raise InputError(f"The field {key!r} is required.")
-        return None
-    return text
+CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
+AGE_BANDS = ("< 30 days", "30–89 days", "≥ 90 days")
 
 
-def _int(form: FormData, key: str) -> int:
-    text = _text(form, key)
-    try:
-        return int(text or "")
-    except ValueError:
-        raise InputError(f"The field {key!r} must be a whole number; got {text!r}.") from None
+def waiver_age_bands(waivers: list[Waiver], today: dt.date) -> dict[str, int]:
+    """Waivers not rejected, revoked or expired, counted by days since they were requested."""
+    buckets = dict.fromkeys(AGE_BANDS, 0)
+    for w in waivers:
+        if w.status in CLOSED_WAIVER_STATUSES:
+            continue
+        age = (today - w.created_at.date()).days
+        buckets[AGE_BANDS[0 if age < 30 else 1 if age < 90 else 2]] += 1
+    return buckets
 
 
-def quarter_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of the calendar quarter containing ``today``."""
-    q0 = 3 * ((today.month - 1) // 3) + 1
-    start = dt.date(today.year, q0, 1)
-    end = dt.date(today.year + (q0 + 2) // 12, (q0 + 2) % 12 + 1, 1) - dt.timedelta(days=1)
-    return start, end
-
-
-def dashboard_data(ctx: Ctx) -> dict[str, Any]:
+def dashboard_data(ctx: Ctx, cache: TrendCache) -> dict[str, Any]:
     """Everything the program dashboard shows, computed from records."""
     ws = ctx.ws
     today = ws.today()
-    start, end = quarter_bounds(today)
-    kpis = compute_kpis(ws, start, end)
+    kpis, trends = kpi_trends(ws, cache)
     reviews = list_reviews(ws)
     by_stage = Counter(r.status for r in reviews)
     risks = list_risks(ws, open_only=True)
-    waivers = [w for w in list_waivers(ws) if w.status not in ("rejected", "revoked", "expired")]
-    buckets = {"< 30 days": 0, "30–89 days": 0, "≥ 90 days": 0}
-    for w in waivers:
-        age = (today - w.created_at.date()).days
-        key = "< 30 days" if age < 30 else "30–89 days" if age < 90 else "≥ 90 days"
-        buckets[key] += 1
+    buckets = waiver_age_bands(list_waivers(ws), today)
     return {
         "kpis": kpis,
+        "trends": trends,
         "stages": [(s, by_stage.get(s, 0)) for s in REVIEW_STATUSES],
         "overdue": list_actions(ws, overdue=True),
         "waiver_ages": buckets,
         "heat": heat_counts(risks),
         "open_risks": len(risks),
         "systems": len(list_systems(ws)),
+        "open_incidents": len(list_incidents(ws, open_only=True)),
     }
 
 
@@ -120,7 +112,7 @@ def register_pages(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def dashboard(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
-        data = dashboard_data(ctx)
+        data = dashboard_data(ctx, app.state.trend_cache)
         return render(request, "dashboard.html", ctx, heat_svg=heat_map_svg(data["heat"]), **data)
 
     @app.get("/systems", include_in_schema=False)
@@ -142,7 +134,15 @@ def register_pages(app: FastAPI) -> None:
 
     @app.get("/systems/{name}", include_in_schema=False)
     def system_page(request: Request, name: str, ctx: Ctx = Depends(resolve)) -> Response:
+        from assay.monitor import list_alerts, monitor_status
+        from assay.web._document_pages import system_documents
+        from assay.web._reports import has_html_view
+
         overview = show_system(ctx.ws, name)
+        name = overview.system.name
+        evidence = list_evidence(ctx.ws, system=name, limit=50)
+        with ctx.ws.store.read() as conn:
+            alerts = list_alerts(conn, status="firing")
         return render(
             request,
             "system.html",
@@ -151,16 +151,38 @@ def register_pages(app: FastAPI) -> None:
             risks=list_risks(ctx.ws, system=name),
             waivers=list_waivers(ctx.ws, system=name),
             reviews=list_reviews(ctx.ws, system=name),
-            evidence=list_evidence(ctx.ws, system=name, limit=50),
+            incidents=[i for i in list_incidents(ctx.ws) if name in i.systems],
+            evidence=[e for e in evidence if e.kind != "review_packet"],
+            packets=[e for e in evidence if e.kind == "review_packet"],
+            viewable={e.ref for e in evidence if has_html_view(e)},
+            monitors=monitor_status(ctx.ws, system=name),
+            alerts=[a for a in alerts if a["system"] == name],
+            documents=system_documents(ctx.ws, name),
         )
 
-    @app.get("/evidence/{ref}/view", include_in_schema=False)
-    def evidence_view(ref: str, ctx: Ctx = Depends(resolve)) -> Response:
-        return _evidence_response(ctx, ref, inline=True)
+    @app.get("/systems/{name}/coverage", include_in_schema=False)
+    def coverage(request: Request, name: str, ctx: Ctx = Depends(resolve)) -> Response:
+        from assay.frameworks import framework_coverage
+
+        report = framework_coverage(ctx.ws, show_system(ctx.ws, name).system.name)
+        fragment = request.headers.get("hx-request") == "true"
+        return render(
+            request, "_coverage.html" if fragment else "coverage.html", ctx, report=report
+        )
+
+    @app.get("/monitors/{name}/view", include_in_schema=False)
+    def monitor_view(name: str, ctx: Ctx = Depends(resolve)) -> Response:
+        from assay.monitor import render_monitor_report
+        from assay.web._app import REPORT_CSP
+
+        html = render_monitor_report(ctx.ws, name)
+        return Response(
+            html, media_type="text/html", headers={"Content-Security-Policy": REPORT_CSP}
+        )
 
     @app.get("/evidence/{ref}/download", include_in_schema=False)
     def evidence_download(ref: str, ctx: Ctx = Depends(resolve)) -> Response:
-        return _evidence_response(ctx, ref, inline=False)
+        return _evidence_download(ctx, ref)
 
     @app.get("/risks", include_in_schema=False)
     def risks(
@@ -225,14 +247,20 @@ def register_pages(app: FastAPI) -> None:
         return RedirectResponse(f"/risks/{current.ref}", 303)
 
     @app.get("/waivers", include_in_schema=False)
-    def waivers(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
+    def waivers(request: Request, ctx: Ctx = Depends(resolve), sort: str = "expiry") -> Response:
+        today = ctx.ws.today()
+        rows = list_waivers(ctx.ws)
+        if sort == "age":
+            rows.sort(key=lambda w: w.created_at)
         return render(
             request,
             "waivers.html",
             ctx,
-            waivers=list_waivers(ctx.ws),
+            waivers=rows,
+            ages=waiver_age_bands(rows, today),
+            sort="age" if sort == "age" else "expiry",
             systems=list_systems(ctx.ws),
-            today=ctx.ws.today(),
+            today=today,
         )
 
     @app.post("/waivers", include_in_schema=False)
@@ -256,13 +284,23 @@ def register_pages(app: FastAPI) -> None:
         ref: str, decision: str, posted: tuple[Ctx, FormData] = Depends(writer)
     ) -> Response:
         ctx, form = posted
-        rationale = _text(form, "rationale") or ""
         if decision == "approve":
-            waiver = approve_waiver(ctx.ws, ref, rationale=rationale)
+            waiver = approve_waiver(ctx.ws, ref, rationale=_text(form, "rationale") or "")
         elif decision == "reject":
-            waiver = reject_waiver(ctx.ws, ref, rationale=rationale)
+            waiver = reject_waiver(ctx.ws, ref, rationale=_text(form, "rationale") or "")
+        elif decision == "revoke":
+            waiver = revoke_waiver(ctx.ws, ref, rationale=_text(form, "rationale") or "")
+        elif decision == "renew":
+            waiver = renew_waiver(
+                ctx.ws,
+                ref,
+                expires_on=_text(form, "expires_on") or "",
+                rationale=_text(form, "rationale", required=False),
+            )
         else:
-            raise NotFoundError(f"No waiver decision {decision!r}; use approve or reject.")
+            raise NotFoundError(
+                f"No waiver action {decision!r}; use approve, reject, renew or revoke."
+            )
         return RedirectResponse(f"/waivers#{waiver.ref}", 303)
 
     @app.get("/reviews", include_in_schema=False)
@@ -308,9 +346,20 @@ def register_pages(app: FastAPI) -> None:
 
     @app.get("/reviews/{ref}", include_in_schema=False)
     def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Response:
+        from assay.web._document_pages import latest_packet, packet_summary
+
         review = get_review(ctx.ws, ref)
         nexts = [to for (frm, to) in REVIEW_TRANSITIONS if frm == review.status]
-        return render(request, "review.html", ctx, rv=review, nexts=nexts)
+        record = latest_packet(ctx.ws, review.ref)
+        return render(
+            request,
+            "review.html",
+            ctx,
+            rv=review,
+            steps=[n for n in nexts if n not in DECISIONS],
+            decisions=[n for n in nexts if n in DECISIONS],
+            packet=packet_summary(ctx.ws, record) if record is not None else None,
+        )
 
     @app.post("/reviews/{ref}/triage", include_in_schema=False)
     def triage(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
@@ -371,13 +420,17 @@ def _filtered_risks(
     return sorted(rows, key=key, reverse=descending)
 
 
-def _evidence_response(ctx: Ctx, ref: str, *, inline: bool) -> Response:
+def _evidence_download(ctx: Ctx, ref: str) -> Response:
     from assay.web._app import REPORT_CSP
 
     record = get_evidence(ctx.ws, ref)
     data = ctx.ws.blobs.read_bytes(record.blob_sha256)
-    headers = {"Content-Security-Policy": REPORT_CSP}
     safe = "".join(c for c in record.title if c.isalnum() or c in "-_. ")[:80] or record.ref
-    if not (inline and record.media_type == "text/html"):
-        headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    ext = {"application/json": ".json", "text/html": ".html", "application/zip": ".zip"}.get(
+        record.media_type, ""
+    )
+    headers = {
+        "Content-Security-Policy": REPORT_CSP,
+        "Content-Disposition": f'attachment; filename="{safe}{ext}"',
+    }
     return Response(data, media_type=record.media_type, headers=headers)

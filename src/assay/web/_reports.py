@@ -1,0 +1,70 @@
+"""HTML views of stored evidence: the self-contained report of an evaluation, made from its
+recorded JSON with the same renderers as the CLI (no scripts; served in a sandboxed frame)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from assay.errors import AssayError
+from assay.governance import EvidenceRecord, Workspace
+
+__all__ = ["REPORT_KINDS", "evidence_html", "has_html_view"]
+
+
+def _fairness(result: Mapping[str, Any], title: str) -> str:
+    from assay.documents import render_fairness_html
+
+    return render_fairness_html(result, title=title)
+
+
+def _quality(result: Mapping[str, Any], title: str) -> str:
+    from assay.documents import render_quality_html
+
+    return render_quality_html(result, title=title)
+
+
+def _robustness(result: Mapping[str, Any], title: str) -> str:
+    from assay.robustness import render_robustness_html
+
+    return render_robustness_html(result, title=title)
+
+
+def _pii(result: Mapping[str, Any], title: str) -> str:
+    from assay.evaluate.pii import PiiScanResult
+
+    return PiiScanResult.from_dict(dict(result)).to_html()
+
+
+REPORT_KINDS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "fairness": _fairness,
+    "quality": _quality,
+    "robustness": _robustness,
+    "pii_scan": _pii,
+}
+"""Evidence kinds recorded as JSON that have an HTML report."""
+
+
+def has_html_view(record: EvidenceRecord) -> bool:
+    """Whether ``record`` is an HTML page or JSON of a kind with an HTML report."""
+    return record.media_type == "text/html" or (
+        record.kind in REPORT_KINDS and record.media_type == "application/json"
+    )
+
+
+def evidence_html(ws: Workspace, record: EvidenceRecord) -> str | None:
+    """The HTML report of ``record``: the stored page itself, or one rendered from its JSON;
+    None when the record has no HTML view (or its JSON does not match the report's schema)."""
+    if record.media_type == "text/html":
+        return ws.blobs.read_bytes(record.blob_sha256).decode("utf-8", "replace")
+    renderer = REPORT_KINDS.get(record.kind)
+    if renderer is None or record.media_type != "application/json":
+        return None
+    try:
+        result = json.loads(ws.blobs.read_bytes(record.blob_sha256))
+        return renderer(result, record.title) if isinstance(result, dict) else None
+    except (AssayError, ValueError, KeyError, TypeError):
+        # A record from another tool version can miss fields the renderer needs: no view then,
+        # the JSON stays downloadable.
+        return None
