@@ -17,7 +17,6 @@ without touching the rows again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,9 +114,9 @@ def score_profile(
     )
 
 
-def sorted_values(values: Iterable[Any]) -> list[Any]:
+def sorted_values(values: pl.Series) -> list[Any]:
     """Distinct values sorted with nulls last (values of mixed types sort by type name first)."""
-    unique = list(dict.fromkeys(values))
+    unique = list(dict.fromkeys(values if values.dtype == pl.Object else values.unique()))
     return sorted(unique, key=lambda v: (v is None, str(type(v)), v if v is not None else 0))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from assay.evaluate._groups import Grouping, group_dict
 from assay.evaluate._metrics import MetricColumn
-from assay.evaluate._stats import FloatArray, katz, newcombe
+from assay.evaluate._stats import FloatArray, column_percentiles, katz, newcombe
 
 METHODS = {
     "wilson": {"difference": "newcombe-hybrid-score", "ratio": "katz-log"},
@@ -42,56 +42,76 @@ def estimate(
     return {"value": float(value), "ci_low": lo, "ci_high": hi}
 
 
-def _pair_difference(
-    col: MetricColumn, i: int, j: int, z: float, ci_level: float
-) -> dict[str, Any]:
+Index = np.ndarray[Any, np.dtype[np.intp]]
+
+
+def _differences(
+    col: MetricColumn, i: Index, j: Index, z: float, ci_level: float
+) -> list[dict[str, Any]]:
+    """``col[i] − col[j]`` with its interval, for each pair of positions in ``i`` and ``j``."""
     v = col.value
-    d = float(v[i] - v[j])
+    d = v[i] - v[j]
+    low: FloatArray | None = None
+    high: FloatArray | None = None
     if col.method == "wilson":
-        low, high = newcombe(
-            v[i : i + 1],
-            col.low[i : i + 1],
-            col.high[i : i + 1],
-            v[j : j + 1],
-            col.low[j : j + 1],
-            col.high[j : j + 1],
-        )
-        return estimate(d, float(low[0]), float(high[0]))
-    if col.method == "bootstrap" and col.replicates is not None:
-        diffs = col.replicates[:, i] - col.replicates[:, j]
-        return estimate(d, *_percentiles(diffs, ci_level))
-    if col.method == "normal" and col.se is not None:
-        se = float(np.hypot(col.se[i], col.se[j]))
-        return estimate(d, d - z * se, d + z * se)
-    return estimate(d)
+        low, high = newcombe(v[i], col.low[i], col.high[i], v[j], col.low[j], col.high[j])
+    elif col.method == "bootstrap" and col.replicates is not None:
+        low, high = _percentiles(col.replicates[:, i] - col.replicates[:, j], ci_level)
+    elif col.method == "normal" and col.se is not None:
+        se = np.hypot(col.se[i], col.se[j])
+        low, high = d - z * se, d + z * se
+    if low is None or high is None:
+        return [estimate(float(x)) for x in d]
+    return [_bounded(float(x), lo, hi) for x, lo, hi in zip(d, low, high, strict=True)]
 
 
-def _pair_ratio(col: MetricColumn, i: int, j: int, z: float, ci_level: float) -> dict[str, Any]:
+def _ratios(
+    col: MetricColumn, i: Index, j: Index, z: float, ci_level: float
+) -> list[dict[str, Any]]:
+    """``col[i] / col[j]`` with its interval, for each pair of positions in ``i`` and ``j``."""
     v = col.value
     if col.signed:
-        return estimate(np.nan, undefined=f"a ratio is not meaningful for the signed {col.name}")
-    if v[j] <= 0:
-        return estimate(np.nan, undefined=f"{col.name} is 0 in the denominator group")
-    r = float(v[i] / v[j])
+        reason = f"a ratio is not meaningful for the signed {col.name}"
+        return [estimate(np.nan, undefined=reason) for _ in i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = v[i] / v[j]
+    low: FloatArray | None = None
+    high: FloatArray | None = None
     if col.method == "wilson" and col.x is not None and col.n is not None:
-        low, high = katz(col.x[i : i + 1], col.n[i : i + 1], col.x[j : j + 1], col.n[j : j + 1], z)
-        return estimate(r, float(low[0]), float(high[0]))
-    if col.method == "bootstrap" and col.replicates is not None:
+        low, high = katz(col.x[i], col.n[i], col.x[j], col.n[j], z)
+    elif col.method == "bootstrap" and col.replicates is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = col.replicates[:, i] / col.replicates[:, j]
-        return estimate(r, *_percentiles(ratios, ci_level))
-    if col.method == "normal" and col.se is not None and v[i] > 0:
-        se = float(np.hypot(col.se[i] / v[i], col.se[j] / v[j]))
-        return estimate(r, r * float(np.exp(-z * se)), r * float(np.exp(z * se)))
-    return estimate(r)
+            low, high = _percentiles(col.replicates[:, i] / col.replicates[:, j], ci_level)
+    elif col.method == "normal" and col.se is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.hypot(col.se[i] / v[i], col.se[j] / v[j])
+        low, high = r * np.exp(-z * se), r * np.exp(z * se)
+        # the delta method needs a positive numerator; otherwise the ratio has no interval
+        low = np.where(v[i] > 0, low, np.nan)
+        high = np.where(v[i] > 0, high, np.nan)
+    out = []
+    for k in range(len(i)):
+        if v[j[k]] <= 0:
+            out.append(estimate(np.nan, undefined=f"{col.name} is 0 in the denominator group"))
+        elif low is None or high is None:
+            out.append(estimate(float(r[k])))
+        else:
+            out.append(_bounded(float(r[k]), low[k], high[k]))
+    return out
 
 
-def _percentiles(values: FloatArray, ci_level: float) -> tuple[float | None, float | None]:
-    finite = values[np.isfinite(values)]
-    if finite.size < 2:
-        return None, None
+def _bounded(value: float, low: float, high: float) -> dict[str, Any]:
+    """An estimate whose missing (NaN) bounds are left open, as ``estimate`` writes them."""
+    return estimate(
+        value, float(low) if np.isfinite(low) else None, float(high) if np.isfinite(high) else None
+    )
+
+
+def _percentiles(values: FloatArray, ci_level: float) -> tuple[FloatArray, FloatArray]:
+    """Percentile interval of each column over its finite entries (NaN with fewer than two)."""
     tail = (1.0 - ci_level) / 2.0 * 100.0
-    return float(np.percentile(finite, tail)), float(np.percentile(finite, 100.0 - tail))
+    bounds = column_percentiles(values, [tail, 100.0 - tail], keep=np.isfinite(values), min_kept=2)
+    return bounds[0], bounds[1]
 
 
 def disparity(
@@ -111,19 +131,25 @@ def disparity(
         return base
     hi = int(defined[np.argmax(col.value[defined])])
     lo = int(defined[np.argmin(col.value[defined])])
+    others = np.array([g for g in range(len(grouping)) if g != reference], dtype=np.intp)
+    # every pair in one vectorised call: (max, min) first, then each group against the reference
+    first = np.concatenate([[hi], others]).astype(np.intp)
+    second = np.concatenate([[lo], np.full(others.size, reference)]).astype(np.intp)
+    differences = _differences(col, first, second, z, ci_level)
+    ratios = _ratios(col, second[:1], first[:1], z, ci_level) + _ratios(
+        col, others, second[1:], z, ci_level
+    )
     base["max_group"] = group_dict(grouping, hi)
     base["min_group"] = group_dict(grouping, lo)
-    base["difference"] = _pair_difference(col, hi, lo, z, ci_level)
-    base["ratio"] = _pair_ratio(col, lo, hi, z, ci_level)
+    base["difference"] = differences[0]
+    base["ratio"] = ratios[0]
     base["reference_group"] = group_dict(grouping, reference)
     versus = []
-    for g in range(len(grouping)):
-        if g == reference:
-            continue
-        entry: dict[str, Any] = {"group": group_dict(grouping, g)}
+    for k, g in enumerate(others, start=1):
+        entry: dict[str, Any] = {"group": group_dict(grouping, int(g))}
         if np.isfinite(col.value[g]) and np.isfinite(col.value[reference]):
-            entry["difference"] = _pair_difference(col, g, reference, z, ci_level)
-            entry["ratio"] = _pair_ratio(col, g, reference, z, ci_level)
+            entry["difference"] = differences[k]
+            entry["ratio"] = ratios[k]
         else:
             reason = f"{col.name} is undefined for this group or the reference group"
             entry["difference"] = estimate(np.nan, undefined=reason)

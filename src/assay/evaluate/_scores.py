@@ -99,9 +99,21 @@ def _ece_from(ws_bins: FloatArray, y_bins: FloatArray, total: FloatArray) -> Flo
     return np.where(total > 0, ece, np.nan)
 
 
-def _one_hot(bins: np.ndarray[Any, np.dtype[np.int64]], k: int) -> FloatArray:
-    out = np.zeros((bins.size, k), dtype=np.float64)
-    out[np.arange(bins.size), bins] = 1.0
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _bin_sums(values: FloatArray, bins: IntArray, k: int) -> FloatArray:
+    """Sums of ``values`` along the last axis within each of ``k`` bins (``bins[i]`` is the bin
+    of position ``i``; non-decreasing, as bins of ascending levels are).
+
+    A segmented sum (``np.add.reduceat``) rather than a product with a one-hot matrix: no BLAS
+    call, whose threads cost more than the sums on a busy machine.
+    """
+    out = np.zeros((*values.shape[:-1], k), dtype=np.float64)
+    if bins.size == 0:
+        return out
+    starts = np.flatnonzero(np.concatenate([[True], bins[1:] != bins[:-1]]))
+    out[..., bins[starts]] = np.add.reduceat(values, starts, axis=-1)
     return out
 
 
@@ -126,11 +138,6 @@ def score_columns(
     has_pos = tab.pos.sum(axis=1) > 0
     has_neg = tab.neg.sum(axis=1) > 0
     point = _points(tab, scale)
-    onehot = (
-        _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
-        if scale.probabilities
-        else None
-    )
     coarse, coarse_scale = _coarsen(tab, scale)
     coarse_point = _points(coarse, coarse_scale)
     reps = _bootstrap(coarse, coarse_scale, n_bootstrap, rng)
@@ -165,7 +172,7 @@ def score_columns(
         columns[name] = MetricColumn(
             name, value, low, high, undefined, "bootstrap", replicates=reps[name]
         )
-    reliability = _reliability(tab, scale, onehot) if onehot is not None else []
+    reliability = _reliability(tab, scale) if scale.probabilities else []
     return ScoreResult(columns, reliability)
 
 
@@ -176,20 +183,20 @@ def _points(tab: LevelTable, scale: ScoreScale) -> dict[str, FloatArray]:
     }
     if scale.probabilities:
         point["brier_score"] = _brier(tab)
-        onehot = _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
+        bins, k = scale.calibration_bin(tab.levels), scale.calibration_bins
         total = (tab.pos + tab.neg).sum(axis=1)
-        point["ece"] = _ece_from((tab.pos_ws + tab.neg_ws) @ onehot, tab.pos @ onehot, total)
+        point["ece"] = _ece_from(
+            _bin_sums(tab.pos_ws + tab.neg_ws, bins, k), _bin_sums(tab.pos, bins, k), total
+        )
     return point
 
 
-def _reliability(
-    tab: LevelTable, scale: ScoreScale, onehot: FloatArray
-) -> list[list[dict[str, float | int | None]]]:
-    weight = (tab.pos + tab.neg) @ onehot
-    count = (tab.pos_n + tab.neg_n) @ onehot
-    ws = (tab.pos_ws + tab.neg_ws) @ onehot
-    wy = tab.pos @ onehot
-    k = scale.calibration_bins
+def _reliability(tab: LevelTable, scale: ScoreScale) -> list[list[dict[str, float | int | None]]]:
+    of_level, k = scale.calibration_bin(tab.levels), scale.calibration_bins
+    weight = _bin_sums(tab.pos + tab.neg, of_level, k)
+    count = _bin_sums(tab.pos_n + tab.neg_n, of_level, k)
+    ws = _bin_sums(tab.pos_ws + tab.neg_ws, of_level, k)
+    wy = _bin_sums(tab.pos, of_level, k)
     out: list[list[dict[str, float | int | None]]] = []
     for g in range(len(tab.grouping)):
         bins: list[dict[str, float | int | None]] = []
@@ -217,9 +224,8 @@ def _coarsen(tab: LevelTable, scale: ScoreScale) -> tuple[LevelTable, ScoreScale
     high = 1.0 if scale.probabilities else float(values[-1])
     width = (high - low) / BOOTSTRAP_LEVELS if high > low else 1.0
     idx = np.clip(np.floor((values - low) / width + 1e-9), 0, BOOTSTRAP_LEVELS - 1).astype(np.int64)
-    onehot = _one_hot(idx, BOOTSTRAP_LEVELS)
     fields = ("pos", "neg", "pos_n", "neg_n", "pos_ws", "neg_ws", "pos_ws2", "neg_ws2")
-    merged = {f: getattr(tab, f) @ onehot for f in fields}
+    merged = {f: _bin_sums(getattr(tab, f), idx, BOOTSTRAP_LEVELS) for f in fields}
     levels = np.arange(BOOTSTRAP_LEVELS, dtype=np.float64)
     coarse = LevelTable(tab.grouping, levels, **merged)
     coarse_scale = ScoreScale(
@@ -234,11 +240,8 @@ def _bootstrap(
     """Replicates ``(n_bootstrap, groups)`` of every score metric."""
     n_groups = len(tab.grouping)
     out = {name: np.full((n_bootstrap, n_groups), np.nan) for name in SCORE_METRICS}
-    onehot = (
-        _one_hot(scale.calibration_bin(tab.levels), scale.calibration_bins)
-        if scale.probabilities
-        else np.zeros((tab.levels.size, 0))
-    )
+    calibration = scale.calibration_bin(tab.levels)
+    k = scale.calibration_bins
     for g in range(n_groups):
         # Only the levels this group occupies matter; the others add zeros everywhere.
         active = np.flatnonzero((tab.pos_n[g] + tab.neg_n[g]) > 0)
@@ -252,12 +255,14 @@ def _bootstrap(
         out["roc_auc"][:, g] = _auc(mats["pos"], mats["neg"])
         out["average_precision"][:, g] = _average_precision(mats["pos"], mats["neg"])
         if scale.probabilities:
-            hot = onehot[active]
+            bins = calibration[active]
             total = (mats["pos"] + mats["neg"]).sum(axis=1)
             ws = mats["pos_ws"] + mats["neg_ws"]
             sq = (mats["pos_ws2"] + mats["neg_ws2"]).sum(axis=1)
             sq += mats["pos"].sum(axis=1) - 2 * mats["pos_ws"].sum(axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 out["brier_score"][:, g] = np.where(total > 0, sq / total, np.nan)
-            out["ece"][:, g] = _ece_from(ws @ hot, mats["pos"] @ hot, total)
+            out["ece"][:, g] = _ece_from(
+                _bin_sums(ws, bins, k), _bin_sums(mats["pos"], bins, k), total
+            )
     return out

@@ -112,22 +112,38 @@ def holm_reject(p_values: FloatArray, alpha: float) -> npt.NDArray[np.bool_]:
     return reject
 
 
+def column_percentiles(
+    values: FloatArray, q: list[float], *, keep: npt.NDArray[np.bool_], min_kept: int
+) -> FloatArray:
+    """Percentiles ``q`` (shape ``(len(q), k)``) of each column of ``values`` over its ``keep``
+    entries; NaN for a column with fewer than ``min_kept`` of them.
+
+    Columns kept whole go through one vectorised ``np.percentile``; only the others are taken
+    one by one. Each column's percentiles are those of ``np.percentile`` on its kept entries.
+    """
+    out = np.full((len(q), values.shape[1]), np.nan)
+    kept = keep.sum(axis=0)
+    whole = kept == values.shape[0]
+    if whole.any() and values.shape[0] >= min_kept:
+        out[:, whole] = np.percentile(values[:, whole], q, axis=0)
+    for j in np.flatnonzero(~whole & (kept >= min_kept)):
+        out[:, j] = np.percentile(values[keep[:, j], j], q)
+    return out
+
+
 def percentile_interval(
     replicates: FloatArray, ci_level: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Percentile bootstrap interval along axis 0; also the share of undefined replicates.
 
     ``replicates`` has shape ``(n_bootstrap, k)``; undefined replicates are NaN and are left out.
+    A column with no finite replicate gets a NaN interval.
     """
     tail = (1.0 - ci_level) / 2.0 * 100.0
     reps = np.asarray(replicates, dtype=np.float64)
     finite = np.isfinite(reps)
     share_undefined = 1.0 - finite.mean(axis=0)
     with np.errstate(all="ignore"):
-        low = np.full(reps.shape[1], np.nan)
-        high = np.full(reps.shape[1], np.nan)
-        ok = finite.any(axis=0)
-        if ok.any():
-            low[ok] = np.nanpercentile(reps[:, ok], tail, axis=0)
-            high[ok] = np.nanpercentile(reps[:, ok], 100.0 - tail, axis=0)
-    return low, high, share_undefined
+        bounds = column_percentiles(reps, [tail, 100.0 - tail], keep=~np.isnan(reps), min_kept=1)
+    bounds[:, ~finite.any(axis=0)] = np.nan
+    return bounds[0], bounds[1], share_undefined
