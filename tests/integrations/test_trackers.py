@@ -215,26 +215,297 @@ def test_gate_notify_posts_failures_to_the_webhook(
     from gate_support import fairness_payload, predictions, write_policy
 
     from assay import governance as g
-    from assay.cli import main
 
-    posted: list[str] = []
-    server = serve(lambda p, h, b: (posted.append(b["text"]), (200, b"ok"))[1])
+    posted: list[Any] = []
+    refuse: list[bool] = []
+
+    def check(path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        assert path == "/services/T0/B0/X"
+        assert headers["content-type"] == "application/json"
+        assert set(body) == {"text"}
+        posted.append(body["text"])
+        return (400, b"invalid_payload") if refuse else (200, b"ok")
+
+    server = serve(check)
     g.init_workspace(tmp_path, user="ada").close()
-    with (tmp_path / ".assay" / "config.toml").open("a") as fh:
-        fh.write('\n[integrations.webhook]\nurl_env = "T_HOOK"\n')
-    monkeypatch.setenv("T_HOOK", f"{server.url}/hook")
-    result = tmp_path / "biased.json"
-    result.write_text(
+    policy = str(write_policy(tmp_path / "p.yaml"))
+    biased, fair = tmp_path / "biased.json", tmp_path / "fair.json"
+    biased.write_text(
         json.dumps(fairness_payload(predictions(tmp_path / "b.csv", rate_a=0.5, rate_b=0.2)))
     )
-    monkeypatch.setattr(
-        sys, "argv",
-        ["assay", "gate", "--policy", str(write_policy(tmp_path / "p.yaml")), str(result),
-         "--notify", "--workspace", str(tmp_path), "--json"],
-    )  # fmt: skip
+    fair.write_text(
+        json.dumps(fairness_payload(predictions(tmp_path / "f.csv", rate_a=0.3, rate_b=0.3)))
+    )
+    gate = ["gate", "--policy", policy, "--notify", "--workspace", str(tmp_path), "--json"]
+
+    # Not configured: an error before gating (exit 2), never a silent skip.
+    code, out, err = _cli(monkeypatch, capsys, *gate, str(biased))
+    assert (code, out) == (2, "")
+    assert "has no [integrations.webhook] table" in err
+    with (tmp_path / ".assay" / "config.toml").open("a") as fh:
+        fh.write('\n[integrations.webhook]\nurl_env = "T_HOOK"\n')
+    code, out, err = _cli(monkeypatch, capsys, *gate, str(biased))
+    assert (code, out) == (2, "")
+    assert "T_HOOK" in err
+    assert posted == []
+
+    monkeypatch.setenv("T_HOOK", f"{server.url}/services/T0/B0/X")
+    code, out, _ = _cli(monkeypatch, capsys, *gate, str(biased))
+    assert code == 1
+    assert json.loads(out)["decision"] == "fail"
+    assert server.failures == []
+    (text,) = posted
+    assert text.startswith("*Assay gate FAIL* for evaluation results (Test policy 2, pre-launch)")
+    assert "`fairness.demographic_parity_difference` sex:" in text
+
+    # A pass is not posted.
+    code, _, _ = _cli(monkeypatch, capsys, *gate, str(fair))
+    assert code == 0
+    assert len(posted) == 1
+
+    # The webhook refuses: the gate's decision (exit 1) stands, with a warning.
+    refuse.append(True)
+    code, out, err = _cli(monkeypatch, capsys, *gate, str(biased))
+    assert code == 1
+    assert json.loads(out)["decision"] == "fail"
+    assert "warning: the decision was not posted to the webhook" in err
+    assert "HTTP 400 invalid_payload" in err
+    assert len(posted) == 2
+
+
+# Remediation actions pushed to a tracker: `assay action push ACT-N --to jira|github`.
+
+
+def _workspace(root: Path, config: str) -> None:
+    from assay import governance as g
+
+    with g.init_workspace(root, user="ada") as ws:
+        g.add_system(ws, "loans", purpose="Scores loans", owner="ada", risk_tier="high")
+        g.add_risk(
+            ws, system="loans", title="Selection-rate gap by sex", category="1.1",
+            likelihood=4, severity=4, owner="ada",
+        )  # fmt: skip
+        g.add_action(
+            ws, title="Reweigh the training data", owner="bo", due_date="2027-01-15",
+            risk="RISK-1", description="Reweigh by sex and retrain.",
+        )  # fmt: skip
+    with (root / ".assay" / "config.toml").open("a") as fh:
+        fh.write(config)
+
+
+def _cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    import sys
+
+    from assay.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["assay", *args])
     with pytest.raises(SystemExit) as exc:
         main()
-    capsys.readouterr()
-    assert exc.value.code == 1
-    assert len(posted) == 1
-    assert "fairness.demographic_parity_difference" in posted[0]
+    out = capsys.readouterr()
+    return exc.value.code or 0, out.out, out.err
+
+
+def test_action_push_to_jira_is_recorded_audited_and_idempotent(
+    serve: Callable[[Check], _Server],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from assay import governance as g
+
+    shape = _jira_check(3)
+    created: list[Any] = []
+
+    def check(path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        shape(path, headers, body)
+        created.append(body["fields"])
+        key = f"RAI-{6 + len(created)}"
+        return 201, {"id": str(10000 + len(created)), "key": key, "self": f"http://x/{key}"}
+
+    server = serve(check)
+    _workspace(
+        tmp_path,
+        f'\n[integrations.jira]\nurl = "{server.url}"\nproject = "RAI"\n'
+        'user_env = "T_JIRA_USER"\ntoken_env = "T_JIRA_TOKEN"\n',
+    )
+    monkeypatch.setenv("T_JIRA_USER", "ada@x.org")
+    monkeypatch.setenv("T_JIRA_TOKEN", "s3cret")
+    ws_opt = ["--workspace", str(tmp_path)]
+
+    code, out, err = _cli(monkeypatch, capsys, "action", "push", "ACT-1", "--to", "jira", *ws_opt)
+    assert (code, err) == (0, "")
+    assert f"Pushed ACT-1 to jira issue RAI-7: {server.url}/browse/RAI-7" in out
+    assert server.failures == []
+    (fields,) = created
+    assert fields["summary"] == "[ACT-1] Reweigh the training data"
+    text = " ".join(t["text"] for p in fields["description"]["content"] for t in p["content"])
+    assert "Reweigh by sex and retrain." in text
+    assert "risk RISK-1 of the AI system loans: Selection-rate gap by sex" in text
+    assert "due 2027-01-15" in text
+
+    code, out, _ = _cli(monkeypatch, capsys, "action", "show", "ACT-1", "--json", *ws_opt)
+    shown = json.loads(out)
+    assert (shown["remote_system"], shown["remote_id"]) == ("jira", "RAI-7")
+    assert shown["remote_url"] == f"{server.url}/browse/RAI-7"
+
+    # Again: nothing is sent, the existing issue is reported.
+    code, out, _ = _cli(monkeypatch, capsys, "action", "push", "ACT-1", "--to", "jira", *ws_opt)
+    assert code == 0
+    assert "already linked to jira issue RAI-7" in out
+    assert len(created) == 1
+    code, out, _ = _cli(
+        monkeypatch, capsys, "action", "push", "ACT-1", "--to", "jira", "--json", *ws_opt
+    )
+    assert json.loads(out)["created"] is False
+    assert len(created) == 1
+
+    # --force creates another issue and links that one; the old link stays in the audit log.
+    code, out, _ = _cli(
+        monkeypatch, capsys, "action", "push", "ACT-1", "--to", "jira", "--force", "--json", *ws_opt
+    )
+    pushed = json.loads(out)
+    assert (code, pushed["created"], pushed["action"]["remote_id"]) == (0, True, "RAI-8")
+    assert pushed["replaced_url"] == f"{server.url}/browse/RAI-7"
+    assert len(created) == 2
+
+    with g.open_workspace(tmp_path) as ws:
+        pushes = [e for e in g.audit_log(ws, entity="ACT-1") if e.action == "action.push"]
+        assert [e.note for e in pushes] == [
+            f"jira RAI-7 {server.url}/browse/RAI-7",
+            f"jira RAI-8 {server.url}/browse/RAI-8",
+        ]
+        assert pushes[1].changes[0]["before"]["remote_id"] == "RAI-7"
+        assert g.verify_audit(ws).ok
+
+
+def test_action_push_to_github_with_labels(
+    serve: Callable[[Check], _Server], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assay import governance as g
+    from assay.integrations import push_action
+
+    bodies: list[Any] = []
+
+    def check(path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        assert path == "/repos/acme/loans/issues"
+        assert headers["authorization"] == "Bearer ghp_test"
+        assert headers["accept"] == "application/vnd.github+json"
+        assert set(body) <= {"title", "body", "labels", "assignees", "milestone"}
+        assert isinstance(body["title"], str)
+        assert isinstance(body["body"], str)
+        bodies.append(body)
+        return 201, {"number": 42, "html_url": "https://github.com/acme/loans/issues/42"}
+
+    server = serve(check)
+    _workspace(
+        tmp_path,
+        f'\n[integrations.github]\nrepo = "acme/loans"\napi_url = "{server.url}"\n'
+        'token_env = "T_GH_TOKEN"\nlabels = ["responsible-ai", "assay"]\n',
+    )
+    monkeypatch.setenv("T_GH_TOKEN", "ghp_test")
+    with g.open_workspace(tmp_path) as ws:
+        pushed = push_action(ws, "ACT-1", to="github")
+        assert pushed.created
+        assert (pushed.action.remote_system, pushed.action.remote_id) == ("github", "42")
+        assert pushed.action.remote_url == "https://github.com/acme/loans/issues/42"
+        assert g.get_action(ws, 1).remote_id == "42"
+        # Already linked to GitHub: asking for Jira reports the GitHub issue and sends nothing.
+        again = push_action(ws, "ACT-1", to="jira")
+        assert not again.created
+        assert again.action.remote_system == "github"
+    assert server.failures == []
+    (body,) = bodies
+    assert body["labels"] == ["responsible-ai", "assay"]
+    assert body["title"] == "[ACT-1] Reweigh the training data"
+    assert "assay action update ACT-1 --status done" in body["body"]
+
+
+def test_action_push_refusals_send_nothing(
+    serve: Callable[[Check], _Server],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from assay import governance as g
+    from assay.errors import ConflictError, NotFoundError, PermissionDeniedError, TransitionError
+    from assay.integrations import push_action
+
+    calls: list[Any] = []
+    server = serve(lambda p, h, b: (calls.append(b), (401, {"message": "Bad credentials"}))[1])
+    _workspace(
+        tmp_path,
+        f'\n[integrations.github]\nrepo = "acme/loans"\napi_url = "{server.url}"\n'
+        'token_env = "T_GH_TOKEN"\n',
+    )
+    monkeypatch.setenv("T_GH_TOKEN", "wrong")
+    ws_opt = ["--workspace", str(tmp_path)]
+
+    code, _, err = _cli(monkeypatch, capsys, "action", "push", "ACT-1", "--to", "slack", *ws_opt)
+    assert code == 2
+    assert "'slack' is not an issue tracker" in err
+    code, _, err = _cli(monkeypatch, capsys, "action", "push", "ACT-1", "--to", "jira", *ws_opt)
+    assert code == 2
+    assert "no [integrations.jira] table" in err
+    code, _, err = _cli(monkeypatch, capsys, "action", "push", "ACT-9", "--to", "github", *ws_opt)
+    assert code == 2
+    assert "ACT-9" in err
+    assert calls == []
+
+    # The tracker refuses: an error naming it, and the action stays unlinked.
+    code, _, err = _cli(monkeypatch, capsys, "action", "push", "ACT-1", "--to", "github", *ws_opt)
+    assert code == 2
+    assert "GitHub refused" in err
+    assert "401" in err
+    assert len(calls) == 1
+
+    with g.open_workspace(tmp_path) as ws:
+        assert g.get_action(ws, 1).remote_id is None
+        g.add_user(ws, "vic", role="viewer")
+        ws.user = "vic"
+        with pytest.raises(PermissionDeniedError, match="may not edit remediation actions"):
+            push_action(ws, "ACT-1", to="github")
+        ws.user = "ada"
+        g.update_action(ws, "ACT-1", status="cancelled", note="Superseded by ACT-2")
+        with pytest.raises(TransitionError, match="ACT-1 is cancelled"):
+            push_action(ws, "ACT-1", to="github")
+        assert len(calls) == 1
+
+        # A link made by hand (or by another push) is not silently replaced.
+        g.update_action(ws, "ACT-1", status="open", note="Back on")
+        g.link_action_remote(ws, "ACT-1", system="jira", remote_id="RAI-1", url="https://j/RAI-1")
+        with pytest.raises(ConflictError, match="already linked to jira issue RAI-1"):
+            g.link_action_remote(ws, "ACT-1", system="github", remote_id="1", url="https://g/1")
+        with pytest.raises(NotFoundError):
+            g.link_action_remote(ws, "ACT-5", system="jira", remote_id="RAI-2", url="https://j/2")
+        with pytest.raises(InputError, match="must start with https://"):
+            g.link_action_remote(
+                ws, "ACT-1", system="jira", remote_id="RAI-2", url="ftp://j", replace=True
+            )
+        assert g.verify_audit(ws).ok
+
+
+def test_action_push_that_loses_a_race_names_the_duplicate(
+    serve: Callable[[Check], _Server], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another process links the action while this push's request is in flight."""
+    from assay import governance as g
+    from assay.errors import ConflictError
+    from assay.integrations import push_action
+
+    def check(path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        with g.open_workspace(tmp_path, user="ada") as other:
+            g.link_action_remote(other, "ACT-1", system="github", remote_id="7",
+                                 url="https://github.com/acme/loans/issues/7")  # fmt: skip
+        return 201, {"number": 8, "html_url": "https://github.com/acme/loans/issues/8"}
+
+    server = serve(check)
+    _workspace(
+        tmp_path,
+        f'\n[integrations.github]\nrepo = "acme/loans"\napi_url = "{server.url}"\n'
+        'token_env = "T_GH_TOKEN"\n',
+    )
+    monkeypatch.setenv("T_GH_TOKEN", "ghp_test")
+    with g.open_workspace(tmp_path) as ws:
+        with pytest.raises(ConflictError, match=r"issues/8, is a duplicate: close it"):
+            push_action(ws, "ACT-1", to="github")
+        assert g.get_action(ws, 1).remote_id == "7"

@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from assay._version import __version__
@@ -128,7 +129,8 @@ def main() -> None:
         # Typer's standalone mode prints usage errors itself and exits with code 2.
         app()
     except AssayError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        # The message is text, not markup: "[integrations.jira]" must print as written.
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -137,7 +139,7 @@ def main() -> None:
         if os.environ.get("ASSAY_DEBUG") == "1":
             raise
         err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "This is a bug in Assay. Run again with ASSAY_DEBUG=1 to see the traceback, "
             "and report it with that output.",
             markup=True,

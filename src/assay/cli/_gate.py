@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, opened
+from assay.errors import AssayError
 from assay.gate import GateResult, run_gate, to_json, to_junit, to_markdown, to_sarif
 
 
@@ -81,8 +83,8 @@ def gate_command(
         bool,
         typer.Option(
             "--notify",
-            help="On failure, post the decision to the webhook of [integrations.webhook] in the "
-            "workspace's config.toml.",
+            help="On failure, post the decision to the Slack-compatible webhook of the "
+            "integrations.webhook table in the workspace's config.toml.",
         ),
     ] = False,
     workspace: WorkspaceOpt = None,
@@ -96,6 +98,14 @@ def gate_command(
     files = list(results or [])
     only = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
     ref = None
+    hook = None
+    if notify:
+        from assay.governance import find_workspace
+        from assay.integrations import integration_config, webhook_url
+
+        # A webhook that is not configured is found before gating, not after a failure.
+        hook = integration_config(find_workspace(workspace), "webhook")
+        webhook_url(hook)
     if system or model_version or model_uri or record:
         with opened(workspace, db) as ws:
             result, ref = run_gate(
@@ -121,9 +131,15 @@ def gate_command(
         _print_table(result, console)
         if ref:
             console.print(f"recorded the decision as {ref}")
-    if notify and not result.passed:
-        from assay.governance import find_workspace
-        from assay.integrations import integration_config, post_gate_to_webhook
+    if hook is not None and not result.passed:
+        from assay.integrations import post_gate_to_webhook
 
-        post_gate_to_webhook(integration_config(find_workspace(workspace), "webhook"), result)
+        try:
+            post_gate_to_webhook(hook, result)
+        except AssayError as exc:
+            # The gate has decided; a notice that could not be delivered does not change that.
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"[bold yellow]warning:[/] the decision was not posted to the webhook: "
+                f"{escape(str(exc))}"
+            )
     raise typer.Exit(result.exit_code)

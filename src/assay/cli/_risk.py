@@ -276,3 +276,41 @@ def action_show(
     with opened(workspace, db) as ws:
         action = g.get_action(ws, ref)
     emit(action, as_json, record_table(f"Action {action.ref}", action))
+
+
+@action_app.command("push")
+def action_push(
+    ref: str,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The issue tracker: jira or github, set up in the integrations.jira or "
+            "integrations.github table of the workspace's config.toml.",
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Create another issue even if the action already has one."),
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an issue for an action in Jira or GitHub and keep its id on the action.
+
+    Pushing again reports the issue the action already has, unless --force.
+    """
+    from assay.integrations import push_action
+
+    with opened(workspace, db) as ws:
+        pushed = push_action(ws, ref, to=to, force=force)
+    action = pushed.action
+    where = f"{action.remote_system} issue {action.remote_id}: {action.remote_url}"
+    if not pushed.created:
+        message = f"{action.ref} is already linked to {where} (--force creates another issue)."
+    elif pushed.replaced_url:
+        message = f"Pushed {action.ref} to {where} (it was linked to {pushed.replaced_url})."
+    else:
+        message = f"Pushed {action.ref} to {where}."
+    emit(pushed, as_json, message=message)

@@ -21,11 +21,14 @@ True
 from __future__ import annotations
 
 from assay.governance._actions import (
+    ACTION_REMOTE_SYSTEMS,
     ACTION_STATUSES,
     ACTION_TRANSITIONS,
     Action,
     add_action,
+    check_action_push,
     get_action,
+    link_action_remote,
     list_actions,
     update_action,
 )
@@ -148,6 +151,7 @@ from assay.governance._workspace import (
 )
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
+    "ACTION_REMOTE_SYSTEMS",
     "ACTION_STATUSES",
     "ACTION_TRANSITIONS",
     "Action",
@@ -206,6 +210,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "audit_log",
     "backup_workspace",
     "bundle_incident",
+    "check_action_push",
     "close_incident",
     "compute_kpis",
     "count_risks",
@@ -226,6 +231,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "get_waiver",
     "import_workspace",
     "init_workspace",
+    "link_action_remote",
     "link_risk_evidence",
     "list_actions",
     "list_approvals",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from assay.errors import InputError, TransitionError
+from assay.errors import ConflictError, InputError, PermissionDeniedError, TransitionError
 from assay.governance._common import (
     Record,
     check_choice,
@@ -28,11 +28,14 @@ if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
 __all__ = [
+    "ACTION_REMOTE_SYSTEMS",
     "ACTION_STATUSES",
     "ACTION_TRANSITIONS",
     "Action",
     "add_action",
+    "check_action_push",
     "get_action",
+    "link_action_remote",
     "list_actions",
     "update_action",
 ]
@@ -51,6 +54,9 @@ ACTION_TRANSITIONS = frozenset(
     }
 )
 """Allowed status changes; ``done`` needs closure evidence, ``cancelled`` and reopening a note."""
+
+ACTION_REMOTE_SYSTEMS = ("github", "jira")
+"""Issue trackers an action can be pushed to (``assay action push ACT-N --to jira``)."""
 
 _A = tables.actions.c
 
@@ -74,6 +80,12 @@ class Action(Record):
     created_by: str
     updated_at: dt.datetime
     updated_by: str
+    remote_system: str | None
+    """The tracker the action was pushed to (``jira``, ``github``), or None."""
+    remote_id: str | None
+    """Its issue there: the Jira key (``RAI-7``) or the GitHub issue number."""
+    remote_url: str | None
+    """The issue's address."""
 
     @property
     def closed_on_time(self) -> bool | None:
@@ -210,6 +222,109 @@ def update_action(
         if not values:
             raise InputError("Nothing to change: give at least one field with a new value.")
         new = tx.update(tables.actions, id_, {**values, **stamps(ws, created=False)})
+    return _record(new)
+
+
+def _check_remote_system(system: str) -> str:
+    return check_choice(system, ACTION_REMOTE_SYSTEMS, what="issue tracker")
+
+
+def check_action_push(ws: Workspace, ref: str | int, *, system: str) -> Action:
+    """Check, before a tracker is called, that the action may be pushed to ``system``.
+
+    The user must be allowed to edit actions and the action must still be open or in progress,
+    so that no remote issue is created for a push that could not be recorded.
+
+    Raises
+    ------
+    InputError
+        ``system`` is not one of :data:`ACTION_REMOTE_SYSTEMS`.
+    PermissionDeniedError
+        The user may not edit remediation actions.
+    TransitionError
+        The action is done or cancelled.
+    """
+    from assay.governance._users import ROLE_PERMISSIONS
+
+    _check_remote_system(system)
+    with ws.store.read() as conn:
+        row = action_row(conn, ref)
+        query = sa.select(tables.users).where(tables.users.c.name == ws.user)
+        user = conn.execute(query).mappings().first()
+    allowed = ROLE_PERMISSIONS["edit remediation actions"]
+    if user is None or not user["active"] or user["role"] not in allowed:
+        role = "not registered" if user is None else f"the role {user['role']!r}"
+        raise PermissionDeniedError(
+            f"The user {ws.user!r} ({role}) may not edit remediation actions, so it may not push "
+            f"them to a tracker. Roles allowed: {', '.join(sorted(allowed))}."
+        )
+    action = _record(row)
+    if action.status in ("done", "cancelled"):
+        raise TransitionError(
+            f"{action.ref} is {action.status}: there is no work left to hand to {system}. "
+            f"Reopen it first (assay action update {action.ref} --status open --note ...)."
+        )
+    return action
+
+
+def link_action_remote(
+    ws: Workspace,
+    ref: str | int,
+    *,
+    system: str,
+    remote_id: str,
+    url: str,
+    replace: bool = False,
+) -> Action:
+    """Record on an action the tracker issue it was pushed to (one audited change).
+
+    Parameters
+    ----------
+    ws
+        The open workspace.
+    ref
+        The action, ``ACT-3`` or ``3``.
+    system
+        One of :data:`ACTION_REMOTE_SYSTEMS`.
+    remote_id
+        The issue's id in that tracker: a Jira key (``RAI-7``), a GitHub issue number.
+    url
+        The issue's address (http or https).
+    replace
+        Replace a link the action already has; otherwise that is a :class:`ConflictError`.
+    """
+    _check_remote_system(system)
+    rid = str(check_text(remote_id, what="remote issue id"))
+    if len(rid) > 100:
+        raise InputError(f"The remote issue id must be at most 100 characters, got {len(rid)}.")
+    address = str(check_text(url, what="remote issue URL"))
+    if not address.startswith(("https://", "http://")):
+        raise InputError(f"The remote issue URL must start with https:// or http://: {address!r}.")
+    id_ = parse_ref("action", ref)
+    with writing(
+        ws,
+        "edit remediation actions",
+        action="action.push",
+        entity_type="action",
+        entity_id=id_,
+        note=f"{system} {rid} {address}",
+    ) as tx:
+        row = action_row(tx.conn, id_)
+        if row["remote_id"] is not None and not replace:
+            raise ConflictError(
+                f"{format_ref('action', id_)} is already linked to {row['remote_system']} issue "
+                f"{row['remote_id']} ({row['remote_url']})."
+            )
+        new = tx.update(
+            tables.actions,
+            id_,
+            {
+                "remote_system": system,
+                "remote_id": rid,
+                "remote_url": address,
+                **stamps(ws, created=False),
+            },
+        )
     return _record(new)
 
 

@@ -1,4 +1,5 @@
-"""Integrations: issue trackers (Jira, GitHub Issues) and chat webhooks, standard library only.
+"""Integrations: issue trackers (Jira, GitHub Issues) and chat webhooks, standard library only;
+remediation actions pushed to a tracker keep the issue's id.
 
 MLflow (the ``[mlflow]`` extra) is imported only when its functions are called.
 """
@@ -12,15 +13,18 @@ from assay.integrations._mlflow import (
     read_mlflow_model,
     register_mlflow_model,
 )
+from assay.integrations._push import ActionPush, push_action
 from assay.integrations._trackers import (
     RemoteIssue,
     create_github_issue,
     create_jira_issue,
     integration_config,
     post_gate_to_webhook,
+    webhook_url,
 )
 
 __all__ = [
+    "ActionPush",
     "MlflowModelVersion",
     "RemoteIssue",
     "create_github_issue",
@@ -29,6 +33,8 @@ __all__ = [
     "log_to_mlflow_run",
     "post_gate_to_webhook",
     "post_json",
+    "push_action",
     "read_mlflow_model",
     "register_mlflow_model",
+    "webhook_url",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "create_jira_issue",
     "integration_config",
     "post_gate_to_webhook",
+    "webhook_url",
 ]
 
 
@@ -160,9 +161,20 @@ def create_github_issue(
     return RemoteIssue("github", str(reply["number"]), str(reply["html_url"]))
 
 
+def webhook_url(config: Mapping[str, Any]) -> str:
+    """The address of the incoming webhook, read from the environment variable ``url_env`` names.
+
+    Raises
+    ------
+    InputError
+        ``url_env`` is missing, or the variable it names is not set.
+    """
+    return _secret(config, "url_env", what="webhook")
+
+
 def post_gate_to_webhook(config: Mapping[str, Any], result: GateResult) -> None:
     """Post a gate decision to a Slack-compatible incoming webhook (``{"text": ...}``)."""
-    url = _secret(config, "url_env", what="webhook")
+    url = webhook_url(config)
     what = f"{result.system} {result.model_version}" if result.system else "evaluation results"
     lines = [
         f"*Assay gate {result.decision.upper()}* for {what} "

@@ -11,6 +11,7 @@ made outside Assay, in the log or in any governed table, is found and named.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -23,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assay.store._schema import GOVERNED_TABLES, audit_events, row_key
+from assay.store._schema import GOVERNED_TABLES, LATE_COLUMN, audit_events, row_key
 from assay.store._types import canonical_json, to_jsonable, utc
 
 __all__ = [
@@ -162,11 +163,23 @@ def _at_text(value: Any) -> str:
     return str(to_jsonable(value))
 
 
+@functools.cache
+def _late_columns(table: sa.Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if c.info.get(LATE_COLUMN))
+
+
 def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
-    """The JSON image of a row as the audit log records it (every column, dates as ISO text)."""
+    """The JSON image of a row as the audit log records it (every column, dates as ISO text).
+
+    A column added by a later migration (``LATE_COLUMN``) is left out while it is NULL, so rows
+    recorded before it existed keep their digests.
+    """
+    late = _late_columns(table)
     out: dict[str, Any] = {}
     for name in table.columns.keys():  # noqa: SIM118 (a ColumnCollection)
         value = row[name]
+        if value is None and name in late:
+            continue
         if isinstance(value, dt.date):
             value = to_jsonable(value)
         out[name] = value

@@ -17,6 +17,7 @@ from assay.store._types import UTCDateTime
 __all__ = [
     "APPEND_ONLY_TABLES",
     "GOVERNED_TABLES",
+    "LATE_COLUMN",
     "actions",
     "ai_systems",
     "approvals",
@@ -55,6 +56,17 @@ metadata: sa.MetaData = sa.MetaData(
 )
 
 JSON = sa.JSON(none_as_null=True)
+
+LATE_COLUMN = "audit_omit_null"
+"""``Column.info`` key of a nullable column added to a governed table by a later migration.
+
+The audit log's row image leaves such a column out while it is NULL, so a row written before the
+migration still hashes to the image its last audit event recorded (see ``row_image``).
+"""
+
+
+def _late() -> dict[str, Any]:
+    return {LATE_COLUMN: True}
 
 
 def _stamps(updated: bool = True) -> list[sa.Column[Any]]:
@@ -261,6 +273,10 @@ actions = sa.Table(
     sa.Column("closure_evidence_id", sa.Integer(), sa.ForeignKey("evidence.id"), nullable=True),
     sa.Column("closed_at", UTCDateTime(), nullable=True),
     *_stamps(),
+    # The issue the action was pushed to in a tracker (migration 0005).
+    sa.Column("remote_system", sa.String(20), nullable=True, info=_late()),
+    sa.Column("remote_id", sa.String(100), nullable=True, info=_late()),
+    sa.Column("remote_url", sa.Text(), nullable=True, info=_late()),
     sa.Index("ix_remediation_actions_due_date", "due_date"),
 )
 
