@@ -469,3 +469,24 @@ def test_incident_and_packet_api(seeded: Any, client_for: Any) -> None:
     r = client.post(f"/api/waivers/{seeded.approved}/revoke", headers=analyst,
                     json={"rationale": "x"})  # fmt: skip
     assert r.status_code == 403
+
+
+def test_risk_register_pages_in_the_database(seeded: Any, client_for: Any) -> None:
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        for i in range(101):
+            g.add_risk(ws, system="credit", title=f"Risk number {i}", category="mit:1.3",
+                       likelihood=1 + i % 5, severity=1, owner=f"o{i % 3}")  # fmt: skip
+    client, _ = client_for("viewer")
+    first = client.get("/risks?sort=ref").text
+    assert "102 risks, 1–100 shown" in first
+    assert first.count('<tr><td><a href="/risks/RISK-') == 100
+    assert 'href="/risks?sort=ref&amp;page=2"' in first
+    second = client.get("/risks?sort=ref&page=2").text
+    assert "101–102 shown" in second
+    assert second.count('<tr><td><a href="/risks/RISK-') == 2
+    assert "RISK-102" in second  # the newest, last by ref
+    owned = client.get("/risks?owner=o1").text
+    assert "34 risks" in owned  # i % 3 == 1 for 34 of 0..100
+    # The API pages by reference.
+    api = client.get("/api/risks?limit=5&offset=100").json()
+    assert [r["ref"] for r in api] == ["RISK-101", "RISK-102"]

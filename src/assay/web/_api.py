@@ -142,8 +142,17 @@ def register_api(app: FastAPI) -> None:
         offset: int = Query(default=0, ge=0),
     ) -> list[Json]:
         """The risk register, filtered, by id."""
-        rows = list_risks(ctx.ws, system=system, status=status, owner=owner, open_only=open_only)
-        return [r.to_dict() for r in rows[offset : offset + limit]]
+        rows = list_risks(
+            ctx.ws,
+            system=system,
+            status=status,
+            owner=owner,
+            open_only=open_only,
+            sort="ref",
+            limit=limit,
+            offset=offset,
+        )
+        return [r.to_dict() for r in rows]
 
     @app.post("/api/risks", tags=["risks"], status_code=201)
     def create_risk(body: RiskIn, ctx: Ctx = Depends(api_writer)) -> Json:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 
-from assay.governance._risks import Risk
-
-__all__ = ["heat_counts", "heat_map_svg", "trend_svg"]
+__all__ = ["heat_map_svg", "trend_svg"]
 
 _BANDS = ((20, "critical"), (10, "high"), (5, "medium"), (1, "low"))
-
-
-def heat_counts(risks: Iterable[Risk]) -> dict[tuple[int, int], int]:
-    """Open risks per (likelihood, severity), using residual scores where set."""
-    counts: dict[tuple[int, int], int] = {}
-    for r in risks:
-        like = r.residual_likelihood or r.inherent_likelihood
-        sev = r.residual_severity or r.inherent_severity
-        counts[(like, sev)] = counts.get((like, sev), 0) + 1
-    return counts
 
 
 def _band(score: int) -> str:

@@ -3,6 +3,7 @@ postmortem, closing and evidence bundles."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -32,7 +33,13 @@ from assay.governance import (
 from assay.web._app import Ctx, render
 from assay.web._forms import form_list, form_text
 
-__all__ = ["incident_bundles", "make_bundle", "open_incident_from_form", "register_incident_pages"]
+__all__ = [
+    "incident_bundles",
+    "make_bundle",
+    "open_incident_from_form",
+    "register_incident_pages",
+    "timeline_of",
+]
 
 
 def incident_bundles(ws: Workspace, incident: Incident) -> list[EvidenceRecord]:
@@ -50,6 +57,19 @@ def make_bundle(ws: Workspace, ref: str) -> tuple[Bundle, bytes]:
         bundle = bundle_incident(ws, ref, out=Path(tmp) / "bundle.zip")
         data = bundle.path.read_bytes()
     return bundle, data
+
+
+def timeline_of(incident: Incident) -> list[tuple[dt.datetime, str, str | None]]:
+    """The incident's timeline in time order: occurred, detected, entries, closed, as
+    (when, what, who); milestones have no author."""
+    rows: list[tuple[dt.datetime, str, str | None]] = [
+        (incident.occurred_at, "occurred", None),
+        (incident.detected_at, "detected", None),
+        *((t.at, t.entry, t.created_by) for t in incident.timeline),
+    ]
+    if incident.closed_at is not None:
+        rows.append((incident.closed_at, "closed", None))
+    return sorted(rows, key=lambda r: r[0])
 
 
 def open_incident_from_form(ctx: Ctx, form: FormData) -> Incident:
@@ -103,6 +123,7 @@ def register_incident_pages(app: FastAPI) -> None:
             "incident.html",
             ctx,
             i=incident,
+            timeline=timeline_of(incident),
             actions=list_actions(ctx.ws, incident=incident.ref),
             bundles=bundles,
             fresh=next((b for b in bundles if b.ref == bundled), None),

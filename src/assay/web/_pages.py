@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -16,6 +15,7 @@ from assay.governance import (
     DECISIONS,
     REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
+    RISK_SORTS,
     RISK_STATUSES,
     RISK_TIERS,
     add_risk,
@@ -23,6 +23,7 @@ from assay.governance import (
     advance_review,
     approve_waiver,
     audit_log,
+    count_risks,
     get_evidence,
     get_review,
     get_risk,
@@ -34,6 +35,7 @@ from assay.governance import (
     list_systems,
     list_waivers,
     open_review,
+    program_status,
     reject_waiver,
     renew_waiver,
     request_waiver,
@@ -47,25 +49,14 @@ from assay.governance import (
 from assay.governance._risks import Risk
 from assay.governance._waivers import Waiver
 from assay.web._app import Ctx, render
-from assay.web._charts import heat_counts, heat_map_svg
+from assay.web._charts import heat_map_svg
 from assay.web._dashboard import TrendCache, kpi_trends
 from assay.web._forms import form_int as _int
 from assay.web._forms import form_text as _text
 
 __all__ = ["register_pages"]
 
-RISK_SORTS = {
-    "ref": lambda r: r.id,
-    "rating": lambda r: (
-        ["low", "medium", "high", "critical"].index(r.rating)
-        if r.rating in ("low", "medium", "high", "critical")
-        else -1
-    ),
-    "due": lambda r: r.due_date or dt.date.max,
-    "owner": lambda r: r.owner,
-    "system": lambda r: r.system,
-    "status": lambda r: r.status,
-}
+RISK_PAGE = 100
 
 
 CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
@@ -86,21 +77,17 @@ def waiver_age_bands(waivers: list[Waiver], today: dt.date) -> dict[str, int]:
 def dashboard_data(ctx: Ctx, cache: TrendCache) -> dict[str, Any]:
     """Everything the program dashboard shows, computed from records."""
     ws = ctx.ws
-    today = ws.today()
     kpis, trends = kpi_trends(ws, cache)
-    reviews = list_reviews(ws)
-    by_stage = Counter(r.status for r in reviews)
-    risks = list_risks(ws, open_only=True)
-    buckets = waiver_age_bands(list_waivers(ws), today)
+    status = program_status(ws)
     return {
         "kpis": kpis,
         "trends": trends,
-        "stages": [(s, by_stage.get(s, 0)) for s in REVIEW_STATUSES],
+        "stages": list(status.reviews_by_stage),
         "overdue": list_actions(ws, overdue=True),
-        "waiver_ages": buckets,
-        "heat": heat_counts(risks),
-        "open_risks": len(risks),
-        "systems": len(list_systems(ws)),
+        "waiver_ages": dict(status.open_waivers_by_age),
+        "heat": status.heat_counts(),
+        "open_risks": status.open_risks,
+        "systems": status.systems,
         "open_incidents": len(list_incidents(ws, open_only=True)),
     }
 
@@ -192,18 +179,25 @@ def register_pages(app: FastAPI) -> None:
         status: str | None = None,
         owner: str | None = None,
         sort: str = "rating",
+        page: int = Query(default=1, ge=1, le=100_000),
     ) -> Response:
-        rows = _filtered_risks(ctx, system, status, owner, sort)
+        rows, total = _filtered_risks(ctx, system, status, owner, sort, page)
+        f = {"system": system or "", "status": status or "", "owner": owner or "", "sort": sort}
         return render(
             request,
             "risks.html",
             ctx,
             risks=rows,
+            total=total,
+            page=page,
+            first=(page - 1) * RISK_PAGE + 1,
+            pages=max(1, -(-total // RISK_PAGE)),
+            query=urlencode({k: v for k, v in f.items() if v}),
             systems=list_systems(ctx.ws),
             statuses=RISK_STATUSES,
             categories=taxonomy(),
-            f={"system": system or "", "status": status or "", "owner": owner or "", "sort": sort},
-            sorts=list(RISK_SORTS),
+            f=f,
+            sorts=RISK_SORTS,
         )
 
     @app.post("/risks", include_in_schema=False)
@@ -412,12 +406,21 @@ def register_pages(app: FastAPI) -> None:
 
 
 def _filtered_risks(
-    ctx: Ctx, system: str | None, status: str | None, owner: str | None, sort: str
-) -> list[Risk]:
-    rows = list_risks(ctx.ws, system=system or None, status=status or None, owner=owner or None)
-    key = RISK_SORTS.get(sort.lstrip("-"), RISK_SORTS["rating"])
-    descending = sort in ("rating",) or sort.startswith("-")
-    return sorted(rows, key=key, reverse=descending)
+    ctx: Ctx, system: str | None, status: str | None, owner: str | None, sort: str, page: int
+) -> tuple[list[Risk], int]:
+    """One page of the register, sorted and paged by the database, and the total count."""
+    order = sort if sort.lstrip("-") in RISK_SORTS else "rating"
+    sys_, st, own = system or None, status or None, owner or None
+    rows = list_risks(
+        ctx.ws,
+        system=sys_,
+        status=st,
+        owner=own,
+        sort=order,
+        limit=RISK_PAGE,
+        offset=(page - 1) * RISK_PAGE,
+    )
+    return rows, count_risks(ctx.ws, system=sys_, status=st, owner=own)
 
 
 def _evidence_download(ctx: Ctx, ref: str) -> Response:
