@@ -1,6 +1,6 @@
 """A migration that adds columns to a governed table keeps the audit log verifiable.
 
-0005 adds the remote issue columns to ``remediation_actions``; rows written at 0003 must still
+0004 adds the remote issue columns to ``remediation_actions``; rows written at 0003 must still
 match the images their audit events recorded, on SQLite and PostgreSQL, and a downgrade must
 remove the columns again.
 """
@@ -26,7 +26,7 @@ def _stamps() -> dict[str, object]:
     return {"created_at": NOW, "created_by": "ada", "updated_at": NOW, "updated_by": "ada"}
 
 
-def test_rows_written_before_0005_verify_after_it(db_url: str, tmp_path: Path) -> None:
+def test_rows_written_before_0004_verify_after_it(db_url: str, tmp_path: Path) -> None:
     store = Store(db_url, blob_dir=tmp_path / "blobs")
     try:
         upgrade(store.engine, "0003")

@@ -273,7 +273,7 @@ actions = sa.Table(
     sa.Column("closure_evidence_id", sa.Integer(), sa.ForeignKey("evidence.id"), nullable=True),
     sa.Column("closed_at", UTCDateTime(), nullable=True),
     *_stamps(),
-    # The issue the action was pushed to in a tracker (migration 0005).
+    # The issue the action was pushed to in a tracker (migration 0004).
     sa.Column("remote_system", sa.String(20), nullable=True, info=_late()),
     sa.Column("remote_id", sa.String(100), nullable=True, info=_late()),
     sa.Column("remote_url", sa.Text(), nullable=True, info=_late()),

@@ -3,7 +3,7 @@
 The columns are nullable and marked as late columns in the schema, so the audit log's images of
 rows written before this migration still match (``assay audit verify`` stays clean).
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
