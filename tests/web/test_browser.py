@@ -102,7 +102,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     _shot(page, "03-system")
 
     page.goto(f"{server}/risks")
-    page.get_by_label("System", exact=True).nth(1).select_option("resume-screener")
+    page.get_by_label("System", exact=True).nth(1).fill("resume-screener")
     page.get_by_label("Title").fill("Lower selection rate for older applicants")
     page.get_by_label("Category").select_option(index=1)
     page.get_by_label("Likelihood (1–5)").fill("4")

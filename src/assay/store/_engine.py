@@ -17,6 +17,11 @@ WRITE_OPTION = "assay_write"
 """Execution option marking a connection whose transaction writes (see :func:`create_engine`)."""
 
 SQLITE_BUSY_TIMEOUT_S = 60.0
+# Connections per engine: 5 kept open, up to 40 in all under a burst, as many as the threads
+# Starlette runs sync handlers on (40), so a busy web worker queues on its threads rather than
+# failing after the pool's 30 s wait; the overflow is closed again when returned.
+POOL_SIZE = 5
+MAX_OVERFLOW = 35
 
 
 def sqlite_url(path: Path) -> str:
@@ -102,7 +107,10 @@ def create_engine(url: str) -> Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -114,4 +122,4 @@ def create_engine(url: str) -> Engine:
             "This workspace uses PostgreSQL, which needs psycopg 3. "
             "Install it with: pip install 'assay-rai[postgres]'"
         ) from exc
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assay.errors import (
     AssayError,
@@ -30,6 +30,7 @@ from assay.errors import (
 )
 from assay.governance import ROLE_PERMISSIONS, Workspace, get_user, open_workspace
 from assay.web import _auth
+from assay.web._cache import PartCache
 from assay.web._dashboard import TrendCache
 
 __all__ = ["SESSION_COOKIE", "Ctx", "create_app"]
@@ -46,6 +47,36 @@ CSP = (
 REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
 )
+
+
+class SecurityHeaders:
+    """Security headers on every answer (a plain ASGI middleware: no task or stream per request).
+
+    ``Content-Security-Policy`` and ``Cache-Control`` are defaults a handler may set otherwise
+    (the stored reports' stricter policy); only ``.../view`` pages may be framed, by this origin.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        frame = "SAMEORIGIN" if scope["path"].endswith("/view") else "DENY"
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Frame-Options"] = frame
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 class LoginRequiredError(Exception):
@@ -119,20 +150,7 @@ def create_app(
     def as_user(name: str) -> Workspace:
         return Workspace(base.root, base.store, user=name, config=base.config, clock=base.clock)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Frame-Options"] = (
-            "SAMEORIGIN" if request.url.path.endswith("/view") else "DENY"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -164,8 +182,7 @@ def create_app(
             session = _auth.load_session(base, request.cookies.get(SESSION_COOKIE))
             if session is None:
                 raise LoginRequiredError()
-            role = get_user(base, session.user).role
-            ctx = Ctx(as_user(session.user), session.user, role, session.csrf_token, False)
+            ctx = Ctx(as_user(session.user), session.user, session.role, session.csrf_token, False)
         request.state.ctx = ctx
         return ctx
 
@@ -261,10 +278,11 @@ def create_app(
     from assay.web._incident_pages import register_incident_pages
     from assay.web._pages import register_pages
 
+    app.state.trend_cache = TrendCache()
+    app.state.parts = PartCache()
     register_pages(app)
     register_incident_pages(app)
     register_document_pages(app)
-    app.state.trend_cache = TrendCache()
     register_api(app)
     return app
 

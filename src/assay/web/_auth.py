@@ -59,11 +59,12 @@ _DUMMY_HASH = _hasher.hash("assay-dummy-password")
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A logged-in browser session."""
+    """A logged-in browser session, with the role its user has now."""
 
     user: str
     csrf_token: str
     expires_at: dt.datetime
+    role: str
 
 
 def _sha(text: str) -> str:
@@ -152,7 +153,10 @@ def start_session(ws: Workspace, user: str) -> tuple[str, Session]:
     """Open a session for ``user``; return the secret cookie value and the session."""
     secret = secrets.token_urlsafe(32)
     session = Session(
-        user=user, csrf_token=secrets.token_urlsafe(32), expires_at=_now() + SESSION_TTL
+        user=user,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=_now() + SESSION_TTL,
+        role=get_user(ws, user).role,
     )
     with _writing(ws) as conn:
         conn.execute(sa.delete(sessions).where(sessions.c.expires_at < _now()))
@@ -169,18 +173,32 @@ def start_session(ws: Workspace, user: str) -> tuple[str, Session]:
 
 
 def load_session(ws: Workspace, secret: str | None) -> Session | None:
-    """The live session of a cookie value, or None (unknown, expired or user deactivated)."""
+    """The live session of a cookie value, or None (unknown, expired or user deactivated).
+
+    One query per request: the session and its user's current role (a role changed or a user
+    deactivated by another process takes effect on the next request).
+    """
     if not secret:
         return None
     with ws.store.read() as conn:
         row = conn.execute(
-            sa.select(sessions.c.user_name, sessions.c.csrf_token, sessions.c.expires_at)
+            sa.select(
+                sessions.c.user_name,
+                sessions.c.csrf_token,
+                sessions.c.expires_at,
+                tables.users.c.role,
+            )
             .select_from(sessions.join(tables.users, tables.users.c.name == sessions.c.user_name))
             .where(sessions.c.id_sha256 == _sha(secret), tables.users.c.active)
         ).first()
     if row is None or row.expires_at < _now():
         return None
-    return Session(user=row.user_name, csrf_token=row.csrf_token, expires_at=row.expires_at)
+    return Session(
+        user=row.user_name,
+        csrf_token=row.csrf_token,
+        expires_at=row.expires_at,
+        role=str(row.role),
+    )
 
 
 def end_session(ws: Workspace, secret: str | None) -> None:

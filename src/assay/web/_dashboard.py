@@ -1,8 +1,9 @@
 """The dashboard's KPI trends: the program KPIs of the last quarters, one small chart each.
 
 Each quarter is computed by :func:`assay.governance.compute_kpis` for that period. The reports
-are cached per process, keyed by the period, today's date and the head of the audit chain: any
-write adds an audit event, so a cached quarter is never stale.
+are cached per process, keyed by the period and the head of the audit chain with today's date
+(:func:`assay.web._cache.audit_head`): any write adds an audit event, so a cached quarter is
+never stale.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import datetime as dt
 import threading
 from typing import Any
 
-from assay.governance import KpiReport, Workspace, audit_log, compute_kpis
+from assay.governance import KpiReport, Workspace, compute_kpis
+from assay.web._cache import Head
 from assay.web._charts import trend_svg
 
 __all__ = ["QUARTERS", "TrendCache", "kpi_trends", "quarter_bounds", "quarters"]
@@ -59,10 +61,9 @@ class TrendCache:
         self._items: dict[tuple[Any, ...], KpiReport] = {}
         self._lock = threading.Lock()
 
-    def report(self, ws: Workspace, start: dt.date, end: dt.date) -> KpiReport:
-        """The KPIs of ``start``–``end``, computed once per state of the audit chain."""
-        head = audit_log(ws, limit=1, newest_first=True)
-        key = (start, end, ws.today(), head[0].seq if head else 0)
+    def report(self, ws: Workspace, head: Head, start: dt.date, end: dt.date) -> KpiReport:
+        """The KPIs of ``start``–``end``, computed once per state of the records (``head``)."""
+        key = (start, end, head)
         with self._lock:
             hit = self._items.get(key)
         if hit is not None:
@@ -76,11 +77,11 @@ class TrendCache:
 
 
 def kpi_trends(
-    ws: Workspace, cache: TrendCache, n: int = QUARTERS
+    ws: Workspace, cache: TrendCache, head: Head, n: int = QUARTERS
 ) -> tuple[KpiReport, list[dict[str, Any]]]:
     """This quarter's KPI report, and for each KPI its values by quarter and their chart."""
-    periods = quarters(ws.today(), n)
-    reports = [cache.report(ws, start, end) for start, end in periods]
+    periods = quarters(head.today, n)
+    reports = [cache.report(ws, head, start, end) for start, end in periods]
     out: list[dict[str, Any]] = []
     for kpi in reports[-1].kpis:
         points = [(_label(r.start), r.get(kpi.key).value) for r in reports]

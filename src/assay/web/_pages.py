@@ -6,8 +6,11 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
 from assay.errors import NotFoundError
@@ -18,6 +21,7 @@ from assay.governance import (
     RISK_SORTS,
     RISK_STATUSES,
     RISK_TIERS,
+    Workspace,
     add_risk,
     add_system,
     advance_review,
@@ -48,7 +52,9 @@ from assay.governance import (
 )
 from assay.governance._risks import Risk
 from assay.governance._waivers import Waiver
+from assay.store import tables
 from assay.web._app import Ctx, render
+from assay.web._cache import Head, PartCache, audit_head
 from assay.web._charts import heat_map_svg
 from assay.web._dashboard import TrendCache, kpi_trends
 from assay.web._forms import form_int as _int
@@ -57,6 +63,7 @@ from assay.web._forms import form_text as _text
 __all__ = ["register_pages"]
 
 RISK_PAGE = 100
+OVERDUE_SHOWN = 25
 
 
 CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
@@ -74,16 +81,17 @@ def waiver_age_bands(waivers: list[Waiver], today: dt.date) -> dict[str, int]:
     return buckets
 
 
-def dashboard_data(ctx: Ctx, cache: TrendCache) -> dict[str, Any]:
+def dashboard_data(ctx: Ctx, cache: TrendCache, head: Head) -> dict[str, Any]:
     """Everything the program dashboard shows, computed from records."""
     ws = ctx.ws
-    kpis, trends = kpi_trends(ws, cache)
+    kpis, trends = kpi_trends(ws, cache, head)
     status = program_status(ws)
     return {
         "kpis": kpis,
         "trends": trends,
         "stages": list(status.reviews_by_stage),
-        "overdue": list_actions(ws, overdue=True),
+        "overdue": list_actions(ws, overdue=True)[:OVERDUE_SHOWN],
+        "overdue_count": status.overdue_actions,
         "waiver_ages": dict(status.open_waivers_by_age),
         "heat": status.heat_counts(),
         "open_risks": status.open_risks,
@@ -92,15 +100,40 @@ def dashboard_data(ctx: Ctx, cache: TrendCache) -> dict[str, Any]:
     }
 
 
+def _fragment(request: Request, template: str, **values: Any) -> Markup:
+    """A template rendered on its own: a part of a page that does not depend on the user."""
+    templates: Jinja2Templates = request.app.state.templates
+    return Markup(templates.get_template(template).render(**values))
+
+
+def _system_names(ws: Workspace) -> list[str]:
+    """The names of all systems, in the order of :func:`list_systems` (by name)."""
+    name = tables.ai_systems.c.name
+    with ws.store.read() as conn:
+        return [str(n) for n in conn.execute(sa.select(name).order_by(name)).scalars()]
+
+
+def _options(values: list[str]) -> Markup:
+    return Markup("".join(f"<option>{escape(v)}</option>" for v in values))
+
+
 def register_pages(app: FastAPI) -> None:
     """Add the HTML pages to ``app``."""
     resolve = app.state.resolve
     writer = app.state.writer
 
+    parts: PartCache = app.state.parts
+
     @app.get("/", include_in_schema=False)
     def dashboard(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
-        data = dashboard_data(ctx, app.state.trend_cache)
-        return render(request, "dashboard.html", ctx, heat_svg=heat_map_svg(data["heat"]), **data)
+        head = audit_head(ctx.ws)
+
+        def body() -> Markup:
+            data = dashboard_data(ctx, app.state.trend_cache, head)
+            svg = heat_map_svg(data["heat"])
+            return _fragment(request, "_dashboard_body.html", heat_svg=svg, **data)
+
+        return render(request, "dashboard.html", ctx, body=parts.get(("dashboard", head), body))
 
     @app.get("/systems", include_in_schema=False)
     def systems(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
@@ -181,21 +214,33 @@ def register_pages(app: FastAPI) -> None:
         sort: str = "rating",
         page: int = Query(default=1, ge=1, le=100_000),
     ) -> Response:
-        rows, total = _filtered_risks(ctx, system, status, owner, sort, page)
+        head = audit_head(ctx.ws)
+        order = sort if sort.lstrip("-") in RISK_SORTS else "rating"
         f = {"system": system or "", "status": status or "", "owner": owner or "", "sort": sort}
+
+        def register() -> Markup:
+            rows, total = _filtered_risks(ctx, system, status, owner, order, page)
+            return _fragment(
+                request,
+                "_risk_register.html",
+                risks=rows,
+                total=total,
+                page=page,
+                first=(page - 1) * RISK_PAGE + 1,
+                pages=max(1, -(-total // RISK_PAGE)),
+                query=urlencode({k: v for k, v in f.items() if v}),
+            )
+
+        key = ("risks", head, f["system"], f["status"], f["owner"], order, sort, page)
+        systems = parts.get(("system options", head), lambda: _options(_system_names(ctx.ws)))
         return render(
             request,
             "risks.html",
             ctx,
-            risks=rows,
-            total=total,
-            page=page,
-            first=(page - 1) * RISK_PAGE + 1,
-            pages=max(1, -(-total // RISK_PAGE)),
-            query=urlencode({k: v for k, v in f.items() if v}),
-            systems=list_systems(ctx.ws),
+            register=parts.get(key, register),
+            system_options=systems,
+            category_options=parts.get(("categories",), _category_options),
             statuses=RISK_STATUSES,
-            categories=taxonomy(),
             f=f,
             sorts=RISK_SORTS,
         )
@@ -405,11 +450,19 @@ def register_pages(app: FastAPI) -> None:
         return render(request, "search.html", ctx, q=q, hits=hits[:200])
 
 
+def _category_options() -> Markup:
+    return Markup(
+        "".join(
+            f'<option value="{escape(c.code)}">{escape(c.code)} {escape(c.name)}</option>'
+            for c in taxonomy()
+        )
+    )
+
+
 def _filtered_risks(
-    ctx: Ctx, system: str | None, status: str | None, owner: str | None, sort: str, page: int
+    ctx: Ctx, system: str | None, status: str | None, owner: str | None, order: str, page: int
 ) -> tuple[list[Risk], int]:
     """One page of the register, sorted and paged by the database, and the total count."""
-    order = sort if sort.lstrip("-") in RISK_SORTS else "rating"
     sys_, st, own = system or None, status or None, owner or None
     rows = list_risks(
         ctx.ws,
