@@ -749,6 +749,9 @@ FINDINGS = [
     "- **Pool**: each engine keeps 5 connections and opens up to 40 under a burst "
     "(`src/assay/store/_engine.py`), as many as Starlette's thread pool, so an overloaded "
     "worker queues requests instead of failing them after the pool's 30 s wait.",
+    "- **PostgreSQL** ran on loopback on the same 2 cores (a throwaway server, "
+    "`shared_buffers=256MB`, `fsync=off`: the timed load only reads; logins write sessions "
+    "before it).",
     "- **Left**: a cache miss (the first request after a write) still costs what the page "
     "costs uncached, about 0.1–0.3 s for the dashboard on this data; with writes arriving "
     "more often than that, the dashboard's p95 would be bound by it. uvicorn runs with its "
