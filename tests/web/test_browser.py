@@ -7,6 +7,7 @@ screenshots of each page go to test-artifacts/web/.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import threading
 import time
@@ -19,7 +20,7 @@ import pytest
 pytest.importorskip("playwright")
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
-from web_helpers import PASSWORD
+from web_helpers import PASSWORD, fairness_result
 
 from assay.web import create_app
 
@@ -190,11 +191,19 @@ def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> No
     assert "in evaluation" in page.locator("p.sub").inner_text()
     _shot(page, "20-week-review-in-evaluation")
 
-    # Tuesday: the evaluation CI recorded, read inline on the evidence page.
+    # Tuesday: the analyst records the evaluation's result file and reads its report inline.
+    result = seeded.root / "credit-fairness-v1.1.json"
+    result.write_text(json.dumps(fairness_result()), encoding="utf-8")
     page.get_by_role("link", name="credit", exact=True).first.click()
-    page.get_by_role("link", name=seeded.evidence, exact=True).click()
+    page.get_by_text("Record an evaluation").click()
+    page.get_by_label("Result file (JSON)").set_input_files(str(result))
+    page.get_by_label("or a new model version").fill("1.1")
+    page.get_by_label("Title (optional)").fill("Fairness of v1.1 by sex")
+    _shot(page, "21-week-record-evaluation")
+    page.get_by_role("button", name="Record evaluation").click()
+    page.wait_for_url(f"{server}/evidence/EV-*")
     report = page.frame_locator("iframe.report")
-    assert "Fairness by sex" in report.locator("h1").inner_text()
+    assert "Fairness of v1.1 by sex" in report.locator("h1").inner_text()
     _shot(page, "21-week-evaluation-report")
 
     # Wednesday: ready for review, and the packet frozen.

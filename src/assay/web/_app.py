@@ -275,6 +275,7 @@ def create_app(
 
     from assay.web._api import register_api
     from assay.web._document_pages import register_document_pages
+    from assay.web._evidence_upload import register_evidence_upload
     from assay.web._incident_pages import register_incident_pages
     from assay.web._pages import register_pages
 
@@ -283,6 +284,7 @@ def create_app(
     register_pages(app)
     register_incident_pages(app)
     register_document_pages(app)
+    register_evidence_upload(app)
     register_api(app)
     return app
 
