@@ -49,3 +49,16 @@ def test_no_server_error_on_generated_requests(fuzz_target: Any) -> None:
     assert not failures, failures
     assert len(statuses) > 50
     assert 200 in statuses  # the token works: generated requests reach the handlers
+
+
+def test_out_of_range_numbers_are_422_not_500(fuzz_target: Any) -> None:
+    """Found by the fuzzer: an offset beyond 64 bits overflowed SQLite's INTEGER."""
+    from fastapi.testclient import TestClient
+
+    app, token = fuzz_target
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        for query in ("offset=9223372036854775808", "offset=-1", "limit=0", "limit=1001"):
+            r = client.get(f"/api/risks?{query}", headers=headers)
+            assert r.status_code == 422, (query, r.status_code)
+        assert client.get("/api/risks?offset=5&limit=2", headers=headers).status_code == 200

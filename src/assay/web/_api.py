@@ -139,7 +139,7 @@ def register_api(app: FastAPI) -> None:
         owner: str | None = Query(default=None, max_length=100),
         open_only: bool = False,
         limit: int = Query(default=100, ge=1, le=1000),
-        offset: int = Query(default=0, ge=0),
+        offset: int = Query(default=0, ge=0, le=2**31 - 1),
     ) -> list[Json]:
         """The risk register, filtered, by id."""
         rows = list_risks(
