@@ -81,21 +81,30 @@ def format_ref(kind: str, id_: int) -> str:
     return f"{PREFIXES[kind]}-{id_}"
 
 
+MAX_ID = 2**31 - 1
+"""The largest record id (ids are 32-bit INTEGER columns on PostgreSQL); a larger reference
+names no record."""
+
+
 def parse_ref(kind: str, value: str | int) -> int:
     """Read a record reference: ``12`` or ``RISK-12`` (any case).
 
     >>> parse_ref("risk", "risk-12"), parse_ref("risk", 7)
     (12, 7)
     """
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip()
     prefix = PREFIXES[kind]
-    if text.upper().startswith(prefix + "-"):
-        text = text[len(prefix) + 1 :]
-    if text.isascii() and text.isdigit():  # "¹".isdigit() is True, but int() refuses it
-        return int(text)
-    raise InputError(f"{value!r} is not a {kind} reference; write it as {prefix}-12 or 12.")
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip()
+        if text.upper().startswith(prefix + "-"):
+            text = text[len(prefix) + 1 :]
+        if not (text.isascii() and text.isdigit()):  # "¹".isdigit() is True; int() refuses it
+            raise InputError(f"{value!r} is not a {kind} reference; write it as {prefix}-12 or 12.")
+        number = int(text)
+    if 0 < number <= MAX_ID:
+        return number
+    raise NotFoundError(f"There is no {kind} {prefix}-{number}.")
 
 
 def check_name(value: str, *, what: str) -> str:
