@@ -111,7 +111,7 @@ def test_record_files_the_scan_as_evidence(
     ws = g.open_workspace(project)
     try:
         records = g.list_evidence(ws)
-        assert [r.kind for r in records] == ["pii"]
+        assert [r.kind for r in records] == ["pii_scan"]
         blob = g.evidence_content(ws, records[0].ref).decode("utf-8")
     finally:
         ws.store.dispose()
