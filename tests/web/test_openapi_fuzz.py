@@ -37,6 +37,9 @@ def test_no_server_error_on_generated_requests(fuzz_target: Any) -> None:
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
+            # The same examples every run, so CI does not turn red on a new random draw;
+            # explore with other seeds locally (`--hypothesis-seed=N` after removing this).
+            derandomize=True,
         )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
