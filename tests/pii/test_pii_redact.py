@@ -71,3 +71,28 @@ def test_bad_destinations(people: pl.DataFrame, tmp_path: Path) -> None:
     people.write_parquet(source)
     with pytest.raises(InputError, match="overwrite"):
         redact(source, source)
+
+
+def test_hash_token_is_the_hmac_spelled_in_letters() -> None:
+    import hashlib
+    import hmac
+
+    from assay.evaluate.pii._mask import pseudonym
+
+    for value in ("jane@example.com", "10.0.0.1", "+1 415 555 0100"):
+        digest = hmac.new(b"k", value.encode(), hashlib.sha256).hexdigest()[:12]
+        spelled = "".join("ghjkmnpqrstvwxyz"[int(ch, 16)] for ch in digest)
+        token = pseudonym("IP_ADDRESS", value, b"k")
+        assert token == f"<IP_ADDRESS:{spelled}>"
+        assert not any(ch.isdigit() for ch in token)
+
+
+def test_hashed_output_scans_clean_whatever_the_random_key(tmp_path: Path) -> None:
+    """Hex tokens used to be read as phone numbers now and then (a run of digits)."""
+    from assay.evaluate.pii import demo_support_log, scan
+
+    log = demo_support_log(tmp_path / "chats.jsonl", n=300)
+    for i in range(5):
+        out = tmp_path / f"hashed{i}.jsonl"
+        redact(log, out, policy="hash")
+        assert scan(out).to_dict()["totals"]["matches"] == 0

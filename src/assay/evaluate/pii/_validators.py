@@ -796,12 +796,12 @@ def high_entropy_secret(text: str) -> str | None:
     return value
 
 
-_REDACTED = re.compile(r"^<[A-Z_]+(?::[0-9a-f]{12})?>$")
+_REDACTED = re.compile(r"^<[A-Z_]+(?::[g-hj-km-np-tv-z]{12})?>$")  # the pseudonym letters
 
 
 def password(text: str) -> str | None:
     """The value of a ``password=…`` / ``password: …`` pair, unless it is a placeholder or a
-    redaction marker (``<PASSWORD:3f9a…>``)."""
+    redaction marker (``<PASSWORD:pqvn…>``)."""
     value = _assigned_value(text)
     if len(value) < 4 or value.lower() in _PLACEHOLDERS or set(value) <= set("*x#.<>-_"):
         return None
