@@ -7,8 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
+from assay.documents._fairness_report import _environment
 from assay.documents._svg import Bar, DotPanel, Interval, bar_chart, dot_whisker
 from assay.errors import SchemaError
 
@@ -218,17 +217,14 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
         ("methods", "Methods and provenance"),
     ]
     ci_level = float(params.get("ci_level", 0.95))
-    env = Environment(
-        loader=PackageLoader("assay.documents", "templates"),
-        undefined=StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(
-        pct=_pct, ci_text=_ci_text, count=_count, num=_num, pvalue=_pvalue, value=_value
-    )
-    return env.get_template("quality_report.html.j2").render(
+    template = _environment(html=True).get_template("quality_report.html.j2")
+    return template.render(
+        pct=_pct,
+        ci_text=_ci_text,
+        count=_count,
+        num=_num,
+        pvalue=_pvalue,
+        value=_value,
         title=title or "Data quality and representativeness",
         assay_version=provenance.get("assay_version", "—"),
         schema=QUALITY_SCHEMA,
