@@ -107,7 +107,10 @@ def point_view(payload: Any, factor: int = 1, key: str = "") -> Any:
     if isinstance(payload, dict):
         if "value" in payload and "ci_low" in payload:
             return {"value": payload["value"], "undefined": payload.get("undefined")}
-        dropped = {"verdicts", "notes", "small", "provenance", "methods", "params"}
+        dropped = {"verdicts", "notes", "small", "provenance", "methods", "params", "weights"}
+        if key == "counts":
+            assert all(c % factor == 0 for c in payload.values()), "a cell is not a multiple"
+            return {k: c // factor for k, c in payload.items()}
         return {k: point_view(v, factor, k) for k, v in payload.items() if k not in dropped}
     if isinstance(payload, list):
         return [point_view(v, factor, key) for v in payload]
@@ -195,6 +198,14 @@ def test_counts_partition_rates_are_bounded_and_undefined_values_say_why(
                 pairs = [d[kind]] + [v[kind] for v in d["vs_reference"]]
                 for est in pairs:
                     assert est["value"] is None or _contains(est), (d["metric"], kind, est)
+        # max − min is never negative (never above 1 for a bounded metric); min / max is in [0, 1]
+        diff, ratio = d["difference"], d["ratio"]
+        if diff["ci_low"] is not None:
+            assert diff["ci_low"] >= 0.0, (d["metric"], diff)
+        if diff["ci_high"] is not None and d["metric"] not in REGRESSION:
+            assert diff["ci_high"] <= 1.0, (d["metric"], diff)
+        for bound in (ratio["ci_low"], ratio["ci_high"]):
+            assert bound is None or 0.0 <= bound <= 1.0, (d["metric"], ratio)
     for rule in result["four_fifths"]:
         if rule["passes"] is None:
             assert rule["undefined"]

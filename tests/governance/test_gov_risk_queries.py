@@ -174,6 +174,10 @@ def test_program_status(register: g.Workspace, bob: g.Workspace, clock: Clock) -
         s: Counter(r.status for r in g.list_reviews(ws)).get(s, 0) for s in g.REVIEW_STATUSES
     }
     assert status.open_risks == 9
-    assert dict(status.open_waivers_by_age) == {"< 30 days": 0, "30–89 days": 1, "≥ 90 days": 1}
+    assert dict(status.open_waivers_by_age) == {
+        "under 30 days": 0,
+        "30–89 days": 1,
+        "90 days or more": 1,
+    }
     assert status.overdue_actions == 1 == len(g.list_actions(ws, overdue=True))
     assert status.to_dict()["systems"] == 2

@@ -7,6 +7,7 @@ from gov_helpers import as_user, credit_system, events
 
 from assay import governance as g
 from assay.errors import InputError, PermissionDeniedError, TransitionError
+from assay.policy import rating
 
 
 def test_taxonomies_ship_as_data() -> None:
@@ -33,7 +34,7 @@ def test_taxonomies_ship_as_data() -> None:
     ],
 )
 def test_rating_matrix(likelihood: int, severity: int, expected: str) -> None:
-    assert g.rating(likelihood, severity) == expected
+    assert rating(likelihood, severity) == expected
 
 
 def test_risk_categories(ws: g.Workspace) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-ROLES = ("viewer", "analyst", "reviewer", "approver", "admin")
+from assay.policy import ROLES as ROLES
+
 PASSWORD = "correct horse battery"
 
 

@@ -217,10 +217,10 @@ def open_risks_for_failures(
 
 
 def quarter_kpis(workspace: Workspace, today: dt.date) -> KpiReport:
-    """The program KPIs for the current quarter."""
-    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    end = dt.date(today.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
-    return compute_kpis(workspace, start, end - dt.timedelta(days=1))
+    """The program KPIs for the reporting period containing ``today`` (as ``assay kpis``)."""
+    from assay.policy import reporting_period
+
+    return compute_kpis(workspace, *reporting_period(today))
 
 
 def write_documents(

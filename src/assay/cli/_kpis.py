@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -11,16 +10,21 @@ from rich.table import Table
 from assay import governance as g
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened, print_json
 from assay.errors import InputError
+from assay.policy import reporting_period
 
 __all__ = ["kpis_command"]
 
 
 def kpis_command(
     start: Annotated[
-        str | None, typer.Option("--from", help="First day YYYY-MM-DD (default: 90 days ago).")
+        str | None,
+        typer.Option(
+            "--from", help="First day YYYY-MM-DD (default: the first day of this quarter)."
+        ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="Last day, inclusive (default: today).")
+        str | None,
+        typer.Option("--to", help="Last day, inclusive (default: the last day of this quarter)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
@@ -33,9 +37,8 @@ def kpis_command(
     if fmt not in ("table", "json", "csv"):
         raise InputError(f"--format must be table, json or csv, not {fmt!r}.")
     with opened(workspace, db) as ws:
-        last = end or ws.today().isoformat()
-        first = start or (dt.date.fromisoformat(last) - dt.timedelta(days=90)).isoformat()
-        report = g.compute_kpis(ws, first, last)
+        q_start, q_end = reporting_period(ws.today())
+        report = g.compute_kpis(ws, start or q_start, end or q_end)
     if fmt == "json":
         print_json(report)
     elif fmt == "csv":

@@ -22,6 +22,7 @@ from assay.documents._sections import (
     SYSTEM_CARD_SECTIONS,
     read_sections,
 )
+from assay.policy import meets_minimum, minimum_percent, stored_kinds
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, Workspace
@@ -44,8 +45,6 @@ CORE_DATASHEET = (
     "distribution",
     "maintenance",
 )
-KIND_ALIASES = {"pii_scan": ("pii_scan", "pii")}
-"""Evidence kinds that satisfy a policy kind besides itself."""
 SYSTEM_FIELDS = (
     ("purpose", "purpose"),
     ("intended_use", "intended-use"),
@@ -142,7 +141,7 @@ class CompletenessReport:
     @property
     def passes(self) -> bool:
         """Score at or above the policy's minimum, and every consistency check passes."""
-        return self.score >= 100.0 * self.minimum - 1e-9 and self.consistent
+        return meets_minimum(self.score, self.minimum, consistent=self.consistent)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,7 +151,7 @@ class CompletenessReport:
             "tier": self.tier,
             "checkpoint": self.checkpoint,
             "policy": self.policy,
-            "minimum_percent": round(100.0 * self.minimum, 1),
+            "minimum_percent": minimum_percent(self.minimum),
             "score": self.score,
             "passes": self.passes,
             "by_document": {
@@ -434,8 +433,7 @@ class _Checker:
         age = f", at most {max_age} days old" if max_age else ""
         target = f" of {dataset}" if dataset else ""
         label = f"{kind.replace('_', ' ')} evidence{target}{age}"
-        # `assay pii scan --record` files its results as kind "pii"; the policy says "pii_scan"
-        kinds = KIND_ALIASES.get(kind, (kind,))
+        kinds = stored_kinds(kind)
         if dataset is not None:
             digest = get_dataset_version(self.ws, dataset).digest
             records = [

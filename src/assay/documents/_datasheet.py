@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_datasheet", "dataset_evidence", "dataset_users"]
 
-EVIDENCE_ABOUT_DATA = ("pii_scan", "quality", "drift", "data_quality")
-
 
 def dataset_evidence(ws: Workspace, dataset: str) -> list[EvidenceRecord]:
     """Current evidence recorded on a dataset version (other than its datasheet), newest first."""

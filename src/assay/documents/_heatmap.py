@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from assay.documents._svg import FONT, INK, MUTED
+from assay.policy import rating
 
 __all__ = ["RATING_FILL", "heat_map"]
 
@@ -15,19 +16,8 @@ RATING_FILL = {
     "high": "#ffd8b5",
     "critical": "#ffc1c0",
 }
-_LABELS = ("rare", "unlikely", "possible", "likely", "almost certain")
+_LIKELIHOOD = ("rare", "unlikely", "possible", "likely", "almost certain")
 _SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
-
-
-def _rating(likelihood: int, severity: int) -> str:
-    score = likelihood * severity
-    if score >= 20:
-        return "critical"
-    if score >= 10:
-        return "high"
-    if score >= 5:
-        return "medium"
-    return "low"
 
 
 def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description: str = "") -> str:
@@ -70,22 +60,23 @@ def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description:
     if description:
         out.append(f"<desc>{e(description)}</desc>")
     out.append(f'<text x="{left:.0f}" y="18" font-weight="600">{e(title)}</text>')
-    for s in range(1, 6):
-        y = top + (5 - s) * cell
+    # likelihood on the rows (rising upwards), severity on the columns: HEAT_MAP_AXES
+    for lk in range(1, 6):
+        y = top + (5 - lk) * cell
         out.append(
             f'<text x="{left - 8:.0f}" y="{y + cell / 2 + 4:.1f}" text-anchor="end" '
-            f'font-size="10.5" fill="{MUTED}">{s} {e(_SEVERITY[s - 1])}</text>'
+            f'font-size="10.5" fill="{MUTED}">{lk} {e(_LIKELIHOOD[lk - 1])}</text>'
         )
-        for lk in range(1, 6):
-            x = left + (lk - 1) * cell
-            rating = _rating(lk, s)
+        for s in range(1, 6):
+            x = left + (s - 1) * cell
+            band = rating(lk, s)
             labels = cells.get((lk, s), [])
-            tip = f"likelihood {lk} × severity {s} = {lk * s} ({rating})"
+            tip = f"likelihood {lk} × severity {s} = {lk * s} ({band})"
             if labels:
                 tip += ": " + ", ".join(labels)
             out.append(
                 f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{cell:.0f}" '
-                f'height="{cell:.0f}" fill="{RATING_FILL[rating]}" stroke="#ffffff" '
+                f'height="{cell:.0f}" fill="{RATING_FILL[band]}" stroke="#ffffff" '
                 'stroke-width="2"/>'
             )
             if labels:
@@ -96,19 +87,19 @@ def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description:
                     f"{len(labels)}</text>"
                 )
             out.append("</g>")
-    for lk in range(1, 6):
-        x = left + (lk - 0.5) * cell
+    for s in range(1, 6):
+        x = left + (s - 0.5) * cell
         out.append(
             f'<text x="{x:.1f}" y="{top + 5 * cell + 16:.1f}" text-anchor="middle" '
-            f'font-size="10.5" fill="{MUTED}">{lk}</text>'
+            f'font-size="10.5" fill="{MUTED}">{s}</text>'
             f'<text x="{x:.1f}" y="{top + 5 * cell + 29:.1f}" text-anchor="middle" '
-            f'font-size="9" fill="{MUTED}">{e(_LABELS[lk - 1])}</text>'
+            f'font-size="9" fill="{MUTED}">{e(_SEVERITY[s - 1])}</text>'
         )
     out.append(
         f'<text x="{left + 2.5 * cell:.1f}" y="{height - 8:.1f}" text-anchor="middle" '
-        f'font-size="11" fill="{MUTED}">likelihood →</text>'
-        f'<text transform="translate(12,{top + 2.5 * cell:.1f}) rotate(-90)" text-anchor="middle" '
         f'font-size="11" fill="{MUTED}">severity →</text>'
+        f'<text transform="translate(12,{top + 2.5 * cell:.1f}) rotate(-90)" text-anchor="middle" '
+        f'font-size="11" fill="{MUTED}">likelihood →</text>'
     )
     out.append("</svg>")
     return "".join(out)

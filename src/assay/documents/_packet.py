@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._completeness import review_completeness
@@ -38,8 +39,8 @@ from assay.documents._format import as_list, as_mapping
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._model_card import build_model_card
 from assay.documents._risk_assessment import build_risk_assessment
-from assay.documents._system_card import EVALUATION_KINDS
 from assay.errors import IntegrityError, NotFoundError
+from assay.policy import OPEN_RISK_STATUSES, blocking_ratings, blocking_risks, find_kind
 
 if TYPE_CHECKING:
     from assay.governance import Approval, EvidenceRecord, Workspace
@@ -151,19 +152,20 @@ def _findings(
     risks: list[dict[str, Any]],
     waivers: list[dict[str, Any]],
     completeness: Mapping[str, Any],
-    blocking_ratings: tuple[str, ...],
+    ratings: tuple[str, ...],
 ) -> dict[str, Any]:
     evaluations = []
     seen: set[str] = set()
     for r in evidence:
-        if r.kind not in EVALUATION_KINDS or r.kind in seen:
+        kind = find_kind(r.kind)
+        if kind is None or kind.group != "evaluation" or kind.name in seen:
             continue
-        seen.add(r.kind)
+        seen.add(kind.name)
         summary = as_mapping(r.summary)
         evaluations.append(
             {
                 "ref": r.ref,
-                "kind": r.kind,
+                "kind": kind.name,
                 "model_version": r.model_version,
                 "failed": summary.get("failed"),
                 "verdict": summary.get("verdict"),
@@ -171,12 +173,10 @@ def _findings(
                 "recorded": r.created_at.isoformat(),
             }
         )
-    waived = {w.get("risk") for w in waivers if w.get("active")}
-    open_risks = [r for r in risks if r.get("status") in ("open", "mitigating")]
+    waived = {int(w["risk"]) for w in waivers if w.get("active") and w.get("risk") is not None}
+    open_risks = [r for r in risks if r.get("status") in OPEN_RISK_STATUSES]
     blocking = [
-        str(x["ref"])
-        for x in open_risks
-        if x.get("rating") in blocking_ratings and x.get("id") not in waived
+        str(x.ref) for x in blocking_risks([SimpleNamespace(**r) for r in risks], ratings, waived)
     ]
     by_rating: dict[str, int] = {}
     for risk in open_risks:
@@ -185,7 +185,7 @@ def _findings(
         "evaluations": evaluations,
         "open_risks_by_rating": by_rating,
         "blocking_risks": blocking,
-        "blocking_ratings": list(blocking_ratings),
+        "blocking_ratings": list(ratings),
         "active_waivers": sum(1 for w in waivers if w.get("active")),
         "completeness_score": completeness.get("score"),
         "completeness_passes": completeness.get("passes"),
@@ -267,7 +267,7 @@ def build_packet(
     ]
     tier = rev.tier or ""
     point = pol.tiers[tier].checkpoints.get(checkpoint) if tier in pol.tiers else None
-    blocking = tuple(point.block_on_open_risks) if point is not None else ("critical",)
+    blocking = blocking_ratings(pol, tier, checkpoint)
     completeness = report.to_dict()
     content: dict[str, Any] = {
         "schema": PACKET_SCHEMA,
@@ -712,7 +712,7 @@ def _risk_table(c: Mapping[str, Any], *, open_only: bool) -> Table:
     rows: list[tuple[Cell, ...]] = []
     for r in as_list(c.get("risks")):
         r = as_mapping(r)
-        if open_only and r.get("status") not in ("open", "mitigating"):
+        if open_only and r.get("status") not in OPEN_RISK_STATUSES:
             continue
         rows.append(
             (

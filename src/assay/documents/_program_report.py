@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from assay.documents import _svg
 from assay.documents._doc import Badge, Block, Cell, Document, Figure, Para, Section, Table
 from assay.documents._gather import short_date
+from assay.policy import WAIVER_AGING_DAYS, waiver_over_aged
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
@@ -153,12 +154,12 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
 
     waivers = list_waivers(ws)
     granted = [w for w in waivers if inside(w.granted_at)]
-    period_end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=dt.UTC)
+    as_of = min(last, ws.today())
     active = [w for w in waivers if w.active and w.granted_at is not None]
     waiver_rows: list[tuple[Cell, ...]] = []
     for w in active:
         assert w.granted_at is not None
-        age = (min(period_end, ws.now()) - w.granted_at).days
+        age = w.age_days(as_of)
         waiver_rows.append(
             (
                 w.ref,
@@ -166,14 +167,14 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
                 w.control,
                 short_date(w.granted_at),
                 str(w.expires_on),
-                Badge("fail" if age > 90 else "pass", f"{age} days"),
+                Badge("fail" if waiver_over_aged(age) else "pass", f"{age} days"),
             )
         )
     waiver_blocks: list[Block] = [
         Para(
             f"{len(granted)} waiver(s) granted in the period; {len(active)} active now, "
             f"{sum(1 for r in waiver_rows if isinstance(r[5], Badge) and r[5].key == 'fail')} of "
-            "them older than 90 days."
+            f"them aged {WAIVER_AGING_DAYS} days or more."
         ),
         Table(
             ("Waiver", "System", "Control", "Granted", "Expires", "Age"),

@@ -21,19 +21,18 @@ from assay.documents._doc import (
 )
 from assay.documents._gather import short_date
 from assay.documents._heatmap import heat_map
+from assay.policy import RATINGS, describe_bands
 
 if TYPE_CHECKING:
     from assay.governance import Risk, Workspace
 
 __all__ = ["build_risk_assessment", "risk_gaps"]
 
-RATINGS = ("critical", "high", "medium", "low")
-
 
 def _level(likelihood: int | None, severity: int | None) -> Cell:
     if likelihood is None or severity is None:
         return None
-    from assay.governance import rating
+    from assay.policy import rating
 
     r = rating(likelihood, severity)
     return Badge(r, f"{likelihood}×{severity}={likelihood * severity} {r}")
@@ -109,7 +108,7 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
             Para(
                 f"{len(risks)} risk(s) in the register, {len(active)} not closed "
                 f"(current rating: {counts}). Ratings use the 5×5 matrix: likelihood × severity; "
-                "low 1–4, medium 5–9, high 10–16, critical 20–25."
+                f"{describe_bands()}."
             )
         )
         svg = (

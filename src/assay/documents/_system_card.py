@@ -21,13 +21,13 @@ from assay.documents._doc import (
 from assay.documents._format import as_list, as_mapping
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._sections import SYSTEM_CARD_SECTIONS, read_sections
+from assay.policy import EVALUATION_KINDS, stored_kinds
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
 
-__all__ = ["EVALUATION_KINDS", "build_system_card", "evaluation_rows"]
+__all__ = ["build_system_card", "evaluation_rows"]
 
-EVALUATION_KINDS = ("fairness", "robustness", "redteam", "pii_scan", "pii", "quality", "drift")
 GENERATIVE_ONLY = frozenset({"prompts", "retrieval", "disclosures"})
 
 
@@ -37,10 +37,14 @@ def evaluation_rows(ws: Workspace, system: str) -> list[tuple[Cell, ...]]:
 
     rows: list[tuple[Cell, ...]] = []
     for kind in EVALUATION_KINDS:
-        records = list_evidence(ws, system=system, kind=kind, limit=1)
-        if not records:
+        found = [
+            r
+            for name in stored_kinds(kind)
+            for r in list_evidence(ws, system=system, kind=name, limit=1)
+        ]
+        if not found:
             continue
-        r = records[0]
+        r = max(found, key=lambda e: (e.created_at, e.id))
         summary = as_mapping(r.summary)
         failed = summary.get("failed")
         verdict = summary.get("verdict")

@@ -1,22 +1,48 @@
 """Pure computation over the user's data: fairness and performance by subgroup.
 
 Everything here reads a frame (or a file) and returns a frozen result; nothing writes to a store.
+Names are imported on first use, so ``from assay.evaluate import threshold_names`` (the policy's
+validation) does not load the dataframe and statistics stack that ``fairness`` needs.
 """
 
 from __future__ import annotations
 
-from assay.evaluate._drift import drift
-from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
-from assay.evaluate._drift_result import DriftResult
-from assay.evaluate._fairness import fairness
-from assay.evaluate._metrics import CONFUSION_METRICS
-from assay.evaluate._quality import quality
-from assay.evaluate._quality_result import QualityResult
-from assay.evaluate._quality_spec import DataSchema, Population
-from assay.evaluate._regression import REGRESSION_METRICS
-from assay.evaluate._result import FairnessResult
-from assay.evaluate._scores import SCORE_METRICS
-from assay.evaluate._verdicts import rule_names as threshold_names
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay.evaluate._drift import drift
+    from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
+    from assay.evaluate._drift_result import DriftResult
+    from assay.evaluate._fairness import fairness
+    from assay.evaluate._limits import rule_names as threshold_names
+    from assay.evaluate._metrics import CONFUSION_METRICS
+    from assay.evaluate._quality import quality
+    from assay.evaluate._quality_result import QualityResult
+    from assay.evaluate._quality_spec import DataSchema, Population
+    from assay.evaluate._regression import REGRESSION_METRICS
+    from assay.evaluate._result import FairnessResult
+    from assay.evaluate._scores import SCORE_METRICS
+    from assay.evaluate._verdicts import judge
+
+#: public name → (module, attribute)
+_LAZY: dict[str, tuple[str, str]] = {
+    "CONFUSION_METRICS": ("assay.evaluate._metrics", "CONFUSION_METRICS"),
+    "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
+    "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
+    "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
+    "DriftResult": ("assay.evaluate._drift_result", "DriftResult"),
+    "FairnessResult": ("assay.evaluate._result", "FairnessResult"),
+    "Population": ("assay.evaluate._quality_spec", "Population"),
+    "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
+    "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "drift": ("assay.evaluate._drift", "drift"),
+    "fairness": ("assay.evaluate._fairness", "fairness"),
+    "judge": ("assay.evaluate._verdicts", "judge"),
+    "quality": ("assay.evaluate._quality", "quality"),
+    "reference_profile": ("assay.evaluate._drift_profile", "reference_profile"),
+    "threshold_names": ("assay.evaluate._limits", "rule_names"),
+}
 
 __all__ = [
     "CONFUSION_METRICS",
@@ -30,7 +56,22 @@ __all__ = [
     "ReferenceProfile",
     "drift",
     "fairness",
+    "judge",
     "quality",
     "reference_profile",
     "threshold_names",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'assay.evaluate' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -6,7 +6,8 @@ the largest). Interval methods follow the metric: Newcombe (difference) and Katz
 rates; percentile intervals of the replicate differences and ratios for bootstrap metrics (groups
 are disjoint, so their replicates are independent); a normal approximation with the delta method
 on the log scale for means. The interval of max − min is that of the two groups that attain it,
-conditional on which groups they are (stated in the result).
+conditional on which groups they are (stated in the result), clipped at 0 (and at 1 for bounded
+metrics); the interval of min / max is clipped to [0, 1].
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def _ratios(
     return out
 
 
+def _clipped(est: dict[str, Any], low: float, high: float | None) -> dict[str, Any]:
+    """An estimate with its interval clipped to the range its quantity can take."""
+    out = dict(est)
+    if out.get("ci_low") is not None:
+        out["ci_low"] = max(float(out["ci_low"]), low)
+    if out.get("ci_high") is not None and high is not None:
+        out["ci_high"] = min(float(out["ci_high"]), high)
+    return out
+
+
 def _bounded(value: float, low: float, high: float) -> dict[str, Any]:
     """An estimate whose missing (NaN) bounds are left open, as ``estimate`` writes them."""
     return estimate(
@@ -141,8 +152,10 @@ def disparity(
     )
     base["max_group"] = group_dict(grouping, hi)
     base["min_group"] = group_dict(grouping, lo)
-    base["difference"] = differences[0]
-    base["ratio"] = ratios[0]
+    # max − min is never negative (nor above 1 for a bounded metric) and min / max never above 1:
+    # the conditional intervals of the two extreme groups are clipped to those ranges
+    base["difference"] = _clipped(differences[0], 0.0, 1.0 if col.method != "normal" else None)
+    base["ratio"] = _clipped(ratios[0], 0.0, 1.0)
     base["reference_group"] = group_dict(grouping, reference)
     versus = []
     for k, g in enumerate(others, start=1):

@@ -27,6 +27,8 @@ from assay.evaluate._frame import (
     start_digest,
 )
 from assay.evaluate._groups import (
+    CELLS,
+    Confusion,
     Grouping,
     confusion,
     group_dict,
@@ -34,13 +36,14 @@ from assay.evaluate._groups import (
     json_value,
     level_table,
 )
+from assay.evaluate._limits import validate_thresholds
 from assay.evaluate._metrics import MetricColumn, confusion_columns
 from assay.evaluate._regression import regression_columns
 from assay.evaluate._result import SCHEMA, FairnessResult
 from assay.evaluate._scores import ScoreScale, score_columns
 from assay.evaluate._stats import z_value
 from assay.evaluate._sweep import sweep, threshold_grid
-from assay.evaluate._verdicts import parse_rule, validate_thresholds, verdict
+from assay.evaluate._verdicts import judge
 
 #: Scores with at most this many distinct values are kept exact (AUC equals scikit-learn's).
 EXACT_SCORE_LEVELS = 20_000
@@ -280,7 +283,6 @@ def fairness(
     disparities_out: list[dict[str, Any]] = []
     summaries_out: list[dict[str, Any]] = []
     four_fifths_out: list[dict[str, Any]] = []
-    verdicts_out: list[dict[str, Any]] = []
     calibration_out: list[dict[str, Any]] = []
     sweeps_out: list[dict[str, Any]] = []
     levels = (
@@ -289,9 +291,9 @@ def fairness(
         else None
     )
     auc_bound = 0.0
-    alpha = 1.0 - ci_level
 
     for grouping in groupings:
+        conf: Confusion | None = None
         if task == "regression":
             rows, columns = regression_columns(stats, grouping, z)
         else:
@@ -323,7 +325,7 @@ def fairness(
                 )
                 if not scale.exact:
                     auc_bound = max(auc_bound, _auc_tie_bound(tab.pos, tab.neg))
-        entries = _group_entries(grouping, rows, columns, min_group_size)
+        entries = _group_entries(grouping, rows, columns, min_group_size, conf, sample_weight)
         if not grouping.features:
             overall = entries[0] | {"by": []}
             continue
@@ -348,21 +350,6 @@ def fairness(
             summary = summaries(by_metric, list(grouping.features))
             summaries_out.append(summary)
             four_fifths_out.append(four_fifths(columns["selection_rate"], grouping, z))
-            for name, limit in limits.items():
-                kind, metrics = parse_rule(name)
-                est = summary[name] if name in summary else by_metric[metrics[0]][kind]
-                verdicts_out.append(
-                    verdict(
-                        name,
-                        float(limit),
-                        columns,
-                        grouping,
-                        rows,
-                        est,
-                        min_group_size=min_group_size,
-                        alpha=alpha,
-                    )
-                )
 
     if auc_bound > 0:
         notes.append(
@@ -384,7 +371,7 @@ def fairness(
         "disparities": disparities_out,
         "summaries": summaries_out,
         "four_fifths": four_fifths_out,
-        "verdicts": verdicts_out,
+        "verdicts": [],
         "calibration": calibration_out,
         "threshold_sweep": sweeps_out,
         "notes": notes,
@@ -394,6 +381,8 @@ def fairness(
             source, stats, columns_read, dataset_digest, pending_digest, random_state
         ),
     }
+    # one verdict engine: the evaluation judges its own stored statistics, as the gate does
+    payload["verdicts"] = judge(payload, limits)
     return FairnessResult(payload)
 
 
@@ -694,7 +683,12 @@ def _label(group: Mapping[str, Any]) -> str:
 
 
 def _group_entries(
-    grouping: Grouping, rows: Any, columns: dict[str, MetricColumn], min_group_size: int
+    grouping: Grouping,
+    rows: Any,
+    columns: dict[str, MetricColumn],
+    min_group_size: int,
+    conf: Confusion | None,
+    sample_weight: str | None,
 ) -> list[dict[str, Any]]:
     entries = []
     for g in range(len(grouping)):
@@ -702,15 +696,22 @@ def _group_entries(
             name: estimate(col.value[g], col.low[g], col.high[g], col.undefined[g])
             for name, col in columns.items()
         }
-        entries.append(
-            {
-                "by": list(grouping.features),
-                "group": group_dict(grouping, g),
-                "n": int(rows[g]),
-                "small": bool(rows[g] < min_group_size),
-                "metrics": metrics,
-            }
-        )
+        entry: dict[str, Any] = {
+            "by": list(grouping.features),
+            "group": group_dict(grouping, g),
+            "n": int(rows[g]),
+            "small": bool(rows[g] < min_group_size),
+            "metrics": metrics,
+        }
+        if conf is not None:
+            # the sufficient statistics every verdict is a function of (see judge)
+            entry["counts"] = {c: int(conf.counts[c][g]) for c in CELLS}
+            if sample_weight is not None:
+                entry["weights"] = {
+                    c: {"sum": float(conf.cells[c][g]), "sum_squares": float(conf.squares[c][g])}
+                    for c in CELLS
+                }
+        entries.append(entry)
     return entries
 
 
@@ -729,8 +730,9 @@ def _methods(
         return {
             "metrics": f"{level} normal-approximation intervals on the Kish effective sample size; "
             "rmse through the interval of the mean squared error",
-            "difference": "normal approximation",
-            "ratio": "normal approximation, delta method on the log scale",
+            "difference": "normal approximation; max − min clipped at 0",
+            "ratio": "normal approximation, delta method on the log scale; min / max clipped to "
+            "[0, 1]",
         }
     methods = {
         "rates": f"{level} Wilson score intervals (Kish effective sample size when weighted)",
@@ -745,7 +747,8 @@ def _methods(
             "intersection–union for pass"
         ),
         "max − min interval": (
-            "interval of the two groups attaining the max and min, conditional on them"
+            "interval of the two groups attaining the max and min, conditional on them, "
+            "clipped to [0, 1]; the min / max ratio interval is clipped to [0, 1]"
         ),
     }
     if scale is not None:

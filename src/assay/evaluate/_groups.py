@@ -94,7 +94,8 @@ class Confusion:
     squares: dict[str, FloatArray]  # same cells, sums of squared weights
 
 
-_CELLS = {"tp": (1, 1), "fp": (0, 1), "fn": (1, 0), "tn": (0, 0)}
+#: The confusion cells and the (y_true, y_pred) pair each one counts.
+CELLS = {"tp": (1, 1), "fp": (0, 1), "fn": (1, 0), "tn": (0, 0)}
 
 
 def confusion(stats: pl.DataFrame, grouping: Grouping) -> Confusion:
@@ -110,7 +111,7 @@ def confusion(stats: pl.DataFrame, grouping: Grouping) -> Confusion:
     cells: dict[str, FloatArray] = {}
     counts: dict[str, FloatArray] = {}
     squares: dict[str, FloatArray] = {}
-    for name, (t, p) in _CELLS.items():
+    for name, (t, p) in CELLS.items():
         mask = (yt == t) & (yp == p)
         cells[name] = np.bincount(idx[mask], weights=weight[mask], minlength=g).astype(np.float64)
         counts[name] = np.bincount(idx[mask], weights=count[mask], minlength=g).astype(np.float64)

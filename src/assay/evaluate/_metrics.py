@@ -13,22 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assay.evaluate._groups import Confusion
+from assay.evaluate._limits import RATES
 from assay.evaluate._stats import FloatArray, percentile_interval, wilson
-
-#: rate name → (numerator cells, denominator cells, what an empty denominator means)
-RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "prevalence": (("tp", "fn"), ("tp", "fp", "fn", "tn"), "no rows"),
-    "selection_rate": (("tp", "fp"), ("tp", "fp", "fn", "tn"), "no rows"),
-    "accuracy": (("tp", "tn"), ("tp", "fp", "fn", "tn"), "no rows"),
-    "tpr": (("tp",), ("tp", "fn"), "no positives (y_true = pos_label)"),
-    "fnr": (("fn",), ("tp", "fn"), "no positives (y_true = pos_label)"),
-    "tnr": (("tn",), ("tn", "fp"), "no negatives (y_true ≠ pos_label)"),
-    "fpr": (("fp",), ("tn", "fp"), "no negatives (y_true ≠ pos_label)"),
-    "ppv": (("tp",), ("tp", "fp"), "no predicted positives"),
-    "fdr": (("fp",), ("tp", "fp"), "no predicted positives"),
-    "npv": (("tn",), ("tn", "fn"), "no predicted negatives"),
-    "for": (("fn",), ("tn", "fn"), "no predicted negatives"),
-}
 
 #: Every classification metric from confusion cells, in report order.
 CONFUSION_METRICS = (

@@ -59,7 +59,13 @@ def regression_columns(
     undefined: list[str | None] = [None if n > 0 else "no rows" for n in col[COUNT]]
     columns = {
         "mae": MetricColumn(
-            "mae", mae, mae - z * mae_se, mae + z * mae_se, undefined, "normal", se=mae_se
+            "mae",
+            mae,
+            np.clip(mae - z * mae_se, 0.0, None),  # an absolute error is never negative
+            mae + z * mae_se,
+            undefined,
+            "normal",
+            se=mae_se,
         ),
         "rmse": MetricColumn(
             "rmse", rmse, rmse_low, rmse_high, list(undefined), "normal", se=rmse_se

@@ -1,5 +1,10 @@
 """Verdicts on disparity limits: pass, fail or insufficient evidence, with Holm control.
 
+This is Assay's one verdict engine. :func:`judge` is a pure function of a fairness result's stored
+sufficient statistics (each group's confusion cells), the limits and the method settings: the
+evaluation calls it to write its verdicts, and the gate calls it again when it judges a recorded
+result against a policy, so the two can never disagree on the same data and limits.
+
 A limit on a difference (say ``demographic_parity_difference <= 0.1``) holds when every pair of
 groups differs by at most the limit; a limit on a ratio (``demographic_parity_ratio >= 0.8``) when
 every pair's smaller-to-larger ratio is at least the limit. For each pair of eligible groups two
@@ -18,63 +23,19 @@ form with a 0.5 correction for ratios, so that empty cells do not produce zero v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-from assay.errors import InputError
-from assay.evaluate._groups import Grouping
-from assay.evaluate._metrics import RATES, MetricColumn
-from assay.evaluate._stats import holm_reject, normal_sf
+from assay.errors import InputError, SchemaError
+from assay.evaluate._groups import CELLS, Confusion, Grouping
+from assay.evaluate._limits import parse_rule, validate_thresholds
+from assay.evaluate._metrics import MetricColumn, rate_column
+from assay.evaluate._stats import holm_reject, normal_sf, z_value
 
-SUMMARY_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "demographic_parity_difference": ("difference", ("selection_rate",)),
-    "demographic_parity_ratio": ("ratio", ("selection_rate",)),
-    "equalized_odds_difference": ("difference", ("tpr", "fpr")),
-    "equalized_odds_ratio": ("ratio", ("tpr", "fpr")),
-    "equal_opportunity_difference": ("difference", ("tpr",)),
-    "equal_opportunity_ratio": ("ratio", ("tpr",)),
-}
-
-
-def rule_names() -> list[str]:
-    """Every threshold name a caller may set."""
-    names = list(SUMMARY_RULES)
-    for rate in RATES:
-        names += [f"{rate}_difference", f"{rate}_ratio"]
-    return names
-
-
-def parse_rule(name: str) -> tuple[str, tuple[str, ...]]:
-    """(kind, metrics) of a threshold name, or an InputError naming the valid ones."""
-    if name in SUMMARY_RULES:
-        return SUMMARY_RULES[name]
-    for kind in ("difference", "ratio"):
-        metric = name.removesuffix(f"_{kind}")
-        if name.endswith(f"_{kind}") and metric in RATES:
-            return kind, (metric,)
-    raise InputError(
-        f"Unknown threshold '{name}'. Thresholds can be set on: {', '.join(rule_names())}."
-    )
-
-
-def validate_thresholds(thresholds: dict[str, float]) -> None:
-    """Check names and ranges of every threshold before anything is computed."""
-    for name, limit in thresholds.items():
-        kind, _ = parse_rule(name)
-        if not isinstance(limit, int | float) or isinstance(limit, bool) or not np.isfinite(limit):
-            raise InputError(f"The threshold for '{name}' must be a number, got {limit!r}.")
-        if kind == "difference" and not 0 <= limit <= 1:
-            raise InputError(
-                f"The threshold for '{name}' is a largest allowed difference of rates, "
-                f"so it must lie in [0, 1]; got {limit}."
-            )
-        if kind == "ratio" and not 0 < limit <= 1:
-            raise InputError(
-                f"The threshold for '{name}' is a smallest allowed ratio (min/max), "
-                f"so it must lie in (0, 1]; got {limit}."
-            )
+METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass"
 
 
 def _pair_tests(
@@ -94,7 +55,9 @@ def _pair_tests(
         log_r = -abs(np.log(a1 / b1) - np.log(a2 / b2))  # log of min/max ≤ 0
         se = float(np.sqrt(1 / a1 - 1 / b1 + 1 / a2 - 1 / b2))
         gap = np.log(limit) - log_r
-        observed = float(np.exp(log_r))
+        # the test works on the continuity-corrected log ratio; the ratio quoted is the plain one
+        v1, v2 = col.value[i], col.value[j]
+        observed = float(min(v1, v2) / max(v1, v2)) if max(v1, v2) > 0 else 1.0
     se = max(se, 1e-12)
     p_exceeds = float(normal_sf(np.array([gap / se]))[0])
     p_within = float(normal_sf(np.array([-gap / se]))[0])
@@ -118,10 +81,35 @@ def _describe(grouping: Grouping, indices: list[int]) -> str:
     return "; ".join(parts)
 
 
+def _fail_reason(
+    grouping: Grouping,
+    pair: tuple[str, int, int, float],
+    kind: str,
+    limit: float,
+    comparisons: int,
+    estimate: Mapping[str, Any],
+) -> str:
+    """Why a limit failed, quoting the pair the test rejected and, if it differs, the estimate."""
+    m, i, j, observed = pair
+    text = (
+        f"{m} {kind} between [{_describe(grouping, [i])}] and [{_describe(grouping, [j])}] is "
+        f"{observed:.4g}, significantly {'above' if kind == 'difference' else 'below'} the "
+        f"limit {limit} (Holm-adjusted over {_count(comparisons)})."
+    )
+    shown = estimate.get("value")
+    if shown is not None and f"{shown:.4g}" != f"{observed:.4g}":
+        extreme = "largest gap" if kind == "difference" else "lowest ratio"
+        text += (
+            f" The estimate {shown:.4g} is the {extreme} over every group with a defined value, "
+            "including groups too small to be tested."
+        )
+    return text
+
+
 def verdict(
     name: str,
     limit: float,
-    columns: dict[str, MetricColumn],
+    columns: Mapping[str, MetricColumn],
     grouping: Grouping,
     rows: np.ndarray[Any, np.dtype[np.float64]],
     estimate: dict[str, Any],
@@ -137,7 +125,9 @@ def verdict(
         "limit": limit,
         "direction": "at most" if kind == "difference" else "at least",
         "estimate": estimate,
-        "method": "pairwise one-sided z-tests; Holm for fail, intersection-union for pass",
+        "method": METHOD,
+        "min_group_size": min_group_size,
+        "ci_level": round(1.0 - alpha, 12),
     }
     small = [g for g in range(len(grouping)) if rows[g] < min_group_size]
     undefined = sorted(
@@ -158,14 +148,27 @@ def verdict(
             (k for k in range(len(pairs)) if rejected[k]),
             key=lambda k: pairs[k][3] if kind == "difference" else -pairs[k][3],
         )
-        m, i, j, observed = pairs[worst]
         out["verdict"] = "fail"
-        out["reason"] = (
-            f"{m} {kind} between [{_describe(grouping, [i])}] and [{_describe(grouping, [j])}] is "
-            f"{observed:.4g}, significantly {'above' if kind == 'difference' else 'below'} the "
-            f"limit {limit} (Holm-adjusted over {_count(len(pairs))})."
-        )
+        out["reason"] = _fail_reason(grouping, pairs[worst], kind, limit, len(pairs), estimate)
         return out
+    out["verdict"], out["reason"] = _undecided(
+        grouping, metrics, limit, min_group_size, small, undefined, eligible, p_within, alpha
+    )
+    return out
+
+
+def _undecided(
+    grouping: Grouping,
+    metrics: tuple[str, ...],
+    limit: float,
+    min_group_size: int,
+    small: list[int],
+    undefined: list[int],
+    eligible: list[int],
+    p_within: list[float],
+    alpha: float,
+) -> tuple[str, str]:
+    """(verdict, reason) when no pair is significantly beyond the limit."""
     if small or undefined:
         reasons = []
         if small:
@@ -176,24 +179,140 @@ def verdict(
             reasons.append(
                 f"groups where {'/'.join(metrics)} is undefined: {_describe(grouping, undefined)}"
             )
-        out["verdict"] = "insufficient_evidence"
-        out["reason"] = "; ".join(reasons) + "."
-        return out
+        return "insufficient_evidence", "; ".join(reasons) + "."
     if len(eligible) < 2:
-        out["verdict"] = "insufficient_evidence"
-        out["reason"] = "fewer than two groups to compare."
-        return out
+        return "insufficient_evidence", "fewer than two groups to compare."
     if all(p < alpha for p in p_within):
-        out["verdict"] = "pass"
-        out["reason"] = (
+        return "pass", (
             f"every pair of groups is significantly within the limit {limit} "
-            f"({_count(len(pairs))})."
+            f"({_count(len(p_within))})."
         )
-        return out
-    out["verdict"] = "insufficient_evidence"
-    out["reason"] = (
+    return "insufficient_evidence", (
         f"no pair is significantly beyond the limit {limit}, but the intervals are too wide to "
-        "show "
-        "that every pair is within it; collect more data or review the groups' intervals."
+        "show that every pair is within it; collect more data or review the groups' intervals."
     )
+
+
+def judge(
+    result: Mapping[str, Any],
+    limits: Mapping[str, float],
+    *,
+    min_group_size: int | None = None,
+    ci_level: float | None = None,
+) -> list[dict[str, Any]]:
+    """The verdicts of ``limits`` on a fairness result, from its stored sufficient statistics.
+
+    A pure function of the per-group confusion cells every classification result records (``counts``
+    and, for weighted data, ``weights``), the limits and the method settings. The evaluation writes
+    its verdicts with it; the gate calls it again to judge a recorded result against a policy.
+
+    Parameters
+    ----------
+    result
+        An ``assay.fairness/v1`` payload (``FairnessResult.to_dict()``).
+    limits
+        Threshold name → limit, as for :func:`assay.evaluate.fairness`.
+    min_group_size, ci_level
+        The method settings; default to the ones the result was computed with.
+
+    Returns
+    -------
+    list of dict
+        One verdict per grouping and limit, in the result's grouping order; each names the limit,
+        ``min_group_size`` and ``ci_level`` it was judged against.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from assay.evaluate import fairness, judge
+    >>> df = pl.DataFrame({"y": [1, 0] * 100, "p": [1, 0] * 100, "g": ["a"] * 100 + ["b"] * 100})
+    >>> result = fairness(df, y_true="y", y_pred="p", sensitive_features="g").to_dict()
+    >>> [v["verdict"] for v in judge(result, {"demographic_parity_difference": 0.2})]
+    ['pass']
+    """
+    validate_thresholds(dict(limits))
+    if not limits:
+        return []
+    params = result.get("params") or {}
+    if result.get("task") == "regression":
+        raise InputError(
+            "Thresholds apply to classification rates; a regression result has no verdicts."
+        )
+    size = int(params.get("min_group_size", 30) if min_group_size is None else min_group_size)
+    level = float(params.get("ci_level", 0.95) if ci_level is None else ci_level)
+    if size < 1 or not 0.5 <= level < 1:
+        raise InputError(
+            f"min_group_size must be at least 1 and ci_level in [0.5, 1); got {size}, {level}."
+        )
+    z = z_value(level)
+    needed = sorted({m for name in limits for m in parse_rule(name)[1]})
+    out: list[dict[str, Any]] = []
+    for grouping, conf in statistics(result):
+        columns = {m: rate_column(conf, m, z) for m in needed}
+        for name, limit in limits.items():
+            out.append(
+                verdict(
+                    name,
+                    float(limit),
+                    columns,
+                    grouping,
+                    conf.n,
+                    _estimate(result, grouping.features, name),
+                    min_group_size=size,
+                    alpha=1.0 - level,
+                )
+            )
     return out
+
+
+def statistics(result: Mapping[str, Any]) -> list[tuple[Grouping, Confusion]]:
+    """Each grouping of a classification result with its groups' confusion cells, rebuilt from the
+    ``counts`` (and ``weights``) the result stores per group."""
+    order: list[tuple[str, ...]] = []
+    members: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for entry in result.get("groups", []):
+        by = tuple(entry["by"])
+        if by not in members:
+            order.append(by)
+            members[by] = []
+        members[by].append(entry)
+    out = []
+    for by in order:
+        entries = members[by]
+        missing = [e for e in entries if not isinstance(e.get("counts"), Mapping)]
+        if missing:
+            raise SchemaError(
+                "This fairness result does not record its groups' confusion counts, so it cannot "
+                "be judged again; re-run the evaluation with this version of Assay "
+                "(`assay evaluate fairness ... --record`)."
+            )
+        grouping = Grouping(by, [tuple(e["group"][f] for f in by) for e in entries])
+        out.append((grouping, _confusion(grouping, entries)))
+    return out
+
+
+def _confusion(grouping: Grouping, entries: list[Mapping[str, Any]]) -> Confusion:
+    counts = {c: np.array([float(e["counts"][c]) for e in entries]) for c in CELLS}
+    weights = [e.get("weights") for e in entries]
+    if all(w is None for w in weights):
+        cells, squares = counts, counts
+    else:
+        cells = {c: np.array([float(w[c]["sum"]) for w in weights if w]) for c in CELLS}
+        squares = {c: np.array([float(w[c]["sum_squares"]) for w in weights if w]) for c in CELLS}
+        if any(v.size != len(entries) for v in (*cells.values(), *squares.values())):
+            raise SchemaError("Some groups of this weighted result lack their weight sums.")
+    n = np.array([float(e["n"]) for e in entries])
+    return Confusion(grouping, n, cells, counts, squares)
+
+
+def _estimate(result: Mapping[str, Any], by: tuple[str, ...], name: str) -> dict[str, Any]:
+    """The point estimate (with its interval) a verdict reports: the named summary, else the
+    max − min difference or min / max ratio of the metric."""
+    kind, metrics = parse_rule(name)
+    for summary in result.get("summaries", []):
+        if tuple(summary["by"]) == by and name in summary:
+            return dict(summary[name])
+    for d in result.get("disparities", []):
+        if tuple(d["by"]) == by and d["metric"] == metrics[0]:
+            return dict(d[kind])
+    return {"value": None, "ci_low": None, "ci_high": None, "undefined": "not in the result"}

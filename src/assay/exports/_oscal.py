@@ -23,7 +23,8 @@ from assay import governance as g
 from assay._version import __version__
 from assay.errors import InputError
 from assay.exports._common import ExportFacts, gather, iso, latest, result_of, token
-from assay.frameworks import EVALUATION_KINDS, load_crosswalk
+from assay.frameworks import load_crosswalk
+from assay.policy import EVALUATION_KINDS
 
 if TYPE_CHECKING:
     from assay.policy import Policy

@@ -39,7 +39,6 @@ from assay.frameworks._coverage import (
 )
 from assay.frameworks._crosswalk import Crosswalk, Mapping, Signal, load_crosswalk
 from assay.frameworks._signals import (
-    EVALUATION_KINDS,
     SIGNAL_IDS,
     SignalState,
     SystemFacts,
@@ -49,7 +48,6 @@ from assay.frameworks._signals import (
 
 __all__ = [
     "COVERAGE_SCHEMA",
-    "EVALUATION_KINDS",
     "FRAMEWORK_FILES",
     "ITEM_STATUSES",
     "SIGNAL_IDS",

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assay import governance as g
-from assay.policy import EVIDENCE_KINDS
+from assay.policy import EVALUATION_KINDS, EVIDENCE_KINDS, stored_kinds
 
 if TYPE_CHECKING:
     from assay.policy import Policy
 
 __all__ = [
-    "EVALUATION_KINDS",
     "SIGNAL_IDS",
     "SignalState",
     "SystemFacts",
@@ -27,7 +26,6 @@ __all__ = [
     "gather_facts",
 ]
 
-EVALUATION_KINDS = ("fairness", "robustness", "drift", "pii_scan", "quality", "redteam")
 """Evidence kinds that are evaluation results (the rest are documents)."""
 
 _SIGNED_DECISIONS = ("approved", "approved_with_conditions", "rejected")
@@ -117,7 +115,7 @@ def _current(facts: SystemFacts, kind: str) -> list[g.EvidenceRecord]:
     return [
         e
         for e in facts.evidence
-        if e.kind == kind
+        if e.kind in stored_kinds(kind)
         and e.superseded_by is None
         and (e.valid_until is None or e.valid_until >= today)
     ]

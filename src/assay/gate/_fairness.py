@@ -1,11 +1,11 @@
 """Fairness rules of the gate: the policy's limits applied to ``assay.fairness/v1`` results.
 
-When the result already holds a verdict for the rule at the policy's limit, that verdict is used
-as it stands (pairwise tests with Holm control). Otherwise the limit is applied to the result's
-disparity intervals: a difference fails when its interval lies wholly above the limit and passes
-when it lies wholly at or below it; a ratio fails when its interval lies wholly below the limit and
-passes when it lies wholly at or above it. Anything between is *insufficient evidence*, which
-fails the gate: a gate never passes on evidence that cannot decide.
+The gate judges every result again with the evaluation's own verdict function
+(:func:`assay.evaluate.judge`), from the sufficient statistics the result stores, at the policy's
+limits, ``min_group_size`` and ``ci_level``. A verdict recorded at other settings is therefore never
+reused as it stands, and a result recorded without the policy's limit is judged exactly as the
+evaluation would have judged it. *Insufficient evidence* fails the gate: a gate never passes on
+evidence that cannot decide.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import NotFoundError, SchemaError
-from assay.evaluate import FairnessResult
-from assay.evaluate._verdicts import parse_rule
+from assay.evaluate import FairnessResult, judge
 from assay.gate._model import RuleOutcome
 from assay.policy import Policy
 
 __all__ = ["fairness_outcomes", "read_result_file"]
-
-_TOL = 1e-12
 
 
 def read_result_file(path: Path) -> dict[str, Any]:
@@ -67,7 +64,10 @@ def _from_verdict(name: str, verdict: Mapping[str, Any], source: str) -> RuleOut
         subject=by,
         value=_fmt(value),
         threshold=f"{verdict['direction']} {verdict['limit']}",
-        message=f"{name} by {by}: {label}; {verdict['reason']}",
+        message=(
+            f"{name} by {by}: {label}; {verdict['reason']} Judged at limit {verdict['limit']}, "
+            f"min_group_size {verdict['min_group_size']}, {verdict['ci_level']:.0%} level."
+        ),
         fix="" if status == "pass" else _fix(name, by, verdict["verdict"]),
         source=source,
     )
@@ -85,73 +85,6 @@ def _fix(name: str, by: str, verdict: str) -> str:
     )
 
 
-def _from_intervals(
-    name: str, limit: float, result: Mapping[str, Any], source: str
-) -> list[RuleOutcome]:
-    kind, metrics = parse_rule(name)
-    groupings: list[list[str]] = []
-    for d in result["disparities"]:
-        if d["by"] not in groupings:
-            groupings.append(d["by"])
-    small_by: dict[str, list[str]] = {}
-    for g in result["groups"]:
-        if g.get("small"):
-            label = ", ".join(f"{k}={v}" for k, v in g["group"].items())
-            small_by.setdefault(" × ".join(g["by"]), []).append(label)
-    direction = "at most" if kind == "difference" else "at least"
-    out = []
-    for by_list in groupings:
-        by = " × ".join(by_list)
-        states: list[tuple[str, str, float | None]] = []
-        for metric in metrics:
-            d = next(
-                (x for x in result["disparities"] if x["by"] == by_list and x["metric"] == metric),
-                None,
-            )
-            interval = d.get(kind) if d is not None else None
-            value = interval.get("value") if isinstance(interval, Mapping) else None
-            low = interval.get("ci_low") if isinstance(interval, Mapping) else None
-            high = interval.get("ci_high") if isinstance(interval, Mapping) else None
-            if value is None or low is None or high is None:
-                states.append(("insufficient_evidence", metric, value))
-            elif kind == "difference":
-                state = "fail" if low > limit + _TOL else "pass" if high <= limit + _TOL else "?"
-                states.append((state, metric, value))
-            else:
-                state = "fail" if high < limit - _TOL else "pass" if low >= limit - _TOL else "?"
-                states.append((state, metric, value))
-        worst = max(
-            states,
-            key=lambda s: (
-                {"fail": 3, "insufficient_evidence": 2, "?": 1, "pass": 0}[s[0]],
-                -1 if s[2] is None else (s[2] if kind == "difference" else -s[2]),
-            ),
-        )
-        state, metric, value = worst
-        if state != "fail" and by in small_by:
-            state = "insufficient_evidence"
-            reason = f"groups below the minimum size: {'; '.join(small_by[by])}."
-        elif state == "?":
-            state = "insufficient_evidence"
-            reason = f"the interval of the {metric} {kind} straddles the limit {limit}."
-        elif state == "insufficient_evidence":
-            reason = f"the {metric} {kind} is undefined for this grouping."
-        elif state == "fail":
-            reason = f"the {metric} {kind} interval lies wholly beyond the limit {limit}."
-        else:
-            reason = f"every interval lies within the limit {limit}."
-        verdict = {
-            "by": by_list,
-            "verdict": state,
-            "estimate": {"value": value},
-            "limit": limit,
-            "direction": direction,
-            "reason": reason + " (decided from the result's intervals)",
-        }
-        out.append(_from_verdict(name, verdict, source))
-    return out
-
-
 def fairness_outcomes(
     policy: Policy, results: list[tuple[dict[str, Any], str]]
 ) -> list[RuleOutcome]:
@@ -160,20 +93,53 @@ def fairness_outcomes(
     Parameters
     ----------
     policy
-        The policy whose ``thresholds.fairness`` limits apply.
+        The policy whose ``thresholds`` (limits, ``min_group_size``, ``ci_level``) apply.
     results
         ``(payload, source)`` pairs: an ``assay.fairness/v1`` payload and where it came from.
     """
+    limits = dict(policy.thresholds.fairness)
     out: list[RuleOutcome] = []
     for payload, source in results:
-        for name, limit in policy.thresholds.fairness.items():
-            stored = [
-                v
-                for v in payload["verdicts"]
-                if v["rule"] == name and abs(float(v["limit"]) - float(limit)) <= _TOL
-            ]
-            if stored:
-                out.extend(_from_verdict(name, v, source) for v in stored)
-            else:
-                out.extend(_from_intervals(name, float(limit), payload, source))
+        if not limits:
+            continue
+        if payload.get("task") == "regression":
+            out.append(_regression(limits, source))
+            continue
+        try:
+            verdicts = judge(
+                payload,
+                limits,
+                min_group_size=policy.thresholds.min_group_size,
+                ci_level=policy.thresholds.ci_level,
+            )
+        except SchemaError as exc:
+            out.append(_unjudgeable(limits, source, str(exc)))
+            continue
+        out.extend(_from_verdict(v["rule"], v, source) for v in verdicts)
     return out
+
+
+def _regression(limits: Mapping[str, float], source: str) -> RuleOutcome:
+    return RuleOutcome(
+        rule="fairness.result",
+        status="fail",
+        subject=source,
+        value="regression",
+        threshold=", ".join(f"{k} {v}" for k, v in limits.items()),
+        message="The policy sets limits on classification rates; this result is a regression.",
+        fix="Record a classification result for this model version, or waive the limits.",
+        source=source,
+    )
+
+
+def _unjudgeable(limits: Mapping[str, float], source: str, why: str) -> RuleOutcome:
+    return RuleOutcome(
+        rule="fairness.result",
+        status="fail",
+        subject=source,
+        value="no statistics",
+        threshold=", ".join(f"{k} {v}" for k, v in limits.items()),
+        message=why,
+        fix="Re-run the evaluation and record it: assay evaluate fairness DATA ... --record",
+        source=source,
+    )

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from assay.errors import InputError, NotFoundError
 from assay.gate._fairness import fairness_outcomes, read_result_file
 from assay.gate._model import GateResult, RuleOutcome
-from assay.policy import Policy, load_policy
+from assay.policy import (
+    EVALUATION_KINDS,
+    Policy,
+    blocking_risks,
+    load_policy,
+    minimum_percent,
+    stored_kinds,
+)
 
 if TYPE_CHECKING:
     from assay.governance import ModelVersion, Workspace
@@ -31,12 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["evaluate_gate", "run_gate"]
 
-#: Evidence kinds the gate checks directly in the store (cards and datasheets are built from the
-#: store and counted by completeness instead).
-_RECORDED_KINDS = ("drift", "fairness", "pii_scan", "quality", "redteam", "robustness")
 #: The rule families a gate run can be limited to.
 RULE_FAMILIES = ("fairness", "risk", "waiver", "evidence", "completeness", "approval")
-_ALIASES = {"pii_scan": ("pii_scan", "pii")}
 
 
 def _resolve_model(ws: Workspace, system: str, ref: str) -> ModelVersion:
@@ -115,13 +118,14 @@ def _waive_fairness(ws: Workspace, system: str, outcomes: list[RuleOutcome]) -> 
 
 
 def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOutcome]:
-    from assay.governance import list_risks, list_waivers
+    from assay.governance import ACTIVE_WAIVER_STATUSES, list_risks, list_waivers
 
     blocking = set(point.block_on_open_risks)
     waivers = list_waivers(ws, system=system)
     active = {w.risk for w in waivers if w.active and w.risk is not None}
     out = []
-    open_risks = [r for r in list_risks(ws, system=system, open_only=True) if r.rating in blocking]
+    # the one rule (assay.policy.blocking_risks), reported with the waived ones shown as passing
+    open_risks = blocking_risks(list_risks(ws, system=system, open_only=True), blocking)
     for risk in open_risks:
         waived = risk.id in active
         waiver = next((w for w in waivers if w.active and w.risk == risk.id), None)
@@ -157,7 +161,7 @@ def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOu
     open_ids = {r.id for r in list_risks(ws, system=system, open_only=True)}
     today = ws.today()
     for w in waivers:
-        expired = w.status in ("approved", "renewal_requested") and w.expires_on < today
+        expired = w.status in ACTIVE_WAIVER_STATUSES and w.expires_on < today
         if expired and (w.risk is None or w.risk in open_ids):
             out.append(
                 RuleOutcome(
@@ -183,10 +187,11 @@ def _evidence_outcomes(
     today = ws.today()
     out = []
     for req in point.evidence:
-        if req.kind not in _RECORDED_KINDS:
+        # evaluations are checked here; cards and datasheets are counted by completeness
+        if req.kind not in EVALUATION_KINDS:
             continue
         records = []
-        for kind in _ALIASES.get(req.kind, (req.kind,)):
+        for kind in stored_kinds(req.kind):
             scoped = f"{mv.name}@{mv.version}" if req.kind == "fairness" else None
             records += list_evidence(ws, system=system, kind=kind, model_version=scoped)
         limit = f"recorded, at most {req.max_age_days} days old" if req.max_age_days else "recorded"
@@ -233,8 +238,8 @@ def _completeness_outcome(
     from assay.documents import system_completeness
 
     report = system_completeness(ws, system, tier=tier, checkpoint=checkpoint, policy=policy)
-    minimum = round(100.0 * policy.minimum_completeness, 1)
-    ok = report.score >= minimum - 1e-9
+    minimum = minimum_percent(policy.minimum_completeness)
+    ok = report.passes
     gaps = report.gaps
     shown = "; ".join(f"{g.document}: {g.requirement} ({g.fix})" for g in gaps[:3])
     more = f"; and {len(gaps) - 3} more (assay completeness {system})" if len(gaps) > 3 else ""
@@ -244,7 +249,8 @@ def _completeness_outcome(
         subject=f"{system} documents, {tier} {checkpoint}",
         value=f"{report.score:g}%",
         threshold=f"at least {minimum:g}%",
-        message=f"Completeness is {report.score:g}% with {len(gaps)} gap(s).",
+        message=f"Completeness is {report.score:g}% with {len(gaps)} gap(s)"
+        + ("." if report.consistent else ", and the documents contradict each other."),
         fix="" if ok else f"Fill the gaps: {shown}{more}",
         source="assay completeness",
     )

@@ -3,7 +3,7 @@
 Every state change follows one pattern: validate, then one transaction that writes the records
 and exactly one hash-chained audit event (see :mod:`assay.store`). Functions take a
 :class:`Workspace` (from :func:`init_workspace` or :func:`open_workspace`) and act as its user;
-the role rules are in :data:`ROLE_PERMISSIONS`.
+the role rules are in :data:`assay.policy.ROLE_PERMISSIONS`.
 
 Examples
 --------
@@ -70,7 +70,6 @@ from assay.governance._intake import Question, Questionnaire, Screening, load_qu
 from assay.governance._inventory import (
     COMPONENT_KINDS,
     LIFECYCLE_STATUSES,
-    RISK_TIERS,
     Component,
     DatasetVersion,
     ModelVersion,
@@ -111,16 +110,15 @@ from assay.governance._risks import (
     Risk,
     add_risk,
     count_risks,
+    current_scores_sql,
     get_risk,
     link_risk_evidence,
     list_risks,
-    rating,
     risk_heat_counts,
     taxonomy,
     update_risk,
 )
 from assay.governance._users import (
-    ROLE_PERMISSIONS,
     Role,
     User,
     add_user,
@@ -130,6 +128,7 @@ from assay.governance._users import (
     set_role,
 )
 from assay.governance._waivers import (
+    ACTIVE_WAIVER_STATUSES,
     MAX_WAIVER_DAYS,
     WAIVER_STATUSES,
     Waiver,
@@ -154,6 +153,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "ACTION_REMOTE_SYSTEMS",
     "ACTION_STATUSES",
     "ACTION_TRANSITIONS",
+    "ACTIVE_WAIVER_STATUSES",
     "Action",
     "Approval",
     "Bundle",
@@ -180,9 +180,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "REVIEW_TRANSITIONS",
     "RISK_SORTS",
     "RISK_STATUSES",
-    "RISK_TIERS",
     "RISK_TRANSITIONS",
-    "ROLE_PERMISSIONS",
     "Review",
     "ReviewTransition",
     "Risk",
@@ -214,6 +212,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "close_incident",
     "compute_kpis",
     "count_risks",
+    "current_scores_sql",
     "deactivate_user",
     "detect_code_version",
     "evidence_content",
@@ -249,7 +248,6 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_review",
     "open_workspace",
     "program_status",
-    "rating",
     "record_evaluation",
     "reject_waiver",
     "renew_waiver",

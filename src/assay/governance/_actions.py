@@ -244,7 +244,7 @@ def check_action_push(ws: Workspace, ref: str | int, *, system: str) -> Action:
     TransitionError
         The action is done or cancelled.
     """
-    from assay.governance._users import ROLE_PERMISSIONS
+    from assay.policy import ROLE_PERMISSIONS
 
     _check_remote_system(system)
     with ws.store.read() as conn:

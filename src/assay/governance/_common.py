@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
+from assay.policy import ROLE_PERMISSIONS
 from assay.store import WriteTx, tables, to_jsonable
 
 if TYPE_CHECKING:
@@ -223,8 +224,6 @@ def writing(
     The role is read inside the transaction, so a role change made by another process in the
     meantime is honoured.
     """
-    from assay.governance._users import ROLE_PERMISSIONS
-
     with ws.store.write(
         actor=ws.user,
         action=action,

@@ -19,12 +19,12 @@ import yaml
 
 from assay.errors import InputError, SchemaError
 from assay.governance._common import add_business_days
+from assay.policy import RISK_TIERS
 
 __all__ = ["Question", "Questionnaire", "Screening", "load_questionnaire", "screen"]
 
 SCHEMA = "assay.questionnaire/v1"
 QUESTION_TYPES = ("text", "choice", "multi", "boolean", "date", "number")
-TIERS = ("unassessed", "minimal", "limited", "high", "prohibited")
 PRIORITIES = ("P1", "P2", "P3")
 
 
@@ -193,8 +193,12 @@ def _parse(data: Any, source: str) -> Questionnaire:
         raise _fail(source, "tier_rules", "a non-empty list is required")
     for i, rule in enumerate(rules):
         where = f"tier_rules[{i}]"
-        if not isinstance(rule, Mapping) or rule.get("tier") not in TIERS or "when" not in rule:
-            raise _fail(source, where, f"each rule needs 'tier' (one of {TIERS}) and 'when'")
+        if (
+            not isinstance(rule, Mapping)
+            or rule.get("tier") not in RISK_TIERS
+            or "when" not in rule
+        ):
+            raise _fail(source, where, f"each rule needs 'tier' (one of {RISK_TIERS}) and 'when'")
         _check_condition(rule["when"], by_id, source, f"{where}.when")
     if rules[-1]["when"] != "always":
         raise _fail(source, "tier_rules", "the last rule must be 'when: always' (the default)")

@@ -21,6 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
+from assay.policy import RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = [
     "COMPONENT_KINDS",
     "LIFECYCLE_STATUSES",
-    "RISK_TIERS",
     "Component",
     "DatasetVersion",
     "ModelVersion",
@@ -47,7 +47,6 @@ __all__ = [
     "update_system",
 ]
 
-RISK_TIERS = ("unassessed", "minimal", "limited", "high", "prohibited")
 """Risk tiers, aligned with the EU AI Act's categories; ``unassessed`` until triage sets one."""
 
 LIFECYCLE_STATUSES = ("proposed", "development", "validation", "production", "retired")

@@ -22,7 +22,16 @@ from sqlalchemy.engine import Connection
 from assay.errors import InputError
 from assay.governance._common import Record, business_days_between, check_date
 from assay.governance._reviews import REVIEW_STATUSES
-from assay.governance._risks import OPEN_STATUSES, rating
+from assay.governance._risks import OPEN_STATUSES, current_scores_sql
+from assay.governance._waivers import ACTIVE_WAIVER_STATUSES, open_waiver_filter
+from assay.policy import (
+    WAIVER_AGE_BANDS,
+    WAIVER_AGING_DAYS,
+    rating,
+    waiver_age_band,
+    waiver_age_days,
+    waiver_over_aged,
+)
 from assay.store import tables, to_jsonable
 
 if TYPE_CHECKING:
@@ -30,10 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Kpi", "KpiReport", "ProgramStatus", "compute_kpis", "program_status"]
 
-WAIVER_AGING_DAYS = 90
 LATE_STAGES = ("validation", "production")
-WAIVER_AGE_BANDS = ("< 30 days", "30–89 days", "≥ 90 days")
-_CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +349,7 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
         active = (
             conn.execute(
                 sa.select(w.granted_at).where(
-                    w.status.in_(("approved", "renewal_requested")),
+                    w.status.in_(ACTIVE_WAIVER_STATUSES),
                     w.granted_at.is_not(None),
                     w.granted_at < end_of_period,
                     w.expires_on >= end_of_period.date(),
@@ -352,7 +358,9 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             .scalars()
             .all()
         )
-        ages = [(end_of_period - g).total_seconds() / 86400 for g in active]
+        # whole days as of the period's last day (or today), as the dashboard counts them
+        as_of = min(last, now.date())
+        ages = [waiver_age_days(g, g, as_of) for g in active]
         add(
             "waivers_active",
             "Active waivers at period end",
@@ -368,18 +376,18 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             _median(ages),
             "days",
             len(ages),
-            "< 90 days",
-            "Median age, since first granted, of the waivers active at period end.",
+            f"< {WAIVER_AGING_DAYS} days",
+            "Median age in whole days, since first granted, of the waivers active at period end.",
         )
-        aged = sum(1 for x in ages if x > WAIVER_AGING_DAYS)
+        aged = sum(1 for x in ages if waiver_over_aged(x))
         add(
-            "waivers_over_90_days",
-            "Waivers older than 90 days",
+            "waivers_over_aged",
+            f"Waivers {WAIVER_AGING_DAYS} days old or older",
             float(aged),
             "count",
             len(ages),
             "0",
-            "Active waivers at period end granted more than 90 days before.",
+            f"Active waivers at period end granted {WAIVER_AGING_DAYS} or more days before.",
         )
 
         s = tables.ai_systems.c
@@ -547,8 +555,7 @@ def program_status(ws: Workspace) -> ProgramStatus:
     """
     today = ws.today()
     r = tables.risks.c
-    like = sa.func.coalesce(r.residual_likelihood, r.inherent_likelihood)
-    sev = sa.func.coalesce(r.residual_severity, r.inherent_severity)
+    like, sev = current_scores_sql()
     w = tables.waivers.c
     a = tables.actions.c
     with ws.store.read(snapshot=True) as conn:
@@ -568,20 +575,17 @@ def program_status(ws: Workspace) -> ProgramStatus:
                 .group_by(like, sev)
             )
         )
-        requested = (
-            conn.execute(sa.select(w.created_at).where(w.status.not_in(_CLOSED_WAIVER_STATUSES)))
-            .scalars()
-            .all()
-        )
+        opened = conn.execute(
+            sa.select(w.created_at, w.granted_at).where(open_waiver_filter(today))
+        ).all()
         overdue = conn.execute(
             sa.select(sa.func.count()).where(
                 a.status.in_(("open", "in_progress")), a.due_date < today
             )
         ).scalar_one()
-    ages = dict.fromkeys(WAIVER_AGE_BANDS, 0)
-    for created in requested:
-        days = (today - created.date()).days
-        ages[WAIVER_AGE_BANDS[0 if days < 30 else 1 if days < WAIVER_AGING_DAYS else 2]] += 1
+    ages = dict.fromkeys((label for _, label in WAIVER_AGE_BANDS), 0)
+    for created, granted in opened:
+        ages[waiver_age_band(waiver_age_days(created, granted, today))] += 1
     return ProgramStatus(
         today=today,
         systems=int(systems),

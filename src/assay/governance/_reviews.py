@@ -36,9 +36,10 @@ from assay.governance._intake import (
     load_questionnaire,
     screen,
 )
-from assay.governance._inventory import RISK_TIERS, system_row
-from assay.governance._risks import OPEN_STATUSES, current_rating
+from assay.governance._inventory import system_row
+from assay.governance._risks import current_rating
 from assay.governance._waivers import active_waiver_filter
+from assay.policy import ASSESSED_TIERS, DEFAULT_CHECKPOINT, blocking_ratings, blocking_risks
 from assay.store import WriteTx, tables, to_jsonable
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class Review(Record):
     owner: str | None
     triage_due: dt.date
     due_date: dt.date | None
+    checkpoint: str
+    """The policy checkpoint the review prepares (``pre-launch`` unless triage named another)."""
     completeness: Any
     transitions: tuple[ReviewTransition, ...]
     approvals: tuple[Approval, ...]
@@ -218,6 +221,7 @@ def _record(ws: Workspace, conn: Connection, row: RowMapping) -> Review:
         row,
         ref=format_ref("review", row["id"]),
         system=sys_row["name"],
+        checkpoint=row["checkpoint"] or DEFAULT_CHECKPOINT,
         completeness=complete,
         transitions=transitions,
         approvals=tuple(approvals_of(conn, "review", row["id"])),
@@ -299,14 +303,17 @@ def triage_review(
     priority: str | None = None,
     due_date: dt.date | str | None = None,
     note: str | None = None,
+    checkpoint: str = DEFAULT_CHECKPOINT,
 ) -> Review:
-    """Scope a review: set its tier, priority, owner and due date (the agreed checkpoint).
+    """Scope a review: set its tier, priority, owner, due date (the agreed checkpoint date) and
+    the policy checkpoint it prepares.
 
     Defaults come from the screening. The tier is copied onto the system. A tier other than the
-    suggested one needs a ``note`` saying why.
+    suggested one needs a ``note`` saying why. The checkpoint must be one the workspace's policy
+    defines for the tier (any name passes for a tier the policy does not cover).
     """
     if tier is not None:
-        check_choice(tier, RISK_TIERS[1:], what="risk tier")
+        check_choice(tier, ASSESSED_TIERS, what="risk tier")
     if priority is not None:
         check_choice(priority, PRIORITIES, what="priority")
     due = check_date(due_date, what="due date")
@@ -326,6 +333,8 @@ def triage_review(
                 f"The screening suggests the tier {row['suggested_tier']!r}; say why {rref} "
                 f"is {final_tier!r} instead (--note)."
             )
+        if final_tier in ws.policy.tiers:
+            ws.policy.checkpoint(final_tier, checkpoint)
         final_due = due or check_date(row["screening"]["due_date"], what="due date")
         if final_due is not None and final_due < ws.today():
             raise InputError(f"The due date {final_due} is in the past.")
@@ -338,6 +347,7 @@ def triage_review(
                 "priority": priority or row["suggested_priority"],
                 "owner": check_text(owner, what="review owner"),
                 "due_date": final_due,
+                "checkpoint": check_text(checkpoint, what="checkpoint"),
                 **stamps(ws, created=False),
             },
         )
@@ -460,7 +470,20 @@ def _packet(ws: Workspace, conn: Connection, row: RowMapping) -> dict[str, Any]:
     }
 
 
-def _blocking_risks(ws: Workspace, conn: Connection, system_id: int) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _RiskRow:
+    id: int
+    status: str
+    rating: str
+    title: str
+
+
+def blocking_risk_refs(
+    ws: Workspace, conn: Connection, system_id: int, tier: str, checkpoint: str
+) -> list[str]:
+    """The open risks of a system that block ``checkpoint`` of ``tier`` under the workspace's
+    policy (:func:`assay.policy.blocking_risks`), as ``RISK-N (title)``."""
+    ratings = blocking_ratings(ws.policy, tier, checkpoint)
     r = tables.risks.c
     w = tables.waivers.c
     waived = set(
@@ -470,13 +493,13 @@ def _blocking_risks(ws: Workspace, conn: Connection, system_id: int) -> list[str
             )
         ).scalars()
     )
-    out = []
-    for x in conn.execute(
-        sa.select(tables.risks).where(r.system_id == system_id, r.status.in_(OPEN_STATUSES))
-    ).mappings():
-        if current_rating(x) == "critical" and x["id"] not in waived:
-            out.append(f"{format_ref('risk', x['id'])} ({x['title']})")
-    return out
+    rows = [
+        _RiskRow(x["id"], x["status"], current_rating(x), x["title"])
+        for x in conn.execute(sa.select(tables.risks).where(r.system_id == system_id)).mappings()
+    ]
+    return [
+        f"{format_ref('risk', x.id)} ({x.title})" for x in blocking_risks(rows, ratings, waived)
+    ]
 
 
 def advance_review(
@@ -567,12 +590,15 @@ def advance_review(
                     f"{rref} screens as an EU AI Act prohibited practice (tier 'prohibited') and "
                     "cannot be approved. Re-triage it in a new review if the screening was wrong."
                 )
-            blocking = _blocking_risks(ws, tx.conn, row["system_id"])
+            point = row["checkpoint"] or DEFAULT_CHECKPOINT
+            ratings = blocking_ratings(ws.policy, row["tier"], point)
+            blocking = blocking_risk_refs(ws, tx.conn, row["system_id"], row["tier"], point)
             if blocking:
                 raise TransitionError(
-                    f"{rref} cannot be approved while critical risks are open without an active "
-                    f"waiver: {'; '.join(blocking)}. Mitigate and close them (with evidence), "
-                    "lower their residual rating, or get a waiver approved for each."
+                    f"{rref} cannot be approved while risks rated {' or '.join(ratings)} are "
+                    f"open without an active waiver (policy '{ws.policy.name}'): "
+                    f"{'; '.join(blocking)}. Mitigate and close them (with evidence), lower their "
+                    "residual rating, or get a waiver approved for each."
                 )
         if step.signs:
             content: Any = None

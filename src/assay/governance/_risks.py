@@ -29,6 +29,7 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import evidence_row
 from assay.governance._inventory import system_name, system_row
+from assay.policy import OPEN_RISK_STATUSES, RATING_BANDS, current_scores, rating
 from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
@@ -42,17 +43,17 @@ __all__ = [
     "Risk",
     "add_risk",
     "count_risks",
+    "current_scores_sql",
     "get_risk",
     "link_risk_evidence",
     "list_risks",
-    "rating",
     "risk_heat_counts",
     "taxonomy",
     "update_risk",
 ]
 
 RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
-OPEN_STATUSES = ("open", "mitigating")
+OPEN_STATUSES = OPEN_RISK_STATUSES
 
 RISK_TRANSITIONS: dict[tuple[str, str], str] = {
     ("open", "mitigating"): "edit risks",
@@ -143,24 +144,6 @@ def _category(ref: str) -> Category | None:
     return _categories().get(ref)
 
 
-def rating(likelihood: int, severity: int) -> str:
-    """The rating of a likelihood × severity score on the 5×5 matrix.
-
-    low: 1–4, medium: 5–9, high: 10–16, critical: 20–25.
-
-    >>> rating(4, 5), rating(3, 4), rating(2, 3), rating(1, 4)
-    ('critical', 'high', 'medium', 'low')
-    """
-    score = likelihood * severity
-    if score >= 20:
-        return "critical"
-    if score >= 10:
-        return "high"
-    if score >= 5:
-        return "medium"
-    return "low"
-
-
 @dataclass(frozen=True, slots=True)
 class Risk(Record):
     """A risk in the register. ``rating`` uses the residual scores when they are set."""
@@ -201,9 +184,26 @@ _RISK_FIELDS = tuple(f.name for f in dataclasses.fields(Risk))
 
 def current_rating(row: RowMapping) -> str:
     """The rating of a risk row: residual when assessed, inherent otherwise."""
-    if row["residual_likelihood"] is not None and row["residual_severity"] is not None:
-        return rating(row["residual_likelihood"], row["residual_severity"])
-    return rating(row["inherent_likelihood"], row["inherent_severity"])
+    return rating(
+        *current_scores(
+            row["inherent_likelihood"],
+            row["inherent_severity"],
+            row["residual_likelihood"],
+            row["residual_severity"],
+        )
+    )
+
+
+def current_scores_sql(
+    risks: sa.TableClause | None = None,
+) -> tuple[sa.ColumnElement[int], sa.ColumnElement[int]]:
+    """(likelihood, severity) of a risk row as SQL, by :func:`assay.policy.current_scores`'s rule:
+    the residual pair when both are assessed, else the inherent pair."""
+    r = (risks if risks is not None else tables.risks).c
+    assessed = sa.and_(r.residual_likelihood.is_not(None), r.residual_severity.is_not(None))
+    like = sa.case((assessed, r.residual_likelihood), else_=r.inherent_likelihood)
+    sev = sa.case((assessed, r.residual_severity), else_=r.inherent_severity)
+    return like, sev
 
 
 def _record(conn: Connection, row: RowMapping) -> Risk:
@@ -512,14 +512,12 @@ def _risk_filters(
 
 
 def _rating_rank() -> sa.ColumnElement[int]:
-    """0 for critical to 3 for low, from the residual scores when both are set (as
-    :func:`current_rating`)."""
-    assessed = sa.and_(_R.residual_likelihood.is_not(None), _R.residual_severity.is_not(None))
-    score = sa.case(
-        (assessed, _R.residual_likelihood * _R.residual_severity),
-        else_=_R.inherent_likelihood * _R.inherent_severity,
-    )
-    return sa.case((score >= 20, 0), (score >= 10, 1), (score >= 5, 2), else_=3)
+    """0 for the most severe rating onwards, from :data:`assay.policy.RATING_BANDS` and the
+    current scores (as :func:`current_rating`)."""
+    like, sev = current_scores_sql()
+    score = like * sev
+    bands = [(score >= low, rank) for rank, (low, _) in enumerate(RATING_BANDS[:-1])]
+    return sa.case(*bands, else_=len(RATING_BANDS) - 1)
 
 
 def _order(conn: Connection, sort: str) -> list[sa.ColumnElement[Any]]:
@@ -675,9 +673,8 @@ def count_risks(
 
 def risk_heat_counts(ws: Workspace) -> dict[tuple[int, int], int]:
     """Open risks (open or being mitigated) per (likelihood, severity) cell of the 5×5 matrix,
-    using the residual scores where they are set."""
-    like = sa.func.coalesce(_R.residual_likelihood, _R.inherent_likelihood)
-    sev = sa.func.coalesce(_R.residual_severity, _R.inherent_severity)
+    at their current scores (residual when both are assessed)."""
+    like, sev = current_scores_sql()
     q = (
         sa.select(like, sev, sa.func.count())
         .where(_R.status.in_(OPEN_STATUSES))

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from assay.errors import ConflictError, InputError
 from assay.governance._common import Record, check_choice, check_name, not_found, stamps, writing
+from assay.policy import ROLES, Role
 from assay.store import tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
 __all__ = [
-    "ROLE_PERMISSIONS",
     "Role",
     "User",
     "add_user",
@@ -26,38 +25,6 @@ __all__ = [
     "list_users",
     "set_role",
 ]
-
-
-class Role(StrEnum):
-    """What a user may do. Permissions are listed per action in :data:`ROLE_PERMISSIONS`."""
-
-    VIEWER = "viewer"
-    ANALYST = "analyst"
-    REVIEWER = "reviewer"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-
-_ALL = frozenset(Role)
-_WRITERS = frozenset({Role.ANALYST, Role.REVIEWER, Role.APPROVER, Role.ADMIN})
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "manage users": frozenset({Role.ADMIN}),
-    "edit the inventory": frozenset({Role.ANALYST, Role.ADMIN}),
-    "add evidence": frozenset({Role.ANALYST, Role.ADMIN}),
-    "open a review": _ALL,
-    "triage and advance reviews": frozenset({Role.ANALYST, Role.ADMIN}),
-    "decide on a review": frozenset({Role.REVIEWER, Role.APPROVER, Role.ADMIN}),
-    "edit risks": _WRITERS,
-    "accept a risk": frozenset({Role.APPROVER, Role.ADMIN}),
-    "edit remediation actions": _WRITERS,
-    "request a waiver": _WRITERS,
-    "decide on a waiver": frozenset({Role.APPROVER, Role.ADMIN}),
-    "manage incidents": _WRITERS,
-}
-"""Which roles may do what: the one permission table, checked inside each write transaction."""
-
-ROLES = tuple(r.value for r in Role)
 
 
 @dataclass(frozen=True, slots=True)

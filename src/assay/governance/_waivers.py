@@ -23,12 +23,14 @@ from assay.governance._common import (
     writing,
 )
 from assay.governance._inventory import system_name, system_row
+from assay.policy import waiver_age_days
 from assay.store import tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
 __all__ = [
+    "ACTIVE_WAIVER_STATUSES",
     "MAX_WAIVER_DAYS",
     "WAIVER_STATUSES",
     "Waiver",
@@ -36,10 +38,12 @@ __all__ = [
     "approve_waiver",
     "get_waiver",
     "list_waivers",
+    "open_waiver_filter",
     "reject_waiver",
     "renew_waiver",
     "request_waiver",
     "revoke_waiver",
+    "waiver_is_active",
 ]
 
 WAIVER_STATUSES = ("requested", "approved", "renewal_requested", "rejected", "revoked")
@@ -49,9 +53,23 @@ MAX_WAIVER_DAYS = 365
 _W = tables.waivers.c
 
 
+#: A waiver in one of these statuses is in force until it expires.
+ACTIVE_WAIVER_STATUSES = ("approved", "renewal_requested")
+
+
+def waiver_is_active(status: str, expires_on: dt.date, today: dt.date) -> bool:
+    """Whether a waiver is in force on ``today``: approved or up for renewal, and unexpired."""
+    return status in ACTIVE_WAIVER_STATUSES and expires_on >= today
+
+
 def active_waiver_filter(today: dt.date) -> Any:
-    """SQL condition for waivers in force on ``today``: approved or up for renewal, unexpired."""
-    return sa.and_(_W.status.in_(("approved", "renewal_requested")), _W.expires_on >= today)
+    """:func:`waiver_is_active` as an SQL condition."""
+    return sa.and_(_W.status.in_(ACTIVE_WAIVER_STATUSES), _W.expires_on >= today)
+
+
+def open_waiver_filter(today: dt.date) -> Any:
+    """SQL condition for open waivers: awaiting a decision, or in force on ``today``."""
+    return sa.or_(_W.status == "requested", active_waiver_filter(today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +98,15 @@ class Waiver(Record):
     updated_at: dt.datetime
     updated_by: str
 
+    @property
+    def is_open(self) -> bool:
+        """Awaiting a decision, or in force."""
+        return self.status == "requested" or self.active
+
+    def age_days(self, today: dt.date) -> int:
+        """Whole days since granted (or requested, while undecided): the policy's aging rule."""
+        return waiver_age_days(self.created_at, self.granted_at, today)
+
 
 def _record(conn: Connection, row: RowMapping, today: dt.date) -> Waiver:
     return Waiver.from_row(
@@ -87,7 +114,7 @@ def _record(conn: Connection, row: RowMapping, today: dt.date) -> Waiver:
         ref=format_ref("waiver", row["id"]),
         system=system_name(conn, row["system_id"]),
         risk=row["risk_id"],
-        active=row["status"] in ("approved", "renewal_requested") and row["expires_on"] >= today,
+        active=waiver_is_active(row["status"], row["expires_on"], today),
         approvals=tuple(approvals_of(conn, "waiver", row["id"])),
     )
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from assay.errors import ConflictError, InputError, NotFoundError
 from assay.governance._common import check_name
+from assay.policy import Policy, load_policy
 from assay.store import SCHEMA_REVISION, BlobStore, Store, sqlite_url, tables
 
 __all__ = [
@@ -43,6 +44,7 @@ class WorkspaceConfig:
     user: str | None
     questionnaire: str | None
     blobs: str | None
+    policy: str | None = None
 
 
 def _toml_str(value: str | None) -> str:
@@ -66,7 +68,12 @@ def _write_config(path: Path, config: WorkspaceConfig) -> None:
         f"questionnaire = {_toml_str(config.questionnaire)}\n\n"
         "[blobs]\n"
         "# Where evidence files are kept, by sha256. Empty: .assay/blobs.\n"
-        f"path = {_toml_str(config.blobs)}\n",
+        f"path = {_toml_str(config.blobs)}\n\n"
+        "[policy]\n"
+        "# The policy this workspace is governed by (YAML; relative to the project folder).\n"
+        "# Empty: the default policy shipped with Assay. Reviews, packets, approvals, the gate\n"
+        "# and the web app all read this one.\n"
+        f"path = {_toml_str(config.policy)}\n",
         encoding="utf-8",
     )
 
@@ -88,6 +95,7 @@ def _read_config(path: Path) -> WorkspaceConfig:
         user=get("user", "name"),
         questionnaire=get("intake", "questionnaire"),
         blobs=get("blobs", "path"),
+        policy=get("policy", "path"),
     )
 
 
@@ -132,12 +140,14 @@ class Workspace:
         user: str,
         config: WorkspaceConfig,
         clock: Callable[[], dt.datetime] | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.root = root
         self.store = store
         self.user = user
         self.config = config
         self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._policy: Policy | None = policy
 
     @property
     def dir(self) -> Path:
@@ -148,6 +158,15 @@ class Workspace:
     def blobs(self) -> BlobStore:
         """The content-addressed blob store."""
         return self.store.blobs
+
+    @property
+    def policy(self) -> Policy:
+        """The policy this workspace is governed by (``[policy] path`` in config.toml, else the
+        shipped default), read once per open workspace."""
+        if self._policy is None:
+            path = self.config.policy
+            self._policy = load_policy(self.root / path if path else None)
+        return self._policy
 
     def now(self) -> dt.datetime:
         """The current time in UTC, from :attr:`clock`."""

@@ -11,29 +11,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assay.evaluate import threshold_names
+from assay.policy._kinds import EVIDENCE_KINDS, KINDS
+from assay.policy._minimums import DEFAULT_MINIMUM_COMPLETENESS
+from assay.policy._ratings import RATINGS
+from assay.policy._roles import ROLES
+from assay.policy._tiers import POLICY_TIERS
 
 POLICY_SCHEMA = "assay.policy/v1"
 
-#: Evidence kinds a policy can require; the evidence store files results under these kinds.
-EVIDENCE_KINDS = (
-    "datasheet",
-    "drift",
-    "fairness",
-    "model_card",
-    "monitoring_spec",
-    "pii_scan",
-    "quality",
-    "redteam",
-    "risk_assessment",
-    "robustness",
-    "system_card",
-)
 #: What a requirement can repeat over: one item per training dataset or per sensitive feature.
 FOR_EACH = ("training_dataset", "sensitive_feature")
-#: Risk tiers a policy may define (the ones triage assigns; ``prohibited`` never passes).
-POLICY_TIERS = ("high", "limited", "minimal")
-RISK_RATINGS = ("critical", "high", "medium", "low")
-ROLES = ("viewer", "analyst", "reviewer", "approver", "admin")
+#: The document kinds whose requirement may name sections.
+_SECTIONED = tuple(k.name for k in KINDS if k.schema == "assay.sections/v1")
 
 
 class _Strict(BaseModel):
@@ -51,8 +40,8 @@ class EvidenceRequirement(_Strict):
 
     @model_validator(mode="after")
     def _sections_only_for_cards(self) -> EvidenceRequirement:
-        if self.sections and self.kind not in ("model_card", "system_card", "datasheet"):
-            raise ValueError(f"'sections' applies to cards and datasheets, not to '{self.kind}'")
+        if self.sections and self.kind not in _SECTIONED:
+            raise ValueError(f"'sections' applies to {', '.join(_SECTIONED)}, not to '{self.kind}'")
         if self.every_risk_has_owner and self.kind != "risk_assessment":
             raise ValueError("'every_risk_has_owner' applies to kind 'risk_assessment' only")
         return self
@@ -63,7 +52,7 @@ class Checkpoint(_Strict):
 
     approvers: tuple[Literal[ROLES], ...] = ()  # type: ignore[valid-type]
     evidence: tuple[EvidenceRequirement, ...] = ()
-    block_on_open_risks: tuple[Literal[RISK_RATINGS], ...] = ("critical",)  # type: ignore[valid-type]
+    block_on_open_risks: tuple[Literal[RATINGS], ...] = (RATINGS[0],)  # type: ignore[valid-type]
 
 
 class Tier(_Strict):
@@ -103,7 +92,7 @@ class Policy(_Strict):
     schema_: Literal["assay.policy/v1"] = Field(alias="schema")
     name: str
     version: str = "1"
-    minimum_completeness: float = Field(default=0.9, ge=0.0, le=1.0)
+    minimum_completeness: float = Field(default=DEFAULT_MINIMUM_COMPLETENESS, ge=0.0, le=1.0)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     tiers: dict[Literal[POLICY_TIERS], Tier]  # type: ignore[valid-type]
 

@@ -216,6 +216,7 @@ reviews = sa.Table(
     sa.Column("owner", sa.String(200), nullable=True),
     sa.Column("triage_due", sa.Date(), nullable=False),
     sa.Column("due_date", sa.Date(), nullable=True),
+    sa.Column("checkpoint", sa.String(40), nullable=True, info=_late()),
     *_stamps(),
     sa.Index("ix_reviews_system_id", "system_id"),
 )

@@ -36,6 +36,7 @@ from assay.governance import (
     show_system,
     update_risk,
 )
+from assay.policy import reporting_period
 from assay.web._app import Ctx
 
 __all__ = ["register_api"]
@@ -218,10 +219,8 @@ def register_api(app: FastAPI) -> None:
     def kpis(
         ctx: Ctx = Depends(resolve), start: dt.date | None = None, end: dt.date | None = None
     ) -> Json:
-        """The program KPIs of a period (default: this quarter)."""
-        from assay.web._dashboard import quarter_bounds
-
-        q_start, q_end = quarter_bounds(ctx.ws.today())
+        """The program KPIs of a period (default: the reporting period containing today)."""
+        q_start, q_end = reporting_period(ctx.ws.today())
         return compute_kpis(ctx.ws, start or q_start, end or q_end).to_dict()
 
     @app.get("/api/audit", tags=["audit"])

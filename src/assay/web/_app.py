@@ -28,7 +28,8 @@ from assay.errors import (
     PermissionDeniedError,
     TransitionError,
 )
-from assay.governance import ROLE_PERMISSIONS, Workspace, get_user, open_workspace
+from assay.governance import Workspace, get_user, open_workspace
+from assay.policy import ROLE_PERMISSIONS, WAIVER_AGE_BANDS, waiver_age_band, waiver_over_aged
 from assay.web import _auth
 from assay.web._cache import PartCache
 from assay.web._dashboard import TrendCache
@@ -144,11 +145,24 @@ def create_app(
     app.state.base = base
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
+    # the policy's rules, so templates never restate a threshold
+    templates.env.globals |= {
+        "waiver_over_aged": waiver_over_aged,
+        "waiver_age_band": waiver_age_band,
+        "WAIVER_AGE_BANDS": WAIVER_AGE_BANDS,
+    }
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def as_user(name: str) -> Workspace:
-        return Workspace(base.root, base.store, user=name, config=base.config, clock=base.clock)
+        return Workspace(
+            base.root,
+            base.store,
+            user=name,
+            config=base.config,
+            clock=base.clock,
+            policy=base.policy,
+        )
 
     app.add_middleware(SecurityHeaders)
 

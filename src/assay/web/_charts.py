@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from assay.policy import rating
+
 __all__ = ["heat_map_svg", "trend_svg"]
-
-_BANDS = ((20, "critical"), (10, "high"), (5, "medium"), (1, "low"))
-
-
-def _band(score: int) -> str:
-    return next(name for low, name in _BANDS if score >= low)
 
 
 def heat_map_svg(counts: dict[tuple[int, int], int], *, cell: int = 52) -> str:
@@ -37,7 +33,7 @@ def heat_map_svg(counts: dict[tuple[int, int], int], *, cell: int = 52) -> str:
         for sev in range(1, 6):
             x = pad + (sev - 1) * cell
             n = counts.get((like, sev), 0)
-            band = _band(like * sev)
+            band = rating(like, sev)
             parts.append(
                 f'<rect class="cell {band}" x="{x}" y="{y}" width="{cell - 3}" height="{cell - 3}" '
                 f'rx="3"><title>likelihood {like} × severity {sev}: {n} risks</title></rect>'

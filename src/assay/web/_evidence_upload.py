@@ -22,11 +22,12 @@ from assay.governance import (
     record_evaluation,
     show_system,
 )
+from assay.policy import kind_for_schema
 from assay.web._app import Ctx
 from assay.web._forms import form_text
-from assay.web._reports import REPORT_KINDS
+from assay.web._reports import report_renderer
 
-__all__ = ["MAX_UPLOAD_BYTES", "RESULT_KINDS", "register_evidence_upload", "result_kind"]
+__all__ = ["MAX_UPLOAD_BYTES", "VALIDATORS", "register_evidence_upload", "result_kind"]
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -61,13 +62,14 @@ def _drift(payload: dict[str, Any]) -> object:
     return DriftResult.from_dict(payload)
 
 
-#: Result schema → (evidence kind, validator that rebuilds the result or raises SchemaError).
-RESULT_KINDS: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
-    "assay.fairness/v1": ("fairness", _fairness),
-    "assay.quality/v1": ("quality", _quality),
-    "assay.robustness/v1": ("robustness", _robustness),
-    "assay.pii/v1": ("pii_scan", _pii),
-    "assay.drift/v1": ("drift", _drift),
+#: Result schema → validator that rebuilds the result or raises SchemaError; the evidence kind is
+#: the one the policy's registry gives the schema.
+VALIDATORS: dict[str, Callable[[dict[str, Any]], object]] = {
+    "assay.fairness/v1": _fairness,
+    "assay.quality/v1": _quality,
+    "assay.robustness/v1": _robustness,
+    "assay.pii/v1": _pii,
+    "assay.drift/v1": _drift,
 }
 
 
@@ -88,15 +90,16 @@ def result_kind(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
             "wrote, for example `assay evaluate fairness ... -f json -o result.json`."
         ) from None
     schema = payload.get("schema") if isinstance(payload, dict) else None
-    if not isinstance(payload, dict) or schema not in RESULT_KINDS:
-        accepted = ", ".join(RESULT_KINDS)
+    found = kind_for_schema(schema) if isinstance(schema, str) else None
+    if not isinstance(payload, dict) or found is None or schema not in VALIDATORS:
+        accepted = ", ".join(VALIDATORS)
         raise InputError(
             f"The file {filename!r} is not an Assay evaluation result (schema {schema!r}); "
             f"accepted: {accepted}."
         )
-    kind, validate = RESULT_KINDS[schema]
-    validate(payload)
-    render = REPORT_KINDS.get(kind)
+    kind = found.name
+    VALIDATORS[schema](payload)
+    render = report_renderer(kind)
     if render is not None:
         try:
             render(payload, "check")

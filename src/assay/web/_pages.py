@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,7 +19,6 @@ from assay.governance import (
     REVIEW_TRANSITIONS,
     RISK_SORTS,
     RISK_STATUSES,
-    RISK_TIERS,
     Workspace,
     add_risk,
     add_system,
@@ -51,7 +49,7 @@ from assay.governance import (
     workspace_questionnaire,
 )
 from assay.governance._risks import Risk
-from assay.governance._waivers import Waiver
+from assay.policy import RISK_TIERS
 from assay.store import tables
 from assay.web._app import Ctx, render
 from assay.web._cache import Head, PartCache, audit_head
@@ -64,21 +62,6 @@ __all__ = ["register_pages"]
 
 RISK_PAGE = 100
 OVERDUE_SHOWN = 25
-
-
-CLOSED_WAIVER_STATUSES = ("rejected", "revoked", "expired")
-AGE_BANDS = ("< 30 days", "30–89 days", "≥ 90 days")
-
-
-def waiver_age_bands(waivers: list[Waiver], today: dt.date) -> dict[str, int]:
-    """Waivers not rejected, revoked or expired, counted by days since they were requested."""
-    buckets = dict.fromkeys(AGE_BANDS, 0)
-    for w in waivers:
-        if w.status in CLOSED_WAIVER_STATUSES:
-            continue
-        age = (today - w.created_at.date()).days
-        buckets[AGE_BANDS[0 if age < 30 else 1 if age < 90 else 2]] += 1
-    return buckets
 
 
 def dashboard_data(ctx: Ctx, cache: TrendCache, head: Head) -> dict[str, Any]:
@@ -290,13 +273,13 @@ def register_pages(app: FastAPI) -> None:
         today = ctx.ws.today()
         rows = list_waivers(ctx.ws)
         if sort == "age":
-            rows.sort(key=lambda w: w.created_at)
+            rows.sort(key=lambda w: -w.age_days(today))
         return render(
             request,
             "waivers.html",
             ctx,
             waivers=rows,
-            ages=waiver_age_bands(rows, today),
+            ages=dict(program_status(ctx.ws).open_waivers_by_age),
             sort="age" if sort == "age" else "expiry",
             systems=list_systems(ctx.ws),
             today=today,

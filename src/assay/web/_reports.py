@@ -9,8 +9,9 @@ from typing import Any
 
 from assay.errors import AssayError
 from assay.governance import EvidenceRecord, Workspace
+from assay.policy import find_kind
 
-__all__ = ["REPORT_KINDS", "evidence_html", "has_html_view"]
+__all__ = ["REPORTS", "evidence_html", "has_html_view", "report_renderer"]
 
 
 def _fairness(result: Mapping[str, Any], title: str) -> str:
@@ -37,19 +38,25 @@ def _pii(result: Mapping[str, Any], title: str) -> str:
     return PiiScanResult.from_dict(dict(result)).to_html()
 
 
-REPORT_KINDS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
-    "fairness": _fairness,
-    "quality": _quality,
-    "robustness": _robustness,
-    "pii_scan": _pii,
+REPORTS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "assay.fairness/v1": _fairness,
+    "assay.quality/v1": _quality,
+    "assay.robustness/v1": _robustness,
+    "assay.pii/v1": _pii,
 }
-"""Evidence kinds recorded as JSON that have an HTML report."""
+"""Result schema → the HTML report of a result of that schema."""
+
+
+def report_renderer(kind: str) -> Callable[[Mapping[str, Any], str], str] | None:
+    """The HTML report of evidence of ``kind`` recorded as JSON (by the schema its kind carries)."""
+    found = find_kind(kind)
+    return REPORTS.get(found.schema or "") if found is not None else None
 
 
 def has_html_view(record: EvidenceRecord) -> bool:
     """Whether ``record`` is an HTML page or JSON of a kind with an HTML report."""
     return record.media_type == "text/html" or (
-        record.kind in REPORT_KINDS and record.media_type == "application/json"
+        report_renderer(record.kind) is not None and record.media_type == "application/json"
     )
 
 
@@ -58,7 +65,7 @@ def evidence_html(ws: Workspace, record: EvidenceRecord) -> str | None:
     None when the record has no HTML view (or its JSON does not match the report's schema)."""
     if record.media_type == "text/html":
         return ws.blobs.read_bytes(record.blob_sha256).decode("utf-8", "replace")
-    renderer = REPORT_KINDS.get(record.kind)
+    renderer = report_renderer(record.kind)
     if renderer is None or record.media_type != "application/json":
         return None
     try:
