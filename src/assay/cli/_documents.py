@@ -16,6 +16,7 @@ from rich.table import Table
 from assay import documents as d
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
 from assay.errors import InputError
+from assay.policy import minimum_percent
 
 __all__ = [
     "card_app",
@@ -348,7 +349,7 @@ def completeness_command(
         console.print(
             f"[bold]{report.review}[/] {report.system} · tier {report.tier} · {report.checkpoint}: "
             f"[{colour}]{report.score}%[/] complete (policy minimum "
-            f"{100 * report.minimum:.0f}%)"
+            f"{minimum_percent(report.minimum):g}%)"
         )
         per_doc = Table(title="By document", title_justify="left")
         for col in ("document", "present", "required", "score"):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from assay.documents._doc import Badge, Block, Callout, Cell, Document, Para, Section, Table
 from assay.documents._gather import short_date
+from assay.policy import minimum_percent
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
@@ -137,7 +138,8 @@ def build_checklist(
                     "Blocks approval: open risks rated "
                     + (" or ".join(point.block_on_open_risks) or "none")
                     + " without an active waiver",
-                    f"Minimum evidence completeness: {100 * pol.minimum_completeness:.0f}%",
+                    "Minimum evidence completeness: "
+                    f"{minimum_percent(pol.minimum_completeness):g}%",
                 ),
             ),
         ]

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._format import as_list, as_mapping
-from assay.documents._gather import evaluated_features, fresh, headline_metrics, load_json
+from assay.documents._gather import evaluated_features, headline_metrics, load_json
 from assay.documents._sections import (
     DATASHEET_SECTIONS,
     MODEL_CARD_SECTIONS,
     SYSTEM_CARD_SECTIONS,
     read_sections,
 )
-from assay.policy import meets_minimum, minimum_percent, stored_kinds
+from assay.policy import evidence_is_fresh, meets_minimum, minimum_percent, stored_kinds
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, Workspace
@@ -412,7 +412,7 @@ class _Checker:
                 out.append(CheckItem("fairness", label, "missing", self.analyst, fix))
                 continue
             self.cited[record.ref] = record
-            ok = fresh(record, req.max_age_days, self.today)
+            ok = evidence_is_fresh(record, req.max_age_days, self.today)
             out.append(
                 CheckItem(
                     "fairness",
@@ -450,7 +450,7 @@ class _Checker:
             return CheckItem(document, label, "missing", self.analyst, fix)
         record = records[0]
         self.cited[record.ref] = record
-        ok = fresh(record, max_age, self.today)
+        ok = evidence_is_fresh(record, max_age, self.today)
         return CheckItem(
             document,
             label,

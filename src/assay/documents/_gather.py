@@ -17,7 +17,6 @@ __all__ = [
     "HEADLINE_METRICS",
     "cite",
     "evaluated_features",
-    "fresh",
     "hash_cell",
     "headline_metrics",
     "latest_evidence",
@@ -94,15 +93,6 @@ def load_json(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         return {}
     return dict(data) if isinstance(data, Mapping) else {}
-
-
-def fresh(record: EvidenceRecord, max_age_days: int | None, today: dt.date) -> bool:
-    """Whether evidence still counts: not past ``valid_until``, younger than ``max_age_days``."""
-    if record.valid_until is not None and record.valid_until < today:
-        return False
-    if max_age_days is None:
-        return True
-    return (today - record.created_at.date()).days <= max_age_days
 
 
 def evaluated_features(result: Mapping[str, Any]) -> list[str]:

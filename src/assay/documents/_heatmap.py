@@ -6,16 +6,12 @@ from collections.abc import Sequence
 from html import escape
 
 from assay.documents._svg import FONT, INK, MUTED
-from assay.policy import rating
+from assay.policy import RATINGS, rating
 
 __all__ = ["RATING_FILL", "heat_map"]
 
-RATING_FILL = {
-    "low": "#dafbe1",
-    "medium": "#fff3b0",
-    "high": "#ffd8b5",
-    "critical": "#ffc1c0",
-}
+#: Cell colours, most severe rating first (as assay.policy.RATINGS).
+RATING_FILL = dict(zip(RATINGS, ("#ffc1c0", "#ffd8b5", "#fff3b0", "#dafbe1"), strict=True))
 _LIKELIHOOD = ("rare", "unlikely", "possible", "likely", "almost certain")
 _SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
 

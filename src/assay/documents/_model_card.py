@@ -43,7 +43,6 @@ from assay.documents._gather import (
     HEADLINE_METRICS,
     cite,
     evaluated_features,
-    fresh,
     hash_cell,
     headline_metrics,
     latest_evidence,
@@ -51,6 +50,7 @@ from assay.documents._gather import (
     short_date,
 )
 from assay.documents._sections import MODEL_CARD_SECTIONS, SectionSet, read_sections
+from assay.policy import DEFAULT_CHECKPOINT, evidence_is_fresh, max_age_days
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, System, Workspace
@@ -472,14 +472,17 @@ def _evaluation_blocks(
         eval_blocks.append(
             Prose(sections.text("evaluation_data") or "", sections.source("evaluation_data"))
         )
-    max_age = 90
-    if not fresh(evaluation, max_age, today):
+    from assay.governance import get_system
+
+    tier = get_system(ws, system).risk_tier
+    max_age = max_age_days(ws.policy, tier, "fairness", DEFAULT_CHECKPOINT)
+    if not evidence_is_fresh(evaluation, max_age, today):
         metric_blocks.append(
             Callout(
                 "warn",
-                "Evaluation older than 90 days",
-                text=f"{evaluation.ref} was recorded {short_date(evaluation.created_at)}; the "
-                "policy may require a fresher one.",
+                f"Evaluation older than the policy allows ({max_age} days for the {tier} tier)",
+                text=f"{evaluation.ref} was recorded {short_date(evaluation.created_at)}; "
+                "re-evaluate this model version and record it.",
             )
         )
     declared = [str(f) for f in as_list(sections.fields.get("sensitive_features"))]

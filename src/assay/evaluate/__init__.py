@@ -8,9 +8,10 @@ validation) does not load the dataframe and statistics stack that ``fairness`` n
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
+from typing import Any
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from assay.evaluate._drift import drift
     from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
     from assay.evaluate._drift_result import DriftResult

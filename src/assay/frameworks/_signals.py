@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assay import governance as g
-from assay.policy import EVALUATION_KINDS, EVIDENCE_KINDS, stored_kinds
+from assay.policy import (
+    EVALUATION_KINDS,
+    EVIDENCE_KINDS,
+    evidence_age_days,
+    evidence_is_fresh,
+    stored_kinds,
+)
 
 if TYPE_CHECKING:
     from assay.policy import Policy
@@ -129,9 +135,9 @@ def _evidence_detector(kind: str) -> Callable[[SystemFacts], SignalState]:
             return SignalState(sid, "absent", f"no current {kind} evidence")
         newest = records[0]
         limit = facts.max_age_days.get(kind)
-        age = (facts.now - newest.created_at).days
+        age = evidence_age_days(newest, facts.now.date())
         when = newest.created_at.date().isoformat()
-        if limit is not None and age > limit:
+        if not evidence_is_fresh(newest, limit, facts.now.date()):
             return SignalState(
                 sid,
                 "stale",

@@ -27,6 +27,8 @@ from assay.policy import (
     EVALUATION_KINDS,
     Policy,
     blocking_risks,
+    evidence_age_days,
+    evidence_is_fresh,
     load_policy,
     minimum_percent,
     stored_kinds,
@@ -212,9 +214,9 @@ def _evidence_outcomes(
             )  # fmt: skip
             continue
         latest = max(records, key=lambda r: (r.created_at, r.id))
-        age = (today - latest.created_at.date()).days
+        age = evidence_age_days(latest, today)
         expired = latest.valid_until is not None and latest.valid_until < today
-        stale = expired or (req.max_age_days is not None and age > req.max_age_days)
+        stale = not evidence_is_fresh(latest, req.max_age_days, today)
         out.append(
             RuleOutcome(
                 f"evidence.{req.kind}",

@@ -21,7 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
-from assay.policy import RISK_TIERS
+from assay.policy import OPEN_RISK_STATUSES, RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
 
 if TYPE_CHECKING:
@@ -694,7 +694,7 @@ def show_system(ws: Workspace, name: str) -> SystemOverview:
             evidence=count(sa.select(sa.func.count()).where(e.system_id == sid)),
             open_risks=count(
                 sa.select(sa.func.count()).where(
-                    r.system_id == sid, r.status.in_(("open", "mitigating"))
+                    r.system_id == sid, r.status.in_(OPEN_RISK_STATUSES)
                 )
             ),
             open_reviews=count(

@@ -5,7 +5,8 @@ A policy is a YAML file validated against :class:`Policy` (JSON Schema in
 policy file, each rule has one module here: evidence kinds (:mod:`._kinds`), risk-rating bands
 (:mod:`._ratings`), which open risks block (:mod:`._blocking`), waiver aging
 (:mod:`._waiver_aging`), reporting periods (:mod:`._periods`), completeness minimums
-(:mod:`._minimums`), roles and permissions (:mod:`._roles`) and risk tiers (:mod:`._tiers`).
+(:mod:`._minimums`), evidence freshness (:mod:`._freshness`), roles and permissions
+(:mod:`._roles`) and risk tiers (:mod:`._tiers`).
 Governance, the gate, documents, the web app and the CLI call them; nothing else writes a rule.
 """
 
@@ -17,6 +18,7 @@ from assay.policy._blocking import (
     blocking_ratings,
     blocking_risks,
 )
+from assay.policy._freshness import Dated, evidence_age_days, evidence_is_fresh, max_age_days
 from assay.policy._kinds import (
     EVALUATION_KINDS,
     EVIDENCE_KINDS,
@@ -89,6 +91,7 @@ __all__ = [
     "WAIVER_AGE_BANDS",
     "WAIVER_AGING_DAYS",
     "Checkpoint",
+    "Dated",
     "EvidenceKind",
     "EvidenceRequirement",
     "Policy",
@@ -100,11 +103,14 @@ __all__ = [
     "blocking_risks",
     "current_scores",
     "describe_bands",
+    "evidence_age_days",
+    "evidence_is_fresh",
     "evidence_kind",
     "find_kind",
     "kind_for_schema",
     "load_policy",
     "load_yaml_model",
+    "max_age_days",
     "meets_minimum",
     "minimum_percent",
     "parse_yaml_model",
