@@ -44,8 +44,8 @@ REPO = Path(__file__).parents[2]
 SRC = REPO / "src" / "assay"
 DOCS = [*sorted((REPO / "docs").rglob("*.md")), REPO / "README.md"]
 
-FIELD = "\x1f"  # an f-string field or Jinja expression: a value known only when the text is shown
-TIGHT_BAR = "\x1e"  # "|" with no space around it: alternative single words, as in high|limited
+FIELD = "\ue000"  # an f-string field or Jinja expression: a value known only when the text is shown
+TIGHT_BAR = "\ue001"  # "|" with no space around it: alternative single words, as in high|limited
 SAMPLE = "1"  # a value every parameter type of the CLI accepts (text, path, integer, float)
 
 START = re.compile(r"(?<![\w./@-])assay (?=[a-z])")
