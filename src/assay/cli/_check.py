@@ -120,7 +120,8 @@ def data_command(
     if record and (not system or not model_version):
         raise InputError(
             "--record files the check as evidence of a system's model version: give --system NAME "
-            "and --model-version VERSION (registered with `assay system` / `assay model`)."
+            "and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
         )
     if html is not None and not html.parent.exists():
         raise InputError(f"The folder '{html.parent}' for --html does not exist; create it first.")
@@ -256,7 +257,7 @@ def load_reference(path: Path) -> ReferenceProfile | Path:
 @check_app.command("drift")
 def drift_command(
     reference: Path = typer.Argument(
-        ..., help="Reference data, or a profile saved with 'assay check profile' (.json)."
+        ..., help="Reference data, or a profile saved by `assay check profile DATA -o FILE.json`."
     ),
     current: Path = typer.Argument(..., help="The current data."),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Check drift within groups."),

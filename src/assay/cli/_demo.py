@@ -180,16 +180,18 @@ def demo_command(
         redteam = checks.red_team_assistant(workspace, output)
         progress.advance(steps)
 
+        # The gate's step adds a risk and a waiver, so it runs before the documents and exports:
+        # every figure printed at the end is then what the commands it names show afterwards.
+        step("Running the CI gate, then again after an approved waiver")
+        gate = gov.gate_with_waiver(workspace, today)
+        progress.advance(steps)
+
         step("Writing the model card, datasheet, risk assessment and review packet")
         documents, pdf_note = gov.write_documents(workspace, review, output / "documents")
         progress.advance(steps)
 
         step("Exporting the CycloneDX ML-BOM, OSCAL results and framework coverage")
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
-        progress.advance(steps)
-
-        step("Running the CI gate, then again after an approved waiver")
-        gate = gov.gate_with_waiver(workspace, today)
         progress.advance(steps)
 
         step("Computing the program KPIs")
@@ -202,12 +204,15 @@ def demo_command(
     _print_governance(console, evidence, risks, kpis)
     _print_data(console, data_quality, monitoring)
     _print_checks(console, pii, redteam)
+    _print_gate(console, gate)
     _print_documents(console, robustness, documents, pdf_note)
     coverage = ", ".join(
         f"{fw.framework.short_name} {fw.percent:.1f}%" for fw in exports.coverage.frameworks
     )
-    console.print(f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage}")
-    _print_gate(console, gate)
+    console.print(
+        f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage} "
+        f"(`assay frameworks coverage {gov.SYSTEM}`)"
+    )
     console.print(
         f"\n[bold]Demo finished.[/bold] Trained on {model.train_rows:,} rows, evaluated "
         f"{result.n:,} held-out rows. Everything is in [bold]{output.resolve()}[/bold]:\n"
@@ -220,7 +225,8 @@ def demo_command(
         "  robustness.html  the robustness and stress-test report\n"
         "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
-        "  documents/     model card, datasheet, risk assessment, review packet (HTML, PDF)\n"
+        "  documents/     model card, datasheet, risk assessment, review packet "
+        f"({'HTML, Markdown' if pdf_note else 'HTML, PDF'})\n"
         "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
@@ -233,7 +239,7 @@ def _print_governance(console: Console, evidence: Any, risks: list[Any], kpis: A
     console.print(
         f"\n[bold]Evidence[/bold] {evidence.ref}: {evidence.title} — model "
         f"{gov.SYSTEM} {gov.MODEL_VERSION}, dataset {evidence.dataset_digest or '—'}, "
-        f"commit {evidence.code_commit or '(not in a git repository)'}"
+        f"code {evidence.code_commit or 'commit unknown'}"
     )
     table = Table(
         title="\nRisks opened for failed verdicts", title_justify="left", title_style="bold"
@@ -300,35 +306,60 @@ def _print_documents(console: Console, robustness: Any, documents: Any, pdf_note
         f"\n[bold]Robustness[/bold] ({len(probes)} probes, outcome {robustness.outcome}): "
         f"{escape(verdicts)}"
     )
-    report = documents.completeness
+    packet = documents.packet
+    frozen = packet.content.get("completeness") or {}
+    gaps = list(frozen.get("gaps") or [])
     console.print(
-        f"\n[bold]Review packet[/bold] {documents.packet.record.ref}, sha256 "
-        f"{documents.packet.sha256}: completeness {report.score:.1f}% "
-        f"({'meets' if report.passes else 'below'} the policy minimum)."
+        f"\n[bold]Review packet[/bold] {packet.record.ref}, sha256 {packet.sha256}: completeness "
+        f"{float(frozen.get('score') or 0):.1f}% "
+        f"({'meets' if frozen.get('passes') else 'below'} the policy minimum; "
+        f"`assay completeness {packet.review}` recomputes it)."
     )
-    for gap in report.gaps[:12]:
+    for gap in gaps[:12]:
         console.print(
-            f"  gap: {escape(gap.document)} — {escape(gap.requirement)} (owner {gap.owner})"
+            f"  gap: {escape(str(gap.get('document')))} — {escape(str(gap.get('requirement')))} "
+            f"(owner {gap.get('owner')})"
         )
-    if len(report.gaps) > 12:
+    if len(gaps) > 12:
         console.print(
-            f"  … and {len(report.gaps) - 12} more: run `assay completeness` in the folder"
+            f"  … and {len(gaps) - 12} more: `assay packet show {packet.record.ref}` lists them all"
         )
     if pdf_note:
         console.print(f"[yellow]note:[/yellow] {escape(pdf_note)}")
 
 
-def _print_gate(console: Console, gate: gov.GateStory) -> None:
-    console.print(f"\n[bold]CI gate[/bold] for {gov.SYSTEM} {gov.MODEL_VERSION}:")
-    console.print(f"  before the waiver: {gate.before.decision} (exit {gate.before.exit_code})")
-    for failure in gate.before.failures[:6]:
-        console.print(
-            f"    [red]✗[/red] {escape(str(failure.rule))}: {escape(str(failure.subject))}"
-        )
+def _print_gate_run(console: Console, label: str, result: Any, shown: int = 12) -> None:
     console.print(
-        f"  after waiver {gate.waiver} was approved by another user: {gate.after.decision} "
-        f"(exit {gate.after.exit_code}); the decision is filed as evidence."
+        f"  {label}: {result.decision} (exit {result.exit_code}), "
+        f"{len(result.failures)} of {len(result.outcomes)} rules failed"
     )
+    for failure in result.failures[:shown]:
+        console.print(
+            f"    [red]✗[/red] {escape(str(failure.rule))}: {escape(str(failure.subject))} — "
+            f"{escape(str(failure.value))}"
+        )
+    if len(result.failures) > shown:
+        console.print(f"    … and {len(result.failures) - shown} more")
+
+
+def _print_gate(console: Console, gate: gov.GateStory) -> None:
+    target = f"--system {gov.SYSTEM} --model-version {gov.MODEL_VERSION}"
+    console.print(
+        f"\n[bold]CI gate[/bold] for {gov.SYSTEM} {gov.MODEL_VERSION}, its "
+        f"{', '.join(gate.rules)} rules only "
+        f"(`assay gate {target} --rules {','.join(gate.rules)}`):"
+    )
+    _print_gate_run(console, "before the waiver", gate.before)
+    _print_gate_run(
+        console,
+        f"after {gate.waiver} was approved by {gov.APPROVER} (not its requester)",
+        gate.after,
+    )
+    console.print(
+        f"  filed as evidence {gate.recorded.ref}: {escape(gate.recorded.title)} "
+        f"(`assay evidence show {gate.recorded.ref}`)"
+    )
+    _print_gate_run(console, f"every rule (`assay gate {target}`)", gate.full)
 
 
 DEMO_PASSWORDS = {

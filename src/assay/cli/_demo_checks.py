@@ -9,7 +9,13 @@ from typing import Any
 
 import polars as pl
 
-from assay.cli._demo_governance import DATASET, DATASET_VERSION, MODEL_VERSION, SYSTEM
+from assay.cli._demo_governance import (
+    CODE_VERSION,
+    DATASET,
+    DATASET_VERSION,
+    MODEL_VERSION,
+    SYSTEM,
+)
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
 from assay.documents import render_quality_html
 from assay.evaluate import QualityResult, quality
@@ -53,6 +59,7 @@ def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
         model_version=MODEL_VERSION,
         dataset_version=f"{DATASET}@{DATASET_VERSION}",
         title="Personal data and re-identification risk in UCI Adult",
+        code_commit=CODE_VERSION,
     )
     return PiiFindings(adult, support)
 
@@ -73,7 +80,9 @@ def red_team_assistant(workspace: Workspace, folder: Path) -> RedteamRun:
     finally:
         stop()
     write_reports(run)
-    record_run(workspace, run, system=ASSISTANT, model_version=ASSISTANT_VERSION)
+    record_run(
+        workspace, run, system=ASSISTANT, model_version=ASSISTANT_VERSION, code_commit=CODE_VERSION
+    )
     return run
 
 
@@ -98,6 +107,7 @@ def stress_test(
         system=SYSTEM,
         model_version=MODEL_VERSION,
         title="Robustness and stress tests (default probes)",
+        code_commit=CODE_VERSION,
     )
     return result
 
@@ -125,6 +135,7 @@ def check_data_quality(workspace: Workspace, folder: Path) -> QualityResult:
         model_version=MODEL_VERSION,
         dataset_version=f"{DATASET}@{DATASET_VERSION}",
         title="Data quality and representativeness of UCI Adult",
+        code_commit=CODE_VERSION,
     )
     return result
 

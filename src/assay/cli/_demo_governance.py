@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assay._version import __version__
 from assay.datasets import adult_path
-from assay.documents import WrittenDocuments, write_review_documents, write_sections
+from assay.documents import WrittenDocuments, pdf_engine, write_review_documents, write_sections
 from assay.errors import AssayError
 from assay.evaluate import FairnessResult
 from assay.gate import GateResult, run_gate
@@ -30,6 +31,7 @@ from assay.governance import (
     add_user,
     approve_waiver,
     compute_kpis,
+    get_evidence,
     init_workspace,
     open_review,
     open_workspace,
@@ -43,6 +45,11 @@ MODEL_VERSION = "1.0.0"
 DATASET = "uci-adult"
 DATASET_VERSION = "1994"
 EVAL_DATASET = "adult-income-eval"
+APPROVER = "mia"
+#: The code behind every result the demo records. The model is trained and evaluated by Assay's
+#: own code, so the package version identifies it; the git commit of whatever folder the demo runs
+#: in would not, and would make its traceability, completeness and coverage depend on that folder.
+CODE_VERSION = f"assay=={__version__}"
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,7 @@ def record_fairness(workspace: Workspace, result: FairnessResult) -> EvidenceRec
         system=SYSTEM,
         model_version=MODEL_VERSION,
         title="Fairness and performance by sex and race",
+        code_commit=CODE_VERSION,
     )
 
 
@@ -229,28 +237,37 @@ def write_documents(
     """Model card, datasheet, risk assessment and the frozen review packet, as HTML and PDF.
 
     PDF needs WeasyPrint (or Chromium); without either the documents are written as HTML and
-    Markdown only, and the returned note says so.
+    Markdown only, and the returned note says so. The engine is looked for first, because each
+    call builds and records a packet: a failed PDF must not leave a second one behind.
     """
-    try:
-        return write_review_documents(workspace, review, folder, formats=("html", "pdf")), ""
-    except AssayError as exc:
-        written = write_review_documents(workspace, review, folder, formats=("html", "md"))
-        return written, f"PDF skipped: {exc}"
+    if pdf_engine() is not None:
+        try:
+            return write_review_documents(workspace, review, folder, formats=("html", "pdf")), ""
+        except AssayError as exc:
+            note = f"PDF failed ({exc}); the packet was built again for HTML and Markdown"
+    else:
+        note = "PDF skipped: neither WeasyPrint nor Chromium is installed"
+    written = write_review_documents(workspace, review, folder, formats=("html", "md"))
+    return written, note
 
 
 @dataclass(frozen=True)
 class GateStory:
-    """The gate before and after a recorded waiver."""
+    """The gate, limited to ``rules``, before and after a recorded waiver; then every rule."""
 
+    rules: tuple[str, ...]
     before: GateResult
     after: GateResult
+    recorded: EvidenceRecord
     waiver: str
+    full: GateResult
 
 
 def gate_with_waiver(workspace: Workspace, today: dt.date) -> GateStory:
-    """The CI gate fails on the fairness limits and an open high risk, then passes once an
-    approver grants a time-limited waiver with compensating controls (another user, as policy
-    requires)."""
+    """The CI gate's fairness, risk and waiver rules fail on the fairness limits and an open high
+    risk, then pass once an approver grants a time-limited waiver with compensating controls (not
+    the user who requested it: a requester never approves their own waiver). The whole gate is run
+    too, without recording it: the other rules (completeness, approval) are not met yet."""
     rules = ("fairness", "risk", "waiver")
     proxy = add_risk(
         workspace,
@@ -274,12 +291,14 @@ def gate_with_waiver(workspace: Workspace, today: dt.date) -> GateStory:
         expires_on=today + dt.timedelta(days=60),
         risk=proxy.ref,
     )
-    approver = open_workspace(workspace.root, user="mia")
+    approver = open_workspace(workspace.root, user=APPROVER)
     try:
         approve_waiver(approver, waiver.ref, rationale="Accepted for a 60-day supervised pilot.")
     finally:
         approver.close()
-    after, _ = run_gate(
+    after, recorded = run_gate(
         workspace, system=SYSTEM, model_version=MODEL_VERSION, rules=rules, record=True
     )
-    return GateStory(before, after, waiver.ref)
+    assert recorded is not None
+    full, _ = run_gate(workspace, system=SYSTEM, model_version=MODEL_VERSION)
+    return GateStory(rules, before, after, get_evidence(workspace, recorded), waiver.ref, full)

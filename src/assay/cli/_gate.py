@@ -21,7 +21,8 @@ def _print_table(result: GateResult, console: Console) -> None:
     console.print(
         f"[bold {colour}]gate {result.decision.upper()}[/] for {what}: policy {result.policy}, "
         f"{result.tier + ' ' if result.tier else ''}{result.checkpoint}; "
-        f"{len(result.failures)} of {len(result.outcomes)} rules failed."
+        f"{len(result.failures)} of {len(result.outcomes)} rules failed"
+        + (f" ({', '.join(result.rules)} rules only)." if result.rules is not None else ".")
     )
     if result.failures:
         table = Table(title="Failed rules", title_justify="left", show_lines=True)

@@ -134,7 +134,8 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
     if not system or not model_version:
         raise InputError(
             "--record files the scan as evidence of a system's model version: give --system NAME "
-            "and --model-version VERSION (registered with `assay system` / `assay model`)."
+            "and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
         )
     try:
         from assay.governance import open_workspace, record_evaluation

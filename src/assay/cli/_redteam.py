@@ -89,7 +89,8 @@ def _record(run: Any, system: str | None, model_version: str | None, workspace: 
     if not system or not model_version:
         raise InputError(
             "--record files the run as evidence of a system's model version: give --system NAME "
-            "and --model-version VERSION (registered with `assay system` / `assay model`)."
+            "and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
         )
     from assay.genai import record_run
     from assay.governance import open_workspace
@@ -238,7 +239,7 @@ def run_command(
 
 @redteam_app.command("report")
 def report_command(
-    run: Path = typer.Argument(..., help="A run folder (the --output of `assay redteam run`)."),
+    run: Path = typer.Argument(..., help="A run folder: the --output of a red-team run."),
     fmt: str = typer.Option("md", "--format", "-f", help="md, html, junit, json, or all."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write (a folder with --format all)."
@@ -329,8 +330,8 @@ def compare_command(
 @redteam_app.command("suite")
 def suite_command(
     suite: str = typer.Argument("builtin", help="builtin, or a .yaml/.jsonl suite file."),
-    strategy: list[str] = typer.Option([], "--strategy", help="As in `assay redteam run`."),
-    category: list[str] = typer.Option([], "--category", help="As in `assay redteam run`."),
+    strategy: list[str] = typer.Option([], "--strategy", help="As for a red-team run."),
+    category: list[str] = typer.Option([], "--category", help="As for a red-team run."),
 ) -> None:
     """Validate a suite and show its categories, probes and the cases it expands to."""
     from assay.genai import CATEGORY_LABELS, load_suite, strategy_names

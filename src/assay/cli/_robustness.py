@@ -116,7 +116,8 @@ def _record(
     if not system or not model_version:
         raise InputError(
             "--record files the result as evidence of a system's model version: give --system "
-            "NAME and --model-version VERSION (registered with `assay system` / `assay model`)."
+            "NAME and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
         )
     try:
         from assay.governance import add_evidence, open_workspace, record_evaluation

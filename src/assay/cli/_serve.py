@@ -42,7 +42,7 @@ def serve_command(
     ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Serve the web application on the workspace (log in with `assay user passwd` first)."""
+    """Serve the web application on the workspace (set a password: `assay user passwd NAME`)."""
     _web_installed()
     from assay.web import serve
 

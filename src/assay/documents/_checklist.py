@@ -22,31 +22,32 @@ HOW = {
     "model_card": ("assay card model SYSTEM --section KEY --file TEXT.md", "docs/documents.md"),
     "system_card": ("assay card system SYSTEM --section KEY --file TEXT.md", "docs/documents.md"),
     "datasheet": ("assay datasheet NAME@VERSION --section KEY --file TEXT.md", "docs/documents.md"),
-    "fairness": ("assay evaluate fairness ... --record --system SYSTEM", "docs/sops/fairness.md"),
+    "fairness": (
+        "assay evaluate fairness DATA ... --record --system SYSTEM --model-version VERSION",
+        "docs/sops/fairness.md",
+    ),
     "robustness": (
-        "assay robustness run ... then assay evidence add --kind robustness",
+        "assay robustness run ... --record --system SYSTEM --model-version VERSION",
         "docs/sops/robustness.md",
     ),
     "pii_scan": (
-        "assay pii scan DATA ... then assay evidence add --kind pii_scan",
+        "assay pii scan DATA --record --system SYSTEM --model-version VERSION",
         "docs/sops/pii.md",
     ),
     "drift": (
-        "assay evaluate drift ... then assay evidence add --kind drift",
+        "assay check drift REFERENCE CURRENT -f json -o drift.json; "
+        "assay evidence add drift.json --kind drift --system SYSTEM --model-version VERSION",
         "docs/sops/drift-quality.md",
     ),
     "quality": (
-        "assay evaluate quality ... then assay evidence add --kind quality",
+        "assay check data DATA --record --system SYSTEM --model-version VERSION",
         "docs/sops/drift-quality.md",
     ),
     "redteam": (
-        "assay redteam run ... then assay evidence add --kind redteam",
+        "assay redteam run --target URL ... --record --system SYSTEM --model-version VERSION",
         "docs/sops/redteam.md",
     ),
-    "monitoring_spec": (
-        "assay system component add SYSTEM monitoring NAME VERSION --details ...",
-        "docs/documents.md",
-    ),
+    "monitoring_spec": ("assay monitor register --spec SPEC.yaml", "docs/monitoring.md"),
     "risk_assessment": ("assay risk add SYSTEM ...; assay report risk SYSTEM", "docs/documents.md"),
 }
 
@@ -112,7 +113,7 @@ def build_checklist(
         for req in point.evidence:
             done = [i for i in report.items if _belongs(i.document, req.kind)]
             ok = bool(done) and all(i.present for i in done)
-            how, sop = HOW.get(req.kind, ("assay evidence add --kind " + req.kind, ""))
+            how, sop = HOW.get(req.kind, (f"assay evidence add FILE --kind {req.kind}", ""))
             rows.append(
                 (
                     "☑" if ok else "☐",

@@ -46,9 +46,9 @@ CORE_DATASHEET = (
     "maintenance",
 )
 SYSTEM_FIELDS = (
-    ("purpose", "purpose"),
-    ("intended_use", "intended-use"),
-    ("out_of_scope_use", "out-of-scope-use"),
+    ("purpose", "assay system update {system} --purpose TEXT"),
+    ("intended_use", "assay system update {system} --intended-use TEXT"),
+    ("out_of_scope_use", "assay system update {system} --out-of-scope-use TEXT"),
 )
 
 
@@ -235,7 +235,7 @@ def system_completeness(
     point: Checkpoint = pol.checkpoint(tier_name, checkpoint)
     checker = _Checker(ws, system, owner, analyst, pol)
     items: list[CheckItem] = []
-    for key, flag in SYSTEM_FIELDS:
+    for key, fix in SYSTEM_FIELDS:
         value = getattr(sys_rec, key)
         items.append(
             CheckItem(
@@ -243,7 +243,7 @@ def system_completeness(
                 f"system field {key.replace('_', ' ')}",
                 "present" if value else "missing",
                 owner,
-                f"assay system update {system} --{flag} TEXT",
+                fix.format(system=system),
             )
         )
     for req in point.evidence:
@@ -354,7 +354,7 @@ class _Checker:
                     "training datasets of the model version recorded",
                     "missing",
                     self.owner,
-                    "register the model version with --training-data NAME@VERSION",
+                    _AUTO_FIX["training_data"].format(system=self.system),
                 )
             ]
         out = []
@@ -380,11 +380,12 @@ class _Checker:
         from assay.documents._gather import latest_evidence
 
         model = self.card_data.get("model_version")
+        declared = [str(f) for f in as_list(self.card_data.get("declared_features"))]
         fix = (
-            f"assay evaluate fairness PREDICTIONS --sensitive-features F ... --record "
+            f"assay evaluate fairness DATA --y-true LABEL --y-pred PREDICTION "
+            f"--sensitive {','.join(declared) or 'FEATURE'} --record "
             f"--system {self.system} --model-version {model or 'VERSION'}"
         )
-        declared = [str(f) for f in as_list(self.card_data.get("declared_features"))]
         if req.for_each == "sensitive_feature" and not declared:
             return [
                 CheckItem(
@@ -445,7 +446,9 @@ class _Checker:
         else:
             records = [r for k in kinds for r in list_evidence(self.ws, system=self.system, kind=k)]
         records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-        fix = f"record it: assay evidence add --kind {kind} --system {self.system} FILE"
+        # evidence about a dataset counts only when it names that dataset version
+        scope = f" --dataset-version {dataset}" if dataset else ""
+        fix = f"record it: assay evidence add FILE --kind {kind} --system {self.system}{scope}"
         if not records:
             return CheckItem(document, label, "missing", self.analyst, fix)
         record = records[0]
@@ -469,7 +472,7 @@ class _Checker:
                     "training datasets of the model version recorded",
                     "missing",
                     self.owner,
-                    "register the model version with --training-data NAME@VERSION",
+                    _AUTO_FIX["training_data"].format(system=self.system),
                 )
             ]
         return [
@@ -499,8 +502,8 @@ class _Checker:
                 "monitoring specification (metrics, thresholds, alerts)",
                 "missing",
                 self.owner,
-                f"assay system component add {self.system} monitoring NAME VERSION "
-                "--details spec.json",
+                f"write a monitoring spec for {self.system}, then "
+                "assay monitor register --spec SPEC.yaml",
             )
         ]
 
@@ -559,10 +562,12 @@ _AUTO_FIX = {
     "details": "assay model-version add {system} VERSION ...",
     "intended_use": "assay system update {system} --intended-use TEXT",
     "out_of_scope_use": "assay system update {system} --out-of-scope-use TEXT",
-    "training_data": "register the model version with --training-data NAME@VERSION",
+    "training_data": "register the model version with its training data: "
+    "assay model-version add {system} VERSION --train-dataset NAME@VERSION",
     "evaluation_data": "assay evaluate fairness ... --record --system {system}",
     "metrics": "assay evaluate fairness ... --record --system {system}",
-    "monitoring": "assay system component add {system} monitoring NAME VERSION ...",
+    "monitoring": "write a monitoring spec for {system}, then "
+    "assay monitor register --spec SPEC.yaml",
 }
 
 

@@ -60,9 +60,15 @@ __all__ = ["build_model_card", "card_fix"]
 FAIRNESS_SCHEMA = "assay.fairness/v1"
 
 
+_CARD_FIX = {
+    "model": "assay card model {system} --section {section} --file TEXT.md",
+    "system": "assay card system {system} --section {section} --file TEXT.md",
+}
+
+
 def card_fix(system: str, section: str, document: str = "model") -> str:
-    """The command that fills a human-written section."""
-    return f"assay card {document} {system} --section {section} --file TEXT.md"
+    """The command that fills a human-written section (``document``: model or system)."""
+    return _CARD_FIX[document].format(system=system, section=section)
 
 
 def _prose_or_gap(
@@ -161,7 +167,7 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 Gap(
                     f"no model version of {system} is registered",
                     owner,
-                    f"assay model-version add {system} VERSION --training-data NAME@VERSION",
+                    f"assay model-version add {system} VERSION --train-dataset NAME@VERSION",
                 )
             )
         )
@@ -188,7 +194,7 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
         details.append(Prose(sections.text("details") or "", sections.source("details")))
 
     # 2-3. intended and out-of-scope use: the system record, plus what people added
-    def use_section(key: str, from_system: str | None, flag: str) -> list[Block]:
+    def use_section(key: str, from_system: str | None, fix: str) -> list[Block]:
         blocks: list[Block] = []
         if from_system:
             blocks.append(Prose(from_system, "From the system record (inventory)."))
@@ -200,7 +206,7 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                     Gap(
                         f"{MODEL_CARD_SECTIONS[key].title} — not stated.",
                         owner,
-                        f"assay system update {system} --{flag} TEXT",
+                        fix,
                     )
                 )
             )
@@ -209,8 +215,14 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
             status[key] = "filled"
         return blocks
 
-    intended = use_section("intended_use", sys_rec.intended_use, "intended-use")
-    out_of_scope = use_section("out_of_scope_use", sys_rec.out_of_scope_use, "out-of-scope-use")
+    intended = use_section(
+        "intended_use", sys_rec.intended_use, f"assay system update {system} --intended-use TEXT"
+    )
+    out_of_scope = use_section(
+        "out_of_scope_use",
+        sys_rec.out_of_scope_use,
+        f"assay system update {system} --out-of-scope-use TEXT",
+    )
 
     # 4. training data
     training: list[Block] = []
@@ -242,7 +254,8 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 Gap(
                     "the training datasets of this model version are not recorded",
                     owner,
-                    "register the model version with --training-data NAME@VERSION",
+                    "register the model version with its training data: "
+                    f"assay model-version add {system} VERSION --train-dataset NAME@VERSION",
                 )
             )
         )
@@ -299,7 +312,8 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 Gap(
                     "no monitoring specification (what is watched, thresholds, who is alerted)",
                     owner,
-                    f"assay system component add {system} monitoring NAME VERSION ...",
+                    f"write a monitoring spec for {system}, then "
+                    "assay monitor register --spec SPEC.yaml",
                 )
             )
         )
@@ -421,7 +435,7 @@ def _evaluation_blocks(
     eval_blocks: list[Block] = []
     metric_blocks: list[Block] = []
     fix = (
-        f"assay evaluate fairness PREDICTIONS ... --record --system {system} "
+        f"assay evaluate fairness DATA ... --record --system {system} "
         f"--model-version {model.ref if model else 'VERSION'}"
     )
     if (

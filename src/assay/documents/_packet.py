@@ -579,7 +579,7 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
             "Evidence index",
             (_evidence_index(c),),
             lead="Every evidence record this packet rests on, with the hashes `assay packet "
-            "verify` re-checks.",
+            "verify EV-N` re-checks (EV-N: this packet's record).",
         ),
         Section(
             "approvals",

@@ -502,7 +502,7 @@ def oscal_poam(ws: g.Workspace, system: str, *, model_version: str | None = None
     if not open_risks:
         raise InputError(
             f"{system!r} has no open risk, so there is no plan of action to export (a POA&M "
-            "needs at least one item). Add risks with `assay risk add`."
+            f"needs at least one item). Add risks with `assay risk add {system} ...`."
         )
     parties = _Parties(facts)
     parties.add(facts.system.owner, "system-owner")

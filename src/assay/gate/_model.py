@@ -80,6 +80,9 @@ class GateResult:
         Every rule evaluated, in the order they were checked.
     evaluated_at
         When the gate ran (UTC).
+    rules
+        The rule families the run was limited to (``--rules``), in their usual order; None when
+        every rule ran. A pass limited to some families is not a pass of the whole gate.
     """
 
     policy: str
@@ -90,6 +93,7 @@ class GateResult:
     checkpoint: str
     outcomes: tuple[RuleOutcome, ...]
     evaluated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    rules: tuple[str, ...] | None = None
 
     @property
     def passed(self) -> bool:
@@ -123,6 +127,7 @@ class GateResult:
             "tier": self.tier,
             "checkpoint": self.checkpoint,
             "evaluated_at": self.evaluated_at.isoformat(),
+            "rules": None if self.rules is None else list(self.rules),
             "counts": {
                 "rules": len(self.outcomes),
                 "failed": len(self.failures),

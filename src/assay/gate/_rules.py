@@ -148,7 +148,7 @@ def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOu
                 else (
                     f"Mitigate and close it (assay risk update {risk.ref} --status closed ...), or "
                     f"request and approve a waiver (assay waiver request {system} --risk {risk.ref}"
-                    " ...; assay waiver approve WVR-N)."
+                    " ...; assay waiver approve WVR-N --rationale TEXT)."
                 ),
                 source="risk register",
             )
@@ -181,6 +181,26 @@ def _risk_outcomes(ws: Workspace, system: str, point: Checkpoint) -> list[RuleOu
     return out
 
 
+def _record_command(kind: str, system: str, model: str) -> str:
+    """The command that records evidence of ``kind`` the way the gate looks it up."""
+    commands = {
+        "fairness": f"assay evaluate fairness DATA ... --record --system {system} "
+        f"--model-version {model}",
+        "robustness": f"assay robustness run ... --record --system {system} "
+        f"--model-version {model}",
+        "redteam": f"assay redteam run --target URL ... --record --system {system} "
+        f"--model-version {model}",
+        "pii_scan": f"assay pii scan DATA --record --system {system} --model-version {model}",
+        "quality": f"assay check data DATA --record --system {system} --model-version {model}",
+        # `assay check drift` does not record: its JSON result is filed as evidence
+        "drift": "assay check drift REFERENCE CURRENT -f json -o drift.json; "
+        f"assay evidence add drift.json --kind drift --system {system} --model-version {model}",
+    }
+    return commands.get(
+        kind, f"assay evidence add FILE --kind {kind} --system {system} --model-version {model}"
+    )
+
+
 def _evidence_outcomes(
     ws: Workspace, system: str, mv: ModelVersion, point: Checkpoint
 ) -> list[RuleOutcome]:
@@ -197,12 +217,7 @@ def _evidence_outcomes(
             scoped = f"{mv.name}@{mv.version}" if req.kind == "fairness" else None
             records += list_evidence(ws, system=system, kind=kind, model_version=scoped)
         limit = f"recorded, at most {req.max_age_days} days old" if req.max_age_days else "recorded"
-        fix = (
-            f"Run the evaluation and record it: assay evaluate {req.kind} ... --record "
-            f"--system {system} --model-version {mv.name}@{mv.version}"
-            if req.kind != "pii_scan"
-            else f"assay pii scan DATA --record --system {system}"
-        )
+        fix = _record_command(req.kind, system, f"{mv.name}@{mv.version}")
         if not records:
             out.append(
                 RuleOutcome(
@@ -244,7 +259,9 @@ def _completeness_outcome(
     ok = report.passes
     gaps = report.gaps
     shown = "; ".join(f"{g.document}: {g.requirement} ({g.fix})" for g in gaps[:3])
-    more = f"; and {len(gaps) - 3} more (assay completeness {system})" if len(gaps) > 3 else ""
+    more = ""
+    if len(gaps) > 3:
+        more = f"; and {len(gaps) - 3} more ({_completeness_command(ws, system, tier, checkpoint)})"
     return RuleOutcome(
         rule="completeness",
         status="pass" if ok else "fail",
@@ -254,8 +271,23 @@ def _completeness_outcome(
         message=f"Completeness is {report.score:g}% with {len(gaps)} gap(s)"
         + ("." if report.consistent else ", and the documents contradict each other."),
         fix="" if ok else f"Fill the gaps: {shown}{more}",
-        source="assay completeness",
+        source="documents",
     )
+
+
+def _completeness_command(ws: Workspace, system: str, tier: str, checkpoint: str) -> str:
+    """A command that lists every gap behind the gate's completeness figure.
+
+    ``assay completeness`` scores a review, with the review's tier; the newest review of the system
+    at the gated tier has the same items and score. Without one, the checklist shows the figure for
+    each checkpoint of the tier."""
+    from assay.governance import list_reviews
+
+    reviews = [r for r in list_reviews(ws, system=system) if r.tier == tier]
+    if reviews:
+        newest = max(reviews, key=lambda r: r.id)
+        return f"every gap: assay completeness {newest.ref} --checkpoint {checkpoint}"
+    return f"by requirement: assay checklist {system} --tier {tier}"
 
 
 def _approval_outcome(
@@ -295,7 +327,9 @@ def _approval_outcome(
         fix=""
         if ok
         else f"Take a review of {system} to a decision after registering {target}: "
-        "assay review advance REV-N ready_for_review; assay review decide REV-N approved ...",
+        "assay review advance REV-N in_evaluation; assay review advance REV-N ready_for_review; "
+        "then a reviewer or approver who did not request it signs: "
+        "assay review advance REV-N approved --rationale TEXT",
         source="approvals",
     )
 
@@ -377,7 +411,7 @@ def evaluate_gate(
         raise InputError(
             f"System {system!r} has risk tier {tier_name!r}, which the policy '{policy.name}' "
             f"does not define ({', '.join(policy.tiers)}). Triage it first "
-            "(assay review triage REV-N --tier ...) or pass --tier."
+            "(assay review triage REV-N --tier TIER --owner NAME) or pass --tier."
         )
     point = policy.checkpoint(tier_name, checkpoint)
     if not loaded:
@@ -401,11 +435,13 @@ def evaluate_gate(
     outcomes.append(_completeness_outcome(workspace, system, tier_name, checkpoint, policy))
     if point.approvers:
         outcomes.append(_approval_outcome(workspace, system, mv, point))
-    if rules is not None:
+    limited = None
+    if rules is not None and not set(RULE_FAMILIES) <= set(rules):
+        limited = tuple(r for r in RULE_FAMILIES if r in rules)
         outcomes = [o for o in outcomes if o.rule.split(".")[0] in rules]
     return GateResult(
         f"{policy.name} {policy.version}", policy_path, system, f"{mv.name}@{mv.version}",
-        tier_name, checkpoint, tuple(outcomes),
+        tier_name, checkpoint, tuple(outcomes), rules=limited,
     )  # fmt: skip
 
 
@@ -413,11 +449,13 @@ def record_gate(workspace: Workspace, result: GateResult) -> str:
     """File the decision as evidence of kind ``gate``; returns the evidence reference."""
     from assay.governance import add_evidence
 
+    # a run limited with --rules says so, so that it never reads as a pass of the whole gate
+    only = f" ({', '.join(result.rules)} rules only)" if result.rules is not None else ""
     rec = add_evidence(
         workspace,
         kind="gate",
         data=(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8"),
-        title=f"Gate {result.decision}: {result.tier} {result.checkpoint} ({result.policy})",
+        title=f"Gate {result.decision}{only}: {result.tier} {result.checkpoint} ({result.policy})",
         media_type="application/json",
         system=result.system,
         model_version=result.model_version,

@@ -31,6 +31,7 @@ def record_run(
     system: str,
     model_version: str,
     title: str | None = None,
+    code_commit: str | None = None,
 ) -> tuple[EvidenceRecord, EvidenceRecord]:
     """File a run's summary and its responses as evidence of ``system`` at ``model_version``.
 
@@ -44,6 +45,9 @@ def record_run(
         A registered system (generative) and one of its registered model versions.
     title
         The summary's title; by default the suite, the target and the pass rate.
+    code_commit
+        The code behind the run, as in :func:`assay.governance.record_evaluation` (default: the
+        git commit of the current folder, when it is a git checkout).
 
     Returns
     -------
@@ -63,6 +67,7 @@ def record_run(
         system=system,
         model_version=model_version,
         title=title or f"Red-team run of {suite}: {shown}",
+        code_commit=code_commit,
     )
     counts = result["counts"]
     responses = add_evidence(

@@ -404,7 +404,7 @@ def render_redteam_junit(run: RedteamRun) -> str:
                 }
             )
     root = ET.Element(
-        "testsuites", name=_x(f"assay redteam {run.manifest.get('suite', {}).get('name')}")
+        "testsuites", name=_x(f"Assay red team: {run.manifest.get('suite', {}).get('name')}")
     )
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for cat, records in by_cat.items():

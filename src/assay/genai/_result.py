@@ -415,8 +415,8 @@ def load_run(path: Path | str) -> RedteamRun:
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise NotFoundError(
-            f"'{folder}' is not a red-team run folder (it has no {MANIFEST}). Pass the --output "
-            "folder of `assay redteam run`."
+            f"'{folder}' is not a red-team run folder (it has no {MANIFEST}). Pass the folder a "
+            "run wrote: DIR of `assay redteam run --target URL --output DIR`."
         )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

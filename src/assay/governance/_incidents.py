@@ -301,7 +301,7 @@ def update_incident(
         check_choice(
             status,
             ("open", "mitigated"),
-            what="incident status (close with `assay incident close`)",
+            what="incident status (close with `assay incident close INC-N`)",
         )
     if severity is not None:
         check_choice(severity, INCIDENT_SEVERITIES, what="severity")

@@ -542,7 +542,7 @@ def advance_review(
     check_choice(to, REVIEW_STATUSES, what="review status")
     steps = [s for (_, t), s in REVIEW_TRANSITIONS.items() if t == to]
     if not steps or to == "triaged":
-        hint = " Use `assay review triage`." if to == "triaged" else ""
+        hint = " Use `assay review triage REV-N --owner NAME`." if to == "triaged" else ""
         raise TransitionError(f"A review cannot be moved to {to} this way.{hint}")
     permission = steps[0].permission
     id_ = parse_ref("review", ref)

@@ -430,7 +430,7 @@ def update_risk(
             if status != "closed":
                 raise InputError(
                     "Closure evidence is given when closing a risk: add --status closed, or "
-                    "link supporting evidence with `assay risk link`."
+                    "link supporting evidence with `assay risk link RISK-N EV-N`."
                 )
         if status is not None and status != row["status"]:
             if (row["status"], status) not in RISK_TRANSITIONS:

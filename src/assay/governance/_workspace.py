@@ -279,7 +279,8 @@ def _check_schema(store: Store) -> None:
     if current < SCHEMA_REVISION:
         raise ConflictError(
             f"The workspace database is at schema {current}; this Assay needs "
-            f"{head_revision()}. Run `assay db upgrade` (back up first with `assay backup`)."
+            f"{head_revision()}. Run `assay db upgrade` (back up first with "
+            "`assay backup FILE.zip`)."
         )
     raise ConflictError(
         f"The workspace database is at schema {current}, newer than this Assay knows "
@@ -342,7 +343,7 @@ def init_workspace(
     try:
         (wdir / "blobs").mkdir(exist_ok=True)
         (wdir / ".gitignore").write_text(
-            "# The database and blobs are backed up with `assay backup` or exported with\n"
+            "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
             "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
             "assay.db*\nblobs/\n",
             encoding="utf-8",

@@ -119,7 +119,7 @@ def email_message(event: Mapping[str, Any], route: EmailRoute) -> EmailMessage:
         "",
         a.get("message") or "",
         "",
-        "Acknowledge with: assay monitor ack " + str(a["id"]) + " --meaningful | --noise",
+        f"Acknowledge with: assay monitor ack {a['id']} --meaningful | --noise",
     ]
     msg.set_content("\n".join(lines))
     return msg

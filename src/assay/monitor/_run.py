@@ -153,8 +153,8 @@ def run_monitor(
             {
                 "problem": "profile_without_groups",
                 "message": f"The reference profile has no groups for {ungrouped}, so drift "
-                "within those groups is not computed; rebuild it with `assay check profile "
-                "--sensitive ...`.",
+                "within those groups is not computed; rebuild it with `assay check profile DATA "
+                "-o FILE.json --sensitive COLUMN`.",
             }
         )
 

@@ -144,7 +144,7 @@ class ReferenceSection(_Model):
     """The frozen reference: a saved profile, or reference data profiled once and cached."""
 
     profile: str | None = Field(
-        default=None, description="A profile saved by `assay check profile`."
+        default=None, description="A profile saved by `assay check profile DATA -o FILE.json`."
     )
     data: str | None = Field(default=None, description="Reference data (profiled on first use).")
 

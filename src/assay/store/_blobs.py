@@ -121,7 +121,7 @@ class BlobStore:
         if not path.is_file():
             raise NotFoundError(
                 f"The blob sha256:{self.check_digest(digest)} is not in {self.root}. "
-                "Restore the workspace's blobs folder from a backup (assay restore)."
+                "Restore the workspace's blobs folder from a backup (assay restore FILE)."
             )
         return path.read_bytes()
 

@@ -80,7 +80,7 @@ def result_kind(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(
             f"The file {filename!r} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; record "
-            "it with `assay evidence add` instead."
+            "it with `assay evidence add FILE --kind KIND --system SYSTEM` instead."
         )
     try:
         payload = json.loads(data.decode("utf-8"))
