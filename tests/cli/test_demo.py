@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from interval_ranges import out_of_range
 
 from assay._version import __version__
 from assay.cli import main
@@ -124,6 +125,8 @@ def _check_artefacts(out: Path, stdout: str) -> None:
     finally:
         ws.close()
     assert {"fairness", "quality", "pii_scan", "robustness"} <= kinds
+    # no interval in any shipped artefact or stored evidence lies outside its quantity's range
+    assert out_of_range(out) == []
     verify = subprocess.run(
         [sys.executable, "-m", "assay", "audit", "verify"],
         capture_output=True, text=True, timeout=120, cwd=out,

@@ -211,6 +211,9 @@ def test_counts_partition_rates_are_bounded_and_undefined_values_say_why(
             assert rule["undefined"]
         for g in rule.get("groups", []):
             assert _contains(g["impact_ratio"]), g
+            # a group's rate over the highest rate: the ratio and its interval lie in [0, 1]
+            for bound in (g["impact_ratio"]["ci_low"], g["impact_ratio"]["ci_high"]):
+                assert bound is None or 0.0 <= bound <= 1.0, g
             assert g["passes"] == (g["impact_ratio"]["value"] >= 0.8)
 
 

@@ -220,7 +220,8 @@ def four_fifths(col: MetricColumn, grouping: Grouping, z: float) -> dict[str, An
         ratio = float(col.value[g] / col.value[top])
         entry: dict[str, Any] = {
             "group": group_dict(grouping, int(g)),
-            "impact_ratio": estimate(ratio, float(low[0]), float(high[0])),
+            # conditional on ``top`` being the highest, the ratio cannot exceed 1
+            "impact_ratio": _clipped(estimate(ratio, float(low[0]), float(high[0])), 0.0, 1.0),
             "passes": ratio >= 0.8,
         }
         entries.append(entry)

@@ -750,6 +750,10 @@ def _methods(
             "interval of the two groups attaining the max and min, conditional on them, "
             "clipped to [0, 1]; the min / max ratio interval is clipped to [0, 1]"
         ),
+        "four-fifths impact ratio": (
+            "Katz log interval of each group's selection rate over the highest group's, "
+            "conditional on which group is highest, clipped to [0, 1]"
+        ),
     }
     if scale is not None:
         methods["roc_auc, average_precision, brier_score, ece"] = (
