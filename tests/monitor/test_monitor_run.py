@@ -183,9 +183,8 @@ def test_drift_alert_is_notified_once_and_resolves(
     assert events == ["alert.opened", "alert.resolved"]
 
     acknowledge_alert(ws, alert["id"], "meaningful", "real shift in who applies")
-    with ws.store.read() as conn:
-        assert alert_precision(conn)["precision"] == 1.0
-        (row,) = list_alerts(conn)
+    assert alert_precision(ws)["precision"] == 1.0
+    (row,) = list_alerts(ws)
     assert (row["verdict"], row["verdict_by"], row["status"]) == ("meaningful", "ada", "resolved")
 
     html = render_monitor_report(ws, "income-weekly")
@@ -224,23 +223,20 @@ def test_faults_are_reported_and_the_run_goes_on(ws: Workspace, tmp_path: Path) 
     kinds = {p["problem"] for p in mixed["problems"]}
     assert {"type_changed", "missing_column", "unreadable"} <= kinds
     assert mixed["values"]["drift_share"] is not None
-    with ws.store.read() as conn:
-        from assay.monitor._persist import monitor_row, stored_windows
+    from assay.governance import monitor_records as db
 
-        rows = stored_windows(conn, int(monitor_row(conn, "income-weekly")["id"]))
+    rows = db.stored_windows(ws, int(db.monitor_row(ws, "income-weekly")["id"]))
     assert [r["status"] for r in rows] == ["ok", "ok", "empty", "ok"]
 
     # a run that only brings the broken batch does not overwrite anything stored
     run_monitor(spec, [broken], workspace=ws, **NO_WAIT)
-    with ws.store.read() as conn:
-        assert len(stored_windows(conn, 1)) == 4
+    assert len(db.stored_windows(ws, 1)) == 4
 
 
 def _stored_rows(ws: Workspace) -> list[int]:
-    from assay.monitor._persist import monitor_row, stored_windows
+    from assay.governance import monitor_records as db
 
-    with ws.store.read() as conn:
-        rows = stored_windows(conn, int(monitor_row(conn, "income-weekly")["id"]))
+    rows = db.stored_windows(ws, int(db.monitor_row(ws, "income-weekly")["id"]))
     return [int(r["rows"]) for r in rows]
 
 
@@ -284,7 +280,7 @@ def test_a_partial_run_does_not_replace_a_complete_window(
 
 
 def test_stored_windows_are_replaced_only_by_complete_computations(ws: Workspace) -> None:
-    from assay.monitor import _persist as db
+    from assay.governance import monitor_records as db
 
     monitor = db.upsert_monitor(ws, "m", "income-model", {"name": "m"})
     run = db.start_run(ws, monitor, ws.now())
@@ -304,9 +300,8 @@ def test_stored_windows_are_replaced_only_by_complete_computations(ws: Workspace
         )
 
     def stored() -> tuple[str, int]:
-        with ws.store.read() as conn:
-            (row,) = db.stored_windows(conn, monitor)
-            assert db.series(conn, monitor, "rows") == [(start.replace(tzinfo=dt.UTC), row["rows"])]
+        (row,) = db.stored_windows(ws, monitor)
+        assert db.series(ws, monitor, "rows") == [(start.replace(tzinfo=dt.UTC), row["rows"])]
         return str(row["status"]), int(row["rows"])
 
     assert save("ok", 400, ["/d/a.parquet", "/d/b.parquet"]).stored

@@ -123,8 +123,8 @@ def alerts_command(
 
     if status not in (None, "firing", "resolved"):
         raise InputError(f"--status must be firing or resolved; got '{status}'.")
-    with _open(workspace) as ws, ws.store.read() as conn:
-        alerts = list_alerts(conn, monitor=monitor, status=status)
+    with _open(workspace) as ws:
+        alerts = list_alerts(ws, monitor=monitor, status=status)
     if fmt == "json":
         typer.echo(json.dumps(alerts, default=str, indent=2))
         return
@@ -180,8 +180,8 @@ def precision_command(
         except ValueError:
             raise InputError(f"{flag} takes a date YYYY-MM-DD; got '{text}'.") from None
 
-    with _open(workspace) as ws, ws.store.read() as conn:
-        p = alert_precision(conn, day(since, "--since"), day(until, "--until"), monitor=monitor)
+    with _open(workspace) as ws:
+        p = alert_precision(ws, day(since, "--since"), day(until, "--until"), monitor=monitor)
     shown = "—" if p["precision"] is None else f"{p['precision']:.0%}"
     Console().print(
         f"alert precision {shown}: {p['meaningful']} meaningful, {p['noise']} noise, "

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+from assay.governance import _monitor_records as monitor_records
 from assay.governance._actions import (
     ACTION_REMOTE_SYSTEMS,
     ACTION_STATUSES,
@@ -88,6 +89,9 @@ from assay.governance._inventory import (
     update_system,
 )
 from assay.governance._kpis import Kpi, KpiReport, ProgramStatus, compute_kpis, program_status
+from assay.governance._monitor_records import acknowledge as acknowledge_alert
+from assay.governance._monitor_records import alert_precision, list_alerts
+from assay.governance._monitor_status import MonitorStatus, monitor_status
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -173,6 +177,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "LIFECYCLE_STATUSES",
     "MAX_WAIVER_DAYS",
     "ModelVersion",
+    "MonitorStatus",
     "ProgramStatus",
     "Question",
     "Questionnaire",
@@ -194,6 +199,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Waiver",
     "Workspace",
     "WorkspaceConfig",
+    "acknowledge_alert",
     "add_action",
     "add_component",
     "add_dataset_version",
@@ -204,6 +210,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "add_timeline_entry",
     "add_user",
     "advance_review",
+    "alert_precision",
     "approve_waiver",
     "audit_log",
     "backup_workspace",
@@ -233,6 +240,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "link_action_remote",
     "link_risk_evidence",
     "list_actions",
+    "list_alerts",
     "list_approvals",
     "list_dataset_versions",
     "list_evidence",
@@ -244,6 +252,8 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "list_users",
     "list_waivers",
     "load_questionnaire",
+    "monitor_records",
+    "monitor_status",
     "open_incident",
     "open_review",
     "open_workspace",

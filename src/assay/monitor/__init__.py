@@ -11,9 +11,14 @@ and e-mail; :func:`acknowledge_alert` marks an alert meaningful or noise (alert 
 
 from __future__ import annotations
 
+from assay.governance import (
+    MonitorStatus,
+    acknowledge_alert,
+    alert_precision,
+    list_alerts,
+    monitor_status,
+)
 from assay.monitor._notify import Delivery, deliver
-from assay.monitor._persist import acknowledge as acknowledge_alert
-from assay.monitor._persist import alert_precision, list_alerts
 from assay.monitor._report import render_monitor_report
 from assay.monitor._run import MonitorRun, run_monitor
 from assay.monitor._simulate import (
@@ -30,7 +35,6 @@ from assay.monitor._spec import (
     spec_json_schema,
     spec_json_schema_text,
 )
-from assay.monitor._status import MonitorStatus, monitor_status
 
 __all__ = [
     "US_CENSUS_1990",

@@ -15,7 +15,7 @@ from jinja2 import Environment, StrictUndefined
 from assay._version import __version__
 from assay.documents._svg import Series, line_chart
 from assay.governance import Workspace
-from assay.monitor import _persist as db
+from assay.governance import monitor_records as db
 from assay.monitor._spec import MonitorSpec
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -122,14 +122,13 @@ def _day(value: dt.datetime) -> str:
 def render_monitor_report(ws: Workspace, name: str, *, title: str | None = None) -> str:
     """The HTML report of the monitor called ``name``: alerts, charts of every metric over the
     windows (with the alert thresholds), the values table, and every window's problems."""
-    with ws.store.read() as conn:
-        monitor = db.monitor_row(conn, name)
-        spec = MonitorSpec.model_validate(monitor["spec"])
-        rows = db.stored_windows(conn, int(monitor["id"]))
-        stored = {m.name: dict(db.series(conn, int(monitor["id"]), m.name)) for m in spec.metrics}
-        alerts = db.list_alerts(conn, monitor=name)
-        precision = db.alert_precision(conn, monitor=name)
-        failed = len(db.failed_notifications(conn, int(monitor["id"])))
+    monitor = db.monitor_row(ws, name)
+    spec = MonitorSpec.model_validate(monitor["spec"])
+    rows = db.stored_windows(ws, int(monitor["id"]))
+    stored = {m.name: dict(db.series(ws, int(monitor["id"]), m.name)) for m in spec.metrics}
+    alerts = db.list_alerts(ws, monitor=name)
+    precision = db.alert_precision(ws, monitor=name)
+    failed = len(db.failed_notifications(ws, int(monitor["id"])))
     windows = []
     notes = []
     for r in rows:

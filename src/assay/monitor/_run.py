@@ -21,7 +21,7 @@ from assay._version import __version__
 from assay.errors import AssayError, InputError
 from assay.evaluate import ReferenceProfile, reference_profile
 from assay.governance import Workspace
-from assay.monitor import _persist as db
+from assay.governance import monitor_records as db
 from assay.monitor._metrics import compute
 from assay.monitor._notify import Delivery, deliver
 from assay.monitor._rules import Episode, episodes
@@ -355,13 +355,12 @@ def _reconcile_alerts(
     opened: list[dict[str, Any]] = []
     resolved: list[dict[str, Any]] = []
     events: list[tuple[Any, dict[str, Any]]] = []
-    with ws.store.read() as conn:
-        stored = db.stored_alerts(conn, monitor_id)
-        by_start = {
-            db.aware(r["window_start"]).isoformat(): r["result"]
-            for r in db.stored_windows(conn, monitor_id)
-        }
-        all_series = {rule.name: db.series(conn, monitor_id, rule.metric) for rule in spec.alerts}
+    stored = db.stored_alerts(ws, monitor_id)
+    by_start = {
+        db.aware(r["window_start"]).isoformat(): r["result"]
+        for r in db.stored_windows(ws, monitor_id)
+    }
+    all_series = {rule.name: db.series(ws, monitor_id, rule.metric) for rule in spec.alerts}
     known = {(r["rule"], db.aware(r["opened_window"])): r for r in stored}
     now = ws.now()
     for rule in spec.alerts:
@@ -505,8 +504,7 @@ def _retry_failed(
     ws: Workspace, spec: MonitorSpec, monitor_id: int, sleep: Callable[[float], None]
 ) -> list[dict[str, Any]]:
     """Send again the notifications earlier runs could not deliver."""
-    with ws.store.read() as conn:
-        pending = db.failed_notifications(conn, monitor_id)
+    pending = db.failed_notifications(ws, monitor_id)
     out = []
     for n in pending:
         try:

@@ -144,8 +144,7 @@ def register_pages(app: FastAPI) -> None:
         overview = show_system(ctx.ws, name)
         name = overview.system.name
         evidence = list_evidence(ctx.ws, system=name, limit=50)
-        with ctx.ws.store.read() as conn:
-            alerts = list_alerts(conn, status="firing")
+        alerts = list_alerts(ctx.ws, status="firing", system=name)
         return render(
             request,
             "system.html",
@@ -159,7 +158,7 @@ def register_pages(app: FastAPI) -> None:
             packets=[e for e in evidence if e.kind == "review_packet"],
             viewable={e.ref for e in evidence if has_html_view(e)},
             monitors=monitor_status(ctx.ws, system=name),
-            alerts=[a for a in alerts if a["system"] == name],
+            alerts=alerts,
             documents=system_documents(ctx.ws, name),
         )
 

@@ -1,7 +1,8 @@
-"""The monitor's reads and writes in the workspace store (tables in :mod:`assay.store._monitoring`).
+"""The monitor's records: monitors, runs, windows, values, alerts and notifications.
 
-Every write is one audited transaction (``assay.governance`` checks the acting user's role);
-reads use plain read transactions. Times are aware UTC datetimes.
+``assay.monitor`` computes; this module is where its records are read and written, so the monitor
+holds no SQL. Every write is one audited transaction that checks the acting user's role; each read
+opens its own read transaction. Times are aware UTC datetimes.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from assay.errors import InputError, NotFoundError
-from assay.governance import Workspace
 from assay.governance._common import writing
-from assay.store._monitoring import (
-    monitor_alerts,
-    monitor_notifications,
-    monitor_runs,
-    monitor_values,
-    monitor_windows,
-    monitors,
-)
+from assay.governance._workspace import Workspace
+from assay.store import tables
+
+monitors = tables.monitors
+monitor_runs = tables.monitor_runs
+monitor_windows = tables.monitor_windows
+monitor_values = tables.monitor_values
+monitor_alerts = tables.monitor_alerts
+monitor_notifications = tables.monitor_notifications
 
 #: The role permission monitor writes need: analysts (and admins) run monitors and review alerts.
 PERMISSION = "add evidence"
@@ -67,8 +68,13 @@ def upsert_monitor(ws: Workspace, name: str, system: str, spec: Mapping[str, Any
         return int(out["id"])
 
 
-def monitor_row(conn: Connection, name: str) -> RowMapping:
+def monitor_row(ws: Workspace, name: str) -> RowMapping:
     """The monitor called ``name``."""
+    with ws.store.read() as conn:
+        return _monitor_row(conn, name)
+
+
+def _monitor_row(conn: Connection, name: str) -> RowMapping:
     row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()
     if row is None:
         names = conn.execute(sa.select(monitors.c.name).order_by(monitors.c.name)).scalars().all()
@@ -233,38 +239,41 @@ def _keep_stored(
     )
 
 
-def series(
-    conn: Connection, monitor_id: int, metric: str
-) -> list[tuple[dt.datetime, float | None]]:
+def series(ws: Workspace, monitor_id: int, metric: str) -> list[tuple[dt.datetime, float | None]]:
     """The stored values of one metric, by window start."""
-    v, w = monitor_values.c, monitor_windows.c
-    rows = conn.execute(
-        sa.select(w.window_start, v.value)
-        .join(monitor_windows, v.window_id == w.id)
-        .where(w.monitor_id == monitor_id, v.metric == metric)
-        .order_by(w.window_start)
-    ).all()
-    return [(aware(start), value) for start, value in rows]
+    with ws.store.read() as conn:
+        v, w = monitor_values.c, monitor_windows.c
+        rows = conn.execute(
+            sa.select(w.window_start, v.value)
+            .join(monitor_windows, v.window_id == w.id)
+            .where(w.monitor_id == monitor_id, v.metric == metric)
+            .order_by(w.window_start)
+        ).all()
+        return [(aware(start), value) for start, value in rows]
 
 
-def stored_windows(conn: Connection, monitor_id: int) -> list[RowMapping]:
+def stored_windows(ws: Workspace, monitor_id: int) -> list[RowMapping]:
     """Every stored window of a monitor, in time order."""
-    w = monitor_windows.c
-    return list(
-        conn.execute(
-            sa.select(monitor_windows).where(w.monitor_id == monitor_id).order_by(w.window_start)
-        ).mappings()
-    )
+    with ws.store.read() as conn:
+        w = monitor_windows.c
+        return list(
+            conn.execute(
+                sa.select(monitor_windows)
+                .where(w.monitor_id == monitor_id)
+                .order_by(w.window_start)
+            ).mappings()
+        )
 
 
-def stored_alerts(conn: Connection, monitor_id: int) -> list[RowMapping]:
+def stored_alerts(ws: Workspace, monitor_id: int) -> list[RowMapping]:
     """Every alert of a monitor, oldest first."""
-    a = monitor_alerts.c
-    return list(
-        conn.execute(
-            sa.select(monitor_alerts).where(a.monitor_id == monitor_id).order_by(a.id)
-        ).mappings()
-    )
+    with ws.store.read() as conn:
+        a = monitor_alerts.c
+        return list(
+            conn.execute(
+                sa.select(monitor_alerts).where(a.monitor_id == monitor_id).order_by(a.id)
+            ).mappings()
+        )
 
 
 def insert_alert(ws: Workspace, values: Mapping[str, Any]) -> RowMapping:
@@ -330,29 +339,31 @@ def record_notification(
         )
 
 
-def failed_notifications(conn: Connection, monitor_id: int) -> list[RowMapping]:
+def failed_notifications(ws: Workspace, monitor_id: int) -> list[RowMapping]:
     """Notifications of a monitor's alerts that have not been delivered yet."""
-    n, a = monitor_notifications.c, monitor_alerts.c
-    return list(
-        conn.execute(
-            sa.select(monitor_notifications)
-            .join(monitor_alerts, n.alert_id == a.id)
-            .where(a.monitor_id == monitor_id, n.status == "failed")
-            .order_by(n.id)
-        ).mappings()
-    )
+    with ws.store.read() as conn:
+        n, a = monitor_notifications.c, monitor_alerts.c
+        return list(
+            conn.execute(
+                sa.select(monitor_notifications)
+                .join(monitor_alerts, n.alert_id == a.id)
+                .where(a.monitor_id == monitor_id, n.status == "failed")
+                .order_by(n.id)
+            ).mappings()
+        )
 
 
-def notifications_of(conn: Connection, alert_ids: list[int]) -> list[RowMapping]:
+def notifications_of(ws: Workspace, alert_ids: list[int]) -> list[RowMapping]:
     """Notifications of these alerts."""
-    n = monitor_notifications.c
-    if not alert_ids:
-        return []
-    return list(
-        conn.execute(
-            sa.select(monitor_notifications).where(n.alert_id.in_(alert_ids)).order_by(n.id)
-        ).mappings()
-    )
+    with ws.store.read() as conn:
+        n = monitor_notifications.c
+        if not alert_ids:
+            return []
+        return list(
+            conn.execute(
+                sa.select(monitor_notifications).where(n.alert_id.in_(alert_ids)).order_by(n.id)
+            ).mappings()
+        )
 
 
 def acknowledge(ws: Workspace, alert_id: int, verdict: str, note: str | None = None) -> RowMapping:
@@ -379,9 +390,14 @@ def acknowledge(ws: Workspace, alert_id: int, verdict: str, note: str | None = N
 
 
 def list_alerts(
-    conn: Connection, *, monitor: str | None = None, status: str | None = None
+    ws: Workspace,
+    *,
+    monitor: str | None = None,
+    status: str | None = None,
+    system: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Alerts with their monitor's name, newest first."""
+    """Alerts with their monitor's name and system, newest first (of one monitor, status or system
+    when given)."""
     a, m = monitor_alerts.c, monitors.c
     q = sa.select(monitor_alerts, m.name.label("monitor"), m.system).join(
         monitors, a.monitor_id == m.id
@@ -390,11 +406,14 @@ def list_alerts(
         q = q.where(m.name == monitor)
     if status is not None:
         q = q.where(a.status == status)
-    return [dict(r) for r in conn.execute(q.order_by(a.id.desc())).mappings()]
+    if system is not None:
+        q = q.where(m.system == system)
+    with ws.store.read() as conn:
+        return [dict(r) for r in conn.execute(q.order_by(a.id.desc())).mappings()]
 
 
 def alert_precision(
-    conn: Connection,
+    ws: Workspace,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     *,
@@ -402,21 +421,22 @@ def alert_precision(
 ) -> dict[str, Any]:
     """Alert precision: of the alerts opened in ``[start, end)`` that were acknowledged, the share
     marked meaningful; with the counts behind it."""
-    a, m = monitor_alerts.c, monitors.c
-    q = sa.select(a.verdict, sa.func.count()).join(monitors, a.monitor_id == m.id)
-    if start is not None:
-        q = q.where(a.opened_at >= aware(start))
-    if end is not None:
-        q = q.where(a.opened_at < aware(end))
-    if monitor is not None:
-        q = q.where(m.name == monitor)
-    counts = {verdict: int(n) for verdict, n in conn.execute(q.group_by(a.verdict)).all()}
-    meaningful, noise = counts.get("meaningful", 0), counts.get("noise", 0)
-    judged = meaningful + noise
-    return {
-        "precision": meaningful / judged if judged else None,
-        "meaningful": meaningful,
-        "noise": noise,
-        "unacknowledged": counts.get(None, 0),
-        "alerts": sum(counts.values()),
-    }
+    with ws.store.read() as conn:
+        a, m = monitor_alerts.c, monitors.c
+        q = sa.select(a.verdict, sa.func.count()).join(monitors, a.monitor_id == m.id)
+        if start is not None:
+            q = q.where(a.opened_at >= aware(start))
+        if end is not None:
+            q = q.where(a.opened_at < aware(end))
+        if monitor is not None:
+            q = q.where(m.name == monitor)
+        counts = {verdict: int(n) for verdict, n in conn.execute(q.group_by(a.verdict)).all()}
+        meaningful, noise = counts.get("meaningful", 0), counts.get("noise", 0)
+        judged = meaningful + noise
+        return {
+            "precision": meaningful / judged if judged else None,
+            "meaningful": meaningful,
+            "noise": noise,
+            "unacknowledged": counts.get(None, 0),
+            "alerts": sum(counts.values()),
+        }

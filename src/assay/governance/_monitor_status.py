@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from assay.governance import Workspace
-from assay.store._monitoring import monitor_alerts, monitor_runs, monitor_windows, monitors
+from assay.governance._workspace import Workspace
+from assay.store import tables
+
+monitors, monitor_runs = tables.monitors, tables.monitor_runs
+monitor_windows, monitor_alerts = tables.monitor_windows, tables.monitor_alerts
 
 __all__ = ["MonitorStatus", "monitor_status"]
 
