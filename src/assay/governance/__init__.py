@@ -86,6 +86,7 @@ from assay.governance._inventory import (
     list_model_versions,
     list_systems,
     show_system,
+    system_names,
     update_system,
 )
 from assay.governance._kpis import Kpi, KpiReport, ProgramStatus, compute_kpis, program_status
@@ -268,6 +269,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "risk_heat_counts",
     "set_role",
     "show_system",
+    "system_names",
     "taxonomy",
     "triage_review",
     "update_action",

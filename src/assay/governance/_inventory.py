@@ -291,6 +291,13 @@ def get_system(ws: Workspace, name: str) -> System:
         return System.from_row(system_row(conn, name))
 
 
+def system_names(ws: Workspace) -> list[str]:
+    """The names of all systems, by name (the order of :func:`list_systems`), without loading
+    their records."""
+    with ws.store.read() as conn:
+        return [str(n) for n in conn.execute(sa.select(_SYS.name).order_by(_SYS.name)).scalars()]
+
+
 def list_systems(
     ws: Workspace, *, lifecycle_status: str | None = None, risk_tier: str | None = None
 ) -> list[System]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -19,7 +18,6 @@ from assay.governance import (
     REVIEW_TRANSITIONS,
     RISK_SORTS,
     RISK_STATUSES,
-    Workspace,
     add_risk,
     add_system,
     advance_review,
@@ -43,6 +41,7 @@ from assay.governance import (
     request_waiver,
     revoke_waiver,
     show_system,
+    system_names,
     taxonomy,
     triage_review,
     update_risk,
@@ -50,7 +49,6 @@ from assay.governance import (
 )
 from assay.governance._risks import Risk
 from assay.policy import RISK_TIERS
-from assay.store import tables
 from assay.web._app import Ctx, render
 from assay.web._cache import Head, PartCache, audit_head
 from assay.web._charts import heat_map_svg
@@ -87,13 +85,6 @@ def _fragment(request: Request, template: str, **values: Any) -> Markup:
     """A template rendered on its own: a part of a page that does not depend on the user."""
     templates: Jinja2Templates = request.app.state.templates
     return Markup(templates.get_template(template).render(**values))
-
-
-def _system_names(ws: Workspace) -> list[str]:
-    """The names of all systems, in the order of :func:`list_systems` (by name)."""
-    name = tables.ai_systems.c.name
-    with ws.store.read() as conn:
-        return [str(n) for n in conn.execute(sa.select(name).order_by(name)).scalars()]
 
 
 def _options(values: list[str]) -> Markup:
@@ -214,7 +205,7 @@ def register_pages(app: FastAPI) -> None:
             )
 
         key = ("risks", head, f["system"], f["status"], f["owner"], order, sort, page)
-        systems = parts.get(("system options", head), lambda: _options(_system_names(ctx.ws)))
+        systems = parts.get(("system options", head), lambda: _options(system_names(ctx.ws)))
         return render(
             request,
             "risks.html",
