@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from assay.documents._svg import (
+from assay.render import (
     PALETTE,
     Bar,
     DotPanel,

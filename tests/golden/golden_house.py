@@ -163,9 +163,9 @@ def build_house(folder: Path, work: Path, *, db_url: str | None = None) -> g.Wor
     :data:`REPORT_DAY`."""
     import warnings
 
-    from assay.documents import build_packet, sign_packet, write_sections
-
     from cli_worker import pinned_clock
+
+    from assay.documents import build_packet, sign_packet, write_sections
 
     clock = Clock(START)
     with pinned_clock(clock):  # the first admin is added by init_workspace, on its own clock

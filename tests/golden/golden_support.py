@@ -7,16 +7,16 @@ with the first lines of a unified diff, named by the golden file's path.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import hashlib
 import json
 import os
 import re
-import shlex
-import sys
-import datetime as dt
 import select
+import shlex
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path

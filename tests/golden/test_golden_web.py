@@ -18,9 +18,9 @@ from assay import governance as g
 pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from assay.web import create_app, set_password  # noqa: E402
+from assay.web import create_app, set_password
 
 PASSWORD = "correct horse battery"
 

@@ -19,6 +19,7 @@ from assay.frameworks import (
     load_crosswalk,
 )
 from assay.policy import load_policy
+from assay.render import markdown_escape
 
 __all__ = ["frameworks_app"]
 
@@ -146,8 +147,9 @@ def show_command(
             "|---|---|---|",
         ]
         for r in rows:
-            label = f"**{r['title']}** {r['text']}".strip() if r["title"] else r["text"]
-            lines.append(f"| {r['id']} | {str(label).replace('|', '/')} | {needs(r)} |")
+            text = markdown_escape(r["text"])
+            label = f"**{markdown_escape(r['title'])}** {text}".strip() if r["title"] else text
+            lines.append(f"| {markdown_escape(r['id'])} | {label} | {markdown_escape(needs(r))} |")
         typer.echo("\n".join(lines))
         return
     table = Table(title=f"{fw.name} — {fw.source.document}", title_justify="left")

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assay.documents._format import as_list, as_mapping
 from assay.documents._gather import evaluated_features, headline_metrics, load_json
 from assay.documents._sections import (
     DATASHEET_SECTIONS,
@@ -23,6 +22,7 @@ from assay.documents._sections import (
     read_sections,
 )
 from assay.policy import evidence_is_fresh, meets_minimum, minimum_percent, stored_kinds
+from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, Workspace

@@ -21,9 +21,9 @@ from assay.documents._doc import (
     Section,
     Table,
 )
-from assay.documents._format import as_mapping, count, plain
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._sections import DATASHEET_SECTIONS, read_sections
+from assay.render import as_mapping, count, plain
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, Workspace

@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 
 from assay.documents._doc import Document
-from assay.documents._format import as_list, as_mapping
 from assay.documents._render import render_markdown
 from assay.errors import InputError
+from assay.render import as_list, as_mapping
 
 __all__ = [
     "CROISSANT_CONTEXT",

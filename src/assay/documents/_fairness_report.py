@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from assay.documents._fairness_view import build_view
-from assay.documents._format import Estimate
+from assay.render import Estimate, MarkdownText, environment, markdown_escape
 
 __all__ = ["render_fairness_html", "render_fairness_markdown"]
 
@@ -104,55 +103,9 @@ def render_fairness_markdown(result: Mapping[str, Any], *, title: str | None = N
     '# Fairness evaluation report'
     """
     view = build_view(result, title=title, charts=False)
-    text = _environment(html=False).get_template("fairness_report.md.j2").render(view)
+    text = _render_markdown("fairness_report.md.j2", view)
     # Templates leave blank runs where optional sections are skipped; Markdown needs one.
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-
-
-class MarkdownText(str):
-    """Markdown that the template writes as it is (already escaped or built on purpose)."""
-
-    __slots__ = ()
-
-
-_MD_SPECIAL = re.compile(r"([\\`*|<>$~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|\](?=[(\[])|&")
-_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-
-
-def markdown_escape(value: Any) -> str:
-    """Text shown literally in Markdown, also inside a table cell.
-
-    Escapes what would start markup (emphasis, code, links, HTML, maths, strikethrough) or end a
-    table cell, and folds line breaks into spaces. Intra-word underscores are left alone, since
-    GitHub never reads them as emphasis.
-
-    Examples
-    --------
-    >>> markdown_escape("a|b <script> *x* y_true _z_")
-    'a\\\\|b &lt;script&gt; \\\\*x\\\\* y_true \\\\_z\\\\_'
-    """
-    if isinstance(value, MarkdownText):
-        return value
-    text = " ".join(str(value).split("\n")) if value is not None else ""
-
-    def replace(match: re.Match[str]) -> str:
-        char = match.group(0)
-        return _MD_ENTITIES.get(char) or "\\" + char
-
-    return _MD_SPECIAL.sub(replace, text)
-
-
-def _markdown_code(value: Any) -> MarkdownText:
-    """An inline code span that holds any text (the fence outgrows the longest backtick run)."""
-    text = " ".join(str(value).split("\n"))
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return MarkdownText(f"{fence}{pad}{text}{pad}{fence}")
-
-
-def _finalize(value: Any) -> Any:
-    return markdown_escape(value)
 
 
 def _markdown_estimate(value: Estimate | None) -> MarkdownText:
@@ -167,20 +120,12 @@ def _markdown_verdict(key: str, label: str) -> MarkdownText:
     return MarkdownText(f"{_VERDICT_MARKS.get(key, '')}**{markdown_escape(label)}**")
 
 
-@cache
 def _environment(*, html: bool) -> Environment:
-    common: dict[str, Any] = {
-        "loader": PackageLoader("assay.documents", "templates"),
-        "undefined": StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-    }
     if html:
-        return Environment(autoescape=True, **common)
-    env = Environment(autoescape=False, finalize=_finalize, **common)
-    env.filters["code"] = _markdown_code
-    env.filters["raw"] = MarkdownText
-    env.filters["est"] = _markdown_estimate
-    env.globals["verdict"] = _markdown_verdict
-    return env
+        return environment("assay.documents")
+    return environment("assay.documents", markdown=True, filters=(("est", _markdown_estimate),))
+
+
+def _render_markdown(template: str, view: Mapping[str, Any]) -> str:
+    # the verdict helper is passed per render, not set as a global of the shared environment
+    return _environment(html=False).get_template(template).render(view, verdict=_markdown_verdict)

@@ -11,8 +11,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from assay.documents import _svg
-from assay.documents._format import (
+from assay import render as rendering
+from assay.render import (
     as_list,
     as_mapping,
     count,
@@ -97,7 +97,7 @@ def _bin_row(group: str, b: Mapping[str, Any]) -> dict[str, str]:
 
 def _reliability_series(
     curve: Mapping[str, Any], name: str, largest: float, *, overall: bool, colour: str | None = None
-) -> _svg.Series:
+) -> rendering.Series:
     points: list[tuple[float, float | None]] = []
     sizes: list[float] = []
     notes: list[str] = []
@@ -113,7 +113,7 @@ def _reliability_series(
             f"{name}, scores {number(b.get('bin_low'))}–{number(b.get('bin_high'))}: "
             f"mean score {number(x)}, fraction positive {number(y)}, n={count(b.get('n'))}"
         )
-    return _svg.Series(
+    return rendering.Series(
         name,
         points,
         sizes=sizes,
@@ -154,7 +154,7 @@ def _reliability_charts(
             _reliability_series(c, group_values(as_mapping(c.get("group"))), largest, overall=False)
             for c in members
         ]
-        chart = _svg.line_chart(
+        chart = rendering.line_chart(
             [*series, *reference],
             title=f"Reliability diagram by {grouping_label(by)}",
             width=520,
@@ -165,8 +165,8 @@ def _reliability_charts(
     multiples = []
     for c in members:
         name = group_values(as_mapping(c.get("group")))
-        mine = _reliability_series(c, name, largest, overall=False, colour=_svg.PALETTE[0])
-        chart = _svg.line_chart(
+        mine = _reliability_series(c, name, largest, overall=False, colour=rendering.PALETTE[0])
+        chart = rendering.line_chart(
             [mine, *reference],
             title=f"Reliability diagram: {name}",
             width=230,
@@ -265,11 +265,11 @@ def _sweep_charts(
             values = _numbers(as_mapping(as_mapping(g).get("metrics")).get(metric))
             if values:
                 name = group_values(as_mapping(as_mapping(g).get("group")))
-                series.append(_svg.Series(name, list(zip(thresholds, values, strict=False))))
+                series.append(rendering.Series(name, list(zip(thresholds, values, strict=False))))
         values = _numbers(overall_metrics.get(metric))
         if values:
             series.append(
-                _svg.Series(
+                rendering.Series(
                     "Overall (all rows)",
                     list(zip(thresholds, values, strict=False)),
                     colour=OVERALL_COLOUR,
@@ -279,7 +279,7 @@ def _sweep_charts(
             )
         if series:
             title = f"{y_label.capitalize()} by {grouping_label(by)} against the threshold"
-            chart = _svg.line_chart(
+            chart = rendering.line_chart(
                 series,
                 title=title,
                 x_label="decision threshold (score ≥ threshold is positive)",
@@ -292,19 +292,19 @@ def _sweep_charts(
             out.append({"kind": "groups", "caption": title, "chart": Markup(chart)})
     gaps = []
     for key, colour in (
-        ("demographic_parity_difference", _svg.PALETTE[3]),
-        ("equalized_odds_difference", _svg.PALETTE[0]),
+        ("demographic_parity_difference", rendering.PALETTE[3]),
+        ("equalized_odds_difference", rendering.PALETTE[0]),
     ):
         values = _numbers(sweep.get(key))
         if values:
             gaps.append(
-                _svg.Series(
+                rendering.Series(
                     metric_label(key), list(zip(thresholds, values, strict=False)), colour=colour
                 )
             )
     if gaps:
         title = f"Disparities by {grouping_label(by)} against the threshold"
-        chart = _svg.line_chart(
+        chart = rendering.line_chart(
             gaps,
             title=title,
             x_label="decision threshold (score ≥ threshold is positive)",

@@ -1,6 +1,6 @@
 """What a fairness report shows, worked out once from an ``assay.fairness/v1`` result.
 
-The view is plain data (dicts, lists, :class:`~assay.documents._format.Estimate`) that both the
+The view is plain data (dicts, lists, :class:`~assay.render.Estimate`) that both the
 HTML and the Markdown templates lay out, so the two formats cannot drift apart. Every number shown
 comes from the result; the view only selects, orders and formats.
 """
@@ -12,9 +12,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from assay.documents import _svg
+from assay import render as rendering
 from assay.documents._fairness_scores import calibration_sections, sweep_sections
-from assay.documents._format import (
+from assay.errors import SchemaError
+from assay.render import (
     METRIC_DEFINITIONS,
     SUMMARY_DEFINITIONS,
     Estimate,
@@ -34,7 +35,6 @@ from assay.documents._format import (
     value_text,
     verdict_label,
 )
-from assay.errors import SchemaError
 
 SCHEMA = "assay.fairness/v1"
 DEFAULT_TITLE = "Fairness evaluation report"
@@ -421,17 +421,17 @@ def _four_fifths(
     if charts and rows and isinstance(limit, int | float):
         top = max([1.0, *(i.high or i.value or 0.0 for i in impacts)])
         out["chart"] = Markup(
-            _svg.dot_whisker(
+            rendering.dot_whisker(
                 [r["group"] for r in rows],
                 [
-                    _svg.DotPanel(
+                    rendering.DotPanel(
                         "Impact ratio (selection rate ÷ highest group's)",
                         [_interval(i) for i in impacts],
                         reference=float(limit),
                         reference_label=f"limit {limit_text(limit)}",
                         band=(0.0, float(limit)),
                         band_label=f"below the limit {limit_text(limit)}",
-                        domain=(0.0, top if top <= 1.0 else _svg.nice_ticks(0, top)[1]),
+                        domain=(0.0, top if top <= 1.0 else rendering.nice_ticks(0, top)[1]),
                     )
                 ],
                 title="Four-fifths rule: impact ratio by group",
@@ -444,13 +444,13 @@ def _four_fifths(
     return out
 
 
-def _interval(e: Estimate, label: str = "") -> _svg.Interval:
+def _interval(e: Estimate, label: str = "") -> rendering.Interval:
     note = ""
     if e.value is None:
         note = f"{label}: {e.undefined_text}" if label else e.undefined_text
     elif label:
         note = f"{label}: {e.text}"
-    return _svg.Interval(e.value, e.low, e.high, note)
+    return rendering.Interval(e.value, e.low, e.high, note)
 
 
 def _dot_chart(
@@ -471,7 +471,7 @@ def _dot_chart(
             e = estimate(as_mapping(g.get("metrics")).get(m))
             points.append(_interval(e, f"{label} (n={count(g.get('n'))})"))
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 metric_label(m),
                 points,
                 reference=overall.value,
@@ -482,7 +482,7 @@ def _dot_chart(
         )
     names = ", ".join(p.title for p in panels)
     return Markup(
-        _svg.dot_whisker(
+        rendering.dot_whisker(
             labels,
             panels,
             title=f"{names} by {grouping_label(by)}",

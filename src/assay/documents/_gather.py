@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._doc import Code
-from assay.documents._format import as_list, as_mapping
+from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, Workspace
@@ -108,7 +108,7 @@ def headline_metrics(result: Mapping[str, Any]) -> dict[str, dict[str, dict[str,
     row is under grouping ``overall`` and group ``all rows``. This is what a card shows and what
     the consistency check compares with the latest evaluation.
     """
-    from assay.documents._format import group_label, grouping_label
+    from assay.render import group_label, grouping_label
 
     out: dict[str, dict[str, dict[str, Any]]] = {}
     rows = [as_mapping(result.get("overall"))] + [

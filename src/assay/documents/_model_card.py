@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assay.documents import _svg
+from assay import render as rendering
 from assay.documents._doc import (
     Badge,
     Block,
@@ -28,17 +28,6 @@ from assay.documents._doc import (
     Section,
     Table,
 )
-from assay.documents._format import (
-    as_list,
-    as_mapping,
-    count,
-    estimate,
-    group_label,
-    grouping_label,
-    limit_text,
-    metric_label,
-    verdict_label,
-)
 from assay.documents._gather import (
     HEADLINE_METRICS,
     cite,
@@ -51,6 +40,17 @@ from assay.documents._gather import (
 )
 from assay.documents._sections import MODEL_CARD_SECTIONS, SectionSet, read_sections
 from assay.policy import DEFAULT_CHECKPOINT, evidence_is_fresh, max_age_days
+from assay.render import (
+    as_list,
+    as_mapping,
+    count,
+    estimate,
+    group_label,
+    grouping_label,
+    limit_text,
+    metric_label,
+    verdict_label,
+)
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, System, Workspace
@@ -602,16 +602,16 @@ def _figure(result: Mapping[str, Any]) -> Figure | None:
         return None
     labels = [group_label(dict(as_mapping(g.get("group")))) for g in single]
     overall = as_mapping(as_mapping(result.get("overall")).get("metrics"))
-    panels: list[_svg.DotPanel] = []
+    panels: list[rendering.DotPanel] = []
     for metric in ("selection_rate", "tpr", "fpr"):
-        points: Sequence[_svg.Interval] = [
+        points: Sequence[rendering.Interval] = [
             _interval(as_mapping(g.get("metrics")).get(metric)) for g in single
         ]
         if all(p.value is None for p in points):
             continue
         ref = estimate(overall.get(metric)).value
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 metric_label(metric),
                 points,
                 reference=ref,
@@ -621,7 +621,7 @@ def _figure(result: Mapping[str, Any]) -> Figure | None:
         )
     if not panels:
         return None
-    svg = _svg.dot_whisker(
+    svg = rendering.dot_whisker(
         labels,
         panels,
         title="Selection rate, TPR and FPR by group",
@@ -637,9 +637,9 @@ def _figure(result: Mapping[str, Any]) -> Figure | None:
     )
 
 
-def _interval(entry: Any) -> _svg.Interval:
+def _interval(entry: Any) -> rendering.Interval:
     e = estimate(entry)
-    return _svg.Interval(e.value, e.low, e.high)
+    return rendering.Interval(e.value, e.low, e.high)
 
 
 def _monitoring_rows(metrics: list[Any], alerts: Any) -> list[tuple[str, str, str]]:

@@ -35,12 +35,12 @@ from assay.documents._doc import (
     document_from_dict,
     sections_of,
 )
-from assay.documents._format import as_list, as_mapping
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._model_card import build_model_card
 from assay.documents._risk_assessment import build_risk_assessment
 from assay.errors import IntegrityError, NotFoundError
 from assay.policy import OPEN_RISK_STATUSES, blocking_ratings, blocking_risks, find_kind
+from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.governance import Approval, EvidenceRecord, Workspace

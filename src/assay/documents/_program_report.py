@@ -8,7 +8,7 @@ import statistics
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from assay.documents import _svg
+from assay import render as rendering
 from assay.documents._doc import Badge, Block, Cell, Document, Figure, Para, Section, Table
 from assay.documents._gather import short_date
 from assay.policy import WAIVER_AGING_DAYS, waiver_over_aged
@@ -93,8 +93,8 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
         ordered = themes.most_common()
         theme_blocks.append(
             Figure(
-                _svg.bar_chart(
-                    [_svg.Bar(label, float(n), text=str(n)) for label, n in ordered[:12]],
+                rendering.bar_chart(
+                    [rendering.Bar(label, float(n), text=str(n)) for label, n in ordered[:12]],
                     title="Risks found in the period by category",
                     width=720,
                 ),
@@ -212,8 +212,8 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
     if months:
         incident_blocks.append(
             Figure(
-                _svg.bar_chart(
-                    [_svg.Bar(m, float(n), text=str(n)) for m, n in sorted(months.items())],
+                rendering.bar_chart(
+                    [rendering.Bar(m, float(n), text=str(n)) for m, n in sorted(months.items())],
                     title="Incidents detected per month",
                     width=520,
                 ),

@@ -7,9 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assay.documents._fairness_report import _environment
-from assay.documents._svg import Bar, DotPanel, Interval, bar_chart, dot_whisker
 from assay.errors import SchemaError
+from assay.render import Bar, DotPanel, Interval, bar_chart, dot_whisker, environment
 
 QUALITY_SCHEMA = "assay.quality/v1"
 
@@ -217,7 +216,7 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
         ("methods", "Methods and provenance"),
     ]
     ci_level = float(params.get("ci_level", 0.95))
-    template = _environment(html=True).get_template("quality_report.html.j2")
+    template = environment("assay.documents").get_template("quality_report.html.j2")
     return template.render(
         pct=_pct,
         ci_text=_ci_text,

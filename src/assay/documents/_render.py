@@ -13,7 +13,6 @@ import re
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -33,7 +32,7 @@ from assay.documents._doc import (
     Table,
     cell_text,
 )
-from assay.documents._fairness_report import markdown_escape
+from assay.render import environment, markdown_escape, markdown_prose
 
 __all__ = ["FORMATS", "render", "render_html", "render_json", "render_markdown"]
 
@@ -75,28 +74,24 @@ def _cell_html(value: Cell) -> Markup:
     return escape(cell_text(value))
 
 
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("assay.documents", "templates"),
-        undefined=StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["cell"] = _cell_html
-    env.filters["prose"] = _prose_html
-    env.globals["kind_of"] = lambda b: type(b).__name__.lower()
+def _kind_of(block: Any) -> str:
+    return type(block).__name__.lower()
+
+
+def _css_text(text: Any) -> Markup:
     # text inside a CSS string in a <style> element: keep it to characters that need no escaping
-    env.globals["css_text"] = lambda t: Markup(re.sub(r"[^\w .,:;()@×—–…·-]", "", str(t))[:90])
-    return env
+    return Markup(re.sub(r"[^\w .,:;()@×—–…·-]", "", str(text))[:90])
+
+
+_FILTERS = (("cell", _cell_html), ("prose", _prose_html))
 
 
 def render_html(doc: Document) -> str:
     """The document as one self-contained HTML page (inline CSS and SVG, no scripts)."""
-    template = _environment().get_template("document.html.j2")
-    return template.render(doc=doc, version=__version__, gaps=doc.gaps)
+    template = environment("assay.documents", filters=_FILTERS).get_template("document.html.j2")
+    return template.render(
+        doc=doc, version=__version__, gaps=doc.gaps, kind_of=_kind_of, css_text=_css_text
+    )
 
 
 def _md_cell(value: Cell) -> str:
@@ -141,7 +136,7 @@ def _md_block(block: Any) -> list[str]:
         text = markdown_escape(block.text)
         return [f"*{text}*" if block.muted else text, ""]
     if isinstance(block, Prose):
-        lines = [block.markdown.strip(), ""]
+        lines = [markdown_prose(block.markdown.strip()), ""]
         if block.source:
             lines += [f"<sub>{markdown_escape(block.source)}</sub>", ""]
         return lines

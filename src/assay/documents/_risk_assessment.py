@@ -20,8 +20,8 @@ from assay.documents._doc import (
     Table,
 )
 from assay.documents._gather import short_date
-from assay.documents._heatmap import heat_map
-from assay.policy import RATINGS, describe_bands
+from assay.policy import RATINGS, describe_bands, rating
+from assay.render import heat_map
 
 if TYPE_CHECKING:
     from assay.governance import Risk, Workspace
@@ -32,8 +32,6 @@ __all__ = ["build_risk_assessment", "risk_gaps"]
 def _level(likelihood: int | None, severity: int | None) -> Cell:
     if likelihood is None or severity is None:
         return None
-    from assay.policy import rating
-
     r = rating(likelihood, severity)
     return Badge(r, f"{likelihood}×{severity}={likelihood * severity} {r}")
 
@@ -113,9 +111,10 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         )
         svg = (
             '<div class="heatmaps">'
-            + heat_map(inherent, title="Inherent risk (before mitigation)")
+            + heat_map(inherent, rating=rating, title="Inherent risk (before mitigation)")
             + heat_map(
                 residual,
+                rating=rating,
                 title="Residual risk (after mitigation)",
                 description="Risks not yet reassessed are placed at their inherent rating.",
             )

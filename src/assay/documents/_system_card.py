@@ -18,10 +18,10 @@ from assay.documents._doc import (
     Section,
     Table,
 )
-from assay.documents._format import as_list, as_mapping
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._sections import SYSTEM_CARD_SECTIONS, read_sections
 from assay.policy import EVALUATION_KINDS, stored_kinds
+from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.governance import Workspace

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from assay.documents._completeness import CompletenessReport, review_completeness
 from assay.documents._datasheet import build_datasheet
 from assay.documents._doc import Document
-from assay.documents._format import as_list
 from assay.documents._model_card import build_model_card
 from assay.documents._packet import BuiltPacket, build_packet, packet_document
 from assay.documents._render import render
 from assay.documents._risk_assessment import build_risk_assessment
+from assay.render import as_list
 
 if TYPE_CHECKING:
     from assay.governance import Workspace

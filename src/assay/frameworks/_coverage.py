@@ -18,10 +18,13 @@ from assay.errors import InputError
 from assay.frameworks._catalog import Framework, get_framework, list_frameworks
 from assay.frameworks._crosswalk import Crosswalk, load_crosswalk
 from assay.frameworks._signals import SignalState, detect_signals, gather_facts
+from assay.render import markdown_escape
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
     from assay.policy import Policy
+
+_md = markdown_escape
 
 __all__ = [
     "COVERAGE_SCHEMA",
@@ -232,10 +235,6 @@ def framework_coverage(
         signals=states,
         fixes={sid: sig.fix for sid, sig in cw.signals.items()},
     )
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def coverage_markdown(report: CoverageReport) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from typing import Any
 
 from assay._version import __version__
 from assay.gate._model import GateResult, RuleOutcome
+from assay.render import JUnitCase, JUnitSuite, junit_xml, markdown_escape
+
+_md = markdown_escape
 
 __all__ = ["to_json", "to_junit", "to_markdown", "to_sarif"]
 
@@ -30,50 +32,36 @@ def to_junit(result: GateResult) -> str:
     The layout is the common Jenkins/Ant one (``testsuites > testsuite > testcase``) that GitHub,
     GitLab and Jenkins test reports read.
     """
-    suites = ET.Element(
-        "testsuites",
-        name="assay gate",
-        tests=str(len(result.outcomes)),
-        failures=str(len(result.failures)),
-        errors="0",
+    cases = [_junit_case(o) for o in result.outcomes]
+    suite = JUnitSuite(
+        f"assay gate: {result.system or 'results'} {result.model_version or ''}".strip(),
+        cases,
+        properties=[
+            ("policy", result.policy),
+            ("policy_path", result.policy_path),
+            ("tier", result.tier or ""),
+            ("checkpoint", result.checkpoint),
+            ("decision", result.decision),
+        ],
+        attributes={
+            "timestamp": result.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S"),
+            "hostname": "localhost",
+            "id": "0",
+            "package": "assay.gate",
+        },
+        system_out=f"decision: {result.decision}",
+        system_err="",
     )
-    suite = ET.SubElement(
-        suites,
-        "testsuite",
-        name=f"assay gate: {result.system or 'results'} {result.model_version or ''}".strip(),
-        tests=str(len(result.outcomes)),
-        failures=str(len(result.failures)),
-        errors="0",
-        skipped="0",
-        time="0",
-        timestamp=result.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S"),
-        hostname="localhost",
-        id="0",
-        package="assay.gate",
+    return junit_xml("assay gate", [suite])
+
+
+def _junit_case(o: RuleOutcome) -> JUnitCase:
+    if o.passed:
+        return JUnitCase(_name(o), f"assay.gate.{o.rule}")
+    text = f"value: {o.value}\nthreshold: {o.threshold}\nfix: {o.fix}\nsource: {o.source}"
+    return JUnitCase(
+        _name(o), f"assay.gate.{o.rule}", "failure", message=o.message, kind=o.rule, text=text
     )
-    props = ET.SubElement(suite, "properties")
-    for key, value in (
-        ("policy", result.policy),
-        ("policy_path", result.policy_path),
-        ("tier", result.tier or ""),
-        ("checkpoint", result.checkpoint),
-        ("decision", result.decision),
-    ):
-        ET.SubElement(props, "property", name=key, value=value)
-    for o in result.outcomes:
-        case = ET.SubElement(
-            suite, "testcase", name=_name(o), classname=f"assay.gate.{o.rule}", time="0"
-        )
-        if not o.passed:
-            failure = ET.SubElement(case, "failure", message=o.message, type=o.rule)
-            failure.text = (
-                f"value: {o.value}\nthreshold: {o.threshold}\nfix: {o.fix}\nsource: {o.source}"
-            )
-    ET.SubElement(suite, "system-out").text = f"decision: {result.decision}"
-    ET.SubElement(suite, "system-err").text = ""
-    ET.indent(suites)
-    body = ET.tostring(suites, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
 def to_sarif(result: GateResult) -> str:
@@ -147,10 +135,6 @@ def to_sarif(result: GateResult) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(result: GateResult) -> str:
     """A Markdown summary for ``$GITHUB_STEP_SUMMARY`` or a merge-request comment."""
     icon = "✅" if result.passed else "❌"
@@ -173,14 +157,14 @@ def to_markdown(result: GateResult) -> str:
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| `{o.rule}` | {_cell(o.subject)} | {_cell(o.value)} | {_cell(o.threshold)} "
-            f"| {_cell(o.fix)} |"
+            f"| `{o.rule}` | {_md(o.subject)} | {_md(o.value)} | {_md(o.threshold)} "
+            f"| {_md(o.fix)} |"
             for o in result.failures
         ]
         lines.append("")
     passed = [o for o in result.outcomes if o.passed]
     if passed:
         lines += ["<details><summary>Rules that pass</summary>", ""]
-        lines += [f"- `{o.rule}` {_cell(o.subject)}: {_cell(o.value)}" for o in passed]
+        lines += [f"- `{o.rule}` {_md(o.subject)}: {_md(o.value)}" for o in passed]
         lines += ["", "</details>", ""]
     return "\n".join(lines)

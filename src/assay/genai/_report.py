@@ -2,28 +2,38 @@
 
 Everything is rendered from the stored records, so any past run can be re-rendered without
 calling the target. The HTML inlines the house stylesheet and SVG charts of
-:mod:`assay.documents` and has no scripts; the Markdown holds the same tables; the JUnit XML
+:mod:`assay.render` and has no scripts; the Markdown holds the same tables; the JUnit XML
 has one test suite per harm category and one test case per case (errored cases are ``<error>``,
 failed ones ``<failure>``), for CI systems.
 """
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from assay._version import __version__
-from assay.documents._fairness_report import markdown_escape
-from assay.documents._svg import Bar, DotPanel, Interval, bar_chart, dot_whisker
 from assay.genai._compare import RedteamComparison
 from assay.genai._result import RedteamRun
+from assay.render import (
+    Bar,
+    DotPanel,
+    Interval,
+    JUnitCase,
+    JUnitSuite,
+    MarkdownText,
+    bar_chart,
+    dot_whisker,
+    environment,
+    house_css,
+    junit_xml,
+    markdown_escape,
+    markdown_table,
+)
 
 __all__ = [
     "render_comparison_html",
@@ -71,28 +81,16 @@ def _short(text: Any, limit: int) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-@cache
 def _css() -> str:
-    house = resources.files("assay.documents").joinpath("templates/report.css").read_text("utf-8")
     extra = resources.files("assay.genai").joinpath("templates/redteam.css").read_text("utf-8")
-    return house + "\n" + extra
+    return house_css() + "\n" + extra
 
 
-@cache
+_FILTERS = (("pct", _pct), ("ci", _ci), ("signed_pct", _signed_pct), ("p", _p), ("short", _short))
+
+
 def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("assay.genai", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = _pct
-    env.filters["ci"] = _ci
-    env.filters["signed_pct"] = _signed_pct
-    env.filters["p"] = _p
-    env.filters["short"] = _short
-    return env
+    return environment("assay.genai", filters=_FILTERS)
 
 
 def _run_view(run: RedteamRun, title: str | None) -> dict[str, Any]:
@@ -205,10 +203,8 @@ def render_redteam_html(run: RedteamRun, *, title: str | None = None) -> str:
 
 
 def _md_table(header: list[str], rows: list[list[str]], align: list[str]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |"]
-    out.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return out
+    # the cells are escaped (or formatted on purpose) where they are built
+    return markdown_table(header, [[MarkdownText(c) for c in row] for row in rows], "".join(align))
 
 
 def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str:
@@ -357,13 +353,6 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
     return "\n".join(lines).rstrip() + "\n"
 
 
-_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _x(text: Any) -> str:
-    return _XML_BAD.sub("\ufffd", "" if text is None else str(text))
-
-
 def render_redteam_junit(run: RedteamRun) -> str:
     """Render a run as JUnit XML: a ``<testsuite>`` per category, a ``<testcase>`` per case.
 
@@ -389,65 +378,39 @@ def render_redteam_junit(run: RedteamRun) -> str:
     >>> render_redteam_junit(run).count("<failure")
     3
     """
-    by_cat: dict[str, list[dict[str, Any]]] = {}
+    by_cat: dict[str, list[JUnitCase]] = {}
     for r in run.records:
-        by_cat.setdefault(r["category"], []).append(r)
+        by_cat.setdefault(r["category"], []).append(_junit_case(r))
     done = {r["case_id"] for r in run.records}
     for case in run.cases:
         if case.id not in done:
             by_cat.setdefault(case.category, []).append(
-                {
-                    "case_id": case.id,
-                    "category": case.category,
-                    "outcome": "pending",
-                    "latency_ms": 0,
-                }
-            )
-    root = ET.Element(
-        "testsuites", name=_x(f"Assay red team: {run.manifest.get('suite', {}).get('name')}")
-    )
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for cat, records in by_cat.items():
-        failures = sum(r["outcome"] == "fail" for r in records)
-        errors = sum(r["outcome"] == "error" for r in records)
-        skipped = sum(r["outcome"] == "pending" for r in records)
-        seconds = sum(float(r.get("latency_ms") or 0) for r in records) / 1000
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=_x(cat),
-            tests=str(len(records)),
-            failures=str(failures),
-            errors=str(errors),
-            skipped=str(skipped),
-            time=f"{seconds:.3f}",
-        )
-        for key, n in zip(totals, (len(records), failures, errors, skipped), strict=True):
-            totals[key] += n
-        for r in records:
-            node_case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=_x(f"assay.redteam.{cat}"),
-                name=_x(r["case_id"]),
-                time=f"{float(r.get('latency_ms') or 0) / 1000:.3f}",
-            )
-            if r["outcome"] == "fail":
-                node = ET.SubElement(
-                    node_case, "failure", message=_x(_short(r.get("reason"), 500)), type="unsafe"
+                JUnitCase(
+                    case.id,
+                    f"assay.redteam.{case.category}",
+                    "skipped",
+                    message="not run (the run was interrupted)",
                 )
-                node.text = _x(f"Prompt:\n{r.get('prompt')}\n\nResponse:\n{r.get('response')}")
-            elif r["outcome"] == "error":
-                node = ET.SubElement(
-                    node_case, "error", message=_x(_short(r.get("reason"), 500)), type="target"
-                )
-                node.text = _x(r.get("reason"))
-            elif r["outcome"] == "pending":
-                ET.SubElement(node_case, "skipped", message="not run (the run was interrupted)")
-    for key, n in totals.items():
-        root.set(key, str(n))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+            )
+    suites = [JUnitSuite(cat, cases) for cat, cases in by_cat.items()]
+    return junit_xml(f"Assay red team: {run.manifest.get('suite', {}).get('name')}", suites)
+
+
+def _junit_case(r: Mapping[str, Any]) -> JUnitCase:
+    """One recorded case: a failure (unsafe), an error (the target) or a pass."""
+    name, classname = str(r["case_id"]), f"assay.redteam.{r['category']}"
+    seconds = float(r.get("latency_ms") or 0) / 1000
+    if r["outcome"] == "fail":
+        return JUnitCase(
+            name, classname, "failure", seconds, message=_short(r.get("reason"), 500),
+            kind="unsafe", text=f"Prompt:\n{r.get('prompt')}\n\nResponse:\n{r.get('response')}",
+        )  # fmt: skip
+    if r["outcome"] == "error":
+        return JUnitCase(
+            name, classname, "error", seconds, message=_short(r.get("reason"), 500),
+            kind="target", text=str(r.get("reason") or ""),
+        )  # fmt: skip
+    return JUnitCase(name, classname, "pass", seconds)
 
 
 def _comparison_view(comparison: RedteamComparison, title: str | None) -> dict[str, Any]:

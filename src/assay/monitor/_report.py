@@ -1,110 +1,19 @@
 """``assay monitor report``: a monitor's time series, alerts and problems as one HTML file.
 
 Self-contained like every Assay report: the shared report stylesheet inline, charts as inline SVG
-(drawn by :mod:`assay.documents._svg`), no scripts, nothing fetched.
+(drawn by :mod:`assay.render`), no scripts, nothing fetched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
-
 from assay._version import __version__
-from assay.documents._svg import Series, line_chart
 from assay.governance import Workspace
 from assay.governance import monitor_records as db
 from assay.monitor._spec import MonitorSpec
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>{{ css }}
-.mon-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
-  gap: 18px; }
-.mon-grid figure { margin: 0; }
-.sev-critical, .sev-high { color: var(--fail); font-weight: 600; }
-.state-firing { color: var(--fail); font-weight: 600; }
-.state-resolved { color: var(--pass); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-</style>
-</head>
-<body>
-<main class="page">
-<header>
-<h1>{{ title }}</h1>
-<p>System <strong>{{ spec.system }}</strong>{% if spec.model_version %}, model version
-<strong>{{ spec.model_version }}</strong>{% endif %}. Owner {{ spec.owner }}.
-Runbook: <a href="{{ spec.runbook }}">{{ spec.runbook }}</a>.</p>
-<p>{{ windows|length }} {{ spec.window.size }} window(s){% if windows %} from
-{{ windows[0].start }} to {{ windows[-1].start }}{% endif %}. Generated {{ generated }} by
-Assay {{ version }}.</p>
-</header>
-
-<section>
-<h2>Summary</h2>
-<ul>
-<li>{{ open_alerts }} alert(s) firing, {{ alerts|length }} in total.</li>
-<li>Alert precision: {% if precision.precision is none %}no alert acknowledged yet{% else %}
-{{ "%.0f"|format(100 * precision.precision) }}% ({{ precision.meaningful }} meaningful,
-{{ precision.noise }} noise){% endif %}; {{ precision.unacknowledged }} not acknowledged
-(<code>assay monitor ack ID --meaningful | --noise</code>).</li>
-<li>Windows with problems: {{ problem_windows }}; notifications failed and awaiting retry:
-{{ failed_notifications }}.</li>
-</ul>
-</section>
-
-<section>
-<h2>Alerts</h2>
-{% if alerts %}
-<table>
-<thead><tr><th>#</th><th>rule</th><th>severity</th><th>status</th><th>metric</th>
-<th>opened (window)</th><th>resolved (window)</th><th>value</th><th>verdict</th></tr></thead>
-<tbody>
-{% for a in alerts %}
-<tr><td>{{ a.id }}</td><td>{{ a.rule }}</td><td class="sev-{{ a.severity }}">{{ a.severity }}</td>
-<td class="state-{{ a.status }}">{{ a.status }}</td><td>{{ a.metric }} {{ a.condition }}</td>
-<td>{{ a.opened_window }}</td><td>{{ a.resolved_window or "—" }}</td>
-<td class="num">{{ a.value }}</td><td>{{ a.verdict or "—" }}</td></tr>
-<tr><td></td><td colspan="8">{{ a.message }}</td></tr>
-{% endfor %}
-</tbody></table>
-{% else %}<p>No alert has fired.</p>{% endif %}
-</section>
-
-<section>
-<h2>Metrics by window</h2>
-<div class="mon-grid">
-{% for chart in charts %}<figure>{{ chart.svg|safe }}
-<figcaption>{{ chart.caption }}</figcaption></figure>
-{% endfor %}
-</div>
-<table>
-<thead><tr><th>window</th><th>rows</th><th>status</th>
-{% for m in metric_names %}<th>{{ m }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for w in windows %}
-<tr><td>{{ w.start }}</td><td class="num">{{ w.rows }}</td><td>{{ w.status }}</td>
-{% for m in metric_names %}<td class="num">{{ w.shown[m] }}</td>{% endfor %}</tr>
-{% endfor %}
-</tbody></table>
-</section>
-
-<section>
-<h2>Problems and notes</h2>
-{% if notes %}<ul>
-{% for n in notes %}<li><strong>{{ n.window }}</strong>: {{ n.text }}</li>
-{% endfor %}</ul>{% else %}<p>None.</p>{% endif %}
-</section>
-</main>
-</body>
-</html>
-"""
+from assay.render import Series, environment, house_css, line_chart
 
 
 def _fmt(value: Any) -> str:
@@ -192,11 +101,10 @@ def render_monitor_report(ws: Workspace, name: str, *, title: str | None = None)
                 "value": _fmt(value),
             }
         )
-    css = (resources.files("assay.documents") / "templates" / "report.css").read_text("utf-8")
-    env = Environment(autoescape=True, undefined=StrictUndefined)
-    return env.from_string(_TEMPLATE).render(
+    template = environment("assay.monitor").get_template("monitor_report.html.j2")
+    return template.render(
         title=title or f"Monitoring report: {spec.name}",
-        css=css,
+        css=house_css(),
         spec=spec,
         windows=windows,
         charts=charts,

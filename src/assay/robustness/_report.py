@@ -1,7 +1,7 @@
 """The robustness and stress-test report: self-contained HTML (inline CSS and SVG) and Markdown.
 
 Both formats are rendered from one view built here, so they say the same thing; the HTML adds
-charts drawn with :mod:`assay.documents._svg` and the shared report stylesheet. Every number
+charts drawn with :mod:`assay.render` and the shared report stylesheet. Every number
 shown comes from the ``assay.robustness/v1`` result (and the optional ``assay.explanation/v1``
 result); nothing is recomputed.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
-from assay.documents import _svg
-from assay.documents._fairness_report import MarkdownText, markdown_escape
-from assay.documents._format import (
+from assay import render as rendering
+from assay.errors import SchemaError
+from assay.render import (
+    environment,
     estimate,
     group_label,
     group_values,
@@ -31,7 +31,6 @@ from assay.documents._format import (
     timestamp,
     verdict_label,
 )
-from assay.errors import SchemaError
 from assay.robustness._result import EXPLANATION_SCHEMA, ROBUSTNESS_SCHEMA
 from assay.robustness._scenarios import CHECKS
 
@@ -114,9 +113,9 @@ def _signed(entry: Any) -> dict[str, Any]:
     return view
 
 
-def _interval(entry: Any, note: str = "") -> _svg.Interval:
+def _interval(entry: Any, note: str = "") -> rendering.Interval:
     e = estimate(entry)
-    return _svg.Interval(e.value, e.low, e.high, note)
+    return rendering.Interval(e.value, e.low, e.high, note)
 
 
 def _probe_columns(kind: str) -> list[tuple[str, str, bool]]:
@@ -150,11 +149,11 @@ def _cell(metrics: Mapping[str, Any], key: str, signed: bool) -> dict[str, Any]:
 
 def _chart_panels(
     kind: str, deltas: Sequence[Mapping[str, Any]], limits: Mapping[str, float]
-) -> list[_svg.DotPanel]:
+) -> list[rendering.DotPanel]:
     family = KIND_FAMILY.get(kind, "perturbation")
     inf = math.inf
 
-    def points(key: str) -> list[_svg.Interval]:
+    def points(key: str) -> list[rendering.Interval]:
         out = []
         for d in deltas:
             entry = d["metrics"].get(key)
@@ -163,11 +162,11 @@ def _chart_panels(
             out.append(_interval(entry))
         return out
 
-    panels: list[_svg.DotPanel] = []
+    panels: list[rendering.DotPanel] = []
     if family in ("perturbation", "shift"):
         limit = limits.get("accuracy_drop")
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Accuracy change (probe − baseline)",
                 points("accuracy"),
                 reference=0.0,
@@ -179,7 +178,7 @@ def _chart_panels(
     if family == "shift":
         limit = limits.get("selection_rate_change")
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Selection-rate change",
                 points("selection_rate"),
                 reference=0.0,
@@ -189,7 +188,7 @@ def _chart_panels(
     if family == "perturbation":
         limit = limits.get("flip_rate")
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Decision flip rate",
                 points("flip_rate"),
                 band=(limit, inf) if limit is not None else None,
@@ -199,18 +198,18 @@ def _chart_panels(
     if family == "counterfactual":
         limit = limits.get("counterfactual_flip_rate")
         panels += [
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Counterfactual flip rate",
                 points("flip_rate"),
                 band=(limit, inf) if limit is not None else None,
                 band_label="beyond the counterfactual limit" if limit is not None else "",
             ),
-            _svg.DotPanel("Flips to the favourable decision", points("flip_to_positive")),
+            rendering.DotPanel("Flips to the favourable decision", points("flip_to_positive")),
         ]
     if family == "monotonic":
         limit = limits.get("violation_rate")
         panels.append(
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Violation rate",
                 points("violation_rate"),
                 band=(limit, inf) if limit is not None else None,
@@ -312,7 +311,7 @@ def _probe_view(p: Mapping[str, Any], index: int, charts: bool) -> dict[str, Any
         panels = _chart_panels(kind, shown, p.get("limits") or {})
         if panels:
             labels = [group_label(d["group"]) if d["by"] else "Overall" for d in shown]
-            view["chart"] = _svg.dot_whisker(
+            view["chart"] = rendering.dot_whisker(
                 labels,
                 panels,
                 title=f"{p.get('name')}: changes by group",
@@ -402,10 +401,10 @@ def _summary_chart(probes: Sequence[Mapping[str, Any]], limits: Mapping[str, Any
         flips.append(_interval(m.get("flip_rate")))
     inf = math.inf
     acc_limit = limits.get("accuracy_drop")
-    return _svg.dot_whisker(
+    return rendering.dot_whisker(
         [str(p["name"]) for p in rows],
         [
-            _svg.DotPanel(
+            rendering.DotPanel(
                 "Accuracy change, overall",
                 acc,
                 reference=0.0,
@@ -413,7 +412,7 @@ def _summary_chart(probes: Sequence[Mapping[str, Any]], limits: Mapping[str, Any
                 band=(-inf, -float(acc_limit)) if acc_limit is not None else None,
                 band_label="beyond the default accuracy-drop limit" if acc_limit else "",
             ),
-            _svg.DotPanel("Decision flip rate, overall", flips),
+            rendering.DotPanel("Decision flip rate, overall", flips),
         ],
         title="Every probe at a glance",
         description="Overall change in accuracy and share of decisions that changed, with "
@@ -581,10 +580,10 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
         "chart": "",
     }
     if charts and overall:
-        view["chart"] = _svg.dot_whisker(
+        view["chart"] = rendering.dot_whisker(
             [x["feature"] for x in overall],
             [
-                _svg.DotPanel(
+                rendering.DotPanel(
                     f"Drop in {view['scoring']} when shuffled",
                     [_interval(x["importance"]) for x in overall],
                     reference=0.0,
@@ -615,11 +614,11 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
                 if isinstance(v, int | float) and math.isfinite(v)
             ]
             # one scale for every group, so that panels can be compared by eye
-            low, high, _ = _svg.nice_ticks(min([0.0, *bounds]), max([0.0, *bounds]), 4)
-            chart = _svg.dot_whisker(
+            low, high, _ = rendering.nice_ticks(min([0.0, *bounds]), max([0.0, *bounds]), 4)
+            chart = rendering.dot_whisker(
                 top,
                 [
-                    _svg.DotPanel(
+                    rendering.DotPanel(
                         f"{group_values(g['group'])} (n={g['n']:,})",
                         [_interval(lk.get(f)) for f in top],
                         reference=0.0,
@@ -652,8 +651,8 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
         "chart": "",
     }
     if charts and shap.get("status") == "ok":
-        view["shap"]["chart"] = _svg.bar_chart(
-            [_svg.Bar(x["feature"], x["mean_abs_shap"]) for x in shap["overall"]],
+        view["shap"]["chart"] = rendering.bar_chart(
+            [rendering.Bar(x["feature"], x["mean_abs_shap"]) for x in shap["overall"]],
             title="Mean |SHAP value| per feature",
             description="Average absolute contribution to the positive-class score.",
             width=760,
@@ -775,31 +774,5 @@ def _short_class(name: Any) -> str:
     return f"{parts[-1]} ({parts[0]})"
 
 
-def _markdown_code(value: Any) -> MarkdownText:
-    text = " ".join(str(value).split("\n"))
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return MarkdownText(f"{fence}{text}{fence}")
-
-
-@cache
 def _environment(*, html: bool) -> Environment:
-    loader = ChoiceLoader(
-        [
-            PackageLoader("assay.robustness", "templates"),
-            PackageLoader("assay.documents", "templates"),
-        ]
-    )
-    common: dict[str, Any] = {
-        "loader": loader,
-        "undefined": StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-    }
-    if html:
-        return Environment(autoescape=True, **common)
-    env = Environment(autoescape=False, finalize=markdown_escape, **common)
-    env.filters["code"] = _markdown_code
-    env.filters["raw"] = MarkdownText
-    return env
+    return environment("assay.robustness", "assay.documents", markdown=not html)

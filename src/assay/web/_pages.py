@@ -48,10 +48,10 @@ from assay.governance import (
     workspace_questionnaire,
 )
 from assay.governance._risks import Risk
-from assay.policy import RISK_TIERS
+from assay.policy import RISK_TIERS, rating
+from assay.render import heat_map
 from assay.web._app import Ctx, render
 from assay.web._cache import Head, PartCache, audit_head
-from assay.web._charts import heat_map_svg
 from assay.web._dashboard import TrendCache, kpi_trends
 from assay.web._forms import form_int as _int
 from assay.web._forms import form_text as _text
@@ -104,7 +104,13 @@ def register_pages(app: FastAPI) -> None:
 
         def body() -> Markup:
             data = dashboard_data(ctx, app.state.trend_cache, head)
-            svg = heat_map_svg(data["heat"])
+            total = sum(data["heat"].values())
+            svg = heat_map(
+                data["heat"],
+                rating=rating,
+                title=f"Open risks: {total}",
+                description="Open risks by likelihood (rows) and severity (columns).",
+            )
             return _fragment(request, "_dashboard_body.html", heat_svg=svg, **data)
 
         return render(request, "dashboard.html", ctx, body=parts.get(("dashboard", head), body))

@@ -1,29 +1,42 @@
-"""A 5×5 likelihood × severity heat map as one inline SVG (no dependencies, deterministic)."""
+"""A 5×5 likelihood × severity heat map as one inline SVG (no dependencies, deterministic).
+
+The one heat map of Assay: the risk assessment, the packet and the web dashboard draw it. Which
+rating a cell has is the policy's rule, so the caller passes it (``rating``); this module only
+draws. Likelihood is on the rows (rising upwards), severity on the columns
+(``assay.policy.HEAT_MAP_AXES``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-from assay.documents._svg import FONT, INK, MUTED
-from assay.policy import RATINGS, rating
+from assay.render._svg import FONT, INK, MUTED
 
 __all__ = ["RATING_FILL", "heat_map"]
 
-#: Cell colours, most severe rating first (as assay.policy.RATINGS).
-RATING_FILL = dict(zip(RATINGS, ("#ffc1c0", "#ffd8b5", "#fff3b0", "#dafbe1"), strict=True))
+#: Cell colours by rating (the names of ``assay.policy.RATINGS``).
+RATING_FILL = {"critical": "#ffc1c0", "high": "#ffd8b5", "medium": "#fff3b0", "low": "#dafbe1"}
 _LIKELIHOOD = ("rare", "unlikely", "possible", "likely", "almost certain")
 _SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
 
 
-def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description: str = "") -> str:
+def heat_map(
+    points: Sequence[tuple[int, int, str]] | Mapping[tuple[int, int], int],
+    *,
+    rating: Callable[[int, int], str],
+    title: str,
+    description: str = "",
+) -> str:
     """A 5×5 grid with the number of risks in each cell.
 
     Parameters
     ----------
     points
-        One ``(likelihood, severity, label)`` per risk, each level 1–5; the labels (``RISK-3``)
-        are listed in the cell's tooltip.
+        One ``(likelihood, severity, label)`` per risk, each level 1–5, the labels (``RISK-3``)
+        listed in the cell's tooltip; or the number of risks per ``(likelihood, severity)``.
+    rating
+        The rating of a cell (``assay.policy.rating``), which colours it.
     title, description
         The accessible name and description.
 
@@ -34,18 +47,18 @@ def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description:
 
     Examples
     --------
-    >>> svg = heat_map([(4, 5, "RISK-1"), (4, 5, "RISK-2")], title="Inherent risk")
+    >>> band = lambda likelihood, severity: "high" if likelihood * severity >= 15 else "low"
+    >>> svg = heat_map([(4, 5, "RISK-1"), (4, 5, "RISK-2")], rating=band, title="Inherent risk")
     >>> ">2</text>" in svg and "RISK-1, RISK-2" in svg
+    True
+    >>> ">3</text>" in heat_map({(1, 1): 3}, rating=band, title="Open risks")
     True
     """
     cell = 58.0
     left, top = 96.0, 30.0
     width = left + 5 * cell + 16
     height = top + 5 * cell + 58
-    cells: dict[tuple[int, int], list[str]] = {}
-    for likelihood, severity, label in points:
-        if 1 <= likelihood <= 5 and 1 <= severity <= 5:
-            cells.setdefault((likelihood, severity), []).append(label)
+    cells = _cells(points)
     e = escape
     out = [
         f'<svg class="chart heatmap" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -66,21 +79,23 @@ def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description:
         for s in range(1, 6):
             x = left + (s - 1) * cell
             band = rating(lk, s)
-            labels = cells.get((lk, s), [])
+            n, labels = cells.get((lk, s), (0, []))
             tip = f"likelihood {lk} × severity {s} = {lk * s} ({band})"
             if labels:
                 tip += ": " + ", ".join(labels)
+            elif n:
+                tip += f": {n} risk{'s' if n != 1 else ''}"
             out.append(
                 f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{cell:.0f}" '
                 f'height="{cell:.0f}" fill="{RATING_FILL[band]}" stroke="#ffffff" '
                 'stroke-width="2"/>'
             )
-            if labels:
+            if n:
                 out.append(
                     f'<circle cx="{x + cell / 2:.1f}" cy="{y + cell / 2:.1f}" r="15" '
                     f'fill="{INK}"/><text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 5:.1f}" '
                     f'text-anchor="middle" font-size="14" font-weight="700" fill="#ffffff">'
-                    f"{len(labels)}</text>"
+                    f"{n}</text>"
                 )
             out.append("</g>")
     for s in range(1, 6):
@@ -99,3 +114,20 @@ def heat_map(points: Sequence[tuple[int, int, str]], *, title: str, description:
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def _cells(
+    points: Sequence[tuple[int, int, str]] | Mapping[tuple[int, int], int],
+) -> dict[tuple[int, int], tuple[int, list[str]]]:
+    """The count and labels of each cell on the grid (cells off the grid are left out)."""
+    cells: dict[tuple[int, int], tuple[int, list[str]]] = {}
+    items: list[tuple[tuple[int, int], int, list[str]]]
+    if isinstance(points, Mapping):
+        items = [(key, int(n), []) for key, n in points.items()]
+    else:
+        items = [((lk, sev), 1, [label]) for lk, sev, label in points]
+    for (lk, sev), n, labels in items:
+        if 1 <= lk <= 5 and 1 <= sev <= 5:
+            count, known = cells.get((lk, sev), (0, []))
+            cells[(lk, sev)] = (count + n, known + labels)
+    return cells
