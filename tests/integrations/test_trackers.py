@@ -269,7 +269,7 @@ def test_gate_notify_posts_failures_to_the_webhook(
     assert code == 1
     assert json.loads(out)["decision"] == "fail"
     assert "warning: the decision was not posted to the webhook" in err
-    assert "HTTP 400 invalid_payload" in err
+    assert "HTTP 400 Bad Request: invalid_payload" in err
     assert len(posted) == 2
 
 

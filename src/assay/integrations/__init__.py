@@ -6,7 +6,7 @@ MLflow (the ``[mlflow]`` extra) is imported only when its functions are called.
 
 from __future__ import annotations
 
-from assay.integrations._http import post_json
+from assay.integrations._http import RefusedError, post_json, request_once, send
 from assay.integrations._mlflow import (
     MlflowModelVersion,
     log_to_mlflow_run,
@@ -14,6 +14,7 @@ from assay.integrations._mlflow import (
     register_mlflow_model,
 )
 from assay.integrations._push import ActionPush, push_action
+from assay.integrations._retry import RetryPolicy, Transient, with_retries
 from assay.integrations._trackers import (
     RemoteIssue,
     create_github_issue,
@@ -26,7 +27,10 @@ from assay.integrations._trackers import (
 __all__ = [
     "ActionPush",
     "MlflowModelVersion",
+    "RefusedError",
     "RemoteIssue",
+    "RetryPolicy",
+    "Transient",
     "create_github_issue",
     "create_jira_issue",
     "integration_config",
@@ -36,5 +40,8 @@ __all__ = [
     "push_action",
     "read_mlflow_model",
     "register_mlflow_model",
+    "request_once",
+    "send",
     "webhook_url",
+    "with_retries",
 ]

@@ -14,15 +14,13 @@ import json
 import smtplib
 import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from assay._version import __version__
 from assay.errors import InputError
+from assay.integrations import RefusedError, RetryPolicy, Transient, request_once, with_retries
 from assay.monitor._spec import EmailRoute, RetrySpec, SlackRoute, WebhookRoute, expand_env
 
 RouteT = WebhookRoute | SlackRoute | EmailRoute
@@ -126,26 +124,11 @@ def email_message(event: Mapping[str, Any], route: EmailRoute) -> EmailMessage:
 
 
 def _post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> None:
-    request = urllib.request.Request(
-        expand_env(url),
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": f"assay/{__version__}",
-            **{k: expand_env(v) for k, v in headers.items()},
-        },
-    )
+    hdrs = {"Content-Type": "application/json", **{k: expand_env(v) for k, v in headers.items()}}
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        detail = f"HTTP {exc.code} {exc.reason}"
-        if exc.code == 429 or exc.code >= 500:
-            raise ConnectionError(detail) from None
-        raise _PermanentError(detail) from None
-    except ValueError as exc:  # an unusable URL
-        raise _PermanentError(f"invalid URL: {exc}") from None
+        request_once(expand_env(url), body, headers=hdrs, timeout=timeout)
+    except RefusedError as exc:
+        raise _PermanentError(str(exc)) from None
 
 
 def _send_email(route: EmailRoute, event: Mapping[str, Any], timeout: float) -> None:
@@ -184,25 +167,28 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> Delivery:
-    """Send ``event`` over ``route``, retrying with exponential backoff; never raises for a
+    """Send ``event`` over ``route``, retrying under the one retry policy; never raises for a
     failed delivery (the :class:`Delivery` says what happened)."""
-    error: str | None = None
+    policy = RetryPolicy(
+        retries=retry.attempts - 1,
+        backoff=retry.backoff_seconds,
+        max_backoff=retry.max_backoff_seconds,
+        timeout=retry.timeout_seconds,
+    )
     attempts = 0
-    delay = retry.backoff_seconds
-    for attempt in range(1, retry.attempts + 1):
-        attempts = attempt
+
+    def once() -> None:
+        nonlocal attempts
+        attempts += 1
         try:
             _once(route, event, retry.timeout_seconds)
-            return Delivery(route.name, route.type, True, attempts, None, clock())
-        except InputError as exc:  # an unset environment variable: no use retrying
-            error = str(exc)
-            break
-        except _PermanentError as exc:
-            error = str(exc)
-            break
-        except (OSError, smtplib.SMTPException) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        if attempt < retry.attempts:
-            sleep(min(delay, retry.max_backoff_seconds))
-            delay *= 2
-    return Delivery(route.name, route.type, False, attempts, error, clock())
+        except (OSError, smtplib.SMTPException) as exc:  # the mail server: worth another try
+            raise Transient(f"{type(exc).__name__}: {exc}") from None
+
+    try:
+        with_retries(once, policy, wait=sleep)
+    except (InputError, _PermanentError) as exc:  # an unset variable, a refusal: no use retrying
+        return Delivery(route.name, route.type, False, attempts, str(exc), clock())
+    except Transient as exc:
+        return Delivery(route.name, route.type, False, attempts, exc.reason, clock())
+    return Delivery(route.name, route.type, True, attempts, None, clock())

@@ -12,9 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-import socket
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ import numpy.typing as npt
 import polars as pl
 
 from assay.errors import AssayWarning, InputError, NotFoundError
+from assay.integrations import RefusedError, Transient, request_once
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 ONNX_SUFFIXES = (".onnx",)
@@ -394,28 +392,18 @@ class HttpModel:
             allow_nan=False,
             default=str,
         ).encode("utf-8")
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", **self.headers},
-        )
+        headers = {"Content-Type": "application/json", **self.headers}
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = json.loads(response.read().decode("utf-8"))
-        except TimeoutError as exc:
-            raise ModelCallError(
-                f"the endpoint did not answer within {self.timeout:g} s", timeout=True
-            ) from exc
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            raise ModelCallError(f"the endpoint answered HTTP {exc.code}: {detail}") from exc
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError | socket.timeout):
+            _, raw = request_once(self.url, body, headers=headers, timeout=self.timeout)
+            payload = json.loads(raw.decode("utf-8"))
+        except Transient as exc:
+            if exc.timed_out:
                 raise ModelCallError(
                     f"the endpoint did not answer within {self.timeout:g} s", timeout=True
                 ) from exc
-            raise ModelCallError(f"the endpoint could not be reached: {exc.reason}") from exc
+            raise ModelCallError(f"the endpoint failed: {exc.reason}") from exc
+        except RefusedError as exc:
+            raise ModelCallError(f"the endpoint answered {exc}") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ModelCallError(f"the endpoint's answer is not JSON: {exc}") from exc
         out = payload.get("predictions") if isinstance(payload, dict) else payload
