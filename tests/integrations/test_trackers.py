@@ -20,12 +20,11 @@ from typing import Any
 import pytest
 
 from assay.errors import AssayError, InputError
-from assay.gate import GateResult, RuleOutcome
+from assay.gate import GateResult, RuleOutcome, post_gate_to_webhook
 from assay.integrations import (
     create_github_issue,
     create_jira_issue,
     integration_config,
-    post_gate_to_webhook,
 )
 
 Check = Callable[[str, dict[str, str], Any], tuple[int, Any]]

@@ -133,7 +133,7 @@ def gate_command(
         if ref:
             console.print(f"recorded the decision as {ref}")
     if hook is not None and not result.passed:
-        from assay.integrations import post_gate_to_webhook
+        from assay.gate import post_gate_to_webhook
 
         try:
             post_gate_to_webhook(hook, result)

@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.errors import InputError
-from assay.evaluate.pii import POLICIES, PiiScanResult, load_ner, redact, scan
-from assay.evaluate.pii._redact import Policy
+from assay.evaluate.pii import POLICIES, PiiScanResult, Policy, load_ner, redact, scan
 
 pii_app = typer.Typer(
     help="Personal data: column inventory, re-identification risk, minimisation, redaction.",

@@ -205,9 +205,12 @@ def run_command(
     ),
 ) -> None:
     """Probe a model with noise, missing values, shifts and counterfactuals; verdicts by group."""
-    from assay.robustness import run_robustness
-    from assay.robustness._explain import explain
-    from assay.robustness._report import render_robustness_html, render_robustness_markdown
+    from assay.robustness import (
+        explain,
+        render_robustness_html,
+        render_robustness_markdown,
+        run_robustness,
+    )
 
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
@@ -345,8 +348,7 @@ def explain_command(
     workspace: Path | None = typer.Option(None, "--workspace", help="A folder in the workspace."),
 ) -> None:
     """Feature importance overall and by group (permutation; SHAP with the explain extra)."""
-    from assay.robustness._explain import explain
-    from assay.robustness._report import render_explanation_html, render_explanation_markdown
+    from assay.robustness import explain, render_explanation_html, render_explanation_markdown
 
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")

@@ -13,9 +13,10 @@ from typing import Any
 
 if typing.TYPE_CHECKING:
     from assay.evaluate._drift import drift
-    from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
+    from assay.evaluate._drift_profile import ReferenceProfile, column_kind, reference_profile
     from assay.evaluate._drift_result import DriftResult
     from assay.evaluate._fairness import fairness
+    from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
     from assay.evaluate._quality import quality
@@ -24,28 +25,39 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._regression import REGRESSION_METRICS
     from assay.evaluate._result import FairnessResult
     from assay.evaluate._scores import SCORE_METRICS
+    from assay.evaluate._stats import holm_reject, newcombe, wilson, z_value
     from assay.evaluate._verdicts import judge
 
 #: public name → (module, attribute)
 _LAZY: dict[str, tuple[str, str]] = {
+    "COLUMNS_DIGEST_OF": ("assay.evaluate._frame", "COLUMNS_DIGEST_OF"),
     "CONFUSION_METRICS": ("assay.evaluate._metrics", "CONFUSION_METRICS"),
-    "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
-    "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
     "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
     "DriftResult": ("assay.evaluate._drift_result", "DriftResult"),
     "FairnessResult": ("assay.evaluate._result", "FairnessResult"),
     "Population": ("assay.evaluate._quality_spec", "Population"),
     "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
+    "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
+    "column_kind": ("assay.evaluate._drift_profile", "column_kind"),
+    "columns_digest": ("assay.evaluate._frame", "columns_digest"),
     "drift": ("assay.evaluate._drift", "drift"),
     "fairness": ("assay.evaluate._fairness", "fairness"),
+    "file_digest": ("assay.evaluate._frame", "file_digest"),
+    "holm_reject": ("assay.evaluate._stats", "holm_reject"),
     "judge": ("assay.evaluate._verdicts", "judge"),
+    "newcombe": ("assay.evaluate._stats", "newcombe"),
+    "open_frame": ("assay.evaluate._frame", "open_frame"),
     "quality": ("assay.evaluate._quality", "quality"),
     "reference_profile": ("assay.evaluate._drift_profile", "reference_profile"),
     "threshold_names": ("assay.evaluate._limits", "rule_names"),
+    "wilson": ("assay.evaluate._stats", "wilson"),
+    "z_value": ("assay.evaluate._stats", "z_value"),
 }
 
 __all__ = [
+    "COLUMNS_DIGEST_OF",
     "CONFUSION_METRICS",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
@@ -55,12 +67,20 @@ __all__ = [
     "Population",
     "QualityResult",
     "ReferenceProfile",
+    "column_kind",
+    "columns_digest",
     "drift",
     "fairness",
+    "file_digest",
+    "holm_reject",
     "judge",
+    "newcombe",
+    "open_frame",
     "quality",
     "reference_profile",
     "threshold_names",
+    "wilson",
+    "z_value",
 ]
 
 

@@ -8,6 +8,7 @@ completeness, approval of that exact version). Exit codes: 0 pass, 1 fail, 2 err
 from __future__ import annotations
 
 from assay.gate._model import GATE_SCHEMA, GateResult, RuleOutcome
+from assay.gate._notify import post_gate_to_webhook
 from assay.gate._outputs import to_json, to_junit, to_markdown, to_sarif
 from assay.gate._rules import evaluate_gate, record_gate, run_gate
 
@@ -16,6 +17,7 @@ __all__ = [
     "GateResult",
     "RuleOutcome",
     "evaluate_gate",
+    "post_gate_to_webhook",
     "record_gate",
     "run_gate",
     "to_json",

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from assay.errors import InputError, SchemaError
-from assay.evaluate._stats import holm_reject, newcombe, wilson, z_value
+from assay.evaluate import holm_reject, newcombe, wilson, z_value
 from assay.genai._result import RedteamRun, now_iso
 from assay.genai._suite import CATEGORY_LABELS
 

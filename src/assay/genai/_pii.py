@@ -16,8 +16,7 @@ import ipaddress
 import re
 from functools import cache
 
-from assay.evaluate.pii import RECOGNIZERS, Recognizer
-from assay.evaluate.pii._recognizers import EXCLUDED
+from assay.evaluate.pii import EXCLUDED, RECOGNIZERS, Recognizer
 
 __all__ = ["find_pii"]
 

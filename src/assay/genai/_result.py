@@ -29,7 +29,7 @@ import numpy as np
 
 from assay._version import __version__
 from assay.errors import NotFoundError, SchemaError
-from assay.evaluate._stats import wilson, z_value
+from assay.evaluate import wilson, z_value
 from assay.genai._suite import CATEGORY_LABELS, Case
 
 __all__ = [

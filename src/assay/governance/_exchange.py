@@ -18,8 +18,7 @@ import yaml
 from assay._version import __version__
 from assay.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from assay.governance._common import Record
-from assay.store import SCHEMA_REVISION, AuditReport, tables
-from assay.store._exchange import dump_events, dump_table, load
+from assay.store import SCHEMA_REVISION, AuditReport, dump_events, dump_table, load_records, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -175,7 +174,7 @@ def _import_into(ws: Workspace, source: Path) -> ExportSummary:
             if digest != path.name:
                 raise IntegrityError(f"The blob {path} does not hash to its name.")
             count += 1
-    report = load(ws.store, data, events)
+    report = load_records(ws.store, data, events)
     assert isinstance(report, AuditReport)
     return ExportSummary(
         path=source,

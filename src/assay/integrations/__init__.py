@@ -20,7 +20,6 @@ from assay.integrations._trackers import (
     create_github_issue,
     create_jira_issue,
     integration_config,
-    post_gate_to_webhook,
     webhook_url,
 )
 
@@ -35,7 +34,6 @@ __all__ = [
     "create_jira_issue",
     "integration_config",
     "log_to_mlflow_run",
-    "post_gate_to_webhook",
     "post_json",
     "push_action",
     "read_mlflow_model",

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError, NotFoundError
-from assay.gate import GateResult
 from assay.integrations._http import post_json
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "create_github_issue",
     "create_jira_issue",
     "integration_config",
-    "post_gate_to_webhook",
     "webhook_url",
 ]
 
@@ -170,21 +168,3 @@ def webhook_url(config: Mapping[str, Any]) -> str:
         ``url_env`` is missing, or the variable it names is not set.
     """
     return _secret(config, "url_env", what="webhook")
-
-
-def post_gate_to_webhook(config: Mapping[str, Any], result: GateResult) -> None:
-    """Post a gate decision to a Slack-compatible incoming webhook (``{"text": ...}``)."""
-    url = webhook_url(config)
-    what = f"{result.system} {result.model_version}" if result.system else "evaluation results"
-    lines = [
-        f"*Assay gate {result.decision.upper()}* for {what} "
-        f"({result.policy}, {result.checkpoint}): "
-        f"{len(result.failures)} of {len(result.outcomes)} rules failed."
-    ]
-    lines += [
-        f"• `{o.rule}` {o.subject}: {o.value} (threshold {o.threshold}). Fix: {o.fix}"
-        for o in result.failures[:10]
-    ]
-    if len(result.failures) > 10:
-        lines.append(f"… and {len(result.failures) - 10} more.")
-    post_json(url, {"text": "\n".join(lines)}, what="The webhook")

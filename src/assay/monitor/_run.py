@@ -82,7 +82,7 @@ def load_reference(spec: MonitorSpec, base: Path, ws: Workspace) -> ReferencePro
         return ReferenceProfile.load(_resolve(spec.reference.profile, base))
     assert spec.reference.data is not None
     data = _resolve(spec.reference.data, base)
-    from assay.evaluate._frame import file_digest
+    from assay.evaluate import file_digest
 
     digest = file_digest(data) if data.exists() else "missing"
     cache = ws.dir / "monitor" / f"{spec.name}-profile-{digest.split(':')[-1][:16]}.json"

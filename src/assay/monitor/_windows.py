@@ -18,9 +18,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from assay.evaluate import ReferenceProfile
-from assay.evaluate._drift_profile import column_kind
-from assay.evaluate._frame import open_frame
+from assay.evaluate import ReferenceProfile, column_kind, open_frame
 
 STEP = {
     "hourly": dt.timedelta(hours=1),

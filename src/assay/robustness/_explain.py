@@ -25,7 +25,7 @@ from scipy.stats import t as student_t
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
+from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
 from assay.robustness._changes import _groupings, _partitions
 from assay.robustness._models import load_model
 from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult

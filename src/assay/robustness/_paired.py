@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
-from assay.evaluate._stats import wilson
+from assay.evaluate import wilson
 
 FloatArray = npt.NDArray[np.float64]
 

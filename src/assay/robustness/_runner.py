@@ -24,8 +24,7 @@ import polars as pl
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate import fairness
-from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
+from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, fairness, file_digest, open_frame
 from assay.robustness import _paired as paired
 from assay.robustness._changes import (
     ENGINE_METRICS,

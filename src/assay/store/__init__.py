@@ -23,6 +23,8 @@ from assay.store._audit import (
 )
 from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
 from assay.store._engine import create_engine, normalize_url, sqlite_url
+from assay.store._exchange import dump_events, dump_table
+from assay.store._exchange import load as load_records
 from assay.store._migrate import SCHEMA_REVISION, head_revision
 from assay.store._store import Store, WriteTx
 from assay.store._types import canonical_json, check_json_value, to_jsonable, utc
@@ -39,8 +41,11 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "canonical_json",
     "check_json_value",
     "create_engine",
+    "dump_events",
+    "dump_table",
     "event_hash",
     "head_revision",
+    "load_records",
     "normalize_url",
     "read_events",
     "row_digest",

@@ -18,6 +18,7 @@ from assay.governance import (
     REVIEW_TRANSITIONS,
     RISK_SORTS,
     RISK_STATUSES,
+    Risk,
     add_risk,
     add_system,
     advance_review,
@@ -47,7 +48,6 @@ from assay.governance import (
     update_risk,
     workspace_questionnaire,
 )
-from assay.governance._risks import Risk
 from assay.policy import RISK_TIERS, rating
 from assay.render import heat_map
 from assay.web._app import Ctx, render

@@ -13,19 +13,21 @@ from assay.evaluate.pii._demo import demo_support_log
 from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NER_MISSING, NerBackend, load_ner
-from assay.evaluate.pii._recognizers import ENTITIES, RECOGNIZERS, Recognizer
-from assay.evaluate.pii._redact import POLICIES, RedactionReport, redact
+from assay.evaluate.pii._recognizers import ENTITIES, EXCLUDED, RECOGNIZERS, Recognizer
+from assay.evaluate.pii._redact import POLICIES, Policy, RedactionReport, redact
 from assay.evaluate.pii._result import PiiScanResult, ReidentificationRisk
 from assay.evaluate.pii._risk import reidentification_risk
 from assay.evaluate.pii._scan import scan
 
 __all__ = [
     "ENTITIES",
+    "EXCLUDED",
     "NER_MISSING",
     "POLICIES",
     "RECOGNIZERS",
     "NerBackend",
     "PiiScanResult",
+    "Policy",
     "Recognizer",
     "RedactionReport",
     "ReidentificationRisk",
