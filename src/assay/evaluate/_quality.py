@@ -147,8 +147,8 @@ def quality(
     >>> result = quality(df, sensitive_features="sex", label="y", min_cell_size=2)
     >>> result.column("age")["missing"]
     1
-    >>> [w["check"] for w in result.warnings]
-    ['missing_values', 'small_cells']
+    >>> [w["check"] for w in result.warnings]  # the last two rows are the same row
+    ['missing_values', 'duplicates', 'small_cells']
     """
     features = (
         [sensitive_features]

@@ -34,7 +34,7 @@ ENTITY_TYPES = (
 def parse_entity(ws: Workspace, text: str) -> tuple[str, str | None]:
     """Read an entity filter: ``risk``, ``risk:3``, ``RISK-3``, ``system:credit-scoring``.
 
-    >>> parse_entity(None, "RISK-3")  # doctest: +SKIP
+    >>> parse_entity(None, "RISK-3")  # a reference needs no workspace
     ('risk', '3')
     """
     value = text.strip()

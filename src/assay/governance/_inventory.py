@@ -153,7 +153,7 @@ class SystemOverview(Record):
 def normalize_digest(digest: str) -> str:
     """``sha256:<hex>`` for a bare 64-character hex digest; other ``algo:value`` forms kept.
 
-    >>> normalize_digest("AB" * 32)[:12]
+    >>> normalize_digest("AB" * 32)[:11]
     'sha256:abab'
     """
     text = digest.strip()
