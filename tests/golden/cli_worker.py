@@ -82,11 +82,10 @@ def serve() -> None:
     an ISO moment: see :mod:`frozen_clock`)."""
     frozen = os.environ.get("GOLDEN_FROZEN_CLOCK")
     if frozen:
-        from frozen_clock import freeze
-
         # pandas' compiled timestamp types derive from the real datetime at import: imported
         # after the freeze they crash the interpreter, so they see the real classes.
         import pandas  # noqa: F401
+        from frozen_clock import freeze
 
         freeze(dt.datetime.fromisoformat(frozen))
     answers = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")

@@ -21,7 +21,6 @@ from golden_support import CliWorker, Golden, Run
 
 from assay import governance as g
 
-
 _DEMO = pytest.StashKey[DemoRun]()
 
 

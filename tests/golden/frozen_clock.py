@@ -21,7 +21,7 @@ _REAL_DATETIME = _dt.datetime
 
 
 def freeze(moment: _dt.datetime) -> None:
-    """Make ``datetime.date.today()`` and ``datetime.datetime.now()`` return ``moment`` (aware, UTC)."""
+    """Make ``date.today()`` and ``datetime.now()`` return ``moment`` (which names its zone)."""
     if moment.tzinfo is None:
         raise ValueError("the frozen moment must carry a time zone")
     utc = moment.astimezone(_dt.UTC)

@@ -123,7 +123,7 @@ def evaluations(work: Path) -> dict[str, Any]:
     from assay.robustness import run_robustness
 
     data = work / "data"
-    results = {
+    return {
         "fairness": fairness(
             data / "scored.csv",
             y_true="income",
@@ -154,7 +154,6 @@ def evaluations(work: Path) -> dict[str, Any]:
             n_bootstrap=100,
         ),
     }
-    return results
 
 
 def build_house(
@@ -173,7 +172,7 @@ def build_house(
         g.add_user(ws, name, role=role, display_name=name.capitalize())
     g.add_user(ws, "rex", role="reviewer", display_name="Rex (RAI lead)")
     g.add_user(ws, "vi", role="viewer")
-    bob, cy = as_user(ws, "bob"), as_user(ws, "cy")
+    bob = as_user(ws, "bob")
 
     g.add_system(
         ws,

@@ -61,7 +61,7 @@ class Golden:
         self.digests = dict(digests or {})
 
     def text(self, output: str, *, exact_floats: bool = False) -> str:
-        """``output`` as it is stored: normalised (``exact_floats``: all rules but float rounding)."""
+        """``output`` as stored: normalised (``exact_floats``: by every rule but float rounding)."""
         for hexdigest, name in self.digests.items():
             # Reports abbreviate a digest as its first 8 and last 8 characters, or its first 12+.
             output = output.replace(f"{hexdigest[:8]}…{hexdigest[-8:]}", f"<{name}>")
@@ -133,9 +133,31 @@ def _diff(name: str, expected: str, actual: str) -> str:
             )
             note = " (compact JSON, diffed re-indented)"
     diff = list(difflib.unified_diff(old, new, f"golden/{name}", f"actual/{name}", lineterm=""))
-    shown = "\n".join(line[:300] for line in diff[:DIFF_LINES])
+    shown = "\n".join(_excerpts(diff[:DIFF_LINES]))
     more = f"\n... {len(diff) - DIFF_LINES} more diff lines" if len(diff) > DIFF_LINES else ""
     return f"{note}:\n{shown}{more}"
+
+
+#: Longer diff lines (minified HTML, an SVG, a table) are shown around their first difference.
+LINE_CHARS = 240
+
+
+def _excerpts(diff: list[str]) -> list[str]:
+    """The diff lines, a long changed line cut to where it differs from the line it replaces."""
+    removed = [line for line in diff if line.startswith("-") and not line.startswith("---")]
+    added = [line for line in diff if line.startswith("+") and not line.startswith("+++")]
+    pairs = dict(zip(removed, added, strict=False)) | dict(zip(added, removed, strict=False))
+    shown = []
+    for line in diff:
+        if len(line) <= LINE_CHARS:
+            shown.append(line)
+            continue
+        other = pairs.get(line, "")
+        pairs_of_chars = zip(line[1:], other[1:], strict=False)
+        at = next((i for i, (a, b) in enumerate(pairs_of_chars, start=1) if a != b), 1)
+        start = max(1, at - LINE_CHARS // 3)
+        shown.append(f"{line[0]}[col {start}]…{line[start : start + LINE_CHARS]}…")
+    return shown
 
 
 @dataclass(frozen=True)
@@ -206,7 +228,7 @@ class CliWorker:
         env: Mapping[str, str | None] | None = None,
         clock: dt.datetime | None = None,
     ) -> tuple[str, ...]:
-        """Start ``assay ARGS`` without waiting for it (see :meth:`answer`); returns the arguments."""
+        """Start ``assay ARGS`` without waiting (see :meth:`answer`); returns the arguments."""
         argv = tuple(str(a) for a in args)
         request = {
             "args": argv,

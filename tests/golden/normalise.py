@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from assay._version import __version__ as ASSAY_VERSION
+from assay import __version__ as assay_version
 
 __all__ = ["FLOAT_RULE", "RULES", "Rule", "normalise"]
 
@@ -175,7 +175,7 @@ RULES: list[Rule] = [
     Rule(
         "Assay's version",
         "changes with every release",
-        re.compile(_version(ASSAY_VERSION)),
+        re.compile(_version(assay_version)),
         "<ASSAY_VERSION>",
     ),
     Rule(

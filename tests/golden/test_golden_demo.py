@@ -101,7 +101,9 @@ def folder_outputs(folder: Path, golden: Golden) -> dict[str, str]:
                 text = "".join(sorted(text.splitlines(keepends=True)))
             outputs[name] = text
     if PDFTOTEXT is None:
-        warnings.warn("pdftotext (poppler-utils) is not installed: PDF text not compared")
+        warnings.warn(
+            "pdftotext (poppler-utils) is not installed: PDF text not compared", stacklevel=2
+        )
     outputs["files.txt"] = "\n".join(listing)
     return outputs
 
@@ -116,12 +118,14 @@ def describe_data(path: Path) -> str:
 
 
 def pdf_text(path: Path, digests: Iterable[str]) -> str:
-    """The words of a PDF in the order they are drawn (``pdftotext -raw``), a line per sentence.
+    """The words of a PDF in the order they are drawn (``pdftotext -raw``), a line per sentence
+    (or per 16 words).
 
     Where a line wraps depends on the width of what it holds, so lines are joined and the text
     broken after each sentence instead: a digest masked because it varies (of a width that varies)
-    then moves no other word, nor does a table whose columns it widens. Pages are kept (``<PAGE BREAK>``), each with its footer. The
-    ``digests`` to mask are first rejoined where a narrow cell wrapped them over lines.
+    then moves no other word, nor does a table whose columns it widens. Pages are kept
+    (``<PAGE BREAK>``), each with its footer. The ``digests`` to mask are first rejoined where a
+    narrow cell wrapped them over lines.
     """
     assert PDFTOTEXT is not None
     done = subprocess.run(
@@ -137,7 +141,16 @@ def pdf_text(path: Path, digests: Iterable[str]) -> str:
     # A word the layout broke after its hyphen ("re-" / "evaluate") is one word again.
     text = re.sub(r"(?<=\w)-\s+(?=\w)", "-", text)
     pages = (" ".join(page.split()) for page in text.split("\f"))
-    return "\n<PAGE BREAK>\n".join(re.sub(r"(?<=[.:;?!]) ", "\n", page) for page in pages)
+    return "\n<PAGE BREAK>\n".join(_sentences(page) for page in pages)
+
+
+def _sentences(text: str, words: int = 16) -> str:
+    """A line per sentence, long ones (tables) cut every ``words`` words."""
+    lines = []
+    for sentence in re.split(r"(?<=[.:;?!]) ", text):
+        split = sentence.split(" ")
+        lines += [" ".join(split[i : i + words]) for i in range(0, len(split), words)]
+    return "\n".join(lines)
 
 
 def _wrapped(digest: str) -> list[re.Pattern[str]]:

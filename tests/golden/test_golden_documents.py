@@ -73,7 +73,8 @@ def outputs(house_cli: Callable[..., Run]) -> Outputs:
 
     def printed(name: str, *args: str) -> None:
         run = house_cli(*args)
-        assert run.code == 0 and not run.err, run.transcript()
+        assert run.code == 0, run.transcript()
+        assert not run.err, run.transcript()
         out[name] = run.out
 
     for doc, args in DOCUMENTS.items():

@@ -47,7 +47,8 @@ def test_a_changed_output_fails_with_a_diff() -> None:
     assert failure is not None
     assert "tests/golden/files/documents/checklist.md differs from the output" in failure
     assert "--- golden/documents/checklist.md" in failure
-    assert "\n+" in failure and "Checklists" in failure
+    assert "\n+" in failure
+    assert "Checklists" in failure
 
 
 def test_digest_of_content_with_a_masked_value_is_masked() -> None:
