@@ -78,7 +78,16 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def serve() -> None:
-    """Answer requests until stdin closes."""
+    """Answer requests until stdin closes (on a frozen wall clock if ``GOLDEN_FROZEN_CLOCK`` names
+    an ISO moment: see :mod:`frozen_clock`)."""
+    frozen = os.environ.get("GOLDEN_FROZEN_CLOCK")
+    if frozen:
+        # pandas' compiled timestamp types derive from the real datetime at import: imported
+        # after the freeze they crash the interpreter, so they see the real classes.
+        import pandas  # noqa: F401
+        from frozen_clock import freeze
+
+        freeze(dt.datetime.fromisoformat(frozen))
     answers = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
     for line in sys.stdin:
         answers.write(json.dumps(run(json.loads(line))) + "\n")

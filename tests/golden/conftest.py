@@ -6,17 +6,45 @@ output is the same on every run and machine, once :mod:`normalise` has replaced 
 
 from __future__ import annotations
 
+import os
 import shutil
-import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from golden_house import REPORT_DAY, build_house
+from golden_demo import DemoRun, temporary_root
+from golden_house import REPORT_DAY, build_house, evaluations
 from golden_inputs import write_inputs
 from golden_support import CliWorker, Golden, Run
 
 from assay import governance as g
+
+_DEMO = pytest.StashKey[DemoRun]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the demo now if its test will run, so that it runs while the other tests do."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_golden_demo.py" for item in session.items):
+        session.config.stash[_DEMO] = DemoRun()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    demo = session.config.stash.get(_DEMO, None)
+    if demo is not None:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def demo(request: pytest.FixtureRequest) -> DemoRun:
+    """The session's run of ``assay demo`` (started at collection, or now)."""
+    stash = request.config.stash
+    if _DEMO not in stash:
+        stash[_DEMO] = DemoRun()
+    return stash[_DEMO]
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +54,7 @@ def root() -> Iterator[Path]:
     Not pytest's ``tmp_path``: its length varies (``pytest-7``, ``popen-gw1``), and a path's length
     decides where a terminal table wraps.
     """
-    path = Path(tempfile.mkdtemp(prefix="assay-golden-")).resolve()
+    path = temporary_root("assay-golden-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -69,12 +97,20 @@ def cli(inputs: Path, worker: CliWorker) -> Callable[..., Run]:
 
 
 @pytest.fixture(scope="session")
-def house(root: Path, inputs: Path) -> Iterator[g.Workspace]:
+def api_results(inputs: Path) -> dict[str, Any]:
+    """The results of each evaluation on the golden inputs, from the Python API."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # loading a pickled model warns that pickles run code
+        return evaluations(inputs)
+
+
+@pytest.fixture(scope="session")
+def house(root: Path, inputs: Path, api_results: dict[str, Any]) -> Iterator[g.Workspace]:
     """The governance workspace (SQLite) of :mod:`golden_house`, its clock on the report day.
 
     Tests only read it; those that write (the web app logs in, the gate records) use a copy.
     """
-    ws = build_house(root / "house", inputs)
+    ws = build_house(root / "house", inputs, api_results)
     yield ws
     ws.close()
 

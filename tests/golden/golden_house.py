@@ -115,14 +115,15 @@ def _pin_timings(value: Any) -> None:
             _pin_timings(item)
 
 
-def evaluations(work: Path) -> dict[str, dict[str, Any]]:
-    """Real results of each evaluation kind on the golden inputs, stabilised."""
+def evaluations(work: Path) -> dict[str, Any]:
+    """Real results of each evaluation kind on the golden inputs, as the Python API returns them
+    (their ``to_dict()`` and ``to_json()`` are goldens too: ``test_golden_api.py``)."""
     from assay.evaluate import drift, fairness, quality
     from assay.evaluate.pii import scan
     from assay.robustness import run_robustness
 
     data = work / "data"
-    results = {
+    return {
         "fairness": fairness(
             data / "scored.csv",
             y_true="income",
@@ -132,7 +133,7 @@ def evaluations(work: Path) -> dict[str, dict[str, Any]]:
             thresholds={"demographic_parity_difference": 0.1},
             n_bootstrap=200,
             random_state=3,
-        ).to_dict(),
+        ),
         "quality": quality(
             data / "scored.csv",
             sensitive_features=["sex"],
@@ -140,11 +141,9 @@ def evaluations(work: Path) -> dict[str, dict[str, Any]]:
             y_proba="score",
             pos_label=">50K",
             population=data / "population.yaml",
-        ).to_dict(),
-        "drift": drift(
-            data / "reference.csv", data / "current.csv", sensitive_features="sex"
-        ).to_dict(),
-        "pii_scan": scan(data / "support.jsonl").to_dict(),
+        ),
+        "drift": drift(data / "reference.csv", data / "current.csv", sensitive_features="sex"),
+        "pii_scan": scan(data / "support.jsonl"),
         "robustness": run_robustness(
             str(data / "credit-model.joblib"),
             data / "credit.csv",
@@ -153,16 +152,15 @@ def evaluations(work: Path) -> dict[str, dict[str, Any]]:
             sensitive_features=["sex"],
             scenario=data / "scenario.yaml",
             n_bootstrap=100,
-        ).to_dict(),
+        ),
     }
-    return {kind: stabilise(result, work) for kind, result in results.items()}
 
 
-def build_house(folder: Path, work: Path, *, db_url: str | None = None) -> g.Workspace:
-    """Build the workspace in ``folder`` from the inputs in ``work``; its clock is left on
-    :data:`REPORT_DAY`."""
-    import warnings
-
+def build_house(
+    folder: Path, work: Path, results: dict[str, Any], *, db_url: str | None = None
+) -> g.Workspace:
+    """Build the workspace in ``folder`` from the inputs in ``work`` and the :func:`evaluations`
+    of them; its clock is left on :data:`REPORT_DAY`."""
     from cli_worker import pinned_clock
 
     from assay.documents import build_packet, sign_packet, write_sections
@@ -174,7 +172,7 @@ def build_house(folder: Path, work: Path, *, db_url: str | None = None) -> g.Wor
         g.add_user(ws, name, role=role, display_name=name.capitalize())
     g.add_user(ws, "rex", role="reviewer", display_name="Rex (RAI lead)")
     g.add_user(ws, "vi", role="viewer")
-    bob, cy = as_user(ws, "bob"), as_user(ws, "cy")
+    bob = as_user(ws, "bob")
 
     g.add_system(
         ws,
@@ -217,14 +215,11 @@ def build_house(folder: Path, work: Path, *, db_url: str | None = None) -> g.Wor
     )
     clock.tick(hours=1)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # loading a pickled model warns that pickles run code
-        results = evaluations(work)
     records = {}
     for kind, result in results.items():
         records[kind] = g.record_evaluation(
             ws,
-            result,
+            stabilise(result.to_dict(), work),
             kind=kind,
             system=SYSTEM,
             model_version=MODEL,

@@ -86,7 +86,7 @@ def scored_adult(n: int = ADULT_ROWS) -> pl.DataFrame:
 
 
 def _drift_pair(scored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Reference: the first 1,500 scored rows. Current: the next 1,500, older and with more hours."""
+    """Reference: the first 1,500 scored rows; current: the next 1,500, older, more hours."""
     columns = ["age", "sex", "race", "hours_per_week", "education", "score", "income"]
     reference = scored.head(1500).select(columns)
     current = (

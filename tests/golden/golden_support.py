@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from normalise import normalise
+from normalise import FLOAT_RULE, normalise
 
 FILES = Path(__file__).resolve().parent / "files"
 REPO = Path(__file__).resolve().parents[2]
@@ -51,62 +51,113 @@ class Golden:
     """Checks outputs against ``tests/golden/files/NAME``.
 
     ``paths`` maps folder prefixes to placeholders (the temporary root to ``<TMP>``); ``digests``
-    maps the sha256 (hex) of files the tests make with third-party writers (a pickled model) to a
-    name, since their bytes change with the library's version, not with Assay.
+    maps a sha256 (hex) to a name shown instead of it: the digests of files the tests make with
+    third-party writers (a pickled model, whose bytes change with the library's version, not with
+    Assay), and of content that holds a value the normaliser masks (see :meth:`add_if_varies`).
     """
 
     def __init__(self, paths: Mapping[str, str], digests: Mapping[str, str] | None = None) -> None:
         self.paths = dict(paths)
         self.digests = dict(digests or {})
 
-    def text(self, output: str) -> str:
-        """``output`` as it is stored: normalised."""
+    def text(self, output: str, *, exact_floats: bool = False) -> str:
+        """``output`` as stored: normalised (``exact_floats``: by every rule but float rounding)."""
         for hexdigest, name in self.digests.items():
-            # The full digest, or its first 12+ characters as reports abbreviate it.
+            # Reports abbreviate a digest as its first 8 and last 8 characters, or its first 12+.
+            output = output.replace(f"{hexdigest[:8]}…{hexdigest[-8:]}", f"<{name}>")
             output = re.sub(rf"{hexdigest[:12]}[0-9a-f]{{0,52}}", f"<{name}>", output)
-        return normalise(output, self.paths)
+        skip = (FLOAT_RULE,) if exact_floats else ()
+        return normalise(output, self.paths, skip=skip)
 
     def add_digest(self, path: Path, name: str) -> None:
         """Replace the sha256 of the file ``path`` by ``<name>`` in every output."""
         self.digests[hashlib.sha256(path.read_bytes()).hexdigest()] = name
 
-    def check(self, name: str, output: str) -> None:
-        """Compare ``output`` (normalised) with the golden file ``name``; rewrite it when updating."""
+    def add_if_varies(self, content: str, digests: Mapping[str, str]) -> bool:
+        """Mask ``digests`` (hex -> name) when ``content``, what they hash, holds a masked value.
+
+        A digest over a duration, a random id, a loopback port or another masked digest changes
+        from run to run although nothing a user reads changed; every other digest is compared.
+        Rounded floats are not counted: nearly every result holds floats of 17 digits, hashed
+        reproducibly; a digest over a sum whose last bits vary would show as a diff between two
+        runs of the suite (README: determinism).
+        """
+        if self.text(content, exact_floats=True) == content.rstrip("\n") + "\n":
+            return False
+        self.digests.update({h: n for h, n in digests.items() if h})
+        return True
+
+    def compare(self, name: str, output: str) -> str | None:
+        """Compare ``output`` (normalised) with the golden file ``name``: None when it matches (or
+        was rewritten, when updating), else the message of the failure with a unified diff."""
         path = FILES / name
         actual = self.text(output)
         if UPDATE:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists() or path.read_text(encoding="utf-8") != actual:
                 path.write_text(actual, encoding="utf-8")
-            return
+            return None
         if not path.exists():
-            pytest.fail(
+            return (
                 f"no golden file {path.relative_to(REPO)}; create it with "
-                "ASSAY_UPDATE_GOLDEN=1 pytest tests/golden",
-                pytrace=False,
+                "ASSAY_UPDATE_GOLDEN=1 pytest tests/golden"
             )
         expected = path.read_text(encoding="utf-8")
         if expected == actual:
-            return
-        note = ""
-        old, new = expected.splitlines(), actual.splitlines()
-        if len(old) < 3 and len(new) < 3:
-            # Compact JSON is one line: diff it re-indented, so the diff shows where it differs.
-            with contextlib.suppress(ValueError):
-                old, new = (
-                    json.dumps(json.loads(t), indent=1, ensure_ascii=False).splitlines()
-                    for t in (expected, actual)
-                )
-                note = " (compact JSON, diffed re-indented)"
-        diff = list(difflib.unified_diff(old, new, f"golden/{name}", f"actual/{name}", lineterm=""))
-        shown = "\n".join(diff[:DIFF_LINES])
-        more = f"\n... {len(diff) - DIFF_LINES} more diff lines" if len(diff) > DIFF_LINES else ""
-        pytest.fail(
-            f"{path.relative_to(REPO)} differs from the output{note}:\n{shown}{more}\n"
-            "If the change is intended, rewrite the goldens with "
-            "ASSAY_UPDATE_GOLDEN=1 pytest tests/golden and review the diff.",
-            pytrace=False,
-        )
+            return None
+        return f"{path.relative_to(REPO)} differs from the output{_diff(name, expected, actual)}"
+
+    def check(self, name: str, output: str) -> None:
+        """Fail the test, with a diff, unless ``output`` matches the golden file ``name``."""
+        failure = self.compare(name, output)
+        if failure is not None:
+            pytest.fail(f"{failure}\n{REWRITE}", pytrace=False)
+
+
+#: How to accept an intended change, ending every failure.
+REWRITE = (
+    "If the change is intended, rewrite the goldens with "
+    "ASSAY_UPDATE_GOLDEN=1 pytest tests/golden and review the diff (tests/golden/README.md)."
+)
+
+
+def _diff(name: str, expected: str, actual: str) -> str:
+    note = ""
+    old, new = expected.splitlines(), actual.splitlines()
+    if len(old) < 3 and len(new) < 3:
+        # Compact JSON is one line: diff it re-indented, so the diff shows where it differs.
+        with contextlib.suppress(ValueError):
+            old, new = (
+                json.dumps(json.loads(t), indent=1, ensure_ascii=False).splitlines()
+                for t in (expected, actual)
+            )
+            note = " (compact JSON, diffed re-indented)"
+    diff = list(difflib.unified_diff(old, new, f"golden/{name}", f"actual/{name}", lineterm=""))
+    shown = "\n".join(_excerpts(diff[:DIFF_LINES]))
+    more = f"\n... {len(diff) - DIFF_LINES} more diff lines" if len(diff) > DIFF_LINES else ""
+    return f"{note}:\n{shown}{more}"
+
+
+#: Longer diff lines (minified HTML, an SVG, a table) are shown around their first difference.
+LINE_CHARS = 240
+
+
+def _excerpts(diff: list[str]) -> list[str]:
+    """The diff lines, a long changed line cut to where it differs from the line it replaces."""
+    removed = [line for line in diff if line.startswith("-") and not line.startswith("---")]
+    added = [line for line in diff if line.startswith("+") and not line.startswith("+++")]
+    pairs = dict(zip(removed, added, strict=False)) | dict(zip(added, removed, strict=False))
+    shown = []
+    for line in diff:
+        if len(line) <= LINE_CHARS:
+            shown.append(line)
+            continue
+        other = pairs.get(line, "")
+        pairs_of_chars = zip(line[1:], other[1:], strict=False)
+        at = next((i for i, (a, b) in enumerate(pairs_of_chars, start=1) if a != b), 1)
+        start = max(1, at - LINE_CHARS // 3)
+        shown.append(f"{line[0]}[col {start}]…{line[start : start + LINE_CHARS]}…")
+    return shown
 
 
 @dataclass(frozen=True)
@@ -133,11 +184,13 @@ class CliWorker:
     """Runs ``assay`` commands in one long-lived process (``cli_worker.py``), in a clean
     environment: see that module for why not in the test process."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, *, frozen_clock: dt.datetime | None = None) -> None:
         import assay
 
         env = {k: v for k, v in os.environ.items() if k not in CLI_ENV}
         env.update({k: v for k, v in CLI_ENV.items() if v is not None})
+        if frozen_clock is not None:
+            env["GOLDEN_FROZEN_CLOCK"] = frozen_clock.isoformat()
         env["TZ"] = "UTC"
         source = str(Path(assay.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
@@ -165,6 +218,17 @@ class CliWorker:
         timeout: float = 300,
     ) -> Run:
         """Run ``assay ARGS`` in ``cwd``; ``clock`` pins the clock of the workspaces it opens."""
+        argv = self.submit(*args, cwd=cwd, env=env, clock=clock)
+        return self.answer(argv, timeout=timeout)
+
+    def submit(
+        self,
+        *args: str | Path,
+        cwd: Path,
+        env: Mapping[str, str | None] | None = None,
+        clock: dt.datetime | None = None,
+    ) -> tuple[str, ...]:
+        """Start ``assay ARGS`` without waiting (see :meth:`answer`); returns the arguments."""
         argv = tuple(str(a) for a in args)
         request = {
             "args": argv,
@@ -175,6 +239,10 @@ class CliWorker:
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
+        return argv
+
+    def answer(self, argv: tuple[str, ...], *, timeout: float = 300) -> Run:
+        """Wait for the command submitted last (``argv``) to finish."""
         ready, _, _ = select.select([self._answers], [], [], timeout)
         line = self._answers.readline() if ready else ""
         if not line:

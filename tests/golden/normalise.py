@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from assay._version import __version__ as ASSAY_VERSION
+from assay import __version__ as assay_version
 
-__all__ = ["RULES", "Rule", "normalise"]
+__all__ = ["FLOAT_RULE", "RULES", "Rule", "normalise"]
+
+FLOAT_RULE = "last bits of floating point sums"
 
 #: Outputs made while the tests run are stamped between these two moments (widened by a day).
 _STARTED = dt.datetime.now(dt.UTC)
@@ -165,9 +167,15 @@ RULES: list[Rule] = [
         r"\1\2<DURATION>",
     ),
     Rule(
+        "elapsed time of a progress bar",
+        "measured while running (the bar `assay demo` leaves when it is done)",
+        re.compile(r"(━ )\d+:\d{2}:\d{2}(?!\d)"),
+        r"\1<ELAPSED>",
+    ),
+    Rule(
         "Assay's version",
         "changes with every release",
-        re.compile(_version(ASSAY_VERSION)),
+        re.compile(_version(assay_version)),
         "<ASSAY_VERSION>",
     ),
     Rule(
@@ -183,7 +191,7 @@ RULES: list[Rule] = [
         r"\1:<PORT>",
     ),
     Rule(
-        "last bits of floating point sums",
+        FLOAT_RULE,
         "polars sums groups in varying order, so e.g. 3.111811 prints as 3.1118110000000003 on "
         "some runs; a float with more than 10 significant digits is rounded to 10",
         re.compile(r"(?<![\w.])-?\d+\.\d+(?:[eE][-+]?\d+)?(?![\w.])"),
@@ -192,7 +200,9 @@ RULES: list[Rule] = [
 ]
 
 
-def normalise(text: str, paths: Mapping[str, str] | None = None) -> str:
+def normalise(
+    text: str, paths: Mapping[str, str] | None = None, *, skip: Collection[str] = ()
+) -> str:
     """Replace what varies between runs and machines in ``text`` by placeholders.
 
     Parameters
@@ -201,6 +211,8 @@ def normalise(text: str, paths: Mapping[str, str] | None = None) -> str:
         An output as produced.
     paths
         Folder prefixes to replace, longest first (e.g. the temporary root by ``<TMP>``).
+    skip
+        Names of rules not to apply.
 
     Returns
     -------
@@ -210,5 +222,6 @@ def normalise(text: str, paths: Mapping[str, str] | None = None) -> str:
     for prefix, placeholder in sorted((paths or {}).items(), key=lambda kv: -len(kv[0])):
         text = text.replace(prefix, placeholder)
     for rule in RULES:
-        text = rule.pattern.sub(rule.replacement, text)
+        if rule.name not in skip:
+            text = rule.pattern.sub(rule.replacement, text)
     return text.rstrip("\n") + "\n"

@@ -17,6 +17,7 @@ from assay import governance as g
 FAIRNESS = ("evaluate", "fairness", "data/scored.csv", "--y-true", "income", "--y-score", "score",
             "--pos-label", ">50K", "--sensitive", "sex")  # fmt: skip
 
+# fmt: off
 #: Golden name -> arguments, run in the input folder.
 COMMANDS: dict[str, tuple[str, ...]] = {
     # Help, version and static listings.
@@ -83,6 +84,8 @@ REFUSED: dict[str, tuple[str, tuple[str, ...]]] = {
     "errors/approve-own-waiver.txt": ("dee", ("waiver", "approve", "WVR-2", "--rationale", "r")),
     "errors/analyst-decides-waiver.txt": ("cy", ("waiver", "approve", "WVR-2", "--rationale", "r")),
 }
+
+# fmt: on
 
 GOLDENS = [*COMMANDS, *IN_WORKSPACE, *REFUSED]
 

@@ -4,11 +4,13 @@ dates are the same every day)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from golden_house import DATASET, SYSTEM
-from golden_support import Golden, Outputs, Run
+from golden_house import DATASET, REPORT_DAY, SYSTEM
+from golden_support import CliWorker, Golden, Outputs, Run
 
 from assay import governance as g
 
@@ -60,20 +62,34 @@ TRANSCRIPTS: dict[str, tuple[str, ...]] = {
     "frameworks/list.txt": ("frameworks", "list"),
 }
 
+#: Commands that write (kept as transcripts), run in order on a copy of the golden workspace.
+WRITES: dict[str, tuple[str, ...]] = {
+    "documents/packet-build.txt": ("packet", "build", "REV-1"),
+    "documents/packet-verify-rebuilt.txt": ("packet", "verify", "REV-1"),
+}
+
 GOLDENS = [
     *(f"documents/{doc}.{fmt}" for doc in DOCUMENTS for fmt in FORMATS),
     *PRINTED,
     *TRANSCRIPTS,
+    *WRITES,
 ]
 
 
 @pytest.fixture(scope="module")
-def outputs(house_cli: Callable[..., Run]) -> Outputs:
+def outputs(
+    house_cli: Callable[..., Run], house: g.Workspace, worker: CliWorker, root: Path
+) -> Outputs:
     out = Outputs()
+    copy = root / "house-writes"
+    shutil.copytree(house.root, copy)
+    for name, args in WRITES.items():
+        out.run(name, worker.run(*args, cwd=copy, clock=REPORT_DAY))
 
     def printed(name: str, *args: str) -> None:
         run = house_cli(*args)
-        assert run.code == 0 and not run.err, run.transcript()
+        assert run.code == 0, run.transcript()
+        assert not run.err, run.transcript()
         out[name] = run.out
 
     for doc, args in DOCUMENTS.items():

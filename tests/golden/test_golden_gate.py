@@ -80,13 +80,16 @@ def outputs(
     for case in CASES:
         out.run(f"gate/{case}-terminal.txt", cli(*policy, f"gate/{case}.json"))
         out.run(f"gate/{case}-json.txt", cli(*policy, f"gate/{case}.json", "--json"))
-        files = cli(*policy, f"gate/{case}.json", "--junit", f"out/{case}.junit.xml",
-                    "--sarif", f"out/{case}.sarif.json", "--markdown", f"out/{case}.summary.md")  # fmt: skip
+        reports = ("--junit", f"out/{case}.junit.xml", "--sarif", f"out/{case}.sarif.json",
+                   "--markdown", f"out/{case}.summary.md")  # fmt: skip
+        files = cli(*policy, f"gate/{case}.json", *reports)
         assert files.code == (0 if case == "pass" else 1), files.transcript()
         for report in REPORTS:
             out.file(f"gate/{case}.{report}", inputs / "out" / f"{case}.{report}")
     out.run("gate/error-wrong-schema.txt", cli(*policy, "gate/wrong.json"))
-    out.run("gate/error-policy-typo.txt", cli("gate", "--policy", "gate/typo.yaml", "gate/fail.json"))
+    out.run(
+        "gate/error-policy-typo.txt", cli("gate", "--policy", "gate/typo.yaml", "gate/fail.json")
+    )
     out.run("gate/error-missing-file.txt", cli(*policy, "gate/nothing.json"))
     out.run("gate/error-unknown-rule-family.txt",
             cli(*policy, "gate/fail.json", "--rules", "fairness,vibes"))  # fmt: skip

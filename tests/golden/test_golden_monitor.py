@@ -65,7 +65,9 @@ def outputs(cli: Callable[..., Run], inputs: Path, root: Path, worker: CliWorker
     )  # fmt: skip
     assert run.code == 0, run.transcript()
     out.file("monitor/run.json", folder / "out/run.json")
-    out.run("monitor/run-again-table.txt", monitor("run", "--spec", "spec.yaml", *data, "--no-notify"))
+    out.run(
+        "monitor/run-again-table.txt", monitor("run", "--spec", "spec.yaml", *data, "--no-notify")
+    )
     out.run("monitor/alerts.txt", monitor("alerts"))
     out.run("monitor/ack.txt", monitor("ack", "1", "--noise"))
     out.run("monitor/precision.txt", monitor("precision"))

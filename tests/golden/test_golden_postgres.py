@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from golden_house import REPORT_DAY, build_house
@@ -32,7 +33,7 @@ COMPARED: dict[str, tuple[str, ...]] = {
 
 
 @pytest.fixture(scope="module")
-def pg_house(root: Path, inputs: Path) -> Iterator[Path]:
+def pg_house(root: Path, inputs: Path, api_results: dict[str, Any]) -> Iterator[Path]:
     import sqlalchemy as sa
 
     from assay.store import normalize_url
@@ -44,7 +45,7 @@ def pg_house(root: Path, inputs: Path) -> Iterator[Path]:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        ws = build_house(root / "house-pg", inputs, db_url=url.render_as_string(False))
+        ws = build_house(root / "house-pg", inputs, api_results, db_url=url.render_as_string(False))
         ws.close()
         yield root / "house-pg"
     finally:

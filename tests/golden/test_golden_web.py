@@ -3,7 +3,6 @@ client) on a copy of the golden workspace with its clock pinned on the report da
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +18,9 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
+from golden_web import PASSWORD, login, logout, shown
 
 from assay.web import create_app, set_password
-
-PASSWORD = "correct horse battery"
 
 #: Page path -> golden name. Logged in as ada (admin) unless said otherwise.
 PAGES = {
@@ -61,29 +59,6 @@ ANONYMOUS = {
 GOLDENS = [*PAGES.values(), *API.values(), *ANONYMOUS.values(), "web/viewer-dashboard.html"]
 
 
-def _csrf(page: str) -> str:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token, page[:500]
-    return token.group(1)
-
-
-def _login(client: TestClient, user: str) -> None:
-    form = client.get("/login")
-    reply = client.post(
-        "/login",
-        data={"user": user, "password": PASSWORD, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
-    assert reply.status_code == 303, reply.text
-
-
-def _shown(reply: object) -> str:
-    """A response as a golden: status line, content type, then the body."""
-    status = getattr(reply, "status_code")  # noqa: B009
-    kind = getattr(reply, "headers").get("content-type", "")  # noqa: B009
-    return f"HTTP {status} {kind}\n{getattr(reply, 'text')}"  # noqa: B009
-
-
 @pytest.fixture(scope="module")
 def app_root(house: g.Workspace, root: Path) -> Path:
     """A copy of the golden workspace (logging in writes sessions), with passwords set."""
@@ -108,13 +83,13 @@ def client(app_root: Path) -> Iterator[TestClient]:
 def outputs(client: TestClient) -> Outputs:
     out = Outputs()
     for path, name in ANONYMOUS.items():
-        out[name] = _shown(client.get(path))
-    _login(client, "ada")
+        out[name] = shown(client.get(path))
+    login(client, "ada")
     for path, name in {**PAGES, **API}.items():
-        out[name] = _shown(client.get(path))
-    client.post("/logout", data={"csrf_token": client.get("/api/me").json()["csrf_token"]})
-    _login(client, "vi")
-    out["web/viewer-dashboard.html"] = _shown(client.get("/"))
+        out[name] = shown(client.get(path))
+    logout(client)
+    login(client, "vi")
+    out["web/viewer-dashboard.html"] = shown(client.get("/"))
     return out
 
 
