@@ -89,8 +89,9 @@ def build_datasheet(
         The dataset version, ``name@version`` or its digest.
     required
         The sections that must be answered (a policy requirement's ``sections``); every section
-        (:data:`~assay.documents.DATASHEET_REQUIRED`) when None. An unanswered required section
-        is a gap; an unanswered optional one is marked as not required.
+        (:data:`~assay.documents.DATASHEET_REQUIRED`) when None, none when empty (the policy does
+        not require a datasheet). An unanswered required section is a gap; an unanswered optional
+        one is marked as not required.
 
     Returns
     -------
@@ -104,8 +105,9 @@ def build_datasheet(
     ref = ds.ref
     sheet = read_sections(ws, "datasheet", ref)
     owner = owner_of(ds)
-    wanted = tuple(required) if required else DATASHEET_REQUIRED
+    wanted = DATASHEET_REQUIRED if required is None else tuple(required)
     status: dict[str, str] = {}
+    gaps: dict[str, Gap] = {}
     evidence = dataset_evidence(ws, ref)
     users = dataset_users(ws, ref)
 
@@ -119,13 +121,15 @@ def build_datasheet(
             blocks.append(Prose(text, sheet.source(key)))
         if not text:
             spec = DATASHEET_SECTIONS[key]
-            what = f"{spec.title}: {spec.question}"
+            what = f"{spec.title} — not answered"
             if auto:
-                what = f"{spec.title} — the answer beyond the recorded facts above: {spec.question}"
+                what += " beyond the facts recorded above"
+            blocks.append(Para(spec.question, muted=True))
             if key in wanted:
-                blocks.append(GapBlock(Gap(what, owner, fix(key))))
+                gaps[key] = Gap(what, owner, fix(key))
+                blocks.append(GapBlock(gaps[key]))
             else:
-                blocks.append(Para(f"Not answered; not required: {spec.question}", muted=True))
+                blocks.append(Para("Not answered; not required.", muted=True))
         status[key] = "filled" if text else ("partial" if auto else "gap")
         return blocks
 
@@ -202,6 +206,10 @@ def build_datasheet(
         "fields": dict(sheet.fields),
         "section_status": status,
         "required_sections": list(wanted),
+        "owner": owner,
+        "section_gaps": {
+            k: {"what": g.what, "owner": g.owner, "fix": g.fix} for k, g in gaps.items()
+        },
         "sections_record": sheet.record.ref if sheet.record is not None else None,
         "evidence": [r.ref for r in evidence],
         "used_by": users,

@@ -63,7 +63,14 @@ if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, System, Workspace
     from assay.policy import Policy
 
-__all__ = ["CardNeeds", "build_model_card", "card_fix", "card_needs"]
+__all__ = [
+    "CardNeeds",
+    "build_model_card",
+    "card_fix",
+    "card_needs",
+    "feature_gap",
+    "monitoring_gap",
+]
 
 FAIRNESS_SCHEMA = "assay.fairness/v1"
 
@@ -79,23 +86,41 @@ def card_fix(system: str, section: str, document: str = "model") -> str:
     return _CARD_FIX[document].format(system=system, section=section)
 
 
-def _prose_or_gap(
-    sections: SectionSet, key: str, system: System, *, document: str = "model"
-) -> list[Block]:
+def monitoring_gap(system: System) -> Gap:
+    """The gap of a system without a monitoring specification: the card's and completeness's."""
+    return Gap(
+        "no monitoring specification (what is watched, thresholds, who is alerted)",
+        owner_of(system),
+        f"write a monitoring spec for {system.name}, then assay monitor register --spec SPEC.yaml",
+    )
+
+
+def feature_gap(system: System, feature: str, model: str | None) -> Gap:
+    """The gap of a declared sensitive feature the model version's evaluation does not cover."""
+    return Gap(
+        f"no fairness evaluation on the declared sensitive feature '{feature}'",
+        owner_of(system),
+        _fairness_fix(system.name, model),
+    )
+
+
+def _fairness_fix(system: str, model: str | None) -> str:
+    return (
+        f"assay evaluate fairness DATA ... --record --system {system} "
+        f"--model-version {model or 'VERSION'}"
+    )
+
+
+def _prose_or_gap(sections: SectionSet, key: str, system: System) -> list[Block]:
     text = sections.text(key)
     if text is not None:
         return [Prose(text, sections.source(key))]
-    spec = MODEL_CARD_SECTIONS.get(key)
-    what = spec.title if spec else key.replace("_", " ").capitalize()
-    question = f" {spec.question}" if spec else ""
+    spec = MODEL_CARD_SECTIONS[key]
     return [
+        Para(spec.question, muted=True),
         GapBlock(
-            Gap(
-                f"{what} — not written yet.{question}",
-                owner_of(system),
-                card_fix(system.name, key, document),
-            )
-        )
+            Gap(f"{spec.title} — not written yet", owner_of(system), card_fix(system.name, key))
+        ),
     ]
 
 
@@ -125,8 +150,10 @@ class _Card:
     model: ModelVersion | None
     sections: SectionSet
     need: CardNeeds
+    tier: str
     status: dict[str, str] = field(default_factory=dict)
     cited: list[EvidenceRecord] = field(default_factory=list)
+    feature_gaps: dict[str, Gap] = field(default_factory=dict)
 
     @property
     def system(self) -> str:
@@ -182,8 +209,8 @@ def card_needs(pol: Policy, tier: str, checkpoint: str) -> CardNeeds:
 
 
 def _datasheet_status(card: _Card, dataset: str) -> Cell:
-    """A training dataset's datasheet: a gap for its owner when it has none, else how many of the
-    required answers it has."""
+    """A training dataset's datasheet: how many of the required answers it has (its unanswered
+    sections are gaps of the datasheet itself, owned by the dataset's owner)."""
     from assay.governance import get_dataset_version
 
     sheet = read_sections(card.ws, "datasheet", dataset)
@@ -192,11 +219,7 @@ def _datasheet_status(card: _Card, dataset: str) -> Cell:
         if wanted is None:
             return Badge("missing", "none (not required)")
         owner = owner_of(get_dataset_version(card.ws, dataset))
-        return Gap(
-            f"datasheet for {dataset}",
-            owner,
-            f"assay datasheet {dataset} --section motivation --file TEXT.md",
-        )
+        return Badge("missing", f"not written: its gaps are in its datasheet (owner {owner})")
     if wanted is None:
         return Badge("present", sheet.record.ref)
     answered = sum(1 for key in wanted if sheet.text(key))
@@ -211,6 +234,7 @@ def build_model_card(
     system: str,
     *,
     model_version: str | None = None,
+    tier: str | None = None,
     checkpoint: str = DEFAULT_CHECKPOINT,
     policy: Policy | None = None,
 ) -> Document:
@@ -224,6 +248,8 @@ def build_model_card(
         The system's name.
     model_version
         ``name@version`` or ``version``; default: the latest registered.
+    tier
+        The risk tier whose requirements apply; the system's tier when None.
     checkpoint
         The policy checkpoint of the system's tier whose requirements the card shows: which
         sections are required (gaps) and how old the fairness evaluation may be.
@@ -245,7 +271,8 @@ def build_model_card(
         sys_rec,
         _find_model(ws, system, model_version),
         read_sections(ws, "model_card", system),
-        card_needs(pol, sys_rec.risk_tier, checkpoint),
+        card_needs(pol, tier or sys_rec.risk_tier, checkpoint),
+        tier or sys_rec.risk_tier,
     )
     model, sections, status, owner = card.model, card.sections, card.status, card.owner
     # -- which evaluation: the latest fairness evaluation of this model version ----------------
@@ -284,9 +311,7 @@ def build_model_card(
             "out-of-scope-use", "Out-of-scope use", tuple(opt("out_of_scope_use", out_of_scope))
         ),
         Section("training-data", "Training data", tuple(opt("training_data", training))),
-        Section(
-            "evaluation-data", "Evaluation data", tuple(opt("evaluation_data", eval_blocks))
-        ),
+        Section("evaluation-data", "Evaluation data", tuple(opt("evaluation_data", eval_blocks))),
         Section(
             "metrics",
             "Metrics by group",
@@ -334,6 +359,8 @@ def build_model_card(
         "sections_record": sections.record.ref if sections.record is not None else None,
         "section_status": status,
         "required_sections": list(card.need.sections),
+        "section_gaps": _section_gaps(body, status),
+        "feature_gaps": {k: _gap_dict(g) for k, g in card.feature_gaps.items()},
         "fields": dict(sections.fields),
         "cited": [_ref(r) for r in card.cited],
     }
@@ -347,6 +374,21 @@ def build_model_card(
         data=data,
         footer=f"Model card of {system}",
     )
+
+
+def _gap_dict(gap: Gap) -> dict[str, Any]:
+    return {"what": gap.what, "owner": gap.owner, "fix": gap.fix}
+
+
+def _section_gaps(body: Sequence[Section], status: Mapping[str, str]) -> dict[str, Any]:
+    """The gap of each required section that is not filled (what completeness counts), by key."""
+    out: dict[str, Any] = {}
+    for section in body:
+        key = section.id.replace("-", "_")
+        gaps = [b.gap for b in section.blocks if isinstance(b, GapBlock)]
+        if gaps and status.get(key) == "gap":
+            out[key] = _gap_dict(gaps[0])
+    return out
 
 
 def _details(card: _Card) -> list[Block]:
@@ -479,16 +521,7 @@ def _monitoring(card: _Card, components: Sequence[Any]) -> list[Block]:
     if text:
         monitoring.append(Prose(text, card.sections.source("monitoring")))
     if not monitoring:
-        monitoring.append(
-            GapBlock(
-                Gap(
-                    "no monitoring specification (what is watched, thresholds, who is alerted)",
-                    card.owner,
-                    f"write a monitoring spec for {card.system}, then "
-                    "assay monitor register --spec SPEC.yaml",
-                )
-            )
-        )
+        monitoring.append(GapBlock(monitoring_gap(card.sys_rec)))
     card.status["monitoring"] = "gap" if isinstance(monitoring[0], GapBlock) else "filled"
     return monitoring
 
@@ -536,10 +569,7 @@ def _evaluation_blocks(
     system, owner, model, sections = card.system, card.owner, card.model, card.sections
     eval_blocks: list[Block] = []
     metric_blocks: list[Block] = []
-    fix = (
-        f"assay evaluate fairness DATA ... --record --system {system} "
-        f"--model-version {model.ref if model else 'VERSION'}"
-    )
+    fix = _fairness_fix(system, model.ref if model else None)
     if (
         newest_any is not None
         and model is not None
@@ -589,7 +619,7 @@ def _evaluation_blocks(
             Prose(sections.text("evaluation_data") or "", sections.source("evaluation_data"))
         )
     max_age = card.need.max_age_days
-    tier = card.sys_rec.risk_tier
+    tier = card.tier
     if not evidence_is_fresh(evaluation, max_age, today):
         title = (
             f"Evaluation older than the policy allows ({max_age} days for the {tier} tier)"
@@ -607,15 +637,10 @@ def _evaluation_blocks(
     declared = [str(f) for f in as_list(sections.fields.get("sensitive_features"))]
     for feature in declared:
         if feature not in features:
-            metric_blocks.append(
-                GapBlock(
-                    Gap(
-                        f"no fairness evaluation on the declared sensitive feature '{feature}'",
-                        owner,
-                        fix,
-                    )
-                )
+            card.feature_gaps[feature] = feature_gap(
+                card.sys_rec, feature, model.ref if model else None
             )
+            metric_blocks.append(GapBlock(card.feature_gaps[feature]))
     source = cite(evaluation)
     verdicts = [as_mapping(v) for v in as_list(result.get("verdicts"))]
     if verdicts:

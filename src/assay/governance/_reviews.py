@@ -1,8 +1,13 @@
 """Reviews: intake → triage → evaluation → ready for review → decision, as a transition table.
 
 Every step writes a transition row (the event log KPIs are computed from) and one audit event.
-Decisions are signed approvals over the sha256 of the review packet: the canonical JSON of the
-system, its model versions, current evidence, risks and active waivers at the moment of decision.
+Decisions are signed approvals over the sha256 of the review's packet, built and frozen by
+:func:`assay.documents.build_packet` (or over a rendering of it given as a file).
+
+A review is ready for review, and is approved, on its packet: the packet's frozen completeness must
+meet the policy's minimum. Below it (or with no packet built) the step is refused unless the user
+acknowledges that the packet is incomplete; the acknowledgement and the packet's figures are kept
+with the step, so they are in the audit trail, and the KPIs never count such a review as ready.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from assay.governance._inventory import system_row
 from assay.governance._risks import current_rating
 from assay.governance._waivers import active_waiver_filter
 from assay.policy import ASSESSED_TIERS, DEFAULT_CHECKPOINT, blocking_ratings, blocking_risks
-from assay.store import WriteTx, tables, to_jsonable
+from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -56,7 +61,6 @@ __all__ = [
     "get_review",
     "list_reviews",
     "open_review",
-    "review_packet",
     "triage_review",
     "workspace_questionnaire",
 ]
@@ -143,7 +147,6 @@ class Review(Record):
     due_date: dt.date | None
     checkpoint: str
     """The policy checkpoint the review prepares (``pre-launch`` unless triage named another)."""
-    completeness: Any
     transitions: tuple[ReviewTransition, ...]
     approvals: tuple[Approval, ...]
     created_at: dt.datetime
@@ -169,37 +172,6 @@ def review_row(conn: Connection, ref: str | int) -> RowMapping:
     return row
 
 
-def completeness(
-    conn: Connection, qn: Questionnaire, system: RowMapping, tier: str | None, today: dt.date
-) -> dict[str, Any]:
-    """Which required fields and evidence kinds a packet has, for the system's tier."""
-    present: list[str] = []
-    missing: list[str] = []
-    for name in qn.required_fields:
-        (present if system.get(name) not in (None, "") else missing).append(f"field:{name}")
-    e = tables.evidence.c
-    newer = tables.evidence.alias("newer")
-    kinds = set(
-        conn.execute(
-            sa.select(e.kind)
-            .where(
-                e.system_id == system["id"],
-                sa.or_(e.valid_until.is_(None), e.valid_until >= today),
-                ~sa.exists().where(newer.c.supersedes_id == e.id),
-            )
-            .distinct()
-        ).scalars()
-    )
-    for kind in qn.required_evidence.get(tier or "unassessed", ()):
-        (present if kind in kinds else missing).append(f"evidence:{kind}")
-    total = len(present) + len(missing)
-    return {
-        "percent": round(100.0 * len(present) / total, 2) if total else 100.0,
-        "present": present,
-        "missing": missing,
-    }
-
-
 def _record(ws: Workspace, conn: Connection, row: RowMapping) -> Review:
     transitions = tuple(
         ReviewTransition.from_row(r)
@@ -212,17 +184,11 @@ def _record(ws: Workspace, conn: Connection, row: RowMapping) -> Review:
         .mappings()
         .one()
     )
-    if row["status"] in CLOSED:
-        ready = [t for t in transitions if t.to_status == "ready_for_review"]
-        complete = ready[-1].details.get("completeness") if ready and ready[-1].details else None
-    else:
-        complete = completeness(conn, workspace_questionnaire(ws), sys_row, row["tier"], ws.today())
     return Review.from_row(
         row,
         ref=format_ref("review", row["id"]),
         system=sys_row["name"],
         checkpoint=row["checkpoint"] or DEFAULT_CHECKPOINT,
-        completeness=complete,
         transitions=transitions,
         approvals=tuple(approvals_of(conn, "review", row["id"])),
     )
@@ -360,116 +326,6 @@ def triage_review(
         return _record(ws, tx.conn, new)
 
 
-def review_packet(ws: Workspace, ref: str | int) -> dict[str, Any]:
-    """The review packet as data: what a decision signs (its canonical JSON sha256)."""
-    with ws.store.read() as conn:
-        return _packet(ws, conn, review_row(conn, ref))
-
-
-def _packet(ws: Workspace, conn: Connection, row: RowMapping) -> dict[str, Any]:
-    sys_row = (
-        conn.execute(sa.select(tables.ai_systems).where(tables.ai_systems.c.id == row["system_id"]))
-        .mappings()
-        .one()
-    )
-    sid = sys_row["id"]
-    m = tables.model_versions.c
-    e = tables.evidence.c
-    r = tables.risks.c
-    newer = tables.evidence.alias("newer")
-    models = [
-        {
-            "id": x["id"],
-            "ref": f"{x['name']}@{x['version']}",
-            "artifact_sha256": x["artifact_sha256"],
-            "registry_uri": x["registry_uri"],
-            "code_commit": x["code_commit"],
-        }
-        for x in conn.execute(
-            sa.select(tables.model_versions).where(m.system_id == sid).order_by(m.id)
-        ).mappings()
-    ]
-    evidence = [
-        {
-            "ref": format_ref("evidence", x["id"]),
-            "kind": x["kind"],
-            "title": x["title"],
-            "blob_sha256": x["blob_sha256"],
-            "content_hash": x["content_hash"],
-            "model_version_id": x["model_version_id"],
-            "dataset_digest": x["dataset_digest"],
-            "code_commit": x["code_commit"],
-            "summary": x["summary"],
-            "valid_until": to_jsonable(x["valid_until"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.evidence)
-            .where(e.system_id == sid, ~sa.exists().where(newer.c.supersedes_id == e.id))
-            .order_by(e.id)
-        ).mappings()
-    ]
-    risks = [
-        {
-            "ref": format_ref("risk", x["id"]),
-            "title": x["title"],
-            "category": f"{x['taxonomy']}:{x['category']}",
-            "status": x["status"],
-            "rating": current_rating(x),
-            "owner": x["owner"],
-            "due_date": to_jsonable(x["due_date"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.risks).where(r.system_id == sid).order_by(r.id)
-        ).mappings()
-    ]
-    w = tables.waivers.c
-    waivers = [
-        {
-            "ref": format_ref("waiver", x["id"]),
-            "control": x["control"],
-            "risk": x["risk_id"],
-            "expires_on": to_jsonable(x["expires_on"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.waivers)
-            .where(w.system_id == sid, active_waiver_filter(ws.today()))
-            .order_by(w.id)
-        ).mappings()
-    ]
-    system = {
-        k: to_jsonable(sys_row[k])
-        for k in (
-            "name",
-            "purpose",
-            "intended_use",
-            "out_of_scope_use",
-            "deployment_context",
-            "owner",
-            "risk_tier",
-            "lifecycle_status",
-            "generative",
-        )
-    }
-    return {
-        "schema": "assay.review-packet/v1",
-        "review": {
-            "ref": format_ref("review", row["id"]),
-            "title": row["title"],
-            "tier": row["tier"],
-            "priority": row["priority"],
-            "owner": row["owner"],
-            "due_date": to_jsonable(row["due_date"]),
-            "questionnaire": row["questionnaire"],
-            "answers": row["answers"],
-        },
-        "system": system,
-        "model_versions": models,
-        "evidence": evidence,
-        "risks": risks,
-        "active_waivers": waivers,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class _RiskRow:
     id: int
@@ -502,6 +358,123 @@ def blocking_risk_refs(
     ]
 
 
+#: The steps a review takes on its packet: it must meet the policy's completeness minimum, or the
+#: user acknowledges that it does not.
+READINESS_STEPS = frozenset({"ready_for_review", "approved", "approved_with_conditions"})
+_PACKET_KIND = "review_packet"
+
+
+def review_packets(conn: Connection, review_id: int) -> list[RowMapping]:
+    """The packets built for a review (``review_packet`` evidence naming it), newest first."""
+    rv = review_row(conn, review_id)
+    rref = format_ref("review", review_id)
+    e = tables.evidence.c
+    rows = conn.execute(
+        sa.select(e.id, e.blob_sha256, e.summary)
+        .where(e.system_id == rv["system_id"], e.kind == _PACKET_KIND)
+        .order_by(e.id.desc())
+    ).mappings()
+    return [
+        r for r in rows if isinstance(r["summary"], Mapping) and r["summary"].get("review") == rref
+    ]
+
+
+def _readiness(conn: Connection, review_id: int, digest: str | None) -> dict[str, Any] | None:
+    """The frozen figures of the packet a step is judged on: the one signed (``digest``) when it
+    is a packet of the review, else the newest; None when no packet was built."""
+    packets = review_packets(conn, review_id)
+    chosen = next((p for p in packets if p["blob_sha256"] == digest), None)
+    chosen = chosen or (packets[0] if packets else None)
+    if chosen is None:
+        return None
+    summary = chosen["summary"]
+    return {
+        "packet": format_ref("evidence", chosen["id"]),
+        "sha256": chosen["blob_sha256"],
+        "score": summary.get("completeness"),
+        "minimum_percent": summary.get("minimum_percent"),
+        "passes": summary.get("passes") is True,
+        "consistent": summary.get("consistent", True) is not False,
+        "gaps": summary.get("gaps"),
+        "blocking_risks": list(summary.get("blocking_risks") or []),
+    }
+
+
+def _judge_readiness(
+    rref: str, to: str, readiness: dict[str, Any] | None, acknowledged: bool, user: str
+) -> dict[str, Any]:
+    """The readiness kept with a step: the packet's figures, and whether the user acknowledged
+    that it is incomplete. Refuses the step when it is incomplete and not acknowledged."""
+    if readiness is not None and readiness["passes"]:
+        return {**readiness, "acknowledged": False}
+    fill = (
+        f"Fill the gaps (`assay completeness {rref}` lists them with their owners) and rebuild "
+        f"the packet (`assay packet build {rref}`)"
+    )
+    if readiness is None:
+        why = "no packet was built, so its completeness is unknown"
+        fill = f"Build the packet (`assay packet build {rref}`)"
+    elif not readiness["consistent"]:
+        why = f"the documents in its packet {readiness['packet']} contradict each other"
+    else:
+        why = (
+            f"its packet {readiness['packet']} is {readiness['score']}% complete, below the "
+            f"policy minimum of {readiness['minimum_percent']}% ({readiness['gaps']} gaps)"
+        )
+    if not acknowledged:
+        raise TransitionError(
+            f"{rref} cannot move to {to}: {why}. {fill}, or acknowledge that it is incomplete "
+            "(--acknowledge-incomplete, or the form's checkbox): the acknowledgement is kept in "
+            "the audit trail and the KPIs do not count the review as ready."
+        )
+    return {
+        **(readiness or {"packet": None}),
+        "acknowledged": True,
+        "acknowledged_by": user,
+        "why": why,
+    }
+
+
+def _check_approvable(ws: Workspace, conn: Connection, row: RowMapping, rref: str) -> None:
+    """Refuse approving a prohibited practice, or while blocking risks are open."""
+    if row["tier"] == "prohibited":
+        raise TransitionError(
+            f"{rref} screens as an EU AI Act prohibited practice (tier 'prohibited') and "
+            "cannot be approved. Re-triage it in a new review if the screening was wrong."
+        )
+    point = row["checkpoint"] or DEFAULT_CHECKPOINT
+    ratings = blocking_ratings(ws.policy, row["tier"], point)
+    blocking = blocking_risk_refs(ws, conn, row["system_id"], row["tier"], point)
+    if blocking:
+        raise TransitionError(
+            f"{rref} cannot be approved while risks rated {' or '.join(ratings)} are "
+            f"open without an active waiver (policy '{ws.policy.name}'): "
+            f"{'; '.join(blocking)}. Mitigate and close them (with evidence), lower their "
+            "residual rating, or get a waiver approved for each."
+        )
+
+
+def _check_step(
+    ws: Workspace, row: RowMapping, rref: str, to: str, given: Mapping[str, str | None]
+) -> Step:
+    step = REVIEW_TRANSITIONS.get((row["status"], to))
+    if step is None:
+        allowed = [t for (f, t) in REVIEW_TRANSITIONS if f == row["status"]]
+        raise TransitionError(
+            f"{rref} is {row['status']}; it can move to "
+            f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
+        )
+    if step.signs and row["created_by"] == ws.user:
+        raise TransitionError(
+            f"{ws.user!r} requested {rref} and cannot decide on it: the requester of a review "
+            "never signs its decision. Ask another reviewer or approver."
+        )
+    for need in step.needs:
+        if not check_text(given[need], what=need, required=False):
+            raise InputError(f"Moving {rref} to {to} needs a {need} (--{need}).")
+    return step
+
+
 def advance_review(
     ws: Workspace,
     ref: str | int,
@@ -511,6 +484,7 @@ def advance_review(
     rationale: str | None = None,
     conditions: str | None = None,
     packet: Path | str | None = None,
+    acknowledge_incomplete: bool = False,
 ) -> Review:
     """Move a review to the status ``to`` along :data:`REVIEW_TRANSITIONS`.
 
@@ -523,91 +497,66 @@ def advance_review(
     to
         The next status. Decisions (``approved``, ``approved_with_conditions``, ``rejected``,
         ``returned_for_rework``) need the reviewer, approver or admin role and a ``rationale``,
-        and record a signed approval.
+        and record a signed approval of the review's packet.
     note
         Free text kept with the step (required to withdraw).
     rationale, conditions
         The decision's reasons, and its conditions for ``approved_with_conditions``.
     packet
-        A rendered packet file (PDF, HTML) to sign instead of the packet data; it is stored as a
-        blob so the signature can be checked later.
+        A file to sign instead of the newest built packet's canonical JSON: a built packet's
+        bytes, or a rendering of it (PDF, HTML); it is stored as a blob so the signature can be
+        checked later.
+    acknowledge_incomplete
+        Move to ``ready_for_review``, or approve, although the packet is below the policy's
+        completeness minimum (or, for ``ready_for_review``, none was built). Kept with the step.
 
     Raises
     ------
     TransitionError
         The step is not in the table; or the review's requester tries to decide on it
-        (separation of duties); or approving while an open critical risk has no active waiver;
-        or approving a system screened as a prohibited practice.
+        (separation of duties); or a decision without a built packet; or moving to
+        ready_for_review or approving with a packet below the completeness minimum, unacknowledged;
+        or approving while open risks the policy blocks on have no active waiver; or approving a
+        system screened as a prohibited practice.
     """
     check_choice(to, REVIEW_STATUSES, what="review status")
     steps = [s for (_, t), s in REVIEW_TRANSITIONS.items() if t == to]
     if not steps or to == "triaged":
         hint = " Use `assay review triage REV-N --owner NAME`." if to == "triaged" else ""
         raise TransitionError(f"A review cannot be moved to {to} this way.{hint}")
-    permission = steps[0].permission
     id_ = parse_ref("review", ref)
     rref = format_ref("review", id_)
     with writing(
         ws,
-        permission,
+        steps[0].permission,
         action=f"review.{to}",
         entity_type="review",
         entity_id=id_,
         note=note or rationale,
     ) as tx:
         row = review_row(tx.conn, id_)
-        step = REVIEW_TRANSITIONS.get((row["status"], to))
-        if step is None:
-            allowed = [t for (f, t) in REVIEW_TRANSITIONS if f == row["status"]]
-            raise TransitionError(
-                f"{rref} is {row['status']}; it can move to "
-                f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
-            )
-        if step.signs and row["created_by"] == ws.user:
-            raise TransitionError(
-                f"{ws.user!r} requested {rref} and cannot decide on it: the requester of a review "
-                "never signs its decision. Ask another reviewer or approver."
-            )
         given = {"note": note, "rationale": rationale, "conditions": conditions}
-        for need in step.needs:
-            if not check_text(given[need], what=need, required=False):
-                raise InputError(f"Moving {rref} to {to} needs a {need} (--{need}).")
+        step = _check_step(ws, row, rref, to, given)
         details: dict[str, Any] = {}
-        if to == "ready_for_review":
-            srow = (
-                tx.conn.execute(
-                    sa.select(tables.ai_systems).where(tables.ai_systems.c.id == row["system_id"])
-                )
-                .mappings()
-                .one()
+        digest = ws.blobs.put_file(Path(packet))[0] if step.signs and packet is not None else None
+        readiness = (
+            _readiness(tx.conn, id_, digest) if step.signs or to in READINESS_STEPS else None
+        )
+        if step.signs and readiness is None:
+            raise TransitionError(
+                f"No packet was built for {rref}, so there is nothing to sign: build it with "
+                f"`assay packet build {rref}`, then decide on it."
             )
-            details["completeness"] = completeness(
-                tx.conn, workspace_questionnaire(ws), srow, row["tier"], ws.today()
+        if to in READINESS_STEPS:
+            details["readiness"] = _judge_readiness(
+                rref, to, readiness, acknowledge_incomplete, ws.user
             )
         if to in ("approved", "approved_with_conditions"):
-            if row["tier"] == "prohibited":
-                raise TransitionError(
-                    f"{rref} screens as an EU AI Act prohibited practice (tier 'prohibited') and "
-                    "cannot be approved. Re-triage it in a new review if the screening was wrong."
-                )
-            point = row["checkpoint"] or DEFAULT_CHECKPOINT
-            ratings = blocking_ratings(ws.policy, row["tier"], point)
-            blocking = blocking_risk_refs(ws, tx.conn, row["system_id"], row["tier"], point)
-            if blocking:
-                raise TransitionError(
-                    f"{rref} cannot be approved while risks rated {' or '.join(ratings)} are "
-                    f"open without an active waiver (policy '{ws.policy.name}'): "
-                    f"{'; '.join(blocking)}. Mitigate and close them (with evidence), lower their "
-                    "residual rating, or get a waiver approved for each."
-                )
+            _check_approvable(ws, tx.conn, row, rref)
         if step.signs:
-            content: Any = None
-            digest = None
+            assert readiness is not None
             if packet is not None:
-                digest, _ = ws.blobs.put_file(Path(packet))
                 details["packet_file"] = Path(packet).name
-            else:
-                content = _packet(ws, tx.conn, row)
             approval = sign(
                 ws,
                 tx,
@@ -617,10 +566,10 @@ def advance_review(
                 decision=to,
                 rationale=check_text(rationale, what="rationale") or "",
                 conditions=check_text(conditions, what="conditions", required=False),
-                content=content,
-                content_sha256=digest,
+                content_sha256=digest or readiness["sha256"],
             )
             details["approval"] = approval.ref
+            details["packet"] = readiness["packet"]
             details["packet_sha256"] = approval.subject_sha256
         new = tx.update(tables.reviews, id_, {"status": to, **stamps(ws, created=False)})
         _transition(ws, tx, id_, row["status"], to, note or rationale, details or None)
