@@ -359,6 +359,7 @@ def build_model_card(
         "sections_record": sections.record.ref if sections.record is not None else None,
         "section_status": status,
         "required_sections": list(card.need.sections),
+        "datasheets_required": card.need.datasheets is not None,
         "section_gaps": _section_gaps(body, status),
         "feature_gaps": {k: _gap_dict(g) for k, g in card.feature_gaps.items()},
         "fields": dict(sections.fields),

@@ -202,6 +202,7 @@ class ReviewState:
             "score": self.score,
             "minimum_percent": self.minimum_percent,
             "passes": self.passes,
+            "consistent": self.completeness.consistent,
             "gaps": len(self.gaps),
             "blocking_risks": list(self.blocking_risks),
         }

@@ -25,6 +25,7 @@ from assay.governance._reviews import REVIEW_STATUSES
 from assay.governance._risks import OPEN_STATUSES, current_scores_sql
 from assay.governance._waivers import ACTIVE_WAIVER_STATUSES, open_waiver_filter
 from assay.policy import (
+    RESERVED_KINDS,
     WAIVER_AGE_BANDS,
     WAIVER_AGING_DAYS,
     minimum_percent,
@@ -511,7 +512,7 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             sa.select(
                 sa.func.count(),
                 sa.func.coalesce(sa.func.sum(sa.case((traced, 1), else_=0)), 0),
-            ).where(e.created_at >= lo, e.created_at < hi, e.kind != "incident_bundle")
+            ).where(e.created_at >= lo, e.created_at < hi, e.kind.not_in(RESERVED_KINDS))
         ).one()
         add(
             "evidence_traceability",
@@ -520,8 +521,9 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             "%",
             int(total),
             "≥ 90–95%",
-            "Of evidence recorded in the period (incident bundles aside), the share linked to a "
-            "model version, a dataset (version or digest) and a code commit.",
+            "Of evidence recorded in the period, the share linked to a model version, a dataset "
+            "(version or digest) and a code commit. Records Assay derives from others (review "
+            "packets, gate decisions, incident bundles, reports) are left out.",
         )
     return KpiReport(start=first, end=last, computed_at=now, kpis=tuple(kpis))
 
