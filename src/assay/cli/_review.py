@@ -199,8 +199,8 @@ def review_advance(
 def review_show(
     ref: str, workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Show a review with its steps, approvals and completeness (its state, as
-    `assay completeness` shows it in full)."""
+    """Show a review with its steps, approvals and completeness (its state, which
+    `assay completeness REV-N` shows in full)."""
     from assay.documents import review_state
 
     with opened(workspace, db) as ws:

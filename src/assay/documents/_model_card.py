@@ -286,9 +286,17 @@ def build_model_card(
     if evaluation is not None:
         card.cited.append(evaluation)
     details = _details(card)
-    intended = _use_section(card, "intended_use", sys_rec.intended_use, "intended-use")
+    intended = _use_section(
+        card,
+        "intended_use",
+        sys_rec.intended_use,
+        f"assay system update {system} --intended-use TEXT",
+    )
     out_of_scope = _use_section(
-        card, "out_of_scope_use", sys_rec.out_of_scope_use, "out-of-scope-use"
+        card,
+        "out_of_scope_use",
+        sys_rec.out_of_scope_use,
+        f"assay system update {system} --out-of-scope-use TEXT",
     )
     training = _training(card)
     eval_blocks, metric_blocks = _evaluation_blocks(
@@ -429,7 +437,7 @@ def _details(card: _Card) -> list[Block]:
     return details
 
 
-def _use_section(card: _Card, key: str, from_system: str | None, flag: str) -> list[Block]:
+def _use_section(card: _Card, key: str, from_system: str | None, fix: str) -> list[Block]:
     """Intended and out-of-scope use: the system record, plus what people added."""
     sections = card.sections
     blocks: list[Block] = []
@@ -441,9 +449,9 @@ def _use_section(card: _Card, key: str, from_system: str | None, flag: str) -> l
         blocks.append(
             GapBlock(
                 Gap(
-                    f"{MODEL_CARD_SECTIONS[key].title} — not stated.",
+                    f"{MODEL_CARD_SECTIONS[key].title} — not stated",
                     card.owner,
-                    f"assay system update {card.system} --{flag} TEXT",
+                    fix,
                 )
             )
         )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.documents._completeness import CheckItem, CompletenessReport, ConsistencyCheck
 from assay.documents._review_documents import ReviewDocuments, build_review_documents
-from assay.policy import blocking_ratings, blocking_risks, minimum_percent
+from assay.policy import blocking_ratings, blocking_risks, meets_minimum, minimum_percent
 from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
@@ -196,12 +196,13 @@ class ReviewState:
         return tuple(w for w in self.waivers if w.active)
 
     def summary(self) -> dict[str, Any]:
-        """The figures a review's workflow and KPIs keep: score, minimum, passes, the number of
-        gaps and the blocking risks."""
+        """The figures a review's workflow and KPIs keep: score, minimum, whether it passes (meets
+        the minimum, consistent), the number of gaps and the blocking risks."""
         return {
             "score": self.score,
             "minimum_percent": self.minimum_percent,
             "passes": self.passes,
+            "meets_minimum": meets_minimum(self.score, self.completeness.minimum),
             "consistent": self.completeness.consistent,
             "gaps": len(self.gaps),
             "blocking_risks": list(self.blocking_risks),

@@ -394,7 +394,9 @@ def _readiness(conn: Connection, review_id: int, digest: str | None) -> dict[str
         "score": summary.get("completeness"),
         "minimum_percent": summary.get("minimum_percent"),
         "passes": summary.get("passes") is True,
-        "consistent": summary.get("consistent", True) is not False,
+        "judged": "passes" in summary,
+        "meets_minimum": summary.get("meets_minimum") is True,
+        "consistent": summary.get("consistent") is True,
         "gaps": summary.get("gaps"),
         "blocking_risks": list(summary.get("blocking_risks") or []),
     }
@@ -414,13 +416,18 @@ def _judge_readiness(
     if readiness is None:
         why = "no packet was built, so its completeness is unknown"
         fill = f"Build the packet (`assay packet build {rref}`)"
-    elif not readiness["consistent"]:
-        why = f"the documents in its packet {readiness['packet']} contradict each other"
+    elif not readiness["judged"]:
+        why = f"its packet {readiness['packet']} was built without a completeness verdict"
     else:
-        why = (
-            f"its packet {readiness['packet']} is {readiness['score']}% complete, below the "
-            f"policy minimum of {readiness['minimum_percent']}% ({readiness['gaps']} gaps)"
-        )
+        shortfalls = []
+        if not readiness["meets_minimum"]:
+            shortfalls.append(
+                f"is {readiness['score']}% complete, below the policy minimum of "
+                f"{readiness['minimum_percent']}% ({readiness['gaps']} gaps)"
+            )
+        if not readiness["consistent"]:
+            shortfalls.append("holds documents that contradict each other")
+        why = f"its packet {readiness['packet']} " + " and ".join(shortfalls or ["is incomplete"])
     if not acknowledged:
         raise TransitionError(
             f"{rref} cannot move to {to}: {why}. {fill}, or acknowledge that it is incomplete "
