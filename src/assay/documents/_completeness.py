@@ -625,21 +625,23 @@ def card_consistency(
                 owner,
             )
         )
-    if card.get("datasheets_required") is False:
-        return checks
-    missing = []
-    for ref in as_list(card.get("training_datasets")):
-        if read_sections(ws, "datasheet", str(ref)).record is None:
-            missing.append(str(ref))
-    checks.append(
-        ConsistencyCheck(
-            "card_datasets_have_datasheets",
-            "Every dataset named in the card has a datasheet",
-            not missing,
-            "Missing datasheets: " + ", ".join(missing)
-            if missing
-            else "Every training dataset has a datasheet.",
-            owner,
-        )
-    )
+    if card.get("datasheets_required") is not False:
+        checks.append(_datasheets_check(ws, card, owner))
     return checks
+
+
+def _datasheets_check(ws: Workspace, card: Mapping[str, Any], owner: str) -> ConsistencyCheck:
+    missing = [
+        str(ref)
+        for ref in as_list(card.get("training_datasets"))
+        if read_sections(ws, "datasheet", str(ref)).record is None
+    ]
+    return ConsistencyCheck(
+        "card_datasets_have_datasheets",
+        "Every dataset named in the card has a datasheet",
+        not missing,
+        "Missing datasheets: " + ", ".join(missing)
+        if missing
+        else "Every training dataset has a datasheet.",
+        owner,
+    )

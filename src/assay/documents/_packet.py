@@ -47,7 +47,7 @@ from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.documents._review_documents import ReviewDocuments
-    from assay.governance import Approval, EvidenceRecord, Workspace
+    from assay.governance import Approval, EvidenceRecord, Review, Workspace
     from assay.policy import Policy
 
 __all__ = [
@@ -221,6 +221,34 @@ def _model_versions(ws: Workspace, system: str) -> list[dict[str, Any]]:
     ]
 
 
+def _review_entry(rev: Review) -> dict[str, Any]:
+    return {
+        "ref": rev.ref,
+        "title": rev.title,
+        "status": rev.status,
+        "tier": rev.tier,
+        "priority": rev.priority,
+        "owner": rev.owner,
+        "due_date": rev.due_date.isoformat() if rev.due_date else None,
+        "opened": rev.created_at.isoformat(),
+        "opened_by": rev.created_by,
+    }
+
+
+def _policy_entry(pol: Policy, state: ReviewState) -> dict[str, Any]:
+    """The policy's name and what it asks of the review's checkpoint."""
+    tier_spec = pol.tiers.get(state.tier)
+    point = tier_spec.checkpoints.get(state.checkpoint) if tier_spec is not None else None
+    return {
+        "name": pol.name,
+        "version": pol.version,
+        "checkpoint": state.checkpoint,
+        "approvers": list(point.approvers) if point is not None else [],
+        "minimum_completeness": pol.minimum_completeness,
+        "block_on_open_risks": list(state.blocking_ratings),
+    }
+
+
 def build_packet(
     ws: Workspace,
     review: str | int,
@@ -255,34 +283,15 @@ def build_packet(
     rev = get_review(ws, review)
     system = rev.system
     state, docs = assess_review(ws, rev.ref, checkpoint=checkpoint, policy=pol)
-    tier_spec = pol.tiers.get(state.tier)
-    point = tier_spec.checkpoints.get(state.checkpoint) if tier_spec is not None else None
     evidence = _packet_evidence(ws, system, docs)
     datasets = [ref for ref, _ in docs.datasheets]
     content: dict[str, Any] = {
         "schema": PACKET_SCHEMA,
         "built": {"at": ws.now().isoformat(), "by": ws.user},
-        "review": {
-            "ref": rev.ref,
-            "title": rev.title,
-            "status": rev.status,
-            "tier": rev.tier,
-            "priority": rev.priority,
-            "owner": rev.owner,
-            "due_date": rev.due_date.isoformat() if rev.due_date else None,
-            "opened": rev.created_at.isoformat(),
-            "opened_by": rev.created_by,
-        },
+        "review": _review_entry(rev),
         "system": get_system_dict(ws, system),
         "model_versions": _model_versions(ws, system),
-        "policy": {
-            "name": pol.name,
-            "version": pol.version,
-            "checkpoint": state.checkpoint,
-            "approvers": list(point.approvers) if point is not None else [],
-            "minimum_completeness": pol.minimum_completeness,
-            "block_on_open_risks": list(state.blocking_ratings),
-        },
+        "policy": _policy_entry(pol, state),
         "state": state.to_dict(),
         "evaluations": _evaluations(evidence),
         # a list, not a mapping: canonical JSON sorts keys, and the appendices keep this order
@@ -563,17 +572,14 @@ def packet_document(ws: Workspace, ref: str) -> Document:
     return render_packet(packet, packet_approvals(ws, packet))
 
 
-def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
-    """Lay out a built packet (frozen content plus the approvals that sign it) as a document."""
+def _cover(packet: BuiltPacket, state: ReviewState) -> Section:
     c = packet.content
     review = as_mapping(c.get("review"))
     system = as_mapping(c.get("system"))
     policy = as_mapping(c.get("policy"))
-    state = packet_state(c)
     built = as_mapping(c.get("built"))
     owner = str(review.get("owner") or system.get("owner") or "")
-    score, minimum = state.score, state.minimum_percent
-    cover = Section(
+    return Section(
         "cover",
         "Cover",
         (
@@ -594,7 +600,7 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
                         "Evidence completeness",
                         Badge(
                             "pass" if state.passes else "fail",
-                            f"{score}% (minimum {minimum}%)",
+                            f"{state.score}% (minimum {state.minimum_percent}%)",
                         ),
                     ),
                 )
@@ -607,8 +613,18 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
             ),
         ),
     )
+
+
+def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
+    """Lay out a built packet (frozen content plus the approvals that sign it) as a document."""
+    c = packet.content
+    review = as_mapping(c.get("review"))
+    system = as_mapping(c.get("system"))
+    policy = as_mapping(c.get("policy"))
+    state = packet_state(c)
+    built = as_mapping(c.get("built"))
     sections: list[Section] = [
-        cover,
+        _cover(packet, state),
         Section(
             "findings",
             "Summary of findings",
@@ -649,7 +665,7 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
             ("System", str(system.get("name"))),
             ("Tier", str(review.get("tier"))),
             ("Checkpoint", str(policy.get("checkpoint"))),
-            ("Completeness", f"{score}%"),
+            ("Completeness", f"{state.score}%"),
             ("Built", short_date_iso(built.get("at"))),
             ("Packet sha256", hash_cell(packet.sha256)),
             ("Approvals", str(len(approvals))),

@@ -482,6 +482,57 @@ def _check_step(
     return step
 
 
+def _step_details(
+    ws: Workspace,
+    tx: WriteTx,
+    row: RowMapping,
+    to: str,
+    step: Step,
+    *,
+    packet: Path | str | None,
+    decision: tuple[str | None, str | None],
+    acknowledged: bool,
+) -> dict[str, Any]:
+    """What a step keeps: the packet's readiness when it moves to ready or approval (refused when
+    incomplete and not acknowledged), and for a decision the approval that signs the packet."""
+    id_ = row["id"]
+    rref = format_ref("review", id_)
+    details: dict[str, Any] = {}
+    digest = ws.blobs.put_file(Path(packet))[0] if step.signs and packet is not None else None
+    readiness = _readiness(tx.conn, id_, digest) if step.signs or to in READINESS_STEPS else None
+    if step.signs and readiness is None:
+        raise TransitionError(
+            f"No packet was built for {rref}, so there is nothing to sign: build it with "
+            f"`assay packet build {rref}`, then decide on it."
+        )
+    if to in READINESS_STEPS:
+        details["readiness"] = _judge_readiness(rref, to, readiness, acknowledged, ws.user)
+    if to in ("approved", "approved_with_conditions"):
+        _check_approvable(ws, tx.conn, row, rref)
+    if step.signs:
+        assert readiness is not None
+        rationale, conditions = decision
+        approval = sign(
+            ws,
+            tx,
+            subject_type="review",
+            subject_id=id_,
+            round_=1 + sum(1 for a in approvals_of(tx.conn, "review", id_)),
+            decision=to,
+            rationale=check_text(rationale, what="rationale") or "",
+            conditions=check_text(conditions, what="conditions", required=False),
+            content_sha256=digest or readiness["sha256"],
+        )
+        details |= {
+            "approval": approval.ref,
+            "packet": readiness["packet"],
+            "packet_sha256": approval.subject_sha256,
+        }
+        if packet is not None:
+            details["packet_file"] = Path(packet).name
+    return details
+
+
 def advance_review(
     ws: Workspace,
     ref: str | int,
@@ -510,21 +561,19 @@ def advance_review(
     rationale, conditions
         The decision's reasons, and its conditions for ``approved_with_conditions``.
     packet
-        A file to sign instead of the newest built packet's canonical JSON: a built packet's
-        bytes, or a rendering of it (PDF, HTML); it is stored as a blob so the signature can be
-        checked later.
+        A file to sign instead of the newest built packet's canonical JSON (a built packet's bytes
+        or a rendering of it); stored as a blob so the signature can be checked later.
     acknowledge_incomplete
         Move to ``ready_for_review``, or approve, although the packet is below the policy's
-        completeness minimum (or, for ``ready_for_review``, none was built). Kept with the step.
+        completeness minimum (or none was built); kept with the step.
 
     Raises
     ------
     TransitionError
-        The step is not in the table; or the review's requester tries to decide on it
-        (separation of duties); or a decision without a built packet; or moving to
-        ready_for_review or approving with a packet below the completeness minimum, unacknowledged;
-        or approving while open risks the policy blocks on have no active waiver; or approving a
-        system screened as a prohibited practice.
+        The step is not in the table; the requester decides (separation of duties); a decision
+        without a built packet; ready or approval on a packet below the completeness minimum,
+        unacknowledged; approval while a blocking risk has no active waiver, or of a prohibited
+        practice.
     """
     check_choice(to, REVIEW_STATUSES, what="review status")
     steps = [s for (_, t), s in REVIEW_TRANSITIONS.items() if t == to]
@@ -544,40 +593,16 @@ def advance_review(
         row = review_row(tx.conn, id_)
         given = {"note": note, "rationale": rationale, "conditions": conditions}
         step = _check_step(ws, row, rref, to, given)
-        details: dict[str, Any] = {}
-        digest = ws.blobs.put_file(Path(packet))[0] if step.signs and packet is not None else None
-        readiness = (
-            _readiness(tx.conn, id_, digest) if step.signs or to in READINESS_STEPS else None
+        details = _step_details(
+            ws,
+            tx,
+            row,
+            to,
+            step,
+            packet=packet,
+            decision=(rationale, conditions),
+            acknowledged=acknowledge_incomplete,
         )
-        if step.signs and readiness is None:
-            raise TransitionError(
-                f"No packet was built for {rref}, so there is nothing to sign: build it with "
-                f"`assay packet build {rref}`, then decide on it."
-            )
-        if to in READINESS_STEPS:
-            details["readiness"] = _judge_readiness(
-                rref, to, readiness, acknowledge_incomplete, ws.user
-            )
-        if to in ("approved", "approved_with_conditions"):
-            _check_approvable(ws, tx.conn, row, rref)
-        if step.signs:
-            assert readiness is not None
-            if packet is not None:
-                details["packet_file"] = Path(packet).name
-            approval = sign(
-                ws,
-                tx,
-                subject_type="review",
-                subject_id=id_,
-                round_=1 + sum(1 for a in approvals_of(tx.conn, "review", id_)),
-                decision=to,
-                rationale=check_text(rationale, what="rationale") or "",
-                conditions=check_text(conditions, what="conditions", required=False),
-                content_sha256=digest or readiness["sha256"],
-            )
-            details["approval"] = approval.ref
-            details["packet"] = readiness["packet"]
-            details["packet_sha256"] = approval.subject_sha256
         new = tx.update(tables.reviews, id_, {"status": to, **stamps(ws, created=False)})
         _transition(ws, tx, id_, row["status"], to, note or rationale, details or None)
         return _record(ws, tx.conn, new)
