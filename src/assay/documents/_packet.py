@@ -42,7 +42,7 @@ from assay.documents._review_state import (
     completeness_from_dict,
 )
 from assay.errors import IntegrityError, NotFoundError
-from assay.policy import OPEN_RISK_STATUSES, find_kind, meets_minimum
+from assay.policy import OPEN_RISK_STATUSES, evidence_kind, find_kind, meets_minimum
 from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ __all__ = [
     "verify_packet",
 ]
 
-PACKET_SCHEMA = "assay.packet/v2"
 PACKET_KIND = "review_packet"
+PACKET_SCHEMA = str(evidence_kind(PACKET_KIND).schema)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("monitoring_spec", "monitoring specification", "document", None, True),
     EvidenceKind("redteam_responses", "red-team responses", "derived"),
     EvidenceKind("gate", "gate decision", "derived", "assay.gate/v1"),
-    EvidenceKind("review_packet", "review packet", "derived", "assay.packet/v1"),
+    EvidenceKind("review_packet", "review packet", "derived", "assay.packet/v2"),
     EvidenceKind(
         "incident_bundle", "incident evidence bundle", "derived", "assay.incident-bundle/v1"
     ),
