@@ -28,6 +28,7 @@ ENTITY_TYPES = (
     "action",
     "waiver",
     "incident",
+    "token",
 )
 
 

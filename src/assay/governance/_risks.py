@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,13 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import evidence_row
 from assay.governance._inventory import system_name, system_row
-from assay.policy import OPEN_RISK_STATUSES, RATING_BANDS, current_scores, rating
+from assay.policy import (
+    OPEN_RISK_STATUSES,
+    RATING_BANDS,
+    check_risk_acceptance,
+    current_scores,
+    rating,
+)
 from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
@@ -182,7 +189,7 @@ class Risk(Record):
 _RISK_FIELDS = tuple(f.name for f in dataclasses.fields(Risk))
 
 
-def current_rating(row: RowMapping) -> str:
+def current_rating(row: Mapping[Any, Any]) -> str:
     """The rating of a risk row: residual when assessed, inherent otherwise."""
     return rating(
         *current_scores(
@@ -447,6 +454,14 @@ def update_risk(
                 values.update(closure_evidence_id=ev_id, closed_at=ws.now())
             elif status == "accepted" and not check_text(note, what="note", required=False):
                 raise TransitionError(f"Say why {rref} is accepted as it is (--note).")
+            if status == "accepted":
+                check_risk_acceptance(
+                    ws.user,
+                    risk=rref,
+                    filed_by=row["created_by"],
+                    rating=current_rating(merged),
+                    policy=ws.policy,
+                )
             elif status == "open" and not check_text(note, what="note", required=False):
                 raise TransitionError(f"Say why {rref} is reopened (--note).")
             if status != "closed":

