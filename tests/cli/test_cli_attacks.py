@@ -4,8 +4,13 @@ API tokens (M1), forged evidence (H2) and the audit anchor."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
+import sqlalchemy as sa
 from test_cli_governance import _ok, cli  # noqa: F401 (cli: the fixture)
+
+from assay.store import canonical_json
 
 
 def _in_days(days: int) -> str:
@@ -78,3 +83,98 @@ def test_tokens_from_the_command_line(cli: object, db_url: str) -> None:  # noqa
     log = _ok(run("audit", "log", "--json")).json()
     assert {"token.mint", "token.revoke"} <= {e["action"] for e in log}  # type: ignore[union-attr]
     assert "OK" in _ok(run("audit", "verify")).out
+
+
+def test_h2_evidence_add_refuses_derived_kinds(cli: object, db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    run = cli  # type: ignore[assignment]
+    _ok(run("init", "--db", db_url, "--user", "ada"))
+    _ok(run("system", "add", "credit", "--purpose", "p", "--owner", "o"))
+    forged = tmp_path / "packet.json"
+    forged.write_text('{"schema": "assay.packet/v1", "risks": [], "built": {"by": "ada"}}')
+    for kind in ("review_packet", "incident_bundle", "gate"):
+        r = run("evidence", "add", forged, "--kind", kind, "--system", "credit")
+        assert r.code == 2, r.out
+        assert "is written only by its builder" in r.err
+        assert "Traceback" not in r.err
+    assert _ok(run("evidence", "list", "--json")).json() == []
+
+
+def _drop_append_only(conn: sa.Connection) -> None:
+    """What an attacker who owns the tables does first."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER ALL")
+    else:
+        for verb in ("update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER audit_events_no_{verb}")
+
+
+def _rewrite_from(conn: sa.Connection, seq: int, edit: object) -> None:
+    """Edit the row images of events ``seq``.. and recompute every hash after them."""
+    from assay.store import event_hash, read_events, row_keys_text, to_jsonable
+    from assay.store import tables as t
+
+    events = read_events(conn)
+    prev = events[seq - 2].hash if seq > 1 else "0" * 64
+    for e in events[seq - 1 :]:
+        changes = [dict(c) for c in e.changes]
+        edit(changes)  # type: ignore[operator]
+        keys = row_keys_text(changes)
+        body = canonical_json(changes)
+        digest = event_hash(prev, e.seq, str(to_jsonable(e.at)), e.actor, e.action,
+                            e.entity_type, e.entity_id, keys, body, e.note)  # fmt: skip
+        conn.execute(sa.update(t.audit_events).where(t.audit_events.c.seq == e.seq).values(
+            row_keys=keys, changes=body, prev_hash=prev, hash=digest))  # fmt: skip
+        prev = digest
+
+
+def test_a_checkpoint_catches_tail_truncation_and_a_consistent_rewrite(
+    cli: object,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    run = cli  # type: ignore[assignment]
+    keys = tmp_path / "keys"
+    _ok(run("init", "--db", db_url, "--user", "ada"))
+    _ok(run("audit", "keygen", "--private-key", keys / "anchor.pem",
+            "--public-key", keys / "anchor.pub"))  # fmt: skip
+    assert (keys / "anchor.pem").stat().st_mode & 0o077 == 0
+    _ok(run("system", "add", "credit", "--purpose", "p", "--owner", "risk-team"))
+    _ok(run("system", "add", "chat", "--purpose", "p", "--owner", "cx-team"))
+    point = tmp_path / "checkpoint-1.json"
+    made = _ok(run("audit", "checkpoint", "--output", point, "--key", keys / "anchor.pem",
+                   "--json")).json()  # fmt: skip
+    assert made["seq"] == 3  # type: ignore[index]
+    against = ("audit", "verify", "--checkpoint", point, "--public-key", keys / "anchor.pub")
+    assert "1 checkpoint(s) hold" in _ok(run(*against)).out
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # a consistent rewrite of event 2: credit's owner
+        _drop_append_only(conn)
+
+        def owner(changes: list[dict[str, object]]) -> None:
+            for c in changes:
+                if c["key"] == "1" and c["table"] == "ai_systems" and c["after"]:
+                    c["after"] = {**c["after"], "owner": "mallory"}  # type: ignore[dict-item]
+
+        _rewrite_from(conn, 2, owner)
+        conn.exec_driver_sql("UPDATE ai_systems SET owner = 'mallory' WHERE id = 1")
+    assert "OK" in _ok(run("audit", "verify")).out  # the chain alone cannot tell
+    rewritten = run(*against)
+    assert rewritten.code == 1
+    assert "the log up to event 3 was rewritten" in rewritten.out
+
+    with engine.begin() as conn:  # then truncate the tail: event 3 and the row it wrote
+        conn.exec_driver_sql("DELETE FROM audit_events WHERE seq = 3")
+        conn.exec_driver_sql("DELETE FROM ai_systems WHERE name = 'chat'")
+    engine.dispose()
+    assert "OK" in _ok(run("audit", "verify")).out
+    truncated = run(*against)
+    assert truncated.code == 1
+    assert "events 3..3 (at least) were deleted from the end of the log" in truncated.out
+
+    forged = json.loads(point.read_text())
+    forged["checkpoint"]["seq"] = 2
+    point.write_text(json.dumps(forged))
+    bad = run(*against)
+    assert bad.code == 2
+    assert "not signed by this public key" in bad.err

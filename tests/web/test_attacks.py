@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import PASSWORD, login
+from web_helpers import PASSWORD, intake_answers, login
 
 from assay import governance as g
+from assay.errors import InputError
 from assay.web import create_app
 from assay.web._auth import set_password
 
@@ -153,3 +154,48 @@ def test_a_token_dies_with_a_password_change_and_a_deactivation(team: Any, tmp_p
         assert r.status_code == 422
         assert "deactivated" in r.json()["detail"]
     assert g.verify_audit(admin).ok
+
+
+def test_h2_a_forged_packet_is_not_served_as_verified(team: Any) -> None:
+    from assay.documents import build_packet
+    from assay.documents._packet import item_hashes
+    from assay.store import canonical_json, row_image, tables
+
+    ada, _ = team("ada")
+    ws = ada.app.state.base
+    admin = g.Workspace(ws.root, ws.store, user="ada", config=ws.config)
+    sam = g.Workspace(ws.root, ws.store, user="sam", config=ws.config)
+    g.add_risk(admin, system="credit", title="Denials", category="mit:1.1", likelihood=5,
+               severity=5, owner="risk-team")  # fmt: skip
+    answers = intake_answers(g.workspace_questionnaire(admin))
+    review = g.open_review(admin, "credit", answers=answers)
+    g.triage_review(admin, review.ref, owner="sam")
+    g.advance_review(admin, review.ref, "in_evaluation")
+    g.advance_review(admin, review.ref, "ready_for_review")
+    real = build_packet(sam, review.ref)
+    forged = {**real.content, "risks": [], "waivers": [], "built": {"by": "ada"}}
+    data = canonical_json(forged).encode()
+    with pytest.raises(InputError, match="written only by its builder"):
+        g.add_evidence(sam, kind="review_packet", data=data, system="credit")
+    # a row written straight into the database
+    image = row_image(tables.evidence, {**real.record.to_dict(), "id": None, "system_id": 1,
+                      "model_version_id": None, "dataset_version_id": None,
+                      "supersedes_id": None, "content_hash": "0" * 64})  # fmt: skip
+    values = {k: v for k, v in image.items() if k != "id"}
+    values.update(blob_sha256=ws.blobs.put_bytes(data), size_bytes=len(data), created_by="ada",
+                  created_at=real.record.created_at, valid_until=None, observed_from=None,
+                  observed_to=None)  # fmt: skip
+    values["summary"] = {**real.record.summary, "items": item_hashes(forged)}
+    with ws.store.engine.begin() as conn:
+        conn.execute(tables.evidence.insert().values(**values))
+    served = ada.get(f"/api/reviews/{review.ref}/packet").json()
+    assert served["record"] != real.record.ref
+    assert served["verification"]["ok"] is False
+    assert any("no audit event wrote it" in p for p in served["verification"]["problems"])
+    bob, bob_h = team("bob")
+    r = bob.post(f"/api/packets/{served['record']}/sign", headers=bob_h,
+                 json={"decision": "approved", "rationale": "looks complete"})  # fmt: skip
+    assert r.status_code in (400, 409, 422), r.text
+    assert g.get_review(admin, review.ref).status == "ready_for_review"
+    real_served = ada.get(f"/api/packets/{real.record.ref}").json()
+    assert (real_served["verification"]["ok"], real_served["built_by"]) == (True, "sam")

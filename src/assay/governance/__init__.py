@@ -33,7 +33,21 @@ from assay.governance._actions import (
     update_action,
 )
 from assay.governance._approvals import Approval, get_approval, list_approvals, verify_approval
-from assay.governance._audit import audit_log, verify_audit
+from assay.governance._audit import (
+    audit_log,
+    chain_head,
+    evidence_origin,
+    rows_as_of,
+    verify_audit,
+)
+from assay.governance._checkpoints import (
+    CHECKPOINT_SCHEMA,
+    ChainCheckpoint,
+    check_checkpoint,
+    generate_checkpoint_key,
+    verify_against_checkpoints,
+    write_checkpoint,
+)
 from assay.governance._credentials import (
     ApiToken,
     list_tokens,
@@ -51,7 +65,9 @@ from assay.governance._evidence import (
     evidence_content,
     get_evidence,
     list_evidence,
+    record_derived,
     record_evaluation,
+    refuse_reserved,
     verify_evidence,
 )
 from assay.governance._exchange import (
@@ -168,8 +184,10 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "ApiToken",
     "Approval",
     "Bundle",
+    "CHECKPOINT_SCHEMA",
     "COMPONENT_KINDS",
     "Category",
+    "ChainCheckpoint",
     "CodeVersion",
     "Component",
     "DECISIONS",
@@ -220,7 +238,9 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "audit_log",
     "backup_workspace",
     "bundle_incident",
+    "chain_head",
     "check_action_push",
+    "check_checkpoint",
     "close_incident",
     "compute_kpis",
     "count_risks",
@@ -228,8 +248,10 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "deactivate_user",
     "detect_code_version",
     "evidence_content",
+    "evidence_origin",
     "export_workspace",
     "find_workspace",
+    "generate_checkpoint_key",
     "get_action",
     "get_approval",
     "get_dataset_version",
@@ -263,7 +285,9 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_workspace",
     "password_hash_of",
     "program_status",
+    "record_derived",
     "record_evaluation",
+    "refuse_reserved",
     "reject_waiver",
     "renew_waiver",
     "request_waiver",
@@ -272,6 +296,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "revoke_token",
     "revoke_waiver",
     "risk_heat_counts",
+    "rows_as_of",
     "set_role",
     "show_system",
     "store_password_hash",
@@ -283,8 +308,10 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "update_risk",
     "update_system",
     "upgrade_workspace",
+    "verify_against_checkpoints",
     "verify_approval",
     "verify_audit",
     "verify_evidence",
     "workspace_questionnaire",
+    "write_checkpoint",
 ]
