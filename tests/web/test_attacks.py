@@ -1,21 +1,24 @@
 """Issue 16 attacks on the web app and its API, on SQLite and PostgreSQL: separation of duties
-(H1), API tokens (M1), forged packets (H2)."""
+(H1), API tokens (M1), forged packets (H2), login lockout (M3), a blocked event loop (M4)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, intake_answers, login
 
 from assay import governance as g
 from assay.errors import InputError
-from assay.web import create_app
-from assay.web._auth import set_password
+from assay.web import _auth, create_app
+from assay.web._auth import MAX_FAILURES, set_password
 
 Client = tuple[TestClient, dict[str, str]]
 
@@ -199,3 +202,79 @@ def test_h2_a_forged_packet_is_not_served_as_verified(team: Any) -> None:
     assert g.get_review(admin, review.ref).status == "ready_for_review"
     real_served = ada.get(f"/api/packets/{real.record.ref}").json()
     assert (real_served["verification"]["ok"], real_served["built_by"]) == (True, "sam")
+
+
+def _try_login(client: TestClient, user: str, password: str) -> Any:
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    form = {"user": user, "password": password, "csrf_token": csrf.group(1)}
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_m3_failures_lock_one_address_out_for_one_user_with_backoff(team: Any) -> None:
+    ada, _ = team("ada")
+    clock = _Clock()
+    ada.app.state.base.clock = clock
+    attacker = TestClient(ada.app, client=("10.0.0.66", 4000))
+    for _ in range(MAX_FAILURES):
+        assert _try_login(attacker, "sam", "guess").status_code == 401
+    # sam, elsewhere, is not locked out ...
+    sam = TestClient(ada.app, client=("10.0.0.7", 5000))
+    assert _try_login(sam, "sam", PASSWORD).status_code == 303
+    # ... while from the attacker's address even the right password waits
+    locked = _try_login(attacker, "sam", PASSWORD)
+    assert locked.status_code == 429
+    assert locked.headers["Retry-After"] == "30"
+    # each further failure doubles the wait
+    clock.now += dt.timedelta(seconds=31)
+    assert _try_login(attacker, "sam", "guess").status_code == 401
+    assert _try_login(attacker, "sam", "guess").headers["Retry-After"] == "60"
+    clock.now += dt.timedelta(seconds=61)
+    assert _try_login(attacker, "sam", PASSWORD).status_code == 303
+    attacker.close()
+    sam.close()
+
+
+def test_m4_argon2_runs_off_the_event_loop(team: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ada, _ = team("ada")
+    entered, release = threading.Event(), threading.Event()
+
+    class Gated(PasswordHasher):
+        """The real argon2 hasher, held at a signal while a login verifies a password."""
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            entered.set()
+            release.wait(30)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(_auth, "_hasher", Gated(time_cost=1, memory_cost=1024))
+    with TestClient(ada.app) as client:
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf
+        logins: list[int] = []
+        login = threading.Thread(target=lambda: logins.append(client.post(
+            "/login", data={"user": "sam", "password": PASSWORD, "csrf_token": csrf.group(1)},
+            follow_redirects=False).status_code))  # fmt: skip
+        login.start()
+        assert entered.wait(30)
+        served: list[int] = []
+        static = threading.Thread(
+            target=lambda: served.append(client.get("/static/htmx.min.js").status_code)
+        )
+        static.start()
+        static.join(20)  # a bound on failure only: it returns at once unless the loop is blocked
+        assert served == [200], "a login's password check blocked the event loop"
+        assert not release.is_set()
+        release.set()
+        login.join(30)
+        assert logins == [303]

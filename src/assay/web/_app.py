@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -202,7 +203,8 @@ def create_app(
 
     async def writer(request: Request) -> tuple[Ctx, FormData]:
         """A logged-in user posting a form that carries the session's CSRF token."""
-        ctx = resolve(request)
+        # the session lookup reads the database: off the event loop, like every sync handler
+        ctx = await run_in_threadpool(resolve, request)
         form = await request.form()
         sent = form.get("csrf_token")
         if not ctx.via_token and (
@@ -215,7 +217,7 @@ def create_app(
 
     async def api_writer(request: Request) -> Ctx:
         """An API write: a bearer token, or a session plus the X-CSRF-Token header."""
-        ctx = resolve(request)
+        ctx = await run_in_threadpool(resolve, request)
         sent = request.headers.get("x-csrf-token", "")
         if not ctx.via_token and not hmac.compare_digest(sent, ctx.csrf):
             raise PermissionDeniedError("Send the session's CSRF token in X-CSRF-Token.")
@@ -247,27 +249,31 @@ def create_app(
         if not cookie or not hmac.compare_digest(sent, cookie):
             raise PermissionDeniedError("The login form's security token is missing or stale.")
         client = request.client.host if request.client else "unknown"
-        keys = [f"user:{user}", f"ip:{client}"]
-        if _auth.throttled(base, keys):
-            return templates.TemplateResponse(
+        # argon2 and the database run in worker threads, never on the event loop
+        wait = await run_in_threadpool(_auth.login_wait, base, user, client)
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds() + 0.999))
+            refused = templates.TemplateResponse(
                 request,
                 "login.html",
                 {
                     "ctx": None,
                     "csrf": cookie,
-                    "error": "Too many failed attempts; wait 15 minutes.",
+                    "error": f"Too many failed attempts from here; try again in {seconds} s.",
                 },
                 429,
             )
-        if not _auth.check_login(base, user, password):
-            _auth.record_failure(base, keys)
+            refused.headers["Retry-After"] = str(seconds)
+            return refused
+        if not await run_in_threadpool(_auth.check_login, base, user, password):
+            await run_in_threadpool(_auth.record_failure, base, user, client)
             return templates.TemplateResponse(
                 request,
                 "login.html",
                 {"ctx": None, "csrf": cookie, "error": "Wrong user name or password."},
                 401,
             )
-        secret, _ = _auth.start_session(base, user)
+        secret, _ = await run_in_threadpool(_auth.start_session, base, user)
         response = RedirectResponse("/", 303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -282,7 +288,7 @@ def create_app(
 
     @app.post("/logout", include_in_schema=False)
     async def logout(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        _auth.end_session(base, request.cookies.get(SESSION_COOKIE))
+        await run_in_threadpool(_auth.end_session, base, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", 303)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -37,10 +37,10 @@ __all__ = [
     "create_token",
     "end_session",
     "load_session",
+    "login_wait",
     "record_failure",
     "set_password",
     "start_session",
-    "throttled",
     "user_for_token",
 ]
 
@@ -50,8 +50,13 @@ failures = tables.web_login_failures
 SESSION_TTL = dt.timedelta(hours=12)
 """How long a session lives after login."""
 MAX_FAILURES = 5
-"""Failed logins allowed per user name (and per client address) in :data:`FAILURE_WINDOW`."""
+"""Failed logins of one user from one address before each try must wait (:func:`login_wait`)."""
 FAILURE_WINDOW = dt.timedelta(minutes=15)
+"""How long a failed login counts."""
+BACKOFF = dt.timedelta(seconds=30)
+"""The first wait once :data:`MAX_FAILURES` is reached; it doubles with each further failure."""
+ADDRESS_FAILURES = 50
+"""Failed logins from one address, across users, before the address waits out the window."""
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
@@ -115,28 +120,48 @@ def check_login(ws: Workspace, user: str, password: str) -> bool:
     return ok and stored is not None
 
 
-def throttled(ws: Workspace, keys: list[str]) -> bool:
-    """Whether any of ``keys`` (user name, client address) failed too often recently."""
-    since = _now() - FAILURE_WINDOW
+def _pair(user: str, address: str) -> str:
+    return f"pair:{address}|{user}"[:200]
+
+
+def login_wait(ws: Workspace, user: str, address: str) -> dt.timedelta | None:
+    """How long ``address`` must wait before trying ``user``'s password again, or None.
+
+    Failures count per (user, address): after :data:`MAX_FAILURES` in :data:`FAILURE_WINDOW`,
+    each further try waits :data:`BACKOFF` doubled per failure since (at most the window). A
+    user is never locked out for everyone; an address that fails :data:`ADDRESS_FAILURES` times
+    across any users (password spraying) waits out the window.
+    """
+    now = ws.now()
+    c = failures.c
     with ws.store.read() as conn:
-        for key in keys:
-            n = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(failures)
-                .where(failures.c.key == key, failures.c.at >= since)
-            ).scalar_one()
-            if n >= MAX_FAILURES:
-                return True
-    return False
+        pair = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(c.at)).where(
+                c.key == _pair(user, address), c.at >= now - FAILURE_WINDOW
+            )
+        ).one()
+        sprayed = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(c.at)).where(
+                c.key == f"ip:{address}"[:200], c.at >= now - FAILURE_WINDOW
+            )
+        ).one()
+    waits = []
+    if pair[0] >= MAX_FAILURES:
+        backoff = min(BACKOFF * 2 ** (pair[0] - MAX_FAILURES), FAILURE_WINDOW)
+        waits.append(pair[1] + backoff - now)
+    if sprayed[0] >= ADDRESS_FAILURES:
+        waits.append(sprayed[1] + FAILURE_WINDOW - now)
+    wait = max(waits, default=dt.timedelta(0))
+    return wait if wait > dt.timedelta(0) else None
 
 
-def record_failure(ws: Workspace, keys: list[str]) -> None:
-    """Count one failed login against each of ``keys``; drop counts older than the window."""
-    now = _now()
+def record_failure(ws: Workspace, user: str, address: str) -> None:
+    """Count one failed login of ``user`` from ``address``; drop counts older than the window."""
+    now = ws.now()
     with _writing(ws) as conn:
         conn.execute(sa.delete(failures).where(failures.c.at < now - FAILURE_WINDOW))
-        for key in keys:
-            conn.execute(sa.insert(failures).values(key=key[:200], at=now))
+        for key in (_pair(user, address), f"ip:{address}"[:200]):
+            conn.execute(sa.insert(failures).values(key=key, at=now))
 
 
 def start_session(ws: Workspace, user: str) -> tuple[str, Session]:
