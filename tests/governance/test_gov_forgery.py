@@ -15,6 +15,7 @@ from gov_helpers import CREDIT_ANSWERS, as_user, credit_system
 from assay import documents as d
 from assay import governance as g
 from assay.documents._packet import item_hashes
+from assay.documents._packet_origin import PACKET_BUILDER
 from assay.errors import InputError, IntegrityError
 from assay.policy import RESERVED_KINDS
 from assay.store import canonical_json, row_image, tables
@@ -99,7 +100,7 @@ def test_h2_a_builder_called_with_forged_content_is_caught(ws: g.Workspace) -> N
     forged = _forgery(real)
     data = canonical_json(forged).encode()
     record = g.record_derived(
-        cy, builder="assay packet build",
+        cy, builder=PACKET_BUILDER,
         kind="review_packet", data=data, system="credit",
         summary={"schema": "assay.packet/v1", "review": ref, "items": item_hashes(forged)},
     )  # fmt: skip

@@ -46,7 +46,10 @@ def audit_verify(
     """Recompute the chain and check every record against it (and against signed checkpoints:
     a deleted tail or a rewrite up to a checkpoint is found); exit 1 if anything is wrong."""
     if checkpoint and public_key is None:
-        raise InputError("--checkpoint needs --public-key (the key made by `assay audit keygen`).")
+        raise InputError(
+            "--checkpoint needs --public-key: the public key made with "
+            "`assay audit keygen --private-key FILE --public-key FILE`."
+        )
     with opened(workspace, db) as ws:
         if checkpoint:
             assert public_key is not None

@@ -2,7 +2,7 @@
 
 A packet's hashes only prove the packet is unchanged since it was stored. This check proves it was
 stored by the packet builder and tells the truth about the records: the audit event that wrote the
-packet's evidence record must be the builder's (``evidence.derive`` by ``assay packet build``),
+packet's evidence record must be the builder's (``evidence.derive`` by :data:`PACKET_BUILDER`),
 its ``built.by`` must be the record's authenticated creator, and its risks, waivers and their
 approvals are rebuilt from the audit chain as it stood at that event and compared, item by item.
 A packet forged by hand (through the API, or written into the database) fails here.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["PACKET_BUILDER", "packet_origin_problems"]
 
 #: The builder name :func:`assay.documents.build_packet` records its packets with.
-PACKET_BUILDER = "assay packet build"
+PACKET_BUILDER = "assay.documents.build_packet"
 
 
 def _risk_facts(image: Mapping[str, Any]) -> tuple[str, str]:

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 CHECKPOINT_SCHEMA = "assay.checkpoint/v1"
+KEYGEN = "assay audit keygen --private-key FILE --public-key FILE"
+CHECKPOINT = "assay audit checkpoint --output FILE --key KEY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +117,7 @@ def _load_key(path: Path | str, *, private: bool) -> Any:
     ed25519 = _crypto()
     p = Path(path)
     if not p.is_file():
-        raise InputError(
-            f"The key file {str(p)!r} does not exist; make one with `assay audit keygen`."
-        )
+        raise InputError(f"The key file {str(p)!r} does not exist; make one with `{KEYGEN}`.")
     try:
         data = p.read_bytes()
         key = (
@@ -127,10 +127,10 @@ def _load_key(path: Path | str, *, private: bool) -> Any:
         )
     except (ValueError, TypeError) as exc:
         kind = "private" if private else "public"
-        raise InputError(f"{p} is not a PEM {kind} key made by `assay audit keygen`.") from exc
+        raise InputError(f"{p} is not a PEM {kind} key made by `{KEYGEN}`.") from exc
     wanted = ed25519.Ed25519PrivateKey if private else ed25519.Ed25519PublicKey
     if not isinstance(key, wanted):
-        raise InputError(f"{p} is not an Ed25519 key; make one with `assay audit keygen`.")
+        raise InputError(f"{p} is not an Ed25519 key; make one with `{KEYGEN}`.")
     return key
 
 
@@ -182,9 +182,7 @@ def _read_signed(file: Path | str, public: Any) -> ChainCheckpoint:
             raise ValueError(body.get("schema"))
         point = ChainCheckpoint(**{k: v for k, v in body.items() if k != "schema"})
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(
-            f"{path} is not a checkpoint written by `assay audit checkpoint`."
-        ) from exc
+        raise InputError(f"{path} is not a checkpoint written by `{CHECKPOINT}`.") from exc
     try:
         public.verify(signature, canonical_json(body).encode("utf-8"))
     except InvalidSignature:

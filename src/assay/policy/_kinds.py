@@ -68,7 +68,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("risk_assessment", "risk assessment", "document", None, True),
     EvidenceKind("monitoring_spec", "monitoring specification", "document", None, True),
     EvidenceKind(
-        "redteam_responses", "red-team responses", "derived", made_by="assay redteam record"
+        "redteam_responses", "red-team responses", "derived", made_by="assay redteam record RUN ..."
     ),
     EvidenceKind(
         "gate", "gate decision", "derived", "assay.gate/v1", made_by="assay gate --record"
@@ -87,9 +87,11 @@ KINDS: tuple[EvidenceKind, ...] = (
         "assay.incident-bundle/v1",
         made_by="assay incident bundle INC-N",
     ),
-    EvidenceKind("program_report", "program report", "derived", made_by="assay report program"),
-    EvidenceKind("decision_log", "decision log", "derived", made_by="assay report decisions"),
-    EvidenceKind("checklist", "tier checklist", "derived", made_by="assay checklist"),
+    EvidenceKind("program_report", "program report", "derived", made_by="assay report program ..."),
+    EvidenceKind(
+        "decision_log", "decision log", "derived", made_by="assay report decisions SYSTEM"
+    ),
+    EvidenceKind("checklist", "tier checklist", "derived", made_by="assay checklist SYSTEM"),
     EvidenceKind("attachment", "attachment", "attachment"),
 )
 _BY_NAME = {k.name: k for k in KINDS}
