@@ -147,3 +147,12 @@ def test_the_builder_of_a_packet_never_signs_it(ws: g.Workspace) -> None:
         as_user(ws, "bob"), packet.record.ref, decision="rejected", rationale="Not ready"
     )
     assert signed.signer == "bob"
+
+
+def test_an_approval_records_the_chain_head_it_was_signed_at(ws: g.Workspace) -> None:
+    _, _, _, w = _h1_setup(ws)
+    (approval,) = g.get_waiver(ws, w.ref).approvals
+    events = g.audit_log(ws)
+    signing = next(e for e in events if e.action == "waiver.approve")
+    before = next(e for e in events if e.seq == signing.seq - 1)
+    assert (approval.chain_seq, approval.chain_hash) == (before.seq, before.hash)
