@@ -37,6 +37,7 @@ from assay.documents._doc import (
 )
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._model_card import build_model_card
+from assay.documents._packet_origin import PACKET_BUILDER, packet_origin_problems
 from assay.documents._risk_assessment import build_risk_assessment
 from assay.errors import IntegrityError, NotFoundError
 from assay.policy import OPEN_RISK_STATUSES, blocking_ratings, blocking_risks, find_kind
@@ -221,7 +222,14 @@ def build_packet(
     BuiltPacket
         Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
     """
-    from assay.governance import add_evidence, get_review, list_evidence, list_risks, list_waivers
+    from assay.governance import (
+        chain_head,
+        get_review,
+        list_evidence,
+        list_risks,
+        list_waivers,
+        record_derived,
+    )
     from assay.policy import load_policy
 
     pol = policy if policy is not None else load_policy()
@@ -271,7 +279,7 @@ def build_packet(
     completeness = report.to_dict()
     content: dict[str, Any] = {
         "schema": PACKET_SCHEMA,
-        "built": {"at": ws.now().isoformat(), "by": ws.user},
+        "built": {"at": ws.now().isoformat(), "by": ws.user, "chain": _head(chain_head(ws))},
         "review": {
             "ref": rev.ref,
             "title": rev.title,
@@ -301,8 +309,9 @@ def build_packet(
     }
     data = _canonical(content)
     model = card.data.get("model_version")
-    record = add_evidence(
+    record = record_derived(
         ws,
+        builder=PACKET_BUILDER,
         kind=PACKET_KIND,
         data=data,
         title=f"Review packet {rev.ref}: {rev.title}",
@@ -311,7 +320,6 @@ def build_packet(
         model_version=str(model) if model else None,
         dataset_version=datasets[0] if datasets else None,
         code_commit=_model_commit(ws, system, str(model) if model else None),
-        tool="assay",
         summary={
             "schema": PACKET_SCHEMA,
             "review": rev.ref,
@@ -321,6 +329,10 @@ def build_packet(
         },
     )
     return BuiltPacket(record.blob_sha256, record, content)
+
+
+def _head(head: tuple[int, str]) -> dict[str, Any]:
+    return {"seq": head[0], "hash": head[1]}
 
 
 def ws_generative(ws: Workspace, system: str) -> bool:
@@ -423,6 +435,7 @@ def verify_packet(ws: Workspace, ref: str) -> PacketCheck:
     if not isinstance(content, Mapping):
         problems.append("packet: the stored bytes are no longer JSON")
         return PacketCheck(record.blob_sha256, record.ref, 0, tuple(problems))
+    problems += packet_origin_problems(ws, record, content)
     now = item_hashes(content)
     for key, digest in recorded.items():
         if key not in now:

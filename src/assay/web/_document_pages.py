@@ -81,7 +81,6 @@ def packet_summary(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
         if a.subject_id == review_id and a.subject_sha256 == packet.sha256
     ]
     completeness = packet.content.get("completeness") or {}
-    built = packet.content.get("built") or {}
     return {
         "record": record,
         "review": packet.review,
@@ -91,7 +90,8 @@ def packet_summary(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
         "score": completeness.get("score"),
         "minimum": completeness.get("minimum_percent"),
         "passes": bool(completeness.get("passes")),
-        "built_by": built.get("by"),
+        # who recorded it (authenticated), never what the packet's content claims
+        "built_by": record.created_by,
         "findings": packet.content.get("findings") or {},
     }
 
