@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -74,3 +75,26 @@ def test_import_linter_contracts() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+def _private_imports_across_packages() -> list[str]:
+    """``from assay.X._private import ...`` (or ``from assay.X import _private``) outside X."""
+    src = Path(assay.__file__).parent
+    found = []
+    for path in src.rglob("*.py"):
+        package = path.relative_to(src).parts[0]
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("assay."):
+                continue
+            parts = (node.module or "").split(".")
+            target = parts[1]
+            names = [a.name for a in node.names]
+            private = any(p.startswith("_") for p in parts[2:]) or any(
+                n.startswith("_") for n in names
+            )
+            if target != package and target != "_version" and private:
+                found.append(f"{path.relative_to(src)}:{node.lineno} from {node.module}")
+    return found
+
+
+def test_no_package_imports_another_packages_private_modules() -> None:
+    assert _private_imports_across_packages() == []

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 from cli_worker import pinned_clock
 from golden_demo import DEMO_DAY, DemoRun
-from golden_support import FILES, REWRITE, UPDATE, Golden
+from golden_support import FILES, REPO, REWRITE, UPDATE, Golden
 from golden_web import PASSWORD, login, shown
 
 from assay import governance as g
@@ -51,7 +51,7 @@ WEB = {
 def test_demo(demo: DemoRun) -> None:
     run = demo.result()
     assert run.code == 0, run.transcript()[-5000:]
-    golden = Golden({str(demo.root): "<TMP>"})
+    golden = Golden({str(demo.root): "<TMP>", str(REPO): "<REPO>"})
     for parquet in sorted(demo.folder.rglob("*.parquet")):
         # Their bytes name the polars version that wrote them; files.txt compares their rows.
         golden.add_digest(parquet, f"{parquet.name} SHA256")

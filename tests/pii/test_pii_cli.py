@@ -93,6 +93,7 @@ def test_record_files_the_scan_as_evidence(
     people: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import assay.governance as g
+
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:

@@ -120,6 +120,7 @@ def test_record_files_the_result_and_the_report_as_evidence(
     files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import assay.governance as g
+
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:

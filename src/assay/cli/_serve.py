@@ -1,4 +1,5 @@
-"""``assay serve`` and the web credentials: ``assay user passwd`` and ``assay user token``.
+"""``assay serve`` and the web credentials: ``assay user passwd``, ``assay user token``,
+``assay user tokens`` and ``assay user revoke-token``.
 
 The web adapter is imported lazily, only by these commands, so the CLI works without the
 ``[web]`` extra installed.
@@ -12,11 +13,18 @@ from typing import Annotated
 import typer
 
 from assay import governance as g
-from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
+from assay.cli._gov_common import DbOpt, JsonOpt, WorkspaceOpt, console, emit, list_table, opened
 from assay.cli._workspace import user_app
-from assay.errors import InputError, PermissionDeniedError
+from assay.errors import InputError
 
-__all__ = ["passwd_command", "serve_command", "token_command", "user_app"]
+__all__ = [
+    "passwd_command",
+    "revoke_token_command",
+    "serve_command",
+    "token_command",
+    "tokens_command",
+    "user_app",
+]
 
 _MISSING = "The web app needs the [web] extra: pip install 'assay-rai[web]'."
 
@@ -51,13 +59,6 @@ def serve_command(
     serve(root, host=host, port=port, workers=workers, proxy_headers=proxy_headers)
 
 
-def _may_manage(ws: g.Workspace, name: str) -> None:
-    if ws.user != name and g.get_user(ws, ws.user).role != g.Role.ADMIN:
-        raise PermissionDeniedError(
-            f"{ws.user!r} may set credentials only for themselves; an admin may for anyone."
-        )
-
-
 def passwd_command(
     name: Annotated[str, typer.Argument(help="The user whose web password to set.")],
     password_stdin: Annotated[
@@ -66,16 +67,16 @@ def passwd_command(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Set a user's web password (yourself, or anyone as admin); ends their sessions."""
+    """Set a user's web password (yourself, or anyone as admin); ends their sessions and revokes
+    their API tokens."""
     _web_installed()
-    from assay.web._auth import set_password
+    from assay.web import set_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     with opened(workspace, db) as ws:
-        _may_manage(ws, name)
         set_password(ws, name, password)
     console.print(f"Set the web password of {name}.")
 
@@ -83,19 +84,60 @@ def passwd_command(
 def token_command(
     name: Annotated[str, typer.Argument(help="The user the token acts as.")],
     label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "ci",
+    days: Annotated[
+        int | None,
+        typer.Option("--days", help="Lifetime in days (default and maximum: the policy's, 90)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Create an API token (for CI and scripts); it is shown once and stored hashed."""
-    _web_installed()
-    from assay.web._auth import create_token
-
+    """Create an API token (for CI and scripts); it is shown once, stored hashed, and expires."""
     with opened(workspace, db) as ws:
-        _may_manage(ws, name)
-        token = create_token(ws, name, label)
-    console.print(token)
+        token, record = g.mint_token(ws, name, label=label, days=days)
+    typer.echo(
+        f"{record.ref} acts as {record.user} until {record.expires_at:%Y-%m-%d %H:%M} UTC; "
+        f"revoke it with `assay user revoke-token {record.ref}`. The token (shown once):",
+        err=True,
+    )
+    # the token alone on standard output, so that TOKEN=$(assay user token NAME) works
+    typer.echo(token)
+
+
+def tokens_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Whose tokens (default: yours; admins: everyone's).")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Include revoked and expired tokens.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List API tokens: who they act as, when they expire and were last used."""
+    with opened(workspace, db) as ws:
+        rows = g.list_tokens(ws, user=name, include_inactive=every)
+    columns = ["ref", "user", "label", "created_at", "expires_at", "last_used_at", "active"]
+    if every:
+        columns += ["revoked_at", "revoked_reason"]
+    emit(rows, as_json, list_table("API tokens", rows, columns))
+
+
+def revoke_token_command(
+    ref: Annotated[str, typer.Argument(help="The token, TOK-N (see `assay user tokens`).")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke an API token (yours, or anyone's as admin); it stops working at once."""
+    with opened(workspace, db) as ws:
+        record = g.revoke_token(ws, ref, reason=reason)
+    emit(record, as_json, message=f"{record.ref} of {record.user} is revoked.")
 
 
 # ``assay user`` = the account commands of the workspace module and the web credentials here.
 user_app.command("passwd")(passwd_command)
 user_app.command("token")(token_command)
+user_app.command("tokens")(tokens_command)
+user_app.command("revoke-token")(revoke_token_command)

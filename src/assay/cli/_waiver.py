@@ -29,7 +29,8 @@ def _show(w: g.Waiver, as_json: bool, message: str) -> None:
     emit(
         w,
         as_json,
-        record_table(f"Waiver {w.ref}", w, skip=("approvals",)),
+        record_table(f"Waiver {w.ref}", w, skip=("approvals", "rounds")),
+        list_table("Rounds", w.rounds, ["round", "requester", "rationale", "proposed_expires_on"]),
         *(
             [
                 list_table(
@@ -107,12 +108,15 @@ def waiver_reject(
 def waiver_renew(
     ref: str,
     expires: Annotated[str, typer.Option("--expires", help="New expiry YYYY-MM-DD.")],
-    rationale: Annotated[str | None, typer.Option(help="Updated rationale.")] = None,
+    rationale: Annotated[
+        str | None,
+        typer.Option(help="Why it is still needed (kept with this round; the first stays)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ask to extend a waiver: a new round that needs fresh approvals."""
+    """Ask to extend a waiver: a new round, requested by you, that others must approve."""
     with opened(workspace, db) as ws:
         w = g.renew_waiver(ws, ref, expires_on=expires, rationale=rationale)
     _show(

@@ -34,6 +34,7 @@ from assay.documents._doc import (
     sections_of,
 )
 from assay.documents._gather import hash_cell, short_date
+from assay.documents._packet_origin import PACKET_BUILDER, packet_origin_problems
 from assay.documents._review_state import (
     ReviewState,
     RiskState,
@@ -277,7 +278,7 @@ def build_packet(
     BuiltPacket
         Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
     """
-    from assay.governance import add_evidence, get_review, list_risks, list_waivers
+    from assay.governance import chain_head, get_review, list_risks, list_waivers, record_derived
 
     pol = policy if policy is not None else ws.policy
     rev = get_review(ws, review)
@@ -287,7 +288,7 @@ def build_packet(
     datasets = [ref for ref, _ in docs.datasheets]
     content: dict[str, Any] = {
         "schema": PACKET_SCHEMA,
-        "built": {"at": ws.now().isoformat(), "by": ws.user},
+        "built": {"at": ws.now().isoformat(), "by": ws.user, "chain": _head(chain_head(ws))},
         "review": _review_entry(rev),
         "system": get_system_dict(ws, system),
         "model_versions": _model_versions(ws, system),
@@ -305,8 +306,9 @@ def build_packet(
         ],
     }
     model = docs.model_card.data.get("model_version")
-    record = add_evidence(
+    record = record_derived(
         ws,
+        builder=PACKET_BUILDER,
         kind=PACKET_KIND,
         data=_canonical(content),
         title=f"Review packet {rev.ref}: {rev.title}",
@@ -315,7 +317,6 @@ def build_packet(
         model_version=str(model) if model else None,
         dataset_version=datasets[0] if datasets else None,
         code_commit=_model_commit(ws, system, str(model) if model else None),
-        tool="assay",
         summary={
             "schema": PACKET_SCHEMA,
             "review": rev.ref,
@@ -372,6 +373,10 @@ def packet_state(content: Mapping[str, Any]) -> ReviewState:
         approvals=(),
         as_of=str(as_mapping(content.get("built")).get("at") or ""),
     )
+
+
+def _head(head: tuple[int, str]) -> dict[str, Any]:
+    return {"seq": head[0], "hash": head[1]}
 
 
 def ws_generative(ws: Workspace, system: str) -> bool:
@@ -474,6 +479,7 @@ def verify_packet(ws: Workspace, ref: str) -> PacketCheck:
     if not isinstance(content, Mapping):
         problems.append("packet: the stored bytes are no longer JSON")
         return PacketCheck(record.blob_sha256, record.ref, 0, tuple(problems))
+    problems += packet_origin_problems(ws, record, content)
     now = item_hashes(content)
     for key, digest in recorded.items():
         if key not in now:

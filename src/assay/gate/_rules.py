@@ -443,19 +443,19 @@ def evaluate_gate(
 
 def record_gate(workspace: Workspace, result: GateResult) -> str:
     """File the decision as evidence of kind ``gate``; returns the evidence reference."""
-    from assay.governance import add_evidence
+    from assay.governance import record_derived
 
     # a run limited with --rules says so, so that it never reads as a pass of the whole gate
     only = f" ({', '.join(result.rules)} rules only)" if result.rules is not None else ""
-    rec = add_evidence(
+    rec = record_derived(
         workspace,
+        builder="assay gate",
         kind="gate",
         data=(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8"),
         title=f"Gate {result.decision}{only}: {result.tier} {result.checkpoint} ({result.policy})",
         media_type="application/json",
         system=result.system,
         model_version=result.model_version,
-        tool="assay gate",
         summary={
             "decision": result.decision,
             "failed": [o.rule for o in result.failures],

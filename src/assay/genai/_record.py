@@ -54,7 +54,7 @@ def record_run(
     tuple of EvidenceRecord
         The summary record and the responses record.
     """
-    from assay.governance import add_evidence, record_evaluation
+    from assay.governance import record_derived, record_evaluation
 
     result = run.result.to_dict()
     rate = result["overall"]["pass_rate"]
@@ -70,8 +70,9 @@ def record_run(
         code_commit=code_commit,
     )
     counts = result["counts"]
-    responses = add_evidence(
+    responses = record_derived(
         workspace,
+        builder="assay",
         kind="redteam_responses",
         data=run.responses_jsonl(),
         title=f"Red-team responses of {suite} ({counts['cases']} cases)",
@@ -81,7 +82,6 @@ def record_run(
         dataset_digest=result["provenance"]["dataset"]["digest"],
         code_commit=summary.code_commit,
         code_dirty=summary.code_dirty,
-        tool="assay",
         tool_version=result["provenance"]["assay_version"],
         parameters={"run_id": run.manifest.get("run_id"), "summary_evidence": summary.ref},
         summary={"schema": "assay.redteam-responses/v1", **counts},

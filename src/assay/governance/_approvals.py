@@ -2,7 +2,9 @@
 
 Each approval names its signer, time, decision and rationale, and the sha256 of the canonical
 content it covers (a review packet, the terms of a waiver). That content is kept in the blob
-store, so :func:`verify_approval` can show months later what was approved.
+store, so :func:`verify_approval` can show months later what was approved. It also records the
+audit chain's head when it was signed (``chain_seq``, ``chain_hash``): a published checkpoint
+after that point pins everything the approval saw.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Approval(Record):
     signer: str
     signed_at: dt.datetime
     subject_sha256: str
+    chain_seq: int | None = None
+    chain_hash: str | None = None
 
 
 def _record(row: RowMapping) -> Approval:
@@ -67,6 +71,7 @@ def sign(
     if content_sha256 is None:
         data = canonical_json(content).encode("utf-8")
         content_sha256 = ws.blobs.put_bytes(data)
+    head_seq, head_hash = tx.chain_head()
     row = tx.insert(
         tables.approvals,
         {
@@ -79,6 +84,8 @@ def sign(
             "signer": ws.user,
             "signed_at": ws.now(),
             "subject_sha256": content_sha256,
+            "chain_seq": head_seq,
+            "chain_hash": head_hash,
         },
     )
     return _record(row)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from assay.errors import AssayError, InputError
-from assay.governance._common import PREFIXES, check_datetime
+from assay.governance._common import PREFIXES, check_datetime, parse_ref
 from assay.store import AuditEvent, AuditProblem, AuditReport, read_events, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
 
-__all__ = ["audit_log", "parse_entity", "verify_audit"]
+__all__ = [
+    "audit_log",
+    "chain_head",
+    "evidence_origin",
+    "parse_entity",
+    "rows_as_of",
+    "verify_audit",
+]
 
 ENTITY_TYPES = (
     "user",
@@ -28,6 +36,7 @@ ENTITY_TYPES = (
     "action",
     "waiver",
     "incident",
+    "token",
 )
 
 
@@ -120,3 +129,48 @@ def verify_audit(ws: Workspace, *, blobs: bool = False) -> AuditReport:
         head_hash=report.head_hash,
         problems=tuple(problems),
     )
+
+
+def evidence_origin(ws: Workspace, ref: str | int) -> AuditEvent | None:
+    """The audit event that wrote an evidence record, or None when no event did (the row was put
+    in the database outside Assay). Its ``action`` says which path recorded it: ``evidence.add``
+    (anyone's evidence) or ``evidence.derive`` (an Assay builder, named in ``note``)."""
+    id_ = str(parse_ref("evidence", ref))
+    with ws.store.read() as conn:
+        for event in read_events(conn, entity_type="evidence", entity_id=id_):
+            for change in event.changes:
+                if (change["table"], change["key"], change["before"]) == ("evidence", id_, None):
+                    return event
+    return None
+
+
+def rows_as_of(ws: Workspace, seq: int, table: str) -> dict[str, dict[str, Any]]:
+    """Every row of a governed ``table`` as the audit chain recorded it up to event ``seq``
+    (key → row image): what the records said at that moment, whatever changed since."""
+    ev = tables.audit_events.c
+    q = (
+        sa.select(ev.changes)
+        .where(ev.seq <= seq)
+        .where(sa.or_(ev.row_keys.like(f"{table}:%"), ev.row_keys.like(f"% {table}:%")))
+        .order_by(ev.seq)
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    with ws.store.read() as conn:
+        for (changes,) in conn.execute(q):
+            for change in json.loads(changes):
+                if change["table"] != table:
+                    continue
+                if change["after"] is None:
+                    rows.pop(change["key"], None)
+                else:
+                    rows[change["key"]] = change["after"]
+    return rows
+
+
+def chain_head(ws: Workspace) -> tuple[int, str]:
+    """The sequence number and hash of the newest audit event (``(0, "0" * 64)`` when none):
+    what packets embed and checkpoints sign."""
+    ev = tables.audit_events.c
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(ev.seq, ev.hash).order_by(ev.seq.desc()).limit(1)).first()
+    return (0, "0" * 64) if row is None else (int(row[0]), str(row[1]))

@@ -39,6 +39,7 @@ PREFIXES = {
     "waiver": "WVR",
     "incident": "INC",
     "approval": "APR",
+    "token": "TOK",
 }
 
 

@@ -7,6 +7,7 @@ copy of the record can be checked on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -38,6 +39,7 @@ from assay.governance._inventory import (
     normalize_digest,
     system_row,
 )
+from assay.policy import find_kind
 from assay.store import WriteTx, canonical_json, check_json_value, row_image, tables
 
 if TYPE_CHECKING:
@@ -52,7 +54,9 @@ __all__ = [
     "evidence_records",
     "get_evidence",
     "list_evidence",
+    "record_derived",
     "record_evaluation",
+    "refuse_reserved",
     "verify_evidence",
 ]
 
@@ -260,105 +264,180 @@ def add_evidence(
     EvidenceRecord
         The stored record.
     """
-    if not isinstance(kind, str) or not _KIND.match(kind):
+    refuse_reserved(kind)
+    spec = EvidenceInput(
+        kind=kind, path=path, data=data, title=title, media_type=media_type, system=system,
+        model_version=model_version, dataset_version=dataset_version,
+        dataset_digest=dataset_digest, code_commit=code_commit, code_dirty=code_dirty, tool=tool,
+        tool_version=tool_version, parameters=parameters, summary=summary,
+        observed_from=observed_from, observed_to=observed_to, valid_until=valid_until,
+        supersedes=supersedes, reason=reason,
+    )  # fmt: skip
+    return _file(ws, spec, action="evidence.add", note=None)
+
+
+def refuse_reserved(kind: str) -> None:
+    """Refuse a kind that only Assay's builders write (:data:`assay.policy.RESERVED_KINDS`)."""
+    found = find_kind(kind) if isinstance(kind, str) else None
+    if found is not None and found.reserved:
+        how = f" Make one with `{found.made_by}`." if found.made_by else ""
         raise InputError(
-            f"The evidence kind {kind!r} must be lower case letters, digits and . _ - "
+            f"Evidence of kind {found.name!r} ({found.label}) is derived by Assay from other "
+            f"records and is written only by its builder, never added by hand.{how}"
+        )
+
+
+def record_derived(ws: Workspace, *, builder: str, **fields: Any) -> EvidenceRecord:
+    """Record evidence of a derived kind (a review packet, a gate decision...): for Assay's own
+    builders only, never exposed by the CLI, the web app or the API.
+
+    ``fields`` are those of :func:`add_evidence`; ``kind`` must be a derived kind. The record's
+    ``tool`` names ``builder`` and its creator is the workspace's (authenticated) user; the audit
+    event is ``evidence.derive``, which packet verification checks.
+    """
+    spec = EvidenceInput(**fields)
+    found = find_kind(spec.kind)
+    if found is None or not found.reserved:
+        raise InputError(f"record_derived writes derived kinds only, not {spec.kind!r}.")
+    spec = dataclasses.replace(spec, tool=builder)
+    return _file(ws, spec, action="evidence.derive", note=builder)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceInput:
+    """What :func:`add_evidence` was given."""
+
+    kind: str
+    path: Path | str | None = None
+    data: bytes | None = None
+    title: str | None = None
+    media_type: str | None = None
+    system: str | None = None
+    model_version: str | None = None
+    dataset_version: str | None = None
+    dataset_digest: str | None = None
+    code_commit: str | None = None
+    code_dirty: bool | None = None
+    tool: str | None = None
+    tool_version: str | None = None
+    parameters: Mapping[str, Any] | None = None
+    summary: Mapping[str, Any] | None = None
+    observed_from: dt.datetime | str | None = None
+    observed_to: dt.datetime | str | None = None
+    valid_until: dt.date | str | None = None
+    supersedes: str | int | None = None
+    reason: str | None = None
+
+
+def _checked(ws: Workspace, spec: EvidenceInput) -> dict[str, Any]:
+    """Validate what needs no database; store the content. The row's columns known so far."""
+    if not isinstance(spec.kind, str) or not _KIND.match(spec.kind):
+        raise InputError(
+            f"The evidence kind {spec.kind!r} must be lower case letters, digits and . _ - "
             "(for example fairness, model_card, data_quality)."
         )
-    if (path is None) == (data is None):
+    if (spec.path is None) == (spec.data is None):
         raise InputError("Give the evidence content as exactly one of a file path or bytes.")
-    if model_version is not None and system is None and supersedes is None:
+    if spec.model_version is not None and spec.system is None and spec.supersedes is None:
         raise InputError("A model version belongs to a system: give --system too.")
-    params = dict(parameters) if parameters is not None else None
-    summ = dict(summary) if summary is not None else None
+    params = dict(spec.parameters) if spec.parameters is not None else None
+    summ = dict(spec.summary) if spec.summary is not None else None
     check_json_value(params, name="parameters")
     check_json_value(summ, name="summary")
-    start = check_datetime(observed_from, what="observed-from time")
-    end = check_datetime(observed_to, what="observed-to time")
+    start = check_datetime(spec.observed_from, what="observed-from time")
+    end = check_datetime(spec.observed_to, what="observed-to time")
     if start is not None and end is not None and end < start:
         raise InputError("The observed period ends before it starts; swap the two times.")
-    until = check_date(valid_until, what="valid-until date")
+    until = check_date(spec.valid_until, what="valid-until date")
     if until is not None and until < ws.today():
         raise InputError(f"valid_until {until} is in the past; evidence must be valid when added.")
-    if path is not None:
-        p = Path(path)
+    if spec.path is not None:
+        p = Path(spec.path)
         sha, size = ws.blobs.put_file(p)
-        guessed = mimetypes.guess_type(p.name)[0]
-        default_title = p.name
+        guessed, default_title = mimetypes.guess_type(p.name)[0], p.name
     else:
-        assert data is not None
-        sha, size = ws.blobs.put_bytes(data), len(data)
-        guessed = None
-        default_title = kind
-    mtype = media_type or guessed or "application/octet-stream"
-    digest = normalize_digest(dataset_digest) if dataset_digest else None
+        assert spec.data is not None
+        sha, size = ws.blobs.put_bytes(spec.data), len(spec.data)
+        guessed, default_title = None, spec.kind
+    return {
+        "kind": spec.kind,
+        "title": check_text(spec.title, what="title", required=False) or default_title,
+        "blob_sha256": sha,
+        "media_type": spec.media_type or guessed or "application/octet-stream",
+        "size_bytes": size,
+        "dataset_digest": normalize_digest(spec.dataset_digest) if spec.dataset_digest else None,
+        "code_commit": check_text(spec.code_commit, what="code commit", required=False),
+        "code_dirty": spec.code_dirty,
+        "tool": check_text(spec.tool, what="tool", required=False),
+        "tool_version": check_text(spec.tool_version, what="tool version", required=False),
+        "parameters": params,
+        "summary": summ,
+        "observed_from": start,
+        "observed_to": end,
+        "valid_until": until,
+        "correction_reason": check_text(spec.reason, what="reason", required=False),
+    }
 
-    with writing(ws, "add evidence", action="evidence.add", entity_type="evidence") as tx:
-        system_id = model_id = dataset_id = old_id = None
-        if supersedes is not None:
-            old = evidence_row(tx.conn, supersedes)
-            old_id = old["id"]
-            if not check_text(reason, what="reason", required=False):
-                raise InputError(
-                    f"Say why {format_ref('evidence', old_id)} is being corrected (--reason)."
-                )
-            if old["kind"] != kind:
-                raise InputError(
-                    f"A correction keeps the kind of what it corrects: "
-                    f"{format_ref('evidence', old_id)} is {old['kind']!r}, not {kind!r}."
-                )
-            newer = tx.conn.execute(sa.select(_E.id).where(_E.supersedes_id == old_id)).scalar()
-            if newer is not None:
-                raise ConflictError(
-                    f"{format_ref('evidence', old_id)} was already superseded by "
-                    f"{format_ref('evidence', newer)}; correct that record instead."
-                )
-            if system is None:
-                system_id, model_id = old["system_id"], old["model_version_id"]
-                if dataset_version is None and dataset_digest is None:
-                    dataset_id, digest = old["dataset_version_id"], old["dataset_digest"]
-        elif reason is not None:
+
+def _correction(tx: WriteTx, spec: EvidenceInput, values: dict[str, Any]) -> None:
+    """Fill in what a correction (``supersedes``) carries over from the record it corrects."""
+    values.update(system_id=None, model_version_id=None, dataset_version_id=None)
+    values["supersedes_id"] = None
+    if spec.supersedes is None:
+        if spec.reason is not None:
             raise InputError("--reason explains a correction; give --supersedes too.")
-        if system is not None:
-            srow = system_row(tx.conn, system)
-            system_id = srow["id"]
-            if model_version is not None:
-                model_id = model_row(tx.conn, srow["id"], srow["name"], model_version)["id"]
-        if dataset_version is not None:
-            drow = dataset_row(tx.conn, dataset_version)
-            dataset_id = drow["id"]
-            if digest is not None and digest != drow["digest"]:
-                raise InputError(
-                    f"The evidence was computed on data with digest {digest}, but the dataset "
-                    f"version {drow['name']}@{drow['version']} has digest {drow['digest']}. "
-                    "Register the data as a new dataset version, or name the right one."
-                )
-            digest = drow["digest"]
-        values: dict[str, Any] = {
-            "kind": kind,
-            "title": check_text(title, what="title", required=False) or default_title,
-            "blob_sha256": sha,
-            "media_type": mtype,
-            "size_bytes": size,
-            "system_id": system_id,
-            "model_version_id": model_id,
-            "dataset_version_id": dataset_id,
-            "dataset_digest": digest,
-            "code_commit": check_text(code_commit, what="code commit", required=False),
-            "code_dirty": code_dirty,
-            "tool": check_text(tool, what="tool", required=False),
-            "tool_version": check_text(tool_version, what="tool version", required=False),
-            "parameters": params,
-            "summary": summ,
-            "observed_from": start,
-            "observed_to": end,
-            "valid_until": until,
-            "supersedes_id": old_id,
-            "correction_reason": check_text(reason, what="reason", required=False),
-            "created_at": ws.now(),
-            "created_by": ws.user,
-        }
-        row = insert_evidence(tx, values)
+        return
+    old = evidence_row(tx.conn, spec.supersedes)
+    old_id = values["supersedes_id"] = old["id"]
+    if not values["correction_reason"]:
+        raise InputError(f"Say why {format_ref('evidence', old_id)} is being corrected (--reason).")
+    if old["kind"] != spec.kind:
+        raise InputError(
+            f"A correction keeps the kind of what it corrects: "
+            f"{format_ref('evidence', old_id)} is {old['kind']!r}, not {spec.kind!r}."
+        )
+    newer = tx.conn.execute(sa.select(_E.id).where(_E.supersedes_id == old_id)).scalar()
+    if newer is not None:
+        raise ConflictError(
+            f"{format_ref('evidence', old_id)} was already superseded by "
+            f"{format_ref('evidence', newer)}; correct that record instead."
+        )
+    if spec.system is None:
+        values["system_id"], values["model_version_id"] = old["system_id"], old["model_version_id"]
+        if spec.dataset_version is None and spec.dataset_digest is None:
+            values["dataset_version_id"] = old["dataset_version_id"]
+            values["dataset_digest"] = old["dataset_digest"]
+
+
+def _subjects(tx: WriteTx, spec: EvidenceInput, values: dict[str, Any]) -> None:
+    """Resolve the system, model version and dataset version the evidence is about."""
+    if spec.system is not None:
+        srow = system_row(tx.conn, spec.system)
+        values["system_id"] = srow["id"]
+        if spec.model_version is not None:
+            mrow = model_row(tx.conn, srow["id"], srow["name"], spec.model_version)
+            values["model_version_id"] = mrow["id"]
+    if spec.dataset_version is not None:
+        drow = dataset_row(tx.conn, spec.dataset_version)
+        values["dataset_version_id"] = drow["id"]
+        digest = values["dataset_digest"]
+        if digest is not None and digest != drow["digest"]:
+            raise InputError(
+                f"The evidence was computed on data with digest {digest}, but the dataset "
+                f"version {drow['name']}@{drow['version']} has digest {drow['digest']}. "
+                "Register the data as a new dataset version, or name the right one."
+            )
+        values["dataset_digest"] = drow["digest"]
+
+
+def _file(ws: Workspace, spec: EvidenceInput, *, action: str, note: str | None) -> EvidenceRecord:
+    values = _checked(ws, spec)
+    with writing(ws, "add evidence", action=action, entity_type="evidence", note=note) as tx:
+        _correction(tx, spec, values)
+        _subjects(tx, spec, values)
+        values.update(created_at=ws.now(), created_by=ws.user)
+        columns = [c.name for c in tables.evidence.columns if c.name not in ("id", "content_hash")]
+        row = insert_evidence(tx, {name: values[name] for name in columns})
         tx.set_entity("evidence", row["id"])
         return evidence_records(tx.conn, [row])[0]
 

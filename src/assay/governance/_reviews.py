@@ -44,7 +44,14 @@ from assay.governance._intake import (
 from assay.governance._inventory import system_row
 from assay.governance._risks import current_rating
 from assay.governance._waivers import active_waiver_filter
-from assay.policy import ASSESSED_TIERS, DEFAULT_CHECKPOINT, blocking_ratings, blocking_risks
+from assay.policy import (
+    ASSESSED_TIERS,
+    DEFAULT_CHECKPOINT,
+    blocking_ratings,
+    blocking_risks,
+    check_packet_signer,
+    check_round_decision,
+)
 from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
@@ -471,11 +478,8 @@ def _check_step(
             f"{rref} is {row['status']}; it can move to "
             f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
         )
-    if step.signs and row["created_by"] == ws.user:
-        raise TransitionError(
-            f"{ws.user!r} requested {rref} and cannot decide on it: the requester of a review "
-            "never signs its decision. Ask another reviewer or approver."
-        )
+    if step.signs:
+        check_round_decision(ws.user, subject=rref, requester=row["created_by"])
     for need in step.needs:
         if not check_text(given[need], what=need, required=False):
             raise InputError(f"Moving {rref} to {to} needs a {need} (--{need}).")
@@ -511,6 +515,7 @@ def _step_details(
         _check_approvable(ws, tx.conn, row, rref)
     if step.signs:
         assert readiness is not None
+        _check_packet_builders(ws, tx.conn, digest or readiness["sha256"])
         rationale, conditions = decision
         approval = sign(
             ws,
@@ -606,6 +611,16 @@ def advance_review(
         new = tx.update(tables.reviews, id_, {"status": to, **stamps(ws, created=False)})
         _transition(ws, tx, id_, row["status"], to, note or rationale, details or None)
         return _record(ws, tx.conn, new)
+
+
+def _check_packet_builders(ws: Workspace, conn: Connection, digest: str) -> None:
+    """Refuse to sign a built review packet as the person who built it."""
+    e = tables.evidence.c
+    built = conn.execute(
+        sa.select(e.id, e.created_by).where(e.blob_sha256 == digest, e.kind == _PACKET_KIND)
+    ).all()
+    for id_, builder in built:
+        check_packet_signer(ws.user, packet=format_ref("evidence", id_), built_by=builder)
 
 
 def get_review(ws: Workspace, ref: str | int) -> Review:

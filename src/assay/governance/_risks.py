@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,13 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import evidence_row
 from assay.governance._inventory import system_name, system_row
-from assay.policy import OPEN_RISK_STATUSES, RATING_BANDS, current_scores, rating
+from assay.policy import (
+    OPEN_RISK_STATUSES,
+    RATING_BANDS,
+    check_risk_acceptance,
+    current_scores,
+    rating,
+)
 from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
@@ -182,7 +189,7 @@ class Risk(Record):
 _RISK_FIELDS = tuple(f.name for f in dataclasses.fields(Risk))
 
 
-def current_rating(row: RowMapping) -> str:
+def current_rating(row: Mapping[Any, Any]) -> str:
     """The rating of a risk row: residual when assessed, inherent otherwise."""
     return rating(
         *current_scores(
@@ -379,32 +386,11 @@ def update_risk(
     """
     if status is not None:
         check_choice(status, RISK_STATUSES, what="risk status")
-    for value, what in (
-        (likelihood, "likelihood"),
-        (severity, "severity"),
-        (residual_likelihood, "residual likelihood"),
-        (residual_severity, "residual severity"),
-    ):
-        check_level(value, what=what)
-    values: dict[str, Any] = {}
-    if title is not None:
-        values["title"] = check_text(title, what="risk title")
-    if description is not None:
-        values["description"] = check_text(description, what="description", required=False)
-    if mitigations is not None:
-        values["mitigations"] = check_text(mitigations, what="mitigations", required=False)
-    if owner is not None:
-        values["owner"] = check_text(owner, what="risk owner")
-    if due_date is not None:
-        values["due_date"] = check_date(due_date, what="due date")
-    if likelihood is not None:
-        values["inherent_likelihood"] = likelihood
-    if severity is not None:
-        values["inherent_severity"] = severity
-    if residual_likelihood is not None:
-        values["residual_likelihood"] = residual_likelihood
-    if residual_severity is not None:
-        values["residual_severity"] = residual_severity
+    values = _field_changes(
+        title=title, description=description, mitigations=mitigations, owner=owner,
+        due_date=due_date, likelihood=likelihood, severity=severity,
+        residual_likelihood=residual_likelihood, residual_severity=residual_severity,
+    )  # fmt: skip
     permission = "accept a risk" if status == "accepted" else "edit risks"
     id_ = parse_ref("risk", ref)
     action = f"risk.{status}" if status is not None else "risk.update"
@@ -433,25 +419,7 @@ def update_risk(
                     "link supporting evidence with `assay risk link RISK-N EV-N`."
                 )
         if status is not None and status != row["status"]:
-            if (row["status"], status) not in RISK_TRANSITIONS:
-                allowed = [to for (fr, to) in RISK_TRANSITIONS if fr == row["status"]]
-                raise TransitionError(
-                    f"{rref} is {row['status']}; it can move to {', '.join(allowed)}, not {status}."
-                )
-            if status == "closed":
-                if ev_id is None:
-                    raise TransitionError(
-                        f"{rref} cannot be closed without evidence that it is mitigated. Record "
-                        "it (assay evidence add ...) and pass it with --evidence EV-N."
-                    )
-                values.update(closure_evidence_id=ev_id, closed_at=ws.now())
-            elif status == "accepted" and not check_text(note, what="note", required=False):
-                raise TransitionError(f"Say why {rref} is accepted as it is (--note).")
-            elif status == "open" and not check_text(note, what="note", required=False):
-                raise TransitionError(f"Say why {rref} is reopened (--note).")
-            if status != "closed":
-                values.update(closure_evidence_id=None, closed_at=None)
-            values["status"] = status
+            values.update(_status_change(ws, row, status, note=note, ev_id=ev_id, merged=merged))
         elif status is not None and not values:
             raise InputError(f"{rref} is already {status}.")
         if not values:
@@ -460,6 +428,84 @@ def update_risk(
         if ev_id is not None:
             _link(ws, tx, "risk", id_, "evidence", ev_id)
         return _record(tx.conn, new)
+
+
+def _field_changes(
+    *,
+    title: str | None,
+    description: str | None,
+    mitigations: str | None,
+    owner: str | None,
+    due_date: dt.date | str | None,
+    likelihood: int | None,
+    severity: int | None,
+    residual_likelihood: int | None,
+    residual_severity: int | None,
+) -> dict[str, Any]:
+    """The checked columns an update of a risk's fields writes (those given)."""
+    levels = {
+        "inherent_likelihood": (likelihood, "likelihood"),
+        "inherent_severity": (severity, "severity"),
+        "residual_likelihood": (residual_likelihood, "residual likelihood"),
+        "residual_severity": (residual_severity, "residual severity"),
+    }
+    values: dict[str, Any] = {
+        column: check_level(value, what=what)
+        for column, (value, what) in levels.items()
+        if value is not None
+    }
+    texts = {
+        "title": (title, "risk title", True),
+        "description": (description, "description", False),
+        "mitigations": (mitigations, "mitigations", False),
+        "owner": (owner, "risk owner", True),
+    }
+    for column, (text, what, required) in texts.items():
+        if text is not None:
+            values[column] = check_text(text, what=what, required=required)
+    if due_date is not None:
+        values["due_date"] = check_date(due_date, what="due date")
+    return values
+
+
+def _status_change(
+    ws: Workspace,
+    row: RowMapping,
+    status: str,
+    *,
+    note: str | None,
+    ev_id: int | None,
+    merged: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The columns a status change writes, after checking the transition and what it needs:
+    closure evidence to close, a note to accept or reopen, and an independent acceptance at
+    the policy's ratings (:func:`assay.policy.check_risk_acceptance`)."""
+    rref = format_ref("risk", row["id"])
+    if (row["status"], status) not in RISK_TRANSITIONS:
+        allowed = [to for (fr, to) in RISK_TRANSITIONS if fr == row["status"]]
+        raise TransitionError(
+            f"{rref} is {row['status']}; it can move to {', '.join(allowed)}, not {status}."
+        )
+    if status == "closed":
+        if ev_id is None:
+            raise TransitionError(
+                f"{rref} cannot be closed without evidence that it is mitigated. Record "
+                "it (assay evidence add ...) and pass it with --evidence EV-N."
+            )
+        return {"status": status, "closure_evidence_id": ev_id, "closed_at": ws.now()}
+    if status == "accepted":
+        if not check_text(note, what="note", required=False):
+            raise TransitionError(f"Say why {rref} is accepted as it is (--note).")
+        check_risk_acceptance(
+            ws.user,
+            risk=rref,
+            filed_by=row["created_by"],
+            rating=current_rating(merged),
+            policy=ws.policy,
+        )
+    elif status == "open" and not check_text(note, what="note", required=False):
+        raise TransitionError(f"Say why {rref} is reopened (--note).")
+    return {"status": status, "closure_evidence_id": None, "closed_at": None}
 
 
 def link_risk_evidence(ws: Workspace, ref: str | int, evidence: str | int) -> Risk:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from assay.errors import ConflictError, InputError
 from assay.governance._common import Record, check_choice, check_name, not_found, stamps, writing
+from assay.governance._credentials import revoke_all
 from assay.policy import ROLES, Role
 from assay.store import tables
 
@@ -126,7 +127,8 @@ def set_role(ws: Workspace, name: str, role: str) -> User:
 
 
 def deactivate_user(ws: Workspace, name: str) -> User:
-    """Deactivate a user: their records stay, they can no longer act (admins only)."""
+    """Deactivate a user: their records stay, they can no longer act, their API tokens are
+    revoked and their sessions ended (admins only)."""
     with writing(
         ws, "manage users", action="user.deactivate", entity_type="user", entity_id=name
     ) as tx:
@@ -136,6 +138,7 @@ def deactivate_user(ws: Workspace, name: str) -> User:
         if current["role"] == Role.ADMIN:
             _refuse_last_admin(tx.conn, name)
         row = tx.update(tables.users, name, {"active": False, **stamps(ws, created=False)})
+        revoke_all(ws, tx, name, "user deactivated")
     return User.from_row(row)
 
 

@@ -1,5 +1,10 @@
 """Waivers: time-limited exceptions to a control or threshold, approved by someone other than
-the requester, with compensating controls and an expiry; renewal forces a new review round."""
+the requester, with compensating controls and an expiry; renewal forces a new review round.
+
+Each approval round is a row of ``waiver_rounds``: round 1 is the request, each renewal adds one,
+requested by whoever renewed and with their own rationale; nothing there is overwritten. Who may
+decide on a round is the separation-of-duties rule of :mod:`assay.policy`
+(:func:`~assay.policy.check_round_decision`)."""
 
 from __future__ import annotations
 
@@ -23,8 +28,8 @@ from assay.governance._common import (
     writing,
 )
 from assay.governance._inventory import system_name, system_row
-from assay.policy import waiver_age_days
-from assay.store import tables
+from assay.policy import check_round_decision, waiver_age_days
+from assay.store import WriteTx, read_events, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -34,6 +39,7 @@ __all__ = [
     "MAX_WAIVER_DAYS",
     "WAIVER_STATUSES",
     "Waiver",
+    "WaiverRound",
     "active_waiver_filter",
     "approve_waiver",
     "get_waiver",
@@ -73,8 +79,24 @@ def open_waiver_filter(today: dt.date) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class WaiverRound(Record):
+    """One approval round of a waiver: the request (round 1) or a renewal."""
+
+    round: int
+    requester: str
+    rationale: str | None
+    proposed_expires_on: dt.date | None
+    created_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Waiver(Record):
-    """An exception to a control; ``active`` is computed for the workspace's today."""
+    """An exception to a control; ``active`` is computed for the workspace's today.
+
+    ``requester`` and ``rationale`` are those of the first request; ``rounds`` holds every round
+    (renewals with their own requester and rationale), and ``round_requester`` is who requested
+    the current round.
+    """
 
     id: int
     ref: str
@@ -93,6 +115,8 @@ class Waiver(Record):
     granted_at: dt.datetime | None
     active: bool
     approvals: tuple[Approval, ...]
+    rounds: tuple[WaiverRound, ...]
+    round_requester: str
     created_at: dt.datetime
     created_by: str
     updated_at: dt.datetime
@@ -108,7 +132,39 @@ class Waiver(Record):
         return waiver_age_days(self.created_at, self.granted_at, today)
 
 
+def waiver_rounds(conn: Connection, row: RowMapping) -> list[WaiverRound]:
+    """Every round of a waiver up to its current one, oldest first.
+
+    A waiver recorded before rounds were kept (migration 0006) has no rows for its earlier
+    rounds: round 1 is then its request, and a renewal's requester is the actor of the audit
+    chain's ``waiver.renew`` event that started it.
+    """
+    rc = tables.waiver_rounds.c
+    stored = {
+        r["round"]: WaiverRound.from_row(r)
+        for r in conn.execute(
+            sa.select(tables.waiver_rounds).where(rc.waiver_id == row["id"]).order_by(rc.round)
+        ).mappings()
+    }
+    renewers: list[str] | None = None
+    out = []
+    for n in range(1, row["round"] + 1):
+        if n in stored:
+            out.append(stored[n])
+            continue
+        if n == 1:
+            out.append(WaiverRound(1, row["requester"], row["rationale"], None, row["created_at"]))
+            continue
+        if renewers is None:
+            events = read_events(conn, entity_type="waiver", entity_id=str(row["id"]))
+            renewers = [e.actor for e in events if e.action == "waiver.renew"]
+        who = renewers[n - 2] if n - 2 < len(renewers) else row["updated_by"]
+        out.append(WaiverRound(n, who, None, None, None))
+    return out
+
+
 def _record(conn: Connection, row: RowMapping, today: dt.date) -> Waiver:
+    rounds = tuple(waiver_rounds(conn, row))
     return Waiver.from_row(
         row,
         ref=format_ref("waiver", row["id"]),
@@ -116,6 +172,8 @@ def _record(conn: Connection, row: RowMapping, today: dt.date) -> Waiver:
         risk=row["risk_id"],
         active=waiver_is_active(row["status"], row["expires_on"], today),
         approvals=tuple(approvals_of(conn, "waiver", row["id"])),
+        rounds=rounds,
+        round_requester=rounds[-1].requester,
     )
 
 
@@ -142,9 +200,10 @@ def _check_expiry(ws: Workspace, value: dt.date | str) -> dt.date:
     return expiry
 
 
-def _terms(row: RowMapping, system: str) -> dict[str, Any]:
-    """What an approver signs: the waiver's terms for the current round."""
-    return {
+def _terms(row: RowMapping, system: str, current: WaiverRound) -> dict[str, Any]:
+    """What an approver signs: the waiver's terms for the current round (a renewal adds who
+    asked for it and why)."""
+    terms: dict[str, Any] = {
         "waiver": format_ref("waiver", row["id"]),
         "round": row["round"],
         "system": system,
@@ -156,6 +215,27 @@ def _terms(row: RowMapping, system: str) -> dict[str, Any]:
         "requester": row["requester"],
         "expires_on": str(row["proposed_expires_on"] or row["expires_on"]),
     }
+    if current.round > 1:
+        terms["renewal"] = {"requester": current.requester, "rationale": current.rationale}
+    return terms
+
+
+def _add_round(
+    ws: Workspace, tx: WriteTx, waiver_id: int, round_: int, rationale: str | None, expiry: dt.date
+) -> None:
+    now = ws.now()
+    tx.insert(
+        tables.waiver_rounds,
+        {
+            "waiver_id": waiver_id,
+            "round": round_,
+            "requester": ws.user,
+            "rationale": rationale,
+            "proposed_expires_on": expiry,
+            "created_at": now,
+            "created_by": ws.user,
+        },
+    )
 
 
 def request_waiver(
@@ -227,6 +307,7 @@ def request_waiver(
             },
         )
         tx.set_entity("waiver", row["id"])
+        _add_round(ws, tx, row["id"], 1, row["rationale"], expiry)
         return _record(tx.conn, row, ws.today())
 
 
@@ -244,17 +325,16 @@ def _decide(ws: Workspace, ref: str | int, *, approve: bool, rationale: str) -> 
             raise TransitionError(
                 f"{wref} is {row['status']}; only a requested waiver or renewal can be decided."
             )
-        if row["requester"] == ws.user:
-            raise TransitionError(
-                f"{ws.user!r} requested {wref} and cannot {verb} it: the requester can never "
-                "decide on their own waiver. Ask another approver."
-            )
+        rounds = waiver_rounds(tx.conn, row)
         earlier = [a for a in approvals_of(tx.conn, "waiver", id_) if a.round == row["round"]]
-        if any(a.signer == ws.user for a in earlier):
-            raise TransitionError(
-                f"{ws.user!r} already decided on round {row['round']} of {wref}; another "
-                "approver must add theirs."
-            )
+        check_round_decision(
+            ws.user,
+            subject=f"round {row['round']} of {wref}",
+            requester=rounds[-1].requester,
+            earlier_requesters=[r.requester for r in rounds[:-1]],
+            earlier_signers=[a.signer for a in earlier],
+            verb=verb,
+        )
         sign(
             ws,
             tx,
@@ -264,7 +344,7 @@ def _decide(ws: Workspace, ref: str | int, *, approve: bool, rationale: str) -> 
             decision="approved" if approve else "rejected",
             rationale=text,
             conditions=None,
-            content=_terms(row, system_name(tx.conn, row["system_id"])),
+            content=_terms(row, system_name(tx.conn, row["system_id"]), rounds[-1]),
         )
         values: dict[str, Any] = {}
         renewal = row["status"] == "renewal_requested"
@@ -303,8 +383,10 @@ def renew_waiver(
 ) -> Waiver:
     """Ask to extend a waiver: starts a new round that needs fresh approvals.
 
-    The waiver stays in force until its current expiry while the renewal is reviewed; an
-    expired waiver can be renewed too (it is inactive until approved again).
+    The current user is the new round's requester, so they can never approve it; ``rationale``
+    (why the waiver is still needed) is kept with the round, and the first request's rationale
+    stays as it was. The waiver stays in force until its current expiry while the renewal is
+    reviewed; an expired waiver can be renewed too (it is inactive until approved again).
     """
     id_ = parse_ref("waiver", ref)
     expiry = _check_expiry(ws, expires_on)
@@ -327,9 +409,9 @@ def renew_waiver(
             "round": row["round"] + 1,
             "proposed_expires_on": expiry,
         }
-        if rationale is not None:
-            values["rationale"] = check_text(rationale, what="rationale")
+        reason = check_text(rationale, what="rationale", required=False)
         new = tx.update(tables.waivers, id_, {**values, **stamps(ws, created=False)})
+        _add_round(ws, tx, id_, values["round"], reason, expiry)
         return _record(tx.conn, new, ws.today())
 
 

@@ -6,7 +6,8 @@ policy file, each rule has one module here: evidence kinds (:mod:`._kinds`), ris
 (:mod:`._ratings`), which open risks block (:mod:`._blocking`), waiver aging
 (:mod:`._waiver_aging`), reporting periods (:mod:`._periods`), completeness minimums
 (:mod:`._minimums`), evidence freshness (:mod:`._freshness`), roles and permissions
-(:mod:`._roles`) and risk tiers (:mod:`._tiers`).
+(:mod:`._roles`), risk tiers (:mod:`._tiers`), separation of duties (:mod:`._duties`) and API
+token lifetime (:mod:`._tokens`).
 Governance, the gate, documents, the web app and the CLI call them; nothing else writes a rule.
 """
 
@@ -17,6 +18,13 @@ from assay.policy._blocking import (
     RiskLike,
     blocking_ratings,
     blocking_risks,
+)
+from assay.policy._duties import (
+    INDEPENDENT_ACCEPTANCE,
+    check_packet_signer,
+    check_risk_acceptance,
+    check_round_decision,
+    needs_independent_acceptance,
 )
 from assay.policy._freshness import Dated, evidence_age_days, evidence_is_fresh, max_age_days
 from assay.policy._kinds import (
@@ -60,6 +68,7 @@ from assay.policy._tiers import (
     RISK_TIERS,
     UNASSESSED,
 )
+from assay.policy._tokens import DEFAULT_TOKEN_DAYS, token_days
 from assay.policy._waiver_aging import (
     WAIVER_AGE_BANDS,
     WAIVER_AGING_DAYS,
@@ -72,9 +81,11 @@ __all__ = [
     "ASSESSED_TIERS",
     "DEFAULT_CHECKPOINT",
     "DEFAULT_MINIMUM_COMPLETENESS",
+    "DEFAULT_TOKEN_DAYS",
     "EVALUATION_KINDS",
     "EVIDENCE_KINDS",
     "HEAT_MAP_AXES",
+    "INDEPENDENT_ACCEPTANCE",
     "KINDS",
     "OPEN_RISK_STATUSES",
     "POLICY_SCHEMA",
@@ -101,6 +112,9 @@ __all__ = [
     "Tier",
     "blocking_ratings",
     "blocking_risks",
+    "check_packet_signer",
+    "check_risk_acceptance",
+    "check_round_decision",
     "current_scores",
     "describe_bands",
     "evidence_age_days",
@@ -113,6 +127,7 @@ __all__ = [
     "max_age_days",
     "meets_minimum",
     "minimum_percent",
+    "needs_independent_acceptance",
     "parse_yaml_model",
     "period_label",
     "policy_json_schema",
@@ -122,6 +137,7 @@ __all__ = [
     "reporting_period",
     "reporting_periods",
     "stored_kinds",
+    "token_days",
     "waiver_age_band",
     "waiver_age_days",
     "waiver_over_aged",

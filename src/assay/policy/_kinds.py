@@ -45,6 +45,8 @@ class EvidenceKind:
     """Whether a policy checkpoint may require it."""
     aliases: tuple[str, ...] = ()
     """Older names stored records may carry for this kind."""
+    made_by: str | None = None
+    """For a derived kind: the command whose builder writes it."""
 
     @property
     def reserved(self) -> bool:
@@ -65,15 +67,31 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("datasheet", "datasheet", "document", "assay.sections/v1", True),
     EvidenceKind("risk_assessment", "risk assessment", "document", None, True),
     EvidenceKind("monitoring_spec", "monitoring specification", "document", None, True),
-    EvidenceKind("redteam_responses", "red-team responses", "derived"),
-    EvidenceKind("gate", "gate decision", "derived", "assay.gate/v1"),
-    EvidenceKind("review_packet", "review packet", "derived", "assay.packet/v2"),
     EvidenceKind(
-        "incident_bundle", "incident evidence bundle", "derived", "assay.incident-bundle/v1"
+        "redteam_responses", "red-team responses", "derived", made_by="assay redteam record RUN ..."
     ),
-    EvidenceKind("program_report", "program report", "derived"),
-    EvidenceKind("decision_log", "decision log", "derived"),
-    EvidenceKind("checklist", "tier checklist", "derived"),
+    EvidenceKind(
+        "gate", "gate decision", "derived", "assay.gate/v1", made_by="assay gate --record"
+    ),
+    EvidenceKind(
+        "review_packet",
+        "review packet",
+        "derived",
+        "assay.packet/v2",
+        made_by="assay packet build REV-N",
+    ),
+    EvidenceKind(
+        "incident_bundle",
+        "incident evidence bundle",
+        "derived",
+        "assay.incident-bundle/v1",
+        made_by="assay incident bundle INC-N",
+    ),
+    EvidenceKind("program_report", "program report", "derived", made_by="assay report program ..."),
+    EvidenceKind(
+        "decision_log", "decision log", "derived", made_by="assay report decisions SYSTEM"
+    ),
+    EvidenceKind("checklist", "tier checklist", "derived", made_by="assay checklist SYSTEM"),
     EvidenceKind("attachment", "attachment", "attachment"),
 )
 _BY_NAME = {k.name: k for k in KINDS}

@@ -11,11 +11,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assay.evaluate import threshold_names
+from assay.policy._duties import INDEPENDENT_ACCEPTANCE
 from assay.policy._kinds import EVIDENCE_KINDS, KINDS
 from assay.policy._minimums import DEFAULT_MINIMUM_COMPLETENESS
 from assay.policy._ratings import RATINGS
 from assay.policy._roles import ROLES
 from assay.policy._tiers import POLICY_TIERS
+from assay.policy._tokens import DEFAULT_TOKEN_DAYS
 
 POLICY_SCHEMA = "assay.policy/v1"
 
@@ -94,6 +96,10 @@ class Policy(_Strict):
     version: str = "1"
     minimum_completeness: float = Field(default=DEFAULT_MINIMUM_COMPLETENESS, ge=0.0, le=1.0)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    independent_acceptance: tuple[Literal[RATINGS], ...] = INDEPENDENT_ACCEPTANCE  # type: ignore[valid-type]
+    """Risk ratings that only someone other than the risk's filer may accept."""
+    api_token_days: int = Field(default=DEFAULT_TOKEN_DAYS, ge=1, le=366)
+    """How long an API token lives at most (days)."""
     tiers: dict[Literal[POLICY_TIERS], Tier]  # type: ignore[valid-type]
 
     def checkpoint(self, tier: str, checkpoint: str) -> Checkpoint:

@@ -22,6 +22,8 @@ _WRITERS = frozenset({Role.ANALYST, Role.REVIEWER, Role.APPROVER, Role.ADMIN})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "manage users": frozenset({Role.ADMIN}),
+    # one's own password and API tokens; an admin's for anyone ("manage users")
+    "manage own credentials": _ALL,
     "edit the inventory": frozenset({Role.ANALYST, Role.ADMIN}),
     "add evidence": frozenset({Role.ANALYST, Role.ADMIN}),
     "open a review": _ALL,

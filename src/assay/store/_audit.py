@@ -24,7 +24,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assay.store._schema import GOVERNED_TABLES, LATE_COLUMN, audit_events, row_key
+from assay.store._schema import (
+    CREDENTIAL_TABLES,
+    GOVERNED_TABLES,
+    LATE_COLUMN,
+    SECRET_COLUMN,
+    VOLATILE_COLUMN,
+    audit_events,
+    row_key,
+)
 from assay.store._types import canonical_json, to_jsonable, utc
 
 __all__ = [
@@ -164,24 +172,31 @@ def _at_text(value: Any) -> str:
 
 
 @functools.cache
-def _late_columns(table: sa.Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.columns if c.info.get(LATE_COLUMN))
+def _columns_marked(table: sa.Table, key: str) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if c.info.get(key))
 
 
 def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     """The JSON image of a row as the audit log records it (every column, dates as ISO text).
 
     A column added by a later migration (``LATE_COLUMN``) is left out while it is NULL, so rows
-    recorded before it existed keep their digests.
+    recorded before it existed keep their digests; a ``VOLATILE_COLUMN`` is always left out; a
+    ``SECRET_COLUMN`` is recorded as the sha256 of its value.
     """
-    late = _late_columns(table)
+    late = _columns_marked(table, LATE_COLUMN)
+    volatile = _columns_marked(table, VOLATILE_COLUMN)
+    secret = _columns_marked(table, SECRET_COLUMN)
     out: dict[str, Any] = {}
     for name in table.columns.keys():  # noqa: SIM118 (a ColumnCollection)
+        if name in volatile:
+            continue
         value = row[name]
         if value is None and name in late:
             continue
         if isinstance(value, dt.date):
             value = to_jsonable(value)
+        elif name in secret and value is not None:
+            value = "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
         out[name] = value
     return out
 
@@ -367,10 +382,10 @@ def _check_range(url: str, lo: int, hi: int) -> _Segment:
         engine.dispose()
 
 
-def _row_digests(conn: Connection) -> dict[str, str]:
-    """``table:key`` → digest of its current image, for every governed row."""
+def _row_digests(conn: Connection, *, credentials: bool = True) -> dict[str, str]:
+    """``table:key`` → digest of its current image, for every governed (and credential) row."""
     out: dict[str, str] = {}
-    for table in GOVERNED_TABLES:
+    for table in (*GOVERNED_TABLES, *(CREDENTIAL_TABLES if credentials else ())):
         prefix = table.name + ":"
         for row in conn.execution_options(yield_per=20_000).execute(sa.select(table)).mappings():
             out[prefix + row_key(table, row)] = row_digest(row_image(table, row))
@@ -432,7 +447,9 @@ PARALLEL_FROM = 200_000
 """Chains at least this long are checked by several processes when the platform can fork."""
 
 
-def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) -> AuditReport:
+def verify_chain(
+    conn: Connection, *, url: str | None = None, workers: int = 1, credentials: bool = True
+) -> AuditReport:
     """Recompute the audit chain and check every governed row against it.
 
     Parameters
@@ -444,6 +461,9 @@ def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) 
     workers
         Processes that check ranges of a long chain (at least :data:`PARALLEL_FROM` events) while
         this one hashes the rows; 1 checks everything here.
+    credentials
+        Check the credential rows (passwords, API tokens) too. An import leaves them out: exports
+        never carry credentials, so their rows are neither expected nor checked there.
 
     Returns
     -------
@@ -464,7 +484,7 @@ def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) 
     if not parallel:
         dbapi = conn.connection.dbapi_connection
         segments = [_check_events(_raw_events(dbapi, dialect), first=True)]
-        current = _row_digests(conn)
+        current = _row_digests(conn, credentials=credentials)
     else:
         assert url is not None
         step = -(-head // workers)
@@ -472,7 +492,7 @@ def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) 
         # Fork: the workers need no imports, and each opens its own connection.
         with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
             pending = pool.starmap_async(_check_range, ranges)
-            current = _row_digests(conn)
+            current = _row_digests(conn, credentials=credentials)
             segments = pending.get()
     problems: list[AuditProblem] = []
     latest: dict[str, tuple[int, str]] = {}
@@ -490,6 +510,9 @@ def verify_chain(conn: Connection, *, url: str | None = None, workers: int = 1) 
         if seg.events:
             prev_seq, prev_hash = seg.last_seq, seg.last_hash
     problems = problems[:_MAX_PROBLEMS]
+    if not credentials:
+        skipped = tuple(t.name + ":" for t in CREDENTIAL_TABLES)
+        latest = {k: v for k, v in latest.items() if not k.startswith(skipped)}
     _compare_rows(latest, current, problems)
     return AuditReport(
         events=events,

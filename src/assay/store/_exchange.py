@@ -1,7 +1,10 @@
 """Bulk export and import of every governed row and the audit log, exactly as stored.
 
-Import reproduces a store byte for byte (ids, hashes, timestamps); it writes no new audit event
-because the imported chain is verified, in the same transaction, before anything is committed.
+Import reproduces a store byte for byte (ids, hashes, timestamps); the imported chain is verified,
+in the same transaction, before anything is committed. Exports never carry credentials (passwords,
+API tokens): when the imported chain recorded some, import appends one event
+(``credentials.drop``) saying they were not carried, so the new store verifies; people set new
+credentials there.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from sqlalchemy.engine import Connection
 from assay.errors import ConflictError, IntegrityError
 from assay.store._audit import AuditReport, verify_chain
 from assay.store._engine import WRITE_OPTION
-from assay.store._schema import GOVERNED_TABLES, audit_events
-from assay.store._store import Store
+from assay.store._schema import CREDENTIAL_TABLES, GOVERNED_TABLES, audit_events
+from assay.store._store import Store, WriteTx
 from assay.store._types import UTCDateTime, to_jsonable
 
 __all__ = ["EVENT_COLUMNS", "dump_events", "dump_table", "is_empty", "load"]
@@ -134,8 +137,9 @@ def load(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                             f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                         )
+            _drop_credentials(conn)
             if verify:
-                report = verify_chain(conn)
+                report = verify_chain(conn, credentials=False)
                 if not report.ok:
                     first = report.first_problem
                     raise IntegrityError(
@@ -143,3 +147,31 @@ def load(
                         f"{first.message if first else ''} ({len(report.problems)} problem(s))."
                     )
     return report
+
+
+def _drop_credentials(conn: Connection) -> None:
+    """Record, in one event, that the credentials the imported chain holds were not carried."""
+    by_name = {t.name: t for t in CREDENTIAL_TABLES}
+    prefixes = tuple(name + ":" for name in by_name)
+    alive: dict[str, bool] = {}
+    for (keys,) in conn.execute(sa.select(audit_events.c.row_keys).order_by(audit_events.c.seq)):
+        for item in keys.split(" "):
+            key, _, digest = item.rpartition("=")
+            if key.startswith(prefixes):
+                alive[key] = digest != "-"
+    live = sorted(k for k, present in alive.items() if present)
+    if not live:
+        return
+    tx = WriteTx(
+        conn,
+        actor="assay",
+        action="credentials.drop",
+        entity_type="user",
+        entity_id="",
+        note="Imported without credentials: set passwords and tokens again.",
+        at=dt.datetime.now(dt.UTC),
+    )
+    for full in live:
+        name, _, key = full.partition(":")
+        tx.record_dropped(by_name[name], key)
+    tx.append_event()

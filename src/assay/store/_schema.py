@@ -18,6 +18,8 @@ __all__ = [
     "APPEND_ONLY_TABLES",
     "GOVERNED_TABLES",
     "LATE_COLUMN",
+    "SECRET_COLUMN",
+    "VOLATILE_COLUMN",
     "actions",
     "ai_systems",
     "approvals",
@@ -42,6 +44,7 @@ __all__ = [
     "row_key",
     "system_components",
     "users",
+    "waiver_rounds",
     "waivers",
 ]
 
@@ -63,6 +66,15 @@ LATE_COLUMN = "audit_omit_null"
 The audit log's row image leaves such a column out while it is NULL, so a row written before the
 migration still hashes to the image its last audit event recorded (see ``row_image``).
 """
+
+
+SECRET_COLUMN = "audit_secret"
+"""``Column.info`` key of a column whose value the audit log keeps only as a sha256 (a password
+hash): the chain still pins the value, without spreading it into every export of the log."""
+
+VOLATILE_COLUMN = "audit_volatile"
+"""``Column.info`` key of a column written on every use (a token's ``last_used_at``): left out of
+row images, so using a credential needs no audit event."""
 
 
 def _late() -> dict[str, Any]:
@@ -301,6 +313,19 @@ waivers = sa.Table(
     *_stamps(),
 )
 
+waiver_rounds = sa.Table(
+    "waiver_rounds",
+    metadata,
+    sa.Column("waiver_id", sa.Integer(), sa.ForeignKey("waivers.id"), primary_key=True),
+    sa.Column("round", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("requester", sa.String(100), nullable=False),
+    sa.Column("rationale", sa.Text(), nullable=True),
+    sa.Column("proposed_expires_on", sa.Date(), nullable=False),
+    *_stamps(updated=False),
+)
+"""One row per approval round of a waiver (migration 0006): who requested it, why and until when.
+A renewal adds a round; nothing here is ever updated, so every round's rationale stays."""
+
 approvals = sa.Table(
     "approvals",
     metadata,
@@ -314,6 +339,9 @@ approvals = sa.Table(
     sa.Column("signer", sa.String(100), nullable=False),
     sa.Column("signed_at", UTCDateTime(), nullable=False),
     sa.Column("subject_sha256", sa.String(64), nullable=False),
+    # The audit chain's head when the approval was signed (migration 0006).
+    sa.Column("chain_seq", sa.BigInteger(), nullable=True, info=_late()),
+    sa.Column("chain_hash", sa.String(64), nullable=True, info=_late()),
     sa.Index("ix_approvals_subject_type_subject_id", "subject_type", "subject_id"),
 )
 
@@ -405,6 +433,7 @@ GOVERNED_TABLES: tuple[sa.Table, ...] = (
     incidents,
     actions,
     waivers,
+    waiver_rounds,
     approvals,
     incident_timeline,
     links,
@@ -413,7 +442,14 @@ GOVERNED_TABLES: tuple[sa.Table, ...] = (
 """Tables whose rows the audit chain covers, in an order that satisfies foreign keys."""
 
 APPEND_ONLY_TABLES = frozenset(
-    {"evidence", "review_transitions", "approvals", "incident_timeline", "audit_events"}
+    {
+        "evidence",
+        "review_transitions",
+        "approvals",
+        "incident_timeline",
+        "waiver_rounds",
+        "audit_events",
+    }
 )
 """Tables whose rows are never updated or deleted once written."""
 
@@ -428,4 +464,9 @@ def row_key(table: sa.Table, row: Mapping[Any, Any]) -> str:
 
 
 # The web adapter's credential and session tables (migration 0003), on this metadata.
+from assay.store._web import CREDENTIAL_TABLES as CREDENTIAL_TABLES  # noqa: E402
 from assay.store._web import WEB_TABLES as WEB_TABLES  # noqa: E402
+from assay.store._web import web_login_failures as web_login_failures  # noqa: E402
+from assay.store._web import web_passwords as web_passwords  # noqa: E402
+from assay.store._web import web_sessions as web_sessions  # noqa: E402
+from assay.store._web import web_tokens as web_tokens  # noqa: E402

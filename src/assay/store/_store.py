@@ -143,18 +143,40 @@ class WriteTx:
         self._record(table, before, None)
         return before
 
+    def record_existing(self, table: sa.Table, row: RowMapping) -> None:
+        """Record a row that already exists as written by this event (adopting rows into the
+        chain, as a migration does for credentials)."""
+        self._record(table, None, row)
+
+    def record_dropped(self, table: sa.Table, key: str) -> None:
+        """Record that the row ``key`` of ``table``, absent here, is no longer carried (an import
+        that leaves credentials out)."""
+        self._changes[f"{table.name}:{key}"] = {
+            "table": table.name,
+            "key": key,
+            "before": None,
+            "after": None,
+        }
+
     @property
     def changed(self) -> bool:
         """Whether any row was written so far."""
         return bool(self._changes)
 
-    def _append_event(self) -> None:
+    def chain_head(self) -> tuple[int, str]:
+        """The sequence number and hash of the newest audit event before this transaction's
+        (``(0, GENESIS_HASH)`` on an empty chain)."""
         last = self.conn.execute(
             sa.select(audit_events.c.seq, audit_events.c.hash)
             .order_by(audit_events.c.seq.desc())
             .limit(1)
         ).first()
-        seq, prev = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
+        return (0, GENESIS_HASH) if last is None else (int(last[0]), str(last[1]))
+
+    def append_event(self) -> None:
+        """Append the one audit event of this transaction (:meth:`Store.write` does, at the end)."""
+        head_seq, prev = self.chain_head()
+        seq = head_seq + 1
         changes = canonical_json(list(self._changes.values()))
         keys = row_keys_text(list(self._changes.values()))
         at_text = to_jsonable(self.at)
@@ -236,6 +258,16 @@ class Store:
                 yield conn
 
     @contextmanager
+    def volatile(self) -> Iterator[Connection]:
+        """A write transaction for short-lived state outside the audit chain: sessions, login
+        throttling, a token's last use. Never for governed or credential rows (use :meth:`write`).
+        """
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def write(
         self,
         *,
@@ -280,7 +312,7 @@ class Store:
                 )
                 yield tx
                 if tx.changed:
-                    tx._append_event()
+                    tx.append_event()
 
     def verify(self) -> AuditReport:
         """Verify the audit chain and every governed row (see :func:`verify_chain`)."""

@@ -6,24 +6,35 @@
 - ``web_tokens``: API tokens for CI and scripts, kept as sha256 only;
 - ``web_login_failures``: recent failed logins per user name and client address (throttling).
 
-These hold credentials and session state, not governance records: they are written outside the
-audit chain and are not exported.
+Passwords and tokens are *credentials*: since migration 0006 every change to them is an audit
+event (the image of a password keeps only the sha256 of its hash; a token's ``last_used_at`` is
+left out), and ``assay audit verify`` checks each credential row against the chain, so a planted
+password hash or token row is found. They are never exported: an export or backup carries
+governance records, and people set new credentials after a restore. Sessions and login failures
+are short-lived state outside the chain.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assay.store._schema import metadata
+from assay.store._schema import SECRET_COLUMN, VOLATILE_COLUMN, metadata
 from assay.store._types import UTCDateTime
 
-__all__ = ["WEB_TABLES", "web_login_failures", "web_passwords", "web_sessions", "web_tokens"]
+__all__ = [
+    "CREDENTIAL_TABLES",
+    "WEB_TABLES",
+    "web_login_failures",
+    "web_passwords",
+    "web_sessions",
+    "web_tokens",
+]
 
 web_passwords = sa.Table(
     "web_passwords",
     metadata,
     sa.Column("user_name", sa.String(100), sa.ForeignKey("users.name"), primary_key=True),
-    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False, info={SECRET_COLUMN: True}),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
 web_sessions = sa.Table(
@@ -43,8 +54,11 @@ web_tokens = sa.Table(
     sa.Column("label", sa.String(100), nullable=False),
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("last_used_at", UTCDateTime(), nullable=True),
+    sa.Column("last_used_at", UTCDateTime(), nullable=True, info={VOLATILE_COLUMN: True}),
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    # migration 0006: every token expires; why a revoked token was revoked
+    sa.Column("expires_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_reason", sa.String(200), nullable=True),
 )
 web_login_failures = sa.Table(
     "web_login_failures",
@@ -56,3 +70,5 @@ web_login_failures = sa.Table(
 )
 
 WEB_TABLES = (web_passwords, web_sessions, web_tokens, web_login_failures)
+CREDENTIAL_TABLES = (web_passwords, web_tokens)
+"""Credential tables: audited and verified against the chain, never exported."""

@@ -8,15 +8,15 @@ and render a template or JSON.
 from __future__ import annotations
 
 import hmac
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -202,7 +202,8 @@ def create_app(
 
     async def writer(request: Request) -> tuple[Ctx, FormData]:
         """A logged-in user posting a form that carries the session's CSRF token."""
-        ctx = resolve(request)
+        # the session lookup reads the database: off the event loop, like every sync handler
+        ctx = await run_in_threadpool(resolve, request)
         form = await request.form()
         sent = form.get("csrf_token")
         if not ctx.via_token and (
@@ -215,7 +216,7 @@ def create_app(
 
     async def api_writer(request: Request) -> Ctx:
         """An API write: a bearer token, or a session plus the X-CSRF-Token header."""
-        ctx = resolve(request)
+        ctx = await run_in_threadpool(resolve, request)
         sent = request.headers.get("x-csrf-token", "")
         if not ctx.via_token and not hmac.compare_digest(sent, ctx.csrf):
             raise PermissionDeniedError("Send the session's CSRF token in X-CSRF-Token.")
@@ -225,73 +226,17 @@ def create_app(
     app.state.writer = writer
     app.state.api_writer = api_writer
 
-    def secure(request: Request) -> bool:
-        return secure_cookies if secure_cookies is not None else request.url.scheme == "https"
+    app.state.secure_cookies = secure_cookies
+    from assay.web._login import register_login
 
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, error: str | None = None) -> Response:
-        token = secrets.token_urlsafe(32)
-        response = templates.TemplateResponse(
-            request, "login.html", {"ctx": None, "csrf": token, "error": error}
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
-        )
-        return response
-
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        user, password, sent = (str(form.get(k, "")) for k in ("user", "password", "csrf_token"))
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent, cookie):
-            raise PermissionDeniedError("The login form's security token is missing or stale.")
-        client = request.client.host if request.client else "unknown"
-        keys = [f"user:{user}", f"ip:{client}"]
-        if _auth.throttled(base, keys):
-            return templates.TemplateResponse(
-                request,
-                "login.html",
-                {
-                    "ctx": None,
-                    "csrf": cookie,
-                    "error": "Too many failed attempts; wait 15 minutes.",
-                },
-                429,
-            )
-        if not _auth.check_login(base, user, password):
-            _auth.record_failure(base, keys)
-            return templates.TemplateResponse(
-                request,
-                "login.html",
-                {"ctx": None, "csrf": cookie, "error": "Wrong user name or password."},
-                401,
-            )
-        secret, _ = _auth.start_session(base, user)
-        response = RedirectResponse("/", 303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            max_age=int(_auth.SESSION_TTL.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=secure(request),
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE)
-        return response
-
-    @app.post("/logout", include_in_schema=False)
-    async def logout(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        _auth.end_session(base, request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(SESSION_COOKIE)
-        return response
+    register_login(app)
 
     from assay.web._api import register_api
     from assay.web._document_pages import register_document_pages
     from assay.web._evidence_upload import register_evidence_upload
     from assay.web._incident_pages import register_incident_pages
     from assay.web._pages import register_pages
+    from assay.web._tokens import register_token_api
 
     app.state.trend_cache = TrendCache()
     app.state.parts = PartCache()
@@ -300,6 +245,7 @@ def create_app(
     register_document_pages(app)
     register_evidence_upload(app)
     register_api(app)
+    register_token_api(app)
     return app
 
 

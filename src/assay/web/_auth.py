@@ -1,29 +1,32 @@
-"""Credentials and sessions of the web adapter: argon2 passwords, server-side sessions with a
-CSRF token each, hashed API tokens and login throttling.
+"""Credentials of the web adapter: argon2 password hashing and checking.
 
-The tables are created by migration ``0003``; they hold credentials and session state, not
-governance records, so they are not part of the audit chain.
+Passwords and tokens are recorded by :mod:`assay.governance` (audited, in the chain), and so are
+sessions and login throttling (short-lived state outside it); this module hashes and checks
+passwords, the one step that needs the ``[web]`` extra, and re-exports the rest for the app.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from assay.errors import InputError
-from assay.governance import Workspace, get_user
-from assay.store import tables
-from assay.store._engine import WRITE_OPTION
-from assay.store._web import web_login_failures, web_passwords, web_sessions, web_tokens
+from assay.governance import (
+    MAX_FAILURES,
+    SESSION_TTL,
+    Session,
+    Workspace,
+    end_session,
+    get_user,
+    load_session,
+    login_wait,
+    mint_token,
+    password_hash_of,
+    record_login_failure,
+    start_session,
+    store_password_hash,
+    token_user,
+)
 
 __all__ = [
     "MAX_FAILURES",
@@ -33,54 +36,18 @@ __all__ = [
     "create_token",
     "end_session",
     "load_session",
+    "login_wait",
     "record_failure",
     "set_password",
     "start_session",
-    "throttled",
     "user_for_token",
 ]
 
-passwords = web_passwords
-sessions = web_sessions
-tokens = web_tokens
-failures = web_login_failures
-
-SESSION_TTL = dt.timedelta(hours=12)
-"""How long a session lives after login."""
-MAX_FAILURES = 5
-"""Failed logins allowed per user name (and per client address) in :data:`FAILURE_WINDOW`."""
-FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
 # Verified when the user has no password, so that timing does not tell which names exist.
 _DUMMY_HASH = _hasher.hash("assay-dummy-password")
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """A logged-in browser session, with the role its user has now."""
-
-    user: str
-    csrf_token: str
-    expires_at: dt.datetime
-    role: str
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@contextmanager
-def _writing(ws: Workspace) -> Iterator[sa.Connection]:
-    with ws.store.engine.connect() as conn:
-        conn = conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            yield conn
 
 
 def set_password(ws: Workspace, user: str, password: str) -> None:
@@ -89,11 +56,12 @@ def set_password(ws: Workspace, user: str, password: str) -> None:
     Parameters
     ----------
     ws
-        The workspace.
+        The workspace; its user sets their own password, or (as admin) anyone's.
     user
         A registered user name.
     password
-        At least 10 characters. Every session of the user is ended.
+        At least 10 characters. Every session of the user is ended and their API tokens are
+        revoked; the change is an audit event.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
@@ -101,23 +69,12 @@ def set_password(ws: Workspace, user: str, password: str) -> None:
             f"it has {len(password)}."
         )
     get_user(ws, user)
-    digest = _hasher.hash(password)
-    with _writing(ws) as conn:
-        conn.execute(sa.delete(passwords).where(passwords.c.user_name == user))
-        conn.execute(
-            sa.insert(passwords).values(user_name=user, password_hash=digest, updated_at=_now())
-        )
-        conn.execute(sa.delete(sessions).where(sessions.c.user_name == user))
+    store_password_hash(ws, user, _hasher.hash(password))
 
 
 def check_login(ws: Workspace, user: str, password: str) -> bool:
     """Whether ``password`` is the password of the active user ``user``."""
-    with ws.store.read() as conn:
-        stored = conn.execute(
-            sa.select(passwords.c.password_hash)
-            .select_from(passwords.join(tables.users, tables.users.c.name == passwords.c.user_name))
-            .where(passwords.c.user_name == user, tables.users.c.active)
-        ).scalar()
+    stored = password_hash_of(ws, user)
     try:
         ok = _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -125,118 +82,22 @@ def check_login(ws: Workspace, user: str, password: str) -> bool:
     return ok and stored is not None
 
 
-def throttled(ws: Workspace, keys: list[str]) -> bool:
-    """Whether any of ``keys`` (user name, client address) failed too often recently."""
-    since = _now() - FAILURE_WINDOW
-    with ws.store.read() as conn:
-        for key in keys:
-            n = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(failures)
-                .where(failures.c.key == key, failures.c.at >= since)
-            ).scalar_one()
-            if n >= MAX_FAILURES:
-                return True
-    return False
+def record_failure(ws: Workspace, user: str, address: str) -> None:
+    """Count one failed login of ``user`` from ``address`` (see :func:`login_wait`)."""
+    record_login_failure(ws, user, address)
 
 
-def record_failure(ws: Workspace, keys: list[str]) -> None:
-    """Count one failed login against each of ``keys``; drop counts older than the window."""
-    now = _now()
-    with _writing(ws) as conn:
-        conn.execute(sa.delete(failures).where(failures.c.at < now - FAILURE_WINDOW))
-        for key in keys:
-            conn.execute(sa.insert(failures).values(key=key[:200], at=now))
-
-
-def start_session(ws: Workspace, user: str) -> tuple[str, Session]:
-    """Open a session for ``user``; return the secret cookie value and the session."""
-    secret = secrets.token_urlsafe(32)
-    session = Session(
-        user=user,
-        csrf_token=secrets.token_urlsafe(32),
-        expires_at=_now() + SESSION_TTL,
-        role=get_user(ws, user).role,
-    )
-    with _writing(ws) as conn:
-        conn.execute(sa.delete(sessions).where(sessions.c.expires_at < _now()))
-        conn.execute(
-            sa.insert(sessions).values(
-                id_sha256=_sha(secret),
-                user_name=user,
-                csrf_token=session.csrf_token,
-                created_at=_now(),
-                expires_at=session.expires_at,
-            )
-        )
-    return secret, session
-
-
-def load_session(ws: Workspace, secret: str | None) -> Session | None:
-    """The live session of a cookie value, or None (unknown, expired or user deactivated).
-
-    One query per request: the session and its user's current role (a role changed or a user
-    deactivated by another process takes effect on the next request).
-    """
-    if not secret:
-        return None
-    with ws.store.read() as conn:
-        row = conn.execute(
-            sa.select(
-                sessions.c.user_name,
-                sessions.c.csrf_token,
-                sessions.c.expires_at,
-                tables.users.c.role,
-            )
-            .select_from(sessions.join(tables.users, tables.users.c.name == sessions.c.user_name))
-            .where(sessions.c.id_sha256 == _sha(secret), tables.users.c.active)
-        ).first()
-    if row is None or row.expires_at < _now():
-        return None
-    return Session(
-        user=row.user_name,
-        csrf_token=row.csrf_token,
-        expires_at=row.expires_at,
-        role=str(row.role),
-    )
-
-
-def end_session(ws: Workspace, secret: str | None) -> None:
-    """Log out: delete the session of a cookie value."""
-    if secret:
-        with _writing(ws) as conn:
-            conn.execute(sa.delete(sessions).where(sessions.c.id_sha256 == _sha(secret)))
-
-
-def create_token(ws: Workspace, user: str, label: str) -> str:
-    """Create an API token for ``user`` (for CI and scripts); only its sha256 is kept.
+def create_token(ws: Workspace, user: str, label: str, days: int | None = None) -> str:
+    """Create an API token for ``user`` (CI, scripts): :func:`assay.governance.mint_token`.
 
     Returns
     -------
     str
         The token, shown once; send it as ``Authorization: Bearer TOKEN``.
     """
-    get_user(ws, user)
-    token = "assay_" + secrets.token_urlsafe(32)
-    with _writing(ws) as conn:
-        conn.execute(
-            sa.insert(tokens).values(
-                user_name=user, label=label[:100], token_sha256=_sha(token), created_at=_now()
-            )
-        )
-    return token
+    return mint_token(ws, user, label=label, days=days)[0]
 
 
 def user_for_token(ws: Workspace, token: str) -> str | None:
-    """The active user an API token belongs to, or None."""
-    digest = _sha(token)
-    with ws.store.read() as conn:
-        row = conn.execute(
-            sa.select(tokens.c.token_sha256, tokens.c.user_name)
-            .select_from(tokens.join(tables.users, tables.users.c.name == tokens.c.user_name))
-            .where(tokens.c.token_sha256 == digest, tokens.c.revoked_at.is_(None))
-            .where(tables.users.c.active)
-        ).first()
-    if row is None or not hmac.compare_digest(row.token_sha256, digest):
-        return None
-    return str(row.user_name)
+    """The active user a live API token acts as, or None."""
+    return token_user(ws, token)

@@ -21,10 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import NamedTuple, TypeVar
 
-import sqlalchemy as sa
-
-from assay.governance import Workspace
-from assay.store import tables
+from assay.governance import Workspace, chain_head
 
 __all__ = ["Head", "PartCache", "audit_head"]
 
@@ -40,13 +37,9 @@ class Head(NamedTuple):
 
 
 def audit_head(ws: Workspace) -> Head:
-    """The sequence number and hash of the newest audit event (0 and "" when there is none)."""
-    e = tables.audit_events.c
-    with ws.store.read() as conn:
-        row = conn.execute(sa.select(e.seq, e.hash).order_by(e.seq.desc()).limit(1)).first()
-    if row is None:
-        return Head(0, "", ws.today())
-    return Head(int(row.seq), str(row.hash), ws.today())
+    """The newest audit event's sequence number and hash, and the workspace's date."""
+    seq, digest = chain_head(ws)
+    return Head(seq, digest, ws.today())
 
 
 class PartCache:

@@ -84,7 +84,6 @@ def packet_summary(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
 
     packet = load_packet(ws, record.ref)
     state = packet_state(packet.content)
-    built = packet.content.get("built") or {}
     return {
         "record": record,
         "review": packet.review,
@@ -92,7 +91,8 @@ def packet_summary(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
         "check": verify_packet(ws, record.ref),
         "approvals": packet_approvals(ws, packet),
         "state": state,
-        "built_by": built.get("by"),
+        # who recorded it (authenticated), never what the packet's content claims
+        "built_by": record.created_by,
     }
 
 
