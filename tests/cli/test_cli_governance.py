@@ -167,8 +167,14 @@ def test_analyst_journey(cli: object, db_url: str, tmp_path: Path) -> None:
     assert "suggested tier high" in opened.out
     _ok(run("review", "triage", "REV-1", "--owner", "cy"))
     _ok(run("review", "advance", "REV-1", "in_evaluation"))
-    _ok(run("review", "advance", "REV-1", "ready_for_review"))
-    blocked = run("review", "advance", "REV-1", "approved", "--rationale", "ok", user="bob")
+    _ok(run("packet", "build", "REV-1"))
+    incomplete = run("review", "advance", "REV-1", "ready_for_review")
+    assert incomplete.code == 2
+    assert "below the policy minimum" in incomplete.err
+    assert "--acknowledge-incomplete" in incomplete.err
+    _ok(run("review", "advance", "REV-1", "ready_for_review", "--acknowledge-incomplete"))
+    ack = ("--acknowledge-incomplete",)
+    blocked = run("review", "advance", "REV-1", "approved", "--rationale", "ok", *ack, user="bob")
     assert blocked.code == 2
     assert "RISK-1" in blocked.err
     _ok(
@@ -204,6 +210,7 @@ def test_analyst_journey(cli: object, db_url: str, tmp_path: Path) -> None:
             "ok",
             "--conditions",
             "monthly monitoring",
+            *ack,
             "--json",
             user="bob",
         )

@@ -37,7 +37,11 @@ def test_packet_is_canonical_json_identified_by_its_sha256(ws: g.Workspace) -> N
     assert [x["name"] for x in content["documents"]] == [
         "model_card", "datasheet:adult@1", "risk_assessment",
     ]  # fmt: skip
-    assert content["findings"]["completeness_score"] == d.review_completeness(ws, "REV-1").score
+    # the review's state is frozen whole, as review_state computes it (same clock, same records)
+    assert content["state"] == d.review_state(ws, "REV-1").to_dict()
+    assert d.packet_state(content).score == d.review_completeness(ws, "REV-1").score
+    # the model versions, newest last: what the gate's approval rule reads from a signed packet
+    assert [m["ref"] for m in content["model_versions"]] == ["adult-income@1"]
 
 
 def test_later_edits_never_change_a_built_packet(ws: g.Workspace) -> None:
@@ -86,13 +90,14 @@ def test_verify_names_an_evidence_record_whose_blob_changed(ws: g.Workspace) -> 
 def test_an_approval_signs_the_packet_sha256(ws: g.Workspace) -> None:
     packet = d.build_packet(ws, "REV-1")
     g.advance_review(ws, "REV-1", "in_evaluation")
-    g.advance_review(ws, "REV-1", "ready_for_review")
+    g.advance_review(ws, "REV-1", "ready_for_review", acknowledge_incomplete=True)
     approval = d.sign_packet(
         as_user(ws, "bob"),
         packet.record.ref,
         decision="approved_with_conditions",
         rationale="Fairness gap is mitigated by manual review.",
         conditions="Re-evaluate in 90 days.",
+        acknowledge_incomplete=True,
     )
     assert approval.subject_sha256 == packet.sha256
     assert g.verify_approval(ws, approval.ref).ref == approval.ref
@@ -106,7 +111,7 @@ def test_an_approval_signs_the_packet_sha256(ws: g.Workspace) -> None:
 def test_a_tampered_packet_cannot_be_signed(ws: g.Workspace) -> None:
     packet = d.build_packet(ws, "REV-1")
     g.advance_review(ws, "REV-1", "in_evaluation")
-    g.advance_review(ws, "REV-1", "ready_for_review")
+    g.advance_review(ws, "REV-1", "ready_for_review", acknowledge_incomplete=True)
     _corrupt(ws, packet.sha256, lambda c: c["risks"].pop())
     with pytest.raises(IntegrityError):
         d.sign_packet(as_user(ws, "bob"), "REV-1", decision="approved", rationale="fine")
@@ -126,3 +131,30 @@ def test_packet_renders_in_every_format(ws: g.Workspace) -> None:
     assert packet.sha256 in html
     data = json.loads(d.render_document(doc, "json"))
     assert data["data"]["sha256"] == packet.sha256
+
+
+def test_a_packet_below_the_minimum_is_not_ready_without_an_acknowledgement(
+    ws: g.Workspace,
+) -> None:
+    from assay.errors import TransitionError
+
+    g.advance_review(ws, "REV-1", "in_evaluation")
+    with pytest.raises(TransitionError, match=r"no packet was built.*assay packet build REV-1"):
+        g.advance_review(ws, "REV-1", "ready_for_review")
+    packet = d.build_packet(ws, "REV-1")
+    with pytest.raises(TransitionError, match=r"30\.0% complete, below the policy minimum of 90"):
+        g.advance_review(ws, "REV-1", "ready_for_review")
+    ready = g.advance_review(ws, "REV-1", "ready_for_review", acknowledge_incomplete=True)
+    kept = ready.transitions[-1].details["readiness"]
+    assert kept["packet"] == packet.record.ref
+    assert (kept["score"], kept["passes"], kept["acknowledged"]) == (30.0, False, True)
+    assert kept["acknowledged_by"] == "ada"
+    # the acknowledgement is in the audit trail (the step's row, as the audit event records it)
+    event = g.audit_log(ws, entity="review:1", newest_first=True)[0]
+    assert event.action == "review.ready_for_review"
+    assert '"acknowledged":true' in json.dumps(event.changes, separators=(",", ":"))
+    bob = as_user(ws, "bob")
+    with pytest.raises(TransitionError, match="below the policy minimum"):
+        d.sign_packet(bob, packet.record.ref, decision="approved", rationale="fine")
+    # a rejection needs no acknowledgement: only moving on below the minimum does
+    assert d.sign_packet(bob, packet.record.ref, decision="rejected", rationale="incomplete")

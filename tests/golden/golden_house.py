@@ -351,11 +351,13 @@ def build_house(
     clock.tick(days=1)
 
     g.advance_review(ws, review.ref, "in_evaluation")
-    g.advance_review(ws, review.ref, "ready_for_review")
     packet = build_packet(ws, review.ref)
+    # ready and approved on the packet; below the policy's minimum, so both acknowledge it
+    g.advance_review(ws, review.ref, "ready_for_review", acknowledge_incomplete=True)
     clock.tick(days=1)
     sign_packet(bob, packet.record.ref, decision="approved_with_conditions",
                 rationale="Fit for a supervised pilot.",
-                conditions="Re-evaluate fairness monthly.")  # fmt: skip
+                conditions="Re-evaluate fairness monthly.",
+                acknowledge_incomplete=True)  # fmt: skip
     clock.now = REPORT_DAY
     return ws

@@ -137,7 +137,7 @@ def test_the_builder_of_a_packet_never_signs_it(ws: g.Workspace) -> None:
     review = g.open_review(rex, "credit", answers=CREDIT_ANSWERS)
     g.triage_review(ws, review.ref, owner="cy")
     g.advance_review(ws, review.ref, "in_evaluation")
-    g.advance_review(ws, review.ref, "ready_for_review")
+    g.advance_review(ws, review.ref, "ready_for_review", acknowledge_incomplete=True)
     packet = d.build_packet(ws, review.ref)  # ada (admin) builds it
     with pytest.raises(TransitionError, match="'ada' built the packet EV-1 and cannot sign it"):
         d.sign_packet(ws, packet.record.ref, decision="rejected", rationale="self-signed")

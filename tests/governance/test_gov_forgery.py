@@ -28,7 +28,7 @@ def _ready_review(ws: g.Workspace) -> str:
     review = g.open_review(as_user(ws, "rex"), "credit", answers=CREDIT_ANSWERS)
     g.triage_review(ws, review.ref, owner="cy")
     g.advance_review(ws, review.ref, "in_evaluation")
-    g.advance_review(ws, review.ref, "ready_for_review")
+    g.advance_review(ws, review.ref, "ready_for_review", acknowledge_incomplete=True)
     return review.ref
 
 
@@ -36,7 +36,7 @@ def _forgery(packet: d.BuiltPacket) -> dict[str, object]:
     """The real packet with every risk and waiver dropped, 100% complete, "built by ada"."""
     content = dict(packet.content)
     content.update(risks=[], waivers=[], built={**content["built"], "by": "ada"})
-    content["completeness"] = {**content["completeness"], "score": 1.0, "passes": True}
+    content["state"] = {**content["state"], "score": 100.0, "passes": True, "gaps": []}
     return content
 
 

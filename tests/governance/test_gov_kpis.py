@@ -11,6 +11,7 @@ import pytest
 from gov_helpers import MINIMAL_ANSWERS, Clock, as_user, credit_system, fairness_result
 
 from assay import governance as g
+from assay.documents import build_packet, write_sections
 from assay.errors import InputError
 
 
@@ -59,6 +60,9 @@ def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
     monitoring = {"metrics": ["psi"], "alerts": ["#oncall"]}
     g.add_component(ws, "tickets", "monitoring", "drift", "1", details=monitoring)
     g.add_component(ws, "lab", "monitoring", "drift", "1", details=monitoring)
+    # tickets' model card is complete for the minimal tier (details, intended use, limitations)
+    g.add_model_version(ws, "tickets", "1")
+    write_sections(ws, "model_card", "tickets", sections={"limitations": "Small sample."})
     g.add_risk(
         ws, system="fraud", title="old", category="1.1", likelihood=5, severity=5, owner="cy"
     )
@@ -82,6 +86,7 @@ def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
     clock.set("2025-01-20T09:00:00")
     evaluation()
     clock.set("2025-01-24T09:00:00")
+    build_packet(ws, a)  # 6 of 6 items: meets the minimum
     g.advance_review(ws, a, "ready_for_review")
     clock.set("2025-01-27T09:00:00")
     g.advance_review(bob, a, "approved", rationale="ok")
@@ -107,13 +112,15 @@ def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
     note = g.add_evidence(ws, kind="remediation_note", data=b"2").ref
     g.update_action(ws, acts[1], status="done", evidence=note)
     clock.set("2025-02-14T12:00:00")
-    g.advance_review(ws, b, "ready_for_review")
+    build_packet(ws, b)  # no limitations in credit's card: 5 of 6 items, below the minimum
+    g.advance_review(ws, b, "ready_for_review", acknowledge_incomplete=True)
     clock.set("2025-02-17T09:00:00")
-    g.advance_review(rex, b, "returned_for_rework", rationale="no model card")
+    g.advance_review(rex, b, "returned_for_rework", rationale="no limitations in the card")
     clock.set("2025-02-18T09:00:00")
-    g.add_evidence(ws, kind="model_card", data=b"#", system="credit", model_version="1")
+    write_sections(ws, "model_card", "credit", sections={"limitations": "Census data only."})
     g.advance_review(ws, b, "in_evaluation")
     clock.set("2025-02-20T09:00:00")
+    build_packet(ws, b)  # 6 of 6
     g.advance_review(ws, b, "ready_for_review")
     clock.set("2025-02-21T09:00:00")
     g.advance_review(bob, b, "approved", rationale="ok")
@@ -170,10 +177,12 @@ def test_quarter_kpis(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
         # Packets first ready in Q1: A (24 Jan) and B (14 Feb; its second submission is rework).
         "reviews_completed": (2.0, 2),
         "reviews_decided": (2.0, 2),
-        # Due in Q1: A ready before 31 Jan; B first ready after 7 Feb; C never ready by 20 Mar.
+        # Due in Q1: A ready before 31 Jan with a complete packet; B ready on 14 Feb (already
+        # late) below the minimum, acknowledged, complete only on 20 Feb; C never ready by 20 Mar.
         "on_time_readiness": (33.33, 3),
-        # Submissions: A 5/6, B 5/6 (no model card), B again 6/6 -> mean of 83.33, 83.33, 100.
-        "evidence_completeness": (88.89, 3),
+        # Packets submitted: A 6/6, B 5/6 = 83.3% (one decimal, as every review figure), B again
+        # 6/6 -> mean of 100, 83.3 and 100.
+        "evidence_completeness": (94.43, 3),
         # Out of ready_for_review: A approved, B returned, B approved.
         "rework_rate": (33.33, 3),
         # Business days to triage: A Mon->Wed 2.0, B Fri noon->Mon noon 1.0, C Mon->Fri 4.0.
@@ -198,8 +207,8 @@ def test_quarter_kpis(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
         # Detection to first bundle: 4 h and 48 h.
         "incident_first_bundle": (26.0, 2),
         "incident_bundle_same_day": (50.0, 2),
-        # Q1 evidence without bundles: 3 evaluations with commit; no commit, model card and two
-        # remediation notes are not traceable: 3 of 7.
+        # Q1 evidence, derived records (packets, bundles) aside: 3 evaluations with commit; no
+        # commit, credit's card text and two remediation notes are not traceable: 3 of 7.
         "evidence_traceability": (42.86, 7),
     }
     assert values == expected
@@ -278,3 +287,22 @@ def test_alert_precision_and_monitors_count_for_coverage(ws: g.Workspace, clock:
         3,
     )
     assert g.verify_audit(ws).ok
+
+
+def test_a_packet_below_the_minimum_never_counts_as_ready(ws: g.Workspace, clock: Clock) -> None:
+    """Ready on time, but with a packet below the policy's minimum (acknowledged): not ready."""
+    clock.set("2025-01-06T09:00:00")
+    g.add_system(ws, "tickets", purpose="Ranks tickets", owner="cx")
+    a = g.open_review(ws, "tickets", answers=MINIMAL_ANSWERS).ref
+    g.triage_review(ws, a, owner="cy", due_date="2025-01-31")
+    g.advance_review(ws, a, "in_evaluation")
+    clock.set("2025-01-24T09:00:00")
+    packet = build_packet(ws, a)
+    # purpose only: no intended or out-of-scope use, no model version, no card text: 1 of 6
+    assert packet.record.summary["completeness"] == 16.7
+    g.advance_review(ws, a, "ready_for_review", acknowledge_incomplete=True)
+    report = g.compute_kpis(ws, "2025-01-01", "2025-03-31")
+    assert (report.get("reviews_completed").value, report.get("reviews_completed").n) == (1.0, 1)
+    assert (report.get("on_time_readiness").value, report.get("on_time_readiness").n) == (0.0, 1)
+    assert report.get("evidence_completeness").value == 16.7
+    assert report.get("evidence_completeness").target == "≥ 90% (the policy's minimum)"

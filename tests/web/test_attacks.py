@@ -174,7 +174,7 @@ def test_h2_a_forged_packet_is_not_served_as_verified(team: Any) -> None:
     review = g.open_review(admin, "credit", answers=answers)
     g.triage_review(admin, review.ref, owner="sam")
     g.advance_review(admin, review.ref, "in_evaluation")
-    g.advance_review(admin, review.ref, "ready_for_review")
+    g.advance_review(admin, review.ref, "ready_for_review", acknowledge_incomplete=True)
     real = build_packet(sam, review.ref)
     forged = {**real.content, "risks": [], "waivers": [], "built": {"by": "ada"}}
     data = canonical_json(forged).encode()

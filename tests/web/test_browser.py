@@ -206,12 +206,15 @@ def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> No
     assert "Fairness of v1.1 by sex" in report.locator("h1").inner_text()
     _shot(page, "21-week-evaluation-report")
 
-    # Wednesday: ready for review, and the packet frozen.
+    # Wednesday: the packet frozen, and the review ready for review. The packet is below the
+    # policy's completeness minimum, so the analyst acknowledges it (kept in the audit trail).
     page.goto(review_url)
-    page.locator("#n-to").select_option("ready_for_review")
-    page.get_by_role("button", name="Record step").click()
     page.get_by_role("button", name="Build the review packet").click()
     assert "verified" in page.locator("#packet").locator("xpath=..").inner_text()
+    page.locator("#n-to").select_option("ready_for_review")
+    page.get_by_label("Move on although the packet is incomplete").check()
+    page.get_by_role("button", name="Record step").click()
+    assert "ready for review" in page.locator("p.sub").inner_text()
     packet = page.frame_locator("iframe.report")
     assert "Review packet: credit" in packet.locator("h1").inner_text()
     _shot(page, "22-week-packet")
@@ -221,7 +224,8 @@ def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> No
     _login(page, server, "approver")
     page.goto(review_url)
     page.get_by_label("Decision").select_option("approved")
-    page.get_by_label("Rationale").fill("Evidence complete; residual risks accepted.")
+    page.get_by_label("Rationale").fill("Gaps accepted for a pilot; residual risks accepted.")
+    page.get_by_label("Approve although the packet is below").check()
     page.get_by_role("button", name="Sign packet").click()
     page.wait_for_load_state()
     assert "approved by approver" in page.locator("main").inner_text()

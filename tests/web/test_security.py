@@ -240,9 +240,14 @@ def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, clien
     assert r.status_code == 409
     assert "requester" in r.text
     reviewer, csrf2 = client_for("reviewer")
-    assert f"/packets/{packet}/sign" in reviewer.get(f"/reviews/{seeded.ready2}").text
-    r = reviewer.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf2},
-                      follow_redirects=False)  # fmt: skip
+    page = reviewer.get(f"/reviews/{seeded.ready2}").text
+    assert f"/packets/{packet}/sign" in page
+    assert 'name="acknowledge_incomplete"' in page  # the packet is below the minimum
+    r = reviewer.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf2})
+    assert r.status_code == 409
+    assert "below the policy minimum" in r.text
+    acknowledged = {**form, "acknowledge_incomplete": "yes", "csrf_token": csrf2}
+    r = reviewer.post(f"/packets/{packet}/sign", data=acknowledged, follow_redirects=False)
     assert r.status_code == 303
     api = reviewer.get(f"/api/reviews/{seeded.ready2}/packet").json()
     assert [a["signer"] for a in api["approvals"]] == ["reviewer"]
@@ -404,7 +409,8 @@ def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_f
         (f"/waivers/{seeded.approved}/renew", {"expires_on": SOON, "rationale": XSS}),
         (f"/waivers/{seeded.approved}/revoke", {"rationale": XSS}),
         (f"/packets/{seeded.packet}/sign", {"decision": "approved_with_conditions",
-                                            "rationale": XSS, "conditions": XSS}),
+                                            "rationale": XSS, "conditions": XSS,
+                                            "acknowledge_incomplete": "yes"}),
     ]:  # fmt: skip
         r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
         assert r.status_code == 303, (path, r.text[-300:])
@@ -457,8 +463,13 @@ def test_incident_and_packet_api(seeded: Any, client_for: Any) -> None:
     bad = client.post(f"/api/packets/{record}/sign", headers=reviewer,
                       json={"decision": "maybe", "rationale": "x"})  # fmt: skip
     assert bad.status_code == 422
+    below = client.post(f"/api/packets/{record}/sign", headers=reviewer,
+                        json={"decision": "approved", "rationale": "complete"})  # fmt: skip
+    assert below.status_code == 409
+    assert "below the policy minimum" in below.json()["detail"]
     signed = client.post(f"/api/packets/{record}/sign", headers=reviewer,
-                         json={"decision": "approved", "rationale": "complete"})  # fmt: skip
+                         json={"decision": "approved", "rationale": "incomplete, accepted",
+                               "acknowledge_incomplete": True})  # fmt: skip
     assert signed.status_code == 200, signed.text
     assert signed.json()["subject_sha256"] == sha
     assert client.get(f"/api/reviews/{seeded.ready}", headers=viewer).json()["status"] == "approved"

@@ -306,19 +306,17 @@ def _print_documents(console: Console, robustness: Any, documents: Any, pdf_note
         f"\n[bold]Robustness[/bold] ({len(probes)} probes, outcome {robustness.outcome}): "
         f"{escape(verdicts)}"
     )
-    packet = documents.packet
-    frozen = packet.content.get("completeness") or {}
-    gaps = list(frozen.get("gaps") or [])
+    packet, state = documents.packet, documents.state
+    gaps = state.gaps
     console.print(
         f"\n[bold]Review packet[/bold] {packet.record.ref}, sha256 {packet.sha256}: completeness "
-        f"{float(frozen.get('score') or 0):.1f}% "
-        f"({'meets' if frozen.get('passes') else 'below'} the policy minimum; "
+        f"{state.score:.1f}% "
+        f"({'meets' if state.passes else 'below'} the policy minimum; "
         f"`assay completeness {packet.review}` recomputes it)."
     )
     for gap in gaps[:12]:
         console.print(
-            f"  gap: {escape(str(gap.get('document')))} — {escape(str(gap.get('requirement')))} "
-            f"(owner {gap.get('owner')})"
+            f"  gap: {escape(gap.document)} — {escape(gap.requirement)} (owner {gap.owner})"
         )
     if len(gaps) > 12:
         console.print(

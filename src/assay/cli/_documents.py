@@ -16,7 +16,6 @@ from rich.table import Table
 from assay import documents as d
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
 from assay.errors import InputError
-from assay.policy import minimum_percent
 
 __all__ = [
     "card_app",
@@ -245,17 +244,22 @@ def report_program(
 @packet_app.command("build")
 def packet_build(
     review: Annotated[str, typer.Argument(help="The review, REV-3.")],
-    checkpoint: Annotated[str, typer.Option("--checkpoint")] = "pre-launch",
+    checkpoint: Annotated[
+        str | None,
+        typer.Option("--checkpoint", help="Default: the review's checkpoint (set at triage)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Freeze the review packet of REVIEW as canonical JSON; print its sha256."""
     with opened(workspace, db) as ws:
         packet = d.build_packet(ws, review, checkpoint=checkpoint)
-    score = packet.content["completeness"]["score"]
+    state = d.packet_state(packet.content)
+    meets = "meets" if state.passes else "below"
     console.print(
-        f"Built the packet of {packet.review} as {packet.record.ref} "
-        f"(completeness {score}%).\nsha256 {packet.sha256}\n"
+        f"Built the packet of {packet.review} as {packet.record.ref} (completeness "
+        f"{state.score}%, {meets} the policy minimum of {state.minimum_percent}%; "
+        f"{len(state.gaps)} gap(s)).\nsha256 {packet.sha256}\n"
         f"Render it with `assay packet show {packet.record.ref} --format pdf -o packet.pdf`; "
         f"approvers sign it with `assay packet sign {packet.record.ref} ...`."
     )
@@ -315,13 +319,26 @@ def packet_sign(
     ],
     rationale: Annotated[str, typer.Option("--rationale")],
     conditions: Annotated[str | None, typer.Option("--conditions")] = None,
+    acknowledge_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--acknowledge-incomplete",
+            help="Approve although the packet is below the policy's completeness minimum; kept "
+            "in the audit trail.",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Decide on the packet's review, signing the packet's sha256."""
     with opened(workspace, db) as ws:
         approval = d.sign_packet(
-            ws, ref, decision=decision, rationale=rationale, conditions=conditions
+            ws,
+            ref,
+            decision=decision,
+            rationale=rationale,
+            conditions=conditions,
+            acknowledge_incomplete=acknowledge_incomplete,
         )
     console.print(
         f"Recorded {approval.ref}: {approval.decision} by {approval.signer}, signing sha256 "
@@ -331,47 +348,72 @@ def packet_sign(
 
 def completeness_command(
     review: Annotated[str, typer.Argument(help="The review, REV-3.")],
-    checkpoint: Annotated[str, typer.Option("--checkpoint")] = "pre-launch",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    checkpoint: Annotated[
+        str | None,
+        typer.Option("--checkpoint", help="Default: the review's checkpoint (set at triage)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the review's state as JSON.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with 1 below the policy minimum.")
     ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Score a review's evidence completeness and consistency; list the gaps with owners."""
+    """Score a review's evidence completeness and consistency; list the gaps with owners, the open
+    and blocking risks and the waivers (the review's state, as its packet freezes it)."""
     with opened(workspace, db) as ws:
-        report = d.review_completeness(ws, review, checkpoint=checkpoint)
+        state = d.review_state(ws, review, checkpoint=checkpoint)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(state.to_dict(), indent=2, ensure_ascii=False))
     else:
-        colour = "green" if report.passes else "red"
-        console.print(
-            f"[bold]{report.review}[/] {report.system} · tier {report.tier} · {report.checkpoint}: "
-            f"[{colour}]{report.score}%[/] complete (policy minimum "
-            f"{minimum_percent(report.minimum):g}%)"
-        )
-        per_doc = Table(title="By document", title_justify="left")
-        for col in ("document", "present", "required", "score"):
-            per_doc.add_column(col)
-        for name, (present, total, pct) in report.by_document.items():
-            per_doc.add_row(name, str(present), str(total), f"{pct}%")
-        console.print(per_doc)
-        if report.gaps:
-            gaps = Table(title=f"Gaps ({len(report.gaps)})", title_justify="left")
-            for col in ("document", "requirement", "status", "owner", "how to fill"):
-                gaps.add_column(col, overflow="fold")
-            for g in report.gaps:
-                gaps.add_row(g.document, g.requirement, g.status, g.owner or "—", g.fix)
-            console.print(gaps)
-        checks = Table(title="Consistency", title_justify="left")
-        for col in ("check", "result", "detail"):
-            checks.add_column(col, overflow="fold")
-        for c in report.consistency:
-            checks.add_row(c.label, "[green]ok[/]" if c.ok else "[red]inconsistent[/]", c.detail)
-        console.print(checks)
-    if strict and not report.passes:
+        _print_state(state)
+    if strict and not state.passes:
         raise typer.Exit(1)
+
+
+def _print_state(state: d.ReviewState) -> None:
+    colour = "green" if state.passes else "red"
+    console.print(
+        f"[bold]{state.review}[/] {state.system} · tier {state.tier} · {state.checkpoint}: "
+        f"[{colour}]{state.score}%[/] complete (policy minimum {state.minimum_percent:g}%)"
+    )
+    per_doc = Table(title="By document", title_justify="left")
+    for col in ("document", "present", "required", "score"):
+        per_doc.add_column(col)
+    for name, (present, total, pct) in state.completeness.by_document.items():
+        per_doc.add_row(name, str(present), str(total), f"{pct}%")
+    console.print(per_doc)
+    if state.gaps:
+        gaps = Table(title=f"Gaps ({len(state.gaps)})", title_justify="left")
+        for col in ("document", "requirement", "status", "owner", "how to fill"):
+            gaps.add_column(col, overflow="fold")
+        for g in state.gaps:
+            gaps.add_row(g.document, g.requirement, g.status, g.owner or "—", g.fix)
+        console.print(gaps)
+    checks = Table(title="Consistency", title_justify="left")
+    for col in ("check", "result", "detail"):
+        checks.add_column(col, overflow="fold")
+    for c in state.completeness.consistency:
+        checks.add_row(c.label, "[green]ok[/]" if c.ok else "[red]inconsistent[/]", c.detail)
+    console.print(checks)
+    risks = Table(title=f"Open risks ({len(state.open_risks)})", title_justify="left")
+    for col in ("risk", "title", "rating", "owner", "blocks approval"):
+        risks.add_column(col, overflow="fold")
+    for r in state.open_risks:
+        blocks = (
+            "[red]yes[/]"
+            if r.blocking
+            else (f"no (waived by {r.waived_by})" if r.waived_by else "no")
+        )
+        risks.add_row(r.ref, r.title, r.rating, r.owner, blocks)
+    console.print(risks)
+    console.print(
+        f"Blocking risks: {', '.join(state.blocking_risks) or 'none'} · active waivers: "
+        f"{', '.join(w.ref for w in state.active_waivers) or 'none'} · signed decisions: "
+        f"{len(state.approvals)}"
+    )
 
 
 def checklist_command(

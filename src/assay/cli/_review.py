@@ -18,10 +18,10 @@ from assay.cli._gov_common import (
     key_values,
     list_table,
     opened,
+    print_json,
     read_mapping,
     record_table,
 )
-from assay.store import canonical_json
 
 __all__ = ["approval_app", "review_app"]
 
@@ -32,6 +32,16 @@ approval_app = typer.Typer(help="Signed decisions and what they covered.", no_ar
 Text = Annotated[str | None, typer.Option(show_default=False)]
 
 
+AckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--acknowledge-incomplete",
+        help="Move to ready_for_review, or approve, although the packet is below the policy's "
+        "completeness minimum; kept in the audit trail.",
+    ),
+]
+
+
 def _show(review: g.Review, as_json: bool, message: str | None = None) -> None:
     emit(
         review,
@@ -39,7 +49,7 @@ def _show(review: g.Review, as_json: bool, message: str | None = None) -> None:
         record_table(
             f"Review {review.ref}",
             review,
-            skip=("answers", "screening", "transitions", "approvals", "completeness"),
+            skip=("answers", "screening", "transitions", "approvals"),
         ),
         list_table(
             "Steps", review.transitions, ["from_status", "to_status", "at", "actor", "note"]
@@ -57,10 +67,6 @@ def _show(review: g.Review, as_json: bool, message: str | None = None) -> None:
         ),
         message=message,
     )
-    if not as_json and review.completeness:
-        c = review.completeness
-        missing = ", ".join(c["missing"]) or "nothing"
-        console.print(f"Completeness {c['percent']}%; missing: {missing}.")
 
 
 @review_app.command("questionnaire")
@@ -166,16 +172,25 @@ def review_advance(
     rationale: Text = None,
     conditions: Text = None,
     packet: Annotated[
-        Path | None, typer.Option("--packet", help="A rendered packet file to sign.")
+        Path | None,
+        typer.Option("--packet", help="A rendering of the built packet to sign (PDF, HTML)."),
     ] = None,
+    acknowledge_incomplete: AckOpt = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Move a review along the workflow; decisions are signed approvals."""
+    """Move a review along the workflow; decisions are signed approvals of its built packet."""
     with opened(workspace, db) as ws:
         review = g.advance_review(
-            ws, ref, to, note=note, rationale=rationale, conditions=conditions, packet=packet
+            ws,
+            ref,
+            to,
+            note=note,
+            rationale=rationale,
+            conditions=conditions,
+            packet=packet,
+            acknowledge_incomplete=acknowledge_incomplete,
         )
     _show(review, as_json, message=f"{review.ref} is now {review.status}.")
 
@@ -184,10 +199,23 @@ def review_advance(
 def review_show(
     ref: str, workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Show a review with its steps, approvals and completeness."""
+    """Show a review with its steps, approvals and completeness (its state, which
+    `assay completeness REV-N` shows in full)."""
+    from assay.documents import review_state
+
     with opened(workspace, db) as ws:
         review = g.get_review(ws, ref)
+        state = review_state(ws, review.ref)
+    if as_json:
+        print_json({**review.to_dict(), "state": state.to_dict()})
+        return
     _show(review, as_json)
+    console.print(
+        f"Completeness {state.score}% (policy minimum {state.minimum_percent}%, "
+        f"{'met' if state.passes else 'not met'}), {len(state.gaps)} gap(s); blocking risks: "
+        f"{', '.join(state.blocking_risks) or 'none'}. `assay completeness {review.ref}` lists "
+        "the gaps with their owners."
+    )
 
 
 @review_app.command("list")
@@ -229,14 +257,18 @@ def review_packet(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Print (or write) the review packet data that a decision signs, as canonical JSON."""
+    """Print (or write) the canonical JSON of the review's newest built packet: what a decision
+    signs (`assay packet build REF` builds one)."""
+    from assay.documents import load_packet
+
     with opened(workspace, db) as ws:
-        packet = g.review_packet(ws, ref)
+        packet = load_packet(ws, g.get_review(ws, ref).ref)
+        data = ws.blobs.read_bytes(packet.sha256)
     if output is not None:
-        output.write_text(canonical_json(packet), encoding="utf-8")
-        console.print(f"Wrote the packet of {ref} to {output}.")
+        output.write_bytes(data)
+        console.print(f"Wrote the packet {packet.record.ref} of {packet.review} to {output}.")
     else:
-        typer.echo(json.dumps(packet, indent=2, sort_keys=True, ensure_ascii=False))
+        typer.echo(json.dumps(json.loads(data), indent=2, sort_keys=True, ensure_ascii=False))
 
 
 @approval_app.command("list")

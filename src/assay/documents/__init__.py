@@ -2,8 +2,10 @@
 
 Every document is built from the store (:mod:`assay.governance`) into one :class:`Document` and
 rendered as self-contained HTML, Markdown, JSON or PDF (:func:`render_document`); what people write
-is kept as evidence (:func:`write_sections`) and whatever is missing shows as a gap. A review
-packet is frozen as canonical JSON and identified by its sha256 (:func:`build_packet`).
+is kept as evidence (:func:`write_sections`) and whatever is missing shows as a gap. A review's
+completeness, gaps with owners, open and blocking risks, waivers and approvals are computed once
+(:func:`review_state`); a review packet freezes that state, with the documents it was computed
+from, as canonical JSON identified by its sha256 (:func:`build_packet`).
 
 The public API is what ``__all__`` lists; modules starting with ``_`` are private.
 """
@@ -30,7 +32,9 @@ from assay.documents._packet import (
     build_packet,
     find_packet,
     load_packet,
+    packet_approvals,
     packet_document,
+    packet_state,
     sign_packet,
     verify_packet,
 )
@@ -39,6 +43,13 @@ from assay.documents._program_report import build_program_report
 from assay.documents._quality_report import render_quality_html
 from assay.documents._render import FORMATS
 from assay.documents._render import render as render_document
+from assay.documents._review_state import (
+    ApprovalState,
+    ReviewState,
+    RiskState,
+    WaiverState,
+    review_state,
+)
 from assay.documents._risk_assessment import build_risk_assessment
 from assay.documents._sections import (
     DATASHEET_SECTIONS,
@@ -56,6 +67,7 @@ __all__ = [
     "FORMATS",
     "MODEL_CARD_SECTIONS",
     "SYSTEM_CARD_SECTIONS",
+    "ApprovalState",
     "BuiltPacket",
     "CheckItem",
     "CompletenessReport",
@@ -63,7 +75,10 @@ __all__ = [
     "Document",
     "Gap",
     "PacketCheck",
+    "ReviewState",
+    "RiskState",
     "SectionSet",
+    "WaiverState",
     "WrittenDocuments",
     "build_checklist",
     "build_datasheet",
@@ -79,7 +94,9 @@ __all__ = [
     "html_to_pdf",
     "huggingface_model_card",
     "load_packet",
+    "packet_approvals",
     "packet_document",
+    "packet_state",
     "pdf_engine",
     "read_sections",
     "render_document",
@@ -87,6 +104,7 @@ __all__ = [
     "render_fairness_markdown",
     "render_quality_html",
     "review_completeness",
+    "review_state",
     "sign_packet",
     "system_completeness",
     "verify_packet",

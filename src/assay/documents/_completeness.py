@@ -4,8 +4,13 @@ For the review's tier and checkpoint, every evidence requirement of the policy b
 items (a card section, a datasheet per training dataset, a fairness evaluation per declared
 sensitive feature, fresh enough...), plus the system fields a card needs and the traceability of
 each evaluation cited. The score is the share of items present; every missing item is a gap with
-an owner and the command that fills it. Consistency checks compare the card with the latest
-evaluation and with the datasheets.
+an owner (:mod:`assay.documents._owners`) and the command that fills it. A missing card section or
+datasheet answer is the very gap the document shows (same words, owner and fix), read from the
+documents the review's packet freezes (:mod:`assay.documents._review_documents`). Consistency
+checks compare the card with the latest evaluation and with the datasheets.
+
+This is the completeness part of a review's state (:func:`assay.documents.review_state`); the
+packet, the documents, the web pages, ``assay completeness``, the gate and the KPIs show that.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._gather import evaluated_features, headline_metrics, load_json
+from assay.documents._owners import owner_of
+from assay.documents._review_documents import ReviewDocuments, build_review_documents
 from assay.documents._sections import (
+    DATASHEET_REQUIRED,
     DATASHEET_SECTIONS,
     MODEL_CARD_SECTIONS,
     SYSTEM_CARD_SECTIONS,
@@ -25,7 +33,7 @@ from assay.policy import evidence_is_fresh, meets_minimum, minimum_percent, stor
 from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
-    from assay.governance import EvidenceRecord, Workspace
+    from assay.governance import EvidenceRecord, System, Workspace
     from assay.policy import Checkpoint, EvidenceRequirement, Policy
 
 __all__ = [
@@ -36,15 +44,6 @@ __all__ = [
     "system_completeness",
 ]
 
-CORE_DATASHEET = (
-    "motivation",
-    "composition",
-    "collection",
-    "preprocessing",
-    "uses",
-    "distribution",
-    "maintenance",
-)
 SYSTEM_FIELDS = (
     ("purpose", "assay system update {system} --purpose TEXT"),
     ("intended_use", "assay system update {system} --intended-use TEXT"),
@@ -168,10 +167,12 @@ def review_completeness(
     ws: Workspace,
     review: str | int,
     *,
-    checkpoint: str = "pre-launch",
+    checkpoint: str | None = None,
     policy: Policy | None = None,
 ) -> CompletenessReport:
-    """Completeness and consistency of a review's packet (``REV-3``), for its tier's checkpoint.
+    """Completeness and consistency of a review (``REV-3``), for its tier's checkpoint.
+
+    The completeness part of :func:`assay.documents.review_state`, which every consumer renders.
 
     Parameters
     ----------
@@ -180,22 +181,13 @@ def review_completeness(
     review
         The review, ``REV-3`` or ``3``; its tier (set at triage) picks the requirements.
     checkpoint
-        The policy checkpoint, ``pre-launch`` by default.
+        The policy checkpoint; the review's (``pre-launch`` unless triage named another) when None.
     policy
-        The policy; the shipped default when None.
+        The policy; the workspace's when None.
     """
-    from assay.governance import get_review
+    from assay.documents._review_state import review_state
 
-    rev = get_review(ws, review)
-    return system_completeness(
-        ws,
-        rev.system,
-        tier=rev.tier,
-        checkpoint=checkpoint,
-        policy=policy,
-        review=rev.ref,
-        review_owner=rev.owner,
-    )
+    return review_state(ws, review, checkpoint=checkpoint, policy=policy).completeness
 
 
 def system_completeness(
@@ -206,34 +198,38 @@ def system_completeness(
     checkpoint: str = "pre-launch",
     policy: Policy | None = None,
     review: str | None = None,
-    review_owner: str | None = None,
+    documents: ReviewDocuments | None = None,
 ) -> CompletenessReport:
     """Completeness and consistency of a system's documents for a tier's checkpoint.
 
     ``tier`` defaults to the system's risk tier. A tier the policy does not define (unassessed,
-    prohibited) yields one gap: the system must be triaged first.
+    prohibited) yields one gap: the system must be triaged first. ``documents`` are the documents
+    to count (built for the tier and checkpoint when None); a review's state passes the ones its
+    packet freezes. Every gap's owner follows :data:`~assay.documents._owners.OWNER_RULE`.
     """
     from assay.governance import get_system
-    from assay.policy import load_policy
 
-    pol = policy if policy is not None else load_policy()
+    pol = policy if policy is not None else ws.policy
     sys_rec = get_system(ws, system)
     tier_name = tier or sys_rec.risk_tier
-    owner = sys_rec.owner
-    analyst = review_owner or owner
+    owner = owner_of(sys_rec)
     if tier_name not in pol.tiers:
         item = CheckItem(
             "review",
             f"a risk tier the policy defines ({', '.join(pol.tiers)}); the system is {tier_name!r}",
             "missing",
-            analyst,
+            owner,
             "assay review triage REV-N --tier high|limited|minimal --owner NAME",
         )
         return CompletenessReport(
             system, review, tier_name, checkpoint, pol.name, pol.minimum_completeness, (item,)
         )
     point: Checkpoint = pol.checkpoint(tier_name, checkpoint)
-    checker = _Checker(ws, system, owner, analyst, pol)
+    if documents is None:
+        documents = build_review_documents(
+            ws, system, tier=tier_name, checkpoint=checkpoint, policy=pol
+        )
+    checker = _Checker(ws, sys_rec, documents)
     items: list[CheckItem] = []
     for key, fix in SYSTEM_FIELDS:
         value = getattr(sys_rec, key)
@@ -261,24 +257,30 @@ def system_completeness(
     )
 
 
+def _from_gap(document: str, gap: Mapping[str, Any], evidence: str | None = None) -> CheckItem:
+    """A missing item that is a document's gap: the same words, owner and fix."""
+    return CheckItem(
+        document,
+        str(gap.get("what")),
+        "missing",
+        gap.get("owner"),
+        str(gap.get("fix") or ""),
+        evidence,
+    )
+
+
 class _Checker:
-    """Works out the items of each requirement, caching the documents it builds."""
+    """Works out the items of each requirement from the review's documents."""
 
-    def __init__(self, ws: Workspace, system: str, owner: str, analyst: str, pol: Policy) -> None:
-        from assay.documents._model_card import build_model_card
-
+    def __init__(self, ws: Workspace, sys_rec: System, documents: ReviewDocuments) -> None:
         self.ws = ws
-        self.system = system
-        self.owner = owner
-        self.analyst = analyst
-        self.policy = pol
+        self.sys_rec = sys_rec
+        self.system = sys_rec.name
+        self.owner = owner_of(sys_rec)
         self.today = ws.today()
-        self.card = build_model_card(ws, system)
+        self.documents = documents
+        self.card_data: Mapping[str, Any] = documents.model_card.data
         self.cited: dict[str, EvidenceRecord] = {}
-
-    @property
-    def card_data(self) -> Mapping[str, Any]:
-        return self.card.data
 
     def _datasets(self) -> list[str]:
         return [str(d) for d in as_list(self.card_data.get("training_datasets"))]
@@ -286,7 +288,7 @@ class _Checker:
     def requirement(self, req: EvidenceRequirement) -> list[CheckItem]:
         kind = req.kind
         if kind == "model_card":
-            return self._card(req)
+            return self._sections("model card", self.card_data, req, MODEL_CARD_SECTIONS)
         if kind == "system_card":
             return self._system_card(req)
         if kind == "datasheet":
@@ -301,79 +303,64 @@ class _Checker:
             return self._per_dataset(req)
         return [self._evidence(kind, req.max_age_days, kind)]
 
-    def _card(self, req: EvidenceRequirement) -> list[CheckItem]:
-        status = as_mapping(self.card_data.get("section_status"))
-        wanted = req.sections or tuple(MODEL_CARD_SECTIONS)
+    def _sections(
+        self,
+        document: str,
+        data: Mapping[str, Any],
+        req: EvidenceRequirement,
+        specs: Mapping[str, Any],
+        *,
+        owner: str | None = None,
+    ) -> list[CheckItem]:
+        """One item per required section: present when filled, else the document's gap."""
+        status = as_mapping(data.get("section_status"))
+        gaps = as_mapping(data.get("section_gaps"))
+        record = data.get("sections_record")
         out = []
-        for key in wanted:
-            spec = MODEL_CARD_SECTIONS.get(key)
-            title = spec.title if spec else key
-            fix = (
-                f"assay card model {self.system} --section {key} --file TEXT.md"
-                if spec is None or not spec.auto
-                else _AUTO_FIX.get(key, "").format(system=self.system)
-            )
-            out.append(
-                CheckItem(
-                    "model card",
-                    f"section: {title}",
-                    "present" if status.get(key) == "filled" else "missing",
-                    self.owner,
-                    fix,
-                    self.card_data.get("sections_record"),
+        for key in req.sections or tuple(specs):
+            title = specs[key].title if key in specs else key
+            if status.get(key) == "filled":
+                out.append(CheckItem(document, title, "present", owner or self.owner, "", record))
+            elif key in gaps:
+                out.append(_from_gap(document, as_mapping(gaps[key]), record))
+            else:
+                out.append(
+                    CheckItem(document, f"{title} — not filled", "missing", owner or self.owner)
                 )
-            )
         return out
 
     def _system_card(self, req: EvidenceRequirement) -> list[CheckItem]:
-        from assay.documents._system_card import build_system_card
+        card = self.documents.system_card
+        if card is None:
+            from assay.documents._system_card import build_system_card
 
-        data = build_system_card(self.ws, self.system).data
-        status = as_mapping(data.get("section_status"))
-        wanted = req.sections or tuple(SYSTEM_CARD_SECTIONS)
-        return [
-            CheckItem(
-                "system card",
-                f"section: {SYSTEM_CARD_SECTIONS[k].title if k in SYSTEM_CARD_SECTIONS else k}",
-                "present" if status.get(k) == "filled" else "missing",
-                self.owner,
-                f"assay card system {self.system} --section {k} --file TEXT.md",
-                data.get("sections_record"),
-            )
-            for k in wanted
-        ]
+            card = build_system_card(self.ws, self.system, required=req.sections or None)
+        return self._sections("system card", card.data, req, SYSTEM_CARD_SECTIONS)
+
+    def _no_training_data(self, document: str) -> CheckItem:
+        return CheckItem(
+            document,
+            "training datasets of the model version recorded",
+            "missing",
+            self.owner,
+            _TRAINING_FIX.format(system=self.system),
+        )
 
     def _datasheets(self, req: EvidenceRequirement) -> list[CheckItem]:
-        from assay.documents._datasheet import build_datasheet
-
-        datasets = self._datasets()
-        if not datasets:
-            return [
-                CheckItem(
-                    "datasheets",
-                    "training datasets of the model version recorded",
-                    "missing",
-                    self.owner,
-                    _AUTO_FIX["training_data"].format(system=self.system),
-                )
-            ]
+        if not self.documents.datasheets:
+            return [self._no_training_data("datasheets")]
         out = []
-        wanted = req.sections or CORE_DATASHEET
-        for ref in datasets:
-            data = build_datasheet(self.ws, ref).data
-            status = as_mapping(data.get("section_status"))
-            for key in wanted:
-                title = DATASHEET_SECTIONS[key].title if key in DATASHEET_SECTIONS else key
-                out.append(
-                    CheckItem(
-                        f"datasheet {ref}",
-                        f"answer: {title}",
-                        "present" if status.get(key) == "filled" else "missing",
-                        self.owner,
-                        f"assay datasheet {ref} --section {key} --file TEXT.md",
-                        data.get("sections_record"),
-                    )
+        for ref, sheet in self.documents.datasheets:
+            data = sheet.data
+            out.extend(
+                self._sections(
+                    f"datasheet {ref}",
+                    data,
+                    req,
+                    {k: DATASHEET_SECTIONS[k] for k in DATASHEET_REQUIRED},
+                    owner=str(data.get("owner")),
                 )
+            )
         return out
 
     def _fairness(self, req: EvidenceRequirement) -> list[CheckItem]:
@@ -405,12 +392,16 @@ class _Checker:
         )
         covered = evaluated_features(load_json(self.ws, record)) if record is not None else []
         features = declared if req.for_each == "sensitive_feature" else ["(any)"]
+        shown = as_mapping(self.card_data.get("feature_gaps"))
         out = []
         for feature in features:
             age = f", at most {req.max_age_days} days old" if req.max_age_days else ""
             label = f"fairness evaluation of {model or 'the model'} on '{feature}'{age}"
+            if feature in shown:
+                out.append(_from_gap("fairness", as_mapping(shown[feature])))
+                continue
             if record is None or (feature != "(any)" and feature not in covered):
-                out.append(CheckItem("fairness", label, "missing", self.analyst, fix))
+                out.append(CheckItem("fairness", label, "missing", self.owner, fix))
                 continue
             self.cited[record.ref] = record
             ok = evidence_is_fresh(record, req.max_age_days, self.today)
@@ -419,7 +410,7 @@ class _Checker:
                     "fairness",
                     label,
                     "present" if ok else "stale",
-                    self.analyst,
+                    self.owner,
                     "" if ok else fix,
                     record.ref,
                 )
@@ -435,13 +426,15 @@ class _Checker:
         target = f" of {dataset}" if dataset else ""
         label = f"{kind.replace('_', ' ')} evidence{target}{age}"
         kinds = stored_kinds(kind)
+        owner = self.owner
         if dataset is not None:
-            digest = get_dataset_version(self.ws, dataset).digest
+            version = get_dataset_version(self.ws, dataset)
+            owner = owner_of(version)
             records = [
                 r
                 for k in kinds
                 for r in list_evidence(self.ws, kind=k)
-                if r.dataset_version == dataset or r.dataset_digest == digest
+                if r.dataset_version == dataset or r.dataset_digest == version.digest
             ]
         else:
             records = [r for k in kinds for r in list_evidence(self.ws, system=self.system, kind=k)]
@@ -450,7 +443,7 @@ class _Checker:
         scope = f" --dataset-version {dataset}" if dataset else ""
         fix = f"record it: assay evidence add FILE --kind {kind} --system {self.system}{scope}"
         if not records:
-            return CheckItem(document, label, "missing", self.analyst, fix)
+            return CheckItem(document, label, "missing", owner, fix)
         record = records[0]
         self.cited[record.ref] = record
         ok = evidence_is_fresh(record, max_age, self.today)
@@ -458,7 +451,7 @@ class _Checker:
             document,
             label,
             "present" if ok else "stale",
-            self.analyst,
+            owner,
             "" if ok else fix,
             record.ref,
         )
@@ -466,74 +459,56 @@ class _Checker:
     def _per_dataset(self, req: EvidenceRequirement) -> list[CheckItem]:
         datasets = self._datasets()
         if not datasets:
-            return [
-                CheckItem(
-                    req.kind,
-                    "training datasets of the model version recorded",
-                    "missing",
-                    self.owner,
-                    _AUTO_FIX["training_data"].format(system=self.system),
-                )
-            ]
+            return [self._no_training_data(req.kind)]
         return [
             self._evidence(req.kind, req.max_age_days, req.kind, dataset=ref) for ref in datasets
         ]
 
     def _monitoring(self) -> list[CheckItem]:
+        from assay.documents._model_card import monitoring_gap
         from assay.governance import show_system
 
+        label = "monitoring specification (metrics, thresholds, alerts)"
         specs = [c for c in show_system(self.ws, self.system).components if c.kind == "monitoring"]
         if specs:
-            return [
-                CheckItem(
-                    "monitoring",
-                    "monitoring specification (metrics, thresholds, alerts)",
-                    "present",
-                    self.owner,
-                    evidence=f"component {specs[-1].name}@{specs[-1].version}",
-                )
-            ]
+            spec = f"component {specs[-1].name}@{specs[-1].version}"
+            return [CheckItem("monitoring", label, "present", self.owner, evidence=spec)]
         item = self._evidence("monitoring_spec", None, "monitoring")
         if item.present:
             return [item]
-        return [
-            CheckItem(
-                "monitoring",
-                "monitoring specification (metrics, thresholds, alerts)",
-                "missing",
-                self.owner,
-                f"write a monitoring spec for {self.system}, then "
-                "assay monitor register --spec SPEC.yaml",
-            )
-        ]
+        gap = monitoring_gap(self.sys_rec)
+        return [CheckItem("monitoring", gap.what, "missing", gap.owner, gap.fix)]
 
     def _risks(self, req: EvidenceRequirement) -> list[CheckItem]:
-        from assay.documents._risk_assessment import risk_gaps
+        from assay.documents._risk_assessment import no_risks_gap, risk_gaps
         from assay.governance import list_risks
 
         risks = list_risks(self.ws, system=self.system)
+        if not risks:
+            gap = no_risks_gap(self.sys_rec)
+            return [CheckItem("risk assessment", gap.what, "missing", gap.owner, gap.fix)]
         out = [
             CheckItem(
                 "risk assessment",
                 "risks identified and rated in the register",
-                "present" if risks else "missing",
+                "present",
                 self.owner,
-                "" if risks else f"assay risk add {self.system} ...",
             )
         ]
         if req.every_risk_has_owner:
             for risk in risks:
-                for gap in risk_gaps(risk, self.today):
+                gaps = risk_gaps(risk, self.today)
+                for gap in gaps:
                     out.append(
                         CheckItem("risk assessment", gap.what, "missing", gap.owner, gap.fix)
                     )
-                if risk.is_open and not risk_gaps(risk, self.today):
+                if risk.is_open and not gaps:
                     out.append(
                         CheckItem(
                             "risk assessment",
                             f"{risk.ref} has an owner, mitigations and a due date",
                             "present",
-                            risk.owner,
+                            owner_of(risk),
                         )
                     )
         return out
@@ -544,7 +519,7 @@ class _Checker:
                 "traceability",
                 f"{r.ref} ({r.kind}) linked to a model version, a dataset and a code commit",
                 "present" if r.traceable else "missing",
-                r.created_by,
+                owner_of(r),
                 ""
                 if r.traceable
                 else f"record it again with its model version, dataset and commit "
@@ -558,17 +533,10 @@ class _Checker:
         return card_consistency(self.ws, self.system, self.card_data, self.owner)
 
 
-_AUTO_FIX = {
-    "details": "assay model-version add {system} VERSION ...",
-    "intended_use": "assay system update {system} --intended-use TEXT",
-    "out_of_scope_use": "assay system update {system} --out-of-scope-use TEXT",
-    "training_data": "register the model version with its training data: "
-    "assay model-version add {system} VERSION --train-dataset NAME@VERSION",
-    "evaluation_data": "assay evaluate fairness ... --record --system {system}",
-    "metrics": "assay evaluate fairness ... --record --system {system}",
-    "monitoring": "write a monitoring spec for {system}, then "
-    "assay monitor register --spec SPEC.yaml",
-}
+_TRAINING_FIX = (
+    "register the model version with its training data: "
+    "assay model-version add {system} VERSION --train-dataset NAME@VERSION"
+)
 
 
 def _diff_metrics(
@@ -604,12 +572,13 @@ def card_consistency(
     latest = as_mapping(card.get("latest_evaluation"))
     used = as_mapping(card.get("evaluation"))
     if not latest:
+        # nothing recorded can contradict the card; a required evaluation is a gap, not this
         checks.append(
             ConsistencyCheck(
                 "card_model_version_evaluated",
                 "The card's model version is the one evaluated",
-                False,
-                "No fairness evaluation of the system is recorded.",
+                True,
+                "No fairness evaluation of the system is recorded: none disagrees with the card.",
                 owner,
             )
         )
@@ -656,19 +625,23 @@ def card_consistency(
                 owner,
             )
         )
-    missing = []
-    for ref in as_list(card.get("training_datasets")):
-        if read_sections(ws, "datasheet", str(ref)).record is None:
-            missing.append(str(ref))
-    checks.append(
-        ConsistencyCheck(
-            "card_datasets_have_datasheets",
-            "Every dataset named in the card has a datasheet",
-            not missing,
-            "Missing datasheets: " + ", ".join(missing)
-            if missing
-            else "Every training dataset has a datasheet.",
-            owner,
-        )
-    )
+    if card.get("datasheets_required") is not False:
+        checks.append(_datasheets_check(ws, card, owner))
     return checks
+
+
+def _datasheets_check(ws: Workspace, card: Mapping[str, Any], owner: str) -> ConsistencyCheck:
+    missing = [
+        str(ref)
+        for ref in as_list(card.get("training_datasets"))
+        if read_sections(ws, "datasheet", str(ref)).record is None
+    ]
+    return ConsistencyCheck(
+        "card_datasets_have_datasheets",
+        "Every dataset named in the card has a datasheet",
+        not missing,
+        "Missing datasheets: " + ", ".join(missing)
+        if missing
+        else "Every training dataset has a datasheet.",
+        owner,
+    )

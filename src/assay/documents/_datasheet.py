@@ -2,7 +2,10 @@
 
 Composition and collection start from the dataset version's record (rows, columns, digest, source,
 collection notes); known gaps list the data quality, PII and drift evidence recorded on it. The
-other answers are written by people and kept as evidence; unanswered ones are gaps.
+other answers are written by people and kept as evidence. Every required section
+(:data:`~assay.documents._sections.DATASHEET_REQUIRED` unless the policy names its own) that no
+person answered is a gap owned by the dataset version's owner (:mod:`assay.documents._owners`);
+automatic facts alone leave a section ``partial``, still a gap.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._doc import (
+    Badge,
     Block,
     Cell,
     Document,
@@ -22,13 +26,18 @@ from assay.documents._doc import (
     Table,
 )
 from assay.documents._gather import hash_cell, short_date
-from assay.documents._sections import DATASHEET_SECTIONS, read_sections
+from assay.documents._owners import owner_of
+from assay.documents._sections import DATASHEET_REQUIRED, DATASHEET_SECTIONS, read_sections
 from assay.render import as_mapping, count, plain
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assay.governance import EvidenceRecord, Workspace
 
 __all__ = ["build_datasheet", "dataset_evidence", "dataset_users"]
+
+_NOT_RECORDED = Badge("missing", "not recorded")
 
 
 def dataset_evidence(ws: Workspace, dataset: str) -> list[EvidenceRecord]:
@@ -67,7 +76,9 @@ def _summary_text(record: EvidenceRecord) -> str:
     return ", ".join(parts) or "see the record"
 
 
-def build_datasheet(ws: Workspace, dataset: str) -> Document:
+def build_datasheet(
+    ws: Workspace, dataset: str, *, required: Sequence[str] | None = None
+) -> Document:
     """Build the datasheet of a dataset version (``name@version``) from the store.
 
     Parameters
@@ -76,19 +87,27 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
         The workspace.
     dataset
         The dataset version, ``name@version`` or its digest.
+    required
+        The sections that must be answered (a policy requirement's ``sections``); every section
+        (:data:`~assay.documents.DATASHEET_REQUIRED`) when None, none when empty (the policy does
+        not require a datasheet). An unanswered required section is a gap; an unanswered optional
+        one is marked as not required.
 
     Returns
     -------
     Document
-        The datasheet; ``data`` holds the answers and facts the Croissant export uses.
+        The datasheet; ``data`` holds the answers and facts the Croissant export uses, the status
+        of every section and the required ones.
     """
     from assay.governance import get_dataset_version
 
     ds = get_dataset_version(ws, dataset)
     ref = ds.ref
     sheet = read_sections(ws, "datasheet", ref)
-    owner = ds.created_by
+    owner = owner_of(ds)
+    wanted = DATASHEET_REQUIRED if required is None else tuple(required)
     status: dict[str, str] = {}
+    gaps: dict[str, Gap] = {}
     evidence = dataset_evidence(ws, ref)
     users = dataset_users(ws, ref)
 
@@ -102,10 +121,15 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
             blocks.append(Prose(text, sheet.source(key)))
         if not text:
             spec = DATASHEET_SECTIONS[key]
-            what = f"{spec.title}: {spec.question}"
+            what = f"{spec.title} — not answered"
             if auto:
-                what = f"{spec.title} — the answer beyond the recorded facts above: {spec.question}"
-            blocks.append(GapBlock(Gap(what, owner, fix(key))))
+                what += " beyond the facts recorded above"
+            blocks.append(Para(spec.question, muted=True))
+            if key in wanted:
+                gaps[key] = Gap(what, owner, fix(key))
+                blocks.append(GapBlock(gaps[key]))
+            else:
+                blocks.append(Para("Not answered; not required.", muted=True))
         status[key] = "filled" if text else ("partial" if auto else "gap")
         return blocks
 
@@ -121,12 +145,7 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
             (
                 ("Dataset version", ref),
                 ("Digest", hash_cell(ds.digest)),
-                (
-                    "Rows",
-                    count(ds.rows)
-                    if ds.rows is not None
-                    else Gap("row count", owner, "register the version with --rows N"),
-                ),
+                ("Rows", count(ds.rows) if ds.rows is not None else _NOT_RECORDED),
                 ("Columns", str(len(col_rows)) if col_rows else None),
             )
         )
@@ -186,6 +205,11 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
         "answers": dict(sheet.sections),
         "fields": dict(sheet.fields),
         "section_status": status,
+        "required_sections": list(wanted),
+        "owner": owner,
+        "section_gaps": {
+            k: {"what": g.what, "owner": g.owner, "fix": g.fix} for k, g in gaps.items()
+        },
         "sections_record": sheet.record.ref if sheet.record is not None else None,
         "evidence": [r.ref for r in evidence],
         "used_by": users,
@@ -201,13 +225,9 @@ def build_datasheet(ws: Workspace, dataset: str) -> Document:
             ("Dataset", ds.name),
             ("Version", ds.version),
             ("Registered", f"{short_date(ds.created_at)} by {ds.created_by}"),
-            ("Licence", sheet.fields.get("license") or Gap("licence", owner)),
-            (
-                "Answers",
-                sheet.record.ref
-                if sheet.record is not None
-                else Gap("no answers recorded", owner, fix("motivation")),
-            ),
+            ("Owner", owner),
+            ("Licence", sheet.fields.get("license") or _NOT_RECORDED),
+            ("Answers", sheet.record.ref if sheet.record is not None else _NOT_RECORDED),
         ),
         sections=tuple(sections),
         data=data,

@@ -10,6 +10,7 @@ as evidence (:mod:`assay.documents._sections`). Whatever is missing is a visible
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay import render as rendering
@@ -38,7 +39,13 @@ from assay.documents._gather import (
     load_json,
     short_date,
 )
-from assay.documents._sections import MODEL_CARD_SECTIONS, SectionSet, read_sections
+from assay.documents._owners import owner_of
+from assay.documents._sections import (
+    DATASHEET_REQUIRED,
+    MODEL_CARD_SECTIONS,
+    SectionSet,
+    read_sections,
+)
 from assay.policy import DEFAULT_CHECKPOINT, evidence_is_fresh, max_age_days
 from assay.render import (
     as_list,
@@ -54,8 +61,16 @@ from assay.render import (
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, System, Workspace
+    from assay.policy import Policy
 
-__all__ = ["build_model_card", "card_fix"]
+__all__ = [
+    "CardNeeds",
+    "build_model_card",
+    "card_fix",
+    "card_needs",
+    "feature_gap",
+    "monitoring_gap",
+]
 
 FAIRNESS_SCHEMA = "assay.fairness/v1"
 
@@ -71,23 +86,41 @@ def card_fix(system: str, section: str, document: str = "model") -> str:
     return _CARD_FIX[document].format(system=system, section=section)
 
 
-def _prose_or_gap(
-    sections: SectionSet, key: str, system: System, *, document: str = "model"
-) -> list[Block]:
+def monitoring_gap(system: System) -> Gap:
+    """The gap of a system without a monitoring specification: the card's and completeness's."""
+    return Gap(
+        "no monitoring specification (what is watched, thresholds, who is alerted)",
+        owner_of(system),
+        f"write a monitoring spec for {system.name}, then assay monitor register --spec SPEC.yaml",
+    )
+
+
+def feature_gap(system: System, feature: str, model: str | None) -> Gap:
+    """The gap of a declared sensitive feature the model version's evaluation does not cover."""
+    return Gap(
+        f"no fairness evaluation on the declared sensitive feature '{feature}'",
+        owner_of(system),
+        _fairness_fix(system.name, model),
+    )
+
+
+def _fairness_fix(system: str, model: str | None) -> str:
+    return (
+        f"assay evaluate fairness DATA ... --record --system {system} "
+        f"--model-version {model or 'VERSION'}"
+    )
+
+
+def _prose_or_gap(sections: SectionSet, key: str, system: System) -> list[Block]:
     text = sections.text(key)
     if text is not None:
         return [Prose(text, sections.source(key))]
-    spec = MODEL_CARD_SECTIONS.get(key)
-    what = spec.title if spec else key.replace("_", " ").capitalize()
-    question = f" {spec.question}" if spec else ""
+    spec = MODEL_CARD_SECTIONS[key]
     return [
+        Para(spec.question, muted=True),
         GapBlock(
-            Gap(
-                f"{what} — not written yet.{question}",
-                system.owner,
-                card_fix(system.name, key, document),
-            )
-        )
+            Gap(f"{spec.title} — not written yet", owner_of(system), card_fix(system.name, key))
+        ),
     ]
 
 
@@ -108,18 +141,103 @@ def _find_model(ws: Workspace, system: str, model_version: str | None) -> ModelV
     )
 
 
-def _datasheet_status(ws: Workspace, dataset: str, owner: str) -> Cell:
-    sheet = read_sections(ws, "datasheet", dataset)
+@dataclass
+class _Card:
+    """What the sections of one card are built from, and what they found."""
+
+    ws: Workspace
+    sys_rec: System
+    model: ModelVersion | None
+    sections: SectionSet
+    need: CardNeeds
+    tier: str
+    status: dict[str, str] = field(default_factory=dict)
+    cited: list[EvidenceRecord] = field(default_factory=list)
+    feature_gaps: dict[str, Gap] = field(default_factory=dict)
+
+    @property
+    def system(self) -> str:
+        return self.sys_rec.name
+
+    @property
+    def owner(self) -> str:
+        return owner_of(self.sys_rec)
+
+    def optional(self, key: str, blocks: list[Block]) -> list[Block]:
+        """A section the checkpoint does not require shows what is missing without a gap."""
+        if key in self.need.sections:
+            return blocks
+        return [
+            Para(f"{b.gap.what} (not required at {self.need.label}).", muted=True)
+            if isinstance(b, GapBlock)
+            else b
+            for b in blocks
+        ]
+
+
+@dataclass(frozen=True)
+class CardNeeds:
+    """What the policy requires of a card at one checkpoint of the system's tier."""
+
+    sections: tuple[str, ...]
+    """The card sections that must be filled (all of them when the tier has no requirement)."""
+    max_age_days: int | None
+    """How old the fairness evaluation may be (None: no limit, or none required)."""
+    datasheets: tuple[str, ...] | None
+    """The datasheet sections each training dataset needs; None when no datasheet is required."""
+    label: str
+    """``the high pre-launch checkpoint of Assay default policy 1.0``, for the card's text."""
+
+
+def card_needs(pol: Policy, tier: str, checkpoint: str) -> CardNeeds:
+    """The card's requirements for ``checkpoint`` of ``tier`` under ``pol``.
+
+    A tier the policy does not define (unassessed, prohibited) needs every section and no age.
+    """
+    if tier not in pol.tiers or checkpoint not in pol.tiers[tier].checkpoints:
+        return CardNeeds(tuple(MODEL_CARD_SECTIONS), None, DATASHEET_REQUIRED, "any checkpoint")
+    reqs = {r.kind: r for r in pol.checkpoint(tier, checkpoint).evidence}
+    card = reqs.get("model_card")
+    fairness = reqs.get("fairness")
+    sheet = reqs.get("datasheet")
+    return CardNeeds(
+        sections=(card.sections or tuple(MODEL_CARD_SECTIONS)) if card is not None else (),
+        max_age_days=max_age_days(pol, tier, "fairness", checkpoint) if fairness else None,
+        datasheets=(sheet.sections or DATASHEET_REQUIRED) if sheet is not None else None,
+        label=f"the {tier} {checkpoint} checkpoint of {pol.name} {pol.version}",
+    )
+
+
+def _datasheet_status(card: _Card, dataset: str) -> Cell:
+    """A training dataset's datasheet: how many of the required answers it has (its unanswered
+    sections are gaps of the datasheet itself, owned by the dataset's owner)."""
+    from assay.governance import get_dataset_version
+
+    sheet = read_sections(card.ws, "datasheet", dataset)
+    wanted = card.need.datasheets
     if sheet.record is None:
-        return Gap(
-            f"datasheet for {dataset}",
-            owner,
-            f"assay datasheet {dataset} --section motivation --file TEXT.md",
-        )
-    return Badge("present", f"{sheet.record.ref}")
+        if wanted is None:
+            return Badge("missing", "none (not required)")
+        owner = owner_of(get_dataset_version(card.ws, dataset))
+        return Badge("missing", f"not written: its gaps are in its datasheet (owner {owner})")
+    if wanted is None:
+        return Badge("present", sheet.record.ref)
+    answered = sum(1 for key in wanted if sheet.text(key))
+    return Badge(
+        "present" if answered == len(wanted) else "partial",
+        f"{sheet.record.ref}: {answered} of {len(wanted)} answered",
+    )
 
 
-def build_model_card(ws: Workspace, system: str, *, model_version: str | None = None) -> Document:
+def build_model_card(
+    ws: Workspace,
+    system: str,
+    *,
+    model_version: str | None = None,
+    tier: str | None = None,
+    checkpoint: str = DEFAULT_CHECKPOINT,
+    policy: Policy | None = None,
+) -> Document:
     """Build the model card of a system's model version from the store.
 
     Parameters
@@ -130,6 +248,13 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
         The system's name.
     model_version
         ``name@version`` or ``version``; default: the latest registered.
+    tier
+        The risk tier whose requirements apply; the system's tier when None.
+    checkpoint
+        The policy checkpoint of the system's tier whose requirements the card shows: which
+        sections are required (gaps) and how old the fairness evaluation may be.
+    policy
+        The policy; the workspace's (:attr:`Workspace.policy`) when None.
 
     Returns
     -------
@@ -137,17 +262,19 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
         The card; ``data`` holds the model version, the evaluation cited, the headline metrics by
         group and the status of every section (what the completeness check reads).
     """
-    from assay.governance import get_dataset_version, get_system, show_system
+    from assay.governance import get_system, show_system
 
+    pol = policy if policy is not None else ws.policy
     sys_rec = get_system(ws, system)
-    overview = show_system(ws, system)
-    model = _find_model(ws, system, model_version)
-    sections = read_sections(ws, "model_card", system)
-    today = ws.today()
-    status: dict[str, str] = {}
-    cited: list[EvidenceRecord] = []
-    owner = sys_rec.owner
-
+    card = _Card(
+        ws,
+        sys_rec,
+        _find_model(ws, system, model_version),
+        read_sections(ws, "model_card", system),
+        card_needs(pol, tier or sys_rec.risk_tier, checkpoint),
+        tier or sys_rec.risk_tier,
+    )
+    model, sections, status, owner = card.model, card.sections, card.status, card.owner
     # -- which evaluation: the latest fairness evaluation of this model version ----------------
     evaluation = (
         latest_evidence(ws, system, "fairness", model_version=model.ref, schema=FAIRNESS_SCHEMA)
@@ -157,28 +284,143 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
     newest_any = latest_evidence(ws, system, "fairness", schema=FAIRNESS_SCHEMA)
     result: dict[str, Any] = load_json(ws, evaluation) if evaluation is not None else {}
     if evaluation is not None:
-        cited.append(evaluation)
+        card.cited.append(evaluation)
+    details = _details(card)
+    intended = _use_section(
+        card,
+        "intended_use",
+        sys_rec.intended_use,
+        f"assay system update {system} --intended-use TEXT",
+    )
+    out_of_scope = _use_section(
+        card,
+        "out_of_scope_use",
+        sys_rec.out_of_scope_use,
+        f"assay system update {system} --out-of-scope-use TEXT",
+    )
+    training = _training(card)
+    eval_blocks, metric_blocks = _evaluation_blocks(
+        card, evaluation, newest_any, result, ws.today()
+    )
+    status["evaluation_data"] = "filled" if evaluation is not None else "gap"
+    status["metrics"] = "filled" if evaluation is not None else "gap"
+    human = {
+        key: _prose_or_gap(sections, key, sys_rec)
+        for key in ("limitations", "ethical_considerations", "recommendations")
+    }
+    for key in human:
+        status[key] = "filled" if sections.text(key) else "gap"
+    monitoring = _monitoring(card, show_system(ws, system).components)
+    opt = card.optional
+    body = [
+        Section("details", "Model details", tuple(opt("details", details))),
+        Section("intended-use", "Intended use", tuple(opt("intended_use", intended))),
+        Section(
+            "out-of-scope-use", "Out-of-scope use", tuple(opt("out_of_scope_use", out_of_scope))
+        ),
+        Section("training-data", "Training data", tuple(opt("training_data", training))),
+        Section("evaluation-data", "Evaluation data", tuple(opt("evaluation_data", eval_blocks))),
+        Section(
+            "metrics",
+            "Metrics by group",
+            tuple(opt("metrics", metric_blocks)),
+            lead="Estimates with their confidence intervals, from the latest recorded fairness "
+            "evaluation of this model version.",
+        ),
+        Section("limitations", "Limitations", tuple(opt("limitations", human["limitations"]))),
+        Section(
+            "ethical-considerations",
+            "Ethical considerations",
+            tuple(opt("ethical_considerations", human["ethical_considerations"])),
+        ),
+        Section(
+            "recommendations",
+            "Recommendations",
+            tuple(opt("recommendations", human["recommendations"])),
+        ),
+        Section("monitoring", "Monitoring", tuple(opt("monitoring", monitoring))),
+        Section("evidence", "Evidence cited", (_evidence_table(card),)),
+    ]
+    meta: tuple[tuple[str, Cell], ...] = (
+        ("System", system),
+        ("Model version", model.ref if model is not None else Badge("missing", "none")),
+        ("Risk tier", sys_rec.risk_tier),
+        ("Owner", owner),
+        ("Requirements", card.need.label),
+        (
+            "Card text",
+            sections.record.ref if sections.record is not None else Badge("missing", "none"),
+        ),
+        ("Evaluation", evaluation.ref if evaluation is not None else Badge("missing", "none")),
+        ("Generated", short_date(ws.now())),
+    )
+    data = {
+        "system": system,
+        "model_version": model.ref if model is not None else None,
+        "training_datasets": list(model.training_datasets) if model is not None else [],
+        "evaluation": _ref(evaluation),
+        "latest_evaluation": _ref(newest_any),
+        "evaluated_features": evaluated_features(result),
+        "declared_features": list(sections.fields.get("sensitive_features") or []),
+        "metrics": headline_metrics(result) if result else {},
+        "pinned": dict(sections.pinned),
+        "sections_record": sections.record.ref if sections.record is not None else None,
+        "section_status": status,
+        "required_sections": list(card.need.sections),
+        "datasheets_required": card.need.datasheets is not None,
+        "section_gaps": _section_gaps(body, status),
+        "feature_gaps": {k: _gap_dict(g) for k, g in card.feature_gaps.items()},
+        "fields": dict(sections.fields),
+        "cited": [_ref(r) for r in card.cited],
+    }
+    return Document(
+        kind="model_card",
+        title=f"Model card: {model.ref if model is not None else system}",
+        eyebrow="Responsible AI assurance · Model card",
+        subtitle=sys_rec.purpose,
+        meta=meta,
+        sections=tuple(body),
+        data=data,
+        footer=f"Model card of {system}",
+    )
 
-    # 1. details
+
+def _gap_dict(gap: Gap) -> dict[str, Any]:
+    return {"what": gap.what, "owner": gap.owner, "fix": gap.fix}
+
+
+def _section_gaps(body: Sequence[Section], status: Mapping[str, str]) -> dict[str, Any]:
+    """The gap of each required section that is not filled (what completeness counts), by key."""
+    out: dict[str, Any] = {}
+    for section in body:
+        key = section.id.replace("-", "_")
+        gaps = [b.gap for b in section.blocks if isinstance(b, GapBlock)]
+        if gaps and status.get(key) == "gap":
+            out[key] = _gap_dict(gaps[0])
+    return out
+
+
+def _details(card: _Card) -> list[Block]:
+    model, sections, owner = card.model, card.sections, card.owner
     details: list[Block] = []
     if model is None:
         details.append(
             GapBlock(
                 Gap(
-                    f"no model version of {system} is registered",
+                    f"no model version of {card.system} is registered",
                     owner,
-                    f"assay model-version add {system} VERSION --train-dataset NAME@VERSION",
+                    f"assay model-version add {card.system} VERSION --train-dataset NAME@VERSION",
                 )
             )
         )
-        status["details"] = "gap"
+        card.status["details"] = "gap"
     else:
         details.append(
             Facts(
                 (
                     ("Model", model.name),
                     ("Version", model.version),
-                    ("Of system", system),
+                    ("Of system", card.system),
                     ("Model type", sections.fields.get("model_type")),
                     ("Developed by", sections.fields.get("developers") or owner),
                     ("Licence", sections.fields.get("license")),
@@ -189,55 +431,50 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 )
             )
         )
-        status["details"] = "filled"
+        card.status["details"] = "filled"
     if sections.text("details"):
         details.append(Prose(sections.text("details") or "", sections.source("details")))
+    return details
 
-    # 2-3. intended and out-of-scope use: the system record, plus what people added
-    def use_section(key: str, from_system: str | None, fix: str) -> list[Block]:
-        blocks: list[Block] = []
-        if from_system:
-            blocks.append(Prose(from_system, "From the system record (inventory)."))
-        if sections.text(key):
-            blocks.append(Prose(sections.text(key) or "", sections.source(key)))
-        if not blocks:
-            blocks.append(
-                GapBlock(
-                    Gap(
-                        f"{MODEL_CARD_SECTIONS[key].title} — not stated.",
-                        owner,
-                        fix,
-                    )
+
+def _use_section(card: _Card, key: str, from_system: str | None, fix: str) -> list[Block]:
+    """Intended and out-of-scope use: the system record, plus what people added."""
+    sections = card.sections
+    blocks: list[Block] = []
+    if from_system:
+        blocks.append(Prose(from_system, "From the system record (inventory)."))
+    if sections.text(key):
+        blocks.append(Prose(sections.text(key) or "", sections.source(key)))
+    if not blocks:
+        blocks.append(
+            GapBlock(
+                Gap(
+                    f"{MODEL_CARD_SECTIONS[key].title} — not stated",
+                    card.owner,
+                    fix,
                 )
             )
-            status[key] = "gap"
-        else:
-            status[key] = "filled"
-        return blocks
+        )
+    card.status[key] = "filled" if blocks and not isinstance(blocks[0], GapBlock) else "gap"
+    return blocks
 
-    intended = use_section(
-        "intended_use", sys_rec.intended_use, f"assay system update {system} --intended-use TEXT"
-    )
-    out_of_scope = use_section(
-        "out_of_scope_use",
-        sys_rec.out_of_scope_use,
-        f"assay system update {system} --out-of-scope-use TEXT",
-    )
 
-    # 4. training data
+def _training(card: _Card) -> list[Block]:
+    from assay.governance import get_dataset_version
+
     training: list[Block] = []
-    datasets = list(model.training_datasets) if model is not None else []
+    datasets = list(card.model.training_datasets) if card.model is not None else []
     if datasets:
         rows = []
         for ref in datasets:
-            ds = get_dataset_version(ws, ref)
+            ds = get_dataset_version(card.ws, ref)
             rows.append(
                 (
                     ref,
                     hash_cell(ds.digest),
                     count(ds.rows) if ds.rows is not None else None,
                     ds.source,
-                    _datasheet_status(ws, ref, owner),
+                    _datasheet_status(card, ref),
                 )
             )
         training.append(
@@ -247,43 +484,28 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 numeric=(2,),
             )
         )
-        status["training_data"] = "filled"
+        card.status["training_data"] = "filled"
     else:
         training.append(
             GapBlock(
                 Gap(
                     "the training datasets of this model version are not recorded",
-                    owner,
+                    card.owner,
                     "register the model version with its training data: "
-                    f"assay model-version add {system} VERSION --train-dataset NAME@VERSION",
+                    f"assay model-version add {card.system} VERSION --train-dataset NAME@VERSION",
                 )
             )
         )
-        status["training_data"] = "gap"
-    if sections.text("training_data"):
-        training.append(
-            Prose(sections.text("training_data") or "", sections.source("training_data"))
-        )
+        card.status["training_data"] = "gap"
+    text = card.sections.text("training_data")
+    if text:
+        training.append(Prose(text, card.sections.source("training_data")))
+    return training
 
-    # 5-6. evaluation data and metrics
-    eval_blocks, metric_blocks = _evaluation_blocks(
-        ws, system, owner, model, evaluation, newest_any, result, sections, today
-    )
-    status["evaluation_data"] = "filled" if evaluation is not None else "gap"
-    status["metrics"] = "filled" if evaluation is not None else "gap"
 
-    # 7-9. human-written
-    human = {
-        key: _prose_or_gap(sections, key, sys_rec)
-        for key in ("limitations", "ethical_considerations", "recommendations")
-    }
-    for key in human:
-        status[key] = "filled" if sections.text(key) else "gap"
-
-    # 10. monitoring
+def _monitoring(card: _Card, components: Sequence[Any]) -> list[Block]:
     monitoring: list[Block] = []
-    specs = [c for c in overview.components if c.kind == "monitoring"]
-    for c in specs:
+    for c in (c for c in components if c.kind == "monitoring"):
         spec_details = as_mapping(c.details)
         monitoring.append(
             Para(
@@ -300,111 +522,36 @@ def build_model_card(ws: Workspace, system: str, *, model_version: str | None = 
                 ),
             )
         )
-    spec_ev = latest_evidence(ws, system, "monitoring_spec")
+    spec_ev = latest_evidence(card.ws, card.system, "monitoring_spec")
     if spec_ev is not None:
         monitoring.append(Para(f"Monitoring specification on record: {cite(spec_ev)}."))
-        cited.append(spec_ev)
-    if sections.text("monitoring"):
-        monitoring.append(Prose(sections.text("monitoring") or "", sections.source("monitoring")))
+        card.cited.append(spec_ev)
+    text = card.sections.text("monitoring")
+    if text:
+        monitoring.append(Prose(text, card.sections.source("monitoring")))
     if not monitoring:
-        monitoring.append(
-            GapBlock(
-                Gap(
-                    "no monitoring specification (what is watched, thresholds, who is alerted)",
-                    owner,
-                    f"write a monitoring spec for {system}, then "
-                    "assay monitor register --spec SPEC.yaml",
-                )
-            )
-        )
-        status["monitoring"] = "gap"
-    else:
-        status["monitoring"] = "filled"
+        monitoring.append(GapBlock(monitoring_gap(card.sys_rec)))
+    card.status["monitoring"] = "gap" if isinstance(monitoring[0], GapBlock) else "filled"
+    return monitoring
 
-    body = [
-        Section("details", "Model details", tuple(details)),
-        Section("intended-use", "Intended use", tuple(intended)),
-        Section("out-of-scope-use", "Out-of-scope use", tuple(out_of_scope)),
-        Section("training-data", "Training data", tuple(training)),
-        Section("evaluation-data", "Evaluation data", tuple(eval_blocks)),
-        Section(
-            "metrics",
-            "Metrics by group",
-            tuple(metric_blocks),
-            lead="Estimates with their confidence intervals, from the latest recorded fairness "
-            "evaluation of this model version.",
-        ),
-        Section("limitations", "Limitations", tuple(human["limitations"])),
-        Section(
-            "ethical-considerations",
-            "Ethical considerations",
-            tuple(human["ethical_considerations"]),
-        ),
-        Section("recommendations", "Recommendations", tuple(human["recommendations"])),
-        Section("monitoring", "Monitoring", tuple(monitoring)),
-        Section(
-            "evidence",
-            "Evidence cited",
+
+def _evidence_table(card: _Card) -> Table:
+    records = [*card.cited, card.sections.record] if card.sections.record else card.cited
+    return Table(
+        ("Evidence", "Kind", "Recorded", "By", "Blob sha256", "Content hash"),
+        tuple(
             (
-                Table(
-                    ("Evidence", "Kind", "Recorded", "By", "Blob sha256", "Content hash"),
-                    tuple(
-                        (
-                            r.ref,
-                            r.kind,
-                            short_date(r.created_at),
-                            r.created_by,
-                            hash_cell(r.blob_sha256),
-                            hash_cell(r.content_hash),
-                        )
-                        for r in (
-                            [*cited, sections.record] if sections.record is not None else cited
-                        )
-                    ),
-                    caption="Every number in this card comes from these records; "
-                    "`assay evidence verify EV-N` re-checks one.",
-                ),
-            ),
+                r.ref,
+                r.kind,
+                short_date(r.created_at),
+                r.created_by,
+                hash_cell(r.blob_sha256),
+                hash_cell(r.content_hash),
+            )
+            for r in records
         ),
-    ]
-    card_version: Cell = (
-        sections.record.ref
-        if sections.record is not None
-        else Gap("no human-written sections recorded", owner, card_fix(system, "limitations"))
-    )
-    meta: tuple[tuple[str, Cell], ...] = (
-        ("System", system),
-        ("Model version", model.ref if model is not None else Gap("model version", owner)),
-        ("Risk tier", sys_rec.risk_tier),
-        ("Owner", owner),
-        ("Card text", card_version),
-        ("Evaluation", evaluation.ref if evaluation is not None else Gap("evaluation", owner)),
-        ("Generated", short_date(ws.now())),
-    )
-    data = {
-        "system": system,
-        "model_version": model.ref if model is not None else None,
-        "training_datasets": datasets,
-        "evaluation": _ref(evaluation),
-        "latest_evaluation": _ref(newest_any),
-        "evaluated_features": evaluated_features(result),
-        "declared_features": list(sections.fields.get("sensitive_features") or []),
-        "metrics": headline_metrics(result) if result else {},
-        "pinned": dict(sections.pinned),
-        "sections_record": sections.record.ref if sections.record is not None else None,
-        "section_status": status,
-        "fields": dict(sections.fields),
-        "cited": [_ref(r) for r in cited],
-    }
-    return Document(
-        kind="model_card",
-        title=f"Model card: {model.ref if model is not None else system}",
-        eyebrow="Responsible AI assurance · Model card",
-        subtitle=sys_rec.purpose,
-        meta=meta,
-        sections=tuple(body),
-        data=data,
-        footer=f"Model card of {system}",
+        caption="Every number in this card comes from these records; "
+        "`assay evidence verify EV-N` re-checks one.",
     )
 
 
@@ -422,22 +569,16 @@ def _ref(record: EvidenceRecord | None) -> dict[str, Any] | None:
 
 
 def _evaluation_blocks(
-    ws: Workspace,
-    system: str,
-    owner: str,
-    model: ModelVersion | None,
+    card: _Card,
     evaluation: EvidenceRecord | None,
     newest_any: EvidenceRecord | None,
     result: Mapping[str, Any],
-    sections: SectionSet,
     today: Any,
 ) -> tuple[list[Block], list[Block]]:
+    system, owner, model, sections = card.system, card.owner, card.model, card.sections
     eval_blocks: list[Block] = []
     metric_blocks: list[Block] = []
-    fix = (
-        f"assay evaluate fairness DATA ... --record --system {system} "
-        f"--model-version {model.ref if model else 'VERSION'}"
-    )
+    fix = _fairness_fix(system, model.ref if model else None)
     if (
         newest_any is not None
         and model is not None
@@ -486,15 +627,18 @@ def _evaluation_blocks(
         eval_blocks.append(
             Prose(sections.text("evaluation_data") or "", sections.source("evaluation_data"))
         )
-    from assay.governance import get_system
-
-    tier = get_system(ws, system).risk_tier
-    max_age = max_age_days(ws.policy, tier, "fairness", DEFAULT_CHECKPOINT)
+    max_age = card.need.max_age_days
+    tier = card.tier
     if not evidence_is_fresh(evaluation, max_age, today):
+        title = (
+            f"Evaluation older than the policy allows ({max_age} days for the {tier} tier)"
+            if max_age is not None
+            else "Evaluation past its valid-until date"
+        )
         metric_blocks.append(
             Callout(
                 "warn",
-                f"Evaluation older than the policy allows ({max_age} days for the {tier} tier)",
+                title,
                 text=f"{evaluation.ref} was recorded {short_date(evaluation.created_at)}; "
                 "re-evaluate this model version and record it.",
             )
@@ -502,15 +646,10 @@ def _evaluation_blocks(
     declared = [str(f) for f in as_list(sections.fields.get("sensitive_features"))]
     for feature in declared:
         if feature not in features:
-            metric_blocks.append(
-                GapBlock(
-                    Gap(
-                        f"no fairness evaluation on the declared sensitive feature '{feature}'",
-                        owner,
-                        fix,
-                    )
-                )
+            card.feature_gaps[feature] = feature_gap(
+                card.sys_rec, feature, model.ref if model else None
             )
+            metric_blocks.append(GapBlock(card.feature_gaps[feature]))
     source = cite(evaluation)
     verdicts = [as_mapping(v) for v in as_list(result.get("verdicts"))]
     if verdicts:

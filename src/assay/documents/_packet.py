@@ -16,11 +16,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from assay.documents._completeness import review_completeness
-from assay.documents._datasheet import build_datasheet, dataset_evidence
+from assay.documents._datasheet import dataset_evidence
 from assay.documents._doc import (
     Badge,
     Block,
@@ -36,15 +34,21 @@ from assay.documents._doc import (
     sections_of,
 )
 from assay.documents._gather import hash_cell, short_date
-from assay.documents._model_card import build_model_card
 from assay.documents._packet_origin import PACKET_BUILDER, packet_origin_problems
-from assay.documents._risk_assessment import build_risk_assessment
+from assay.documents._review_state import (
+    ReviewState,
+    RiskState,
+    WaiverState,
+    assess_review,
+    completeness_from_dict,
+)
 from assay.errors import IntegrityError, NotFoundError
-from assay.policy import OPEN_RISK_STATUSES, blocking_ratings, blocking_risks, find_kind
+from assay.policy import OPEN_RISK_STATUSES, evidence_kind, find_kind, meets_minimum
 from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
-    from assay.governance import Approval, EvidenceRecord, Workspace
+    from assay.documents._review_documents import ReviewDocuments
+    from assay.governance import Approval, EvidenceRecord, Review, Workspace
     from assay.policy import Policy
 
 __all__ = [
@@ -55,14 +59,16 @@ __all__ = [
     "find_packet",
     "item_hashes",
     "load_packet",
+    "packet_approvals",
     "packet_document",
+    "packet_state",
     "render_packet",
     "sign_packet",
     "verify_packet",
 ]
 
-PACKET_SCHEMA = "assay.packet/v1"
 PACKET_KIND = "review_packet"
+PACKET_SCHEMA = str(evidence_kind(PACKET_KIND).schema)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,17 @@ def _sha(value: Any) -> str:
 def item_hashes(content: Mapping[str, Any]) -> dict[str, str]:
     """The sha256 of each item of a packet, so that verification can name what changed."""
     out: dict[str, str] = {}
-    for key in ("review", "system", "policy", "completeness", "findings", "built"):
+    for key in (
+        "review",
+        "system",
+        "model_versions",
+        "policy",
+        "state",
+        "evaluations",
+        "completeness",
+        "findings",
+        "built",
+    ):
         if key in content:
             out[key] = _sha(content[key])
     for entry in as_list(content.get("documents")):
@@ -147,17 +163,11 @@ def _evidence_entry(r: EvidenceRecord) -> dict[str, Any]:
     }
 
 
-def _findings(
-    ws: Workspace,
-    evidence: list[EvidenceRecord],
-    risks: list[dict[str, Any]],
-    waivers: list[dict[str, Any]],
-    completeness: Mapping[str, Any],
-    ratings: tuple[str, ...],
-) -> dict[str, Any]:
+def _evaluations(evidence: list[EvidenceRecord]) -> list[dict[str, Any]]:
+    """The latest evaluation of each kind, for the packet's summary of findings."""
     evaluations = []
     seen: set[str] = set()
-    for r in evidence:
+    for r in sorted(evidence, key=lambda r: r.id, reverse=True):
         kind = find_kind(r.kind)
         if kind is None or kind.group != "evaluation" or kind.name in seen:
             continue
@@ -174,26 +184,69 @@ def _findings(
                 "recorded": r.created_at.isoformat(),
             }
         )
-    waived = {int(w["risk"]) for w in waivers if w.get("active") and w.get("risk") is not None}
-    open_risks = [r for r in risks if r.get("status") in OPEN_RISK_STATUSES]
-    blocking = [
-        str(x.ref) for x in blocking_risks([SimpleNamespace(**r) for r in risks], ratings, waived)
+    return evaluations
+
+
+def _packet_evidence(ws: Workspace, system: str, docs: ReviewDocuments) -> list[EvidenceRecord]:
+    """Every evidence record the packet rests on: the system's, its training datasets', and the
+    datasheets' answers (never another packet)."""
+    from assay.governance import get_evidence, list_evidence
+
+    evidence = [r for r in list_evidence(ws, system=system) if r.kind != PACKET_KIND]
+    known = {r.ref for r in evidence}
+    for ref, sheet in docs.datasheets:
+        for r in dataset_evidence(ws, ref):
+            if r.ref not in known and r.kind != PACKET_KIND:
+                evidence.append(r)
+                known.add(r.ref)
+        answers = sheet.data.get("sections_record")
+        if answers and answers not in known:
+            evidence.append(get_evidence(ws, str(answers)))
+            known.add(str(answers))
+    evidence.sort(key=lambda r: r.id)
+    return evidence
+
+
+def _model_versions(ws: Workspace, system: str) -> list[dict[str, Any]]:
+    """The system's model versions, the newest last: what the gate's approval rule reads."""
+    from assay.governance import list_model_versions
+
+    return [
+        {
+            "ref": m.ref,
+            "artifact_sha256": m.artifact_sha256,
+            "registry_uri": m.registry_uri,
+            "code_commit": m.code_commit,
+        }
+        for m in list_model_versions(ws, system)
     ]
-    by_rating: dict[str, int] = {}
-    for risk in open_risks:
-        by_rating[str(risk.get("rating"))] = by_rating.get(str(risk.get("rating")), 0) + 1
+
+
+def _review_entry(rev: Review) -> dict[str, Any]:
     return {
-        "evaluations": evaluations,
-        "open_risks_by_rating": by_rating,
-        "blocking_risks": blocking,
-        "blocking_ratings": list(ratings),
-        "active_waivers": sum(1 for w in waivers if w.get("active")),
-        "completeness_score": completeness.get("score"),
-        "completeness_passes": completeness.get("passes"),
-        "gaps": len(as_list(completeness.get("gaps"))),
-        "consistency_failures": [
-            c.get("label") for c in as_list(completeness.get("consistency")) if not c.get("ok")
-        ],
+        "ref": rev.ref,
+        "title": rev.title,
+        "status": rev.status,
+        "tier": rev.tier,
+        "priority": rev.priority,
+        "owner": rev.owner,
+        "due_date": rev.due_date.isoformat() if rev.due_date else None,
+        "opened": rev.created_at.isoformat(),
+        "opened_by": rev.created_by,
+    }
+
+
+def _policy_entry(pol: Policy, state: ReviewState) -> dict[str, Any]:
+    """The policy's name and what it asks of the review's checkpoint."""
+    tier_spec = pol.tiers.get(state.tier)
+    point = tier_spec.checkpoints.get(state.checkpoint) if tier_spec is not None else None
+    return {
+        "name": pol.name,
+        "version": pol.version,
+        "checkpoint": state.checkpoint,
+        "approvers": list(point.approvers) if point is not None else [],
+        "minimum_completeness": pol.minimum_completeness,
+        "block_on_open_risks": list(state.blocking_ratings),
     }
 
 
@@ -201,10 +254,13 @@ def build_packet(
     ws: Workspace,
     review: str | int,
     *,
-    checkpoint: str = "pre-launch",
+    checkpoint: str | None = None,
     policy: Policy | None = None,
 ) -> BuiltPacket:
     """Build and freeze the review packet of a review.
+
+    The packet holds the review's state (:func:`assay.documents.review_state`) and the very
+    documents that state was computed from, so its figures and its appendices agree.
 
     Parameters
     ----------
@@ -213,107 +269,48 @@ def build_packet(
     review
         The review, ``REV-3`` or ``3``.
     checkpoint
-        The policy checkpoint the packet is for.
+        The policy checkpoint the packet is for; the review's own when None.
     policy
-        The policy; the shipped default when None.
+        The policy; the workspace's when None.
 
     Returns
     -------
     BuiltPacket
         Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
     """
-    from assay.governance import (
-        chain_head,
-        get_review,
-        list_evidence,
-        list_risks,
-        list_waivers,
-        record_derived,
-    )
-    from assay.policy import load_policy
+    from assay.governance import chain_head, get_review, list_risks, list_waivers, record_derived
 
-    pol = policy if policy is not None else load_policy()
+    pol = policy if policy is not None else ws.policy
     rev = get_review(ws, review)
     system = rev.system
-    report = review_completeness(ws, rev.ref, checkpoint=checkpoint, policy=pol)
-    card = build_model_card(ws, system)
-    datasets = [str(d) for d in as_list(card.data.get("training_datasets"))]
-    # a list, not a mapping: canonical JSON sorts keys, and the appendices keep this order
-    documents: list[dict[str, Any]] = [{"name": "model_card", "document": card.to_dict()}]
-    if ws_generative(ws, system):
-        from assay.documents._system_card import build_system_card
-
-        documents.append(
-            {"name": "system_card", "document": build_system_card(ws, system).to_dict()}
-        )
-    sheets: dict[str, Any] = {}
-    for ref in datasets:
-        sheets[ref] = build_datasheet(ws, ref).to_dict()
-        documents.append({"name": f"datasheet:{ref}", "document": sheets[ref]})
-    documents.append(
-        {"name": "risk_assessment", "document": build_risk_assessment(ws, system).to_dict()}
-    )
-    evidence = [r for r in list_evidence(ws, system=system) if r.kind != PACKET_KIND]
-    known = {r.ref for r in evidence}
-    for ref in datasets:
-        for r in dataset_evidence(ws, ref):
-            if r.ref not in known and r.kind != PACKET_KIND:
-                evidence.append(r)
-                known.add(r.ref)
-        sheet = as_mapping(sheets[ref].get("data")).get("sections_record")
-        if sheet and sheet not in known:
-            from assay.governance import get_evidence
-
-            evidence.append(get_evidence(ws, str(sheet)))
-            known.add(str(sheet))
-    evidence.sort(key=lambda r: r.id)
-    risks = [r.to_dict() for r in list_risks(ws, system=system)]
-    waivers = [
-        {k: v for k, v in w.to_dict().items() if k != "approvals"}
-        | {"approvals": [a.ref for a in w.approvals]}
-        for w in list_waivers(ws, system=system)
-    ]
-    tier = rev.tier or ""
-    point = pol.tiers[tier].checkpoints.get(checkpoint) if tier in pol.tiers else None
-    blocking = blocking_ratings(pol, tier, checkpoint)
-    completeness = report.to_dict()
+    state, docs = assess_review(ws, rev.ref, checkpoint=checkpoint, policy=pol)
+    evidence = _packet_evidence(ws, system, docs)
+    datasets = [ref for ref, _ in docs.datasheets]
     content: dict[str, Any] = {
         "schema": PACKET_SCHEMA,
         "built": {"at": ws.now().isoformat(), "by": ws.user, "chain": _head(chain_head(ws))},
-        "review": {
-            "ref": rev.ref,
-            "title": rev.title,
-            "status": rev.status,
-            "tier": rev.tier,
-            "priority": rev.priority,
-            "owner": rev.owner,
-            "due_date": rev.due_date.isoformat() if rev.due_date else None,
-            "opened": rev.created_at.isoformat(),
-            "opened_by": rev.created_by,
-        },
+        "review": _review_entry(rev),
         "system": get_system_dict(ws, system),
-        "policy": {
-            "name": pol.name,
-            "version": pol.version,
-            "checkpoint": checkpoint,
-            "approvers": list(point.approvers) if point is not None else [],
-            "minimum_completeness": pol.minimum_completeness,
-            "block_on_open_risks": list(blocking),
-        },
-        "completeness": completeness,
-        "findings": _findings(ws, evidence, risks, waivers, completeness, blocking),
-        "documents": documents,
+        "model_versions": _model_versions(ws, system),
+        "policy": _policy_entry(pol, state),
+        "state": state.to_dict(),
+        "evaluations": _evaluations(evidence),
+        # a list, not a mapping: canonical JSON sorts keys, and the appendices keep this order
+        "documents": [{"name": n, "document": d.to_dict()} for n, d in docs.named()],
         "evidence": [_evidence_entry(r) for r in evidence],
-        "risks": risks,
-        "waivers": waivers,
+        "risks": [r.to_dict() for r in list_risks(ws, system=system)],
+        "waivers": [
+            {k: v for k, v in w.to_dict().items() if k != "approvals"}
+            | {"approvals": [a.ref for a in w.approvals]}
+            for w in list_waivers(ws, system=system)
+        ],
     }
-    data = _canonical(content)
-    model = card.data.get("model_version")
+    model = docs.model_card.data.get("model_version")
     record = record_derived(
         ws,
         builder=PACKET_BUILDER,
         kind=PACKET_KIND,
-        data=data,
+        data=_canonical(content),
         title=f"Review packet {rev.ref}: {rev.title}",
         media_type="application/json",
         system=system,
@@ -323,12 +320,59 @@ def build_packet(
         summary={
             "schema": PACKET_SCHEMA,
             "review": rev.ref,
-            "checkpoint": checkpoint,
-            "completeness": report.score,
+            "checkpoint": state.checkpoint,
+            "completeness": state.score,
+            **{k: v for k, v in state.summary().items() if k != "score"},
             "items": item_hashes(content),
         },
     )
     return BuiltPacket(record.blob_sha256, record, content)
+
+
+def packet_state(content: Mapping[str, Any]) -> ReviewState:
+    """The review state frozen in a packet's content.
+
+    Packets built before the state was frozen whole (``assay.packet/v1``) hold its parts:
+    the completeness report, the findings, the risks and the waivers; they are read from those.
+    """
+    if "state" in content:
+        return ReviewState.from_dict(as_mapping(content["state"]))
+    comp = as_mapping(content.get("completeness"))
+    findings = as_mapping(content.get("findings"))
+    review = as_mapping(content.get("review"))
+    blocking = {str(x) for x in as_list(findings.get("blocking_risks"))}
+    risks = [as_mapping(r) for r in as_list(content.get("risks"))]
+    refs = {r.get("id"): str(r.get("ref")) for r in risks}
+    open_risks = tuple(
+        RiskState.from_dict(
+            {
+                **r,
+                "blocking": r.get("ref") in blocking,
+                "waived_by": None,
+                "due_date": r.get("due_date"),
+            }
+        )
+        for r in risks
+        if r.get("status") in OPEN_RISK_STATUSES
+    )
+    waivers = tuple(
+        WaiverState.from_dict({**w, "risk": refs.get(w.get("risk"))})
+        for w in (as_mapping(x) for x in as_list(content.get("waivers")))
+    )
+    return ReviewState(
+        review=str(review.get("ref")),
+        title=str(review.get("title") or ""),
+        system=str(as_mapping(content.get("system")).get("name")),
+        status=str(review.get("status")),
+        owner=review.get("owner"),
+        due_date=review.get("due_date"),
+        completeness=completeness_from_dict({**comp, "review": review.get("ref")}),
+        open_risks=open_risks,
+        blocking_ratings=tuple(str(r) for r in as_list(findings.get("blocking_ratings"))),
+        waivers=waivers,
+        approvals=(),
+        as_of=str(as_mapping(content.get("built")).get("at") or ""),
+    )
 
 
 def _head(head: tuple[int, str]) -> dict[str, Any]:
@@ -476,12 +520,15 @@ def sign_packet(
     decision: str,
     rationale: str,
     conditions: str | None = None,
+    acknowledge_incomplete: bool = False,
 ) -> Approval:
     """Record a decision on the packet's review that signs the packet's sha256.
 
     The decision goes through the review workflow (:func:`assay.governance.advance_review`), with
     the packet's stored bytes as the signed content, so the approval's ``subject_sha256`` is the
-    packet's sha256. The packet is verified first; an altered packet cannot be signed.
+    packet's sha256. The packet is verified first; an altered packet cannot be signed. Approving a
+    packet below the policy's completeness minimum needs ``acknowledge_incomplete``, which the
+    review's history (and so the audit trail) keeps.
     """
     from assay.governance import advance_review
 
@@ -499,6 +546,7 @@ def sign_packet(
         rationale=rationale,
         conditions=conditions,
         packet=ws.blobs.path(packet.sha256),
+        acknowledge_incomplete=acknowledge_incomplete,
     )
     signed = [a for a in review.approvals if a.subject_sha256 == packet.sha256]
     return signed[-1]
@@ -507,7 +555,8 @@ def sign_packet(
 # -- the packet as a document ---------------------------------------------------------------------
 
 
-def _approvals_for(ws: Workspace, packet: BuiltPacket) -> list[Approval]:
+def packet_approvals(ws: Workspace, packet: BuiltPacket) -> list[Approval]:
+    """The decisions that sign this packet's sha256 (on its review), oldest first."""
     from assay.governance import list_approvals
 
     review_id = int(packet.review.split("-")[-1]) if packet.review else -1
@@ -526,23 +575,17 @@ def packet_document(ws: Workspace, ref: str) -> Document:
     recorded since that sign this packet's sha256.
     """
     packet = load_packet(ws, ref)
-    return render_packet(packet, _approvals_for(ws, packet))
+    return render_packet(packet, packet_approvals(ws, packet))
 
 
-def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
-    """Lay out a built packet (frozen content plus the approvals that sign it) as a document."""
+def _cover(packet: BuiltPacket, state: ReviewState) -> Section:
     c = packet.content
     review = as_mapping(c.get("review"))
     system = as_mapping(c.get("system"))
     policy = as_mapping(c.get("policy"))
-    comp = as_mapping(c.get("completeness"))
-    findings = as_mapping(c.get("findings"))
     built = as_mapping(c.get("built"))
     owner = str(review.get("owner") or system.get("owner") or "")
-    score = comp.get("score")
-    minimum = comp.get("minimum_percent")
-    passes = bool(comp.get("passes"))
-    cover = Section(
+    return Section(
         "cover",
         "Cover",
         (
@@ -562,8 +605,8 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
                     (
                         "Evidence completeness",
                         Badge(
-                            "pass" if passes else "fail",
-                            f"{score}% (minimum {minimum}%)",
+                            "pass" if state.passes else "fail",
+                            f"{state.score}% (minimum {state.minimum_percent}%)",
                         ),
                     ),
                 )
@@ -576,17 +619,27 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
             ),
         ),
     )
+
+
+def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
+    """Lay out a built packet (frozen content plus the approvals that sign it) as a document."""
+    c = packet.content
+    review = as_mapping(c.get("review"))
+    system = as_mapping(c.get("system"))
+    policy = as_mapping(c.get("policy"))
+    state = packet_state(c)
+    built = as_mapping(c.get("built"))
     sections: list[Section] = [
-        cover,
+        _cover(packet, state),
         Section(
             "findings",
             "Summary of findings",
-            tuple(_finding_blocks(findings, comp)),
+            tuple(_finding_blocks(state, c)),
             new_page=False,
         ),
-        Section("open-risks", "Open risks", (_risk_table(c, open_only=True),)),
-        Section("waivers", "Waivers", (_waiver_table(c),)),
-        Section("completeness", "Completeness and consistency", tuple(_completeness_blocks(comp))),
+        Section("open-risks", "Open risks", (_risk_table(state),)),
+        Section("waivers", "Waivers", (_waiver_table(state),)),
+        Section("completeness", "Completeness and consistency", tuple(_completeness_blocks(state))),
         Section(
             "evidence-index",
             "Evidence index",
@@ -618,7 +671,7 @@ def render_packet(packet: BuiltPacket, approvals: list[Approval]) -> Document:
             ("System", str(system.get("name"))),
             ("Tier", str(review.get("tier"))),
             ("Checkpoint", str(policy.get("checkpoint"))),
-            ("Completeness", f"{score}%"),
+            ("Completeness", f"{state.score}%"),
             ("Built", short_date_iso(built.get("at"))),
             ("Packet sha256", hash_cell(packet.sha256)),
             ("Approvals", str(len(approvals))),
@@ -638,32 +691,42 @@ def short_date_iso(text: Any) -> str:
         return str(text)
 
 
-def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> list[Block]:
-    blocks: list[Block] = []
-    blocking = [str(x) for x in as_list(findings.get("blocking_risks"))]
-    failures = [str(x) for x in as_list(findings.get("consistency_failures"))]
+def _headline(state: ReviewState, evaluations: list[Any]) -> list[str]:
     headline: list[str] = []
-    if blocking:
+    if state.blocking_risks:
         headline.append(
-            f"{len(blocking)} open risk(s) rated "
-            f"{' or '.join(as_list(findings.get('blocking_ratings')))} without a waiver block "
-            f"approval: {', '.join(blocking)}."
+            f"{len(state.blocking_risks)} open risk(s) rated "
+            f"{' or '.join(state.blocking_ratings)} without a waiver block "
+            f"approval: {', '.join(state.blocking_risks)}."
         )
-    score, minimum = comp.get("score"), comp.get("minimum_percent")
-    if isinstance(score, int | float) and isinstance(minimum, int | float) and score < minimum:
+    if not meets_minimum(state.score, state.completeness.minimum):
         headline.append(
-            f"Evidence completeness is {score}%, below the policy minimum of {minimum}% "
-            f"({len(as_list(comp.get('gaps')))} gaps)."
+            f"Evidence completeness is {state.score}%, below the policy minimum of "
+            f"{state.minimum_percent}% ({len(state.gaps)} gaps)."
         )
+    failures = [c.label for c in state.completeness.consistency if not c.ok]
     if failures:
         headline.append("Inconsistent: " + "; ".join(failures) + ".")
-    failed_evals = [e for e in as_list(findings.get("evaluations")) if as_mapping(e).get("failed")]
+    failed_evals = [as_mapping(e) for e in evaluations if as_mapping(e).get("failed")]
     if failed_evals:
         headline.append(
             "Evaluations with failed checks: "
             + ", ".join(f"{e['kind']} ({e['ref']}: {e['failed']} failed)" for e in failed_evals)
             + "."
         )
+    return headline
+
+
+def _evaluations_of(c: Mapping[str, Any]) -> list[Any]:
+    if "evaluations" in c:
+        return as_list(c.get("evaluations"))
+    return as_list(as_mapping(c.get("findings")).get("evaluations"))
+
+
+def _finding_blocks(state: ReviewState, c: Mapping[str, Any]) -> list[Block]:
+    blocks: list[Block] = []
+    evaluations = _evaluations_of(c)
+    headline = _headline(state, evaluations)
     if headline:
         blocks.append(Callout("fail", "Not ready to approve as it stands", tuple(headline)))
     else:
@@ -676,8 +739,7 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
             )
         )
     rows: list[tuple[Cell, ...]] = []
-    for e in as_list(findings.get("evaluations")):
-        e = as_mapping(e)
+    for e in (as_mapping(x) for x in evaluations):
         failed = e.get("failed")
         outcome: Cell = (
             Badge("fail", f"{failed} of {e.get('checks')} checks failed")
@@ -704,7 +766,10 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
             caption="Latest evaluation of each kind",
         )
     )
-    by_rating = as_mapping(findings.get("open_risks_by_rating"))
+    by_rating: dict[str, int] = {}
+    for risk in state.open_risks:
+        by_rating[risk.rating] = by_rating.get(risk.rating, 0) + 1
+    failures = [ch.label for ch in state.completeness.consistency if not ch.ok]
     blocks.append(
         Facts(
             (
@@ -712,8 +777,9 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
                     "Open risks",
                     ", ".join(f"{n} {k}" for k, n in sorted(by_rating.items())) or "none",
                 ),
-                ("Active waivers", str(findings.get("active_waivers", 0))),
-                ("Gaps", str(findings.get("gaps", 0))),
+                ("Blocking risks", ", ".join(state.blocking_risks) or "none"),
+                ("Active waivers", str(len(state.active_waivers))),
+                ("Gaps", str(len(state.gaps))),
                 ("Consistency", "all checks pass" if not failures else "; ".join(failures)),
             )
         )
@@ -721,54 +787,54 @@ def _finding_blocks(findings: Mapping[str, Any], comp: Mapping[str, Any]) -> lis
     return blocks
 
 
-def _risk_table(c: Mapping[str, Any], *, open_only: bool) -> Table:
+_NONE = Badge("missing", "none (a gap of the risk assessment)")
+
+
+def _risk_table(state: ReviewState) -> Table:
     rows: list[tuple[Cell, ...]] = []
-    for r in as_list(c.get("risks")):
-        r = as_mapping(r)
-        if open_only and r.get("status") not in OPEN_RISK_STATUSES:
-            continue
+    for r in state.open_risks:
         rows.append(
             (
-                str(r.get("ref")),
-                str(r.get("title")),
-                Badge(str(r.get("rating")), str(r.get("rating"))),
-                str(r.get("mitigations") or "")
-                or Gap(f"mitigations for {r.get('ref')}", r.get("owner")),
-                str(r.get("owner")),
-                r.get("due_date") or Gap(f"due date for {r.get('ref')}", r.get("owner")),
-                Badge(str(r.get("status")), str(r.get("status"))),
+                r.ref,
+                r.title,
+                Badge(r.rating, r.rating),
+                r.mitigations or _NONE,
+                r.owner,
+                r.due_date or _NONE,
+                Badge(r.status, r.status),
+                Badge("fail", "blocks")
+                if r.blocking
+                else (f"waived by {r.waived_by}" if r.waived_by else "no"),
             )
         )
     return Table(
-        ("Risk", "Title", "Rating", "Mitigations", "Owner", "Due", "Status"),
+        ("Risk", "Title", "Rating", "Mitigations", "Owner", "Due", "Status", "Blocks approval"),
         tuple(rows),
         caption="Risks open or being mitigated, highest rating first",
         source="the risk register, as frozen in this packet",
     )
 
 
-def _waiver_table(c: Mapping[str, Any]) -> Table:
+def _waiver_table(state: ReviewState) -> Table:
     rows: list[tuple[Cell, ...]] = []
-    for w in as_list(c.get("waivers")):
-        w = as_mapping(w)
+    for w in state.waivers:
         rows.append(
             (
-                str(w.get("ref")),
-                str(w.get("control")),
-                str(w.get("rationale")),
-                str(w.get("compensating_controls")),
-                Badge(
-                    "approved" if w.get("active") else str(w.get("status")),
-                    "active" if w.get("active") else str(w.get("status")),
-                ),
-                str(w.get("expires_on")),
-                ", ".join(str(a) for a in as_list(w.get("approvals"))) or None,
+                w.ref,
+                w.control,
+                w.risk,
+                w.rationale,
+                w.compensating_controls,
+                Badge("approved" if w.active else w.status, "active" if w.active else w.status),
+                w.expires_on,
+                ", ".join(w.approvals) or None,
             )
         )
     return Table(
         (
             "Waiver",
             "Control",
+            "Risk",
             "Rationale",
             "Compensating controls",
             "Status",
@@ -779,37 +845,35 @@ def _waiver_table(c: Mapping[str, Any]) -> Table:
     )
 
 
-def _completeness_blocks(comp: Mapping[str, Any]) -> list[Block]:
+def _completeness_blocks(state: ReviewState) -> list[Block]:
+    comp = state.completeness
     blocks: list[Block] = [
         Facts(
             (
-                ("Score", f"{comp.get('score')}% of required items present"),
-                ("Policy minimum", f"{comp.get('minimum_percent')}%"),
-                ("Tier and checkpoint", f"{comp.get('tier')} · {comp.get('checkpoint')}"),
-                ("Policy", str(comp.get("policy"))),
+                ("Score", f"{state.score}% of required items present"),
+                ("Policy minimum", f"{state.minimum_percent}%"),
+                ("Tier and checkpoint", f"{state.tier} · {state.checkpoint}"),
+                ("Policy", state.policy),
             )
         ),
         Table(
             ("Document", "Present", "Required", "Score"),
-            tuple(
-                (k, int(v.get("present", 0)), int(v.get("required", 0)), f"{v.get('percent')}%")
-                for k, v in as_mapping(comp.get("by_document")).items()
-            ),
+            tuple((k, p, n, f"{pct}%") for k, (p, n, pct) in comp.by_document.items()),
             numeric=(1, 2, 3),
             caption="Score per document",
         ),
     ]
-    gaps = [as_mapping(g) for g in as_list(comp.get("gaps"))]
+    gaps = state.gaps
     blocks.append(
         Table(
             ("Document", "Requirement", "Status", "Owner", "How to fill"),
             tuple(
                 (
-                    str(g.get("document")),
-                    str(g.get("requirement")),
-                    Badge(str(g.get("status")), str(g.get("status"))),
-                    g.get("owner") or Gap("owner", None),
-                    str(g.get("fix") or ""),
+                    g.document,
+                    g.requirement,
+                    Badge(g.status, g.status),
+                    g.owner or Gap("owner", None),
+                    g.fix,
                 )
                 for g in gaps
             ),
@@ -821,11 +885,11 @@ def _completeness_blocks(comp: Mapping[str, Any]) -> list[Block]:
             ("Check", "Result", "Detail"),
             tuple(
                 (
-                    str(ch.get("label")),
-                    Badge("pass", "consistent") if ch.get("ok") else Badge("fail", "inconsistent"),
-                    str(ch.get("detail")),
+                    ch.label,
+                    Badge("pass", "consistent") if ch.ok else Badge("fail", "inconsistent"),
+                    ch.detail,
                 )
-                for ch in (as_mapping(x) for x in as_list(comp.get("consistency")))
+                for ch in comp.consistency
             ),
             caption="Consistency checks",
         )

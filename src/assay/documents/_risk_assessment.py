@@ -20,13 +20,14 @@ from assay.documents._doc import (
     Table,
 )
 from assay.documents._gather import short_date
+from assay.documents._owners import owner_of
 from assay.policy import RATINGS, describe_bands, rating
 from assay.render import heat_map
 
 if TYPE_CHECKING:
-    from assay.governance import Risk, Workspace
+    from assay.governance import Risk, System, Workspace
 
-__all__ = ["build_risk_assessment", "risk_gaps"]
+__all__ = ["build_risk_assessment", "no_risks_gap", "risk_gaps"]
 
 
 def _level(likelihood: int | None, severity: int | None) -> Cell:
@@ -55,6 +56,22 @@ def risk_gaps(risk: Risk, today: Any) -> list[Gap]:
             )
         )
     return gaps
+
+
+def no_risks_gap(system: System) -> Gap:
+    """The gap of a system whose register is empty: the assessment's and completeness's."""
+    return Gap(
+        f"no risks are recorded for {system.name}",
+        owner_of(system),
+        f"assay risk add {system.name} --title ... --category mit:1.1 --likelihood N "
+        "--severity N --owner NAME",
+    )
+
+
+def _gap_cell(gaps: list[Gap], what: str) -> Cell:
+    """The risk's gap that starts with ``what``, as a table cell (the same object
+    :func:`risk_gaps` gives completeness)."""
+    return next((g for g in gaps if g.what.startswith(what)), None)
 
 
 def build_risk_assessment(ws: Workspace, system: str) -> Document:
@@ -88,17 +105,9 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         for r in active
     ]
     blocks_overview: list[Block] = []
+    gaps = {r.ref: risk_gaps(r, today) for r in risks}
     if not risks:
-        blocks_overview.append(
-            GapBlock(
-                Gap(
-                    f"no risks are recorded for {system}",
-                    sys_rec.owner,
-                    f"assay risk add {system} --title ... --category mit:1.1 --likelihood N "
-                    "--severity N --owner NAME",
-                )
-            )
-        )
+        blocks_overview.append(GapBlock(no_risks_gap(sys_rec)))
     else:
         by_rating = Counter(r.rating for r in active)
         counts = ", ".join(f"{by_rating[k]} {k}" for k in RATINGS if by_rating[k]) or "none"
@@ -152,9 +161,7 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
                 _level(r.inherent_likelihood, r.inherent_severity),
                 _level(r.residual_likelihood, r.residual_severity) or "not reassessed",
                 r.owner,
-                str(r.due_date)
-                if r.due_date
-                else (Gap("due date", r.owner) if r.is_open else None),
+                str(r.due_date) if r.due_date else _gap_cell(gaps[r.ref], "due date"),
                 Badge(r.status, r.status),
             )
         )
@@ -178,18 +185,14 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         mitigation_rows.append(
             (
                 r.ref,
-                r.mitigations or (Gap(f"mitigations for {r.ref}", r.owner) if r.is_open else None),
+                r.mitigations or _gap_cell(gaps[r.ref], "mitigations"),
                 listed or "none",
                 r.owner,
                 str(r.due_date) if r.due_date else None,
                 f"EV-{r.closure_evidence}" if r.closure_evidence else None,
             )
         )
-        gap_blocks.extend(
-            GapBlock(gap)
-            for gap in risk_gaps(r, today)
-            if gap.what.startswith(("residual", "due date"))
-        )
+        gap_blocks.extend(GapBlock(gap) for gap in gaps[r.ref] if gap.what.startswith("residual"))
     mitigation_blocks: list[Block] = [
         Table(
             ("Risk", "Mitigations", "Remediation actions", "Owner", "Due", "Closure evidence"),

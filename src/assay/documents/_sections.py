@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, Workspace
 
 __all__ = [
+    "DATASHEET_REQUIRED",
     "DATASHEET_SECTIONS",
     "DOCUMENT_KINDS",
     "MODEL_CARD_SECTIONS",
@@ -193,6 +194,13 @@ DATASHEET_SECTIONS = _specs(
     ),
 )
 """The sections of a datasheet, after Gebru et al., *Datasheets for Datasets* (2021)."""
+
+DATASHEET_REQUIRED: tuple[str, ...] = tuple(DATASHEET_SECTIONS)
+"""The datasheet sections a review needs answered when the policy's requirement names none: all
+nine. A section is answered only when a person wrote its answer; the facts Assay fills in on its
+own (rows, columns, source, evidence) make a section ``partial``, which does not answer its
+question and is a gap like an empty one. The datasheet, the model card, completeness and the
+review state all apply this list and this rule."""
 
 DOCUMENT_KINDS: dict[str, dict[str, SectionSpec]] = {
     "model_card": MODEL_CARD_SECTIONS,

@@ -19,11 +19,14 @@ from assay.documents._doc import (
     Table,
 )
 from assay.documents._gather import hash_cell, short_date
+from assay.documents._owners import owner_of
 from assay.documents._sections import SYSTEM_CARD_SECTIONS, read_sections
 from assay.policy import EVALUATION_KINDS, stored_kinds
 from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assay.governance import Workspace
 
 __all__ = ["build_system_card", "evaluation_rows"]
@@ -61,7 +64,9 @@ def evaluation_rows(ws: Workspace, system: str) -> list[tuple[Cell, ...]]:
     return rows
 
 
-def build_system_card(ws: Workspace, system: str) -> Document:
+def build_system_card(
+    ws: Workspace, system: str, *, required: Sequence[str] | None = None
+) -> Document:
     """Build the system card of a system from the inventory, evidence and human text.
 
     Parameters
@@ -70,20 +75,25 @@ def build_system_card(ws: Workspace, system: str) -> Document:
         The workspace.
     system
         The system's name.
+    required
+        The sections that must be written (a policy requirement's ``sections``); every section
+        when None. An unwritten required section is a gap owned by the system's owner.
 
     Returns
     -------
     Document
         The card; prompt, retrieval and disclosure sections are required of generative systems
-        only.
+        only. ``data["section_gaps"]`` holds the gap of each required section not written.
     """
     from assay.governance import show_system
 
     overview = show_system(ws, system)
     sys_rec = overview.system
     sections = read_sections(ws, "system_card", system)
-    owner = sys_rec.owner
+    owner = owner_of(sys_rec)
     status: dict[str, str] = {}
+    gaps: dict[str, Gap] = {}
+    wanted = tuple(SYSTEM_CARD_SECTIONS) if required is None else tuple(required)
 
     def add_text(key: str, auto: list[Block]) -> list[Block]:
         blocks = list(auto)
@@ -98,20 +108,19 @@ def build_system_card(ws: Workspace, system: str) -> Document:
             return [Para("Not applicable: the system is not generative.", muted=True)]
         spec = SYSTEM_CARD_SECTIONS[key]
         status[key] = "gap"
-        return [
-            GapBlock(
-                Gap(
-                    f"{spec.title} — {spec.question}",
-                    owner,
-                    f"assay card system {system} --section {key} --file TEXT.md",
-                )
-            )
-        ]
+        if key not in wanted:
+            return [Para(f"{spec.question} Not written; not required.", muted=True)]
+        gaps[key] = Gap(
+            f"{spec.title} — not written yet",
+            owner,
+            f"assay card system {system} --section {key} --file TEXT.md",
+        )
+        return [Para(spec.question, muted=True), GapBlock(gaps[key])]
 
     facts = Facts(
         (
             ("Purpose", sys_rec.purpose),
-            ("Intended use", sys_rec.intended_use or Gap("intended use", owner)),
+            ("Intended use", sys_rec.intended_use or Badge("missing", "not stated")),
             ("Deployment context", sys_rec.deployment_context),
             ("Owner", owner),
             ("Risk tier", sys_rec.risk_tier),
@@ -200,9 +209,7 @@ def build_system_card(ws: Workspace, system: str) -> Document:
             ("Components", str(len(overview.components))),
             (
                 "Card text",
-                sections.record.ref
-                if sections.record is not None
-                else Gap("no human-written sections", owner),
+                sections.record.ref if sections.record is not None else Badge("missing", "none"),
             ),
             ("Generated", short_date(ws.now())),
         ),
@@ -210,6 +217,9 @@ def build_system_card(ws: Workspace, system: str) -> Document:
         data={
             "system": system,
             "section_status": status,
+            "section_gaps": {
+                k: {"what": g.what, "owner": g.owner, "fix": g.fix} for k, g in gaps.items()
+            },
             "sections_record": sections.record.ref if sections.record is not None else None,
             "evaluations": [str(r[0]) for r in evals],
         },

@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assay.documents._completeness import CompletenessReport, review_completeness
-from assay.documents._datasheet import build_datasheet
-from assay.documents._doc import Document
-from assay.documents._model_card import build_model_card
-from assay.documents._packet import BuiltPacket, build_packet, packet_document
+from assay.documents._doc import Document, document_from_dict
+from assay.documents._packet import BuiltPacket, build_packet, packet_document, packet_state
 from assay.documents._render import render
-from assay.documents._risk_assessment import build_risk_assessment
-from assay.render import as_list
+from assay.documents._review_state import ReviewState
+from assay.render import as_list, as_mapping
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
@@ -32,13 +29,14 @@ class WrittenDocuments:
         Every file written, in order.
     packet
         The built (frozen) packet: ``packet.sha256`` is what an approver signs.
-    completeness
-        The review's completeness report: ``.score`` (0–100) and ``.gaps`` (each with an owner).
+    state
+        The review's state frozen in the packet: ``.score`` (0–100), ``.passes``, ``.gaps`` (each
+        with an owner), ``.open_risks``, ``.blocking_risks``, ``.waivers``.
     """
 
     files: tuple[Path, ...]
     packet: BuiltPacket
-    completeness: CompletenessReport
+    state: ReviewState
     documents: dict[str, Document] = field(default_factory=dict)
 
 
@@ -55,12 +53,13 @@ def write_review_documents(
     output: Path | str,
     *,
     formats: Sequence[str] = ("html", "pdf"),
-    checkpoint: str = "pre-launch",
+    checkpoint: str | None = None,
 ) -> WrittenDocuments:
     """Write a review's model card, datasheets, risk assessment and built packet to a folder.
 
-    The packet is built (frozen and recorded as evidence) first, so the files show what the
-    approvers will sign.
+    The packet is built (frozen and recorded as evidence) first; the model card, datasheets and
+    risk assessment written are the ones frozen inside it, so the files show what the approvers
+    will sign and nothing is computed twice.
 
     Parameters
     ----------
@@ -73,31 +72,26 @@ def write_review_documents(
     formats
         Any of ``md``, ``html``, ``pdf``, ``json``.
     checkpoint
-        The policy checkpoint.
+        The policy checkpoint; the review's own when None.
 
     Returns
     -------
     WrittenDocuments
-        The files, the packet (its sha256) and the completeness report (score and gaps).
+        The files, the packet (its sha256) and the review state frozen in it (score and gaps).
 
     Files are named ``model-card.*``, ``datasheet-NAME-VERSION.*``, ``risk-assessment.*`` and
     ``review-packet.*``.
     """
-    from assay.governance import get_review
-
     folder = Path(output)
-    rev = get_review(ws, review)
-    packet = build_packet(ws, rev.ref, checkpoint=checkpoint)
-    report = review_completeness(ws, rev.ref, checkpoint=checkpoint)
-    card = build_model_card(ws, rev.system)
-    docs: dict[str, Document] = {"model-card": card}
-    for ref in as_list(card.data.get("training_datasets")):
-        docs[f"datasheet-{str(ref).replace('@', '-')}"] = build_datasheet(ws, str(ref))
-    docs["risk-assessment"] = build_risk_assessment(ws, rev.system)
+    packet = build_packet(ws, review, checkpoint=checkpoint)
+    docs: dict[str, Document] = {}
+    for entry in (as_mapping(x) for x in as_list(packet.content.get("documents"))):
+        name = str(entry.get("name")).replace("_", "-").replace(":", "-").replace("@", "-")
+        docs[name] = document_from_dict(as_mapping(entry.get("document")))
     docs["review-packet"] = packet_document(ws, packet.record.ref)
     files = [
         write_document(doc, folder / f"{name}.{fmt}", fmt)
         for name, doc in docs.items()
         for fmt in formats
     ]
-    return WrittenDocuments(tuple(files), packet, report, docs)
+    return WrittenDocuments(tuple(files), packet, packet_state(packet.content), docs)

@@ -252,42 +252,38 @@ def _evidence_outcomes(
 def _completeness_outcome(
     ws: Workspace, system: str, tier: str, checkpoint: str, policy: Policy
 ) -> RuleOutcome:
-    from assay.documents import system_completeness
+    """The completeness of the newest review of ``system`` at ``tier``: its review state
+    (:func:`assay.documents.review_state`), the figures ``assay completeness REV-N`` and its
+    packet show. Without such a review, the system's documents are scored the same way."""
+    from assay.documents import review_state, system_completeness
+    from assay.governance import list_reviews
 
-    report = system_completeness(ws, system, tier=tier, checkpoint=checkpoint, policy=policy)
+    reviews = [r for r in list_reviews(ws, system=system) if r.tier == tier]
+    newest = max(reviews, key=lambda r: r.id) if reviews else None
+    if newest is not None:
+        report = review_state(ws, newest.ref, checkpoint=checkpoint, policy=policy).completeness
+        subject = f"{newest.ref} ({system} documents, {tier} {checkpoint})"
+        every = f"every gap: assay completeness {newest.ref} --checkpoint {checkpoint}"
+    else:
+        report = system_completeness(ws, system, tier=tier, checkpoint=checkpoint, policy=policy)
+        subject = f"{system} documents, {tier} {checkpoint} (no review yet)"
+        every = f"by requirement: assay checklist {system} --tier {tier}"
     minimum = minimum_percent(policy.minimum_completeness)
     ok = report.passes
     gaps = report.gaps
     shown = "; ".join(f"{g.document}: {g.requirement} ({g.fix})" for g in gaps[:3])
-    more = ""
-    if len(gaps) > 3:
-        more = f"; and {len(gaps) - 3} more ({_completeness_command(ws, system, tier, checkpoint)})"
+    more = f"; and {len(gaps) - 3} more ({every})" if len(gaps) > 3 else ""
     return RuleOutcome(
         rule="completeness",
         status="pass" if ok else "fail",
-        subject=f"{system} documents, {tier} {checkpoint}",
-        value=f"{report.score:g}%",
+        subject=subject,
+        value=f"{report.score}%",
         threshold=f"at least {minimum:g}%",
-        message=f"Completeness is {report.score:g}% with {len(gaps)} gap(s)"
+        message=f"Completeness is {report.score}% with {len(gaps)} gap(s)"
         + ("." if report.consistent else ", and the documents contradict each other."),
         fix="" if ok else f"Fill the gaps: {shown}{more}",
         source="documents",
     )
-
-
-def _completeness_command(ws: Workspace, system: str, tier: str, checkpoint: str) -> str:
-    """A command that lists every gap behind the gate's completeness figure.
-
-    ``assay completeness`` scores a review, with the review's tier; the newest review of the system
-    at the gated tier has the same items and score. Without one, the checklist shows the figure for
-    each checkpoint of the tier."""
-    from assay.governance import list_reviews
-
-    reviews = [r for r in list_reviews(ws, system=system) if r.tier == tier]
-    if reviews:
-        newest = max(reviews, key=lambda r: r.id)
-        return f"every gap: assay completeness {newest.ref} --checkpoint {checkpoint}"
-    return f"by requirement: assay checklist {system} --tier {tier}"
 
 
 def _approval_outcome(
@@ -327,9 +323,9 @@ def _approval_outcome(
         fix=""
         if ok
         else f"Take a review of {system} to a decision after registering {target}: "
-        "assay review advance REV-N in_evaluation; assay review advance REV-N ready_for_review; "
-        "then a reviewer or approver who did not request it signs: "
-        "assay review advance REV-N approved --rationale TEXT",
+        "assay review advance REV-N in_evaluation; assay packet build REV-N; "
+        "assay review advance REV-N ready_for_review; then a reviewer or approver who did not "
+        "request it signs the packet: assay packet sign REV-N --decision approved --rationale TEXT",
         source="approvals",
     )
 

@@ -128,7 +128,6 @@ from assay.governance._reviews import (
     get_review,
     list_reviews,
     open_review,
-    review_packet,
     triage_review,
     workspace_questionnaire,
 )
@@ -320,7 +319,6 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "renew_waiver",
     "request_waiver",
     "restore_workspace",
-    "review_packet",
     "revoke_token",
     "revoke_waiver",
     "risk_heat_counts",

@@ -58,8 +58,6 @@ class Questionnaire:
     tier_floor: Mapping[str, str]
     triage_business_days: int
     readiness_business_days: Mapping[str, int]
-    required_fields: tuple[str, ...]
-    required_evidence: Mapping[str, tuple[str, ...]]
     source: str
 
     @property
@@ -215,8 +213,6 @@ def _parse(data: Any, source: str) -> Questionnaire:
     readiness = {str(k): int(v) for k, v in (sla.get("readiness_business_days") or {}).items()}
     if set(readiness) != set(PRIORITIES):
         raise _fail(source, "sla.readiness_business_days", "give days for P1, P2 and P3")
-    req = data.get("requirements") or {}
-    evidence = {str(t): tuple(v or []) for t, v in (req.get("evidence") or {}).items()}
     return Questionnaire(
         id=str(data["id"]),
         version=int(data["version"]),
@@ -228,8 +224,6 @@ def _parse(data: Any, source: str) -> Questionnaire:
         tier_floor={str(k): str(v) for k, v in (prio.get("tier_floor") or {}).items()},
         triage_business_days=int(sla.get("triage_business_days", 3)),
         readiness_business_days=readiness,
-        required_fields=tuple(req.get("fields") or ()),
-        required_evidence=evidence,
         source=source,
     )
 

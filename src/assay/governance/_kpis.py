@@ -25,8 +25,10 @@ from assay.governance._reviews import REVIEW_STATUSES
 from assay.governance._risks import OPEN_STATUSES, current_scores_sql
 from assay.governance._waivers import ACTIVE_WAIVER_STATUSES, open_waiver_filter
 from assay.policy import (
+    RESERVED_KINDS,
     WAIVER_AGE_BANDS,
     WAIVER_AGING_DAYS,
+    minimum_percent,
     rating,
     waiver_age_band,
     waiver_age_days,
@@ -118,6 +120,32 @@ def _first_transitions(conn: Connection, to_status: str) -> dict[int, dt.datetim
     return out
 
 
+def _ready_steps(conn: Connection) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """Each step to ready_for_review (review id in the readiness), oldest first, with the packet
+    figures kept with it (see :func:`assay.governance.advance_review`)."""
+    t = tables.review_transitions.c
+    out = []
+    rows = conn.execute(
+        sa.select(t.review_id, t.at, t.details)
+        .where(t.to_status == "ready_for_review")
+        .order_by(t.at, t.id)
+    ).all()
+    for review_id, at, details in rows:
+        readiness = details.get("readiness") if isinstance(details, dict) else None
+        kept = dict(readiness) if isinstance(readiness, dict) else {}
+        out.append((at, {**kept, "review_id": review_id}))
+    return out
+
+
+def _first_complete(steps: list[tuple[dt.datetime, dict[str, Any]]]) -> dict[int, dt.datetime]:
+    """When each review first became ready with a packet meeting the completeness minimum."""
+    out: dict[int, dt.datetime] = {}
+    for at, readiness in steps:
+        if readiness.get("passes") is True and not readiness.get("acknowledged"):
+            out.setdefault(int(readiness["review_id"]), at)
+    return out
+
+
 def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> KpiReport:
     """Compute the program KPIs for ``start`` to ``end`` (inclusive dates, UTC).
 
@@ -165,6 +193,8 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
         opened = _first_transitions(conn, "intake")
         triaged = _first_transitions(conn, "triaged")
         ready = _first_transitions(conn, "ready_for_review")
+        readiness = _ready_steps(conn)
+        complete_at = _first_complete(readiness)
 
         delivered = [rid for rid, at in ready.items() if in_period(at)]
         add(
@@ -202,7 +232,11 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             and r["status"] != "withdrawn"
             and (r["id"] in ready or r["due_date"] < today)
         ]
-        on_time = sum(1 for r in due if r["id"] in ready and ready[r["id"]].date() <= r["due_date"])
+        on_time = sum(
+            1
+            for r in due
+            if r["id"] in complete_at and complete_at[r["id"]].date() <= r["due_date"]
+        )
         add(
             "on_time_readiness",
             "On-time review readiness",
@@ -211,20 +245,15 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             len(due),
             "≥ 90%",
             "Of reviews whose agreed checkpoint date falls in the period (and has passed, or "
-            "that are ready), the share first ready for review on or before that date.",
+            "that are ready), the share ready for review on or before that date with a packet "
+            "that meets the policy's completeness minimum. A review moved on below the minimum "
+            "(acknowledged as incomplete) is not ready.",
         )
 
-        submitted = (
-            conn.execute(
-                sa.select(t.details).where(t.to_status == "ready_for_review", t.at >= lo, t.at < hi)
-            )
-            .scalars()
-            .all()
-        )
         pcts = [
-            float(d["completeness"]["percent"])
-            for d in submitted
-            if d and isinstance(d.get("completeness"), dict)
+            float(r["score"])
+            for at, r in readiness
+            if in_period(at) and isinstance(r.get("score"), int | float)
         ]
         add(
             "evidence_completeness",
@@ -232,9 +261,9 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             round(statistics.fmean(pcts), 2) if pcts else None,
             "%",
             len(pcts),
-            "≥ 95%",
-            "Mean share of required fields and evidence kinds (per the tier's requirements) "
-            "present in packets submitted for review in the period.",
+            f"≥ {minimum_percent(ws.policy.minimum_completeness):g}% (the policy's minimum)",
+            "Mean completeness of the packets reviews were submitted for review with in the "
+            "period, as frozen in each packet (assay completeness REV-N, against the policy).",
         )
 
         outcomes = (
@@ -483,7 +512,7 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             sa.select(
                 sa.func.count(),
                 sa.func.coalesce(sa.func.sum(sa.case((traced, 1), else_=0)), 0),
-            ).where(e.created_at >= lo, e.created_at < hi, e.kind != "incident_bundle")
+            ).where(e.created_at >= lo, e.created_at < hi, e.kind.not_in(RESERVED_KINDS))
         ).one()
         add(
             "evidence_traceability",
@@ -492,8 +521,9 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             "%",
             int(total),
             "≥ 90–95%",
-            "Of evidence recorded in the period (incident bundles aside), the share linked to a "
-            "model version, a dataset (version or digest) and a code commit.",
+            "Of evidence recorded in the period, the share linked to a model version, a dataset "
+            "(version or digest) and a code commit. Records Assay derives from others (review "
+            "packets, gate decisions, incident bundles, reports) are left out.",
         )
     return KpiReport(start=first, end=last, computed_at=now, kpis=tuple(kpis))
 

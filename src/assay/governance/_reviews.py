@@ -1,8 +1,13 @@
 """Reviews: intake → triage → evaluation → ready for review → decision, as a transition table.
 
 Every step writes a transition row (the event log KPIs are computed from) and one audit event.
-Decisions are signed approvals over the sha256 of the review packet: the canonical JSON of the
-system, its model versions, current evidence, risks and active waivers at the moment of decision.
+Decisions are signed approvals over the sha256 of the review's packet, built and frozen by
+:func:`assay.documents.build_packet` (or over a rendering of it given as a file).
+
+A review is ready for review, and is approved, on its packet: the packet's frozen completeness must
+meet the policy's minimum. Below it (or with no packet built) the step is refused unless the user
+acknowledges that the packet is incomplete; the acknowledgement and the packet's figures are kept
+with the step, so they are in the audit trail, and the KPIs never count such a review as ready.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from assay.policy import (
     check_packet_signer,
     check_round_decision,
 )
-from assay.store import WriteTx, tables, to_jsonable
+from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -63,7 +68,6 @@ __all__ = [
     "get_review",
     "list_reviews",
     "open_review",
-    "review_packet",
     "triage_review",
     "workspace_questionnaire",
 ]
@@ -150,7 +154,6 @@ class Review(Record):
     due_date: dt.date | None
     checkpoint: str
     """The policy checkpoint the review prepares (``pre-launch`` unless triage named another)."""
-    completeness: Any
     transitions: tuple[ReviewTransition, ...]
     approvals: tuple[Approval, ...]
     created_at: dt.datetime
@@ -176,37 +179,6 @@ def review_row(conn: Connection, ref: str | int) -> RowMapping:
     return row
 
 
-def completeness(
-    conn: Connection, qn: Questionnaire, system: RowMapping, tier: str | None, today: dt.date
-) -> dict[str, Any]:
-    """Which required fields and evidence kinds a packet has, for the system's tier."""
-    present: list[str] = []
-    missing: list[str] = []
-    for name in qn.required_fields:
-        (present if system.get(name) not in (None, "") else missing).append(f"field:{name}")
-    e = tables.evidence.c
-    newer = tables.evidence.alias("newer")
-    kinds = set(
-        conn.execute(
-            sa.select(e.kind)
-            .where(
-                e.system_id == system["id"],
-                sa.or_(e.valid_until.is_(None), e.valid_until >= today),
-                ~sa.exists().where(newer.c.supersedes_id == e.id),
-            )
-            .distinct()
-        ).scalars()
-    )
-    for kind in qn.required_evidence.get(tier or "unassessed", ()):
-        (present if kind in kinds else missing).append(f"evidence:{kind}")
-    total = len(present) + len(missing)
-    return {
-        "percent": round(100.0 * len(present) / total, 2) if total else 100.0,
-        "present": present,
-        "missing": missing,
-    }
-
-
 def _record(ws: Workspace, conn: Connection, row: RowMapping) -> Review:
     transitions = tuple(
         ReviewTransition.from_row(r)
@@ -219,17 +191,11 @@ def _record(ws: Workspace, conn: Connection, row: RowMapping) -> Review:
         .mappings()
         .one()
     )
-    if row["status"] in CLOSED:
-        ready = [t for t in transitions if t.to_status == "ready_for_review"]
-        complete = ready[-1].details.get("completeness") if ready and ready[-1].details else None
-    else:
-        complete = completeness(conn, workspace_questionnaire(ws), sys_row, row["tier"], ws.today())
     return Review.from_row(
         row,
         ref=format_ref("review", row["id"]),
         system=sys_row["name"],
         checkpoint=row["checkpoint"] or DEFAULT_CHECKPOINT,
-        completeness=complete,
         transitions=transitions,
         approvals=tuple(approvals_of(conn, "review", row["id"])),
     )
@@ -367,116 +333,6 @@ def triage_review(
         return _record(ws, tx.conn, new)
 
 
-def review_packet(ws: Workspace, ref: str | int) -> dict[str, Any]:
-    """The review packet as data: what a decision signs (its canonical JSON sha256)."""
-    with ws.store.read() as conn:
-        return _packet(ws, conn, review_row(conn, ref))
-
-
-def _packet(ws: Workspace, conn: Connection, row: RowMapping) -> dict[str, Any]:
-    sys_row = (
-        conn.execute(sa.select(tables.ai_systems).where(tables.ai_systems.c.id == row["system_id"]))
-        .mappings()
-        .one()
-    )
-    sid = sys_row["id"]
-    m = tables.model_versions.c
-    e = tables.evidence.c
-    r = tables.risks.c
-    newer = tables.evidence.alias("newer")
-    models = [
-        {
-            "id": x["id"],
-            "ref": f"{x['name']}@{x['version']}",
-            "artifact_sha256": x["artifact_sha256"],
-            "registry_uri": x["registry_uri"],
-            "code_commit": x["code_commit"],
-        }
-        for x in conn.execute(
-            sa.select(tables.model_versions).where(m.system_id == sid).order_by(m.id)
-        ).mappings()
-    ]
-    evidence = [
-        {
-            "ref": format_ref("evidence", x["id"]),
-            "kind": x["kind"],
-            "title": x["title"],
-            "blob_sha256": x["blob_sha256"],
-            "content_hash": x["content_hash"],
-            "model_version_id": x["model_version_id"],
-            "dataset_digest": x["dataset_digest"],
-            "code_commit": x["code_commit"],
-            "summary": x["summary"],
-            "valid_until": to_jsonable(x["valid_until"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.evidence)
-            .where(e.system_id == sid, ~sa.exists().where(newer.c.supersedes_id == e.id))
-            .order_by(e.id)
-        ).mappings()
-    ]
-    risks = [
-        {
-            "ref": format_ref("risk", x["id"]),
-            "title": x["title"],
-            "category": f"{x['taxonomy']}:{x['category']}",
-            "status": x["status"],
-            "rating": current_rating(x),
-            "owner": x["owner"],
-            "due_date": to_jsonable(x["due_date"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.risks).where(r.system_id == sid).order_by(r.id)
-        ).mappings()
-    ]
-    w = tables.waivers.c
-    waivers = [
-        {
-            "ref": format_ref("waiver", x["id"]),
-            "control": x["control"],
-            "risk": x["risk_id"],
-            "expires_on": to_jsonable(x["expires_on"]),
-        }
-        for x in conn.execute(
-            sa.select(tables.waivers)
-            .where(w.system_id == sid, active_waiver_filter(ws.today()))
-            .order_by(w.id)
-        ).mappings()
-    ]
-    system = {
-        k: to_jsonable(sys_row[k])
-        for k in (
-            "name",
-            "purpose",
-            "intended_use",
-            "out_of_scope_use",
-            "deployment_context",
-            "owner",
-            "risk_tier",
-            "lifecycle_status",
-            "generative",
-        )
-    }
-    return {
-        "schema": "assay.review-packet/v1",
-        "review": {
-            "ref": format_ref("review", row["id"]),
-            "title": row["title"],
-            "tier": row["tier"],
-            "priority": row["priority"],
-            "owner": row["owner"],
-            "due_date": to_jsonable(row["due_date"]),
-            "questionnaire": row["questionnaire"],
-            "answers": row["answers"],
-        },
-        "system": system,
-        "model_versions": models,
-        "evidence": evidence,
-        "risks": risks,
-        "active_waivers": waivers,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class _RiskRow:
     id: int
@@ -509,6 +365,179 @@ def blocking_risk_refs(
     ]
 
 
+#: The steps a review takes on its packet: it must meet the policy's completeness minimum, or the
+#: user acknowledges that it does not.
+READINESS_STEPS = frozenset({"ready_for_review", "approved", "approved_with_conditions"})
+_PACKET_KIND = "review_packet"
+
+
+def review_packets(conn: Connection, review_id: int) -> list[RowMapping]:
+    """The packets built for a review (``review_packet`` evidence naming it), newest first."""
+    rv = review_row(conn, review_id)
+    rref = format_ref("review", review_id)
+    e = tables.evidence.c
+    rows = conn.execute(
+        sa.select(e.id, e.blob_sha256, e.summary)
+        .where(e.system_id == rv["system_id"], e.kind == _PACKET_KIND)
+        .order_by(e.id.desc())
+    ).mappings()
+    return [
+        r for r in rows if isinstance(r["summary"], Mapping) and r["summary"].get("review") == rref
+    ]
+
+
+def _readiness(conn: Connection, review_id: int, digest: str | None) -> dict[str, Any] | None:
+    """The frozen figures of the packet a step is judged on: the one signed (``digest``) when it
+    is a packet of the review, else the newest; None when no packet was built."""
+    packets = review_packets(conn, review_id)
+    chosen = next((p for p in packets if p["blob_sha256"] == digest), None)
+    chosen = chosen or (packets[0] if packets else None)
+    if chosen is None:
+        return None
+    summary = chosen["summary"]
+    return {
+        "packet": format_ref("evidence", chosen["id"]),
+        "sha256": chosen["blob_sha256"],
+        "score": summary.get("completeness"),
+        "minimum_percent": summary.get("minimum_percent"),
+        "passes": summary.get("passes") is True,
+        "judged": "passes" in summary,
+        "meets_minimum": summary.get("meets_minimum") is True,
+        "consistent": summary.get("consistent") is True,
+        "gaps": summary.get("gaps"),
+        "blocking_risks": list(summary.get("blocking_risks") or []),
+    }
+
+
+def _judge_readiness(
+    rref: str, to: str, readiness: dict[str, Any] | None, acknowledged: bool, user: str
+) -> dict[str, Any]:
+    """The readiness kept with a step: the packet's figures, and whether the user acknowledged
+    that it is incomplete. Refuses the step when it is incomplete and not acknowledged."""
+    if readiness is not None and readiness["passes"]:
+        return {**readiness, "acknowledged": False}
+    fill = (
+        f"Fill the gaps (`assay completeness {rref}` lists them with their owners) and rebuild "
+        f"the packet (`assay packet build {rref}`)"
+    )
+    if readiness is None:
+        why = "no packet was built, so its completeness is unknown"
+        fill = f"Build the packet (`assay packet build {rref}`)"
+    elif not readiness["judged"]:
+        why = f"its packet {readiness['packet']} was built without a completeness verdict"
+    else:
+        shortfalls = []
+        if not readiness["meets_minimum"]:
+            shortfalls.append(
+                f"is {readiness['score']}% complete, below the policy minimum of "
+                f"{readiness['minimum_percent']}% ({readiness['gaps']} gaps)"
+            )
+        if not readiness["consistent"]:
+            shortfalls.append("holds documents that contradict each other")
+        why = f"its packet {readiness['packet']} " + " and ".join(shortfalls or ["is incomplete"])
+    if not acknowledged:
+        raise TransitionError(
+            f"{rref} cannot move to {to}: {why}. {fill}, or acknowledge that it is incomplete "
+            "(--acknowledge-incomplete, or the form's checkbox): the acknowledgement is kept in "
+            "the audit trail and the KPIs do not count the review as ready."
+        )
+    return {
+        **(readiness or {"packet": None}),
+        "acknowledged": True,
+        "acknowledged_by": user,
+        "why": why,
+    }
+
+
+def _check_approvable(ws: Workspace, conn: Connection, row: RowMapping, rref: str) -> None:
+    """Refuse approving a prohibited practice, or while blocking risks are open."""
+    if row["tier"] == "prohibited":
+        raise TransitionError(
+            f"{rref} screens as an EU AI Act prohibited practice (tier 'prohibited') and "
+            "cannot be approved. Re-triage it in a new review if the screening was wrong."
+        )
+    point = row["checkpoint"] or DEFAULT_CHECKPOINT
+    ratings = blocking_ratings(ws.policy, row["tier"], point)
+    blocking = blocking_risk_refs(ws, conn, row["system_id"], row["tier"], point)
+    if blocking:
+        raise TransitionError(
+            f"{rref} cannot be approved while risks rated {' or '.join(ratings)} are "
+            f"open without an active waiver (policy '{ws.policy.name}'): "
+            f"{'; '.join(blocking)}. Mitigate and close them (with evidence), lower their "
+            "residual rating, or get a waiver approved for each."
+        )
+
+
+def _check_step(
+    ws: Workspace, row: RowMapping, rref: str, to: str, given: Mapping[str, str | None]
+) -> Step:
+    step = REVIEW_TRANSITIONS.get((row["status"], to))
+    if step is None:
+        allowed = [t for (f, t) in REVIEW_TRANSITIONS if f == row["status"]]
+        raise TransitionError(
+            f"{rref} is {row['status']}; it can move to "
+            f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
+        )
+    if step.signs:
+        check_round_decision(ws.user, subject=rref, requester=row["created_by"])
+    for need in step.needs:
+        if not check_text(given[need], what=need, required=False):
+            raise InputError(f"Moving {rref} to {to} needs a {need} (--{need}).")
+    return step
+
+
+def _step_details(
+    ws: Workspace,
+    tx: WriteTx,
+    row: RowMapping,
+    to: str,
+    step: Step,
+    *,
+    packet: Path | str | None,
+    decision: tuple[str | None, str | None],
+    acknowledged: bool,
+) -> dict[str, Any]:
+    """What a step keeps: the packet's readiness when it moves to ready or approval (refused when
+    incomplete and not acknowledged), and for a decision the approval that signs the packet."""
+    id_ = row["id"]
+    rref = format_ref("review", id_)
+    details: dict[str, Any] = {}
+    digest = ws.blobs.put_file(Path(packet))[0] if step.signs and packet is not None else None
+    readiness = _readiness(tx.conn, id_, digest) if step.signs or to in READINESS_STEPS else None
+    if step.signs and readiness is None:
+        raise TransitionError(
+            f"No packet was built for {rref}, so there is nothing to sign: build it with "
+            f"`assay packet build {rref}`, then decide on it."
+        )
+    if to in READINESS_STEPS:
+        details["readiness"] = _judge_readiness(rref, to, readiness, acknowledged, ws.user)
+    if to in ("approved", "approved_with_conditions"):
+        _check_approvable(ws, tx.conn, row, rref)
+    if step.signs:
+        assert readiness is not None
+        _check_packet_builders(ws, tx.conn, digest or readiness["sha256"])
+        rationale, conditions = decision
+        approval = sign(
+            ws,
+            tx,
+            subject_type="review",
+            subject_id=id_,
+            round_=1 + sum(1 for a in approvals_of(tx.conn, "review", id_)),
+            decision=to,
+            rationale=check_text(rationale, what="rationale") or "",
+            conditions=check_text(conditions, what="conditions", required=False),
+            content_sha256=digest or readiness["sha256"],
+        )
+        details |= {
+            "approval": approval.ref,
+            "packet": readiness["packet"],
+            "packet_sha256": approval.subject_sha256,
+        }
+        if packet is not None:
+            details["packet_file"] = Path(packet).name
+    return details
+
+
 def advance_review(
     ws: Workspace,
     ref: str | int,
@@ -518,6 +547,7 @@ def advance_review(
     rationale: str | None = None,
     conditions: str | None = None,
     packet: Path | str | None = None,
+    acknowledge_incomplete: bool = False,
 ) -> Review:
     """Move a review to the status ``to`` along :data:`REVIEW_TRANSITIONS`.
 
@@ -530,103 +560,54 @@ def advance_review(
     to
         The next status. Decisions (``approved``, ``approved_with_conditions``, ``rejected``,
         ``returned_for_rework``) need the reviewer, approver or admin role and a ``rationale``,
-        and record a signed approval.
+        and record a signed approval of the review's packet.
     note
         Free text kept with the step (required to withdraw).
     rationale, conditions
         The decision's reasons, and its conditions for ``approved_with_conditions``.
     packet
-        A rendered packet file (PDF, HTML) to sign instead of the packet data; it is stored as a
-        blob so the signature can be checked later.
+        A file to sign instead of the newest built packet's canonical JSON (a built packet's bytes
+        or a rendering of it); stored as a blob so the signature can be checked later.
+    acknowledge_incomplete
+        Move to ``ready_for_review``, or approve, although the packet is below the policy's
+        completeness minimum (or none was built); kept with the step.
 
     Raises
     ------
     TransitionError
-        The step is not in the table; or the review's requester tries to decide on it
-        (separation of duties); or approving while an open critical risk has no active waiver;
-        or approving a system screened as a prohibited practice.
+        The step is not in the table; the requester decides (separation of duties); a decision
+        without a built packet; ready or approval on a packet below the completeness minimum,
+        unacknowledged; approval while a blocking risk has no active waiver, or of a prohibited
+        practice.
     """
     check_choice(to, REVIEW_STATUSES, what="review status")
     steps = [s for (_, t), s in REVIEW_TRANSITIONS.items() if t == to]
     if not steps or to == "triaged":
         hint = " Use `assay review triage REV-N --owner NAME`." if to == "triaged" else ""
         raise TransitionError(f"A review cannot be moved to {to} this way.{hint}")
-    permission = steps[0].permission
     id_ = parse_ref("review", ref)
     rref = format_ref("review", id_)
     with writing(
         ws,
-        permission,
+        steps[0].permission,
         action=f"review.{to}",
         entity_type="review",
         entity_id=id_,
         note=note or rationale,
     ) as tx:
         row = review_row(tx.conn, id_)
-        step = REVIEW_TRANSITIONS.get((row["status"], to))
-        if step is None:
-            allowed = [t for (f, t) in REVIEW_TRANSITIONS if f == row["status"]]
-            raise TransitionError(
-                f"{rref} is {row['status']}; it can move to "
-                f"{', '.join(allowed) if allowed else 'nothing (it is closed)'}, not {to}."
-            )
-        if step.signs:
-            check_round_decision(ws.user, subject=rref, requester=row["created_by"])
         given = {"note": note, "rationale": rationale, "conditions": conditions}
-        for need in step.needs:
-            if not check_text(given[need], what=need, required=False):
-                raise InputError(f"Moving {rref} to {to} needs a {need} (--{need}).")
-        details: dict[str, Any] = {}
-        if to == "ready_for_review":
-            srow = (
-                tx.conn.execute(
-                    sa.select(tables.ai_systems).where(tables.ai_systems.c.id == row["system_id"])
-                )
-                .mappings()
-                .one()
-            )
-            details["completeness"] = completeness(
-                tx.conn, workspace_questionnaire(ws), srow, row["tier"], ws.today()
-            )
-        if to in ("approved", "approved_with_conditions"):
-            if row["tier"] == "prohibited":
-                raise TransitionError(
-                    f"{rref} screens as an EU AI Act prohibited practice (tier 'prohibited') and "
-                    "cannot be approved. Re-triage it in a new review if the screening was wrong."
-                )
-            point = row["checkpoint"] or DEFAULT_CHECKPOINT
-            ratings = blocking_ratings(ws.policy, row["tier"], point)
-            blocking = blocking_risk_refs(ws, tx.conn, row["system_id"], row["tier"], point)
-            if blocking:
-                raise TransitionError(
-                    f"{rref} cannot be approved while risks rated {' or '.join(ratings)} are "
-                    f"open without an active waiver (policy '{ws.policy.name}'): "
-                    f"{'; '.join(blocking)}. Mitigate and close them (with evidence), lower their "
-                    "residual rating, or get a waiver approved for each."
-                )
-        if step.signs:
-            content: Any = None
-            digest = None
-            if packet is not None:
-                digest, _ = ws.blobs.put_file(Path(packet))
-                details["packet_file"] = Path(packet).name
-                _check_packet_builders(ws, tx.conn, digest)
-            else:
-                content = _packet(ws, tx.conn, row)
-            approval = sign(
-                ws,
-                tx,
-                subject_type="review",
-                subject_id=id_,
-                round_=1 + sum(1 for a in approvals_of(tx.conn, "review", id_)),
-                decision=to,
-                rationale=check_text(rationale, what="rationale") or "",
-                conditions=check_text(conditions, what="conditions", required=False),
-                content=content,
-                content_sha256=digest,
-            )
-            details["approval"] = approval.ref
-            details["packet_sha256"] = approval.subject_sha256
+        step = _check_step(ws, row, rref, to, given)
+        details = _step_details(
+            ws,
+            tx,
+            row,
+            to,
+            step,
+            packet=packet,
+            decision=(rationale, conditions),
+            acknowledged=acknowledge_incomplete,
+        )
         new = tx.update(tables.reviews, id_, {"status": to, **stamps(ws, created=False)})
         _transition(ws, tx, id_, row["status"], to, note or rationale, details or None)
         return _record(ws, tx.conn, new)
@@ -636,7 +617,7 @@ def _check_packet_builders(ws: Workspace, conn: Connection, digest: str) -> None
     """Refuse to sign a built review packet as the person who built it."""
     e = tables.evidence.c
     built = conn.execute(
-        sa.select(e.id, e.created_by).where(e.blob_sha256 == digest, e.kind == "review_packet")
+        sa.select(e.id, e.created_by).where(e.blob_sha256 == digest, e.kind == _PACKET_KIND)
     ).all()
     for id_, builder in built:
         check_packet_signer(ws.user, packet=format_ref("evidence", id_), built_by=builder)

@@ -77,7 +77,7 @@ KINDS: tuple[EvidenceKind, ...] = (
         "review_packet",
         "review packet",
         "derived",
-        "assay.packet/v1",
+        "assay.packet/v2",
         made_by="assay packet build REV-N",
     ),
     EvidenceKind(

@@ -212,8 +212,13 @@ def register_api(app: FastAPI) -> None:
 
     @app.get("/api/reviews/{ref}", tags=["reviews"])
     def review(ref: str, ctx: Ctx = Depends(resolve)) -> Json:
-        """One review with its transitions and approvals."""
-        return get_review(ctx.ws, ref).to_dict()
+        """One review with its transitions and approvals, and its state now (``state``:
+        completeness, gaps with owners, open and blocking risks, waivers, approvals), as
+        ``assay completeness REF --json`` prints it."""
+        from assay.documents import review_state
+
+        rv = get_review(ctx.ws, ref)
+        return {**rv.to_dict(), "state": review_state(ctx.ws, rv.ref).to_dict()}
 
     @app.get("/api/kpis", tags=["program"])
     def kpis(
@@ -353,20 +358,23 @@ class SignIn(BaseModel):
     decision: str = Field(min_length=1, max_length=40)
     rationale: str = Field(min_length=1, max_length=5000)
     conditions: str | None = Field(default=None, max_length=5000)
+    acknowledge_incomplete: bool = False
 
 
 def _packet_json(ws: Any, ref: str) -> Json:
     from assay.web._document_pages import packet_summary
 
     s = packet_summary(ws, get_evidence(ws, ref))
+    state = s["state"]
     return {
         "record": s["record"].ref,
         "review": s["review"],
         "sha256": s["sha256"],
         "built_at": s["record"].created_at.isoformat(),
         "built_by": s["built_by"],
-        "completeness": s["score"],
-        "passes": s["passes"],
+        "completeness": state.score,
+        "passes": state.passes,
+        "state": state.to_dict(),
         "verification": s["check"].to_dict(),
         "approvals": [a.to_dict() for a in s["approvals"]],
     }

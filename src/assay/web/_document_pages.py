@@ -4,7 +4,7 @@ risk assessment in MD, HTML and PDF, and the evidence page with its HTML report 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +23,17 @@ from assay.web._app import REPORT_CSP, Ctx, render
 from assay.web._forms import form_text
 from assay.web._reports import evidence_html, has_html_view
 
-__all__ = ["latest_packet", "packet_summary", "register_document_pages", "system_documents"]
+if TYPE_CHECKING:
+    from assay.documents import ReviewState
+
+__all__ = [
+    "latest_packet",
+    "packet_differs",
+    "packet_summary",
+    "register_document_pages",
+    "review_readiness",
+    "system_documents",
+]
 
 FORMATS = {
     "md": ("text/markdown; charset=utf-8", "md"),
@@ -68,32 +78,51 @@ def latest_packet(ws: Workspace, review: str) -> EvidenceRecord | None:
 
 
 def packet_summary(ws: Workspace, record: EvidenceRecord) -> dict[str, Any]:
-    """What the review page shows about a built packet: verification and the approvals on it."""
-    from assay.documents import load_packet, verify_packet
-    from assay.governance import list_approvals
+    """What the review page shows about a built packet: its frozen review state, verification
+    and the approvals that sign it."""
+    from assay.documents import load_packet, packet_approvals, packet_state, verify_packet
 
     packet = load_packet(ws, record.ref)
-    check = verify_packet(ws, record.ref)
-    review_id = int(packet.review.split("-")[-1]) if packet.review else -1
-    approvals = [
-        a
-        for a in list_approvals(ws, subject_type="review")
-        if a.subject_id == review_id and a.subject_sha256 == packet.sha256
-    ]
-    completeness = packet.content.get("completeness") or {}
+    state = packet_state(packet.content)
     return {
         "record": record,
         "review": packet.review,
         "sha256": packet.sha256,
-        "check": check,
-        "approvals": approvals,
-        "score": completeness.get("score"),
-        "minimum": completeness.get("minimum_percent"),
-        "passes": bool(completeness.get("passes")),
+        "check": verify_packet(ws, record.ref),
+        "approvals": packet_approvals(ws, packet),
+        "state": state,
         # who recorded it (authenticated), never what the packet's content claims
         "built_by": record.created_by,
-        "findings": packet.content.get("findings") or {},
     }
+
+
+def review_readiness(ws: Workspace) -> list[dict[str, Any]]:
+    """For each review not yet decided or withdrawn: its newest packet and the review state frozen
+    in it (None before a packet is built). The dashboard shows these, never its own figures."""
+    from assay.documents import load_packet, packet_state
+    from assay.governance import list_reviews
+
+    rows = []
+    for review in list_reviews(ws, open_only=True):
+        record = latest_packet(ws, review.ref)
+        state = packet_state(load_packet(ws, record.ref).content) if record is not None else None
+        rows.append({"review": review, "packet": record, "state": state})
+    return rows
+
+
+def packet_differs(frozen: ReviewState, live: ReviewState) -> list[str]:
+    """The figures of the review that changed since its packet was built, as readable lines."""
+    out = []
+    if frozen.score != live.score:
+        out.append(f"completeness {frozen.score}% → {live.score}%")
+    then = [(g.document, g.requirement, g.owner) for g in frozen.gaps]
+    now = [(g.document, g.requirement, g.owner) for g in live.gaps]
+    if then != now:
+        out.append(f"gaps {len(then)} → {len(now)}")
+    if frozen.blocking_risks != live.blocking_risks:
+        then_b = ", ".join(frozen.blocking_risks) or "none"
+        out.append(f"blocking risks {then_b} → {', '.join(live.blocking_risks) or 'none'}")
+    return out
 
 
 def system_documents(ws: Workspace, name: str) -> list[tuple[str, str]]:
@@ -186,6 +215,8 @@ def register_document_pages(app: FastAPI) -> None:
             decision=decision,
             rationale=form_text(form, "rationale") or "",
             conditions=form_text(form, "conditions", required=False),
+            acknowledge_incomplete=form_text(form, "acknowledge_incomplete", required=False)
+            is not None,
         )
         return RedirectResponse(f"/reviews/{packet.review}#packet", 303)
 

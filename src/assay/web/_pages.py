@@ -64,11 +64,14 @@ OVERDUE_SHOWN = 25
 
 def dashboard_data(ctx: Ctx, cache: TrendCache, head: Head) -> dict[str, Any]:
     """Everything the program dashboard shows, computed from records."""
+    from assay.web._document_pages import review_readiness
+
     ws = ctx.ws
     kpis, trends = kpi_trends(ws, cache, head)
     status = program_status(ws)
     return {
         "kpis": kpis,
+        "readiness": review_readiness(ws),
         "trends": trends,
         "stages": list(status.reviews_by_stage),
         "overdue": list_actions(ws, overdue=True)[:OVERDUE_SHOWN],
@@ -364,19 +367,24 @@ def register_pages(app: FastAPI) -> None:
 
     @app.get("/reviews/{ref}", include_in_schema=False)
     def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Response:
-        from assay.web._document_pages import latest_packet, packet_summary
+        from assay.documents import review_state
+        from assay.web._document_pages import latest_packet, packet_differs, packet_summary
 
         review = get_review(ctx.ws, ref)
         nexts = [to for (frm, to) in REVIEW_TRANSITIONS if frm == review.status]
         record = latest_packet(ctx.ws, review.ref)
+        packet = packet_summary(ctx.ws, record) if record is not None else None
+        state = review_state(ctx.ws, review.ref)
         return render(
             request,
             "review.html",
             ctx,
             rv=review,
+            st=state,
             steps=[n for n in nexts if n not in DECISIONS],
             decisions=[n for n in nexts if n in DECISIONS],
-            packet=packet_summary(ctx.ws, record) if record is not None else None,
+            packet=packet,
+            changed=packet_differs(packet["state"], state) if packet is not None else [],
         )
 
     @app.post("/reviews/{ref}/triage", include_in_schema=False)
@@ -401,6 +409,8 @@ def register_pages(app: FastAPI) -> None:
             note=_text(form, "note", required=False),
             rationale=_text(form, "rationale", required=False),
             conditions=_text(form, "conditions", required=False),
+            acknowledge_incomplete=_text(form, "acknowledge_incomplete", required=False)
+            is not None,
         )
         return RedirectResponse(f"/reviews/{review.ref}", 303)
 
