@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._files import emit_text, write_output
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 from assay.evaluate import (
     DriftResult,
@@ -47,20 +49,6 @@ def _proba(values: list[str]) -> str | dict[str, str] | None:
             )
         out[cls.strip()] = col.strip()
     return out
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _check_format(fmt: str, output: Path | None) -> None:
@@ -123,8 +111,6 @@ def data_command(
             "and --model-version VERSION (registered with `assay system add NAME ...` and "
             "`assay model-version add NAME VERSION`)."
         )
-    if html is not None and not html.parent.exists():
-        raise InputError(f"The folder '{html.parent}' for --html does not exist; create it first.")
     if fail_on not in ("never", "error", "warning"):
         raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
     result = quality(
@@ -140,15 +126,13 @@ def data_command(
     )
     console = Console(stderr=fmt != "table" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         print_quality(result, console)
     if html is not None:
         from assay.documents import render_quality_html
 
-        tmp = html.with_name(html.name + ".part")
-        tmp.write_text(render_quality_html(result.to_dict()), encoding="utf-8")
-        tmp.replace(html)
+        write_output(html, render_quality_html(result.to_dict()), option="--html")
         console.print(f"wrote {html}")
     if record:
         _record_quality(result, system, model_version, dataset_version, workspace, console)
@@ -221,6 +205,8 @@ def profile_command(
     bins: int = typer.Option(2000, "--bins", help="Fine cells of each numeric column's grid."),
 ) -> None:
     """Profile the reference data once; reuse the profile for every drift check."""
+    if output.suffix.lower() != ".json":
+        raise InputError(f"--output must end in .json; got '{output.name}'.")
     profile = reference_profile(
         data,
         columns=_split(columns) or None,
@@ -229,13 +215,7 @@ def profile_command(
         label=label,
         bins=bins,
     )
-    if output.suffix.lower() != ".json":
-        raise InputError(f"--output must end in .json; got '{output.name}'.")
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    profile.save(output)
+    write_output(output, profile.to_json())
     Console(stderr=True).print(
         f"wrote {output}: {profile.n} rows, {len(profile.columns)} columns, {profile.digest}"
     )
@@ -289,7 +269,7 @@ def drift_command(
             label=label,
         )
         if save_profile is not None:
-            ref.save(save_profile)
+            write_output(save_profile, ref.to_json(), option="--save-profile")
     result = drift(
         ref,
         current,
@@ -298,13 +278,41 @@ def drift_command(
         test=test,
         alpha=alpha,
     )
+    _require_compared(result, current)
     console = Console(stderr=fmt != "table" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         print_drift(result, console)
-    if fail_on_drift and result.drifted:
+    summary = result.to_dict()["summary"]
+    untested = note_errored(
+        summary["n_columns"] - summary["n_tested"],
+        summary["n_columns"],
+        unit="column",
+        flag="--fail-on-drift",
+        console=Console(stderr=True),
+        verb="could not be compared",
+    )
+    if fail_on_drift and (result.drifted or untested):
         raise typer.Exit(1)
+
+
+def _require_compared(result: DriftResult, current: Path) -> None:
+    """Exit 2 when the current data has no rows or no column could be compared."""
+    payload = result.to_dict()
+    if payload["current"]["n"] == 0:
+        raise InputError(
+            f"The current data '{current}' has no rows (only a header?); nothing was compared. "
+            "Give a file that holds the batch to check."
+        )
+    problems = payload["problems"]
+    require_evaluated(
+        payload["summary"]["n_tested"],
+        payload["summary"]["n_columns"],
+        unit="column",
+        first_error=problems[0]["message"] if problems else None,
+        fix="Check that the current data has the reference's columns, with the same types.",
+    )
 
 
 def _fmt(x: Any) -> str:

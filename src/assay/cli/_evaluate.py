@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from assay.cli._fairness_table import print_fairness
+from assay.cli._files import emit_text
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
 
@@ -89,17 +90,7 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
 
         render = render_fairness_html if fmt == "html" else render_fairness_markdown
         text = render(result.to_dict())
-    if output is None:
-        typer.echo(text)
-        return
-    if output.parent and not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
+    emit_text(text, output, console)
 
 
 @evaluate_app.command("fairness")

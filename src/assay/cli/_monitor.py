@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._files import emit_text
 from assay.errors import InputError
 
 monitor_app = typer.Typer(
@@ -27,20 +28,6 @@ def _open(workspace: Path | None) -> Any:
     from assay.governance import open_workspace
 
     return open_workspace(workspace)
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _value(x: Any) -> str:
@@ -71,7 +58,7 @@ def run_command(
         result = run_monitor(spec, data, workspace=ws, notify=not no_notify)
     console = Console(stderr=fmt == "json" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         _print_run(result.to_dict(), console)
     if result.status != "ok":
@@ -200,7 +187,7 @@ def report_command(
 
     with _open(workspace) as ws:
         html = render_monitor_report(ws, monitor)
-    _write(html, output, Console(stderr=True))
+    emit_text(html, output, Console(stderr=True))
 
 
 @monitor_app.command("register")
@@ -254,4 +241,4 @@ def schema_command(
     """Print the JSON Schema of monitoring specs."""
     from assay.monitor import spec_json_schema_text
 
-    _write(spec_json_schema_text(), output, Console(stderr=True))
+    emit_text(spec_json_schema_text(), output, Console(stderr=True))

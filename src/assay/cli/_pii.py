@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._files import emit_text
+from assay.cli._outcome import require_evaluated
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, load_ner, redact, scan
 from assay.evaluate.pii._redact import Policy
@@ -116,17 +118,7 @@ def write_scan(result: PiiScanResult, fmt: str, output: Path | None, console: Co
         print_scan(result, console)
         return
     text = {"json": result.to_json, "html": result.to_html, "md": result.to_markdown}[fmt]()
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
+    emit_text(text, output, console)
 
 
 def _record(result: PiiScanResult, system: str | None, model_version: str | None,
@@ -218,6 +210,14 @@ def scan_command(
         random_state=seed,
         min_score=min_score,
         ner=backend,
+    )
+    if result.n_rows and not result.n_scanned:
+        raise InputError(
+            f"The sample drew none of the {result.n_rows:,} rows; nothing was scanned. "
+            "Give a larger --sample (a fraction such as 0.1, or a number of rows)."
+        )
+    require_evaluated(
+        result.n_scanned, result.n_rows, unit="row", fix=f"'{path}' holds no rows (only a header?)."
     )
     console = Console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)

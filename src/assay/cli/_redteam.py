@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from assay.cli._files import emit_text
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
 redteam_app = typer.Typer(
@@ -28,20 +30,6 @@ def _pct(value: float | None) -> str:
 
 def _ci(ci: dict[str, float] | None) -> str:
     return "" if not ci else f"[{ci['low'] * 100:.1f}, {ci['high'] * 100:.1f}]"
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _print_summary(run: Any, console: Console) -> None:
@@ -224,6 +212,7 @@ def run_command(
             f"command and --output {folder}, or summarise it with `assay redteam report {folder}`."
         )
         raise typer.Exit(130) from None
+    _require_scored(run, target, folder)
     from assay.genai import write_reports
 
     written = write_reports(run)
@@ -231,10 +220,33 @@ def run_command(
     console.print(f"run folder {folder}: " + ", ".join(p.name for p in written) + ", summary.json")
     if record:
         _record(run, system, model_version, workspace, console)
+    counts = run.result.counts
+    errored = note_errored(
+        counts["error"], counts["cases"], unit="case", flag="--fail-under", console=console
+    )
     rate = run.result.pass_rate
     if fail_under is not None and (rate is None or rate < fail_under):
         console.print(f"[red]pass rate {_pct(rate)} is below --fail-under {fail_under:.0%}[/]")
         raise typer.Exit(1)
+    if fail_under is not None and errored:
+        raise typer.Exit(1)
+
+
+def _require_scored(run: Any, target: str, folder: Path) -> None:
+    """Exit 2 when no case was scored: the suite selected none, or every one errored."""
+    counts = run.result.counts
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.result.to_dict()["errors_by_kind"].items()))
+    errors = run.errors()
+    require_evaluated(
+        run.result.n,
+        counts["cases"],
+        unit="case",
+        first_error=(f"{errors[0].get('reason')}; by kind: {kinds}" if errors else None),
+        fix=f"Check that the target {target} is up and answers (the run is kept in {folder}; "
+        "the same command retries the errored cases)."
+        if errors
+        else "Check --category, --strategy and --limit: they selected no case of the suite.",
+    )
 
 
 @redteam_app.command("report")
@@ -270,7 +282,7 @@ def report_command(
         text = render_redteam_junit(the_run)
     else:
         text = render_redteam_markdown(the_run)
-    _write(text, output, console)
+    emit_text(text, output, console)
 
 
 @redteam_app.command("compare")
@@ -296,6 +308,15 @@ def compare_command(
         raise InputError(f"--format must be one of {', '.join(COMPARE_FORMATS)}; got '{fmt}'.")
     console = Console(stderr=fmt != "table" or output is not None)
     comparison = compare_runs(load_run(run_a), load_run(run_b), alpha=alpha)
+    rows = comparison.categories()
+    require_evaluated(
+        sum(row["flag"] != "insufficient_evidence" for row in rows),
+        len(rows),
+        unit="category",
+        first_error="no category has scored cases in both runs",
+        fix="Compare runs that scored cases (see `assay redteam report RUN`); a run whose every "
+        "case errored has nothing to compare.",
+    )
     if fmt == "table":
         if output is not None:
             raise InputError("--format table prints to the terminal; use md, html or json with -o.")
@@ -316,15 +337,24 @@ def compare_command(
             )
         console.print(table)
     elif fmt == "json":
-        _write(comparison.to_json() + "\n", output, console)
+        emit_text(comparison.to_json() + "\n", output, console)
     elif fmt == "html":
-        _write(render_comparison_html(comparison), output, console)
+        emit_text(render_comparison_html(comparison), output, console)
     else:
-        _write(render_comparison_markdown(comparison), output, console)
+        emit_text(render_comparison_markdown(comparison), output, console)
+    err = Console(stderr=True)
+    untested = note_errored(
+        sum(row["flag"] == "insufficient_evidence" for row in rows),
+        len(rows),
+        unit="category",
+        flag="--fail-on-regression",
+        console=err,
+        verb="have no scored case in one of the runs",
+    )
     if comparison.regressions:
-        Console(stderr=True).print(f"[red]regressions[/]: {', '.join(comparison.regressions)}")
-        if fail_on_regression:
-            raise typer.Exit(1)
+        err.print(f"[red]regressions[/]: {', '.join(comparison.regressions)}")
+    if fail_on_regression and (comparison.regressions or untested):
+        raise typer.Exit(1)
 
 
 @redteam_app.command("suite")

@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._files import emit_text, write_output
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
 robustness_app = typer.Typer(
@@ -49,18 +51,6 @@ def _loading(console: Console) -> Iterator[Callable[[str], None]]:
     for w in caught:
         if issubclass(w.category, UserWarning):
             err.print(f"[yellow]warning:[/] {w.message}", soft_wrap=True)
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(f"The folder '{output.parent}' for --output does not exist.")
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _est(entry: Any, signed: bool = False) -> str:
@@ -207,7 +197,7 @@ def run_command(
     """Probe a model with noise, missing values, shifts and counterfactuals; verdicts by group."""
     from assay.robustness import run_robustness
     from assay.robustness._explain import explain
-    from assay.robustness._report import render_robustness_html, render_robustness_markdown
+    from assay.robustness._report import render_robustness_html
 
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
@@ -233,33 +223,72 @@ def run_command(
             explain(model, data, progress=say, **common).to_dict() if with_explain else None
         )
     payload = result.to_dict()
-    html = render_robustness_html(payload, explanation=explanation, title=title)
+    _require_probed(payload)
+    _write_run(payload, explanation, fmt, output, report_dir, title, console)
+    if record:
+        html = render_robustness_html(payload, explanation=explanation, title=title)
+        _record(payload, html, "robustness", system, model_version, workspace, console)
+    probes = payload["probes"]
+    errored = note_errored(
+        sum(p["verdict"] == "error" for p in probes),
+        len(probes),
+        unit="probe",
+        flag="--strict",
+        console=console,
+    )
+    if strict and (errored or result.outcome != "pass"):
+        raise typer.Exit(1)
+
+
+def _require_probed(payload: dict[str, Any]) -> None:
+    """Exit 2 when no probe produced a verdict (the baseline failed, or every probe errored)."""
+    probes = payload["probes"]
+    first = payload.get("error") or next((p.get("error") for p in probes if p.get("error")), None)
+    require_evaluated(
+        sum(p["verdict"] != "error" for p in probes),
+        len(probes),
+        unit="probe",
+        first_error=first,
+        fix="Check that the model loads and scores these rows (its input columns, their types) "
+        "and the feature names of the scenario.",
+    )
+
+
+def _write_run(
+    payload: dict[str, Any],
+    explanation: dict[str, Any] | None,
+    fmt: str,
+    output: Path | None,
+    report_dir: Path | None,
+    title: str | None,
+    console: Console,
+) -> None:
+    """Print or write the run in ``fmt``, and the report folder when asked for."""
+    from assay.robustness._report import render_robustness_html, render_robustness_markdown
+
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
     if fmt == "table":
         print_robustness(payload, console)
     elif fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(text, output, console)
     elif fmt == "html":
-        _write(html, output, console)
+        emit_text(render_robustness_html(payload, explanation=explanation, title=title), output,
+                  console)  # fmt: skip
     else:
-        _write(render_robustness_markdown(payload, explanation=explanation, title=title), output,
-               console)  # fmt: skip
-    if report_dir is not None:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        (report_dir / "robustness.json").write_text(result.to_json(), encoding="utf-8")
-        (report_dir / "robustness.html").write_text(html, encoding="utf-8")
-        (report_dir / "robustness.md").write_text(
-            render_robustness_markdown(payload, explanation=explanation, title=title),
-            encoding="utf-8",
-        )
-        if explanation is not None:
-            (report_dir / "explanation.json").write_text(
-                json.dumps(explanation, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
-        console.print(f"wrote robustness.json, robustness.html, robustness.md in {report_dir}")
-    if record:
-        _record(payload, html, "robustness", system, model_version, workspace, console)
-    if strict and result.outcome in ("fail", "error"):
-        raise typer.Exit(1)
+        emit_text(render_robustness_markdown(payload, explanation=explanation, title=title),
+                  output, console)  # fmt: skip
+    if report_dir is None:
+        return
+    files = {
+        "robustness.json": text,
+        "robustness.html": render_robustness_html(payload, explanation=explanation, title=title),
+        "robustness.md": render_robustness_markdown(payload, explanation=explanation, title=title),
+    }
+    if explanation is not None:
+        files["explanation.json"] = json.dumps(explanation, indent=2, ensure_ascii=False)
+    for name, content in files.items():
+        write_output(report_dir / name, content, option="--report-dir")
+    console.print(f"wrote {', '.join(files)} in {report_dir}")
 
 
 @robustness_app.command("probes")
@@ -393,10 +422,10 @@ def explain_command(
             table.add_row(f, *cells)
         console.print(table)
     elif fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     elif fmt == "html":
-        _write(html, output, console)
+        emit_text(html, output, console)
     else:
-        _write(render_explanation_markdown(payload, title=title), output, console)
+        emit_text(render_explanation_markdown(payload, title=title), output, console)
     if record:
         _record(payload, html, "explanation", system, model_version, workspace, console)

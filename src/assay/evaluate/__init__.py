@@ -24,6 +24,7 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._regression import REGRESSION_METRICS
     from assay.evaluate._result import FairnessResult
     from assay.evaluate._scores import SCORE_METRICS
+    from assay.evaluate._threshold import check_threshold
     from assay.evaluate._verdicts import judge
 
 #: public name → (module, attribute)
@@ -37,6 +38,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Population": ("assay.evaluate._quality_spec", "Population"),
     "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "check_threshold": ("assay.evaluate._threshold", "check_threshold"),
     "drift": ("assay.evaluate._drift", "drift"),
     "fairness": ("assay.evaluate._fairness", "fairness"),
     "judge": ("assay.evaluate._verdicts", "judge"),
@@ -55,6 +57,7 @@ __all__ = [
     "Population",
     "QualityResult",
     "ReferenceProfile",
+    "check_threshold",
     "drift",
     "fairness",
     "judge",

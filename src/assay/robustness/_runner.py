@@ -24,7 +24,7 @@ import polars as pl
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate import fairness
+from assay.evaluate import check_threshold, fairness
 from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
 from assay.robustness import _paired as paired
 from assay.robustness._changes import (
@@ -275,6 +275,14 @@ def run_robustness(
             None if base.score is None else base.score[keep],
             base.failed[keep],
             None,
+        )
+    if base.score is not None:
+        # The rule of every score-to-decision command: the threshold must split the scores.
+        check_threshold(
+            0.5 if threshold is None else threshold,
+            float(np.min(base.score)),
+            float(np.max(base.score)),
+            scores="the model's scores on the unchanged data",
         )
     y = positive.astype(np.int8)
     engine = _Engine(sens, spec, threshold, n_bootstrap)
