@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from assay import governance as g
+from assay.cli._files import write_output
 from assay.cli._gov_common import (
     DbOpt,
     JsonOpt,
@@ -141,7 +142,7 @@ def evidence_show(
     with opened(workspace, db) as ws:
         ev = g.get_evidence(ws, ref)
         if output is not None:
-            output.write_bytes(g.evidence_content(ws, ref))
+            write_output(output, g.evidence_content(ws, ref))
     emit(
         ev,
         as_json,

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from assay.cli._files import append_output, write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, opened
 from assay.errors import AssayError
 from assay.gate import GateResult, run_gate, to_json, to_junit, to_markdown, to_sarif
@@ -119,12 +120,11 @@ def gate_command(
             policy=policy, results=files, tier=tier, checkpoint=checkpoint, rules=only
         )
     if junit is not None:
-        junit.write_text(to_junit(result), encoding="utf-8")
+        write_output(junit, to_junit(result), option="--junit")
     if sarif is not None:
-        sarif.write_text(to_sarif(result), encoding="utf-8")
-    if markdown is not None:
-        with markdown.open("a", encoding="utf-8") as fh:  # the step summary is appended to
-            fh.write(to_markdown(result))
+        write_output(sarif, to_sarif(result), option="--sarif")
+    if markdown is not None:  # the step summary is appended to
+        append_output(markdown, to_markdown(result), option="--markdown")
     if as_json:
         typer.echo(to_json(result), nl=False)
     else:

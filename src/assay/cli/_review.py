@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from assay import governance as g
+from assay.cli._files import input_file, write_output
 from assay.cli._gov_common import (
     DbOpt,
     JsonOpt,
@@ -233,7 +234,7 @@ def review_packet(
     with opened(workspace, db) as ws:
         packet = g.review_packet(ws, ref)
     if output is not None:
-        output.write_text(canonical_json(packet), encoding="utf-8")
+        write_output(output, canonical_json(packet))
         console.print(f"Wrote the packet of {ref} to {output}.")
     else:
         typer.echo(json.dumps(packet, indent=2, sort_keys=True, ensure_ascii=False))
@@ -281,6 +282,8 @@ def approval_verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Prove what an approval covered: the stored content (or a file) matches its sha256."""
+    if file is not None:
+        input_file(file, option="--file")
     with opened(workspace, db) as ws:
         approval = g.verify_approval(ws, ref, file=file)
     emit(

@@ -249,6 +249,8 @@ def restore_workspace(
 ) -> tuple[Workspace, ExportSummary]:
     """Restore a backup archive into a new (or empty) workspace at ``path``."""
     archive = Path(file)
+    if archive.is_dir():
+        raise InputError(f"The backup {str(archive)!r} is a folder; give the backup's .zip file.")
     if not archive.is_file():
         raise NotFoundError(f"The backup {str(archive)!r} does not exist.")
     with tempfile.TemporaryDirectory(prefix="assay-restore-") as tmp:

@@ -373,7 +373,8 @@ def add_dataset_version(
 
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"The dataset file {str(p)!r} does not exist.")
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The dataset file {str(p)!r} {state}; give the path of a file.")
         file_digest = "sha256:" + sha256_file(p)
         if digest is not None and normalize_digest(digest) != file_digest:
             raise InputError(
@@ -508,7 +509,8 @@ def add_model_version(
 
         p = Path(artifact_path)
         if not p.is_file():
-            raise InputError(f"The model artifact {str(p)!r} does not exist.")
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The model artifact {str(p)!r} {state}; give the path of a file.")
         artifact_sha256 = sha256_file(p)
     if artifact_sha256 is not None:
         artifact_sha256 = BlobStore.check_digest(artifact_sha256)

@@ -22,7 +22,7 @@ from assay.store._audit import (
     verify_chain,
 )
 from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
-from assay.store._engine import create_engine, normalize_url, sqlite_url
+from assay.store._engine import create_engine, mask_url, normalize_url, sqlite_url
 from assay.store._migrate import SCHEMA_REVISION, head_revision
 from assay.store._store import Store, WriteTx
 from assay.store._types import canonical_json, check_json_value, to_jsonable, utc
@@ -41,6 +41,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "create_engine",
     "event_hash",
     "head_revision",
+    "mask_url",
     "normalize_url",
     "read_events",
     "row_digest",
