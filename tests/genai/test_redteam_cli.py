@@ -148,7 +148,7 @@ def test_record_files_summary_and_responses(tmp_path: Path) -> None:
 
     root = tmp_path / "ws"
     with init_workspace(root, user="ada") as ws:
-        add_system(ws, "helpdesk-bot", purpose="Answers customers", owner="support",
+        add_system(ws, "helpdesk-bot", purpose="Answers customers", owner="ada",
                    generative=True)  # fmt: skip
         add_model_version(ws, "helpdesk-bot", "2025-06")
     run_dir = tmp_path / "run"

@@ -68,7 +68,7 @@ def test_export_import_round_trip_into_sqlite(ws: g.Workspace, tmp_path: Path) -
     _same_tree(tmp_path / "export", tmp_path / "export2")
     # The copy works as a workspace: ids continue after the imported ones.
     copy.clock = ws.clock
-    assert g.add_system(copy, "next", purpose="p", owner="o").id == 2
+    assert g.add_system(copy, "next", purpose="p", owner="cy").id == 2
     copy.close()
 
 

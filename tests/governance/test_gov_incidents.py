@@ -115,7 +115,7 @@ def test_bundle_gathers_what_the_first_hours_need(
         observed_from="2025-01-01T00:00",
         observed_to="2025-01-02T00:00",
     )
-    g.add_system(ws, "other", purpose="p", owner="o")
+    g.add_system(ws, "other", purpose="p", owner="cy")
     g.add_evidence(ws, kind="fairness", data=b"{}", system="other")
     g.request_waiver(
         ws,

@@ -99,7 +99,7 @@ def test_record_files_the_scan_as_evidence(
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:
-        g.add_system(ws, "support-bot", purpose="Answers customers", owner="support")
+        g.add_system(ws, "support-bot", purpose="Answers customers", owner="ada")
         g.add_model_version(ws, "support-bot", "1")
     finally:
         ws.store.dispose()

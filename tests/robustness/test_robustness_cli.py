@@ -143,7 +143,7 @@ def test_record_files_the_result_and_the_report_as_evidence(
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:
-        g.add_system(ws, "loans", purpose="Scores loan applications", owner="credit")
+        g.add_system(ws, "loans", purpose="Scores loan applications", owner="ada")
         g.add_model_version(ws, "loans", "3")
     finally:
         ws.store.dispose()
@@ -158,9 +158,9 @@ def test_record_files_the_result_and_the_report_as_evidence(
     ws = g.open_workspace(project)
     try:
         records = {r.kind: r for r in g.list_evidence(ws)}
-        assert set(records) == {"robustness", "robustness-report"}
+        assert set(records) == {"robustness", "robustness_report"}
         blob = g.evidence_content(ws, records["robustness"].ref).decode("utf-8")
-        html = g.evidence_content(ws, records["robustness-report"].ref).decode("utf-8")
+        html = g.evidence_content(ws, records["robustness_report"].ref).decode("utf-8")
     finally:
         ws.store.dispose()
     assert json.loads(blob)["schema"] == "assay.robustness/v1"

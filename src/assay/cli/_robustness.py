@@ -124,7 +124,7 @@ def _record(
         digest = (payload.get("provenance", {}).get("dataset") or {}).get("digest")
         report: Any = add_evidence(
             ws,
-            kind=f"{kind}-report",
+            kind=f"{kind}_report",
             data=html.encode("utf-8"),
             title=f"{title} report (HTML)",
             media_type="text/html",

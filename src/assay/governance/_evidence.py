@@ -38,6 +38,7 @@ from assay.governance._inventory import (
     normalize_digest,
     system_row,
 )
+from assay.policy import evidence_kind, find_kind
 from assay.store import WriteTx, canonical_json, check_json_value, row_image, tables
 
 if TYPE_CHECKING:
@@ -56,7 +57,6 @@ __all__ = [
     "verify_evidence",
 ]
 
-_KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,49}$")
 _E = tables.evidence.c
 
 
@@ -260,11 +260,9 @@ def add_evidence(
     EvidenceRecord
         The stored record.
     """
-    if not isinstance(kind, str) or not _KIND.match(kind):
-        raise InputError(
-            f"The evidence kind {kind!r} must be lower case letters, digits and . _ - "
-            "(for example fairness, model_card, data_quality)."
-        )
+    if not isinstance(kind, str):
+        raise InputError(f"The evidence kind must be a name, not {kind!r}.")
+    kind = evidence_kind(kind).name  # registered kinds only (assay.policy), aliases resolved
     if (path is None) == (data is None):
         raise InputError("Give the evidence content as exactly one of a file path or bytes.")
     if model_version is not None and system is None and supersedes is None:
@@ -302,7 +300,7 @@ def add_evidence(
                 raise InputError(
                     f"Say why {format_ref('evidence', old_id)} is being corrected (--reason)."
                 )
-            if old["kind"] != kind:
+            if getattr(find_kind(old["kind"]), "name", old["kind"]) != kind:
                 raise InputError(
                     f"A correction keeps the kind of what it corrects: "
                     f"{format_ref('evidence', old_id)} is {old['kind']!r}, not {kind!r}."

@@ -21,6 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
+from assay.governance._owners import check_owner
 from assay.policy import OPEN_RISK_STATUSES, RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
 
@@ -230,6 +231,7 @@ def add_system(
         **stamps(ws),
     }
     with writing(ws, "edit the inventory", action="system.add", entity_type="system") as tx:
+        check_owner(tx.conn, values["owner"], what="owner")
         exists = tx.conn.execute(sa.select(_SYS.id).where(_SYS.name == name)).first()
         if exists is not None:
             raise ConflictError(
@@ -279,6 +281,7 @@ def update_system(
         if key in values:
             values[key] = check_text(values[key], what=key)
     with writing(ws, "edit the inventory", action="system.update", entity_type="system") as tx:
+        check_owner(tx.conn, values.get("owner"), what="owner")
         current = system_row(tx.conn, name)
         tx.set_entity("system", current["id"])
         row = tx.update(tables.ai_systems, current["id"], {**values, **stamps(ws, created=False)})

@@ -66,6 +66,12 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("risk_assessment", "risk assessment", "document", None, True),
     EvidenceKind("monitoring_spec", "monitoring specification", "document", None, True),
     EvidenceKind("redteam_responses", "red-team responses", "derived"),
+    EvidenceKind(
+        "robustness_report", "robustness report", "derived", aliases=("robustness-report",)
+    ),
+    EvidenceKind(
+        "explanation_report", "explanation report", "derived", aliases=("explanation-report",)
+    ),
     EvidenceKind("gate", "gate decision", "derived", "assay.gate/v1"),
     EvidenceKind("review_packet", "review packet", "derived", "assay.packet/v1"),
     EvidenceKind(
@@ -74,6 +80,9 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("program_report", "program report", "derived"),
     EvidenceKind("decision_log", "decision log", "derived"),
     EvidenceKind("checklist", "tier checklist", "derived"),
+    EvidenceKind(
+        "drift_profile", "drift reference profile", "attachment", "assay.drift-profile/v1"
+    ),
     EvidenceKind("attachment", "attachment", "attachment"),
 )
 _BY_NAME = {k.name: k for k in KINDS}
@@ -114,7 +123,8 @@ def evidence_kind(name: str) -> EvidenceKind:
     found = find_kind(name)
     if found is None:
         raise InputError(
-            f"{name!r} is not an evidence kind. Kinds are: {', '.join(k.name for k in KINDS)}."
+            f"{name!r} is not an evidence kind. Kinds are: {', '.join(k.name for k in KINDS)} "
+            "(any other file is an 'attachment')."
         )
     return found
 
