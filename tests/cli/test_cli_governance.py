@@ -177,7 +177,7 @@ def test_analyst_journey(cli: object, db_url: str, tmp_path: Path) -> None:
             "request",
             "credit",
             "--control",
-            "dp >= 0.8",
+            "risk.open",
             "--rationale",
             "r",
             "--compensating-controls",
