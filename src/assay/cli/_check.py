@@ -76,7 +76,7 @@ def data_command(
         None, "--population", help="Population marginals (YAML), e.g. census shares."
     ),
     min_cell_size: int = typer.Option(
-        30, "--min-cell-size", help="Groups and cells with fewer rows are reported as small."
+        30, "--min-cell-size", min=1, help="Groups and cells with fewer rows are reported as small."
     ),
     no_duplicates: bool = typer.Option(
         False, "--no-duplicates", help="Skip duplicate rows and conflicting labels."
@@ -202,7 +202,9 @@ def profile_command(
     prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
     label: str | None = typer.Option(None, "--label", help="Label column."),
     columns: list[str] = typer.Option([], "--columns", help="Only these columns."),
-    bins: int = typer.Option(2000, "--bins", help="Fine cells of each numeric column's grid."),
+    bins: int = typer.Option(
+        2000, "--bins", min=10, max=100_000, help="Fine cells of each numeric column's grid."
+    ),
 ) -> None:
     """Profile the reference data once; reuse the profile for every drift check."""
     if output.suffix.lower() != ".json":
@@ -247,7 +249,9 @@ def drift_command(
     test: str = typer.Option(
         "auto", "--test", help="auto, ks, chi_square, psi, jensen_shannon or wasserstein."
     ),
-    alpha: float = typer.Option(0.05, "--alpha", help="False-discovery rate (Benjamini–Hochberg)."),
+    alpha: float = typer.Option(
+        0.05, "--alpha", min=0, max=1, help="False-discovery rate (Benjamini–Hochberg)."
+    ),
     save_profile: Path | None = typer.Option(
         None, "--save-profile", help="Also save the reference profile built from the data."
     ),

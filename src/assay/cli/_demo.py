@@ -104,6 +104,8 @@ def demo_command(
     from assay.documents import render_fairness_html, render_fairness_markdown
 
     console = Console()
+    if output.exists() and not output.is_dir():
+        raise InputError(f"--output '{output}' is a file; give the folder the demo should write.")
     marker = output / DEMO_MARKER
     if marker.exists():
         # our own earlier run: start afresh so `make demo` can be run again and again

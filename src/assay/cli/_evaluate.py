@@ -126,7 +126,7 @@ def fairness_command(
         help="VALUE, or FEATURE=VALUE[,FEATURE=VALUE]; default: the largest group.",
     ),
     min_group_size: int = typer.Option(
-        30, "--min-group-size", help="Groups smaller than this cannot support a verdict."
+        30, "--min-group-size", min=1, help="Groups smaller than this cannot support a verdict."
     ),
     limit: list[str] = typer.Option(
         [],
@@ -134,13 +134,13 @@ def fairness_command(
         help="Verdict threshold NAME=VALUE, e.g. demographic_parity_difference=0.1; repeatable.",
     ),
     ci_level: float = typer.Option(
-        0.95, "--ci-level", help="Confidence level of intervals and verdicts."
+        0.95, "--ci-level", min=0, max=1, help="Confidence level of intervals and verdicts."
     ),
-    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", help="Bootstrap replicates."),
+    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=100, help="Bootstrap replicates."),
     score_bins: str = typer.Option(
         "auto", "--score-bins", help="auto, exact, or a number of bins (multiple of 100)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the bootstrap."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of the terminal."

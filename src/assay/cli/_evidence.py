@@ -106,7 +106,7 @@ def evidence_list(
     all_versions: Annotated[
         bool, typer.Option("--all", help="Include records superseded by a correction.")
     ] = False,
-    limit: Annotated[int | None, typer.Option(show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(min=1, show_default=False)] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,

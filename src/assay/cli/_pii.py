@@ -167,7 +167,7 @@ def scan_command(
     sample: str | None = typer.Option(
         None, "--sample", help="Scan a random sample: a fraction (0.1) or a number of rows."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the sample."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the sample."),
     min_score: float = typer.Option(
         0.5, "--min-score", help="Ignore findings below this confidence."
     ),
@@ -238,6 +238,7 @@ def redact_command(
     """Write a copy with personal data masked, hashed (key: ASSAY_PII_HASH_KEY) or dropped."""
     if policy not in POLICIES:
         raise InputError(f"--policy must be one of {', '.join(POLICIES)}; got '{policy}'.")
+    destination.parent.mkdir(parents=True, exist_ok=True)
     report = redact(
         source,
         destination,
@@ -245,6 +246,12 @@ def redact_command(
         columns=_split(columns),
         min_score=min_score,
     )
+    if report.rows == 0:
+        Path(report.destination).unlink(missing_ok=True)
+        raise InputError(
+            f"'{source}' holds no rows (only a header?); nothing was redacted and no copy was "
+            "written."
+        )
     console = Console(stderr=True)
     changed = ", ".join(
         f"{c} ({', '.join(f'{e} ×{n}' for e, n in ents.items())})"

@@ -116,10 +116,15 @@ def run_command(
         "--api-key-env",
         help="Environment variable holding the API key (default: OPENAI_API_KEY if set).",
     ),
-    concurrency: int = typer.Option(8, "--concurrency", "-c", help="Cases in flight at once."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each call."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", "-c", min=1, help="Cases in flight at once."
+    ),
+    timeout: float = typer.Option(60.0, "--timeout", min=0, help="Seconds to wait for each call."),
     retries: int = typer.Option(
-        4, "--retries", help="Retries after HTTP 429/5xx or a dropped connection, with backoff."
+        4,
+        "--retries",
+        min=0,
+        help="Retries after HTTP 429/5xx or a dropped connection, with backoff.",
     ),
     output: Path | None = typer.Option(
         None,
@@ -135,7 +140,7 @@ def run_command(
         [], "--strategy", help="Apply this strategy to every probe (repeatable)."
     ),
     category: list[str] = typer.Option([], "--category", help="Only this category (repeatable)."),
-    limit: int | None = typer.Option(None, "--limit", help="Only the first N cases."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
     judge: str | None = typer.Option(
         None, "--judge", help="A target to use as LLM judge (same forms as --target)."
     ),
@@ -289,7 +294,9 @@ def report_command(
 def compare_command(
     run_a: Path = typer.Argument(..., help="The baseline run folder (for example the old model)."),
     run_b: Path = typer.Argument(..., help="The candidate run folder (the new model)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="Family-wise error rate (Holm)."),
+    alpha: float = typer.Option(
+        0.05, "--alpha", min=0, max=1, help="Family-wise error rate (Holm)."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table, md, html or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write."),
     fail_on_regression: bool = typer.Option(

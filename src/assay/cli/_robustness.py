@@ -168,11 +168,11 @@ def run_command(
     features: list[str] | None = typer.Option(
         None, "--features", help="Model input columns (default: what the model declares)."
     ),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Rows per model call."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Rows per model call."),
     timeout: float = typer.Option(
-        30.0, "--timeout", help="Seconds an HTTP endpoint may take per batch."
+        30.0, "--timeout", min=0, help="Seconds an HTTP endpoint may take per batch."
     ),
-    n_bootstrap: int = typer.Option(200, "--n-bootstrap", help="Bootstrap replicates."),
+    n_bootstrap: int = typer.Option(200, "--n-bootstrap", min=100, help="Bootstrap replicates."),
     with_explain: bool = typer.Option(
         False, "--explain", help="Add feature importances by group to the report."
     ),
@@ -357,12 +357,14 @@ def explain_command(
     scoring: str = typer.Option(
         "accuracy", "--scoring", help="accuracy, balanced_accuracy or roc_auc."
     ),
-    n_repeats: int = typer.Option(5, "--n-repeats", help="Shuffles per feature."),
-    max_rows: int = typer.Option(1000, "--max-rows", help="Rows sampled overall and per group."),
+    n_repeats: int = typer.Option(5, "--n-repeats", min=2, help="Shuffles per feature."),
+    max_rows: int = typer.Option(
+        1000, "--max-rows", min=1, help="Rows sampled overall and per group."
+    ),
     shap: bool | None = typer.Option(
         None, "--shap/--no-shap", help="SHAP summaries (default: when shap is installed)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     title: str | None = typer.Option(None, "--title", help="Report title."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),

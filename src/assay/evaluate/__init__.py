@@ -16,6 +16,7 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._drift_profile import ReferenceProfile, reference_profile
     from assay.evaluate._drift_result import DriftResult
     from assay.evaluate._fairness import fairness
+    from assay.evaluate._group_limit import MAX_GROUPS, check_group_count
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
     from assay.evaluate._quality import quality
@@ -30,6 +31,7 @@ if typing.TYPE_CHECKING:
 #: public name → (module, attribute)
 _LAZY: dict[str, tuple[str, str]] = {
     "CONFUSION_METRICS": ("assay.evaluate._metrics", "CONFUSION_METRICS"),
+    "MAX_GROUPS": ("assay.evaluate._group_limit", "MAX_GROUPS"),
     "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
     "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
     "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
@@ -38,6 +40,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Population": ("assay.evaluate._quality_spec", "Population"),
     "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "check_group_count": ("assay.evaluate._group_limit", "check_group_count"),
     "check_threshold": ("assay.evaluate._threshold", "check_threshold"),
     "drift": ("assay.evaluate._drift", "drift"),
     "fairness": ("assay.evaluate._fairness", "fairness"),
@@ -49,6 +52,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "CONFUSION_METRICS",
+    "MAX_GROUPS",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
     "DataSchema",
@@ -57,6 +61,7 @@ __all__ = [
     "Population",
     "QualityResult",
     "ReferenceProfile",
+    "check_group_count",
     "check_threshold",
     "drift",
     "fairness",

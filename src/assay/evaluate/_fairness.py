@@ -27,6 +27,7 @@ from assay.evaluate._frame import (
     open_frame,
     start_digest,
 )
+from assay.evaluate._group_limit import check_group_count
 from assay.evaluate._groups import (
     CELLS,
     Confusion,
@@ -51,8 +52,6 @@ from assay.evaluate._verdicts import judge
 EXACT_SCORE_LEVELS = 20_000
 #: Binned scores use this many equal-width bins unless told otherwise.
 DEFAULT_SCORE_BINS = 1000
-#: A sensitive feature with more distinct values than this is almost surely not a grouping.
-MAX_GROUPS = 200
 NO_ROWS = "The data has no rows (only a header?); there is nothing to evaluate."
 
 
@@ -491,12 +490,7 @@ def _check_profile(prof: agg.Profile, features: list[str], weight: str | None) -
                 f"{prof.n_rows} rows. Drop or impute those rows before evaluating."
             )
     for f in features:
-        if prof.n_unique[f] > MAX_GROUPS:
-            raise InputError(
-                f"The sensitive feature '{f}' has {prof.n_unique[f]} distinct values; more than "
-                f"{MAX_GROUPS} groups usually means an identifier or a continuous column. Bin it "
-                "first (for example age into bands)."
-            )
+        check_group_count(f, prof.n_unique[f])
     if weight is not None and prof.weight_min is not None and prof.weight_min < 0:
         raise InputError(f"sample_weight '{weight}' has negative values; weights must be >= 0.")
 
