@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assay.cli._files import emit_text, write_output
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 from assay.evaluate import (
@@ -51,11 +52,13 @@ def _proba(values: list[str]) -> str | dict[str, str] | None:
     return out
 
 
-def _check_format(fmt: str, output: Path | None) -> None:
+def _check_format(fmt: str, output: Path | None) -> str:
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     if fmt == "table" and output is not None:
         raise InputError("--format table prints to the terminal; use --format json with --output.")
+    return fmt
 
 
 @check_app.command("data")
@@ -104,7 +107,7 @@ def data_command(
     ),
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
-    _check_format(fmt, output)
+    fmt = _check_format(fmt, output)
     if record and (not system or not model_version):
         raise InputError(
             "--record files the check as evidence of a system's model version: give --system NAME "
@@ -124,7 +127,7 @@ def data_command(
         min_cell_size=min_cell_size,
         duplicates=not no_duplicates,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
         emit_text(result.to_json(), output, console)
     else:
@@ -218,7 +221,7 @@ def profile_command(
         bins=bins,
     )
     write_output(output, profile.to_json())
-    Console(stderr=True).print(
+    make_console(stderr=True).print(
         f"wrote {output}: {profile.n} rows, {len(profile.columns)} columns, {profile.digest}"
     )
 
@@ -262,7 +265,7 @@ def drift_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
 ) -> None:
     """Drift of every column (and within groups) between reference and current data."""
-    _check_format(fmt, output)
+    fmt = _check_format(fmt, output)
     ref = load_reference(reference)
     if isinstance(ref, Path):
         ref = reference_profile(
@@ -283,7 +286,7 @@ def drift_command(
         alpha=alpha,
     )
     _require_compared(result, current)
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
         emit_text(result.to_json(), output, console)
     else:
@@ -294,7 +297,7 @@ def drift_command(
         summary["n_columns"],
         unit="column",
         flag="--fail-on-drift",
-        console=Console(stderr=True),
+        console=make_console(stderr=True),
         verb="could not be compared",
     )
     if fail_on_drift and (result.drifted or untested):

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from assay import documents as d
-from assay.cli._files import input_file, write_output
+from assay.cli._files import format_for, input_file, write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
 from assay.errors import InputError
 from assay.policy import minimum_percent
@@ -68,6 +68,7 @@ def _emit(data: bytes, fmt: str, output: Path | None) -> None:
 
 
 def _output(doc: d.Document, fmt: str, output: Path | None) -> None:
+    fmt = format_for(fmt, output, (*d.FORMATS, "pdf"), default="md")
     if fmt not in d.FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of: {', '.join(d.FORMATS)}.")
     if fmt == "pdf" and output is None:

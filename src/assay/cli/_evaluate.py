@@ -8,8 +8,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
-from assay.cli._files import emit_text
+from assay.cli._files import emit_text, format_for
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
 
@@ -165,6 +166,7 @@ def fairness_command(
         )
     if task not in ("classification", "regression"):
         raise InputError(f"--task must be classification or regression; got '{task}'.")
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     result = fairness(
@@ -185,7 +187,7 @@ def fairness_command(
         score_bins=_score_bins(score_bins),
         random_state=seed,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     write_result(result, fmt, output, console)
     if record:
         assert system is not None and model_version is not None

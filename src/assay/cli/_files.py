@@ -9,6 +9,7 @@ created when missing. An input file that is missing, or a folder where a file is
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -16,7 +17,21 @@ from rich.console import Console
 
 from assay.errors import InputError, NotFoundError
 
-__all__ = ["append_output", "emit_text", "input_file", "write_output"]
+__all__ = ["append_output", "emit_text", "format_for", "input_file", "write_output"]
+
+
+#: The format a file's suffix names, for ``-o result.json`` without ``--format``.
+SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "md", ".xml": "junit"}
+
+
+def format_for(fmt: str, output: Path | None, formats: Sequence[str], *, default: str) -> str:
+    """The format to write: ``fmt`` as given; or, when it was left at ``default`` and ``output``
+    ends in the suffix of a format the command writes, that format (``-o result.json`` is JSON).
+    """
+    if output is None or fmt != default:
+        return fmt
+    inferred = SUFFIX_FORMATS.get(output.suffix.lower(), fmt)
+    return inferred if inferred in formats else fmt
 
 
 def _target(path: Path, option: str) -> None:

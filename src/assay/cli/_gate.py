@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from assay.cli._console import make_console
 from assay.cli._files import append_output, write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, opened
 from assay.errors import AssayError
@@ -128,7 +129,7 @@ def gate_command(
     if as_json:
         typer.echo(to_json(result), nl=False)
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = make_console(highlight=False, soft_wrap=True)
         _print_table(result, console)
         if ref:
             console.print(f"recorded the decision as {ref}")
@@ -139,7 +140,7 @@ def gate_command(
             post_gate_to_webhook(hook, result)
         except AssayError as exc:
             # The gate has decided; a notice that could not be delivered does not change that.
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
+            make_console(stderr=True, highlight=False, soft_wrap=True).print(
                 f"[bold yellow]warning:[/] the decision was not posted to the webhook: "
                 f"{escape(str(exc))}"
             )

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assay.cli._files import emit_text
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for
 from assay.cli._outcome import require_evaluated
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, load_ner, redact, scan
@@ -191,6 +192,7 @@ def scan_command(
     ),
 ) -> None:
     """Find personal data column by column; masked examples only, never raw values."""
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     backend = None
@@ -219,7 +221,7 @@ def scan_command(
     require_evaluated(
         result.n_scanned, result.n_rows, unit="row", fix=f"'{path}' holds no rows (only a header?)."
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)
     if record:
         _record(result, system, model_version, workspace, console)
@@ -252,7 +254,7 @@ def redact_command(
             f"'{source}' holds no rows (only a header?); nothing was redacted and no copy was "
             "written."
         )
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     changed = ", ".join(
         f"{c} ({', '.join(f'{e} ×{n}' for e, n in ents.items())})"
         for c, ents in report.columns.items()

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assay.cli._files import emit_text
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for
 from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
@@ -100,6 +101,45 @@ def _default_output(suite: str) -> Path:
     return Path("redteam-runs") / f"{stem}-{stamp}"
 
 
+class _CaseProgress:
+    """A progress bar on a terminal; in a log (CI), a line each time another tenth is done."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console = console
+        self.lines = not quiet and not console.is_terminal
+        self.tally = {"pass": 0, "fail": 0, "error": 0}
+        self.shown = -1
+        self.bar = Progress(
+            TextColumn("[bold]red-team[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet or self.lines,
+            transient=True,
+        )
+        self.task = self.bar.add_task("cases", total=None, tally="")
+
+    def __enter__(self) -> _CaseProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def update(self, done: int, total: int, rec: Any) -> None:
+        if rec is not None:
+            self.tally[rec["outcome"]] += 1
+        t = self.tally
+        text = f"pass {t['pass']} · fail {t['fail']} · error {t['error']}"
+        self.bar.update(self.task, completed=done, total=total, tally=text)
+        tenth = done * 10 // total if total else 10
+        if self.lines and tenth > self.shown:
+            self.shown = tenth
+            self.console.print(f"red-team: {done:,}/{total:,} cases ({text})", highlight=False)
+
+
 @redteam_app.command("run")
 def run_command(
     target: str = typer.Option(
@@ -169,30 +209,12 @@ def run_command(
         raise InputError("--record needs --system NAME and --model-version VERSION.")
     if fail_under is not None and not 0 <= fail_under <= 1:
         raise InputError(f"--fail-under takes a pass rate between 0 and 1; got {fail_under}.")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
     the_judge = parse_target(judge, model=judge_model) if judge else None
     lexicon = load_lexicon(toxicity_lexicon) if toxicity_lexicon is not None else None
     folder = output or _default_output(suite)
-    progress = Progress(
-        TextColumn("[bold]red-team[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[tally]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    )
-    tally = {"pass": 0, "fail": 0, "error": 0}
-    task = progress.add_task("cases", total=None, tally="")
-
-    def on_progress(done: int, total: int, rec: Any) -> None:
-        if rec is not None:
-            tally[rec["outcome"]] += 1
-        text = f"pass {tally['pass']} · fail {tally['fail']} · error {tally['error']}"
-        progress.update(task, completed=done, total=total, tally=text)
-
+    progress = _CaseProgress(console, quiet)
     try:
         with progress:
             run = run_redteam(
@@ -209,7 +231,7 @@ def run_command(
                 judge=the_judge,
                 lexicon=lexicon,
                 fresh=fresh,
-                progress=on_progress,
+                progress=progress.update,
             )
     except KeyboardInterrupt:
         console.print(
@@ -221,7 +243,7 @@ def run_command(
     from assay.genai import write_reports
 
     written = write_reports(run)
-    _print_summary(run, Console())
+    _print_summary(run, make_console())
     console.print(f"run folder {folder}: " + ", ".join(p.name for p in written) + ", summary.json")
     if record:
         _record(run, system, model_version, workspace, console)
@@ -271,9 +293,10 @@ def report_command(
         write_reports,
     )
 
+    fmt = format_for(fmt, output, REPORT_FORMATS, default="md")
     if fmt not in REPORT_FORMATS:
         raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     the_run = load_run(run)
     if fmt == "all":
         written = write_reports(the_run, output)
@@ -311,9 +334,10 @@ def compare_command(
         render_comparison_markdown,
     )
 
+    fmt = format_for(fmt, output, COMPARE_FORMATS, default="table")
     if fmt not in COMPARE_FORMATS:
         raise InputError(f"--format must be one of {', '.join(COMPARE_FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=fmt != "table" or output is not None)
+    console = make_console(stderr=fmt != "table" or output is not None)
     comparison = compare_runs(load_run(run_a), load_run(run_b), alpha=alpha)
     rows = comparison.categories()
     require_evaluated(
@@ -349,7 +373,7 @@ def compare_command(
         emit_text(render_comparison_html(comparison), output, console)
     else:
         emit_text(render_comparison_markdown(comparison), output, console)
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     untested = note_errored(
         sum(row["flag"] == "insufficient_evidence" for row in rows),
         len(rows),
@@ -375,7 +399,7 @@ def suite_command(
 
     the_suite = load_suite(suite)
     cases = the_suite.cases(strategies=strategy or None, categories=category or None)
-    console = Console()
+    console = make_console()
     console.print(
         f"[bold]{the_suite.name}[/] {the_suite.version} · {len(the_suite.probes)} probes · "
         f"{len(cases)} cases · {the_suite.digest}"
@@ -403,4 +427,4 @@ def record_command(
     """File a past run as evidence: its summary and its responses (JSON lines)."""
     from assay.genai import load_run
 
-    _record(load_run(run), system, model_version, workspace, Console(stderr=True))
+    _record(load_run(run), system, model_version, workspace, make_console(stderr=True))

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assay.cli._files import emit_text, write_output
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
@@ -38,18 +39,25 @@ def _split(values: list[str] | None) -> list[str]:
 
 @contextmanager
 def _loading(console: Console) -> Iterator[Callable[[str], None]]:
-    """Show progress on stderr and print Assay's warnings (pickles run code) as they come."""
-    err = Console(stderr=True, highlight=False)
+    """Show progress on stderr (a spinner on a terminal, one line per step in a log) and print
+    the warnings raised meanwhile once each, not once per batch."""
+    err = make_console(stderr=True, highlight=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with err.status("Starting", spinner="dots") as status:
 
             def say(message: str) -> None:
-                status.update(message)
+                if err.is_terminal:
+                    status.update(message)
+                else:
+                    err.print(f"… {message}", soft_wrap=True)
 
             yield say
+    seen: set[tuple[type[Warning], str]] = set()
     for w in caught:
-        if issubclass(w.category, UserWarning):
+        key = (w.category, str(w.message))
+        if issubclass(w.category, UserWarning) and key not in seen:
+            seen.add(key)
             err.print(f"[yellow]warning:[/] {w.message}", soft_wrap=True)
 
 
@@ -199,11 +207,12 @@ def run_command(
     from assay.robustness._explain import explain
     from assay.robustness._report import render_robustness_html
 
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     if fmt == "table" and output is not None:
         raise InputError("--format table prints to the terminal; use json, html or md with -o.")
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     sens = _split(sensitive)
     common: dict[str, Any] = {
         "y_true": y_true,
@@ -296,7 +305,7 @@ def probes_command() -> None:
     """List the probe kinds, their parameters and the checks a limit can be set on."""
     from assay.robustness import CHECKS, DEFAULT_LIMITS, PROBE_KINDS
 
-    console = Console()
+    console = make_console()
     table = Table(title="Probe kinds (scenario key: kind)")
     table.add_column("kind")
     table.add_column("what it does", overflow="fold")
@@ -327,7 +336,7 @@ def check_command(
     from assay.robustness import load_scenario
 
     spec = load_scenario(scenarios)
-    console = Console()
+    console = make_console()
     for i, probe in enumerate(spec.probes, start=1):
         console.print(f"{i:>2}. {probe.label}  [dim]({probe.kind})[/]")
     console.print(f"[green]valid[/] {spec.schema_} scenario with {len(spec.probes)} probe(s).")
@@ -379,9 +388,10 @@ def explain_command(
     from assay.robustness._explain import explain
     from assay.robustness._report import render_explanation_html, render_explanation_markdown
 
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     with _loading(console) as say:
         result = explain(
             model,
