@@ -98,3 +98,46 @@ def test_the_demo_prints_counts_as_words() -> None:
     text = _counts({"cases": 9, "pass": 6, "fail": 2, "error": 1, "pending": 0})
     assert text == "6 passed, 2 failed, 1 errored, 0 not run"
     assert "{" not in text
+
+
+def test_the_help_groups_every_command_by_topic_with_an_example() -> None:
+    from assay.cli._app import COMMANDS
+    from assay.cli._help import TOPICS, command_names
+
+    names = command_names()
+    assert sorted(names) == sorted(COMMANDS)
+    assert len(names) == len(set(names))
+    for rows in TOPICS.values():
+        for name, _, example in rows:
+            assert example.startswith(f"assay {name}"), example
+    code, out, _ = assay("--help")
+    assert code == 0
+    for topic in TOPICS:
+        assert topic in out
+    assert "assay gate fairness.json --junit reports/gate.xml" in out
+
+
+def test_the_help_loads_no_command() -> None:
+    import subprocess
+
+    code = (
+        "import sys; from assay.cli._app import main; sys.argv = ['assay', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('assay.cli._') and m not in "
+        "('assay.cli._app', 'assay.cli._help', 'assay.cli._console')), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    code, _, err = assay("evalute", "fairness")
+    assert code == 2
+    assert "No such command 'evalute'. Did you mean 'evaluate'?" in " ".join(err.split())
+
+
+def test_flags_are_shown_without_a_value() -> None:
+    code, out, _ = assay("audit", "verify", "--help")
+    assert code == 0
+    assert "--json" in out
+    assert "<bool>" not in out

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from assay._version import __version__
 from assay.errors import AssayError
@@ -87,7 +87,8 @@ def load_command(name: str) -> Any:
 
 
 class LazyGroup(TyperGroup):
-    """The root group: commands from :data:`COMMANDS`, each loaded when first asked for."""
+    """The root group: commands from :data:`COMMANDS`, each loaded when first asked for; its
+    help lists them by topic without loading any (:mod:`assay.cli._help`)."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
@@ -96,6 +97,36 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.add_command(load_command(cmd_name), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from assay.cli._help import closest_commands
+
+            close = closest_commands(name, COMMANDS)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from assay.cli._console import make_console
+        from assay.cli._help import render_root_help
+
+        usage = f"{ctx.command_path} [OPTIONS] COMMAND [ARGS]..."
+        render_root_help(make_console(), usage, self.help or "")
+
+
+def _flags_show_no_type() -> None:
+    """Typer shows a flag as ``--json <bool>``, as if it took a value: show flags bare."""
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
 
 
 app = typer.Typer(
