@@ -9,7 +9,8 @@ The tree::
     ├── ConflictError           the change contradicts the stored state (duplicate, stale version)
     ├── PermissionDeniedError   the acting user's role does not allow the change
     ├── TransitionError         a workflow step the rules forbid (approving your own waiver, ...)
-    └── IntegrityError          stored data fails verification (audit chain, blob or packet hash)
+    ├── IntegrityError          stored data fails verification (audit chain, blob or packet hash)
+    └── UnavailableError        a database that was named cannot be reached, or refused the login
 
 ``AssayWarning`` is the base of the warnings Assay emits (small groups, approximations).
 
@@ -28,6 +29,7 @@ __all__ = [
     "PermissionDeniedError",
     "SchemaError",
     "TransitionError",
+    "UnavailableError",
 ]
 
 
@@ -61,6 +63,10 @@ class TransitionError(AssayError):
 
 class IntegrityError(AssayError):
     """Stored data fails verification."""
+
+
+class UnavailableError(AssayError):
+    """A database that was named cannot be reached, or refused the connection."""
 
 
 class AssayWarning(UserWarning):

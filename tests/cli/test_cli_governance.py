@@ -70,7 +70,7 @@ def test_analyst_journey(cli: object, db_url: str, tmp_path: Path) -> None:
             "--purpose",
             "Scores loan applications",
             "--owner",
-            "risk-team",
+            "cy",
             "--intended-use",
             "Decision support",
             "--out-of-scope-use",
@@ -183,7 +183,7 @@ def test_analyst_journey(cli: object, db_url: str, tmp_path: Path) -> None:
             "request",
             "credit",
             "--control",
-            "dp >= 0.8",
+            "risk.open",
             "--rationale",
             "r",
             "--compensating-controls",
@@ -291,7 +291,7 @@ def _in_days(days: int) -> str:
 def test_audit_verify_names_a_hand_edit(cli: object, db_url: str) -> None:
     run = cli  # type: ignore[assignment]
     _ok(run("init", "--db", db_url))
-    _ok(run("system", "add", "credit", "--purpose", "p", "--owner", "o"))
+    _ok(run("system", "add", "credit", "--purpose", "p", "--owner", "ada"))
     assert "OK: 2 audit events" in _ok(run("audit", "verify")).out
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:

@@ -65,6 +65,7 @@ def ws(db_url: str, tmp_path: Path, clock: Clock) -> Iterator[g.Workspace]:
     workspace.clock = clock
     g.add_user(workspace, "bob", role="approver")
     g.add_user(workspace, "cy", role="analyst")
+    g.add_user(workspace, "credit-team", role="viewer")  # owners are users; a team can be one
     result = fairness_result()
     g.add_system(
         workspace,

@@ -43,7 +43,7 @@ def test_model_card_shows_gaps_for_unwritten_sections(ws: g.Workspace) -> None:
 
 
 def test_card_of_a_system_with_nothing_recorded_renders_gaps(ws: g.Workspace) -> None:
-    g.add_system(ws, "empty", purpose="Nothing yet", owner="team-x")
+    g.add_system(ws, "empty", purpose="Nothing yet", owner="cy")
     card = d.build_model_card(ws, "empty")
     for fmt in ("md", "html", "json"):
         assert d.render_document(card, fmt)

@@ -85,3 +85,37 @@ def test_check_data_table_and_fail_on(files: tuple[Path, Path], tmp_path: Path) 
     proc = run("check", "data", ref, "--sensitive", "gender")
     assert isinstance(proc.exception, InputError)
     assert "'gender' named in sensitive_features is not in the data" in str(proc.exception)
+
+
+def test_an_empty_current_batch_is_an_error_not_no_drift(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ref, cur = files
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(cur.read_text().splitlines()[0] + "\n")
+    out = tmp_path / "drift.json"
+    proc = run("check", "drift", ref, header_only, "--fail-on-drift", "-f", "json", "-o", out)
+    assert isinstance(proc.exception, InputError)
+    assert "has no rows (only a header?); nothing was compared" in str(proc.exception)
+    assert not out.exists()
+    # and as the reference: a clear message, not an internal error
+    proc = run("check", "drift", header_only, cur)
+    assert isinstance(proc.exception, InputError)
+    assert "The reference data has no rows" in str(proc.exception)
+
+
+def test_a_column_that_could_not_be_compared_fails_fail_on_drift(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ref, cur = files
+    text = tmp_path / "text.csv"
+    # the label column has become text: it cannot be compared with the numeric reference
+    pl.read_csv(cur).with_columns(pl.col("y").cast(pl.String) + "x").write_csv(text)
+    proc = run("check", "drift", ref, text, "--label", "y", "--columns", "y,sex")
+    assert proc.returncode == 0, proc.exception
+    assert "1 of 2 columns could not be compared" in proc.stderr
+    proc = run("check", "drift", ref, text, "--label", "y", "--columns", "y,sex", "--fail-on-drift")
+    assert proc.returncode == 1
+    proc = run("check", "drift", ref, text, "--label", "y", "--columns", "y")
+    assert isinstance(proc.exception, InputError)
+    assert "Nothing was evaluated: all 1 column" in str(proc.exception)

@@ -210,3 +210,15 @@ def test_one_column_for_two_roles(frame: pl.DataFrame) -> None:
         InputError, match=r"One column is named for two roles \(y_true='y', y_pred='y'\)"
     ):
         fairness(frame, y_true="y", y_pred="y", sensitive_features="sex")
+
+
+def test_a_header_only_csv_is_no_rows_not_a_type_error(tmp_path: Path) -> None:
+    # With no rows, every CSV column reads as text; the message names the real problem.
+    path = tmp_path / "header.csv"
+    path.write_text("y,score,sex\n")
+    with pytest.raises(InputError, match=r"The data has no rows \(only a header\?\)"):
+        fairness(path, y_true="y", y_score="score", sensitive_features="sex")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"is empty \(0 bytes\)"):
+        fairness(empty, y_true="y", y_score="score", sensitive_features="sex")

@@ -37,6 +37,8 @@ def ws(db_url: str, tmp_path: Path, clock: Clock, result: dict[str, Any]) -> Ite
     workspace = g.init_workspace(tmp_path / "project", db_url=db_url, user="ada")
     workspace.clock = clock
     g.add_user(workspace, "bob", role="approver")
+    for owner in ("credit-team", "dana", "eve"):  # owners are users; a team can be one
+        g.add_user(workspace, owner, role="viewer")
     g.add_system(
         workspace,
         "adult-income",

@@ -112,7 +112,7 @@ def test_no_external_reference_without_a_registered_uri(
 ) -> None:
     ws = g.init_workspace(tmp_path / "p", db_url=db_url, user="ada")
     try:
-        g.add_system(ws, "bare", purpose="A system with no model yet", owner="me")
+        g.add_system(ws, "bare", purpose="A system with no model yet", owner="ada")
         bom = cyclonedx_bom(ws, "bare")
         assert errors(cdx, bom) == []
         assert bom["components"] == []

@@ -122,7 +122,7 @@ def test_superseded_evidence_is_left_out(ws: g.Workspace, clock: Clock) -> None:
 def test_no_evidence_no_assessment_results(db_url: str, tmp_path: Any) -> None:
     ws = g.init_workspace(tmp_path / "p", db_url=db_url, user="ada")
     try:
-        g.add_system(ws, "bare", purpose="Nothing recorded", owner="me")
+        g.add_system(ws, "bare", purpose="Nothing recorded", owner="ada")
         with pytest.raises(InputError, match="no current evidence"):
             oscal_assessment_results(ws, "bare")
         with pytest.raises(InputError, match="no open risk"):
@@ -151,7 +151,7 @@ def test_poam_validates_and_plans_the_open_risks(ws: g.Workspace, oscal_poam_sch
     assert task["timing"] == {"on-date": {"date": "2025-04-15T00:00:00Z"}}
     parties = {p["uuid"]: p for p in poam["metadata"]["parties"]}
     owner = parties[task["responsible-roles"][0]["party-uuids"][0]]
-    assert (owner["name"], owner["type"]) == ("eve", "organization")  # not a workspace user
+    assert (owner["name"], owner["type"]) == ("eve", "person")  # owners are workspace users
     assert any(p["name"] == "ada" and p["type"] == "person" for p in parties.values())
 
 

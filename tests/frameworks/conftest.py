@@ -38,6 +38,6 @@ def ws(db_url: str, tmp_path: Path, clock: Clock) -> Iterator[g.Workspace]:
     workspace = g.init_workspace(tmp_path / "project", db_url=db_url, user="ada")
     workspace.clock = clock
     g.add_user(workspace, "bob", role="approver")
-    g.add_system(workspace, "credit", purpose="Scores loan applications", owner="risk-team")
+    g.add_system(workspace, "credit", purpose="Scores loan applications", owner="bob")
     yield workspace
     workspace.close()

@@ -84,11 +84,11 @@ def test_coverage_grows_with_the_records(ws: g.Workspace, clock: Clock) -> None:
     assert report.signals["evidence.traceable"].present
 
     g.add_risk(ws, system="credit", title="Disparate selection", category="mit:1.1",
-               likelihood=3, severity=3, owner="dana")  # fmt: skip
+               likelihood=3, severity=3, owner="bob")  # fmt: skip
     report = framework_coverage(ws, "credit")
     assert "MANAGE 1.2" in _covered(report, "nist")
     assert _status(report, "nist")["MANAGE 1.3"] == "missing"  # no mitigation, no action
-    g.add_action(ws, title="Reweigh", owner="eve", due_date="2025-04-01", risk="RISK-1")
+    g.add_action(ws, title="Reweigh", owner="ada", due_date="2025-04-01", risk="RISK-1")
     report = framework_coverage(ws, "credit")
     assert "MANAGE 1.3" in _covered(report, "nist")
 

@@ -165,3 +165,32 @@ def test_cli_in_process(
     )
     assert code == 1
     assert "recorded the decision as EV-" in out
+
+
+def test_report_files_go_into_folders_that_do_not_exist_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = write_policy(tmp_path / "p.yaml")
+    biased = tmp_path / "biased.json"
+    biased.write_text(
+        json.dumps(fairness_payload(predictions(tmp_path / "b.csv", rate_a=0.5, rate_b=0.2)))
+    )
+    out = tmp_path / "out" / "missing-dir"
+    code, _, err = _main(
+        capsys, monkeypatch, "gate", "--policy", str(policy), str(biased),
+        "--junit", str(out / "j.xml"), "--sarif", str(out / "s" / "s.sarif"),
+        "--markdown", str(out / "m" / "summary.md"),
+    )  # fmt: skip
+    assert code == 1, err  # the gate's own decision, not an internal error (3)
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
+        "j.xml",
+        "s.sarif",
+        "summary.md",
+    ]
+    code, _, err = _main(capsys, monkeypatch, "gate", "--policy", str(policy), str(biased),
+                         "--junit", str(tmp_path))  # fmt: skip
+    assert code == 2
+    assert f"--junit '{tmp_path}' is a folder" in err
+    code, _, err = _main(capsys, monkeypatch, "gate", "--policy", str(policy), str(tmp_path))
+    assert code == 2
+    assert "is a folder" in err

@@ -22,14 +22,16 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def chat_server() -> Iterator[ChatServer]:
     """A fresh server per test (its fault memory and statistics start empty)."""
-    with ChatServer(slow_seconds=5.0, retry_after=0.01) as server:
+    # [[timeout]] requests are held until the server stops: a client timeout always fires first.
+    with ChatServer(slow_seconds=3600, retry_after=0.01) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[ChatServer]:
     """One server for a module's read-only tests."""
-    with ChatServer(slow_seconds=5.0, retry_after=0.01) as server:
+    # [[timeout]] requests are held until the server stops: a client timeout always fires first.
+    with ChatServer(slow_seconds=3600, retry_after=0.01) as server:
         yield server
 
 

@@ -24,7 +24,7 @@ def test_demo_path(tmp_path: Path) -> None:
     assert names == {"report.html", "report.md", "junit.xml"}
     with init_workspace(tmp_path / "ws", user="ada") as ws:
         add_system(ws, "helpdesk-assistant", purpose="Answers energy customers",
-                   owner="support", generative=True)  # fmt: skip
+                   owner="ada", generative=True)  # fmt: skip
         add_model_version(ws, "helpdesk-assistant", "demo-1")
         summary, responses = record_run(
             ws, run, system="helpdesk-assistant", model_version="demo-1"

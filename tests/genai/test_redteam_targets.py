@@ -20,12 +20,12 @@ def user(text: str) -> list[dict[str, str]]:
 def test_http_round_trip_and_keep_alive(chat_server: ChatServer) -> None:
     target = HttpTarget(chat_server.url, model="echo")
     for i in range(5):
-        reply = target.complete(user(f"hello {i}"), timeout=5)
+        reply = target.complete(user(f"hello {i}"), timeout=60)
         assert reply.text == f"hello {i}"
         assert reply.model == "echo"
         assert reply.usage["total_tokens"] > 0
     target.close()
-    assert target.complete(user("again"), timeout=5).text == "again"  # usable after close()
+    assert target.complete(user("again"), timeout=60).text == "again"  # usable after close()
     assert chat_server.stats[200] == 6
 
 
@@ -44,7 +44,7 @@ def test_http_faults_are_classified(
 ) -> None:
     target = HttpTarget(chat_server.url, model="echo")
     with pytest.raises(TargetError, match=message) as info:
-        target.complete(user(f"x {marker}"), timeout=5)
+        target.complete(user(f"x {marker}"), timeout=60)
     assert info.value.retryable is retryable
     if marker == "[[ratelimit]]":
         assert info.value.retry_after == pytest.approx(0.01)
@@ -60,7 +60,7 @@ def test_http_timeout(chat_server: ChatServer) -> None:
 def test_http_dropped_connection_is_retryable(chat_server: ChatServer) -> None:
     target = HttpTarget(chat_server.url, model="echo")
     with pytest.raises(TargetError, match=r"connection dropped|cannot reach") as info:
-        target.complete(user("[[drop]]"), timeout=5)
+        target.complete(user("[[drop]]"), timeout=60)
     assert info.value.retryable
 
 
@@ -71,10 +71,10 @@ def test_http_api_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             parse_target(server.url, model="echo", api_key_env="ASSAY_TEST_KEY")
         no_key = HttpTarget(server.url, model="echo", api_key_env="ASSAY_TEST_KEY")
         with pytest.raises(TargetError, match=r"HTTP 401.*ASSAY_TEST_KEY"):
-            no_key.complete(user("hi"), timeout=5)
+            no_key.complete(user("hi"), timeout=60)
         monkeypatch.setenv("ASSAY_TEST_KEY", "sekrit")
         target = parse_target(server.url, model="echo", api_key_env="ASSAY_TEST_KEY")
-        assert target.complete(user("hi"), timeout=5).text == "hi"
+        assert target.complete(user("hi"), timeout=60).text == "hi"
         assert "sekrit" not in repr(target.identity)
 
 
@@ -117,11 +117,11 @@ def test_callable_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.syspath_prepend(str(tmp_path))
     target = parse_target("my_model:reply")
     assert isinstance(target, CallableTarget)
-    assert target.complete(user("hi"), timeout=1).text == "you said hi"
+    assert target.complete(user("hi"), timeout=60).text == "you said hi"
     with pytest.raises(TargetError, match="raised RuntimeError: boom"):
-        parse_target("my_model:broken").complete(user("hi"), timeout=1)
+        parse_target("my_model:broken").complete(user("hi"), timeout=60)
     with pytest.raises(TargetError, match="returned int"):
-        parse_target("my_model:wrong").complete(user("hi"), timeout=1)
+        parse_target("my_model:wrong").complete(user("hi"), timeout=60)
     with pytest.raises(InputError, match="has no function 'nope'"):
         parse_target("my_model:nope")
     with pytest.raises(InputError, match="Cannot import the module"):

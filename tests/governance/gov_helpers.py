@@ -90,7 +90,7 @@ def credit_system(ws: g.Workspace, *, lifecycle: str = "development") -> g.Model
         ws,
         "credit",
         purpose="Scores loan applications",
-        owner="risk-team",
+        owner="cy",
         intended_use="Decision support for loan officers",
         out_of_scope_use="Fully automated rejection",
         deployment_context="Branch offices, EU",

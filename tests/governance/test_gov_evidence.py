@@ -140,22 +140,22 @@ def test_corrections_supersede(ws: g.Workspace, tmp_path: Path) -> None:
 
 def test_bad_evidence_is_refused(ws: g.Workspace, tmp_path: Path) -> None:
     credit_system(ws)
-    with pytest.raises(InputError, match="lower case"):
+    with pytest.raises(InputError, match="is not an evidence kind"):
         g.add_evidence(ws, kind="Fairness Report", data=b"x")
     with pytest.raises(InputError, match="exactly one"):
-        g.add_evidence(ws, kind="note")
+        g.add_evidence(ws, kind="attachment")
     with pytest.raises(InputError, match="give --system"):
-        g.add_evidence(ws, kind="note", data=b"x", model_version="1")
+        g.add_evidence(ws, kind="attachment", data=b"x", model_version="1")
     with pytest.raises(InputError, match="in the past"):
-        g.add_evidence(ws, kind="note", data=b"x", valid_until="2020-01-01")
+        g.add_evidence(ws, kind="attachment", data=b"x", valid_until="2020-01-01")
     with pytest.raises(InputError, match="JSON cannot store"):
-        g.add_evidence(ws, kind="note", data=b"x", parameters={"t": float("nan")})
+        g.add_evidence(ws, kind="attachment", data=b"x", parameters={"t": float("nan")})
     with pytest.raises(InputError, match="'schema'"):
         g.record_evaluation(ws, {"n": 1}, kind="fairness", system="credit", model_version="1")
 
 
 def test_tampered_content_is_detected(ws: g.Workspace) -> None:
-    ev = g.add_evidence(ws, kind="note", data=b"original")
+    ev = g.add_evidence(ws, kind="attachment", data=b"original")
     ws.blobs.path(ev.blob_sha256).write_bytes(b"edited")
     with pytest.raises(IntegrityError, match="modified"):
         g.evidence_content(ws, ev.ref)

@@ -68,7 +68,7 @@ def test_export_import_round_trip_into_sqlite(ws: g.Workspace, tmp_path: Path) -
     _same_tree(tmp_path / "export", tmp_path / "export2")
     # The copy works as a workspace: ids continue after the imported ones.
     copy.clock = ws.clock
-    assert g.add_system(copy, "next", purpose="p", owner="o").id == 2
+    assert g.add_system(copy, "next", purpose="p", owner="cy").id == 2
     copy.close()
 
 
@@ -103,8 +103,11 @@ def test_tampered_exports_are_refused(ws: g.Workspace, tmp_path: Path) -> None:
     risks.write_text(risks.read_text().replace("status: open", "status: closed"))
     with pytest.raises(IntegrityError, match="changed after the export"):
         g.import_workspace(tmp_path / "export", tmp_path / "copy", user="ada")
+    assert not (tmp_path / "copy").exists()  # a refused export leaves no workspace behind
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
     with pytest.raises(ConflictError, match="not empty"):
-        g.export_workspace(ws, tmp_path / "copy" / ".assay")
+        g.export_workspace(ws, tmp_path / "full")
 
 
 def test_edited_rows_fail_verification_and_nothing_is_imported(

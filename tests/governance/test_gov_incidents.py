@@ -25,6 +25,13 @@ def test_incident_lifecycle(ws: g.Workspace, clock: Clock) -> None:
             detected_at="2025-03-03T09:00",
             systems=["credit"],
         )
+    with pytest.raises(InputError, match=r"The incident occurred in the future \(2099"):
+        g.open_incident(
+            ws, title="x", severity="sev2", occurred_at="2099-01-01", systems=["credit"]
+        )
+    with pytest.raises(InputError, match="The incident was detected in the future"):
+        g.open_incident(ws, title="x", severity="sev2", occurred_at="2025-03-02T10:00",
+                        detected_at="2099-01-01", systems=["credit"])  # fmt: skip
     with pytest.raises(InputError, match="at least one affected system"):
         g.open_incident(ws, title="x", severity="sev2", occurred_at="2025-03-02T10:00")
     inc = g.open_incident(
@@ -115,7 +122,7 @@ def test_bundle_gathers_what_the_first_hours_need(
         observed_from="2025-01-01T00:00",
         observed_to="2025-01-02T00:00",
     )
-    g.add_system(ws, "other", purpose="p", owner="o")
+    g.add_system(ws, "other", purpose="p", owner="cy")
     g.add_evidence(ws, kind="fairness", data=b"{}", system="other")
     g.request_waiver(
         ws,

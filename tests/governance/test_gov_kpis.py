@@ -53,10 +53,10 @@ def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
     clock.set("2024-12-01T09:00:00")
     credit_system(ws, lifecycle="production")
     g.add_system(
-        ws, "tickets", purpose="Ranks tickets", owner="cx", lifecycle_status="production", **full
+        ws, "tickets", purpose="Ranks tickets", owner="cy", lifecycle_status="production", **full
     )
-    g.add_system(ws, "fraud", purpose="Flags fraud", owner="fx", lifecycle_status="validation")
-    g.add_system(ws, "lab", purpose="Experiments", owner="lx")
+    g.add_system(ws, "fraud", purpose="Flags fraud", owner="dee", lifecycle_status="validation")
+    g.add_system(ws, "lab", purpose="Experiments", owner="bob")
     monitoring = {"metrics": ["psi"], "alerts": ["#oncall"]}
     g.add_component(ws, "tickets", "monitoring", "drift", "1", details=monitoring)
     g.add_component(ws, "lab", "monitoring", "drift", "1", details=monitoring)
@@ -106,10 +106,10 @@ def _scenario(ws: g.Workspace, clock: Clock, tmp_path: Path) -> None:
         )
     ]
     clock.set("2025-02-09T09:00:00")
-    note = g.add_evidence(ws, kind="remediation_note", data=b"1").ref
+    note = g.add_evidence(ws, kind="attachment", data=b"1").ref
     g.update_action(ws, acts[0], status="done", evidence=note)
     clock.set("2025-02-12T09:00:00")
-    note = g.add_evidence(ws, kind="remediation_note", data=b"2").ref
+    note = g.add_evidence(ws, kind="attachment", data=b"2").ref
     g.update_action(ws, acts[1], status="done", evidence=note)
     clock.set("2025-02-14T12:00:00")
     build_packet(ws, b)  # no limitations in credit's card: 5 of 6 items, below the minimum
@@ -277,7 +277,7 @@ def _monitor(ws: g.Workspace, system: str, verdicts: list[str | None]) -> None:
 
 def test_alert_precision_and_monitors_count_for_coverage(ws: g.Workspace, clock: Clock) -> None:
     for name in ("a", "b", "c"):
-        g.add_system(ws, name, purpose="p", owner="o", lifecycle_status="production")
+        g.add_system(ws, name, purpose="p", owner="cy", lifecycle_status="production")
     # Three acknowledged alerts, two meaningful; one not yet acknowledged does not count.
     _monitor(ws, "a", ["meaningful", "noise", "meaningful", None])
     report = g.compute_kpis(ws, "2025-03-01", "2025-03-31")

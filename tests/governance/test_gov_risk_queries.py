@@ -35,8 +35,10 @@ RISKS: list[tuple[str, int, int, tuple[int, int] | None, str, str | None, str]] 
 @pytest.fixture
 def register(ws: g.Workspace, clock: Clock) -> g.Workspace:
     """Two systems and the risks above; today is 2025-03-05."""
+    for owner in ("Zed", "amy", "bo"):  # owners are users
+        g.add_user(ws, owner, role="viewer")
     credit_system(ws)
-    g.add_system(ws, "tickets", purpose="Routes support tickets", owner="ops")
+    g.add_system(ws, "tickets", purpose="Routes support tickets", owner="dee")
     ev = g.add_evidence(ws, kind="fairness", data=b"{}", system="credit")
     ev2 = g.add_evidence(ws, kind="fairness", data=b"[]", system="credit")
     for system, like, sev, residual, owner, due, status in RISKS:

@@ -64,7 +64,7 @@ def test_risk_categories(ws: g.Workspace) -> None:
             severity=3,
             owner="cy",
         )
-    g.add_system(ws, "chat", purpose="Answers", owner="cx", generative=True)
+    g.add_system(ws, "chat", purpose="Answers", owner="cy", generative=True)
     gen = g.add_risk(
         ws,
         system="chat",

@@ -49,7 +49,7 @@ def test_assay_user_overrides_the_config(tmp_path: Path, monkeypatch: pytest.Mon
     with g.open_workspace(tmp_path) as ws:
         assert ws.user == "mallory"
         with pytest.raises(PermissionDeniedError, match="assay user add mallory"):
-            g.add_system(ws, "x", purpose="p", owner="o")
+            g.add_system(ws, "x", purpose="p", owner="ada")
 
 
 def test_team_database_joins_without_a_second_bootstrap(db_url: str, tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_team_database_joins_without_a_second_bootstrap(db_url: str, tmp_path: P
     g.add_user(first, "bob", role="analyst")
     second = g.init_workspace(tmp_path / "b", db_url=db_url, user="bob")
     assert [u.name for u in g.list_users(second)] == ["ada", "bob"]
-    assert g.add_system(second, "shared", purpose="p", owner="o").created_by == "bob"
+    assert g.add_system(second, "shared", purpose="p", owner="ada").created_by == "bob"
     assert [s.name for s in g.list_systems(first)] == ["shared"]
     first.close()
     second.close()
@@ -77,12 +77,12 @@ def test_password_is_not_written_to_config(db_url: str, tmp_path: Path) -> None:
 def test_roles_are_checked_and_refusals_write_nothing(ws: g.Workspace) -> None:
     before = events(ws)
     with pytest.raises(PermissionDeniedError, match="'viewer'"):
-        g.add_system(as_user(ws, "vi"), "x", purpose="p", owner="o")
+        g.add_system(as_user(ws, "vi"), "x", purpose="p", owner="ada")
     with pytest.raises(PermissionDeniedError, match="manage users"):
         g.add_user(as_user(ws, "cy"), "zed")
     assert events(ws) == before
     assert g.set_role(ws, "vi", "analyst").role == "analyst"
-    assert g.add_system(as_user(ws, "vi"), "x", purpose="p", owner="o").created_by == "vi"
+    assert g.add_system(as_user(ws, "vi"), "x", purpose="p", owner="ada").created_by == "vi"
 
 
 def test_users_are_validated(ws: g.Workspace) -> None:
@@ -96,7 +96,7 @@ def test_users_are_validated(ws: g.Workspace) -> None:
         g.set_role(ws, "ada", "analyst")
     g.deactivate_user(ws, "cy")
     with pytest.raises(PermissionDeniedError, match="deactivated"):
-        g.add_system(as_user(ws, "cy"), "x", purpose="p", owner="o")
+        g.add_system(as_user(ws, "cy"), "x", purpose="p", owner="ada")
 
 
 def test_schema_is_checked_on_open(ws: g.Workspace) -> None:

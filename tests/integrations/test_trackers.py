@@ -285,7 +285,7 @@ def _workspace(root: Path, config: str) -> None:
             likelihood=4, severity=4, owner="ada",
         )  # fmt: skip
         g.add_action(
-            ws, title="Reweigh the training data", owner="bo", due_date="2027-01-15",
+            ws, title="Reweigh the training data", owner="ada", due_date="2027-01-15",
             risk="RISK-1", description="Reweigh by sex and retrain.",
         )  # fmt: skip
     with (root / ".assay" / "config.toml").open("a") as fh:

@@ -59,7 +59,7 @@ def _source(n: int = 3000, seed: int = 1) -> pl.DataFrame:
 def ws(tmp_path: Path, db_url: str) -> Workspace:
     """A workspace on SQLite and, in the postgres lane, on PostgreSQL."""
     workspace = init_workspace(tmp_path / "project", db_url=db_url, user="ada")
-    add_system(workspace, "income-model", purpose="Predicts income", owner="rai-team")
+    add_system(workspace, "income-model", purpose="Predicts income", owner="ada")
     return workspace
 
 
@@ -71,7 +71,7 @@ def _spec(folder: Path, routes: list[dict[str, Any]], **rule: Any) -> Path:
     spec = {
         "name": "income-weekly",
         "system": "income-model",
-        "owner": "rai-team",
+        "owner": "ada",
         "runbook": "https://wiki.example.com/runbooks/income",
         "data": {
             "timestamp": "event_time",

@@ -66,6 +66,9 @@ def test_demo_log_scan_and_redact(tmp_path: Path) -> None:
         (["--record"], "--system"),
         (["--ner", "spacy"], "--ner-model"),
         (["--sample", "abc"], "--sample"),
+        # scores are in [0, 1]: a cut-off of 7 would report "none found" in every column
+        (["--min-score", "7"], "min_score (--min-score) is a confidence in [0, 1]; got 7.0"),
+        (["--min-score", "-0.1"], "in [0, 1]"),
     ],
 )
 def test_option_errors(tmp_path: Path, args: list[str], message: str) -> None:
@@ -97,7 +100,7 @@ def test_record_files_the_scan_as_evidence(
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:
-        g.add_system(ws, "support-bot", purpose="Answers customers", owner="support")
+        g.add_system(ws, "support-bot", purpose="Answers customers", owner="ada")
         g.add_model_version(ws, "support-bot", "1")
     finally:
         ws.store.dispose()
@@ -118,3 +121,11 @@ def test_record_files_the_scan_as_evidence(
         ws.store.dispose()
     assert json.loads(blob)["schema"] == "assay.pii/v1"
     assert_no_raw(blob)
+
+
+def test_a_header_only_file_is_no_rows_not_none_found(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("email,phone\n")
+    _, _, exc = invoke("pii", "scan", path)
+    assert isinstance(exc, InputError)
+    assert "Nothing was evaluated: there are no rows" in str(exc)

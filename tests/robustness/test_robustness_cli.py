@@ -40,16 +40,36 @@ def test_run_writes_json_and_the_report_folder(files: dict[str, Path], tmp_path:
         assert (tmp_path / "report" / name).stat().st_size > 1000
 
 
-def test_run_table_and_strict_exit_code(files: dict[str, Path], tmp_path: Path) -> None:
+def test_a_run_whose_every_probe_errored_is_an_error(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text("probes:\n  - kind: missing_values\n    features: [nope]\n")
     result = runner.invoke(
         app,
         ["robustness", "run", "-m", str(files["model"]), "-d", str(files["data"]), "--y-true",
-         "y", "--sensitive", "sex", "--scenarios", str(scenario), "--strict"],
+         "y", "--sensitive", "sex", "--scenarios", str(scenario)],
     )  # fmt: skip
-    assert result.exit_code == 1
-    assert "errored" in result.output
+    assert isinstance(result.exception, InputError)
+    assert "Nothing was evaluated: all 1 probe errored" in str(result.exception)
+    assert "nope" in str(result.exception)
+
+
+def test_a_partial_run_is_counted_and_fails_strict(files: dict[str, Path], tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "limits: {accuracy_drop: 0.5, flip_rate: 0.9}\n"
+        "probes:\n  - kind: missing_values\n    features: [nope]\n"
+        "  - kind: gaussian_noise\n    scale: 0.01\n"
+    )
+    args = ["robustness", "run", "-m", str(files["model"]), "-d", str(files["data"]),
+            "--y-true", "y", "--sensitive", "sex", "--scenarios", str(scenario)]  # fmt: skip
+    relaxed = runner.invoke(app, args)
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "1 of 2 probes errored" in relaxed.output
+    strict = runner.invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 1
+    assert "1 of 2 probes errored" in strict.output
 
 
 def test_not_a_model_is_a_clear_error(files: dict[str, Path], tmp_path: Path) -> None:
@@ -124,7 +144,7 @@ def test_record_files_the_result_and_the_report_as_evidence(
     project = tmp_path / "project"
     ws = g.init_workspace(project, user="ada")
     try:
-        g.add_system(ws, "loans", purpose="Scores loan applications", owner="credit")
+        g.add_system(ws, "loans", purpose="Scores loan applications", owner="ada")
         g.add_model_version(ws, "loans", "3")
     finally:
         ws.store.dispose()
@@ -139,10 +159,33 @@ def test_record_files_the_result_and_the_report_as_evidence(
     ws = g.open_workspace(project)
     try:
         records = {r.kind: r for r in g.list_evidence(ws)}
-        assert set(records) == {"robustness", "robustness-report"}
+        assert set(records) == {"robustness", "robustness_report"}
         blob = g.evidence_content(ws, records["robustness"].ref).decode("utf-8")
-        html = g.evidence_content(ws, records["robustness-report"].ref).decode("utf-8")
+        html = g.evidence_content(ws, records["robustness_report"].ref).decode("utf-8")
     finally:
         ws.store.dispose()
     assert json.loads(blob)["schema"] == "assay.robustness/v1"
     assert html.startswith("<!DOCTYPE html>")
+
+
+def test_a_threshold_outside_the_scores_is_refused(files: dict[str, Path]) -> None:
+    # Scores are probabilities: at 7 every row is negative and every probe would "pass".
+    result = runner.invoke(
+        app,
+        ["robustness", "run", "-m", str(files["model"]), "-d", str(files["data"]), "--y-true",
+         "y", "--sensitive", "sex", "--threshold", "7"],
+    )  # fmt: skip
+    assert isinstance(result.exception, InputError)
+    assert "threshold 7 is outside the range of the model's scores" in str(result.exception)
+
+
+def test_a_model_failing_on_every_row_is_an_error(files: dict[str, Path]) -> None:
+    # The pipeline needs five columns; given two, it raises on every row of the baseline.
+    result = runner.invoke(
+        app,
+        ["robustness", "run", "-m", str(files["model"]), "-d", str(files["data"]), "--y-true",
+         "y", "--sensitive", "sex", "--features", "x1,x2", "--strict"],
+    )  # fmt: skip
+    assert isinstance(result.exception, InputError), result.output
+    assert "Nothing was evaluated" in str(result.exception)
+    assert "failed on every row of the baseline" in str(result.exception)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import pickle
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -110,15 +109,18 @@ class _Scoring(BaseHTTPRequestHandler):
 
     model: Any = None
     requests: ClassVar[list[int]] = []
-    slow_on_missing = 0.0
+    #: When true, a request with missing values waits for ``released`` (set as the server stops):
+    #: it never answers while the test runs, so a client timeout fires whatever the load.
+    hold_missing = False
+    released = threading.Event()
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         split = body["dataframe_split"]
         frame = pd.DataFrame(split["data"], columns=split["columns"])
         type(self).requests.append(len(frame))
-        if self.slow_on_missing and frame.isna().to_numpy().any():
-            time.sleep(self.slow_on_missing)
+        if self.hold_missing and frame.isna().to_numpy().any():
+            self.released.wait(120)
         if self.path == "/fail" or frame.isna().to_numpy().any():
             self.send_response(500)
             self.end_headers()
@@ -138,7 +140,10 @@ class _Scoring(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(pipeline: Any) -> Iterator[tuple[str, type[_Scoring]]]:
-    handler = type("Handler", (_Scoring,), {"model": pipeline, "requests": []})
+    released = threading.Event()
+    handler = type(
+        "Handler", (_Scoring,), {"model": pipeline, "requests": [], "released": released}
+    )
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -146,6 +151,7 @@ def server(pipeline: Any) -> Iterator[tuple[str, type[_Scoring]]]:
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
     finally:
+        released.set()
         httpd.shutdown()
         httpd.server_close()
 
@@ -173,19 +179,44 @@ def test_http_error_is_reported(server: tuple[str, type[_Scoring]], data: pl.Dat
         model.predict_batch(data.select(FEATURES).head(3))
 
 
-def test_endpoint_timeout_errors_the_probe_and_the_run_finishes(
-    server: tuple[str, type[_Scoring]], files: dict[str, Path]
+def test_an_endpoint_that_does_not_answer_times_out(
+    server: tuple[str, type[_Scoring]], data: pl.DataFrame
 ) -> None:
     url, handler = server
-    handler.slow_on_missing = 5.0
+    handler.hold_missing = True
+    model = load_model(f"{url}/invocations", features=FEATURES, timeout=0.3)
+    frame = data.select(FEATURES).head(3).with_columns(pl.lit(None, pl.Float64).alias("x1"))
+    with pytest.raises(ModelCallError, match=r"did not answer within 0\.3 s") as info:
+        model.predict_batch(frame)
+    assert info.value.timeout
+
+
+class _TimesOutOnMissing:
+    """The real pipeline, except that a batch with a missing value fails as a timed-out endpoint
+    does: the fault is injected by the data, not by racing a clock."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.info = inner.info
+        self.batch_size = 1000
+
+    def predict_batch(self, frame: pl.DataFrame) -> Any:
+        if any(frame.get_column(c).has_nulls() for c in frame.columns) or any(
+            frame.get_column(c).is_nan().any() for c in frame.columns if frame[c].dtype.is_float()
+        ):
+            raise ModelCallError("the endpoint did not answer within 1.5 s", timeout=True)
+        return self.inner.predict_batch(frame)
+
+
+def test_a_timed_out_probe_errors_and_the_run_finishes(files: dict[str, Path]) -> None:
+    with pytest.warns(PickleWarning):
+        model = _TimesOutOnMissing(load_model(files["model"]))
     result = run_robustness(
-        f"{url}/invocations",
+        model,
         files["data"],
         y_true="y",
         sensitive_features="sex",
         features=FEATURES,
-        timeout=1.5,
-        batch_size=1000,
         scenario={"probes": [{"kind": "gaussian_noise"}, {"kind": "missing_values"}]},
     )
     noise, missing = result.probes

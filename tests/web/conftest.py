@@ -38,7 +38,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             g.add_user(ws, role, role=role)
         for name in ("alice", *ROLES):
             set_password(ws, name, PASSWORD)
-        g.add_system(ws, "credit", purpose="Scores loan applications", owner="risk-team")
+        g.add_system(ws, "credit", purpose="Scores loan applications", owner="alice")
     return root
 
 

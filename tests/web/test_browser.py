@@ -95,7 +95,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
 
     page.get_by_role("link", name="Inventory").click()
     page.get_by_label("Name", exact=True).fill("resume-screener")
-    page.get_by_label("Owner").fill("talent-team")
+    page.get_by_label("Owner").fill("analyst")  # owners are workspace users
     page.get_by_label("Purpose").fill("Ranks job applications for recruiters <script>x</script>")
     page.get_by_role("button", name="Register system").click()
     page.wait_for_url(f"{server}/systems/resume-screener")

@@ -92,7 +92,7 @@ def test_a_write_on_one_worker_shows_on_the_next_request_of_the_other(
         # A registers a system and files a critical risk on it.
         r = a.post(
             "/systems",
-            data={"name": "fresh-system", "purpose": "p", "owner": "o", "csrf_token": csrf_a},
+            data={"name": "fresh-system", "purpose": "p", "owner": "analyst", "csrf_token": csrf_a},
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
@@ -149,7 +149,7 @@ def test_a_write_by_another_program_shows_on_the_next_request(seeded: Any, clien
         assert "1 system</a>" in page
         assert "Overdue remediation actions (0)" in page
     with g.open_workspace(seeded.root, user="alice") as cli:  # as `assay system add` would
-        g.add_system(cli, "second", purpose="Routes claims", owner="ops")
+        g.add_system(cli, "second", purpose="Routes claims", owner="analyst")
         risk = g.add_risk(cli, system="second", title="Late review", category="mit:1.3",
                           likelihood=2, severity=2, owner="analyst")  # fmt: skip
         g.add_action(cli, risk=risk.ref, title="Retrain", owner="analyst", due_date="2020-01-01")

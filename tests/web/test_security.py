@@ -115,9 +115,10 @@ def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
     allowed step valid (the incident is closed last, the waiver renewed before it is revoked)."""
     inc = sd.incident
     return [
-        ("/systems", {"name": "sys-new", "purpose": "p", "owner": "o"}, {"analyst", "admin"}),
+        ("/systems", {"name": "sys-new", "purpose": "p", "owner": "analyst"},
+         {"analyst", "admin"}),
         ("/risks", {"system": "credit", "category": "mit:1.3", "title": "t",
-                    "likelihood": "2", "severity": "3", "owner": "o"}, WRITERS),
+                    "likelihood": "2", "severity": "3", "owner": "analyst"}, WRITERS),
         (f"/risks/{sd.risk}", {"likelihood": "2", "severity": "2", "note": "n"}, WRITERS),
         ("/waivers", {"system": "credit", "control": "c", "rationale": "r",
                       "compensating_controls": "cc", "residual_risk": "rr",
@@ -134,7 +135,8 @@ def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
                         "systems": "credit"}, WRITERS),
         (f"/incidents/{inc}/timeline", {"entry": "paged on-call"}, WRITERS),
         (f"/incidents/{inc}/update", {"status": "mitigated", "summary": "s"}, WRITERS),
-        (f"/incidents/{inc}/actions", {"title": "a", "owner": "o", "due_date": SOON}, WRITERS),
+        (f"/incidents/{inc}/actions", {"title": "a", "owner": "analyst", "due_date": SOON},
+         WRITERS),
         (f"/incidents/{inc}/bundle", {}, WRITERS),
         (f"/incidents/{inc}/close", {"root_cause": "rc", "postmortem": "pm"}, WRITERS),
     ]  # fmt: skip
@@ -305,7 +307,14 @@ def test_script_in_every_text_field_comes_back_escaped(workspace: Any, client_fo
     client, csrf = client_for("admin")
     r = client.post(
         "/systems",
-        data={"name": "xss", "purpose": XSS, "owner": XSS, "intended_use": XSS, "csrf_token": csrf},
+        # an owner is a user name (no markup can get in); every free-text field carries XSS
+        data={
+            "name": "xss",
+            "purpose": XSS,
+            "owner": "admin",
+            "intended_use": XSS,
+            "csrf_token": csrf,
+        },
     )
     assert r.status_code == 200
     client.post(
@@ -404,7 +413,7 @@ def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_f
         (f"/incidents/{inc}/update", {"immediate_mitigations": XSS, "root_cause": XSS,
                                       "postmortem": XSS, "add_cohorts": "x" + XSS,
                                       "note": XSS}),
-        (f"/incidents/{inc}/actions", {"title": XSS, "owner": XSS, "due_date": SOON,
+        (f"/incidents/{inc}/actions", {"title": XSS, "owner": "analyst", "due_date": SOON,
                                        "description": XSS}),
         (f"/waivers/{seeded.approved}/renew", {"expires_on": SOON, "rationale": XSS}),
         (f"/waivers/{seeded.approved}/revoke", {"rationale": XSS}),
@@ -484,6 +493,8 @@ def test_incident_and_packet_api(seeded: Any, client_for: Any) -> None:
 
 def test_risk_register_pages_in_the_database(seeded: Any, client_for: Any) -> None:
     with g.open_workspace(seeded.root, user="alice") as ws:
+        for i in range(3):
+            g.add_user(ws, f"o{i}", role="viewer")  # owners are users
         for i in range(101):
             g.add_risk(ws, system="credit", title=f"Risk number {i}", category="mit:1.3",
                        likelihood=1 + i % 5, severity=1, owner=f"o{i % 3}")  # fmt: skip

@@ -1,9 +1,10 @@
 """The root ``assay`` command and the error boundary every command shares.
 
 Each command group lives in its own module and registers itself here. Errors that Assay raises on
-purpose (:class:`assay.errors.AssayError`) are printed as one clear message with exit code 2;
-anything else is a bug and is shown with a short request to report it, still without a traceback
-unless ``ASSAY_DEBUG=1`` is set.
+purpose (:class:`assay.errors.AssayError`), and files or folders the operating system refuses, are
+printed as one clear message with exit code 2; anything else is a bug and is shown with a short
+request to report it, still without a traceback unless ``ASSAY_DEBUG=1`` is set
+(:func:`exit_code_for`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from assay._version import __version__
 from assay.errors import AssayError
@@ -86,7 +87,8 @@ def load_command(name: str) -> Any:
 
 
 class LazyGroup(TyperGroup):
-    """The root group: commands from :data:`COMMANDS`, each loaded when first asked for."""
+    """The root group: commands from :data:`COMMANDS`, each loaded when first asked for; its
+    help lists them by topic without loading any (:mod:`assay.cli._help`)."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
@@ -95,6 +97,36 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.add_command(load_command(cmd_name), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from assay.cli._help import closest_commands
+
+            close = closest_commands(name, COMMANDS)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from assay.cli._console import make_console
+        from assay.cli._help import render_root_help
+
+        usage = f"{ctx.command_path} [OPTIONS] COMMAND [ARGS]..."
+        render_root_help(make_console(), usage, self.help or "")
+
+
+def _flags_show_no_type() -> None:
+    """Typer shows a flag as ``--json <bool>``, as if it took a value: show flags bare."""
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
 
 
 app = typer.Typer(
@@ -122,27 +154,59 @@ def _root(
     """Assay: evaluate → record evidence → document → govern → gate in CI → monitor."""
 
 
+def exit_code_for(exc: BaseException, err: Console) -> int:
+    """Print ``exc`` as the command line shows errors and return the exit code it ends with.
+
+    ``2`` for what the user can fix: an :class:`~assay.errors.AssayError`, or a file or folder
+    the operating system refused (missing, a folder where a file was expected, no permission,
+    a full disk) — those are the user's environment, never a bug in Assay. ``130`` when
+    interrupted. ``3`` for anything else: a bug, reported without a traceback unless
+    ``ASSAY_DEBUG=1``.
+    """
+    if isinstance(exc, AssayError):
+        # The message is text, not markup: "[integrations.jira]" must print as written.
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        return 2
+    if isinstance(exc, KeyboardInterrupt):
+        err.print("interrupted")
+        return 130
+    if isinstance(exc, OSError):
+        err.print(f"[bold red]error:[/] {escape(os_error_message(exc))}", soft_wrap=True)
+        return 2
+    if os.environ.get("ASSAY_DEBUG") == "1":
+        raise exc
+    err.print(
+        f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+        "This is a bug in Assay. Run again with ASSAY_DEBUG=1 to see the traceback, "
+        "and report it with that output.",
+        markup=True,
+        soft_wrap=True,
+    )
+    return 3
+
+
+def os_error_message(exc: OSError) -> str:
+    """What the operating system refused, in words that say which path and what to do."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"{reason}."
+    path = str(exc.filename)
+    if isinstance(exc, FileNotFoundError):
+        return f"'{path}' does not exist ({reason}). Check the path."
+    if isinstance(exc, IsADirectoryError):
+        return f"'{path}' is a folder; give the path of a file."
+    if isinstance(exc, NotADirectoryError):
+        return f"A part of '{path}' is a file, not a folder ({reason}). Check the path."
+    if isinstance(exc, PermissionError):
+        return f"No permission to use '{path}' ({reason}). Check its owner and mode."
+    return f"'{path}': {reason}."
+
+
 def main() -> None:
     """Entry point of the ``assay`` script."""
     err = Console(stderr=True, highlight=False)
     try:
         # Typer's standalone mode prints usage errors itself and exits with code 2.
         app()
-    except AssayError as exc:
-        # The message is text, not markup: "[integrations.jira]" must print as written.
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:
-        if os.environ.get("ASSAY_DEBUG") == "1":
-            raise
-        err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "This is a bug in Assay. Run again with ASSAY_DEBUG=1 to see the traceback, "
-            "and report it with that output.",
-            markup=True,
-            soft_wrap=True,
-        )
-        sys.exit(3)
+    except (Exception, KeyboardInterrupt) as exc:
+        sys.exit(exit_code_for(exc, err))

@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for, write_output
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 from assay.evaluate import (
     DriftResult,
@@ -49,25 +52,13 @@ def _proba(values: list[str]) -> str | dict[str, str] | None:
     return out
 
 
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
-
-
-def _check_format(fmt: str, output: Path | None) -> None:
+def _check_format(fmt: str, output: Path | None) -> str:
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     if fmt == "table" and output is not None:
         raise InputError("--format table prints to the terminal; use --format json with --output.")
+    return fmt
 
 
 @check_app.command("data")
@@ -88,7 +79,7 @@ def data_command(
         None, "--population", help="Population marginals (YAML), e.g. census shares."
     ),
     min_cell_size: int = typer.Option(
-        30, "--min-cell-size", help="Groups and cells with fewer rows are reported as small."
+        30, "--min-cell-size", min=1, help="Groups and cells with fewer rows are reported as small."
     ),
     no_duplicates: bool = typer.Option(
         False, "--no-duplicates", help="Skip duplicate rows and conflicting labels."
@@ -116,15 +107,13 @@ def data_command(
     ),
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
-    _check_format(fmt, output)
+    fmt = _check_format(fmt, output)
     if record and (not system or not model_version):
         raise InputError(
             "--record files the check as evidence of a system's model version: give --system NAME "
             "and --model-version VERSION (registered with `assay system add NAME ...` and "
             "`assay model-version add NAME VERSION`)."
         )
-    if html is not None and not html.parent.exists():
-        raise InputError(f"The folder '{html.parent}' for --html does not exist; create it first.")
     if fail_on not in ("never", "error", "warning"):
         raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
     result = quality(
@@ -138,17 +127,15 @@ def data_command(
         min_cell_size=min_cell_size,
         duplicates=not no_duplicates,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         print_quality(result, console)
     if html is not None:
         from assay.documents import render_quality_html
 
-        tmp = html.with_name(html.name + ".part")
-        tmp.write_text(render_quality_html(result.to_dict()), encoding="utf-8")
-        tmp.replace(html)
+        write_output(html, render_quality_html(result.to_dict()), option="--html")
         console.print(f"wrote {html}")
     if record:
         _record_quality(result, system, model_version, dataset_version, workspace, console)
@@ -218,9 +205,13 @@ def profile_command(
     prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
     label: str | None = typer.Option(None, "--label", help="Label column."),
     columns: list[str] = typer.Option([], "--columns", help="Only these columns."),
-    bins: int = typer.Option(2000, "--bins", help="Fine cells of each numeric column's grid."),
+    bins: int = typer.Option(
+        2000, "--bins", min=10, max=100_000, help="Fine cells of each numeric column's grid."
+    ),
 ) -> None:
     """Profile the reference data once; reuse the profile for every drift check."""
+    if output.suffix.lower() != ".json":
+        raise InputError(f"--output must end in .json; got '{output.name}'.")
     profile = reference_profile(
         data,
         columns=_split(columns) or None,
@@ -229,14 +220,8 @@ def profile_command(
         label=label,
         bins=bins,
     )
-    if output.suffix.lower() != ".json":
-        raise InputError(f"--output must end in .json; got '{output.name}'.")
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    profile.save(output)
-    Console(stderr=True).print(
+    write_output(output, profile.to_json())
+    make_console(stderr=True).print(
         f"wrote {output}: {profile.n} rows, {len(profile.columns)} columns, {profile.digest}"
     )
 
@@ -267,7 +252,9 @@ def drift_command(
     test: str = typer.Option(
         "auto", "--test", help="auto, ks, chi_square, psi, jensen_shannon or wasserstein."
     ),
-    alpha: float = typer.Option(0.05, "--alpha", help="False-discovery rate (Benjamini–Hochberg)."),
+    alpha: float = typer.Option(
+        0.05, "--alpha", min=0, max=1, help="False-discovery rate (Benjamini–Hochberg)."
+    ),
     save_profile: Path | None = typer.Option(
         None, "--save-profile", help="Also save the reference profile built from the data."
     ),
@@ -278,7 +265,7 @@ def drift_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
 ) -> None:
     """Drift of every column (and within groups) between reference and current data."""
-    _check_format(fmt, output)
+    fmt = _check_format(fmt, output)
     ref = load_reference(reference)
     if isinstance(ref, Path):
         ref = reference_profile(
@@ -289,7 +276,7 @@ def drift_command(
             label=label,
         )
         if save_profile is not None:
-            ref.save(save_profile)
+            write_output(save_profile, ref.to_json(), option="--save-profile")
     result = drift(
         ref,
         current,
@@ -298,13 +285,41 @@ def drift_command(
         test=test,
         alpha=alpha,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    _require_compared(result, current)
+    console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         print_drift(result, console)
-    if fail_on_drift and result.drifted:
+    summary = result.to_dict()["summary"]
+    untested = note_errored(
+        summary["n_columns"] - summary["n_tested"],
+        summary["n_columns"],
+        unit="column",
+        flag="--fail-on-drift",
+        console=make_console(stderr=True),
+        verb="could not be compared",
+    )
+    if fail_on_drift and (result.drifted or untested):
         raise typer.Exit(1)
+
+
+def _require_compared(result: DriftResult, current: Path) -> None:
+    """Exit 2 when the current data has no rows or no column could be compared."""
+    payload = result.to_dict()
+    if payload["current"]["n"] == 0:
+        raise InputError(
+            f"The current data '{current}' has no rows (only a header?); nothing was compared. "
+            "Give a file that holds the batch to check."
+        )
+    problems = payload["problems"]
+    require_evaluated(
+        payload["summary"]["n_tested"],
+        payload["summary"]["n_columns"],
+        unit="column",
+        first_error=problems[0]["message"] if problems else None,
+        fix="Check that the current data has the reference's columns, with the same types.",
+    )
 
 
 def _fmt(x: Any) -> str:

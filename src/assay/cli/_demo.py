@@ -21,6 +21,7 @@ from rich.table import Table
 
 from assay.cli import _demo_checks as checks
 from assay.cli import _demo_governance as gov
+from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, load_adult
 from assay.errors import InputError
@@ -103,7 +104,9 @@ def demo_command(
     """Run Assay end to end on the UCI Adult data and write the results to a folder."""
     from assay.documents import render_fairness_html, render_fairness_markdown
 
-    console = Console()
+    console = make_console()
+    if output.exists() and not output.is_dir():
+        raise InputError(f"--output '{output}' is a file; give the folder the demo should write.")
     marker = output / DEMO_MARKER
     if marker.exists():
         # our own earlier run: start afresh so `make demo` can be run again and again
@@ -295,8 +298,14 @@ def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> No
     rate = result.pass_rate
     console.print(
         f"\n[bold]Red team[/bold] of {checks.ASSISTANT}: {result.n} cases, pass rate "
-        f"{'—' if rate is None else f'{rate:.1%}'}; counts {result.counts}."
+        f"{'—' if rate is None else f'{rate:.1%}'} ({_counts(result.counts)})."
     )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``{'pass': 3, 'fail': 1, 'error': 0, ...}`` as words: ``3 passed, 1 failed, 0 errored``."""
+    words = {"pass": "passed", "fail": "failed", "error": "errored", "pending": "not run"}
+    return ", ".join(f"{counts[k]:,} {w}" for k, w in words.items() if k in counts)
 
 
 def _print_documents(console: Console, robustness: Any, documents: Any, pdf_note: str) -> None:

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from assay import documents as d
+from assay.cli._files import format_for, input_file, write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
 from assay.errors import InputError
 
@@ -57,8 +58,7 @@ FieldOpt = Annotated[
 
 def _emit(data: bytes, fmt: str, output: Path | None) -> None:
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(data)
+        write_output(output, data)
         console.print(f"Wrote {output} ({len(data):,} bytes).")
         return
     if fmt == "pdf":
@@ -67,6 +67,7 @@ def _emit(data: bytes, fmt: str, output: Path | None) -> None:
 
 
 def _output(doc: d.Document, fmt: str, output: Path | None) -> None:
+    fmt = format_for(fmt, output, (*d.FORMATS, "pdf"), default="md")
     if fmt not in d.FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of: {', '.join(d.FORMATS)}.")
     if fmt == "pdf" and output is None:
@@ -78,12 +79,20 @@ def _sections(
     section: list[str] | None, file: list[Path] | None, text: list[str] | None
 ) -> dict[str, str]:
     keys = list(section or [])
-    bodies = [p.read_text(encoding="utf-8") for p in file or []] + list(text or [])
+    sources = [f"--file '{p}'" for p in file or []] + ["--text"] * len(text or [])
+    bodies = [input_file(p, option="--file").read_text(encoding="utf-8") for p in file or []]
+    bodies += list(text or [])
     if len(keys) != len(bodies):
         raise InputError(
             f"Give one --file or --text per --section: got {len(keys)} section(s) and "
             f"{len(bodies)} text(s)."
         )
+    for key, body, source in zip(keys, bodies, sources, strict=True):
+        if not body.strip():
+            raise InputError(
+                f"The section {key!r} would be empty: {source} holds no text. Write the "
+                "section's text; an empty section says nothing to a reader."
+            )
     return dict(zip(keys, bodies, strict=True))
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
+from assay.cli._files import emit_text, format_for
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
 
@@ -89,17 +91,7 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
 
         render = render_fairness_html if fmt == "html" else render_fairness_markdown
         text = render(result.to_dict())
-    if output is None:
-        typer.echo(text)
-        return
-    if output.parent and not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
+    emit_text(text, output, console)
 
 
 @evaluate_app.command("fairness")
@@ -135,7 +127,7 @@ def fairness_command(
         help="VALUE, or FEATURE=VALUE[,FEATURE=VALUE]; default: the largest group.",
     ),
     min_group_size: int = typer.Option(
-        30, "--min-group-size", help="Groups smaller than this cannot support a verdict."
+        30, "--min-group-size", min=1, help="Groups smaller than this cannot support a verdict."
     ),
     limit: list[str] = typer.Option(
         [],
@@ -143,13 +135,13 @@ def fairness_command(
         help="Verdict threshold NAME=VALUE, e.g. demographic_parity_difference=0.1; repeatable.",
     ),
     ci_level: float = typer.Option(
-        0.95, "--ci-level", help="Confidence level of intervals and verdicts."
+        0.95, "--ci-level", min=0, max=1, help="Confidence level of intervals and verdicts."
     ),
-    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", help="Bootstrap replicates."),
+    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=100, help="Bootstrap replicates."),
     score_bins: str = typer.Option(
         "auto", "--score-bins", help="auto, exact, or a number of bins (multiple of 100)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the bootstrap."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of the terminal."
@@ -174,6 +166,7 @@ def fairness_command(
         )
     if task not in ("classification", "regression"):
         raise InputError(f"--task must be classification or regression; got '{task}'.")
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     result = fairness(
@@ -194,7 +187,7 @@ def fairness_command(
         score_bins=_score_bins(score_bins),
         random_state=seed,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     write_result(result, fmt, output, console)
     if record:
         assert system is not None and model_version is not None

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from assay import governance as g
+from assay.cli._files import input_file, write_output
 from assay.cli._gov_common import (
     DbOpt,
     JsonOpt,
@@ -18,6 +19,8 @@ from assay.cli._gov_common import (
     opened,
     record_table,
 )
+from assay.errors import InputError
+from assay.policy import KINDS, evidence_kind
 
 __all__ = ["evidence_app"]
 
@@ -27,10 +30,14 @@ evidence_app = typer.Typer(
 Text = Annotated[str | None, typer.Option(show_default=False)]
 
 
+#: The kinds a user may add (derived kinds are written by Assay's builders only).
+ADDABLE = tuple(k.name for k in KINDS if not k.reserved)
+
+
 @evidence_app.command("add")
 def evidence_add(
     file: Annotated[Path, typer.Argument(help="The evidence file (report, result, card).")],
-    kind: Annotated[str, typer.Option(help="fairness, performance, model_card, data_quality...")],
+    kind: Annotated[str, typer.Option(help="A registered kind: " + ", ".join(ADDABLE) + ".")],
     system: Text = None,
     model_version: Text = None,
     dataset_version: Text = None,
@@ -55,6 +62,13 @@ def evidence_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a file as evidence (never edited; correct it with --supersedes)."""
+    input_file(file, option="FILE")
+    found = evidence_kind(kind)
+    if found.reserved:
+        raise InputError(
+            f"Assay writes {found.label} records ({found.name}) itself, from the records they "
+            f"are built from; add a file of your own as one of: {', '.join(ADDABLE)}."
+        )
     dirty: bool | None = None
     if commit == "auto":
         detected = g.detect_code_version()
@@ -92,7 +106,7 @@ def evidence_list(
     all_versions: Annotated[
         bool, typer.Option("--all", help="Include records superseded by a correction.")
     ] = False,
-    limit: Annotated[int | None, typer.Option(show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(min=1, show_default=False)] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -141,7 +155,7 @@ def evidence_show(
     with opened(workspace, db) as ws:
         ev = g.get_evidence(ws, ref)
         if output is not None:
-            output.write_bytes(g.evidence_content(ws, ref))
+            write_output(output, g.evidence_content(ws, ref))
     emit(
         ev,
         as_json,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from assay.cli._files import write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, console, opened
 from assay.errors import InputError
 from assay.frameworks import (
@@ -47,7 +48,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         console.print(f"wrote {output}")
 
 

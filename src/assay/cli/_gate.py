@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import append_output, write_output
 from assay.cli._gov_common import DbOpt, WorkspaceOpt, opened
 from assay.errors import AssayError
 from assay.gate import GateResult, run_gate, to_json, to_junit, to_markdown, to_sarif
@@ -119,16 +121,15 @@ def gate_command(
             policy=policy, results=files, tier=tier, checkpoint=checkpoint, rules=only
         )
     if junit is not None:
-        junit.write_text(to_junit(result), encoding="utf-8")
+        write_output(junit, to_junit(result), option="--junit")
     if sarif is not None:
-        sarif.write_text(to_sarif(result), encoding="utf-8")
-    if markdown is not None:
-        with markdown.open("a", encoding="utf-8") as fh:  # the step summary is appended to
-            fh.write(to_markdown(result))
+        write_output(sarif, to_sarif(result), option="--sarif")
+    if markdown is not None:  # the step summary is appended to
+        append_output(markdown, to_markdown(result), option="--markdown")
     if as_json:
         typer.echo(to_json(result), nl=False)
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = make_console(highlight=False, soft_wrap=True)
         _print_table(result, console)
         if ref:
             console.print(f"recorded the decision as {ref}")
@@ -139,7 +140,7 @@ def gate_command(
             post_gate_to_webhook(hook, result)
         except AssayError as exc:
             # The gate has decided; a notice that could not be delivered does not change that.
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
+            make_console(stderr=True, highlight=False, soft_wrap=True).print(
                 f"[bold yellow]warning:[/] the decision was not posted to the webhook: "
                 f"{escape(str(exc))}"
             )

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from assay import governance as g
+from assay.cli._console import make_console
 from assay.errors import InputError
 from assay.store import to_jsonable
 
@@ -51,7 +51,7 @@ DbOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-console = Console(highlight=False, soft_wrap=True)
+console = make_console(highlight=False, soft_wrap=True)
 
 
 @contextmanager

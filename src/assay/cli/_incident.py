@@ -156,7 +156,7 @@ def incident_bundle(
     ref: str,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="The zip to write.")] = None,
     window_hours: Annotated[
-        float, typer.Option(help="Monitoring window around the incident.")
+        float, typer.Option(min=0, help="Monitoring window around the incident.")
     ] = 72.0,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,

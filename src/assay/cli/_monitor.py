@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for
 from assay.errors import InputError
 
 monitor_app = typer.Typer(
@@ -27,20 +29,6 @@ def _open(workspace: Path | None) -> Any:
     from assay.governance import open_workspace
 
     return open_workspace(workspace)
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _value(x: Any) -> str:
@@ -65,13 +53,14 @@ def run_command(
     """
     from assay.monitor import run_monitor
 
+    fmt = format_for(fmt, output, ("table", "json"), default="table")
     if fmt not in ("table", "json"):
         raise InputError(f"--format must be table or json; got '{fmt}'.")
     with _open(workspace) as ws:
         result = run_monitor(spec, data, workspace=ws, notify=not no_notify)
-    console = Console(stderr=fmt == "json" and output is None)
+    console = make_console(stderr=fmt == "json" and output is None)
     if fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     else:
         _print_run(result.to_dict(), console)
     if result.status != "ok":
@@ -141,7 +130,7 @@ def alerts_command(
             a["opened_window"].strftime("%Y-%m-%d %H:%M"),
             a["verdict"] or "—",
         )
-    Console().print(table)
+    make_console().print(table)
 
 
 @monitor_app.command("ack")
@@ -159,7 +148,7 @@ def ack_command(
         raise InputError("Say whether the alert was --meaningful or --noise (one of the two).")
     with _open(workspace) as ws:
         row = acknowledge_alert(ws, alert, "meaningful" if meaningful else "noise", note)
-    Console().print(f"alert #{row['id']} acknowledged as {row['verdict']}")
+    make_console().print(f"alert #{row['id']} acknowledged as {row['verdict']}")
 
 
 @monitor_app.command("precision")
@@ -183,7 +172,7 @@ def precision_command(
     with _open(workspace) as ws:
         p = alert_precision(ws, day(since, "--since"), day(until, "--until"), monitor=monitor)
     shown = "—" if p["precision"] is None else f"{p['precision']:.0%}"
-    Console().print(
+    make_console().print(
         f"alert precision {shown}: {p['meaningful']} meaningful, {p['noise']} noise, "
         f"{p['unacknowledged']} not acknowledged, {p['alerts']} alerts"
     )
@@ -200,7 +189,7 @@ def report_command(
 
     with _open(workspace) as ws:
         html = render_monitor_report(ws, monitor)
-    _write(html, output, Console(stderr=True))
+    emit_text(html, output, make_console(stderr=True))
 
 
 @monitor_app.command("register")
@@ -227,7 +216,7 @@ def register_command(
         component = add_component(
             ws, parsed.system, "monitoring", parsed.name, version, path=spec, details=details
         )
-    Console().print(
+    make_console().print(
         f"registered monitoring spec {parsed.name} (version {version}) for {parsed.system}"
         f" as component {getattr(component, 'id', '')}"
     )
@@ -241,7 +230,7 @@ def validate_command(
     from assay.monitor import load_spec
 
     parsed = load_spec(spec)
-    Console().print(
+    make_console().print(
         f"{spec}: valid. {len(parsed.metrics)} metric(s), {len(parsed.alerts)} alert rule(s), "
         f"{len(parsed.notifications.routes)} route(s), {parsed.window.size} windows."
     )
@@ -254,4 +243,4 @@ def schema_command(
     """Print the JSON Schema of monitoring specs."""
     from assay.monitor import spec_json_schema_text
 
-    _write(spec_json_schema_text(), output, Console(stderr=True))
+    emit_text(spec_json_schema_text(), output, make_console(stderr=True))

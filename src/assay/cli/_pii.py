@@ -9,6 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for
+from assay.cli._outcome import require_evaluated
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, Policy, load_ner, redact, scan
 
@@ -115,17 +118,7 @@ def write_scan(result: PiiScanResult, fmt: str, output: Path | None, console: Co
         print_scan(result, console)
         return
     text = {"json": result.to_json, "html": result.to_html, "md": result.to_markdown}[fmt]()
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
+    emit_text(text, output, console)
 
 
 def _record(result: PiiScanResult, system: str | None, model_version: str | None,
@@ -174,7 +167,7 @@ def scan_command(
     sample: str | None = typer.Option(
         None, "--sample", help="Scan a random sample: a fraction (0.1) or a number of rows."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the sample."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the sample."),
     min_score: float = typer.Option(
         0.5, "--min-score", help="Ignore findings below this confidence."
     ),
@@ -198,6 +191,7 @@ def scan_command(
     ),
 ) -> None:
     """Find personal data column by column; masked examples only, never raw values."""
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     backend = None
@@ -218,7 +212,15 @@ def scan_command(
         min_score=min_score,
         ner=backend,
     )
-    console = Console(stderr=fmt != "table" and output is None)
+    if result.n_rows and not result.n_scanned:
+        raise InputError(
+            f"The sample drew none of the {result.n_rows:,} rows; nothing was scanned. "
+            "Give a larger --sample (a fraction such as 0.1, or a number of rows)."
+        )
+    require_evaluated(
+        result.n_scanned, result.n_rows, unit="row", fix=f"'{path}' holds no rows (only a header?)."
+    )
+    console = make_console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)
     if record:
         _record(result, system, model_version, workspace, console)
@@ -237,6 +239,7 @@ def redact_command(
     """Write a copy with personal data masked, hashed (key: ASSAY_PII_HASH_KEY) or dropped."""
     if policy not in POLICIES:
         raise InputError(f"--policy must be one of {', '.join(POLICIES)}; got '{policy}'.")
+    destination.parent.mkdir(parents=True, exist_ok=True)
     report = redact(
         source,
         destination,
@@ -244,7 +247,13 @@ def redact_command(
         columns=_split(columns),
         min_score=min_score,
     )
-    console = Console(stderr=True)
+    if report.rows == 0:
+        Path(report.destination).unlink(missing_ok=True)
+        raise InputError(
+            f"'{source}' holds no rows (only a header?); nothing was redacted and no copy was "
+            "written."
+        )
+    console = make_console(stderr=True)
     changed = ", ".join(
         f"{c} ({', '.join(f'{e} ×{n}' for e, n in ents.items())})"
         for c, ents in report.columns.items()

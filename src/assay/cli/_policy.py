@@ -6,9 +6,9 @@ from importlib import resources
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from assay.cli._console import make_console
 from assay.policy import load_policy, policy_json_schema
 
 policy_app = typer.Typer(
@@ -22,7 +22,7 @@ def check_command(
 ) -> None:
     """Validate a policy file and summarise what it requires per tier and checkpoint."""
     policy = load_policy(path)
-    console = Console()
+    console = make_console()
     console.print(f"[green]valid[/green] {path}: policy '{policy.name}' version {policy.version}")
     table = Table(title="Evidence required", title_justify="left")
     for col in ("tier", "checkpoint", "evidence", "approvers", "blocks on open risks"):

@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
 redteam_app = typer.Typer(
@@ -28,20 +31,6 @@ def _pct(value: float | None) -> str:
 
 def _ci(ci: dict[str, float] | None) -> str:
     return "" if not ci else f"[{ci['low'] * 100:.1f}, {ci['high'] * 100:.1f}]"
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    if not output.parent.exists():
-        raise InputError(
-            f"The folder '{output.parent}' for --output does not exist; create it first."
-        )
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _print_summary(run: Any, console: Console) -> None:
@@ -112,6 +101,45 @@ def _default_output(suite: str) -> Path:
     return Path("redteam-runs") / f"{stem}-{stamp}"
 
 
+class _CaseProgress:
+    """A progress bar on a terminal; in a log (CI), a line each time another tenth is done."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console = console
+        self.lines = not quiet and not console.is_terminal
+        self.tally = {"pass": 0, "fail": 0, "error": 0}
+        self.shown = -1
+        self.bar = Progress(
+            TextColumn("[bold]red-team[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet or self.lines,
+            transient=True,
+        )
+        self.task = self.bar.add_task("cases", total=None, tally="")
+
+    def __enter__(self) -> _CaseProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def update(self, done: int, total: int, rec: Any) -> None:
+        if rec is not None:
+            self.tally[rec["outcome"]] += 1
+        t = self.tally
+        text = f"pass {t['pass']} · fail {t['fail']} · error {t['error']}"
+        self.bar.update(self.task, completed=done, total=total, tally=text)
+        tenth = done * 10 // total if total else 10
+        if self.lines and tenth > self.shown:
+            self.shown = tenth
+            self.console.print(f"red-team: {done:,}/{total:,} cases ({text})", highlight=False)
+
+
 @redteam_app.command("run")
 def run_command(
     target: str = typer.Option(
@@ -128,10 +156,15 @@ def run_command(
         "--api-key-env",
         help="Environment variable holding the API key (default: OPENAI_API_KEY if set).",
     ),
-    concurrency: int = typer.Option(8, "--concurrency", "-c", help="Cases in flight at once."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each call."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", "-c", min=1, help="Cases in flight at once."
+    ),
+    timeout: float = typer.Option(60.0, "--timeout", min=0, help="Seconds to wait for each call."),
     retries: int = typer.Option(
-        4, "--retries", help="Retries after HTTP 429/5xx or a dropped connection, with backoff."
+        4,
+        "--retries",
+        min=0,
+        help="Retries after HTTP 429/5xx or a dropped connection, with backoff.",
     ),
     output: Path | None = typer.Option(
         None,
@@ -147,7 +180,7 @@ def run_command(
         [], "--strategy", help="Apply this strategy to every probe (repeatable)."
     ),
     category: list[str] = typer.Option([], "--category", help="Only this category (repeatable)."),
-    limit: int | None = typer.Option(None, "--limit", help="Only the first N cases."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
     judge: str | None = typer.Option(
         None, "--judge", help="A target to use as LLM judge (same forms as --target)."
     ),
@@ -176,30 +209,12 @@ def run_command(
         raise InputError("--record needs --system NAME and --model-version VERSION.")
     if fail_under is not None and not 0 <= fail_under <= 1:
         raise InputError(f"--fail-under takes a pass rate between 0 and 1; got {fail_under}.")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
     the_judge = parse_target(judge, model=judge_model) if judge else None
     lexicon = load_lexicon(toxicity_lexicon) if toxicity_lexicon is not None else None
     folder = output or _default_output(suite)
-    progress = Progress(
-        TextColumn("[bold]red-team[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[tally]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    )
-    tally = {"pass": 0, "fail": 0, "error": 0}
-    task = progress.add_task("cases", total=None, tally="")
-
-    def on_progress(done: int, total: int, rec: Any) -> None:
-        if rec is not None:
-            tally[rec["outcome"]] += 1
-        text = f"pass {tally['pass']} · fail {tally['fail']} · error {tally['error']}"
-        progress.update(task, completed=done, total=total, tally=text)
-
+    progress = _CaseProgress(console, quiet)
     try:
         with progress:
             run = run_redteam(
@@ -216,7 +231,7 @@ def run_command(
                 judge=the_judge,
                 lexicon=lexicon,
                 fresh=fresh,
-                progress=on_progress,
+                progress=progress.update,
             )
     except KeyboardInterrupt:
         console.print(
@@ -224,17 +239,41 @@ def run_command(
             f"command and --output {folder}, or summarise it with `assay redteam report {folder}`."
         )
         raise typer.Exit(130) from None
+    _require_scored(run, target, folder)
     from assay.genai import write_reports
 
     written = write_reports(run)
-    _print_summary(run, Console())
+    _print_summary(run, make_console())
     console.print(f"run folder {folder}: " + ", ".join(p.name for p in written) + ", summary.json")
     if record:
         _record(run, system, model_version, workspace, console)
+    counts = run.result.counts
+    errored = note_errored(
+        counts["error"], counts["cases"], unit="case", flag="--fail-under", console=console
+    )
     rate = run.result.pass_rate
     if fail_under is not None and (rate is None or rate < fail_under):
         console.print(f"[red]pass rate {_pct(rate)} is below --fail-under {fail_under:.0%}[/]")
         raise typer.Exit(1)
+    if fail_under is not None and errored:
+        raise typer.Exit(1)
+
+
+def _require_scored(run: Any, target: str, folder: Path) -> None:
+    """Exit 2 when no case was scored: the suite selected none, or every one errored."""
+    counts = run.result.counts
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.result.to_dict()["errors_by_kind"].items()))
+    errors = run.errors()
+    require_evaluated(
+        run.result.n,
+        counts["cases"],
+        unit="case",
+        first_error=(f"{errors[0].get('reason')}; by kind: {kinds}" if errors else None),
+        fix=f"Check that the target {target} is up and answers (the run is kept in {folder}; "
+        "the same command retries the errored cases)."
+        if errors
+        else "Check --category, --strategy and --limit: they selected no case of the suite.",
+    )
 
 
 @redteam_app.command("report")
@@ -254,9 +293,10 @@ def report_command(
         write_reports,
     )
 
+    fmt = format_for(fmt, output, REPORT_FORMATS, default="md")
     if fmt not in REPORT_FORMATS:
         raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     the_run = load_run(run)
     if fmt == "all":
         written = write_reports(the_run, output)
@@ -270,14 +310,16 @@ def report_command(
         text = render_redteam_junit(the_run)
     else:
         text = render_redteam_markdown(the_run)
-    _write(text, output, console)
+    emit_text(text, output, console)
 
 
 @redteam_app.command("compare")
 def compare_command(
     run_a: Path = typer.Argument(..., help="The baseline run folder (for example the old model)."),
     run_b: Path = typer.Argument(..., help="The candidate run folder (the new model)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="Family-wise error rate (Holm)."),
+    alpha: float = typer.Option(
+        0.05, "--alpha", min=0, max=1, help="Family-wise error rate (Holm)."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table, md, html or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write."),
     fail_on_regression: bool = typer.Option(
@@ -292,10 +334,20 @@ def compare_command(
         render_comparison_markdown,
     )
 
+    fmt = format_for(fmt, output, COMPARE_FORMATS, default="table")
     if fmt not in COMPARE_FORMATS:
         raise InputError(f"--format must be one of {', '.join(COMPARE_FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=fmt != "table" or output is not None)
+    console = make_console(stderr=fmt != "table" or output is not None)
     comparison = compare_runs(load_run(run_a), load_run(run_b), alpha=alpha)
+    rows = comparison.categories()
+    require_evaluated(
+        sum(row["flag"] != "insufficient_evidence" for row in rows),
+        len(rows),
+        unit="category",
+        first_error="no category has scored cases in both runs",
+        fix="Compare runs that scored cases (see `assay redteam report RUN`); a run whose every "
+        "case errored has nothing to compare.",
+    )
     if fmt == "table":
         if output is not None:
             raise InputError("--format table prints to the terminal; use md, html or json with -o.")
@@ -316,15 +368,24 @@ def compare_command(
             )
         console.print(table)
     elif fmt == "json":
-        _write(comparison.to_json() + "\n", output, console)
+        emit_text(comparison.to_json() + "\n", output, console)
     elif fmt == "html":
-        _write(render_comparison_html(comparison), output, console)
+        emit_text(render_comparison_html(comparison), output, console)
     else:
-        _write(render_comparison_markdown(comparison), output, console)
+        emit_text(render_comparison_markdown(comparison), output, console)
+    err = make_console(stderr=True)
+    untested = note_errored(
+        sum(row["flag"] == "insufficient_evidence" for row in rows),
+        len(rows),
+        unit="category",
+        flag="--fail-on-regression",
+        console=err,
+        verb="have no scored case in one of the runs",
+    )
     if comparison.regressions:
-        Console(stderr=True).print(f"[red]regressions[/]: {', '.join(comparison.regressions)}")
-        if fail_on_regression:
-            raise typer.Exit(1)
+        err.print(f"[red]regressions[/]: {', '.join(comparison.regressions)}")
+    if fail_on_regression and (comparison.regressions or untested):
+        raise typer.Exit(1)
 
 
 @redteam_app.command("suite")
@@ -338,7 +399,7 @@ def suite_command(
 
     the_suite = load_suite(suite)
     cases = the_suite.cases(strategies=strategy or None, categories=category or None)
-    console = Console()
+    console = make_console()
     console.print(
         f"[bold]{the_suite.name}[/] {the_suite.version} · {len(the_suite.probes)} probes · "
         f"{len(cases)} cases · {the_suite.digest}"
@@ -366,4 +427,4 @@ def record_command(
     """File a past run as evidence: its summary and its responses (JSON lines)."""
     from assay.genai import load_run
 
-    _record(load_run(run), system, model_version, workspace, Console(stderr=True))
+    _record(load_run(run), system, model_version, workspace, make_console(stderr=True))

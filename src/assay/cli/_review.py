@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from assay import governance as g
+from assay.cli._files import input_file, write_output
 from assay.cli._gov_common import (
     DbOpt,
     JsonOpt,
@@ -265,7 +266,7 @@ def review_packet(
         packet = load_packet(ws, g.get_review(ws, ref).ref)
         data = ws.blobs.read_bytes(packet.sha256)
     if output is not None:
-        output.write_bytes(data)
+        write_output(output, data)
         console.print(f"Wrote the packet {packet.record.ref} of {packet.review} to {output}.")
     else:
         typer.echo(json.dumps(json.loads(data), indent=2, sort_keys=True, ensure_ascii=False))
@@ -313,6 +314,8 @@ def approval_verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Prove what an approval covered: the stored content (or a file) matches its sha256."""
+    if file is not None:
+        input_file(file, option="--file")
     with opened(workspace, db) as ws:
         approval = g.verify_approval(ws, ref, file=file)
     emit(

@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assay.cli._console import make_console
+from assay.cli._files import emit_text, format_for, write_output
+from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
 
 robustness_app = typer.Typer(
@@ -36,31 +39,26 @@ def _split(values: list[str] | None) -> list[str]:
 
 @contextmanager
 def _loading(console: Console) -> Iterator[Callable[[str], None]]:
-    """Show progress on stderr and print Assay's warnings (pickles run code) as they come."""
-    err = Console(stderr=True, highlight=False)
+    """Show progress on stderr (a spinner on a terminal, one line per step in a log) and print
+    the warnings raised meanwhile once each, not once per batch."""
+    err = make_console(stderr=True, highlight=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with err.status("Starting", spinner="dots") as status:
 
             def say(message: str) -> None:
-                status.update(message)
+                if err.is_terminal:
+                    status.update(message)
+                else:
+                    err.print(f"… {message}", soft_wrap=True)
 
             yield say
+    seen: set[tuple[type[Warning], str]] = set()
     for w in caught:
-        if issubclass(w.category, UserWarning):
+        key = (w.category, str(w.message))
+        if issubclass(w.category, UserWarning) and key not in seen:
+            seen.add(key)
             err.print(f"[yellow]warning:[/] {w.message}", soft_wrap=True)
-
-
-def _write(text: str, output: Path | None, console: Console) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    if not output.parent.exists():
-        raise InputError(f"The folder '{output.parent}' for --output does not exist.")
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console.print(f"wrote {output}")
 
 
 def _est(entry: Any, signed: bool = False) -> str:
@@ -134,7 +132,7 @@ def _record(
         digest = (payload.get("provenance", {}).get("dataset") or {}).get("digest")
         report: Any = add_evidence(
             ws,
-            kind=f"{kind}-report",
+            kind=f"{kind}_report",
             data=html.encode("utf-8"),
             title=f"{title} report (HTML)",
             media_type="text/html",
@@ -178,11 +176,11 @@ def run_command(
     features: list[str] | None = typer.Option(
         None, "--features", help="Model input columns (default: what the model declares)."
     ),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Rows per model call."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Rows per model call."),
     timeout: float = typer.Option(
-        30.0, "--timeout", help="Seconds an HTTP endpoint may take per batch."
+        30.0, "--timeout", min=0, help="Seconds an HTTP endpoint may take per batch."
     ),
-    n_bootstrap: int = typer.Option(200, "--n-bootstrap", help="Bootstrap replicates."),
+    n_bootstrap: int = typer.Option(200, "--n-bootstrap", min=100, help="Bootstrap replicates."),
     with_explain: bool = typer.Option(
         False, "--explain", help="Add feature importances by group to the report."
     ),
@@ -208,15 +206,15 @@ def run_command(
     from assay.robustness import (
         explain,
         render_robustness_html,
-        render_robustness_markdown,
         run_robustness,
     )
 
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
     if fmt == "table" and output is not None:
         raise InputError("--format table prints to the terminal; use json, html or md with -o.")
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     sens = _split(sensitive)
     common: dict[str, Any] = {
         "y_true": y_true,
@@ -236,33 +234,72 @@ def run_command(
             explain(model, data, progress=say, **common).to_dict() if with_explain else None
         )
     payload = result.to_dict()
-    html = render_robustness_html(payload, explanation=explanation, title=title)
+    _require_probed(payload)
+    _write_run(payload, explanation, fmt, output, report_dir, title, console)
+    if record:
+        html = render_robustness_html(payload, explanation=explanation, title=title)
+        _record(payload, html, "robustness", system, model_version, workspace, console)
+    probes = payload["probes"]
+    errored = note_errored(
+        sum(p["verdict"] == "error" for p in probes),
+        len(probes),
+        unit="probe",
+        flag="--strict",
+        console=console,
+    )
+    if strict and (errored or result.outcome != "pass"):
+        raise typer.Exit(1)
+
+
+def _require_probed(payload: dict[str, Any]) -> None:
+    """Exit 2 when no probe produced a verdict (the baseline failed, or every probe errored)."""
+    probes = payload["probes"]
+    first = payload.get("error") or next((p.get("error") for p in probes if p.get("error")), None)
+    require_evaluated(
+        sum(p["verdict"] != "error" for p in probes),
+        len(probes),
+        unit="probe",
+        first_error=first,
+        fix="Check that the model loads and scores these rows (its input columns, their types) "
+        "and the feature names of the scenario.",
+    )
+
+
+def _write_run(
+    payload: dict[str, Any],
+    explanation: dict[str, Any] | None,
+    fmt: str,
+    output: Path | None,
+    report_dir: Path | None,
+    title: str | None,
+    console: Console,
+) -> None:
+    """Print or write the run in ``fmt``, and the report folder when asked for."""
+    from assay.robustness import render_robustness_html, render_robustness_markdown
+
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
     if fmt == "table":
         print_robustness(payload, console)
     elif fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(text, output, console)
     elif fmt == "html":
-        _write(html, output, console)
+        emit_text(render_robustness_html(payload, explanation=explanation, title=title), output,
+                  console)  # fmt: skip
     else:
-        _write(render_robustness_markdown(payload, explanation=explanation, title=title), output,
-               console)  # fmt: skip
-    if report_dir is not None:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        (report_dir / "robustness.json").write_text(result.to_json(), encoding="utf-8")
-        (report_dir / "robustness.html").write_text(html, encoding="utf-8")
-        (report_dir / "robustness.md").write_text(
-            render_robustness_markdown(payload, explanation=explanation, title=title),
-            encoding="utf-8",
-        )
-        if explanation is not None:
-            (report_dir / "explanation.json").write_text(
-                json.dumps(explanation, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
-        console.print(f"wrote robustness.json, robustness.html, robustness.md in {report_dir}")
-    if record:
-        _record(payload, html, "robustness", system, model_version, workspace, console)
-    if strict and result.outcome in ("fail", "error"):
-        raise typer.Exit(1)
+        emit_text(render_robustness_markdown(payload, explanation=explanation, title=title),
+                  output, console)  # fmt: skip
+    if report_dir is None:
+        return
+    files = {
+        "robustness.json": text,
+        "robustness.html": render_robustness_html(payload, explanation=explanation, title=title),
+        "robustness.md": render_robustness_markdown(payload, explanation=explanation, title=title),
+    }
+    if explanation is not None:
+        files["explanation.json"] = json.dumps(explanation, indent=2, ensure_ascii=False)
+    for name, content in files.items():
+        write_output(report_dir / name, content, option="--report-dir")
+    console.print(f"wrote {', '.join(files)} in {report_dir}")
 
 
 @robustness_app.command("probes")
@@ -270,7 +307,7 @@ def probes_command() -> None:
     """List the probe kinds, their parameters and the checks a limit can be set on."""
     from assay.robustness import CHECKS, DEFAULT_LIMITS, PROBE_KINDS
 
-    console = Console()
+    console = make_console()
     table = Table(title="Probe kinds (scenario key: kind)")
     table.add_column("kind")
     table.add_column("what it does", overflow="fold")
@@ -301,7 +338,7 @@ def check_command(
     from assay.robustness import load_scenario
 
     spec = load_scenario(scenarios)
-    console = Console()
+    console = make_console()
     for i, probe in enumerate(spec.probes, start=1):
         console.print(f"{i:>2}. {probe.label}  [dim]({probe.kind})[/]")
     console.print(f"[green]valid[/] {spec.schema_} scenario with {len(spec.probes)} probe(s).")
@@ -331,12 +368,14 @@ def explain_command(
     scoring: str = typer.Option(
         "accuracy", "--scoring", help="accuracy, balanced_accuracy or roc_auc."
     ),
-    n_repeats: int = typer.Option(5, "--n-repeats", help="Shuffles per feature."),
-    max_rows: int = typer.Option(1000, "--max-rows", help="Rows sampled overall and per group."),
+    n_repeats: int = typer.Option(5, "--n-repeats", min=2, help="Shuffles per feature."),
+    max_rows: int = typer.Option(
+        1000, "--max-rows", min=1, help="Rows sampled overall and per group."
+    ),
     shap: bool | None = typer.Option(
         None, "--shap/--no-shap", help="SHAP summaries (default: when shap is installed)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     title: str | None = typer.Option(None, "--title", help="Report title."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, html or md."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
@@ -350,9 +389,10 @@ def explain_command(
     """Feature importance overall and by group (permutation; SHAP with the explain extra)."""
     from assay.robustness import explain, render_explanation_html, render_explanation_markdown
 
+    fmt = format_for(fmt, output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
-    console = Console(stderr=fmt != "table" and output is None)
+    console = make_console(stderr=fmt != "table" and output is None)
     with _loading(console) as say:
         result = explain(
             model,
@@ -395,10 +435,10 @@ def explain_command(
             table.add_row(f, *cells)
         console.print(table)
     elif fmt == "json":
-        _write(result.to_json(), output, console)
+        emit_text(result.to_json(), output, console)
     elif fmt == "html":
-        _write(html, output, console)
+        emit_text(html, output, console)
     else:
-        _write(render_explanation_markdown(payload, title=title), output, console)
+        emit_text(render_explanation_markdown(payload, title=title), output, console)
     if record:
         _record(payload, html, "explanation", system, model_version, workspace, console)

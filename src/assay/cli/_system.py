@@ -236,7 +236,7 @@ def dataset_version_add(
         str | None, typer.Option("--digest", help="sha256:... as results report")
     ] = None,
     source: Text = None,
-    rows: Annotated[int | None, typer.Option(show_default=False)] = None,
+    rows: Annotated[int | None, typer.Option(min=0, show_default=False)] = None,
     columns: Annotated[
         str | None, typer.Option(help="Comma-separated names, or a JSON object name -> type.")
     ] = None,

@@ -61,6 +61,9 @@ def waiver_request(
     as_json: JsonOpt = False,
 ) -> None:
     """Request a waiver; you can never approve your own."""
+    from assay.gate import check_control
+
+    control = check_control(control)
     with opened(workspace, db) as ws:
         w = g.request_waiver(
             ws,

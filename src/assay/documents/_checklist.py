@@ -98,6 +98,11 @@ def build_checklist(
     pol = policy if policy is not None else load_policy()
     sys_rec = get_system(ws, system)
     tier_name = tier or sys_rec.risk_tier
+    if tier_name not in pol.tiers and tier is not None:
+        raise InputError(
+            f"The policy defines no tier {tier!r}; its tiers are {', '.join(pol.tiers)}. "
+            f"Pass --tier {'|'.join(pol.tiers)}."
+        )
     if tier_name not in pol.tiers:
         raise InputError(
             f"{system!r} has the tier {tier_name!r}, which the policy does not define; triage it "

@@ -16,7 +16,14 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._drift_profile import ReferenceProfile, column_kind, reference_profile
     from assay.evaluate._drift_result import DriftResult
     from assay.evaluate._fairness import fairness
-    from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
+    from assay.evaluate._frame import (
+        COLUMNS_DIGEST_OF,
+        Source,
+        columns_digest,
+        file_digest,
+        open_frame,
+    )
+    from assay.evaluate._group_limit import MAX_GROUPS, check_group_count
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
     from assay.evaluate._quality import quality
@@ -26,12 +33,14 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._result import FairnessResult
     from assay.evaluate._scores import SCORE_METRICS
     from assay.evaluate._stats import holm_reject, newcombe, wilson, z_value
+    from assay.evaluate._threshold import check_threshold
     from assay.evaluate._verdicts import judge
 
 #: public name → (module, attribute)
 _LAZY: dict[str, tuple[str, str]] = {
     "COLUMNS_DIGEST_OF": ("assay.evaluate._frame", "COLUMNS_DIGEST_OF"),
     "CONFUSION_METRICS": ("assay.evaluate._metrics", "CONFUSION_METRICS"),
+    "MAX_GROUPS": ("assay.evaluate._group_limit", "MAX_GROUPS"),
     "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
     "DriftResult": ("assay.evaluate._drift_result", "DriftResult"),
     "FairnessResult": ("assay.evaluate._result", "FairnessResult"),
@@ -40,8 +49,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
     "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
+    "Source": ("assay.evaluate._frame", "Source"),
     "column_kind": ("assay.evaluate._drift_profile", "column_kind"),
     "columns_digest": ("assay.evaluate._frame", "columns_digest"),
+    "check_group_count": ("assay.evaluate._group_limit", "check_group_count"),
+    "check_threshold": ("assay.evaluate._threshold", "check_threshold"),
     "drift": ("assay.evaluate._drift", "drift"),
     "fairness": ("assay.evaluate._fairness", "fairness"),
     "file_digest": ("assay.evaluate._frame", "file_digest"),
@@ -59,6 +71,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = [
     "COLUMNS_DIGEST_OF",
     "CONFUSION_METRICS",
+    "MAX_GROUPS",
     "REGRESSION_METRICS",
     "SCORE_METRICS",
     "DataSchema",
@@ -67,6 +80,9 @@ __all__ = [
     "Population",
     "QualityResult",
     "ReferenceProfile",
+    "Source",
+    "check_group_count",
+    "check_threshold",
     "column_kind",
     "columns_digest",
     "drift",

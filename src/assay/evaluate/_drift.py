@@ -67,6 +67,7 @@ from assay.evaluate._drift_stats import (
     wasserstein_exact,
 )
 from assay.evaluate._frame import open_frame
+from assay.evaluate._group_limit import check_group_counts
 
 #: Numeric columns with at most this many distinct reference values are tested as categories.
 CATEGORICAL_MAX_LEVELS = 5
@@ -278,6 +279,7 @@ def drift(
         c for c in grids if prof["columns"][c].get("values") is not None and rows <= params_exact
     ]
     cats = [c for c in comparable if prof["columns"][c]["type"] == "categorical"]
+    check_group_counts(source.frame, present_features, where=" in the current data")
     sketches = (
         sketch(source.frame, grids=grids, categorical=cats, exact=exact, by=present_features)
         if comparable

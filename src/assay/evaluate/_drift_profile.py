@@ -45,6 +45,7 @@ from assay.evaluate._frame import (
     file_digest,
     open_frame,
 )
+from assay.evaluate._group_limit import check_group_counts
 
 PROFILE_SCHEMA = "assay.drift-profile/v1"
 #: Fine cells of the numeric grid.
@@ -56,7 +57,6 @@ DEFAULT_EXACT_ROWS = 10_000
 #: Categories kept per categorical column; the rest are pooled into OTHER.
 DEFAULT_MAX_CATEGORIES = 1000
 #: A protected feature with more distinct values than this is not a grouping.
-MAX_GROUPS = 200
 OTHER = "(other)"
 NEW = "(new)"
 ROLES = ("feature", "prediction", "label")
@@ -263,15 +263,8 @@ def reference_profile(
         assert s["min"] is not None and s["max"] is not None
         grids[col] = make_grid(s["mean"], s["std"], s["min"], s["max"], bins)
     exact = numeric if summary.rows <= exact_rows else []
+    check_group_counts(source.frame, features)
     sketches = sketch(source.frame, grids=grids, categorical=categorical, exact=exact, by=features)
-    for f in features:
-        n_groups = len({k[1] for k in sketches if k[0] == f})
-        if n_groups > MAX_GROUPS:
-            raise InputError(
-                f"The sensitive feature '{f}' has {n_groups} distinct values; more than "
-                f"{MAX_GROUPS} groups usually means an identifier or a continuous column. Bin it "
-                "first (for example age into bands)."
-            )
 
     cols_out: dict[str, Any] = {}
     for col in roles:

@@ -209,6 +209,9 @@ def _finite(column: str) -> nw.Expr:
 
 def summarise(frame: nw.LazyFrame[Any], numeric: Sequence[str]) -> Summary:
     """Rows, and count, mean, sd (ddof=0), min and max of each numeric column's finite values."""
+    if not numeric:
+        # A select of literals alone broadcasts to one row, even over an empty frame.
+        return Summary(count_rows(frame), {})
     # the finite values are materialised once per column, not once per aggregation
     finite = frame.select(
         nw.lit(1, dtype=nw.Int8).alias("__one"),

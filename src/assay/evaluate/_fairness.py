@@ -23,9 +23,11 @@ from assay.evaluate._frame import (
     Source,
     columns_digest,
     file_digest,
+    has_no_rows,
     open_frame,
     start_digest,
 )
+from assay.evaluate._group_limit import check_group_count
 from assay.evaluate._groups import (
     CELLS,
     Confusion,
@@ -43,14 +45,14 @@ from assay.evaluate._result import SCHEMA, FairnessResult
 from assay.evaluate._scores import ScoreScale, score_columns
 from assay.evaluate._stats import z_value
 from assay.evaluate._sweep import sweep, threshold_grid
+from assay.evaluate._threshold import check_threshold
 from assay.evaluate._verdicts import judge
 
 #: Scores with at most this many distinct values are kept exact (AUC equals scikit-learn's).
 EXACT_SCORE_LEVELS = 20_000
 #: Binned scores use this many equal-width bins unless told otherwise.
 DEFAULT_SCORE_BINS = 1000
-#: A sensitive feature with more distinct values than this is almost surely not a grouping.
-MAX_GROUPS = 200
+NO_ROWS = "The data has no rows (only a header?); there is nothing to evaluate."
 
 
 def fairness(
@@ -162,7 +164,7 @@ def fairness(
     source = open_frame(data)
     frame = source.frame
     schema = _schema(frame)
-    _check_columns(schema, y_true, y_pred, y_score, sample_weight, features)
+    _check_columns(schema, y_true, y_pred, y_score, sample_weight, features, frame)
 
     columns_read = [c for c in [y_true, y_pred, y_score, sample_weight, *features] if c]
     pending_digest = start_digest(source, columns_read) if dataset_digest is None else None
@@ -446,6 +448,7 @@ def _check_columns(
     y_score: str | None,
     weight: str | None,
     features: list[str],
+    frame: nw.LazyFrame[Any],
 ) -> None:
     named = [
         ("y_true", y_true),
@@ -471,12 +474,14 @@ def _check_columns(
             )
     for role, col in (("y_score", y_score), ("sample_weight", weight)):
         if col is not None and not schema[col].is_numeric():
+            if has_no_rows(frame):  # a header-only CSV reads as text: say what is wrong
+                raise InputError(NO_ROWS)
             raise InputError(f"{role} '{col}' must be numeric; it is {schema[col]}.")
 
 
 def _check_profile(prof: agg.Profile, features: list[str], weight: str | None) -> None:
     if prof.n_rows == 0:
-        raise InputError("The data has no rows; there is nothing to evaluate.")
+        raise InputError(NO_ROWS)
     for col, count in prof.nulls.items():
         nans = prof.nans.get(col, 0)
         if count or nans:
@@ -485,19 +490,14 @@ def _check_profile(prof: agg.Profile, features: list[str], weight: str | None) -
                 f"{prof.n_rows} rows. Drop or impute those rows before evaluating."
             )
     for f in features:
-        if prof.n_unique[f] > MAX_GROUPS:
-            raise InputError(
-                f"The sensitive feature '{f}' has {prof.n_unique[f]} distinct values; more than "
-                f"{MAX_GROUPS} groups usually means an identifier or a continuous column. Bin it "
-                "first (for example age into bands)."
-            )
+        check_group_count(f, prof.n_unique[f])
     if weight is not None and prof.weight_min is not None and prof.weight_min < 0:
         raise InputError(f"sample_weight '{weight}' has negative values; weights must be >= 0.")
 
 
 def _check_scores(scores: agg.ScoreProfile, y_score: str) -> None:
     if scores.n_rows == 0:
-        raise InputError("The data has no rows; there is nothing to evaluate.")
+        raise InputError(NO_ROWS)
     if scores.nulls or scores.nans:
         raise InputError(
             f"The column '{y_score}' has {scores.nulls + scores.nans} missing value(s) (null or "
@@ -617,12 +617,7 @@ def _score_setup(
                 "decision threshold explicitly (threshold=..., on the command line --threshold)."
             )
         threshold = 0.5
-    if not np.isfinite(threshold) or not lo < threshold <= hi:
-        raise InputError(
-            f"threshold {threshold} is outside the range of y_score '{y_score}' ({lo:.6g} to "
-            f"{hi:.6g}): "
-            "every row would get the same prediction. Pick a threshold inside that range."
-        )
+    threshold = check_threshold(threshold, lo, hi, scores=f"y_score '{y_score}'")
     exact = score_bins == "exact" or (score_bins == "auto" and bool(scores.few_levels))
     n_bins = score_bins if isinstance(score_bins, int) else DEFAULT_SCORE_BINS
     low, high = (0.0, 1.0) if probabilities else (lo, hi)

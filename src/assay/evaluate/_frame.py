@@ -67,6 +67,11 @@ def open_frame(data: Any, *, parameter: str = "data") -> Source:
                 f"Cannot read '{path.name}': Assay reads .parquet, .csv, .tsv and .jsonl files "
                 f"(got the suffix '{path.suffix or '(none)'}'). Convert the file or rename it."
             )
+        if path.stat().st_size == 0:
+            raise InputError(
+                f"The file '{path}' given as {parameter} is empty (0 bytes); it has no columns "
+                "and no rows. Check that it was written completely."
+            )
         lazy = _scan(path, kind)
         return Source(nw.from_native(lazy), "polars", path, None)
     try:
@@ -83,6 +88,14 @@ def open_frame(data: Any, *, parameter: str = "data") -> Source:
     if isinstance(wrapped, nw.DataFrame):
         return Source(wrapped.lazy(), engine, None, data)
     return Source(wrapped, engine, None, None)
+
+
+def has_no_rows(frame: nw.LazyFrame[Any]) -> bool:
+    """Whether ``frame`` holds no rows; reads at most one."""
+    try:
+        return int(frame.head(1).select(nw.len()).collect().item()) == 0
+    except Exception:  # an unreadable frame is reported by the caller's own read
+        return False
 
 
 def _scan(path: Path, kind: str) -> pl.LazyFrame:

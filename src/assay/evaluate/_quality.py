@@ -42,6 +42,7 @@ from assay.evaluate._frame import (
     file_digest,
     open_frame,
 )
+from assay.evaluate._group_limit import check_group_count
 from assay.evaluate._quality_result import QUALITY_SCHEMA, QualityResult
 from assay.evaluate._quality_spec import (
     OTHER_KEY,
@@ -51,8 +52,6 @@ from assay.evaluate._quality_spec import (
     load_schema,
 )
 from assay.evaluate._stats import wilson, z_value
-
-MAX_GROUPS = 200
 
 
 def _type_matches(kind: str, d: Any) -> bool:
@@ -236,12 +235,7 @@ def quality(
     grouped = qp.grouped_pass(frame, dtypes, keys, checked) if keys else None
     for f in features:
         assert grouped is not None
-        count = grouped.get_column(f).n_unique()
-        if count > MAX_GROUPS:
-            raise InputError(
-                f"The sensitive feature '{f}' has {count} distinct values; more than {MAX_GROUPS} "
-                "groups usually means an identifier or a continuous column. Bin it first."
-            )
+        check_group_count(f, grouped.get_column(f).n_unique())
 
     label_out = None
     if label:

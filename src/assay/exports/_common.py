@@ -158,7 +158,10 @@ def result_of(ws: g.Workspace, record: g.EvidenceRecord) -> Mapping[str, Any] | 
 def write_json(document: Mapping[str, Any], path: str | Path) -> Path:
     """Write an export as indented JSON (keys in the exporter's order) and return the path."""
     out = Path(path)
-    if out.parent and not out.parent.exists():
-        raise InputError(f"The folder {str(out.parent)!r} does not exist; create it first.")
-    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if out.is_dir():
+        raise InputError(f"{str(out)!r} is a folder; give the path of the file to write.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + ".part")
+    part.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    part.replace(out)
     return out

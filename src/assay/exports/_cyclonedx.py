@@ -303,7 +303,7 @@ def cyclonedx_bom(
     >>> import tempfile
     >>> from assay import governance as g
     >>> ws = g.init_workspace(tempfile.mkdtemp(), user="ada")
-    >>> _ = g.add_system(ws, "credit", purpose="Scores loan applications", owner="risk-team")
+    >>> _ = g.add_system(ws, "credit", purpose="Scores loan applications", owner="ada")
     >>> _ = g.add_dataset_version(ws, "adult", "1", digest="sha256:" + "ab" * 32)
     >>> _ = g.add_model_version(ws, "credit", "1", training_datasets=["adult@1"])
     >>> bom = cyclonedx_bom(ws, "credit")

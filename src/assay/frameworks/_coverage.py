@@ -207,7 +207,7 @@ def framework_coverage(
     >>> import tempfile
     >>> from assay import governance as g
     >>> ws = g.init_workspace(tempfile.mkdtemp(), user="ada")
-    >>> _ = g.add_system(ws, "credit", purpose="Scores loan applications", owner="risk-team")
+    >>> _ = g.add_system(ws, "credit", purpose="Scores loan applications", owner="ada")
     >>> report = framework_coverage(ws, "credit", frameworks=["nist"])
     >>> nist = report.get("nist")
     >>> nist.count("covered"), len(nist.items), nist.percent

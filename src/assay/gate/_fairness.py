@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from assay.errors import NotFoundError, SchemaError
+from assay.errors import InputError, NotFoundError, SchemaError
 from assay.evaluate import FairnessResult, judge
 from assay.gate._model import RuleOutcome
 from assay.policy import Policy
@@ -33,6 +33,11 @@ def read_result_file(path: Path) -> dict[str, Any]:
     SchemaError
         The file is not JSON or not an ``assay.fairness/v1`` result.
     """
+    if path.is_dir():
+        raise InputError(
+            f"The result file '{path}' is a folder; give the result files inside it "
+            f"({path}/*.json)."
+        )
     if not path.is_file():
         raise NotFoundError(f"The result file '{path}' does not exist.")
     try:

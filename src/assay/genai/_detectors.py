@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from assay.errors import NotFoundError, SchemaError
+from assay.errors import InputError, NotFoundError, SchemaError
 from assay.evaluate.pii import mask
 from assay.genai._pii import find_pii
 from assay.genai._refusal import find_refusal, normalise
@@ -408,6 +408,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     if path is None:
         return base
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"The toxicity lexicon '{p}' is a folder; give the path of a YAML file.")
     if not p.is_file():
         raise NotFoundError(f"The toxicity lexicon '{p}' does not exist.")
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assay.errors import InputError
 from assay.genai._result import RedteamRun
 
 if TYPE_CHECKING:
@@ -56,6 +57,12 @@ def record_run(
     """
     from assay.governance import record_derived, record_evaluation
 
+    if run.result.n == 0:
+        raise InputError(
+            f"The run in '{run.path}' scored no case ({run.result.counts['error']} errored, "
+            f"{run.result.counts['pending']} not run); it is no evidence either way. Fix the "
+            "target and run it again (the same command retries the errored cases)."
+        )
     result = run.result.to_dict()
     rate = result["overall"]["pass_rate"]
     suite = run.manifest.get("suite", {}).get("name", "suite")

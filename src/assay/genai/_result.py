@@ -139,7 +139,8 @@ class RedteamResult:
 
     @property
     def status(self) -> str:
-        """``complete``, ``interrupted`` or ``running``."""
+        """``complete``, ``errored`` (every case errored: nothing was tested), ``interrupted``
+        or ``running``."""
         return str(self._payload["status"])
 
     def by_category(self) -> list[dict[str, Any]]:
@@ -328,7 +329,8 @@ class RedteamRun:
 
     @property
     def status(self) -> str:
-        """``complete``, ``interrupted`` or ``running``."""
+        """``complete``, ``errored`` (every case errored: nothing was tested), ``interrupted``
+        or ``running``."""
         return str(self.manifest.get("status", "complete"))
 
     def failures(self) -> list[dict[str, Any]]:

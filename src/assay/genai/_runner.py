@@ -469,6 +469,7 @@ def _run(
         lexicon,
     )
     total, finished = len(cases), len(cases) - len(todo)
+    scored = len(done)  # cases with a pass/fail outcome; none at all means nothing was tested
     if progress is not None:
         progress(finished, total, None)
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="assay-redteam")
@@ -483,7 +484,9 @@ def _run(
                 if len(pending) >= 2 * concurrency:
                     break
             while pending:
-                ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+                # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
+                # on a target that does not answer) is only acted on when this thread runs.
+                ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in ready:
                     try:
                         record = future.result()
@@ -492,6 +495,7 @@ def _run(
                     sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
                     sink.flush()
                     finished += 1
+                    scored += record["outcome"] != "error"
                     if progress is not None:
                         progress(finished, total, record)
                     nxt = next(queue, None)
@@ -504,8 +508,12 @@ def _run(
         stop.set()
         the_target.close()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-        manifest["status"] = "interrupted" if interrupted or pending else "complete"
-        manifest["finished_at"] = None if manifest["status"] != "complete" else now_iso()
+        manifest["status"] = (
+            "interrupted"
+            if interrupted or pending
+            else ("complete" if scored or not cases else "errored")
+        )
+        manifest["finished_at"] = None if manifest["status"] == "interrupted" else now_iso()
         if manifest["status"] == "interrupted":
             manifest["interrupted_at"] = now_iso()
         _write_json(folder / MANIFEST, manifest)

@@ -410,6 +410,10 @@ def load_suite(source: str | Path) -> Suite:
     if str(source) == "builtin":
         return _builtin()
     path = Path(source)
+    if path.is_dir():
+        raise InputError(
+            f"The suite '{path}' is a folder; give the path of a .yaml or .jsonl suite."
+        )
     if not path.is_file():
         raise NotFoundError(
             f"The suite file '{path}' does not exist. Pass --suite builtin or the path of a "

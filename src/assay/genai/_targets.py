@@ -205,6 +205,7 @@ class HttpTarget:
         self._local = threading.local()
         self._all: set[http.client.HTTPConnection] = set()
         self._lock = threading.Lock()
+        self._closes = 0  # close() calls so far: a call that sees it change was stopped
 
     @property
     def identity(self) -> dict[str, Any]:
@@ -278,6 +279,7 @@ class HttpTarget:
     def _post(
         self, payload: bytes, headers: dict[str, str], timeout: float
     ) -> tuple[int, str, bytes, float | None]:
+        closes = self._closes
         for fresh in (False, True):
             conn = self._connection(timeout)
             reused = conn.sock is not None
@@ -298,11 +300,16 @@ class HttpTarget:
                 raise TargetError(f"timed out after {timeout:g} s") from None
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
                 self._drop()
+                if self._closes != closes:
+                    # close() cut the call (Ctrl-C): reconnecting would wait on the target again
+                    raise TargetError("stopped: the target was closed during the call") from None
                 if reused and not fresh:
                     continue  # a keep-alive connection the server had closed: reconnect once
                 raise TargetError(f"connection dropped: {exc}", retryable=True) from None
             except (OSError, http.client.HTTPException) as exc:
                 self._drop()
+                if self._closes != closes:
+                    raise TargetError("stopped: the target was closed during the call") from None
                 raise TargetError(f"cannot reach {self.url}: {exc}", retryable=True) from None
         raise AssertionError("unreachable")
 
@@ -311,6 +318,7 @@ class HttpTarget:
         open new ones."""
         with self._lock:
             conns, self._all = self._all, set()
+            self._closes += 1
         for conn in conns:
             sock = conn.sock
             if sock is not None:

@@ -418,6 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not owner._take_token():
             self._error(429, "Rate limit exceeded.", {"Retry-After": f"{owner.retry_after:g}"})
             return
+        owner._hold()
         last = next(
             (str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), ""
         )
@@ -492,7 +493,10 @@ class ChatServer:
     api_key
         Require ``Authorization: Bearer <api_key>``.
     slow_seconds
-        How long ``[[timeout]]`` requests wait.
+        How long ``[[timeout]]`` requests wait (at most until the server stops).
+    hold_after
+        Answer this many chat requests, then hold every later one until :meth:`release` or
+        :meth:`stop`: a test can interrupt a run part-way by count, without racing a clock.
 
     Attributes
     ----------
@@ -515,6 +519,7 @@ class ChatServer:
         retry_after: float = 0.05,
         api_key: str | None = None,
         slow_seconds: float = 30.0,
+        hold_after: int | None = None,
     ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(
@@ -526,6 +531,9 @@ class ChatServer:
         self.retry_after = retry_after
         self.api_key = api_key
         self.slow_seconds = slow_seconds
+        self.hold_after = hold_after
+        self._admitted = 0
+        self._released = threading.Event()
         self.stats: Counter[int] = Counter()
         self.handler_seconds = 0.0
         self.in_flight = 0
@@ -558,9 +566,21 @@ class ChatServer:
         self._thread.start()
         return self
 
+    def release(self) -> None:
+        """Let the requests held by ``hold_after`` (and every later one) through."""
+        self._released.set()
+
+    def _hold(self) -> None:
+        with self._lock:
+            self._admitted += 1
+            held = self.hold_after is not None and self._admitted > self.hold_after
+        if held:
+            self._released.wait()  # stop() sets it too
+
     def stop(self) -> None:
         """Stop serving and release the port."""
         self._stopping.set()
+        self._released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import tempfile, datetime as dt
 >>> ws = init_workspace(tempfile.mkdtemp(), user="ada")
->>> add_system(ws, "credit-scoring", purpose="Scores loan applications", owner="risk-team").name
+>>> add_system(ws, "credit-scoring", purpose="Scores loan applications", owner="ada").name
 'credit-scoring'
 >>> compute_kpis(ws, "2025-01-01", "2025-03-31").get("reviews_completed").value
 0.0

@@ -22,6 +22,7 @@ from assay.governance._common import (
     writing,
 )
 from assay.governance._evidence import evidence_row
+from assay.governance._owners import check_owner
 from assay.store import tables
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def add_action(
     if risk is None and incident is None:
         raise InputError("An action remediates a risk or corrects an incident: give one of them.")
     with writing(ws, "edit remediation actions", action="action.add", entity_type="action") as tx:
+        check_owner(tx.conn, check_text(owner, what="action owner"), what="action owner")
         risk_id = incident_id = None
         if risk is not None:
             from assay.governance._risks import risk_row
@@ -193,6 +195,7 @@ def update_action(
         entity_id=id_,
         note=note,
     ) as tx:
+        check_owner(tx.conn, values.get("owner"), what="action owner")
         row = action_row(tx.conn, id_)
         if evidence is not None and status != "done":
             raise InputError("Evidence closes an action: pass it with --status done.")

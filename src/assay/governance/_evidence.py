@@ -39,7 +39,7 @@ from assay.governance._inventory import (
     normalize_digest,
     system_row,
 )
-from assay.policy import find_kind
+from assay.policy import evidence_kind, find_kind
 from assay.store import WriteTx, canonical_json, check_json_value, row_image, tables
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ __all__ = [
     "verify_evidence",
 ]
 
-_KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,49}$")
 _E = tables.evidence.c
 
 
@@ -264,6 +263,9 @@ def add_evidence(
     EvidenceRecord
         The stored record.
     """
+    if not isinstance(kind, str):
+        raise InputError(f"The evidence kind must be a name, not {kind!r}.")
+    kind = evidence_kind(kind).name  # registered kinds only (assay.policy), aliases resolved
     refuse_reserved(kind)
     spec = EvidenceInput(
         kind=kind, path=path, data=data, title=title, media_type=media_type, system=system,
@@ -331,11 +333,6 @@ class EvidenceInput:
 
 def _checked(ws: Workspace, spec: EvidenceInput) -> dict[str, Any]:
     """Validate what needs no database; store the content. The row's columns known so far."""
-    if not isinstance(spec.kind, str) or not _KIND.match(spec.kind):
-        raise InputError(
-            f"The evidence kind {spec.kind!r} must be lower case letters, digits and . _ - "
-            "(for example fairness, model_card, data_quality)."
-        )
     if (spec.path is None) == (spec.data is None):
         raise InputError("Give the evidence content as exactly one of a file path or bytes.")
     if spec.model_version is not None and spec.system is None and spec.supersedes is None:
@@ -391,7 +388,7 @@ def _correction(tx: WriteTx, spec: EvidenceInput, values: dict[str, Any]) -> Non
     old_id = values["supersedes_id"] = old["id"]
     if not values["correction_reason"]:
         raise InputError(f"Say why {format_ref('evidence', old_id)} is being corrected (--reason).")
-    if old["kind"] != spec.kind:
+    if getattr(find_kind(old["kind"]), "name", old["kind"]) != spec.kind:
         raise InputError(
             f"A correction keeps the kind of what it corrects: "
             f"{format_ref('evidence', old_id)} is {old['kind']!r}, not {spec.kind!r}."

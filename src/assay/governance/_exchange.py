@@ -164,8 +164,9 @@ def _read_export(source: Path) -> tuple[dict[str, list[dict[str, Any]]], list[di
     return data, events
 
 
-def _import_into(ws: Workspace, source: Path) -> ExportSummary:
-    data, events = _read_export(source)
+def _import_into(
+    ws: Workspace, source: Path, data: dict[str, Any], events: list[Any]
+) -> ExportSummary:
     blob_dir = source / "blobs"
     count = 0
     if blob_dir.is_dir():
@@ -206,9 +207,12 @@ def import_workspace(
     The records, ids, timestamps and audit chain are reproduced exactly and verified before
     they are committed; a workspace that already holds records is refused.
     """
+    # Read and check the export before a workspace is made: a folder that is no export (or does
+    # not exist) must not leave a new, empty workspace behind.
+    data, events = _read_export(Path(source))
     ws = _new_workspace(path, db_url, user)
     try:
-        return ws, _import_into(ws, Path(source))
+        return ws, _import_into(ws, Path(source), data, events)
     except BaseException:
         ws.close()
         raise
@@ -248,6 +252,8 @@ def restore_workspace(
 ) -> tuple[Workspace, ExportSummary]:
     """Restore a backup archive into a new (or empty) workspace at ``path``."""
     archive = Path(file)
+    if archive.is_dir():
+        raise InputError(f"The backup {str(archive)!r} is a folder; give the backup's .zip file.")
     if not archive.is_file():
         raise NotFoundError(f"The backup {str(archive)!r} does not exist.")
     with tempfile.TemporaryDirectory(prefix="assay-restore-") as tmp:

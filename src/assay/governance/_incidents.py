@@ -248,8 +248,19 @@ def open_incident(
     occurred = check_datetime(occurred_at, what="occurred-at time")
     detected = check_datetime(detected_at, what="detected-at time") or ws.now()
     assert occurred is not None
-    if detected < occurred:
+    if detected_at is not None and detected < occurred:
         raise InputError("The incident was detected before it occurred; check the two times.")
+    now = ws.now()
+    for moment, what, fix in (
+        (occurred, "occurred", "it started"),
+        (detected, "was detected", "it was noticed"),
+    ):
+        if moment > now:
+            raise InputError(
+                f"The incident {what} in the future ({moment.isoformat()}; it is now "
+                f"{now.isoformat(timespec='seconds')}). Give the time {fix} (ISO; without an "
+                "offset it is UTC)."
+            )
     if not (systems or model_versions):
         raise InputError("Name at least one affected system (or SYSTEM:VERSION model version).")
     with writing(ws, "manage incidents", action="incident.open", entity_type="incident") as tx:

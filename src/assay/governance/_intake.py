@@ -236,7 +236,8 @@ def load_questionnaire(path: Path | str | None = None) -> Questionnaire:
     else:
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"The questionnaire {str(p)!r} does not exist.")
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The questionnaire {str(p)!r} {state}; give the path of a file.")
         text, source = p.read_text("utf-8"), str(p)
     try:
         data = yaml.safe_load(text)

@@ -21,6 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
+from assay.governance._owners import check_owner
 from assay.policy import OPEN_RISK_STATUSES, RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
 
@@ -230,6 +231,7 @@ def add_system(
         **stamps(ws),
     }
     with writing(ws, "edit the inventory", action="system.add", entity_type="system") as tx:
+        check_owner(tx.conn, values["owner"], what="owner")
         exists = tx.conn.execute(sa.select(_SYS.id).where(_SYS.name == name)).first()
         if exists is not None:
             raise ConflictError(
@@ -279,6 +281,7 @@ def update_system(
         if key in values:
             values[key] = check_text(values[key], what=key)
     with writing(ws, "edit the inventory", action="system.update", entity_type="system") as tx:
+        check_owner(tx.conn, values.get("owner"), what="owner")
         current = system_row(tx.conn, name)
         tx.set_entity("system", current["id"])
         row = tx.update(tables.ai_systems, current["id"], {**values, **stamps(ws, created=False)})
@@ -380,7 +383,8 @@ def add_dataset_version(
 
         p = Path(path)
         if not p.is_file():
-            raise InputError(f"The dataset file {str(p)!r} does not exist.")
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The dataset file {str(p)!r} {state}; give the path of a file.")
         file_digest = "sha256:" + sha256_file(p)
         if digest is not None and normalize_digest(digest) != file_digest:
             raise InputError(
@@ -515,7 +519,8 @@ def add_model_version(
 
         p = Path(artifact_path)
         if not p.is_file():
-            raise InputError(f"The model artifact {str(p)!r} does not exist.")
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The model artifact {str(p)!r} {state}; give the path of a file.")
         artifact_sha256 = sha256_file(p)
     if artifact_sha256 is not None:
         artifact_sha256 = BlobStore.check_digest(artifact_sha256)

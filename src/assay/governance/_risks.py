@@ -30,6 +30,7 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import evidence_row
 from assay.governance._inventory import system_name, system_row
+from assay.governance._owners import check_owner
 from assay.policy import (
     OPEN_RISK_STATUSES,
     RATING_BANDS,
@@ -329,6 +330,7 @@ def add_risk(
         raise InputError("Give the residual likelihood and residual severity together.")
     due = check_date(due_date, what="due date")
     with writing(ws, "edit risks", action="risk.add", entity_type="risk") as tx:
+        check_owner(tx.conn, check_text(owner, what="risk owner"), what="risk owner")
         srow = system_row(tx.conn, system)
         cat = resolve_category(category, generative=srow["generative"], system=srow["name"])
         ev_ids = [evidence_row(tx.conn, e)["id"] for e in evidence]
@@ -395,6 +397,7 @@ def update_risk(
     id_ = parse_ref("risk", ref)
     action = f"risk.{status}" if status is not None else "risk.update"
     with writing(ws, permission, action=action, entity_type="risk", entity_id=id_, note=note) as tx:
+        check_owner(tx.conn, values.get("owner"), what="risk owner")
         row = risk_row(tx.conn, id_)
         rref = format_ref("risk", id_)
         if category is not None:

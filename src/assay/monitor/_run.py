@@ -453,15 +453,24 @@ def _escalate(
         )
         changes: dict[str, Any] = {"incident_id": incident.id}
         if rule.open_action:
-            action = add_action(
-                ws,
-                title=f"Investigate monitoring alert #{row['id']} ({rule.name})",
-                owner=rule.owner or spec.owner,
-                due_date=(ws.today() + dt.timedelta(days=7)).isoformat(),
-                incident=incident.id,
-                description=row["message"],
-            )
-            changes["action_id"] = action.id
+            try:
+                action = add_action(
+                    ws,
+                    title=f"Investigate monitoring alert #{row['id']} ({rule.name})",
+                    owner=rule.owner or spec.owner,
+                    due_date=(ws.today() + dt.timedelta(days=7)).isoformat(),
+                    incident=incident.id,
+                    description=row["message"],
+                )
+                changes["action_id"] = action.id
+            except AssayError as exc:  # the incident stays linked even when the action fails
+                problems.append(
+                    {
+                        "problem": "escalation_failed",
+                        "message": f"Alert #{row['id']}: opened {incident.ref} but could not "
+                        f"open its corrective action: {exc}",
+                    }
+                )
         return db.update_alert(ws, int(row["id"]), changes, "alert.escalate")
     except AssayError as exc:
         problems.append(

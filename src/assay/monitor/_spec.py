@@ -6,7 +6,7 @@ Schema (:func:`spec_json_schema`). A minimal example::
     version: 1
     name: credit-scoring-weekly
     system: credit-scoring
-    owner: risk-team@example.com
+    owner: risk-team
     runbook: https://wiki.example.com/runbooks/credit-scoring
     data: {timestamp: event_time, prediction: score, label: defaulted,
            sensitive_features: [sex]}

@@ -68,6 +68,20 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("risk_assessment", "risk assessment", "document", None, True),
     EvidenceKind("monitoring_spec", "monitoring specification", "document", None, True),
     EvidenceKind(
+        "robustness_report",
+        "robustness report",
+        "derived",
+        aliases=("robustness-report",),
+        made_by="assay robustness run ... --record",
+    ),
+    EvidenceKind(
+        "explanation_report",
+        "explanation report",
+        "derived",
+        aliases=("explanation-report",),
+        made_by="assay robustness explain ... --record",
+    ),
+    EvidenceKind(
         "redteam_responses", "red-team responses", "derived", made_by="assay redteam record RUN ..."
     ),
     EvidenceKind(
@@ -92,6 +106,9 @@ KINDS: tuple[EvidenceKind, ...] = (
         "decision_log", "decision log", "derived", made_by="assay report decisions SYSTEM"
     ),
     EvidenceKind("checklist", "tier checklist", "derived", made_by="assay checklist SYSTEM"),
+    EvidenceKind(
+        "drift_profile", "drift reference profile", "attachment", "assay.drift-profile/v1"
+    ),
     EvidenceKind("attachment", "attachment", "attachment"),
 )
 _BY_NAME = {k.name: k for k in KINDS}
@@ -132,7 +149,8 @@ def evidence_kind(name: str) -> EvidenceKind:
     found = find_kind(name)
     if found is None:
         raise InputError(
-            f"{name!r} is not an evidence kind. Kinds are: {', '.join(k.name for k in KINDS)}."
+            f"{name!r} is not an evidence kind. Kinds are: {', '.join(k.name for k in KINDS)} "
+            "(any other file is an 'attachment')."
         )
     return found
 

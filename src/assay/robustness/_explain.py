@@ -25,7 +25,7 @@ from scipy.stats import t as student_t
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest, open_frame
+from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.robustness._changes import _groupings, _partitions
 from assay.robustness._models import load_model
 from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult
@@ -36,6 +36,7 @@ from assay.robustness._scoring import (
     _plain,
     _positive,
     _Scorer,
+    read_frame,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -95,15 +96,7 @@ def explain(
     if max_rows < 50:
         raise InputError(f"max_rows must be at least 50, got {max_rows}.")
     sens = [sensitive_features] if isinstance(sensitive_features, str) else list(sensitive_features)
-    source = open_frame(data)
-    frame = source.frame.collect(backend="polars").to_native()
-    assert isinstance(frame, pl.DataFrame)
-    for role, col in [("y_true", y_true)] + [("sensitive_features", s) for s in sens]:
-        if col not in frame.columns:
-            raise InputError(
-                f"The column '{col}' named in {role} is not in the data. Columns are: "
-                f"{', '.join(frame.columns[:40])}."
-            )
+    source, frame = read_frame(data, y_true, sens)
     positive_label = _positive(frame.get_column(y_true), pos_label)
     loaded = load_model(model, features=features, batch_size=batch_size, timeout=timeout)
     inputs = list(features or loaded.info.features or [c for c in frame.columns if c != y_true])

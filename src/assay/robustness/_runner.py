@@ -24,7 +24,13 @@ import polars as pl
 
 from assay._version import __version__
 from assay.errors import InputError
-from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, fairness, file_digest, open_frame
+from assay.evaluate import (
+    COLUMNS_DIGEST_OF,
+    check_threshold,
+    columns_digest,
+    fairness,
+    file_digest,
+)
 from assay.robustness import _paired as paired
 from assay.robustness._changes import (
     ENGINE_METRICS,
@@ -58,6 +64,7 @@ from assay.robustness._scoring import (
     _plain,
     _positive,
     _Scorer,
+    read_frame,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -170,24 +177,8 @@ def run_robustness(
     if n_bootstrap < 100:
         raise InputError(f"n_bootstrap must be at least 100, got {n_bootstrap}.")
     given = _scenario(scenario)
-    source = open_frame(data)
-    try:
-        frame = source.frame.collect(backend="polars").to_native()
-    except Exception as exc:
-        raise InputError(f"The data could not be read: {type(exc).__name__}: {exc}") from None
-    assert isinstance(frame, pl.DataFrame)
+    source, frame = read_frame(data, y_true, sens)
     listing = ", ".join(frame.columns[:40])
-    for role, col in [("y_true", y_true)] + [("sensitive_features", s) for s in sens]:
-        if col not in frame.columns:
-            raise InputError(
-                f"The column '{col}' named in {role} is not in the data. Columns are: {listing}."
-            )
-    if frame.height == 0:
-        raise InputError("The data has no rows; there is nothing to probe.")
-    if frame.get_column(y_true).null_count():
-        raise InputError(
-            f"The column '{y_true}' has missing labels; drop those rows before probing."
-        )
     positive_label = _positive(frame.get_column(y_true), pos_label)
     loaded = load_model(model, features=features, batch_size=batch_size, timeout=timeout)
     inputs = list(features or loaded.info.features or [c for c in frame.columns if c != y_true])
@@ -274,6 +265,14 @@ def run_robustness(
             None if base.score is None else base.score[keep],
             base.failed[keep],
             None,
+        )
+    if base.score is not None:
+        # The rule of every score-to-decision command: the threshold must split the scores.
+        check_threshold(
+            0.5 if threshold is None else threshold,
+            float(np.min(base.score)),
+            float(np.max(base.score)),
+            scores="the model's scores on the unchanged data",
         )
     y = positive.astype(np.int8)
     engine = _Engine(sens, spec, threshold, n_bootstrap)

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import polars as pl
 
 from assay.errors import InputError
+from assay.evaluate import Source, check_group_count, open_frame
 from assay.robustness._models import Model, ModelCallError, Predictions
 
 FloatArray = npt.NDArray[np.float64]
@@ -197,16 +198,35 @@ def _model_positive(model: Model, positive: Any, given: Any) -> Any:
     )
 
 
+def read_frame(data: Any, y_true: str, sens: list[str]) -> tuple[Source, pl.DataFrame]:
+    """The data as a Polars frame, with its label and sensitive columns, rows and labels checked."""
+    source = open_frame(data)
+    try:
+        frame = source.frame.collect(backend="polars").to_native()
+    except Exception as exc:
+        raise InputError(f"The data could not be read: {type(exc).__name__}: {exc}") from None
+    assert isinstance(frame, pl.DataFrame)
+    listing = ", ".join(frame.columns[:40])
+    for role, col in [("y_true", y_true)] + [("sensitive_features", s) for s in sens]:
+        if col not in frame.columns:
+            raise InputError(
+                f"The column '{col}' named in {role} is not in the data. Columns are: {listing}."
+            )
+    if frame.height == 0:
+        raise InputError("The data has no rows (only a header?); there is nothing to probe.")
+    if frame.get_column(y_true).null_count():
+        raise InputError(
+            f"The column '{y_true}' has missing labels; drop those rows before probing."
+        )
+    return source, frame
+
+
 def _group_frame(frame: pl.DataFrame, sens: list[str]) -> pl.DataFrame:
     """The sensitive columns as they are reported: missing values form their own group."""
     cols = []
     for s in sens:
         col = frame.get_column(s)
-        if col.dtype.is_numeric() and col.n_unique() > 200:
-            raise InputError(
-                f"The sensitive feature '{s}' has {col.n_unique()} distinct values; bin it first "
-                "(for example age into bands)."
-            )
+        check_group_count(s, col.n_unique())
         if col.null_count():
             col = col.cast(pl.String).fill_null(MISSING_GROUP)
         cols.append(col)

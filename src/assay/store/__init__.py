@@ -22,7 +22,7 @@ from assay.store._audit import (
     verify_chain,
 )
 from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
-from assay.store._engine import create_engine, normalize_url, sqlite_url
+from assay.store._engine import create_engine, mask_url, normalize_url, sqlite_url
 from assay.store._exchange import dump_events, dump_table
 from assay.store._exchange import load as load_records
 from assay.store._migrate import SCHEMA_REVISION, head_revision
@@ -46,6 +46,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "event_hash",
     "head_revision",
     "load_records",
+    "mask_url",
     "normalize_url",
     "read_events",
     "row_digest",

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from assay.errors import InputError
+from assay.errors import InputError, UnavailableError
 
-__all__ = ["WRITE_OPTION", "create_engine", "normalize_url", "sqlite_url"]
+__all__ = ["WRITE_OPTION", "create_engine", "mask_url", "normalize_url", "sqlite_url"]
 
 WRITE_OPTION = "assay_write"
 """Execution option marking a connection whose transaction writes (see :func:`create_engine`)."""
@@ -33,6 +33,24 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``: safe to print, even when it cannot be parsed.
+
+    >>> mask_url("postgresql+psycopg://ada:s3cret@db.example:5432/assay")
+    'postgresql+psycopg://ada:***@db.example:5432/assay'
+    >>> mask_url("postgresql://ada:s3cret@db.example:notaport/assay")
+    'postgresql://ada:***@db.example:notaport/assay'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    # user:password@host: the password may hold ':', '/' or even '@' when typed unencoded
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
+
+
 def normalize_url(url: str) -> str:
     """Check a database URL and name the driver Assay uses.
 
@@ -48,11 +66,11 @@ def normalize_url(url: str) -> str:
             url = "postgresql+psycopg://" + url[len(prefix) :]
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
+    except (sa.exc.ArgumentError, ValueError):
         raise InputError(
-            f"The database URL {url!r} cannot be parsed. Use sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST:PORT/DBNAME."
-        ) from exc
+            f"The database URL {mask_url(url)!r} cannot be parsed (is the port a number?). Use "
+            "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DBNAME."
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return url
@@ -89,6 +107,28 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _refused(url: str) -> Any:
+    """A ``handle_error`` listener: a failed connect becomes one clear :class:`UnavailableError`."""
+
+    def listener(context: Any) -> None:
+        if context.connection is not None or not isinstance(context.original_exception, Exception):
+            return  # an error inside a working connection: not a connect failure
+        if not isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+            return
+        reason = " ".join(str(context.original_exception).split()).rstrip(".")
+        check = (
+            "that the database file's folder exists and can be written"
+            if url.startswith("sqlite")
+            else "that the server is running, and the host, port, user and password"
+        )
+        raise UnavailableError(
+            f"Cannot connect to the database {mask_url(url)}: {reason}. Check {check} (the URL "
+            "comes from --db, ASSAY_DATABASE_URL or [database] url in .assay/config.toml)."
+        ) from None
+
+    return listener
+
+
 def create_engine(url: str) -> Engine:
     """Create the engine for a (normalised) database URL.
 
@@ -114,6 +154,7 @@ def create_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _refused(url))
         return engine
     try:
         import psycopg  # noqa: F401
@@ -122,4 +163,8 @@ def create_engine(url: str) -> Engine:
             "This workspace uses PostgreSQL, which needs psycopg 3. "
             "Install it with: pip install 'assay-rai[postgres]'"
         ) from exc
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    engine = sa.create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
+    )
+    event.listen(engine, "handle_error", _refused(url))
+    return engine

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from assay.errors import InputError
 from assay.evaluate.pii._recognizers import EXCLUDED, RECOGNIZERS, Recognizer, column_entities
 
 ROW = "__row"
@@ -114,6 +115,20 @@ def validate(cands: pl.DataFrame, recognizers: Sequence[Recognizer] = RECOGNIZER
     for (rec,), group in distinct.group_by("rec", maintain_order=True):
         values += _run(recognizers[int(rec)], group.get_column("match").to_list())
     return distinct.with_columns(pl.Series("value", values, dtype=pl.String))
+
+
+def check_min_score(min_score: float) -> float:
+    """``min_score`` when it is a confidence in [0, 1]; an :class:`InputError` otherwise.
+
+    Every finding's confidence lies in [0, 1], so a cut-off above 1 would silently report "none
+    found" in every column.
+    """
+    if isinstance(min_score, bool) or not 0.0 <= float(min_score) <= 1.0:
+        raise InputError(
+            f"min_score (--min-score) is a confidence in [0, 1]; got {min_score!r}. "
+            "Findings score between 0 and 1; the default is 0.5."
+        )
+    return float(min_score)
 
 
 def findings(

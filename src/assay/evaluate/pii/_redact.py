@@ -19,7 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from assay.errors import InputError
-from assay.evaluate.pii._detect import ROW, findings, plan
+from assay.evaluate.pii._detect import ROW, check_min_score, findings, plan
 from assay.evaluate.pii._input import is_jsonl, prepare, read_failed
 from assay.evaluate.pii._mask import mask, pseudonym
 
@@ -175,6 +175,7 @@ def _redact(
     key: bytes | str | None,
     batch_rows: int,
 ) -> RedactionReport:
+    check_min_score(min_score)
     if policy not in POLICIES:
         raise InputError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}.")
     out = Path(destination)

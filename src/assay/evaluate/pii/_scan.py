@@ -18,7 +18,7 @@ from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.evaluate._stats import wilson, z_value
-from assay.evaluate.pii._detect import ROW, findings, plan
+from assay.evaluate.pii._detect import ROW, check_min_score, findings, plan
 from assay.evaluate.pii._input import Prepared, is_jsonl, prepare, read_failed
 from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
@@ -385,6 +385,7 @@ def _scan(
     dataset_digest: str | None,
     batch_rows: int,
 ) -> PiiScanResult:
+    check_min_score(min_score)
     wanted = _split(columns, "columns")
     if not 0 < ci_level < 1:
         raise InputError(f"ci_level must be between 0 and 1, e.g. 0.95; got {ci_level!r}.")
