@@ -334,15 +334,15 @@ def build_house(
         ws,
         title="Scores shifted after a data refresh",
         severity="sev3",
-        occurred_at="2025-03-12T08:00",
-        detected_at="2025-03-12T10:30",
+        occurred_at="2025-03-11T08:00",
+        detected_at="2025-03-11T10:30",
         systems=[SYSTEM],
         model_versions=[f"{SYSTEM}:{MODEL}"],
         summary="The mean score rose by 0.08 overnight.",
         commander="cy",
     )
     clock.tick(hours=2)
-    g.add_timeline_entry(ws, incident.ref, "Rolled back the refresh.", at="2025-03-12T12:00")
+    g.add_timeline_entry(ws, incident.ref, "Rolled back the refresh.", at="2025-03-11T12:00")
     g.update_incident(ws, incident.ref, status="mitigated", immediate_mitigations="Rollback.")
     clock.tick(days=1)
     g.close_incident(ws, incident.ref, root_cause="A column was rescaled upstream.",
