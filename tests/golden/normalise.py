@@ -185,6 +185,13 @@ RULES: list[Rule] = [
         "<PYTHON_VERSION>",
     ),
     Rule(
+        "audit chain heads",
+        "an approval records the chain's head hash, which covers every record before it, "
+        "including the absolute paths of the files the demo read: it differs between checkouts",
+        re.compile(r'("chain_hash": ?")[0-9a-f]{64}(")'),
+        r"\1<CHAIN_HASH>\2",
+    ),
+    Rule(
         "loopback ports",
         "servers started by the tests bind port 0",
         re.compile(r"(127\.0\.0\.1|localhost):\d{2,5}"),

@@ -96,7 +96,7 @@ def test_two_approvals_need_two_distinct_people_in_every_round(ws: g.Workspace) 
 def _critical_risk(who: g.Workspace) -> g.Risk:
     return g.add_risk(
         who, system="credit", title="Disparate denial rates", category="mit:1.1",
-        likelihood=5, severity=5, owner="risk-team",
+        likelihood=5, severity=5, owner="ada",
     )  # fmt: skip
 
 
@@ -110,7 +110,7 @@ def test_nobody_accepts_a_critical_risk_they_filed(ws: g.Workspace) -> None:
     accepted = g.update_risk(as_user(ws, "dee"), risk.ref, status="accepted", note="Accepted")
     assert accepted.status == "accepted"
     low = g.add_risk(bob, system="credit", title="Typo in a notice", category="mit:1.1",
-                     likelihood=1, severity=2, owner="risk-team")  # fmt: skip
+                     likelihood=1, severity=2, owner="ada")  # fmt: skip
     assert g.update_risk(bob, low.ref, status="accepted", note="cosmetic").status == "accepted"
 
 

@@ -24,7 +24,7 @@ from assay.store import canonical_json, row_image, tables
 def _ready_review(ws: g.Workspace) -> str:
     credit_system(ws)
     g.add_risk(ws, system="credit", title="Disparate denials", category="mit:1.1",
-               likelihood=4, severity=4, owner="risk-team")  # fmt: skip
+               likelihood=4, severity=4, owner="ada")  # fmt: skip
     review = g.open_review(as_user(ws, "rex"), "credit", answers=CREDIT_ANSWERS)
     g.triage_review(ws, review.ref, owner="cy")
     g.advance_review(ws, review.ref, "in_evaluation")

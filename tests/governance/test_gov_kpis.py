@@ -292,7 +292,7 @@ def test_alert_precision_and_monitors_count_for_coverage(ws: g.Workspace, clock:
 def test_a_packet_below_the_minimum_never_counts_as_ready(ws: g.Workspace, clock: Clock) -> None:
     """Ready on time, but with a packet below the policy's minimum (acknowledged): not ready."""
     clock.set("2025-01-06T09:00:00")
-    g.add_system(ws, "tickets", purpose="Ranks tickets", owner="cx")
+    g.add_system(ws, "tickets", purpose="Ranks tickets", owner="ada")
     a = g.open_review(ws, "tickets", answers=MINIMAL_ANSWERS).ref
     g.triage_review(ws, a, owner="cy", due_date="2025-01-31")
     g.advance_review(ws, a, "in_evaluation")

@@ -99,8 +99,15 @@ def test_heat_map_counts_and_labels_place_risks_alike() -> None:
     def band(likelihood: int, severity: int) -> str:
         return "critical" if likelihood * severity >= 20 else "low"
 
-    by_labels = heat_map([(4, 5, "R-1"), (4, 5, "R-2")], rating=band, title="t")
-    by_counts = heat_map({(4, 5): 2}, rating=band, title="t")
+    by_labels = heat_map(
+        [(4, 5, "R-1"), (4, 5, "R-2")],
+        rating=band,
+        fill={"critical": "#ffc1c0", "low": "#dafbe1"},
+        title="t",
+    )
+    by_counts = heat_map(
+        {(4, 5): 2}, rating=band, fill={"critical": "#ffc1c0", "low": "#dafbe1"}, title="t"
+    )
     assert ">2</text>" in by_labels
     assert ">2</text>" in by_counts
     assert by_labels.count("#ffc1c0") == by_counts.count("#ffc1c0") == 3  # (4, 5), (5, 4), (5, 5)

@@ -33,7 +33,7 @@ def team(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], Client]]:
             g.add_user(ws, name, role=role)
         for name in ("ada", "sam", "mia", "bob"):
             set_password(ws, name, PASSWORD)
-        g.add_system(ws, "credit", purpose="Scores loan applications", owner="risk-team")
+        g.add_system(ws, "credit", purpose="Scores loan applications", owner="ada")
     app = create_app(root)
     clients: list[TestClient] = []
 
@@ -103,7 +103,7 @@ def test_a_critical_risk_is_not_accepted_by_its_filer(team: Any) -> None:
     mia, mia_h = team("mia")
     r = mia.post("/api/risks", headers=mia_h, json={
         "system": "credit", "title": "Denials", "category": "mit:1.1", "likelihood": 5,
-        "severity": 5, "owner": "risk-team",
+        "severity": 5, "owner": "ada",
     })  # fmt: skip
     ref = r.json()["ref"]
     r = mia.patch(f"/api/risks/{ref}", headers=mia_h,
@@ -169,7 +169,7 @@ def test_h2_a_forged_packet_is_not_served_as_verified(team: Any) -> None:
     admin = g.Workspace(ws.root, ws.store, user="ada", config=ws.config)
     sam = g.Workspace(ws.root, ws.store, user="sam", config=ws.config)
     g.add_risk(admin, system="credit", title="Denials", category="mit:1.1", likelihood=5,
-               severity=5, owner="risk-team")  # fmt: skip
+               severity=5, owner="ada")  # fmt: skip
     answers = intake_answers(g.workspace_questionnaire(admin))
     review = g.open_review(admin, "credit", answers=answers)
     g.triage_review(admin, review.ref, owner="sam")

@@ -118,7 +118,7 @@ def _record(
             "`assay model-version add NAME VERSION`)."
         )
     try:
-        from assay.governance import add_evidence, open_workspace, record_evaluation
+        from assay.governance import open_workspace, record_derived, record_evaluation
     except ImportError:
         raise InputError(
             "--record needs the evidence store (assay.governance), which this installation lacks."
@@ -130,8 +130,9 @@ def _record(
             ws, payload, kind=kind, system=system, model_version=model_version, title=title
         )
         digest = (payload.get("provenance", {}).get("dataset") or {}).get("digest")
-        report: Any = add_evidence(
+        report: Any = record_derived(  # the report is derived from the result just filed
             ws,
+            builder=f"assay.robustness.render_{kind}_html",
             kind=f"{kind}_report",
             data=html.encode("utf-8"),
             title=f"{title} report (HTML)",
@@ -139,7 +140,6 @@ def _record(
             system=system,
             model_version=model_version,
             dataset_digest=digest,
-            tool="assay",
         )
     finally:
         ws.store.dispose()

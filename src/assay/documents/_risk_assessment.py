@@ -21,7 +21,7 @@ from assay.documents._doc import (
 )
 from assay.documents._gather import short_date
 from assay.documents._owners import owner_of
-from assay.policy import RATINGS, describe_bands, rating
+from assay.policy import RATING_FILL, RATINGS, describe_bands, rating
 from assay.render import heat_map
 
 if TYPE_CHECKING:
@@ -120,10 +120,13 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         )
         svg = (
             '<div class="heatmaps">'
-            + heat_map(inherent, rating=rating, title="Inherent risk (before mitigation)")
+            + heat_map(
+                inherent, rating=rating, fill=RATING_FILL, title="Inherent risk (before mitigation)"
+            )
             + heat_map(
                 residual,
                 rating=rating,
+                fill=RATING_FILL,
                 title="Residual risk (after mitigation)",
                 description="Risks not yet reassessed are placed at their inherent rating.",
             )

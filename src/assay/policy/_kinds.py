@@ -79,7 +79,7 @@ KINDS: tuple[EvidenceKind, ...] = (
         "explanation report",
         "derived",
         aliases=("explanation-report",),
-        made_by="assay robustness explain ... --record",
+        made_by="assay explain ... --record",
     ),
     EvidenceKind(
         "redteam_responses", "red-team responses", "derived", made_by="assay redteam record RUN ..."

@@ -11,6 +11,7 @@ __all__ = [
     "HEAT_MAP_AXES",
     "RATINGS",
     "RATING_BANDS",
+    "RATING_FILL",
     "current_scores",
     "describe_bands",
     "rating",
@@ -27,6 +28,10 @@ RATING_BANDS: tuple[tuple[int, str], ...] = (
 )
 #: The ratings, most severe first.
 RATINGS: tuple[str, ...] = tuple(name for _, name in RATING_BANDS)
+#: The colour of each rating's cells on every heat map, most severe first.
+RATING_FILL: dict[str, str] = dict(
+    zip(RATINGS, ("#ffc1c0", "#ffd8b5", "#fff3b0", "#dafbe1"), strict=True)
+)
 #: How every heat map is drawn: likelihood on the rows (rising upwards), severity on the columns.
 HEAT_MAP_AXES = ("likelihood", "severity")
 

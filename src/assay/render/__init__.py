@@ -35,7 +35,7 @@ from assay.render._format import (
     value_text,
     verdict_label,
 )
-from assay.render._heatmap import RATING_FILL, heat_map
+from assay.render._heatmap import heat_map
 from assay.render._junit import JUnitCase, JUnitSuite, junit_xml
 from assay.render._markdown import (
     MarkdownText,
@@ -84,7 +84,6 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "MarkdownText",
     "NOT_SET",
     "PALETTE",
-    "RATING_FILL",
     "REFERENCE",
     "STRIPE",
     "SUMMARY_DEFINITIONS",

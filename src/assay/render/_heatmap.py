@@ -13,10 +13,7 @@ from html import escape
 
 from assay.render._svg import FONT, INK, MUTED
 
-__all__ = ["RATING_FILL", "heat_map"]
-
-#: Cell colours by rating (the names of ``assay.policy.RATINGS``).
-RATING_FILL = {"critical": "#ffc1c0", "high": "#ffd8b5", "medium": "#fff3b0", "low": "#dafbe1"}
+__all__ = ["heat_map"]
 _LIKELIHOOD = ("rare", "unlikely", "possible", "likely", "almost certain")
 _SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
 
@@ -25,6 +22,7 @@ def heat_map(
     points: Sequence[tuple[int, int, str]] | Mapping[tuple[int, int], int],
     *,
     rating: Callable[[int, int], str],
+    fill: Mapping[str, str],
     title: str,
     description: str = "",
 ) -> str:
@@ -35,8 +33,9 @@ def heat_map(
     points
         One ``(likelihood, severity, label)`` per risk, each level 1–5, the labels (``RISK-3``)
         listed in the cell's tooltip; or the number of risks per ``(likelihood, severity)``.
-    rating
-        The rating of a cell (``assay.policy.rating``), which colours it.
+    rating, fill
+        The rating of a cell (``assay.policy.rating``) and the colour of each rating
+        (``assay.policy.RATING_FILL``).
     title, description
         The accessible name and description.
 
@@ -48,10 +47,12 @@ def heat_map(
     Examples
     --------
     >>> band = lambda likelihood, severity: "high" if likelihood * severity >= 15 else "low"
-    >>> svg = heat_map([(4, 5, "RISK-1"), (4, 5, "RISK-2")], rating=band, title="Inherent risk")
+    >>> colours = {"high": "#ffd8b5", "low": "#dafbe1"}
+    >>> svg = heat_map([(4, 5, "RISK-1"), (4, 5, "RISK-2")], rating=band, fill=colours,
+    ...                title="Inherent risk")
     >>> ">2</text>" in svg and "RISK-1, RISK-2" in svg
     True
-    >>> ">3</text>" in heat_map({(1, 1): 3}, rating=band, title="Open risks")
+    >>> ">3</text>" in heat_map({(1, 1): 3}, rating=band, fill=colours, title="Open risks")
     True
     """
     cell = 58.0
@@ -87,7 +88,7 @@ def heat_map(
                 tip += f": {n} risk{'s' if n != 1 else ''}"
             out.append(
                 f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{cell:.0f}" '
-                f'height="{cell:.0f}" fill="{RATING_FILL[band]}" stroke="#ffffff" '
+                f'height="{cell:.0f}" fill="{fill[band]}" stroke="#ffffff" '
                 'stroke-width="2"/>'
             )
             if n:

@@ -48,7 +48,7 @@ from assay.governance import (
     update_risk,
     workspace_questionnaire,
 )
-from assay.policy import RISK_TIERS, rating
+from assay.policy import RATING_FILL, RISK_TIERS, rating
 from assay.render import heat_map
 from assay.web._app import Ctx, render
 from assay.web._cache import Head, PartCache, audit_head
@@ -111,6 +111,7 @@ def register_pages(app: FastAPI) -> None:
             svg = heat_map(
                 data["heat"],
                 rating=rating,
+                fill=RATING_FILL,
                 title=f"Open risks: {total}",
                 description="Open risks by likelihood (rows) and severity (columns).",
             )
