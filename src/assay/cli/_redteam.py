@@ -240,13 +240,23 @@ def run_command(
         )
         raise typer.Exit(130) from None
     _require_scored(run, target, folder)
+    _report_run(run, folder, console)
+    if record:
+        _record(run, system, model_version, workspace, console)
+    _check_fail_under(run, fail_under, console)
+
+
+def _report_run(run: Any, folder: Path, console: Console) -> None:
+    """Write the reports into the run folder and print the summary."""
     from assay.genai import write_reports
 
     written = write_reports(run)
     _print_summary(run, make_console())
     console.print(f"run folder {folder}: " + ", ".join(p.name for p in written) + ", summary.json")
-    if record:
-        _record(run, system, model_version, workspace, console)
+
+
+def _check_fail_under(run: Any, fail_under: float | None, console: Console) -> None:
+    """Count the errored cases; exit 1 when --fail-under is not met or the run is partial."""
     counts = run.result.counts
     errored = note_errored(
         counts["error"], counts["cases"], unit="case", flag="--fail-under", console=console

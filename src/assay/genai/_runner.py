@@ -244,6 +244,18 @@ class _Executor:
         return record
 
 
+def _close_manifest(folder: Path, manifest: dict[str, Any], *, stopped: bool, scored: int) -> None:
+    """Write the run's final status: ``interrupted``, ``complete``, or ``errored`` when cases ran
+    but none was scored (every one errored: the run is no evidence either way)."""
+    if stopped:
+        manifest["status"] = "interrupted"
+        manifest["interrupted_at"] = now_iso()
+    else:
+        manifest["status"] = "complete" if scored or not manifest.get("n_cases") else "errored"
+    manifest["finished_at"] = None if stopped else now_iso()
+    _write_json(folder / MANIFEST, manifest)
+
+
 def _check_options(concurrency: int, timeout: float, retries: int) -> None:
     if concurrency < 1:
         raise InputError(f"concurrency must be at least 1, got {concurrency}.")
@@ -508,15 +520,7 @@ def _run(
         stop.set()
         the_target.close()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-        manifest["status"] = (
-            "interrupted"
-            if interrupted or pending
-            else ("complete" if scored or not cases else "errored")
-        )
-        manifest["finished_at"] = None if manifest["status"] == "interrupted" else now_iso()
-        if manifest["status"] == "interrupted":
-            manifest["interrupted_at"] = now_iso()
-        _write_json(folder / MANIFEST, manifest)
+        _close_manifest(folder, manifest, stopped=interrupted or bool(pending), scored=scored)
     run = load_run(folder)
     _write_json(folder / SUMMARY, run.result.to_dict())
     return run
