@@ -90,7 +90,6 @@ def build_checklist(
     Document
         Steps with their status, the command and SOP for each, sign-off and blocking rules.
     """
-    from assay.documents._completeness import system_completeness
     from assay.errors import InputError
     from assay.governance import get_system
     from assay.policy import load_policy
@@ -108,65 +107,10 @@ def build_checklist(
             f"{system!r} has the tier {tier_name!r}, which the policy does not define; triage it "
             f"first, or pass --tier {'|'.join(pol.tiers)}."
         )
-    sections: list[Section] = []
-    for name, point in pol.tiers[tier_name].checkpoints.items():
-        report = system_completeness(ws, system, tier=tier_name, checkpoint=name, policy=pol)
-        by_kind: dict[str, list[bool]] = {}
-        for item in report.items:
-            by_kind.setdefault(item.document, []).append(item.present)
-        rows: list[tuple[Cell, ...]] = []
-        for req in point.evidence:
-            done = [i for i in report.items if _belongs(i.document, req.kind)]
-            ok = bool(done) and all(i.present for i in done)
-            how, sop = HOW.get(req.kind, (f"assay evidence add FILE --kind {req.kind}", ""))
-            rows.append(
-                (
-                    "☑" if ok else "☐",
-                    _describe(req),
-                    Badge("present", "done")
-                    if ok
-                    else Badge("missing", f"{sum(i.present for i in done)}/{len(done)}"),
-                    how.replace("SYSTEM", system),
-                    sop,
-                )
-            )
-        blocks: list[Block] = [
-            Table(
-                ("", "Evidence", "Status", "How", "SOP"),
-                tuple(rows),
-                caption=f"Evidence for {name} (completeness now {report.score}%)",
-            ),
-            Callout(
-                "info",
-                "Sign-off and blocking rules",
-                (
-                    "Signed by: " + (", ".join(point.approvers) or "no approver required"),
-                    "Blocks approval: open risks rated "
-                    + (" or ".join(point.block_on_open_risks) or "none")
-                    + " without an active waiver",
-                    "Minimum evidence completeness: "
-                    f"{minimum_percent(pol.minimum_completeness):g}%",
-                ),
-            ),
-        ]
-        sections.append(Section(name, f"Checkpoint: {name}", tuple(blocks)))
-    sections.append(
-        Section(
-            "steps",
-            "Evaluation steps",
-            (
-                Para(
-                    "1. Register the model version with its training datasets. "
-                    "2. Answer the datasheet of each training dataset. "
-                    "3. Run and record the evaluations above (each SOP says how to read them). "
-                    "4. Record every finding as a risk with an owner, mitigation and due date. "
-                    "5. Write the card's human sections. "
-                    "6. Check: assay completeness REV-N. 7. Build the packet: assay packet build "
-                    "REV-N, and ask the approvers to sign it."
-                ),
-            ),
-        )
-    )
+    sections = [
+        _checkpoint(ws, system, tier_name, name, pol) for name in pol.tiers[tier_name].checkpoints
+    ]
+    sections.append(Section("steps", "Evaluation steps", (Para(STEPS),)))
     return Document(
         kind="checklist",
         title=f"Checklist: {system} ({tier_name} tier)",
@@ -183,6 +127,60 @@ def build_checklist(
         data={"system": system, "tier": tier_name},
         footer=f"Checklist of {system} from {pol.name} {pol.version}",
     )
+
+
+STEPS = (
+    "1. Register the model version with its training datasets. "
+    "2. Answer the datasheet of each training dataset. "
+    "3. Run and record the evaluations above (each SOP says how to read them). "
+    "4. Record every finding as a risk with an owner, mitigation and due date. "
+    "5. Write the card's human sections. "
+    "6. Check: assay completeness REV-N. 7. Build the packet: assay packet build "
+    "REV-N, and ask the approvers to sign it."
+)
+
+
+def _checkpoint(ws: Workspace, system: str, tier_name: str, name: str, pol: Policy) -> Section:
+    """One checkpoint: each evidence requirement as a step, then who signs and what blocks."""
+    from assay.documents._completeness import system_completeness
+
+    point = pol.tiers[tier_name].checkpoints[name]
+    report = system_completeness(ws, system, tier=tier_name, checkpoint=name, policy=pol)
+    rows: list[tuple[Cell, ...]] = []
+    for req in point.evidence:
+        done = [i for i in report.items if _belongs(i.document, req.kind)]
+        ok = bool(done) and all(i.present for i in done)
+        how, sop = HOW.get(req.kind, (f"assay evidence add FILE --kind {req.kind}", ""))
+        rows.append(
+            (
+                "☑" if ok else "☐",
+                _describe(req),
+                Badge("present", "done")
+                if ok
+                else Badge("missing", f"{sum(i.present for i in done)}/{len(done)}"),
+                how.replace("SYSTEM", system),
+                sop,
+            )
+        )
+    blocks: list[Block] = [
+        Table(
+            ("", "Evidence", "Status", "How", "SOP"),
+            tuple(rows),
+            caption=f"Evidence for {name} (completeness now {report.score}%)",
+        ),
+        Callout(
+            "info",
+            "Sign-off and blocking rules",
+            (
+                "Signed by: " + (", ".join(point.approvers) or "no approver required"),
+                "Blocks approval: open risks rated "
+                + (" or ".join(point.block_on_open_risks) or "none")
+                + " without an active waiver",
+                f"Minimum evidence completeness: {minimum_percent(pol.minimum_completeness):g}%",
+            ),
+        ),
+    ]
+    return Section(name, f"Checkpoint: {name}", tuple(blocks))
 
 
 def _belongs(document: str, kind: str) -> bool:

@@ -170,6 +170,10 @@ CROISSANT_RAI_TERMS: dict[str, str] = {
 }
 """Croissant RAI property → the datasheet section that answers it."""
 
+#: The one file object of a Croissant datasheet; the record set's fields point to it.
+FILE_ID = "data-file"
+
+
 _TYPES = {
     "int": "sc:Integer",
     "float": "sc:Float",
@@ -209,13 +213,7 @@ def croissant_jsonld(sheet: Document) -> dict[str, Any]:
     answers = as_mapping(data.get("answers"))
     fields = as_mapping(data.get("fields"))
     name = str(data.get("name"))
-    digest = str(data.get("digest") or "")
-    file_id = "data-file"
-    columns = data.get("columns")
-    if isinstance(columns, Mapping):
-        cols = [(str(k), _data_type(v)) for k, v in columns.items()]
-    else:
-        cols = [(str(c), "sc:Text") for c in as_list(columns)]
+    cols = _columns(data.get("columns"))
     doc: dict[str, Any] = {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
@@ -233,39 +231,53 @@ def croissant_jsonld(sheet: Document) -> dict[str, Any]:
         "creator": {"@type": "sc:Organization", "name": str(fields.get("creators") or "unknown")},
         "citeAs": str(fields.get("url") or f"{name} {data.get('version')} (registered in Assay)"),
         "datePublished": str(data.get("registered") or "")[:10] or None,
-        "distribution": [
-            {
-                "@type": "cr:FileObject",
-                "@id": file_id,
-                "name": file_id,
-                "description": f"The data of {data.get('dataset')}, identified by its digest.",
-                "contentUrl": str(data.get("source") or f"urn:assay:dataset:{data.get('dataset')}"),
-                "encodingFormat": "application/x-parquet",
-                "sha256": digest.removeprefix("sha256:"),
-            }
-        ],
+        "distribution": [_file_object(data)],
     }
     if cols:
-        doc["recordSet"] = [
-            {
-                "@type": "cr:RecordSet",
-                "@id": "records",
-                "name": "records",
-                "field": [
-                    {
-                        "@type": "cr:Field",
-                        "@id": f"records/{col}",
-                        "name": col,
-                        "dataType": dtype,
-                        "source": {"fileObject": {"@id": file_id}, "extract": {"column": col}},
-                    }
-                    for col, dtype in cols
-                ],
-            }
-        ]
+        doc["recordSet"] = [_record_set(cols)]
     doc = {k: v for k, v in doc.items() if v is not None}
     for term, section in CROISSANT_RAI_TERMS.items():
         text = answers.get(section)
         if isinstance(text, str) and text.strip():
             doc[term] = text.strip() if term == "rai:dataCollection" else [text.strip()]
     return doc
+
+
+def _columns(columns: Any) -> list[tuple[str, str]]:
+    """The dataset's columns with their schema.org data types (text when not declared)."""
+    if isinstance(columns, Mapping):
+        return [(str(k), _data_type(v)) for k, v in columns.items()]
+    return [(str(c), "sc:Text") for c in as_list(columns)]
+
+
+def _file_object(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data file, identified by the dataset's digest."""
+    digest = str(data.get("digest") or "")
+    return {
+        "@type": "cr:FileObject",
+        "@id": FILE_ID,
+        "name": FILE_ID,
+        "description": f"The data of {data.get('dataset')}, identified by its digest.",
+        "contentUrl": str(data.get("source") or f"urn:assay:dataset:{data.get('dataset')}"),
+        "encodingFormat": "application/x-parquet",
+        "sha256": digest.removeprefix("sha256:"),
+    }
+
+
+def _record_set(cols: list[tuple[str, str]]) -> dict[str, Any]:
+    """One record set whose fields are the columns of the data file."""
+    return {
+        "@type": "cr:RecordSet",
+        "@id": "records",
+        "name": "records",
+        "field": [
+            {
+                "@type": "cr:Field",
+                "@id": f"records/{col}",
+                "name": col,
+                "dataType": dtype,
+                "source": {"fileObject": {"@id": FILE_ID}, "extract": {"column": col}},
+            }
+            for col, dtype in cols
+        ],
+    }

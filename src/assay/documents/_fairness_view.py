@@ -55,7 +55,6 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
     _check(result)
     params = as_mapping(result.get("params"))
     provenance = as_mapping(result.get("provenance"))
-    dataset = as_mapping(provenance.get("dataset"))
     task = str(result.get("task", "classification"))
     ci_level = params.get("ci_level")
     ci_label = f"{ci_level:.0%} CI" if isinstance(ci_level, int | float) else "CI"
@@ -76,24 +75,11 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
         "ci_label": ci_label,
         "prediction": _prediction(params),
         "features": [str(f) for f in as_list(params.get("sensitive_features"))],
-        "created": timestamp(provenance.get("created_at")),
-        "created_iso": str(provenance.get("created_at", "")),
-        "assay_version": str(provenance.get("assay_version", "unknown")),
-        "digest_short": short_digest(dataset.get("digest")),
-        "digest_full": str(dataset.get("digest", "not recorded")),
-        "digest_of": str(dataset.get("digest_of", "")),
+        **_stamp(provenance),
         "outcome": _outcome(verdicts),
         "verdicts": verdicts,
         "min_group_size": count(min_size) if min_size is not None else None,
-        "small_groups": [
-            {
-                "grouping": grouping_label(g["by"]),
-                "group": group_label(g["group"]),
-                "n": count(g.get("n")),
-            }
-            for g in groups
-            if g.get("small")
-        ],
+        "small_groups": _small_groups(groups),
         "notes": [str(n) for n in as_list(result.get("notes"))],
         "n_groups": len(groups),
         "charts": charts,
@@ -135,6 +121,31 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
     view["appendix"] = _appendix(groupings, anchors, groups, overall, metric_names)
     view["toc"] = _toc(view)
     return view
+
+
+def _stamp(provenance: Mapping[str, Any]) -> dict[str, str]:
+    """When the result was made, by which Assay, and the digest of the data it read."""
+    dataset = as_mapping(provenance.get("dataset"))
+    return {
+        "created": timestamp(provenance.get("created_at")),
+        "created_iso": str(provenance.get("created_at", "")),
+        "assay_version": str(provenance.get("assay_version", "unknown")),
+        "digest_short": short_digest(dataset.get("digest")),
+        "digest_full": str(dataset.get("digest", "not recorded")),
+        "digest_of": str(dataset.get("digest_of", "")),
+    }
+
+
+def _small_groups(groups: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "grouping": grouping_label(g["by"]),
+            "group": group_label(g["group"]),
+            "n": count(g.get("n")),
+        }
+        for g in groups
+        if g.get("small")
+    ]
 
 
 def _check(result: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assay import render as rendering
@@ -14,7 +15,7 @@ from assay.documents._gather import short_date
 from assay.policy import WAIVER_AGING_DAYS, waiver_over_aged
 
 if TYPE_CHECKING:
-    from assay.governance import Workspace
+    from assay.governance import Action, Incident, KpiReport, Risk, Waiver, Workspace
 
 __all__ = ["build_program_report"]
 
@@ -57,15 +58,56 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
     )
 
     report = compute_kpis(ws, start, end)
-    first, last = report.start, report.end
+    period = _Period(report.start, report.end)
+    new_risks = [r for r in list_risks(ws) if period.inside(r.created_at)]
+    themes = Counter(_theme(r) for r in new_risks)
+    remediation = _remediation(list_actions(ws), period, ws)
+    waivers = _waivers(list_waivers(ws), period, ws)
+    incidents = [i for i in list_incidents(ws) if period.inside(i.detected_at)]
+    first, last = period.first, period.last
+    return Document(
+        kind="program_report",
+        title=f"Responsible AI program report: {first} to {last}",
+        eyebrow="Responsible AI assurance · Program report",
+        subtitle="KPIs, risk themes, remediation, waivers and incidents, computed from records",
+        meta=(
+            ("Period", f"{first} – {last}"),
+            ("Computed", short_date(report.computed_at)),
+            ("Risks found", str(len(new_risks))),
+            ("Incidents", str(len(incidents))),
+        ),
+        sections=(
+            _kpi_section(report),
+            Section("risk-themes", "Recurring risk themes", _themes(new_risks, themes)),
+            Section("remediation", "Remediation cycle times", remediation),
+            Section("waivers", "Waivers granted and aging", waivers),
+            Section("incidents", "Incident trends", _incidents(incidents)),
+        ),
+        data={"kpis": report.to_dict(), "risk_themes": dict(themes)},
+        footer=f"Program report {first} – {last}",
+    )
 
-    def inside(value: dt.datetime | None) -> bool:
-        return value is not None and first <= _day(value) <= last
 
+@dataclass(frozen=True)
+class _Period:
+    """The reporting period, both days included."""
+
+    first: dt.date
+    last: dt.date
+
+    def inside(self, value: dt.datetime | None) -> bool:
+        return value is not None and self.first <= _day(value) <= self.last
+
+
+def _theme(risk: Risk) -> str:
+    return f"{risk.category} {risk.category_name}"
+
+
+def _kpi_section(report: KpiReport) -> Section:
     kpi_rows: list[tuple[Cell, ...]] = [
         (k.name, _value(k.value, k.unit), k.n, k.target, k.definition) for k in report.kpis
     ]
-    kpi_section = Section(
+    return Section(
         "kpis",
         "Program KPIs",
         (
@@ -81,42 +123,40 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
         "of records it rests on.",
     )
 
-    risks = list_risks(ws)
-    new_risks = [r for r in risks if inside(r.created_at)]
-    themes = Counter(f"{r.category} {r.category_name}" for r in new_risks)
-    open_by_theme = Counter(f"{r.category} {r.category_name}" for r in new_risks if r.is_open)
+
+def _themes(new_risks: list[Risk], themes: Counter[str]) -> tuple[Block, ...]:
+    """Risks found in the period by taxonomy category: a chart and a table."""
+    if not themes:
+        return (Para("No risks were recorded in the period.", muted=True),)
+    open_by_theme = Counter(_theme(r) for r in new_risks if r.is_open)
     systems_by_theme: dict[str, set[str]] = {}
     for r in new_risks:
-        systems_by_theme.setdefault(f"{r.category} {r.category_name}", set()).add(r.system)
-    theme_blocks: list[Block] = []
-    if themes:
-        ordered = themes.most_common()
-        theme_blocks.append(
-            Figure(
-                rendering.bar_chart(
-                    [rendering.Bar(label, float(n), text=str(n)) for label, n in ordered[:12]],
-                    title="Risks found in the period by category",
-                    width=720,
-                ),
-                "Risks recorded in the period, by taxonomy category.",
-            )
-        )
-        theme_blocks.append(
-            Table(
-                ("Category", "Risks found", "Still open", "Systems"),
-                tuple(
-                    (label, n, open_by_theme[label], ", ".join(sorted(systems_by_theme[label])))
-                    for label, n in ordered
-                ),
-                numeric=(1, 2),
-                caption="A theme recurs when it appears in more than one system",
-            )
-        )
-    else:
-        theme_blocks.append(Para("No risks were recorded in the period.", muted=True))
+        systems_by_theme.setdefault(_theme(r), set()).add(r.system)
+    ordered = themes.most_common()
+    return (
+        Figure(
+            rendering.bar_chart(
+                [rendering.Bar(label, float(n), text=str(n)) for label, n in ordered[:12]],
+                title="Risks found in the period by category",
+                width=720,
+            ),
+            "Risks recorded in the period, by taxonomy category.",
+        ),
+        Table(
+            ("Category", "Risks found", "Still open", "Systems"),
+            tuple(
+                (label, n, open_by_theme[label], ", ".join(sorted(systems_by_theme[label])))
+                for label, n in ordered
+            ),
+            numeric=(1, 2),
+            caption="A theme recurs when it appears in more than one system",
+        ),
+    )
 
-    actions = list_actions(ws)
-    closed = [a for a in actions if a.status == "done" and inside(a.closed_at)]
+
+def _remediation(actions: list[Action], period: _Period, ws: Workspace) -> tuple[Block, ...]:
+    """Actions closed in the period, their cycle time and timeliness, and what is overdue now."""
+    closed = [a for a in actions if a.status == "done" and period.inside(a.closed_at)]
     cycle = [(a.closed_at - a.created_at).total_seconds() / 86400 for a in closed if a.closed_at]
     on_time = sum(1 for a in closed if a.closed_on_time)
     overdue = [
@@ -151,10 +191,13 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
                 caption="Overdue actions",
             )
         )
+    return tuple(remediation)
 
-    waivers = list_waivers(ws)
-    granted = [w for w in waivers if inside(w.granted_at)]
-    as_of = min(last, ws.today())
+
+def _waivers(waivers: list[Waiver], period: _Period, ws: Workspace) -> tuple[Block, ...]:
+    """Waivers granted in the period, and every active waiver with its age."""
+    granted = [w for w in waivers if period.inside(w.granted_at)]
+    as_of = min(period.last, ws.today())
     active = [w for w in waivers if w.active and w.granted_at is not None]
     waiver_rows: list[tuple[Cell, ...]] = []
     for w in active:
@@ -170,7 +213,7 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
                 Badge("fail" if waiver_over_aged(age) else "pass", f"{age} days"),
             )
         )
-    waiver_blocks: list[Block] = [
+    return (
         Para(
             f"{len(granted)} waiver(s) granted in the period; {len(active)} active now, "
             f"{sum(1 for r in waiver_rows if isinstance(r[5], Badge) and r[5].key == 'fail')} of "
@@ -181,9 +224,11 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
             tuple(waiver_rows),
             caption="Active waivers and their age",
         ),
-    ]
+    )
 
-    incidents = [i for i in list_incidents(ws) if inside(i.detected_at)]
+
+def _incidents(incidents: list[Incident]) -> tuple[Block, ...]:
+    """Incidents detected in the period: counts, severities, time to bundle, per month."""
     months = Counter(i.detected_at.strftime("%Y-%m") for i in incidents)
     severities = Counter(i.severity for i in incidents)
     bundle_hours = [
@@ -220,24 +265,4 @@ def build_program_report(ws: Workspace, start: dt.date | str, end: dt.date | str
                 "Incidents detected per month in the period.",
             )
         )
-    return Document(
-        kind="program_report",
-        title=f"Responsible AI program report: {first} to {last}",
-        eyebrow="Responsible AI assurance · Program report",
-        subtitle="KPIs, risk themes, remediation, waivers and incidents, computed from records",
-        meta=(
-            ("Period", f"{first} – {last}"),
-            ("Computed", short_date(report.computed_at)),
-            ("Risks found", str(len(new_risks))),
-            ("Incidents", str(len(incidents))),
-        ),
-        sections=(
-            kpi_section,
-            Section("risk-themes", "Recurring risk themes", tuple(theme_blocks)),
-            Section("remediation", "Remediation cycle times", tuple(remediation)),
-            Section("waivers", "Waivers granted and aging", tuple(waiver_blocks)),
-            Section("incidents", "Incident trends", tuple(incident_blocks)),
-        ),
-        data={"kpis": report.to_dict(), "risk_themes": dict(themes)},
-        footer=f"Program report {first} – {last}",
-    )
+    return tuple(incident_blocks)

@@ -182,16 +182,6 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
             f"got {got!r}."
         )
     params = result.get("params") or {}
-    provenance = result.get("provenance") or {}
-    dataset = provenance.get("dataset") or {}
-    digest = str(dataset.get("digest") or "")
-    created = provenance.get("created_at")
-    try:
-        created_text = (
-            dt.datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M UTC") if created else "—"
-        )
-    except ValueError:
-        created_text = str(created)
     ratio = float(params.get("representation_ratio", 0.8))
     representativeness = [
         dict(r) | {"chart": _representation_chart(r, ratio)}
@@ -202,19 +192,8 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
         for m in result.get("missingness_by_group") or []
         if any(g["missing"] for g in m["groups"])
     ]
-    label = result.get("label")
     cells = result.get("cells")
     warnings = list(result.get("warnings") or [])
-    toc = [
-        ("summary", "Summary"),
-        ("columns", "Columns"),
-        ("missingness", "Missingness by group"),
-        ("label", "Label"),
-        ("representativeness", "Representativeness"),
-        ("cells", "Intersectional cells"),
-        ("duplicates", "Duplicates and constants"),
-        ("methods", "Methods and provenance"),
-    ]
     ci_level = float(params.get("ci_level", 0.95))
     template = environment("assay.documents").get_template("quality_report.html.j2")
     return template.render(
@@ -225,20 +204,12 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
         pvalue=_pvalue,
         value=_value,
         title=title or "Data quality and representativeness",
-        assay_version=provenance.get("assay_version", "—"),
         schema=QUALITY_SCHEMA,
-        created=created_text,
-        digest_full=digest,
-        digest_short=(digest.split(":")[-1][:12] if digest else "—"),
-        source=dataset.get("path") or dataset.get("engine") or "a dataframe",
-        python=provenance.get("python", "—"),
+        **_provenance_context(result.get("provenance") or {}),
         n_text=_count(result.get("n")),
         columns=result.get("columns") or [],
         features=params.get("sensitive_features") or [],
-        label=(label or {}).get("column"),
-        label_info=label,
-        label_classes=[c["class"] for c in (label or {}).get("classes") or []],
-        label_charts=_label_charts(label) if label else [],
+        **_label_context(result.get("label")),
         warnings=warnings,
         errors=sum(1 for w in warnings if w.get("severity") == "error"),
         schema_check=result.get("schema_check"),
@@ -252,5 +223,48 @@ def render_quality_html(result: Mapping[str, Any], *, title: str | None = None) 
         methods=result.get("methods") or {},
         params=params,
         ci_label=f"{ci_level:.0%} Wilson score intervals",
-        toc=toc,
+        toc=TOC,
     )
+
+
+TOC = [
+    ("summary", "Summary"),
+    ("columns", "Columns"),
+    ("missingness", "Missingness by group"),
+    ("label", "Label"),
+    ("representativeness", "Representativeness"),
+    ("cells", "Intersectional cells"),
+    ("duplicates", "Duplicates and constants"),
+    ("methods", "Methods and provenance"),
+]
+
+
+def _provenance_context(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """Who made the result, when, and from which data: the report's header and methods."""
+    dataset = provenance.get("dataset") or {}
+    digest = str(dataset.get("digest") or "")
+    created = provenance.get("created_at")
+    try:
+        created_text = (
+            dt.datetime.fromisoformat(created).strftime("%Y-%m-%d %H:%M UTC") if created else "—"
+        )
+    except ValueError:
+        created_text = str(created)
+    return {
+        "assay_version": provenance.get("assay_version", "—"),
+        "created": created_text,
+        "digest_full": digest,
+        "digest_short": (digest.split(":")[-1][:12] if digest else "—"),
+        "source": dataset.get("path") or dataset.get("engine") or "a dataframe",
+        "python": provenance.get("python", "—"),
+    }
+
+
+def _label_context(label: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The label section: its column, classes and balance charts (empty without a label)."""
+    return {
+        "label": (label or {}).get("column"),
+        "label_info": label,
+        "label_classes": [c["class"] for c in (label or {}).get("classes") or []],
+        "label_charts": _label_charts(label) if label else [],
+    }

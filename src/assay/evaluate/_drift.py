@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from assay.errors import InputError
+from assay.evaluate._drift_compare import compare, decide, rate, untested
 from assay.evaluate._drift_profile import (
     DEFAULT_BINS,
     DEFAULT_EXACT_ROWS,
     DEFAULT_MAX_CATEGORIES,
     DEFAULT_PSI_BINS,
-    NEW,
-    OTHER,
     ReferenceProfile,
     column_kind,
     provenance,
@@ -47,30 +46,15 @@ from assay.evaluate._drift_profile import (
 )
 from assay.evaluate._drift_result import DRIFT_SCHEMA, DriftResult
 from assay.evaluate._drift_sketch import (
-    CategoricalSketch,
     Grid,
     NumericSketch,
     Sketch,
     count_rows,
     sketch,
 )
-from assay.evaluate._drift_stats import (
-    atoms,
-    bh_adjust,
-    bin_counts,
-    chi_square,
-    js_distance,
-    ks_binned,
-    ks_exact,
-    psi,
-    wasserstein_binned,
-    wasserstein_exact,
-)
-from assay.evaluate._frame import open_frame
+from assay.evaluate._frame import Source, open_frame
 from assay.evaluate._group_limit import check_group_counts
 
-#: Numeric columns with at most this many distinct reference values are tested as categories.
-CATEGORICAL_MAX_LEVELS = 5
 TESTS = ("auto", "ks", "chi_square", "psi", "jensen_shannon", "wasserstein")
 DEFAULT_THRESHOLDS = {"wasserstein": 0.1, "jensen_shannon": 0.1, "psi": 0.2}
 
@@ -174,34 +158,141 @@ def drift(
     >>> round(result.column("x")["statistics"]["ks"]["statistic"], 3)
     0.4
     """
-    _check_options(test, tests, alpha, drift_share, min_group_size)
-    limits = DEFAULT_THRESHOLDS | dict(thresholds or {})
+    # The request holds every parameter by name; at this point locals() holds just them.
+    return _check(_Request(**locals()))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`drift`, one for one."""
+
+    reference: Any
+    current: Any
+    columns: Sequence[str] | None
+    sensitive_features: str | Sequence[str] | None
+    prediction: str | None
+    label: str | None
+    test: str
+    tests: Mapping[str, str] | None
+    alpha: float
+    thresholds: Mapping[str, float] | None
+    drift_share: float
+    min_group_size: int
+    bins: int
+    psi_bins: int
+    exact_rows: int
+    max_categories: int
+    dataset_digest: str | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to compare: the reference profile, the columns and groups asked for, the limits."""
+
+    profile: ReferenceProfile
+    prof: dict[str, Any]
+    features: list[str]
+    chosen: list[str]
+    limits: dict[str, float]
+    choice: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Current:
+    """The current data as read: the columns that can be compared, then their sketches."""
+
+    source: Source
+    rows: int
+    problems: list[dict[str, Any]]
+    comparable: list[str]
+    features: list[str]
+    sketches: dict[tuple[str, str | None, str], Sketch]
+    digest_job: Future[str] | None
+
+
+def _check(req: _Request) -> DriftResult:
+    plan = _plan(req)
+    current = _read_current(req, plan)
+    entries = [_column_entry(plan, current, col) for col in plan.chosen]
+    decide(entries, req.alpha, plan.limits)
+    groups_out = _groups(
+        plan.prof,
+        current.sketches,
+        current.features,
+        current.comparable,
+        plan.choice,
+        plan.limits,
+        req.alpha,
+        req.min_group_size,
+    )
+    prof = plan.prof
+    payload: dict[str, Any] = {
+        "schema": DRIFT_SCHEMA,
+        "reference": {
+            "n": prof["n"],
+            "profile_digest": plan.profile.digest,
+            "dataset": copy.deepcopy(prof["provenance"]["dataset"]),
+        },
+        "current": {"n": current.rows},
+        "columns": entries,
+        "groups": groups_out,
+        "summary": _summary(entries, groups_out, current.problems, req.drift_share),
+        "problems": current.problems,
+        "rule": RULE,
+        "methods": _methods(prof),
+        "params": {
+            "columns": plan.chosen,
+            "sensitive_features": current.features,
+            "test": req.test,
+            "tests": dict(req.tests or {}),
+            "alpha": req.alpha,
+            "thresholds": plan.limits,
+            "drift_share": req.drift_share,
+            "min_group_size": req.min_group_size,
+            "profile": copy.deepcopy(prof["params"]),
+        },
+        "provenance": provenance(
+            current.source, plan.chosen, req.dataset_digest, current.sketches, current.digest_job
+        ),
+    }
+    return DriftResult(payload)
+
+
+def _plan(req: _Request) -> _Plan:
+    """Check the options, load or build the profile, and pick the columns, groups and tests."""
+    _check_options(req.test, req.tests, req.alpha, req.drift_share, req.min_group_size)
+    limits = DEFAULT_THRESHOLDS | dict(req.thresholds or {})
     unknown = sorted(set(limits) - set(DEFAULT_THRESHOLDS))
     if unknown:
         raise InputError(
             f"thresholds has unknown names {unknown}; use {sorted(DEFAULT_THRESHOLDS)}."
         )
     profile = _profile(
-        reference,
-        columns=columns,
-        sensitive_features=sensitive_features,
-        prediction=prediction,
-        label=label,
-        bins=bins,
-        psi_bins=psi_bins,
-        exact_rows=exact_rows,
-        max_categories=max_categories,
+        req.reference,
+        columns=req.columns,
+        sensitive_features=req.sensitive_features,
+        prediction=req.prediction,
+        label=req.label,
+        bins=req.bins,
+        psi_bins=req.psi_bins,
+        exact_rows=req.exact_rows,
+        max_categories=req.max_categories,
     )
     prof = profile.view()
-    features = _features(prof, sensitive_features, reference)
-    chosen = _columns(prof, columns)
-    for col, name in (tests or {}).items():
+    features = _features(prof, req.sensitive_features, req.reference)
+    chosen = _columns(prof, req.columns)
+    for col, name in (req.tests or {}).items():
         if col not in chosen:
             raise InputError(f"tests names '{col}', which is not among the columns checked.")
         if name not in TESTS:
             raise InputError(f"tests['{col}'] is '{name}'; choose one of {', '.join(TESTS)}.")
+    choice = {c: (req.tests or {}).get(c, req.test) for c in chosen}
+    return _Plan(profile, prof, features, chosen, limits, choice)
 
-    source = open_frame(current, parameter="current")
+
+def _read_current(req: _Request, plan: _Plan) -> _Current:
+    """Match the current data's columns with the profile, count its rows and sketch it."""
+    source = open_frame(req.current, parameter="current")
     try:
         schema = dict(source.frame.collect_schema())
     except Exception as exc:
@@ -209,9 +300,46 @@ def drift(
             f"The current data could not be read: {type(exc).__name__}: {exc}"
         ) from None
     problems: list[dict[str, Any]] = []
+    comparable = _comparable(plan, schema, problems)
+    present_features = []
+    for f in plan.features:
+        if f in schema:
+            present_features.append(f)
+        else:
+            problems.append(
+                {
+                    "column": f,
+                    "problem": "missing_sensitive_feature",
+                    "message": f"The sensitive feature '{f}' is not in the current data; drift "
+                    "by its groups is not checked.",
+                }
+            )
+    digest_job = start_file_digest(source, req.dataset_digest)
+    rows = count_rows(source.frame)
+    if rows == 0:
+        problems.append(
+            {
+                "column": None,
+                "problem": "empty",
+                "message": "The current data has no rows; nothing was compared.",
+            }
+        )
+        comparable = []
+    sketches = _sketch_current(plan.prof, source, comparable, present_features, rows)
+    return _Current(source, rows, problems, comparable, present_features, sketches, digest_job)
+
+
+def _comparable(
+    plan: _Plan, schema: Mapping[str, Any], problems: list[dict[str, Any]]
+) -> list[str]:
+    """The chosen columns present in the current data with their reference type.
+
+    Each other column gets a problem: a missing label (labels may arrive later), a missing
+    column, or a changed type.
+    """
     comparable: list[str] = []
-    for col in chosen:
-        entry = prof["columns"][col]
+    for col in plan.chosen:
+        entry = plan.prof["columns"][col]
         if col not in schema:
             if entry["role"] == "label":
                 problems.append(
@@ -244,31 +372,17 @@ def drift(
             )
             continue
         comparable.append(col)
-    present_features = []
-    for f in features:
-        if f in schema:
-            present_features.append(f)
-        else:
-            problems.append(
-                {
-                    "column": f,
-                    "problem": "missing_sensitive_feature",
-                    "message": f"The sensitive feature '{f}' is not in the current data; drift "
-                    "by its groups is not checked.",
-                }
-            )
+    return comparable
 
-    digest_job = start_file_digest(source, dataset_digest)
-    rows = count_rows(source.frame)
-    if rows == 0:
-        problems.append(
-            {
-                "column": None,
-                "problem": "empty",
-                "message": "The current data has no rows; nothing was compared.",
-            }
-        )
-        comparable = []
+
+def _sketch_current(
+    prof: dict[str, Any],
+    source: Source,
+    comparable: list[str],
+    features: list[str],
+    rows: int,
+) -> dict[tuple[str, str | None, str], Sketch]:
+    """One pass over the current data: on the reference's grids, value by value when small."""
     params_exact = int(prof["params"]["exact_rows"])
     grids = {
         c: Grid.from_dict(prof["columns"][c]["grid"])
@@ -279,40 +393,42 @@ def drift(
         c for c in grids if prof["columns"][c].get("values") is not None and rows <= params_exact
     ]
     cats = [c for c in comparable if prof["columns"][c]["type"] == "categorical"]
-    check_group_counts(source.frame, present_features, where=" in the current data")
-    sketches = (
-        sketch(source.frame, grids=grids, categorical=cats, exact=exact, by=present_features)
+    check_group_counts(source.frame, features, where=" in the current data")
+    return (
+        sketch(source.frame, grids=grids, categorical=cats, exact=exact, by=features)
         if comparable
         else {}
     )
 
-    choice = {c: (tests or {}).get(c, test) for c in chosen}
-    entries: list[dict[str, Any]] = []
-    for col in chosen:
-        entry = prof["columns"][col]
-        base = {
-            "column": col,
-            "role": entry["role"],
-            "type": entry["type"],
-            "n_reference": int(entry["n"]),
-            "missing_reference": _rate(entry["missing"], entry["n"] + entry["missing"]),
-        }
-        if col not in comparable:
-            entries.append(base | _untested(problems, col))
-            continue
-        cur = sketches[("", None, col)]
-        ref = stored_sketch(entry, entry["type"])
-        entries.append(base | _compare(entry, ref, cur, choice[col], limits))
-    _decide(entries, alpha, limits)
 
-    groups_out = _groups(
-        prof, sketches, present_features, comparable, choice, limits, alpha, min_group_size
-    )
+def _column_entry(plan: _Plan, current: _Current, col: str) -> dict[str, Any]:
+    """One column over all rows: compared, or why it was not."""
+    entry = plan.prof["columns"][col]
+    base = {
+        "column": col,
+        "role": entry["role"],
+        "type": entry["type"],
+        "n_reference": int(entry["n"]),
+        "missing_reference": rate(entry["missing"], entry["n"] + entry["missing"]),
+    }
+    if col not in current.comparable:
+        return base | untested(current.problems, col)
+    cur = current.sketches[("", None, col)]
+    ref = stored_sketch(entry, entry["type"])
+    return base | compare(entry, ref, cur, plan.choice[col], plan.limits)
+
+
+def _summary(
+    entries: list[dict[str, Any]],
+    groups_out: list[dict[str, Any]],
+    problems: list[dict[str, Any]],
+    drift_share: float,
+) -> dict[str, Any]:
     tested = [e for e in entries if e.get("drift") is not None]
     drifted = [e["column"] for e in tested if e["drift"]]
     share = len(drifted) / len(tested) if tested else 0.0
     by_role = {e["role"]: e for e in entries}
-    summary = {
+    return {
         "n_columns": len(entries),
         "n_tested": len(tested),
         "n_drifted": len(drifted),
@@ -328,34 +444,6 @@ def drift(
         ],
         "n_problems": len(problems),
     }
-    payload: dict[str, Any] = {
-        "schema": DRIFT_SCHEMA,
-        "reference": {
-            "n": prof["n"],
-            "profile_digest": profile.digest,
-            "dataset": copy.deepcopy(prof["provenance"]["dataset"]),
-        },
-        "current": {"n": rows},
-        "columns": entries,
-        "groups": groups_out,
-        "summary": summary,
-        "problems": problems,
-        "rule": RULE,
-        "methods": _methods(prof),
-        "params": {
-            "columns": chosen,
-            "sensitive_features": present_features,
-            "test": test,
-            "tests": dict(tests or {}),
-            "alpha": alpha,
-            "thresholds": limits,
-            "drift_share": drift_share,
-            "min_group_size": min_group_size,
-            "profile": copy.deepcopy(prof["params"]),
-        },
-        "provenance": provenance(source, chosen, dataset_digest, sketches, digest_job),
-    }
-    return DriftResult(payload)
 
 
 def _check_options(
@@ -416,242 +504,6 @@ def _columns(prof: dict[str, Any], requested: Sequence[str] | None) -> list[str]
     return chosen
 
 
-def _rate(part: float, whole: float) -> float | None:
-    return float(part) / float(whole) if whole else None
-
-
-def _untested(problems: list[dict[str, Any]], col: str) -> dict[str, Any]:
-    found = [p for p in problems if p["column"] == col or p["column"] is None]
-    reason = found[0]["message"] if found else "not compared"
-    return {
-        "n_current": None,
-        "missing_current": None,
-        "resolution": None,
-        "statistics": None,
-        "test": None,
-        "p_value": None,
-        "q_value": None,
-        "effect": None,
-        "drift": None,
-        "reason": reason,
-    }
-
-
-def _compare(
-    entry: dict[str, Any], ref: Sketch, cur: Sketch, test: str, limits: Mapping[str, float]
-) -> dict[str, Any]:
-    """Statistics of one column (or one group's column) and the test the rule picks."""
-    if isinstance(ref, NumericSketch):
-        assert isinstance(cur, NumericSketch)
-        return _compare_numeric(entry, ref, cur, test, limits)
-    assert isinstance(ref, CategoricalSketch) and isinstance(cur, CategoricalSketch)
-    return _compare_categorical(ref, cur, test, limits)
-
-
-def _empty_side(n_ref: float, n_cur: float, missing: int) -> dict[str, Any] | None:
-    if n_cur > 0 and n_ref > 0:
-        return None
-    side = "current" if n_cur == 0 else "reference"
-    out = _untested([], "")
-    out |= {
-        "n_current": int(n_cur),
-        "missing_current": _rate(missing, n_cur + missing),
-        "reason": f"The {side} data has no non-missing values in this column.",
-    }
-    return out
-
-
-def _compare_numeric(
-    entry: dict[str, Any],
-    ref: NumericSketch,
-    cur: NumericSketch,
-    test: str,
-    limits: Mapping[str, float],
-) -> dict[str, Any]:
-    n_ref, n_cur = ref.bins.n, cur.bins.n
-    empty = _empty_side(n_ref, n_cur, cur.missing)
-    if empty is not None:
-        return empty
-    ra = atoms(ref.values, ref.bins)
-    ca = atoms(cur.values, cur.bins)
-    if ra is not None and ca is not None:
-        ks, w = ks_exact(ra, ca), wasserstein_exact(ra, ca)
-        resolution = "exact"
-    else:
-        ks, w = ks_binned(ref.bins, cur.bins), wasserstein_binned(ref.bins, cur.bins)
-        resolution = "binned"
-    sd = float(entry["std"] or 0.0)
-    mean_ref = float(ref.bins.sum.sum() / n_ref)
-    mean_cur = float(cur.bins.sum.sum() / n_cur)
-    cuts = np.asarray(entry["psi_cuts"], dtype=np.float64)
-    pr, pc = bin_counts(ref.bins, cuts), bin_counts(cur.bins, cuts)
-    distinct = entry.get("distinct")
-    as_categories = distinct is not None and distinct <= CATEGORICAL_MAX_LEVELS
-    if as_categories and ra is not None and ca is not None:
-        support = np.union1d(ra.value, ca.value)
-        tr = np.zeros(support.size)
-        tc = np.zeros(support.size)
-        tr[np.searchsorted(support, ra.value)] = ra.count
-        tc[np.searchsorted(support, ca.value)] = ca.count
-        chi = chi_square(tr, tc)
-        js_cat = js_distance(tr, tc)
-    else:
-        chi = chi_square(pr, pc)
-        js_cat = None
-    statistics: dict[str, Any] = {
-        "ks": {
-            "statistic": ks.statistic,
-            "p_value": ks.p_value,
-            "p_method": ks.p_method,
-            "max_error": ks.max_error,
-        },
-        "wasserstein": {
-            "value": w.value,
-            "normalized": w.value / sd if sd > 0 else None,
-            "max_error": w.max_error,
-        },
-        "psi": {"value": psi(pr, pc), "bins": int(cuts.size + 1)},
-        "jensen_shannon": {"value": js_distance(pr, pc), "bins": int(cuts.size + 1)},
-        "chi_square": _chi_dict(chi, "values" if js_cat is not None else "psi bins"),
-        "mean_reference": mean_ref,
-        "mean_current": mean_cur,
-        "standardized_mean_difference": (mean_cur - mean_ref) / sd if sd > 0 else None,
-    }
-    if js_cat is not None:
-        statistics["jensen_shannon_values"] = {"value": js_cat}
-    chosen = test
-    if test == "auto":
-        chosen = "chi_square" if as_categories else "ks"
-    pick = _pick(chosen, statistics, limits, js_cat)
-    return {
-        "n_current": int(n_cur),
-        "missing_current": _rate(cur.missing, n_cur + cur.missing),
-        "resolution": resolution,
-        "tested_as": "categorical" if as_categories else "numeric",
-        "statistics": statistics,
-    } | pick
-
-
-def _chi_dict(chi: Any, over: str) -> dict[str, Any]:
-    return {
-        "statistic": chi.statistic,
-        "p_value": chi.p_value,
-        "dof": chi.dof,
-        "method": chi.method,
-        "cramers_v": chi.cramers_v,
-        "over": over,
-    }
-
-
-def _pick(
-    test: str, statistics: dict[str, Any], limits: Mapping[str, float], js_values: float | None
-) -> dict[str, Any]:
-    """The test's p-value and the effect size that decide, before BH adjustment."""
-    if test in ("ks", "chi_square"):
-        p = statistics[test]["p_value"]
-        if test == "ks":
-            name, value = "wasserstein", statistics["wasserstein"]["normalized"]
-        else:
-            name = "jensen_shannon"
-            value = js_values if js_values is not None else statistics[name]["value"]
-        return {
-            "test": test,
-            "p_value": p,
-            "effect": {"name": name, "value": value, "threshold": limits[name]},
-        }
-    if test == "wasserstein":
-        value = statistics["wasserstein"]["normalized"]
-    elif test == "psi":
-        value = statistics["psi"]["value"]
-    else:
-        value = statistics["jensen_shannon"]["value"]
-    return {
-        "test": test,
-        "p_value": None,
-        "effect": {"name": test, "value": value, "threshold": limits[test]},
-    }
-
-
-def _compare_categorical(
-    ref: CategoricalSketch, cur: CategoricalSketch, test: str, limits: Mapping[str, float]
-) -> dict[str, Any]:
-    n_ref, n_cur = ref.n, cur.n
-    empty = _empty_side(n_ref, n_cur, cur.missing)
-    if empty is not None:
-        return empty
-    if test in ("ks", "wasserstein"):
-        raise InputError(
-            f"The test '{test}' needs a numeric column; use chi_square, psi or jensen_shannon."
-        )
-    index = {c: i for i, c in enumerate(ref.categories)}
-    has_other = OTHER in index
-    r = list(ref.counts)
-    c = [0.0] * len(r)
-    new: dict[str, float] = {}
-    for cat, count in zip(cur.categories, cur.counts, strict=True):
-        if cat in index:
-            c[index[cat]] += float(count)
-        elif has_other:
-            c[index[OTHER]] += float(count)
-        else:
-            new[cat] = new.get(cat, 0.0) + float(count)
-    if new:
-        r.append(0.0)
-        c.append(sum(new.values()))
-    rv, cv = np.asarray(r, dtype=np.float64), np.asarray(c, dtype=np.float64)
-    chi = chi_square(rv, cv)
-    statistics = {
-        "chi_square": _chi_dict(chi, "categories"),
-        "psi": {"value": psi(rv, cv), "bins": int(rv.size)},
-        "jensen_shannon": {"value": js_distance(rv, cv), "bins": int(rv.size)},
-        "new_categories": {
-            "count": len(new),
-            "rows": int(sum(new.values())),
-            "examples": sorted(new, key=lambda k: -new[k])[:10],
-            "pooled_as": NEW if new else None,
-        },
-        "missing_categories": [cat for cat, i in index.items() if c[i] == 0 and cat != OTHER][:20],
-    }
-    chosen = "chi_square" if test == "auto" else test
-    return {
-        "n_current": int(n_cur),
-        "missing_current": _rate(cur.missing, n_cur + cur.missing),
-        "resolution": "exact",
-        "tested_as": "categorical",
-        "statistics": statistics,
-    } | _pick(chosen, statistics, limits, None)
-
-
-def _decide(entries: list[dict[str, Any]], alpha: float, limits: Mapping[str, float]) -> None:
-    """Benjamini–Hochberg across the entries' p-values, then each entry's decision, in place."""
-    tested = [e for e in entries if e.get("test") is not None]
-    p = np.array(
-        [e["p_value"] if e["p_value"] is not None else np.nan for e in tested], dtype=np.float64
-    )
-    q = bh_adjust(p)
-    for e, qv in zip(tested, q, strict=True):
-        e["q_value"] = float(qv) if np.isfinite(qv) else None
-        effect = e["effect"]
-        value = effect["value"]
-        big = value is not None and value >= effect["threshold"]
-        if e["p_value"] is None:
-            e["drift"] = bool(big)
-            e["reason"] = (
-                f"{effect['name']} {_num(value)} {'>=' if big else '<'} {effect['threshold']}"
-            )
-            continue
-        significant = e["q_value"] is not None and e["q_value"] <= alpha
-        e["drift"] = bool(significant and big)
-        e["reason"] = (
-            f"{e['test']} q = {_num(e['q_value'])} {'<=' if significant else '>'} {alpha}; "
-            f"{effect['name']} {_num(value)} {'>=' if big else '<'} {effect['threshold']}"
-        )
-
-
-def _num(x: float | None) -> str:
-    return "undefined" if x is None else f"{x:.3g}"
-
-
 def _groups(
     prof: dict[str, Any],
     sketches: dict[tuple[str, str | None, str], Sketch],
@@ -680,7 +532,7 @@ def _groups(
                 if ref_group is None or (f, g, col) not in sketches:
                     side = "reference" if ref_group is None else "current"
                     e = {"column": col, "role": entry["role"], "type": entry["type"]}
-                    e |= _untested([], col) | {"reason": f"No rows of this group in the {side}."}
+                    e |= untested([], col) | {"reason": f"No rows of this group in the {side}."}
                     entries.append(e)
                     continue
                 ref = stored_sketch(ref_group["columns"][col], entry["type"])
@@ -694,13 +546,13 @@ def _groups(
                     "n_reference": int(n_ref),
                 }
                 if min(n_ref, n_cur) < min_group_size:
-                    e |= _untested([], col) | {
+                    e |= untested([], col) | {
                         "n_current": int(n_cur),
                         "reason": f"Fewer than {min_group_size} values in the reference "
                         f"({int(n_ref)}) or the current data ({int(n_cur)}): insufficient data.",
                     }
                 else:
-                    e |= _compare(entry, ref, cur, choice[col], limits)
+                    e |= compare(entry, ref, cur, choice[col], limits)
                 entries.append(e)
             out.append(
                 {
@@ -711,7 +563,7 @@ def _groups(
                 }
             )
     flat = [e for g in out for e in g["columns"]]
-    _decide(flat, alpha, limits)
+    decide(flat, alpha, limits)
     for g in out:
         g["drifted"] = [e["column"] for e in g["columns"] if e.get("drift")]
     return out

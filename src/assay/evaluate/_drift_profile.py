@@ -32,6 +32,7 @@ from assay.evaluate._drift_sketch import (
     Grid,
     NumericSketch,
     Sketch,
+    Summary,
     Values,
     make_grid,
     sketch,
@@ -230,25 +231,83 @@ def reference_profile(
     {'value': ['f', 'm'], 'count': [2, 2]}
     """
     features = _as_list(sensitive_features)
-    if bins < 10 or bins > 100_000:
-        raise InputError(f"bins must be between 10 and 100000, got {bins}.")
-    if psi_bins < 2 or psi_bins > bins:
-        raise InputError(f"psi_bins must be between 2 and bins ({bins}), got {psi_bins}.")
-    if exact_rows < 0:
-        raise InputError(f"exact_rows must be >= 0, got {exact_rows}.")
-    if max_categories < 2:
-        raise InputError(f"max_categories must be at least 2, got {max_categories}.")
+    options = _Options(bins, psi_bins, exact_rows, max_categories)
     source = open_frame(data)
     schema = _schema(source)
     roles = _roles(schema, columns, features, prediction, label)
     kinds = {c: column_kind(schema[c]) for c in roles}
-    skipped = {c: str(schema[c]) for c, k in kinds.items() if k is None}
+    scan = _scan(source, kinds, features, options, dataset_digest)
+    cols_out = _columns_out(scan, roles, schema, options)
+    payload: dict[str, Any] = {
+        "schema": PROFILE_SCHEMA,
+        "n": scan.summary.rows,
+        "columns": cols_out,
+        "groups": _groups_out(scan, features, cols_out, options.max_categories),
+        "notes": _notes({c: str(schema[c]) for c, k in kinds.items() if k is None}),
+        "params": {
+            "columns": list(cols_out),
+            "sensitive_features": features,
+            "prediction": prediction,
+            "label": label,
+        }
+        | options.params(),
+    }
+    payload["digest"] = content_digest(payload)
+    used = list(dict.fromkeys([*cols_out, *features]))
+    payload["provenance"] = provenance(source, used, dataset_digest, scan.sketches, scan.digest_job)
+    return ReferenceProfile(payload)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How finely the profile describes the data; checked when made."""
+
+    bins: int
+    psi_bins: int
+    exact_rows: int
+    max_categories: int
+
+    def __post_init__(self) -> None:
+        bins, psi_bins = self.bins, self.psi_bins
+        if bins < 10 or bins > 100_000:
+            raise InputError(f"bins must be between 10 and 100000, got {bins}.")
+        if psi_bins < 2 or psi_bins > bins:
+            raise InputError(f"psi_bins must be between 2 and bins ({bins}), got {psi_bins}.")
+        if self.exact_rows < 0:
+            raise InputError(f"exact_rows must be >= 0, got {self.exact_rows}.")
+        if self.max_categories < 2:
+            raise InputError(f"max_categories must be at least 2, got {self.max_categories}.")
+
+    def params(self) -> dict[str, int]:
+        return {
+            "bins": self.bins,
+            "psi_bins": self.psi_bins,
+            "exact_rows": self.exact_rows,
+            "max_categories": self.max_categories,
+        }
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The two passes over the reference rows: the numeric summary, then every sketch."""
+
+    summary: Summary
+    kinds: dict[str, str | None]
+    grids: dict[str, Grid]
+    sketches: dict[tuple[str, str | None, str], Sketch]
+    digest_job: Future[str] | None
+
+
+def _scan(
+    source: Source,
+    kinds: dict[str, str | None],
+    features: list[str],
+    options: _Options,
+    dataset_digest: str | None,
+) -> _Scan:
+    """Summarise the numeric columns (fixing each grid), then sketch every column and group."""
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
-    for f in features:
-        if f not in schema:
-            raise InputError(_not_in_data(f, "sensitive_features", schema))
-
     digest_job = start_file_digest(source, dataset_digest)
     summary = summarise(source.frame, numeric)
     if summary.rows == 0:
@@ -257,28 +316,34 @@ def reference_profile(
     for col in numeric:
         s = summary.stats[col]
         if not s["n"]:
-            grids[col] = Grid(0.0, 1.0, bins)
+            grids[col] = Grid(0.0, 1.0, options.bins)
             continue
         assert s["mean"] is not None and s["std"] is not None
         assert s["min"] is not None and s["max"] is not None
-        grids[col] = make_grid(s["mean"], s["std"], s["min"], s["max"], bins)
-    exact = numeric if summary.rows <= exact_rows else []
+        grids[col] = make_grid(s["mean"], s["std"], s["min"], s["max"], options.bins)
+    exact = numeric if summary.rows <= options.exact_rows else []
     check_group_counts(source.frame, features)
     sketches = sketch(source.frame, grids=grids, categorical=categorical, exact=exact, by=features)
+    return _Scan(summary, kinds, grids, sketches, digest_job)
 
+
+def _columns_out(
+    scan: _Scan, roles: dict[str, str], schema: dict[str, Any], options: _Options
+) -> dict[str, Any]:
+    """The stored description of each profiled column (unsupported types are left out)."""
     cols_out: dict[str, Any] = {}
     for col in roles:
-        if kinds[col] is None:
+        if scan.kinds[col] is None:
             continue
         entry: dict[str, Any] = {
             "role": roles[col],
-            "type": kinds[col],
+            "type": scan.kinds[col],
             "dtype": str(schema[col]),
         }
-        sk = sketches[("", None, col)]
+        sk = scan.sketches[("", None, col)]
         if isinstance(sk, NumericSketch):
-            s = summary.stats[col]
-            cuts = decile_cuts(sk.bins, psi_bins)
+            s = scan.summary.stats[col]
+            cuts = decile_cuts(sk.bins, options.psi_bins)
             entry |= {
                 "n": int(sk.bins.n),
                 "missing": sk.missing,
@@ -286,7 +351,7 @@ def reference_profile(
                 "std": s["std"],
                 "min": s["min"],
                 "max": s["max"],
-                "grid": grids[col].to_dict(),
+                "grid": scan.grids[col].to_dict(),
                 "psi_cuts": [int(c) for c in cuts],
                 "bins": sk.bins.to_dict(),
                 "values": sk.values.to_dict() if sk.values is not None else None,
@@ -294,19 +359,25 @@ def reference_profile(
             }
         else:
             assert isinstance(sk, CategoricalSketch)
-            entry |= _categories(sk, max_categories)
+            entry |= _categories(sk, options.max_categories)
         cols_out[col] = entry
+    return cols_out
 
+
+def _groups_out(
+    scan: _Scan, features: list[str], cols_out: dict[str, Any], max_categories: int
+) -> list[dict[str, Any]]:
+    """Each group of each protected feature: the sketch of every profiled column within it."""
     groups_out = []
     for f in features:
         group_values = sorted(
-            {k[1] for k in sketches if k[0] == f}, key=lambda v: (v is None, v or "")
+            {k[1] for k in scan.sketches if k[0] == f}, key=lambda v: (v is None, v or "")
         )
         for g in group_values:
             per_col: dict[str, Any] = {}
             rows = 0
             for col in cols_out:
-                sk = sketches[(f, g, col)]
+                sk = scan.sketches[(f, g, col)]
                 if isinstance(sk, NumericSketch):
                     per_col[col] = {
                         "n": int(sk.bins.n),
@@ -320,36 +391,17 @@ def reference_profile(
                     per_col[col] = _categories(sk, max_categories)
                     rows = max(rows, int(sk.n) + sk.missing)
             groups_out.append({"by": f, "group": g, "n": rows, "columns": per_col})
+    return groups_out
 
-    notes = []
-    if skipped:
-        notes.append(
-            "Not profiled (drift needs numbers, booleans or text): "
-            + ", ".join(f"{c} ({t})" for c, t in skipped.items())
-            + "."
-        )
-    payload: dict[str, Any] = {
-        "schema": PROFILE_SCHEMA,
-        "n": summary.rows,
-        "columns": cols_out,
-        "groups": groups_out,
-        "notes": notes,
-        "params": {
-            "columns": list(cols_out),
-            "sensitive_features": features,
-            "prediction": prediction,
-            "label": label,
-            "bins": bins,
-            "psi_bins": psi_bins,
-            "exact_rows": exact_rows,
-            "max_categories": max_categories,
-        },
-    }
-    payload["digest"] = content_digest(payload)
-    payload["provenance"] = provenance(
-        source, list(dict.fromkeys([*cols_out, *features])), dataset_digest, sketches, digest_job
-    )
-    return ReferenceProfile(payload)
+
+def _notes(skipped: dict[str, str]) -> list[str]:
+    if not skipped:
+        return []
+    return [
+        "Not profiled (drift needs numbers, booleans or text): "
+        + ", ".join(f"{c} ({t})" for c, t in skipped.items())
+        + "."
+    ]
 
 
 _UNSTABLE = frozenset({"sum", "min", "max"})
@@ -445,6 +497,7 @@ def _roles(
     prediction: str | None,
     label: str | None,
 ) -> dict[str, str]:
+    """The role of each column to profile; every column named by the caller must be in the data."""
     for role, col in (("prediction", prediction), ("label", label)):
         if col is not None and col not in schema:
             raise InputError(_not_in_data(col, role, schema))
@@ -465,6 +518,9 @@ def _roles(
         roles[prediction] = "prediction"
     if label is not None:
         roles[label] = "label"
+    for f in features:
+        if f not in schema:
+            raise InputError(_not_in_data(f, "sensitive_features", schema))
     return roles
 
 

@@ -12,6 +12,7 @@ only for URIs the user registered (a model registry URI, a dataset source that i
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -313,53 +314,15 @@ def cyclonedx_bom(
     """
     facts = gather(ws, system, model_version=model_version)
     sys = facts.system
-    components: list[dict[str, Any]] = []
-    dependencies: list[dict[str, Any]] = []
-    system_ref = f"system:{sys.name}"
-    used_datasets: Sequence[g.DatasetVersion] = facts.datasets
-    if facts.model is not None:
-        model_comp = _model_component(ws, facts, facts.model)
-        components.append(model_comp)
-        dependencies.append({"ref": system_ref, "dependsOn": [model_comp["bom-ref"]]})
-        dependencies.append(
-            {
-                "ref": model_comp["bom-ref"],
-                "dependsOn": [f"dataset:{ref}" for ref in facts.model.training_datasets],
-            }
-        )
-    components += [_dataset_component(d) for d in used_datasets]
-    dependencies += [{"ref": f"dataset:{d.ref}"} for d in used_datasets]
-    if facts.model is None:
-        dependencies.insert(0, {"ref": system_ref})
-    subject: dict[str, Any] = {
-        "type": "application",
-        "bom-ref": system_ref,
-        "name": sys.name,
-        "description": sys.purpose,
-        "properties": [
-            _prop("system:owner", sys.owner),
-            _prop("system:risk-tier", sys.risk_tier),
-            _prop("system:lifecycle", sys.lifecycle_status),
-            _prop("system:generative", str(sys.generative).lower()),
-        ]
-        + ([_prop("system:deployment-context", sys.deployment_context)]
-           if sys.deployment_context else []),
-    }  # fmt: skip
-    if facts.model is not None:
-        subject["version"] = facts.model.version
+    components, dependencies = _graph(ws, facts)
+    subject = _subject(facts)
     stamp = latest(_stamps(facts))
     assert stamp is not None  # the system's own timestamps are always there
-    identity = [sys.name, iso(sys.created_at)]
-    if facts.model is not None:
-        identity.append(f"model/{facts.model.id}")
-    identity += [f"evidence/{e.id}" for e in facts.evidence]
-    identity += [f"risk/{r.id}/{iso(r.updated_at)}" for r in facts.risks]
-    serial = facts.ids.uuid("bom", "|".join(identity))
     return {
         "$schema": _SCHEMA_URL,
         "bomFormat": "CycloneDX",
         "specVersion": CYCLONEDX_SPEC_VERSION,
-        "serialNumber": f"urn:uuid:{serial}",
+        "serialNumber": f"urn:uuid:{_serial(facts)}",
         "version": 1,
         "metadata": {
             "timestamp": iso(stamp),
@@ -379,3 +342,61 @@ def cyclonedx_bom(
         "components": components,
         "dependencies": dependencies,
     }
+
+
+def _graph(
+    ws: g.Workspace, facts: ExportFacts
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The model and its training datasets as components, and what depends on what."""
+    system_ref = f"system:{facts.system.name}"
+    components: list[dict[str, Any]] = []
+    dependencies: list[dict[str, Any]] = []
+    used_datasets: Sequence[g.DatasetVersion] = facts.datasets
+    if facts.model is not None:
+        model_comp = _model_component(ws, facts, facts.model)
+        components.append(model_comp)
+        dependencies.append({"ref": system_ref, "dependsOn": [model_comp["bom-ref"]]})
+        dependencies.append(
+            {
+                "ref": model_comp["bom-ref"],
+                "dependsOn": [f"dataset:{ref}" for ref in facts.model.training_datasets],
+            }
+        )
+    components += [_dataset_component(d) for d in used_datasets]
+    dependencies += [{"ref": f"dataset:{d.ref}"} for d in used_datasets]
+    if facts.model is None:
+        dependencies.insert(0, {"ref": system_ref})
+    return components, dependencies
+
+
+def _subject(facts: ExportFacts) -> dict[str, Any]:
+    """The system the BOM describes, with its owner, tier, lifecycle and model version."""
+    sys = facts.system
+    subject: dict[str, Any] = {
+        "type": "application",
+        "bom-ref": f"system:{sys.name}",
+        "name": sys.name,
+        "description": sys.purpose,
+        "properties": [
+            _prop("system:owner", sys.owner),
+            _prop("system:risk-tier", sys.risk_tier),
+            _prop("system:lifecycle", sys.lifecycle_status),
+            _prop("system:generative", str(sys.generative).lower()),
+        ]
+        + ([_prop("system:deployment-context", sys.deployment_context)]
+           if sys.deployment_context else []),
+    }  # fmt: skip
+    if facts.model is not None:
+        subject["version"] = facts.model.version
+    return subject
+
+
+def _serial(facts: ExportFacts) -> uuid.UUID:
+    """The BOM's serial number, derived from the records it describes (same records, same BOM)."""
+    sys = facts.system
+    identity = [sys.name, iso(sys.created_at)]
+    if facts.model is not None:
+        identity.append(f"model/{facts.model.id}")
+    identity += [f"evidence/{e.id}" for e in facts.evidence]
+    identity += [f"risk/{r.id}/{iso(r.updated_at)}" for r in facts.risks]
+    return facts.ids.uuid("bom", "|".join(identity))

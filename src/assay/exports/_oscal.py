@@ -369,6 +369,31 @@ def _in_scope(facts: ExportFacts) -> list[g.EvidenceRecord]:
     return [e for e in facts.evidence if e.model_version in (None, model)]
 
 
+def _result_text(
+    facts: ExportFacts, pol: Policy, evidence: list[g.EvidenceRecord]
+) -> dict[str, Any]:
+    """What a result covers: its title, period, the system's components and the policy."""
+    model_text = f" for model version {facts.model.ref}" if facts.model else ""
+    return {
+        "title": f"Assay evaluations of {facts.system.name}{model_text}",
+        "description": (
+            f"The current evidence recorded in Assay for {facts.system.name}{model_text}: "
+            f"{len(evidence)} record(s) as observations, and the verdicts of its evaluations as "
+            "findings (pass: satisfied; fail or insufficient evidence: not satisfied)."
+        ),
+        "start": iso(min(e.created_at for e in evidence)),
+        "end": iso(max(e.created_at for e in evidence)),
+        "local-definitions": {"components": _components(facts)},
+        "reviewed-controls": {
+            "description": (
+                f"The evidence requirements and metric limits of the policy '{pol.name}' for the "
+                f"{facts.system.risk_tier} tier."
+            ),
+            "control-selections": [{"include-all": {}}],
+        },
+    }
+
+
 def oscal_assessment_results(
     ws: g.Workspace,
     system: str,
@@ -413,10 +438,11 @@ def oscal_assessment_results(
     parties = _Parties(facts)
     parties.add(facts.system.owner, "system-owner")
     observations = [_observation(facts, e, parties) for e in evidence]
-    findings = []
-    for e in evidence:
-        for i, verdict in enumerate(_verdicts(ws, e)):
-            findings.append(_finding(facts, e, i, verdict, facts.risks))
+    findings = [
+        _finding(facts, e, i, verdict, facts.risks)
+        for e in evidence
+        for i, verdict in enumerate(_verdicts(ws, e))
+    ]
     shown = {e.id for e in evidence}
     risks = [r for r in facts.risks if shown & set(r.evidence)]
     risk_docs = [_risk(facts, r, parties, with_remediations=False) for r in risks]
@@ -427,25 +453,9 @@ def oscal_assessment_results(
     identity = "|".join(
         [f"e{e.id}" for e in evidence] + [f"r{r.id}/{iso(r.updated_at)}" for r in risks]
     )
-    model_text = f" for model version {facts.model.ref}" if facts.model else ""
     result = {
         "uuid": facts.ids("result", identity),
-        "title": f"Assay evaluations of {facts.system.name}{model_text}",
-        "description": (
-            f"The current evidence recorded in Assay for {facts.system.name}{model_text}: "
-            f"{len(evidence)} record(s) as observations, and the verdicts of its evaluations as "
-            "findings (pass: satisfied; fail or insufficient evidence: not satisfied)."
-        ),
-        "start": iso(min(e.created_at for e in evidence)),
-        "end": iso(max(e.created_at for e in evidence)),
-        "local-definitions": {"components": _components(facts)},
-        "reviewed-controls": {
-            "description": (
-                f"The evidence requirements and metric limits of the policy '{pol.name}' for the "
-                f"{facts.system.risk_tier} tier."
-            ),
-            "control-selections": [{"include-all": {}}],
-        },
+        **_result_text(facts, pol, evidence),
         "observations": observations,
         "risks": risk_docs,
         "findings": findings,
@@ -459,20 +469,48 @@ def oscal_assessment_results(
         },
         "results": [result],
         "back-matter": {
-            "resources": [
-                {
-                    "uuid": plan_uuid,
-                    "title": f"Assay policy: {pol.name} (version {pol.version})",
-                    "description": (
-                        "The assessment plan: evidence required per risk tier and checkpoint, and "
-                        "the metric limits that turn evaluation results into verdicts."
-                    ),
-                }
-            ]
-            + [_resource(facts, e) for e in evidence]
+            "resources": [_plan_resource(plan_uuid, pol)] + [_resource(facts, e) for e in evidence]
         },
     }
     return {"assessment-results": _clean(document)}
+
+
+def _plan_resource(plan_uuid: str, pol: Policy) -> dict[str, Any]:
+    """The policy, standing in for the OSCAL assessment plan."""
+    return {
+        "uuid": plan_uuid,
+        "title": f"Assay policy: {pol.name} (version {pol.version})",
+        "description": (
+            "The assessment plan: evidence required per risk tier and checkpoint, and "
+            "the metric limits that turn evaluation results into verdicts."
+        ),
+    }
+
+
+def _poam_item(facts: ExportFacts, r: g.Risk, linked: list[g.EvidenceRecord]) -> dict[str, Any]:
+    """One open risk as a POA&M item: its rating, owner, status, due date and actions."""
+    actions = [a for a in facts.actions if a.risk == r.id and a.status != "cancelled"]
+    due = r.due_date or (max(a.due_date for a in actions) if actions else None)
+    return {
+        "uuid": facts.ids("poam-item", r.id),
+        "title": f"{r.ref}: {r.title}",
+        "description": (
+            f"{r.rating.capitalize()} risk owned by {r.owner}, {r.status}"
+            + (f", due {due.isoformat()}" if due else ", no due date")
+            + f"; {len(actions)} remediation action(s)."
+        ),
+        "props": [
+            _prop("risk-ref", r.ref),
+            _prop("rating", r.rating),
+            _prop("owner", r.owner),
+        ],
+        "related-observations": [
+            {"observation-uuid": facts.ids("observation", e)}
+            for e in r.evidence
+            if e in {x.id for x in linked}
+        ],
+        "related-risks": [{"risk-uuid": facts.ids("risk", r.id)}],
+    }
 
 
 def oscal_poam(ws: g.Workspace, system: str, *, model_version: str | None = None) -> dict[str, Any]:
@@ -510,32 +548,7 @@ def oscal_poam(ws: g.Workspace, system: str, *, model_version: str | None = None
     linked = [e for e in facts.evidence if e.id in linked_ids]
     observations = [_observation(facts, e, parties) for e in linked]
     risks = [_risk(facts, r, parties, with_remediations=True) for r in open_risks]
-    items = []
-    for r in open_risks:
-        actions = [a for a in facts.actions if a.risk == r.id and a.status != "cancelled"]
-        due = r.due_date or (max(a.due_date for a in actions) if actions else None)
-        items.append(
-            {
-                "uuid": facts.ids("poam-item", r.id),
-                "title": f"{r.ref}: {r.title}",
-                "description": (
-                    f"{r.rating.capitalize()} risk owned by {r.owner}, {r.status}"
-                    + (f", due {due.isoformat()}" if due else ", no due date")
-                    + f"; {len(actions)} remediation action(s)."
-                ),
-                "props": [
-                    _prop("risk-ref", r.ref),
-                    _prop("rating", r.rating),
-                    _prop("owner", r.owner),
-                ],
-                "related-observations": [
-                    {"observation-uuid": facts.ids("observation", e)}
-                    for e in r.evidence
-                    if e in {x.id for x in linked}
-                ],
-                "related-risks": [{"risk-uuid": facts.ids("risk", r.id)}],
-            }
-        )
+    items = [_poam_item(facts, r, linked) for r in open_risks]
     last = latest(
         [r.updated_at for r in open_risks]
         + [a.updated_at for a in facts.actions if a.risk in {r.id for r in open_risks}]

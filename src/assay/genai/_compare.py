@@ -179,64 +179,20 @@ def compare_runs(
         raise InputError(f"ci_level must be between 0 and 1, got {ci_level}.")
     z = z_value(ci_level)
     scored_a, scored_b = _scored(a), _scored(b)
-    errors_a = {r["category"]: 0 for r in a.records}
-    errors_b = {r["category"]: 0 for r in b.records}
-    for r in a.records:
-        errors_a[r["category"]] += r["outcome"] == "error"
-    for r in b.records:
-        errors_b[r["category"]] += r["outcome"] == "error"
+    errors_a, errors_b = _errors(a), _errors(b)
     categories = list(
         dict.fromkeys([*(r["category"] for r in a.records), *(r["category"] for r in b.records)])
     )
-    rows: list[dict[str, Any]] = []
-    for cat in categories:
-        in_a, in_b = scored_a.get(cat, {}), scored_b.get(cat, {})
-        pa, fa = sum(in_a.values()), len(in_a) - sum(in_a.values())
-        pb, fb = sum(in_b.values()), len(in_b) - sum(in_b.values())
-        common = sorted(set(in_a) & set(in_b))
-        row: dict[str, Any] = {
-            "category": cat,
-            "label": CATEGORY_LABELS.get(cat, cat.replace("_", " ").capitalize()),
-            "a": _side(pa, fa, errors_a.get(cat, 0), z),
-            "b": _side(pb, fb, errors_b.get(cat, 0), z),
-        }
-        if common:
-            worse = sum(1 for k in common if in_a[k] and not in_b[k])
-            better = sum(1 for k in common if not in_a[k] and in_b[k])
-            row |= {
-                "test": "mcnemar_exact",
-                "paired_cases": len(common),
-                "a_pass_b_fail": worse,
-                "a_fail_b_pass": better,
-                "p_value": _mcnemar(worse, better),
-            }
-        else:
-            row |= {"test": "fisher_exact", "paired_cases": 0, "p_value": _fisher(pa, fa, pb, fb)}
-        if row["a"]["n"] and row["b"]["n"]:
-            ra, la, ha = row["a"]["pass_rate"], row["a"]["ci"]["low"], row["a"]["ci"]["high"]
-            rb, lb, hb = row["b"]["pass_rate"], row["b"]["ci"]["low"], row["b"]["ci"]["high"]
-            dl, dh = newcombe(*(np.array([v], float) for v in (rb, lb, hb, ra, la, ha)))
-            row["difference"] = {"value": rb - ra, "low": float(dl[0]), "high": float(dh[0])}
-        else:
-            row["difference"] = None
-            row["p_value"] = None
-        rows.append(row)
-    tested = [i for i, r in enumerate(rows) if r["p_value"] is not None]
-    p = np.array([rows[i]["p_value"] for i in tested], dtype=np.float64)
-    reject = holm_reject(p, alpha)
-    adjusted = holm_adjusted([float(x) for x in p])
-    for row in rows:
-        row["p_holm"] = None
-        row["flag"] = "insufficient_evidence"
-    for k, i in enumerate(tested):
-        row = rows[i]
-        row["p_holm"] = adjusted[k]
-        if not reject[k]:
-            row["flag"] = "no_significant_change"
-        elif row["difference"]["value"] < 0:
-            row["flag"] = "regression"
-        else:
-            row["flag"] = "improvement"
+    rows = [
+        _category(
+            cat,
+            (scored_a.get(cat, {}), errors_a.get(cat, 0)),
+            (scored_b.get(cat, {}), errors_b.get(cat, 0)),
+            z,
+        )
+        for cat in categories
+    ]
+    _flag(rows, alpha)
     paired = any(r["paired_cases"] for r in rows)
     payload = {
         "schema": COMPARISON_SCHEMA,
@@ -256,6 +212,74 @@ def compare_runs(
         "created_at": now_iso(),
     }
     return RedteamComparison(payload)
+
+
+def _errors(run: RedteamRun) -> dict[str, int]:
+    """Errored cases per category (every category of the run, with zeros)."""
+    errors = {r["category"]: 0 for r in run.records}
+    for r in run.records:
+        errors[r["category"]] += r["outcome"] == "error"
+    return errors
+
+
+def _category(
+    cat: str,
+    side_a: tuple[dict[str, bool], int],
+    side_b: tuple[dict[str, bool], int],
+    z: float,
+) -> dict[str, Any]:
+    """One category: both runs' pass rates, the test (paired when cases are shared), B − A."""
+    (in_a, errors_a), (in_b, errors_b) = side_a, side_b
+    pa, fa = sum(in_a.values()), len(in_a) - sum(in_a.values())
+    pb, fb = sum(in_b.values()), len(in_b) - sum(in_b.values())
+    common = sorted(set(in_a) & set(in_b))
+    row: dict[str, Any] = {
+        "category": cat,
+        "label": CATEGORY_LABELS.get(cat, cat.replace("_", " ").capitalize()),
+        "a": _side(pa, fa, errors_a, z),
+        "b": _side(pb, fb, errors_b, z),
+    }
+    if common:
+        worse = sum(1 for k in common if in_a[k] and not in_b[k])
+        better = sum(1 for k in common if not in_a[k] and in_b[k])
+        row |= {
+            "test": "mcnemar_exact",
+            "paired_cases": len(common),
+            "a_pass_b_fail": worse,
+            "a_fail_b_pass": better,
+            "p_value": _mcnemar(worse, better),
+        }
+    else:
+        row |= {"test": "fisher_exact", "paired_cases": 0, "p_value": _fisher(pa, fa, pb, fb)}
+    if row["a"]["n"] and row["b"]["n"]:
+        ra, la, ha = row["a"]["pass_rate"], row["a"]["ci"]["low"], row["a"]["ci"]["high"]
+        rb, lb, hb = row["b"]["pass_rate"], row["b"]["ci"]["low"], row["b"]["ci"]["high"]
+        dl, dh = newcombe(*(np.array([v], float) for v in (rb, lb, hb, ra, la, ha)))
+        row["difference"] = {"value": rb - ra, "low": float(dl[0]), "high": float(dh[0])}
+    else:
+        row["difference"] = None
+        row["p_value"] = None
+    return row
+
+
+def _flag(rows: list[dict[str, Any]], alpha: float) -> None:
+    """Holm over the tested categories, then each row's flag, in place."""
+    tested = [i for i, r in enumerate(rows) if r["p_value"] is not None]
+    p = np.array([rows[i]["p_value"] for i in tested], dtype=np.float64)
+    reject = holm_reject(p, alpha)
+    adjusted = holm_adjusted([float(x) for x in p])
+    for row in rows:
+        row["p_holm"] = None
+        row["flag"] = "insufficient_evidence"
+    for k, i in enumerate(tested):
+        row = rows[i]
+        row["p_holm"] = adjusted[k]
+        if not reject[k]:
+            row["flag"] = "no_significant_change"
+        elif row["difference"]["value"] < 0:
+            row["flag"] = "regression"
+        else:
+            row["flag"] = "improvement"
 
 
 def _run_info(run: RedteamRun) -> dict[str, Any]:

@@ -235,7 +235,6 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
     """
     v = _run_view(run, title)
     r = v["result"]
-    c = r["counts"]
     e = markdown_escape
     lines = [f"# {e(v['title'])}", ""]
     lines.append(
@@ -245,55 +244,11 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
         + f" · status **{e(r['status'])}**"
     )
     lines += ["", "## Summary", ""]
-    overall = r["overall"]
-    lines.append(
-        f"- Pass rate: **{_pct(overall['pass_rate'])}** {_ci(overall['ci'])} "
-        f"(95% Wilson interval) over {r['n']} scored cases"
-    )
-    lines.append(
-        f"- Passed {c['pass']}, failed {c['fail']}, errored {c['error']}, not run {c['pending']}"
-    )
-    lines.append(
-        "- Errored cases (timeouts, malformed responses, server errors) are counted apart and "
-        "never as passes."
-    )
-    if r["errors_by_kind"]:
-        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(r["errors_by_kind"].items()))
-        lines.append(f"- Errors by kind: {e(kinds)}")
+    lines += _md_summary(r)
     lines += ["", "## By harm category", ""]
-    lines += _md_table(
-        ["Category", "Cases", "Passed", "Failed", "Errored", "Pass rate", "95% CI"],
-        [
-            [
-                e(x["label"]),
-                str(x["cases"]),
-                str(x["passed"]),
-                str(x["failed"]),
-                str(x["errored"]),
-                _pct(x["pass_rate"]),
-                _ci(x["ci"]),
-            ]
-            for x in v["categories"]
-        ],
-        ["l", "r", "r", "r", "r", "r", "r"],
-    )
+    lines += _md_rates("Category", [{**x, "name": x["label"]} for x in v["categories"]])
     lines += ["", "## By strategy", ""]
-    lines += _md_table(
-        ["Strategy", "Cases", "Passed", "Failed", "Errored", "Pass rate", "95% CI"],
-        [
-            [
-                e(x["strategy"]),
-                str(x["cases"]),
-                str(x["passed"]),
-                str(x["failed"]),
-                str(x["errored"]),
-                _pct(x["pass_rate"]),
-                _ci(x["ci"]),
-            ]
-            for x in v["strategies"]
-        ],
-        ["l", "r", "r", "r", "r", "r", "r"],
-    )
+    lines += _md_rates("Strategy", [{**x, "name": x["strategy"]} for x in v["strategies"]])
     lines += ["", "## Detectors", ""]
     lines += _md_table(
         ["Detector", "Responses checked", "Fired"],
@@ -301,38 +256,86 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
         ["l", "r", "r"],
     )
     lines += ["", f"## Failures ({len(v['failures'])})", ""]
-    if v["failures"]:
-        lines += _md_table(
-            ["Case", "Category", "Severity", "Expected", "Reason", "Response"],
-            [
-                [
-                    f"`{f['case_id']}`",
-                    e(f["label"]),
-                    e(f["severity"]),
-                    e(f["expect_label"]),
-                    e(_short(f["reason"], 160)),
-                    e(_short(f["response"], 160)),
-                ]
-                for f in v["failures"]
-            ],
-            ["l", "l", "l", "l", "l", "l"],
-        )
-    else:
-        lines.append("No case failed.")
+    lines += _md_failures(v["failures"])
     lines += ["", f"## Errored cases ({len(v['errors'])})", ""]
-    if v["errors"]:
-        lines += _md_table(
-            ["Case", "Category", "Reason"],
+    lines += _md_errors(v["errors"])
+    lines += _md_method(v)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_summary(r: Mapping[str, Any]) -> list[str]:
+    """The pass rate with its interval, the counts, and the errors by kind."""
+    c = r["counts"]
+    overall = r["overall"]
+    lines = [
+        f"- Pass rate: **{_pct(overall['pass_rate'])}** {_ci(overall['ci'])} "
+        f"(95% Wilson interval) over {r['n']} scored cases",
+        f"- Passed {c['pass']}, failed {c['fail']}, errored {c['error']}, not run {c['pending']}",
+        "- Errored cases (timeouts, malformed responses, server errors) are counted apart and "
+        "never as passes.",
+    ]
+    if r["errors_by_kind"]:
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(r["errors_by_kind"].items()))
+        lines.append(f"- Errors by kind: {markdown_escape(kinds)}")
+    return lines
+
+
+def _md_rates(first: str, rows: list[Mapping[str, Any]]) -> list[str]:
+    """Cases, outcomes and pass rate with interval, one row per category or strategy."""
+    return _md_table(
+        [first, "Cases", "Passed", "Failed", "Errored", "Pass rate", "95% CI"],
+        [
             [
-                [f"`{x['case_id']}`", e(x["category"]), e(_short(x["reason"], 200))]
-                for x in v["errors"]
-            ],
-            ["l", "l", "l"],
-        )
-    else:
-        lines.append("No case errored.")
-    prov = r["provenance"]
-    lines += [
+                markdown_escape(x["name"]),
+                str(x["cases"]),
+                str(x["passed"]),
+                str(x["failed"]),
+                str(x["errored"]),
+                _pct(x["pass_rate"]),
+                _ci(x["ci"]),
+            ]
+            for x in rows
+        ],
+        ["l", "r", "r", "r", "r", "r", "r"],
+    )
+
+
+def _md_failures(failures: list[Mapping[str, Any]]) -> list[str]:
+    if not failures:
+        return ["No case failed."]
+    e = markdown_escape
+    return _md_table(
+        ["Case", "Category", "Severity", "Expected", "Reason", "Response"],
+        [
+            [
+                f"`{f['case_id']}`",
+                e(f["label"]),
+                e(f["severity"]),
+                e(f["expect_label"]),
+                e(_short(f["reason"], 160)),
+                e(_short(f["response"], 160)),
+            ]
+            for f in failures
+        ],
+        ["l", "l", "l", "l", "l", "l"],
+    )
+
+
+def _md_errors(errors: list[Mapping[str, Any]]) -> list[str]:
+    if not errors:
+        return ["No case errored."]
+    e = markdown_escape
+    return _md_table(
+        ["Case", "Category", "Reason"],
+        [[f"`{x['case_id']}`", e(x["category"]), e(_short(x["reason"], 200))] for x in errors],
+        ["l", "l", "l"],
+    )
+
+
+def _md_method(v: Mapping[str, Any]) -> list[str]:
+    """How cases are scored, and the digests and run that identify the result."""
+    prov = v["result"]["provenance"]
+    return [
         "",
         "## Method and provenance",
         "",
@@ -350,7 +353,6 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
         f"{prov['run_finished_at'] or 'not finished'}",
         f"- Assay {prov['assay_version']}, Python {prov['python']}",
     ]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def render_redteam_junit(run: RedteamRun) -> str:

@@ -453,10 +453,20 @@ def _rows(conn: Connection, table: Any, where: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _gather(
-    ws: Workspace, conn: Connection, row: RowMapping, window: dt.timedelta
-) -> tuple[dict[str, bytes], int | None]:
-    """The files of a bundle (path → bytes), and the first affected system's id."""
+@dataclass(frozen=True)
+class _Scope:
+    """What a bundle covers: the affected systems and versions, and the time window."""
+
+    sys_ids: list[int]
+    model_ids: list[int]
+    dataset_ids: list[int]
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _scope(conn: Connection, row: RowMapping, window: dt.timedelta) -> _Scope:
+    """The incident's linked systems and versions: the systems' models when none is linked, and
+    the training data of the models; the window around occurrence and detection."""
     iid = row["id"]
     sys_ids = _linked(conn, iid, "system")
     model_ids = _linked(conn, iid, "model_version")
@@ -473,10 +483,19 @@ def _gather(
             ).scalars()
         )
     )
-    start = row["occurred_at"] - window
-    end = row["detected_at"] + window
+    return _Scope(
+        sys_ids, model_ids, dataset_ids, row["occurred_at"] - window, row["detected_at"] + window
+    )
+
+
+def _evidence_in(conn: Connection, scope: _Scope) -> list[EvidenceRecord]:
+    """Evaluations of the affected versions, and the systems' evidence observed (or monitoring
+    recorded) within the window; earlier bundles are left out."""
+    start, end, sys_ids = scope.start, scope.end, scope.sys_ids
     e = tables.evidence.c
-    evaluations = sa.or_(e.model_version_id.in_(model_ids), e.dataset_version_id.in_(dataset_ids))
+    evaluations = sa.or_(
+        e.model_version_id.in_(scope.model_ids), e.dataset_version_id.in_(scope.dataset_ids)
+    )
     monitoring = sa.and_(
         e.system_id.in_(sys_ids),
         sa.or_(
@@ -495,61 +514,41 @@ def _gather(
             .order_by(e.id)
         ).mappings()
     )
-    evidence = evidence_records(conn, ev_rows)
+    return evidence_records(conn, ev_rows)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _gather(
+    ws: Workspace, conn: Connection, row: RowMapping, window: dt.timedelta
+) -> tuple[dict[str, bytes], int | None]:
+    """The files of a bundle (path → bytes), and the first affected system's id."""
+    scope = _scope(conn, row, window)
+    sys_ids = scope.sys_ids
+    evidence = _evidence_in(conn, scope)
     c = tables.system_components.c
     components = _rows(conn, tables.system_components, c.system_id.in_(sys_ids))
-    files: dict[str, bytes] = {}
-
-    def put(path: str, value: Any) -> None:
-        files[path] = (
-            json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        ).encode()
-
-    put("incident.json", _record(conn, row).to_dict())
-    put("systems.json", _rows(conn, tables.ai_systems, tables.ai_systems.c.id.in_(sys_ids)))
-    put("model_versions.json", _rows(conn, tables.model_versions, m.id.in_(model_ids)))
-    put(
-        "dataset_versions.json",
-        _rows(conn, tables.dataset_versions, tables.dataset_versions.c.id.in_(dataset_ids)),
-    )
-    put("evidence.json", [r.to_dict() for r in evidence])
-    put("components.json", components)
     w = tables.waivers.c
-    put("waivers.json", _rows(conn, tables.waivers, w.system_id.in_(sys_ids)))
     r = tables.risks.c
-    put("risks.json", _rows(conn, tables.risks, r.system_id.in_(sys_ids)))
-    put("window.json", {"from": to_jsonable(start), "to": to_jsonable(end)})
-    # Monitoring around the incident: windows computed and alerts open within the window.
-    names = list(
-        conn.execute(
-            sa.select(tables.ai_systems.c.name).where(tables.ai_systems.c.id.in_(sys_ids))
-        ).scalars()
-    )
-    mon = tables.monitors.c
-    monitor_ids = list(conn.execute(sa.select(mon.id).where(mon.system.in_(names))).scalars())
-    mw = tables.monitor_windows.c
-    ma = tables.monitor_alerts.c
-    put("monitors.json", _rows(conn, tables.monitors, mon.id.in_(monitor_ids)))
-    put(
-        "monitor_windows.json",
-        _rows(
-            conn,
-            tables.monitor_windows,
-            sa.and_(mw.monitor_id.in_(monitor_ids), mw.window_end >= start, mw.window_start <= end),
+    tables_json = {
+        "incident.json": _record(conn, row).to_dict(),
+        "systems.json": _rows(conn, tables.ai_systems, tables.ai_systems.c.id.in_(sys_ids)),
+        "model_versions.json": _rows(
+            conn, tables.model_versions, tables.model_versions.c.id.in_(scope.model_ids)
         ),
-    )
-    put(
-        "monitor_alerts.json",
-        _rows(
-            conn,
-            tables.monitor_alerts,
-            sa.and_(
-                ma.monitor_id.in_(monitor_ids),
-                ma.opened_at <= end,
-                sa.or_(ma.resolved_at.is_(None), ma.resolved_at >= start),
-            ),
+        "dataset_versions.json": _rows(
+            conn, tables.dataset_versions, tables.dataset_versions.c.id.in_(scope.dataset_ids)
         ),
-    )
+        "evidence.json": [rec.to_dict() for rec in evidence],
+        "components.json": components,
+        "waivers.json": _rows(conn, tables.waivers, w.system_id.in_(sys_ids)),
+        "risks.json": _rows(conn, tables.risks, r.system_id.in_(sys_ids)),
+        "window.json": {"from": to_jsonable(scope.start), "to": to_jsonable(scope.end)},
+        **_monitoring(conn, scope),
+    }
+    files = {path: _json_bytes(value) for path, value in tables_json.items()}
     for record in evidence:
         if ws.blobs.has(record.blob_sha256):
             files[f"blobs/{record.blob_sha256}"] = ws.blobs.read_bytes(record.blob_sha256)
@@ -558,6 +557,38 @@ def _gather(
         if sha and ws.blobs.has(sha):
             files[f"blobs/{sha}"] = ws.blobs.read_bytes(sha)
     return files, (sys_ids[0] if sys_ids else None)
+
+
+def _monitoring(conn: Connection, scope: _Scope) -> dict[str, Any]:
+    """Monitoring around the incident: the systems' monitors, the windows computed and the
+    alerts open within the window."""
+    start, end = scope.start, scope.end
+    names = list(
+        conn.execute(
+            sa.select(tables.ai_systems.c.name).where(tables.ai_systems.c.id.in_(scope.sys_ids))
+        ).scalars()
+    )
+    mon = tables.monitors.c
+    monitor_ids = list(conn.execute(sa.select(mon.id).where(mon.system.in_(names))).scalars())
+    mw = tables.monitor_windows.c
+    ma = tables.monitor_alerts.c
+    return {
+        "monitors.json": _rows(conn, tables.monitors, mon.id.in_(monitor_ids)),
+        "monitor_windows.json": _rows(
+            conn,
+            tables.monitor_windows,
+            sa.and_(mw.monitor_id.in_(monitor_ids), mw.window_end >= start, mw.window_start <= end),
+        ),
+        "monitor_alerts.json": _rows(
+            conn,
+            tables.monitor_alerts,
+            sa.and_(
+                ma.monitor_id.in_(monitor_ids),
+                ma.opened_at <= end,
+                sa.or_(ma.resolved_at.is_(None), ma.resolved_at >= start),
+            ),
+        ),
+    }
 
 
 def _zip(files: dict[str, bytes], manifest: dict[str, Any]) -> bytes:
@@ -573,6 +604,27 @@ def _zip(files: dict[str, bytes], manifest: dict[str, Any]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return sink.getvalue()
+
+
+def _manifest(
+    iref: str, now: dt.datetime, user: str, window_hours: float, files: dict[str, bytes]
+) -> dict[str, Any]:
+    """The bundle's manifest: the sha256 and size of every file, and a digest over them all."""
+    manifest: dict[str, Any] = {
+        "schema": "assay.incident-bundle/v1",
+        "incident": iref,
+        "created_at": to_jsonable(now),
+        "created_by": user,
+        "window_hours": window_hours,
+        "files": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in sorted(files.items())
+        ],
+    }
+    manifest["manifest_sha256"] = hashlib.sha256(
+        canonical_json(manifest["files"]).encode()
+    ).hexdigest()
+    return manifest
 
 
 def bundle_incident(
@@ -601,27 +653,14 @@ def bundle_incident(
         row = incident_row(tx.conn, id_)
         files, first_system = _gather(ws, tx.conn, row, dt.timedelta(hours=window_hours))
         now = ws.now()
-        manifest = {
-            "schema": "assay.incident-bundle/v1",
-            "incident": iref,
-            "created_at": to_jsonable(now),
-            "created_by": ws.user,
-            "window_hours": window_hours,
-            "files": [
-                {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                for name, data in sorted(files.items())
-            ],
-        }
-        manifest["manifest_sha256"] = hashlib.sha256(
-            canonical_json(manifest["files"]).encode()
-        ).hexdigest()
-        archive = _zip(files, manifest)
+        archive = _zip(files, _manifest(iref, now, ws.user, window_hours, files))
         sha = ws.blobs.put_bytes(archive)
         target = (
             Path(out)
             if out is not None
             else Path(f"{iref}-bundle-{now.strftime('%Y%m%dT%H%M%SZ')}.zip")
         )
+        window = dt.timedelta(hours=window_hours)
         ev = insert_evidence(
             tx,
             {
@@ -640,8 +679,8 @@ def bundle_incident(
                 "tool_version": __version__,
                 "parameters": {"incident": iref, "window_hours": window_hours},
                 "summary": {"files": len(files)},
-                "observed_from": row["occurred_at"] - dt.timedelta(hours=window_hours),
-                "observed_to": min(now, row["detected_at"] + dt.timedelta(hours=window_hours)),
+                "observed_from": row["occurred_at"] - window,
+                "observed_to": min(now, row["detected_at"] + window),
                 "valid_until": None,
                 "supersedes_id": None,
                 "correction_reason": None,

@@ -7,12 +7,13 @@ Self-contained like every Assay report: the shared report stylesheet inline, cha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assay._version import __version__
 from assay.governance import Workspace
 from assay.governance import monitor_records as db
-from assay.monitor._spec import MonitorSpec
+from assay.monitor._spec import MetricSpec, MonitorSpec
 from assay.render import Series, environment, house_css, line_chart
 
 
@@ -38,6 +39,32 @@ def render_monitor_report(ws: Workspace, name: str, *, title: str | None = None)
     alerts = db.list_alerts(ws, monitor=name)
     precision = db.alert_precision(ws, monitor=name)
     failed = len(db.failed_notifications(ws, int(monitor["id"])))
+    windows, notes = _windows(rows, spec, stored)
+    starts = [db.aware(r["window_start"]) for r in rows]
+    charts = [c for m in spec.metrics if (c := _chart(m, spec, starts, stored[m.name]))]
+    template = environment("assay.monitor").get_template("monitor_report.html.j2")
+    return template.render(
+        title=title or f"Monitoring report: {spec.name}",
+        css=house_css(),
+        spec=spec,
+        windows=windows,
+        charts=charts,
+        metric_names=[m.name for m in spec.metrics],
+        alerts=[_shown_alert(a) for a in alerts],
+        open_alerts=sum(1 for a in alerts if a["status"] == "firing"),
+        precision=precision,
+        failed_notifications=failed,
+        problem_windows=sum(1 for w in rows if (w["result"] or {}).get("problems")),
+        notes=notes,
+        generated=ws.now().strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+    )
+
+
+def _windows(
+    rows: Sequence[Mapping[Any, Any]], spec: MonitorSpec, stored: dict[str, dict[dt.datetime, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The values table (one row per window) and every window's problems, notes and errors."""
     windows = []
     notes = []
     for r in rows:
@@ -53,68 +80,53 @@ def render_monitor_report(ws: Workspace, name: str, *, title: str | None = None)
             notes.append({"window": _day(start), "text": n})
         if result.get("error"):
             notes.append({"window": _day(start), "text": result["error"]})
-    starts = [db.aware(r["window_start"]) for r in rows]
-    charts = []
-    first = _day(starts[0]) if starts else ""
-    for m in spec.metrics:
-        points = [(float(i + 1), stored[m.name].get(s)) for i, s in enumerate(starts)]
-        if not any(v is not None for _, v in points):
-            continue
-        series = [
-            Series(
-                m.name,
-                points,
-                sizes=[0.3] * len(points),
-                notes=[f"{_day(s)}: {_fmt(v)}" for s, (_, v) in zip(starts, points, strict=True)],
-            )
-        ]
-        for rule in spec.alerts:
-            if rule.metric == m.name:
-                series.append(
-                    Series(
-                        f"alert '{rule.name}' ({rule.condition})",
-                        [(1.0, rule.threshold), (float(max(len(starts), 1)), rule.threshold)],
-                        colour="#D55E00",
-                        dash="5 4",
-                        width=1.4,
-                    )
+    return windows, notes
+
+
+def _chart(
+    m: MetricSpec, spec: MonitorSpec, starts: list[dt.datetime], values: dict[dt.datetime, Any]
+) -> dict[str, str] | None:
+    """A metric over the windows with its alert thresholds; None when it has no value at all."""
+    points = [(float(i + 1), values.get(s)) for i, s in enumerate(starts)]
+    if not any(v is not None for _, v in points):
+        return None
+    series = [
+        Series(
+            m.name,
+            points,
+            sizes=[0.3] * len(points),
+            notes=[f"{_day(s)}: {_fmt(v)}" for s, (_, v) in zip(starts, points, strict=True)],
+        )
+    ]
+    for rule in spec.alerts:
+        if rule.metric == m.name:
+            series.append(
+                Series(
+                    f"alert '{rule.name}' ({rule.condition})",
+                    [(1.0, rule.threshold), (float(max(len(starts), 1)), rule.threshold)],
+                    colour="#D55E00",
+                    dash="5 4",
+                    width=1.4,
                 )
-        described = f"{m.kind} {m.statistic}" + (f" of {m.column}" if m.column else "")
-        if m.group:
-            described += " in " + ", ".join(f"{k}={v}" for k, v in m.group.items())
-        svg = line_chart(
-            series,
-            title=f"{m.name}: {described} by window",
-            x_label=f"{spec.window.size} window (1 = {first})",
-            y_label=m.name,
-            description=f"{described} for each {spec.window.size} window",
-        )
-        charts.append({"svg": svg, "caption": described})
-    shown_alerts = []
-    for a in alerts:
-        value = a["last_value"] if a["status"] == "resolved" else a["opened_value"]
-        shown_alerts.append(
-            a
-            | {
-                "opened_window": _day(a["opened_window"]),
-                "resolved_window": _day(a["resolved_window"]) if a["resolved_window"] else None,
-                "value": _fmt(value),
-            }
-        )
-    template = environment("assay.monitor").get_template("monitor_report.html.j2")
-    return template.render(
-        title=title or f"Monitoring report: {spec.name}",
-        css=house_css(),
-        spec=spec,
-        windows=windows,
-        charts=charts,
-        metric_names=[m.name for m in spec.metrics],
-        alerts=shown_alerts,
-        open_alerts=sum(1 for a in alerts if a["status"] == "firing"),
-        precision=precision,
-        failed_notifications=failed,
-        problem_windows=sum(1 for w in rows if (w["result"] or {}).get("problems")),
-        notes=notes,
-        generated=ws.now().strftime("%Y-%m-%d %H:%M UTC"),
-        version=__version__,
+            )
+    described = f"{m.kind} {m.statistic}" + (f" of {m.column}" if m.column else "")
+    if m.group:
+        described += " in " + ", ".join(f"{k}={v}" for k, v in m.group.items())
+    first = _day(starts[0]) if starts else ""
+    svg = line_chart(
+        series,
+        title=f"{m.name}: {described} by window",
+        x_label=f"{spec.window.size} window (1 = {first})",
+        y_label=m.name,
+        description=f"{described} for each {spec.window.size} window",
     )
+    return {"svg": svg, "caption": described}
+
+
+def _shown_alert(a: dict[str, Any]) -> dict[str, Any]:
+    value = a["last_value"] if a["status"] == "resolved" else a["opened_value"]
+    return a | {
+        "opened_window": _day(a["opened_window"]),
+        "resolved_window": _day(a["resolved_window"]) if a["resolved_window"] else None,
+        "value": _fmt(value),
+    }

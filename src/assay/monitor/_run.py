@@ -26,7 +26,7 @@ from assay.monitor._metrics import compute
 from assay.monitor._notify import Delivery, deliver
 from assay.monitor._rules import Episode, episodes
 from assay.monitor._spec import AlertRule, MonitorSpec, load_spec
-from assay.monitor._windows import STEP, read_batch, windows
+from assay.monitor._windows import STEP, Batch, Window, read_batch, windows
 
 RUN_SCHEMA = "assay.monitor-run/v1"
 _INCIDENT_SEVERITY = {"critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"}
@@ -139,8 +139,56 @@ def run_monitor(
     if isinstance(spec, str | Path):
         base = base or Path(spec).resolve().parent
     spec = load_spec(spec)
-    base = base or Path.cwd()
-    ws = workspace
+    ctx = _start(spec, base or Path.cwd(), workspace)
+    read = _read_batches(ctx, batches)
+    found = windows(read, spec.window.size, clock=ctx.started)
+    window_out = _store_windows(ctx, found)
+    opened, resolved, events = _reconcile_alerts(ctx.ws, spec, ctx.monitor_id, ctx.problems)
+    deliveries = _deliver(ctx, events, sleep) if notify else []
+    problems = ctx.problems
+    status = "problems" if problems else "ok"
+    db.finish_run(
+        ctx.ws,
+        ctx.run_id,
+        status=status,
+        batches=[b.to_dict() for b in read],
+        windows=[e["start"] for e in window_out],
+        problems=problems,
+    )
+    payload = {
+        "schema": RUN_SCHEMA,
+        "monitor": spec.name,
+        "system": spec.system,
+        "run_id": ctx.run_id,
+        "status": status,
+        "started_at": ctx.started.isoformat(timespec="seconds"),
+        "batches": [b.to_dict() for b in read],
+        "windows": window_out,
+        "alerts": {"opened": opened, "resolved": resolved},
+        "notifications": deliveries,
+        "problems": problems,
+        "reference": {"n": ctx.profile.n, "profile_digest": ctx.profile.digest},
+        "assay_version": __version__,
+    }
+    return MonitorRun(payload)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """One run under way: its monitor and run records, the reference, and the problems so far."""
+
+    ws: Workspace
+    spec: MonitorSpec
+    base: Path
+    started: dt.datetime
+    profile: ReferenceProfile
+    monitor_id: int
+    run_id: int
+    problems: list[dict[str, Any]]
+
+
+def _start(spec: MonitorSpec, base: Path, ws: Workspace) -> _Context:
+    """Load the reference, record the monitor and the start of the run."""
     started = ws.now()
     profile = load_reference(spec, base, ws)
     spec_json = spec.model_dump(mode="json", by_alias=True)
@@ -157,7 +205,12 @@ def run_monitor(
                 "-o FILE.json --sensitive COLUMN`.",
             }
         )
+    return _Context(ws, spec, base, started, profile, monitor_id, run_id, problems)
 
+
+def _read_batches(ctx: _Context, batches: Sequence[Any]) -> list[Batch]:
+    """Read every batch; one that cannot be read is recorded as a problem, not raised."""
+    spec = ctx.spec
     extra = [c for c in (spec.data.label, spec.data.prediction) if c is not None]
     read = []
     for i, item in enumerate(batches):
@@ -165,26 +218,29 @@ def run_monitor(
         b = read_batch(
             item,
             name,
-            profile=profile,
+            profile=ctx.profile,
             timestamp=spec.data.timestamp,
             size=spec.window.size,
             extra_columns=extra,
         )
         read.append(b)
         if b.error is not None:
-            problems.append(
+            ctx.problems.append(
                 {"batch": name, "problem": "unreadable", "message": f"{name} {b.error}"}
             )
-    found = windows(read, spec.window.size, clock=started)
-    batch_errors = [p for p in problems if p["problem"] == "unreadable"]
+    return read
 
+
+def _store_windows(ctx: _Context, found: Sequence[Window]) -> list[dict[str, Any]]:
+    """Evaluate each window and store it in its own transaction; failures become problems."""
+    batch_errors = [p for p in ctx.problems if p["problem"] == "unreadable"]
     window_out: list[dict[str, Any]] = []
     for w in found:
-        entry = _evaluate_window(spec, profile, w, base, batch_errors)
+        entry = _evaluate_window(ctx.spec, ctx.profile, w, ctx.base, batch_errors)
         saved = db.save_window(
-            ws,
-            monitor_id,
-            run_id,
+            ctx.ws,
+            ctx.monitor_id,
+            ctx.run_id,
             start=w.start,
             end=w.end,
             rows=w.rows,
@@ -196,55 +252,35 @@ def run_monitor(
         if saved.note is not None:
             entry["notes"].append(saved.note)
         if saved.problem is not None:
-            problems.append(
+            ctx.problems.append(
                 {"window": entry["start"], "problem": "partial_window", "message": saved.problem}
             )
         window_out.append(entry)
         if entry["status"] == "failed":
-            problems.append(
+            ctx.problems.append(
                 {"window": entry["start"], "problem": "window_failed", "message": entry["error"]}
             )
+    return window_out
 
-    opened, resolved, events = _reconcile_alerts(ws, spec, monitor_id, problems)
-    deliveries: list[dict[str, Any]] = []
-    if notify:
-        deliveries += _retry_failed(ws, spec, monitor_id, sleep)
-        for alert_row, event in events:
-            deliveries += _notify(ws, spec, alert_row, event, sleep)
-    failed = [d for d in deliveries if not d["ok"]]
-    for d in failed:
-        problems.append(
-            {
-                "problem": "notification_failed",
-                "message": f"Notification over '{d['route']}' failed after {d['attempts']} "
-                f"attempt(s): {d['error']}. It is recorded and will be retried on the next run.",
-            }
-        )
-    status = "problems" if problems else "ok"
-    db.finish_run(
-        ws,
-        run_id,
-        status=status,
-        batches=[b.to_dict() for b in read],
-        windows=[e["start"] for e in window_out],
-        problems=problems,
-    )
-    payload = {
-        "schema": RUN_SCHEMA,
-        "monitor": spec.name,
-        "system": spec.system,
-        "run_id": run_id,
-        "status": status,
-        "started_at": started.isoformat(timespec="seconds"),
-        "batches": [b.to_dict() for b in read],
-        "windows": window_out,
-        "alerts": {"opened": opened, "resolved": resolved},
-        "notifications": deliveries,
-        "problems": problems,
-        "reference": {"n": profile.n, "profile_digest": profile.digest},
-        "assay_version": __version__,
-    }
-    return MonitorRun(payload)
+
+def _deliver(
+    ctx: _Context, events: list[tuple[Any, dict[str, Any]]], sleep: Callable[[float], None]
+) -> list[dict[str, Any]]:
+    """Retry earlier failed notifications, then send this run's; failures become problems."""
+    deliveries = _retry_failed(ctx.ws, ctx.spec, ctx.monitor_id, sleep)
+    for alert_row, event in events:
+        deliveries += _notify(ctx.ws, ctx.spec, alert_row, event, sleep)
+    for d in deliveries:
+        if not d["ok"]:
+            ctx.problems.append(
+                {
+                    "problem": "notification_failed",
+                    "message": f"Notification over '{d['route']}' failed after {d['attempts']} "
+                    f"attempt(s): {d['error']}. It is recorded and will be retried on the next "
+                    "run.",
+                }
+            )
+    return deliveries
 
 
 def _iso(value: dt.datetime) -> str:

@@ -133,48 +133,8 @@ def write_demo_spec(
         },
         "reference": {"profile": str(profile)},
         "window": {"size": "weekly", "min_rows": 200},
-        "metrics": [
-            {"name": "rows", "kind": "quality", "statistic": "rows"},
-            {"name": "missing_rate", "kind": "quality", "statistic": "missing_rate"},
-            {"name": "drift_share", "kind": "drift", "statistic": "share_drifted"},
-            {"name": "score_psi", "kind": "drift", "statistic": "psi", "column": prediction},
-            {
-                "name": "age_wasserstein",
-                "kind": "drift",
-                "statistic": "wasserstein",
-                "column": "age",
-            },
-            {
-                "name": "dp_difference",
-                "kind": "fairness",
-                "statistic": "demographic_parity_difference",
-            },
-            {"name": "accuracy", "kind": "performance", "statistic": "accuracy"},
-        ],
-        "alerts": [
-            {
-                "name": "feature-drift",
-                "metric": "drift_share",
-                "condition": ">= 0.25",
-                "consecutive": 2,
-                "severity": "high",
-                "routes": route_names,
-            },
-            {
-                "name": "score-shift",
-                "metric": "score_psi",
-                "condition": ">= 0.2",
-                "severity": "medium",
-                "routes": route_names,
-            },
-            {
-                "name": "no-data",
-                "metric": "rows",
-                "condition": "< 1",
-                "severity": "high",
-                "routes": route_names,
-            },
-        ],
+        "metrics": _demo_metrics(prediction),
+        "alerts": _demo_alerts(route_names),
         "notifications": {
             "routes": routes,
             "retry": {"attempts": 3, "backoff_seconds": 0.5, "timeout_seconds": 5},
@@ -183,6 +143,56 @@ def write_demo_spec(
     out = Path(path)
     out.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return out
+
+
+def _demo_metrics(prediction: str) -> list[dict[str, Any]]:
+    """Rows and missing values, drift of the features and the score, fairness and accuracy."""
+    return [
+        {"name": "rows", "kind": "quality", "statistic": "rows"},
+        {"name": "missing_rate", "kind": "quality", "statistic": "missing_rate"},
+        {"name": "drift_share", "kind": "drift", "statistic": "share_drifted"},
+        {"name": "score_psi", "kind": "drift", "statistic": "psi", "column": prediction},
+        {
+            "name": "age_wasserstein",
+            "kind": "drift",
+            "statistic": "wasserstein",
+            "column": "age",
+        },
+        {
+            "name": "dp_difference",
+            "kind": "fairness",
+            "statistic": "demographic_parity_difference",
+        },
+        {"name": "accuracy", "kind": "performance", "statistic": "accuracy"},
+    ]
+
+
+def _demo_alerts(route_names: list[str]) -> list[dict[str, Any]]:
+    """Feature drift two weeks running, a shifted score, and a week with no data."""
+    return [
+        {
+            "name": "feature-drift",
+            "metric": "drift_share",
+            "condition": ">= 0.25",
+            "consecutive": 2,
+            "severity": "high",
+            "routes": route_names,
+        },
+        {
+            "name": "score-shift",
+            "metric": "score_psi",
+            "condition": ">= 0.2",
+            "severity": "medium",
+            "routes": route_names,
+        },
+        {
+            "name": "no-data",
+            "metric": "rows",
+            "condition": "< 1",
+            "severity": "high",
+            "routes": route_names,
+        },
+    ]
 
 
 #: Shares of the 1990 U.S. Census (U.S. Census Bureau, 1990 Census of Population, General

@@ -10,7 +10,7 @@ event-time column, or one window per batch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,30 +115,7 @@ def read_batch(
     if isinstance(data, str | Path):
         mtime = Path(data).stat().st_mtime
         batch.modified = dt.datetime.fromtimestamp(mtime, dt.UTC)
-    prof = profile.view()
-    wanted: dict[str, pl.Expr] = {}
-    for col, entry in prof["columns"].items():
-        target = pl.Float64 if entry["type"] == "numeric" else pl.String
-        if col not in schema:
-            kind = "labels_not_available" if entry["role"] == "label" else "missing_column"
-            batch.problems.append(
-                _problem(kind, f"'{col}' is in the reference but not in {name}.", column=col)
-            )
-            wanted[col] = pl.lit(None, dtype=target).alias(col)
-            continue
-        found = column_kind(nw.from_native(pl.DataFrame(schema=[(col, schema[col])])).schema[col])
-        if found != entry["type"]:
-            batch.problems.append(
-                _problem(
-                    "type_changed",
-                    f"'{col}' was {entry['dtype']} in the reference and is {schema[col]} in "
-                    f"{name}; read as missing.",
-                    column=col,
-                )
-            )
-            wanted[col] = pl.lit(None, dtype=target).alias(col)
-            continue
-        wanted[col] = pl.col(col).cast(target).alias(col)
+    wanted = _wanted(profile, schema, name, batch)
     for col in extra_columns:
         if col not in wanted:
             wanted[col] = pl.col(col) if col in schema else pl.lit(None).alias(col)
@@ -176,6 +153,37 @@ def read_batch(
         batch.rows[start if start is not None else _BATCH_KEY] = int(n)
     batch.frame = frame
     return batch
+
+
+def _wanted(
+    profile: ReferenceProfile, schema: Mapping[str, Any], name: str, batch: Batch
+) -> dict[str, pl.Expr]:
+    """The profile's columns as the reference typed them; a column missing from the batch, or
+    of another type, is read as missing and noted in the batch's problems."""
+    wanted: dict[str, pl.Expr] = {}
+    for col, entry in profile.view()["columns"].items():
+        target = pl.Float64 if entry["type"] == "numeric" else pl.String
+        if col not in schema:
+            kind = "labels_not_available" if entry["role"] == "label" else "missing_column"
+            batch.problems.append(
+                _problem(kind, f"'{col}' is in the reference but not in {name}.", column=col)
+            )
+            wanted[col] = pl.lit(None, dtype=target).alias(col)
+            continue
+        found = column_kind(nw.from_native(pl.DataFrame(schema=[(col, schema[col])])).schema[col])
+        if found != entry["type"]:
+            batch.problems.append(
+                _problem(
+                    "type_changed",
+                    f"'{col}' was {entry['dtype']} in the reference and is {schema[col]} in "
+                    f"{name}; read as missing.",
+                    column=col,
+                )
+            )
+            wanted[col] = pl.lit(None, dtype=target).alias(col)
+            continue
+        wanted[col] = pl.col(col).cast(target).alias(col)
+    return wanted
 
 
 def _reason(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ given the policy's ``rating``), so every package may use it.
 
 from __future__ import annotations
 
+from assay.render._dot_whisker import DotPanel, Interval, dot_whisker
 from assay.render._environment import Filters, environment, house_css
 from assay.render._format import (
     METRIC_DEFINITIONS,
@@ -55,11 +56,8 @@ from assay.render._svg import (
     REFERENCE,
     STRIPE,
     Bar,
-    DotPanel,
-    Interval,
     Series,
     bar_chart,
-    dot_whisker,
     line_chart,
     nice_ticks,
 )

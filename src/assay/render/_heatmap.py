@@ -16,6 +16,9 @@ from assay.render._svg import FONT, INK, MUTED
 __all__ = ["heat_map"]
 _LIKELIHOOD = ("rare", "unlikely", "possible", "likely", "almost certain")
 _SEVERITY = ("negligible", "minor", "moderate", "major", "severe")
+#: The side of a cell, and where the grid starts (room for the row labels and the title).
+CELL = 58.0
+LEFT, TOP = 96.0, 30.0
 
 
 def heat_map(
@@ -55,10 +58,8 @@ def heat_map(
     >>> ">3</text>" in heat_map({(1, 1): 3}, rating=band, fill=colours, title="Open risks")
     True
     """
-    cell = 58.0
-    left, top = 96.0, 30.0
-    width = left + 5 * cell + 16
-    height = top + 5 * cell + 58
+    width = LEFT + 5 * CELL + 16
+    height = TOP + 5 * CELL + 58
     cells = _cells(points)
     e = escape
     out = [
@@ -69,52 +70,69 @@ def heat_map(
     ]
     if description:
         out.append(f"<desc>{e(description)}</desc>")
-    out.append(f'<text x="{left:.0f}" y="18" font-weight="600">{e(title)}</text>')
+    out.append(f'<text x="{LEFT:.0f}" y="18" font-weight="600">{e(title)}</text>')
     # likelihood on the rows (rising upwards), severity on the columns: HEAT_MAP_AXES
     for lk in range(1, 6):
-        y = top + (5 - lk) * cell
+        y = TOP + (5 - lk) * CELL
         out.append(
-            f'<text x="{left - 8:.0f}" y="{y + cell / 2 + 4:.1f}" text-anchor="end" '
+            f'<text x="{LEFT - 8:.0f}" y="{y + CELL / 2 + 4:.1f}" text-anchor="end" '
             f'font-size="10.5" fill="{MUTED}">{lk} {e(_LIKELIHOOD[lk - 1])}</text>'
         )
         for s in range(1, 6):
-            x = left + (s - 1) * cell
-            band = rating(lk, s)
             n, labels = cells.get((lk, s), (0, []))
-            tip = f"likelihood {lk} × severity {s} = {lk * s} ({band})"
-            if labels:
-                tip += ": " + ", ".join(labels)
-            elif n:
-                tip += f": {n} risk{'s' if n != 1 else ''}"
-            out.append(
-                f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{cell:.0f}" '
-                f'height="{cell:.0f}" fill="{fill[band]}" stroke="#ffffff" '
-                'stroke-width="2"/>'
-            )
-            if n:
-                out.append(
-                    f'<circle cx="{x + cell / 2:.1f}" cy="{y + cell / 2:.1f}" r="15" '
-                    f'fill="{INK}"/><text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 5:.1f}" '
-                    f'text-anchor="middle" font-size="14" font-weight="700" fill="#ffffff">'
-                    f"{n}</text>"
-                )
-            out.append("</g>")
-    for s in range(1, 6):
-        x = left + (s - 0.5) * cell
+            out.append(_cell(lk, s, rating(lk, s), fill, n, labels))
+    out += _severity_axis(height)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _cell(
+    lk: int, s: int, band: str, fill: Mapping[str, str], n: int, labels: list[str]
+) -> str:
+    """One cell, coloured by its rating, with the count of risks and their labels as tooltip."""
+    e = escape
+    x = LEFT + (s - 1) * CELL
+    y = TOP + (5 - lk) * CELL
+    tip = f"likelihood {lk} × severity {s} = {lk * s} ({band})"
+    if labels:
+        tip += ": " + ", ".join(labels)
+    elif n:
+        tip += f": {n} risk{'s' if n != 1 else ''}"
+    out = [
+        f'<g><title>{e(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{CELL:.0f}" '
+        f'height="{CELL:.0f}" fill="{fill[band]}" stroke="#ffffff" '
+        'stroke-width="2"/>'
+    ]
+    if n:
         out.append(
-            f'<text x="{x:.1f}" y="{top + 5 * cell + 16:.1f}" text-anchor="middle" '
+            f'<circle cx="{x + CELL / 2:.1f}" cy="{y + CELL / 2:.1f}" r="15" '
+            f'fill="{INK}"/><text x="{x + CELL / 2:.1f}" y="{y + CELL / 2 + 5:.1f}" '
+            f'text-anchor="middle" font-size="14" font-weight="700" fill="#ffffff">'
+            f"{n}</text>"
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def _severity_axis(height: float) -> list[str]:
+    """The severity levels under the columns, and both axis titles."""
+    e = escape
+    out = []
+    for s in range(1, 6):
+        x = LEFT + (s - 0.5) * CELL
+        out.append(
+            f'<text x="{x:.1f}" y="{TOP + 5 * CELL + 16:.1f}" text-anchor="middle" '
             f'font-size="10.5" fill="{MUTED}">{s}</text>'
-            f'<text x="{x:.1f}" y="{top + 5 * cell + 29:.1f}" text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{TOP + 5 * CELL + 29:.1f}" text-anchor="middle" '
             f'font-size="9" fill="{MUTED}">{e(_SEVERITY[s - 1])}</text>'
         )
     out.append(
-        f'<text x="{left + 2.5 * cell:.1f}" y="{height - 8:.1f}" text-anchor="middle" '
+        f'<text x="{LEFT + 2.5 * CELL:.1f}" y="{height - 8:.1f}" text-anchor="middle" '
         f'font-size="11" fill="{MUTED}">severity →</text>'
-        f'<text transform="translate(12,{top + 2.5 * cell:.1f}) rotate(-90)" text-anchor="middle" '
+        f'<text transform="translate(12,{TOP + 2.5 * CELL:.1f}) rotate(-90)" text-anchor="middle" '
         f'font-size="11" fill="{MUTED}">likelihood →</text>'
     )
-    out.append("</svg>")
-    return "".join(out)
+    return out
 
 
 def _cells(

@@ -22,11 +22,8 @@ from html import escape
 __all__ = [
     "PALETTE",
     "Bar",
-    "DotPanel",
-    "Interval",
     "Series",
     "bar_chart",
-    "dot_whisker",
     "line_chart",
     "nice_ticks",
 ]
@@ -43,36 +40,6 @@ ACCENT = "#0072B2"
 REFERENCE = "#3d444d"
 BAND = "#D55E00"
 CHAR_WIDTH = 0.56  # average advance of a sans-serif glyph, in em, for layout estimates
-
-
-@dataclass(frozen=True)
-class Interval:
-    """One estimate in a dot-and-whisker panel; ``value`` is None when it is undefined."""
-
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    note: str = ""
-    """Text for the mark's tooltip; when empty the builder writes the value and interval."""
-
-
-@dataclass(frozen=True)
-class DotPanel:
-    """A column of a dot-and-whisker chart: one estimate per row, on its own x axis."""
-
-    title: str
-    points: Sequence[Interval]
-    reference: float | None = None
-    """Draws a dashed vertical line, for example at the overall value."""
-    reference_label: str = ""
-    band: tuple[float, float] | None = None
-    """Shades this x range, for example the region beyond a limit."""
-    band_label: str = ""
-    include_zero: bool = True
-    domain: tuple[float, float] | None = None
-    """Fixes the x range instead of fitting it to the data."""
-    bounds: tuple[float, float] | None = None
-    """Keeps a fitted x range inside these limits, for example [0, 1] for a rate."""
 
 
 @dataclass(frozen=True)
@@ -224,220 +191,6 @@ def _swatch_line(colour: str, dash: str = "", width: float = 2.0) -> str:
     )
 
 
-def dot_whisker(
-    labels: Sequence[str],
-    panels: Sequence[DotPanel],
-    *,
-    title: str,
-    description: str = "",
-    annotations: Sequence[str] | None = None,
-    annotation_title: str = "",
-    flagged: Sequence[bool] | None = None,
-    flagged_label: str = "",
-    interval_label: str = "estimate and confidence interval",
-    fmt: Callable[[float], str] = _fmt,
-    width: float = 960,
-) -> str:
-    """A dot-and-whisker chart: one row per label, one panel per measure, sharing the rows.
-
-    Parameters
-    ----------
-    labels
-        The row labels (for example group names), top to bottom.
-    panels
-        One :class:`DotPanel` per measure; each must hold one :class:`Interval` per label.
-    title, description
-        The accessible name and description of the chart.
-    annotations, annotation_title
-        Optional text per row printed in a right-hand column (for example ``n=1,234``).
-    flagged, flagged_label
-        Rows drawn with a hollow marker and listed in the legend (for example small groups).
-    interval_label
-        The legend text for a dot with whiskers.
-    fmt
-        Formats numbers in the tooltips.
-    width
-        The width of the ``viewBox``; text and marks scale with the page.
-
-    Returns
-    -------
-    str
-        One ``<svg>`` element.
-
-    Examples
-    --------
-    >>> svg = dot_whisker(["a", "b"], [DotPanel("Rate", [Interval(0.2, 0.1, 0.3), Interval(None)])],
-    ...                   title="Rate by group")
-    >>> svg.startswith("<svg") and "<title>Rate by group</title>" in svg
-    True
-    """
-    for panel in panels:
-        if len(panel.points) != len(labels):
-            raise ValueError(
-                f"Panel {panel.title!r} has {len(panel.points)} points for {len(labels)} labels."
-            )
-    size = 12.0
-    row_h = 22.0
-    label_w = min(max(max((_text_width(t, size) for t in labels), default=40) + 16, 70), 250)
-    notes = list(annotations) if annotations is not None else []
-    note_w = (
-        max(max((_text_width(t, 11) for t in [*notes, annotation_title]), default=0) + 14, 50)
-        if notes
-        else 0.0
-    )
-    gap = 40.0
-    top = 30.0
-    axis_h = 26.0
-    plot_w = (width - label_w - note_w - gap * (len(panels) - 1) - 18) / max(len(panels), 1)
-    target = max(2, int(plot_w // 48))
-    rows_h = row_h * len(labels)
-    body: list[str] = []
-    # row stripes and labels
-    for i, label in enumerate(labels):
-        y = top + i * row_h
-        if i % 2 == 0:
-            body.append(
-                f'<rect x="0" y="{_n(y)}" width="{_n(width)}" height="{_n(row_h)}" '
-                f'fill="{STRIPE}"/>'
-            )
-        shown = _clip_text(label, size, label_w - 12)
-        tooltip = f"<title>{_e(label)}</title>" if shown != label else ""
-        body.append(
-            f'<text x="{_n(label_w - 10)}" y="{_n(y + row_h / 2 + 4)}" text-anchor="end">'
-            f"{tooltip}{_e(shown)}</text>"
-        )
-        if notes:
-            body.append(
-                f'<text x="{_n(width - 4)}" y="{_n(y + row_h / 2 + 4)}" text-anchor="end" '
-                f'font-size="11" fill="{MUTED}">{_e(notes[i])}</text>'
-            )
-    if notes and annotation_title:
-        body.append(
-            f'<text x="{_n(width - 4)}" y="{_n(top - 10)}" text-anchor="end" font-size="11" '
-            f'font-weight="600" fill="{MUTED}">{_e(annotation_title)}</text>'
-        )
-    legend: list[tuple[str, str]] = [
-        (
-            f'<line x1="0" y1="0" x2="18" y2="0" stroke="{ACCENT}" stroke-width="1.6"/>'
-            f'<circle cx="9" cy="0" r="4" fill="{ACCENT}"/>',
-            interval_label,
-        )
-    ]
-    flags = list(flagged) if flagged is not None else [False] * len(labels)
-    if any(flags) and flagged_label:
-        legend.append(
-            (
-                f'<circle cx="9" cy="0" r="4" fill="#fff" stroke="{ACCENT}" stroke-width="1.6"/>',
-                flagged_label,
-            )
-        )
-    seen_reference: set[str] = set()
-    seen_band: set[str] = set()
-    for p, panel in enumerate(panels):
-        x0 = label_w + p * (plot_w + gap)
-        values = [v for pt in panel.points for v in (pt.value, pt.low, pt.high) if v is not None]
-        if panel.reference is not None:
-            values.append(panel.reference)
-        if panel.band is not None and panel.domain is None:
-            inner = [b for b in panel.band if math.isfinite(b)]
-            values.extend(inner)
-        low, high, ticks = _domain(values, panel.include_zero, panel.domain, target, panel.bounds)
-        span = (high - low) or 1.0
-
-        def sx(v: float, x0: float = x0, low: float = low, span: float = span) -> float:
-            return x0 + (min(max(v, low), low + span) - low) / span * plot_w
-
-        body.append(
-            f'<text x="{_n(x0)}" y="{_n(top - 10)}" font-weight="600">'
-            f"{_e(_clip_text(panel.title, size, plot_w))}</text>"
-        )
-        if panel.band is not None:
-            b0 = sx(max(panel.band[0], low))
-            b1 = sx(min(panel.band[1], high))
-            if b1 > b0:
-                body.append(
-                    f'<rect x="{_n(b0)}" y="{_n(top)}" width="{_n(b1 - b0)}" height="{_n(rows_h)}" '
-                    f'fill="{BAND}" fill-opacity="0.12">'
-                    f"<title>{_e(panel.band_label)}</title></rect>"
-                )
-            if panel.band_label and panel.band_label not in seen_band:
-                seen_band.add(panel.band_label)
-                legend.append(
-                    (
-                        f'<rect x="0" y="-5" width="18" height="10" fill="{BAND}" '
-                        'fill-opacity="0.18"/>',
-                        panel.band_label,
-                    )
-                )
-        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-        for t in ticks:
-            x = sx(t)
-            body.append(
-                f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(top + rows_h)}" '
-                f'stroke="{GRID}" stroke-width="1"/>'
-            )
-            body.append(
-                f'<text x="{_n(x)}" y="{_n(top + rows_h + 15)}" text-anchor="middle" '
-                f'font-size="10.5" fill="{MUTED}">{_e(_tick(t, step))}</text>'
-            )
-        body.append(
-            f'<line x1="{_n(x0)}" y1="{_n(top + rows_h)}" x2="{_n(x0 + plot_w)}" '
-            f'y2="{_n(top + rows_h)}" stroke="{MUTED}" stroke-width="1"/>'
-        )
-        if panel.reference is not None:
-            x = sx(panel.reference)
-            ref_title = panel.reference_label or "reference"
-            body.append(
-                f'<line x1="{_n(x)}" y1="{_n(top - 4)}" x2="{_n(x)}" y2="{_n(top + rows_h)}" '
-                f'stroke="{REFERENCE}" stroke-width="1.3" stroke-dasharray="4 3">'
-                f"<title>{_e(ref_title)}: {_e(fmt(panel.reference))}</title></line>"
-            )
-            key = panel.reference_label or "reference"
-            if key not in seen_reference:
-                seen_reference.add(key)
-                legend.append((_swatch_line(REFERENCE, "4 3", 1.3), key))
-        for i, pt in enumerate(panel.points):
-            cy = top + i * row_h + row_h / 2
-            if pt.value is None:
-                tip = pt.note or f"{labels[i]}: undefined"
-                body.append(
-                    f'<text x="{_n(x0 + 4)}" y="{_n(cy + 4)}" font-size="10.5" fill="{MUTED}" '
-                    f'font-style="italic"><title>{_e(tip)}</title>undefined</text>'
-                )
-                continue
-            tip = pt.note or _interval_text(labels[i], pt, fmt)
-            parts = [f"<g><title>{_e(tip)}</title>"]
-            if pt.low is not None and pt.high is not None:
-                a, b = sx(pt.low), sx(pt.high)
-                parts.append(
-                    f'<line x1="{_n(a)}" y1="{_n(cy)}" x2="{_n(b)}" y2="{_n(cy)}" '
-                    f'stroke="{ACCENT}" stroke-width="1.6"/>'
-                )
-                for x in (a, b):
-                    parts.append(
-                        f'<line x1="{_n(x)}" y1="{_n(cy - 4)}" x2="{_n(x)}" y2="{_n(cy + 4)}" '
-                        f'stroke="{ACCENT}" stroke-width="1.6"/>'
-                    )
-            fill = "#fff" if flags[i] else ACCENT
-            parts.append(
-                f'<circle cx="{_n(sx(pt.value))}" cy="{_n(cy)}" r="4.2" fill="{fill}" '
-                f'stroke="{ACCENT}" stroke-width="1.6"/></g>'
-            )
-            body.append("".join(parts))
-    legend_marks, legend_h = _legend_items(legend, 8, top + rows_h + axis_h + 14, width - 16)
-    height = top + rows_h + axis_h + legend_h + 10
-    marks = _open(width, height, title, description)
-    return "".join([*marks, *body, *legend_marks, "</svg>"])
-
-
-def _interval_text(label: str, pt: Interval, fmt: Callable[[float], str]) -> str:
-    assert pt.value is not None
-    text = f"{label}: {fmt(pt.value)}"
-    if pt.low is not None and pt.high is not None:
-        text += f" [{fmt(pt.low)}, {fmt(pt.high)}]"
-    return text
-
-
 def line_chart(
     series: Sequence[Series],
     *,
@@ -491,25 +244,109 @@ def line_chart(
     >>> svg.count("<path"), "perfectly calibrated" in svg
     (2, True)
     """
-    left, right, top, bottom = 54.0, 14.0, 22.0, 44.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    xs = [x for s in series for x, _ in s.points]
-    ys = [y for s in series for _, y in s.points if y is not None]
-    if marker_x is not None:
-        xs.append(marker_x)
-    x_low, x_high, x_ticks = _domain(xs, False, x_domain)
-    y_low, y_high, y_ticks = _domain(ys, True, y_domain)
-    x_span = (x_high - x_low) or 1.0
-    y_span = (y_high - y_low) or 1.0
+    plot = _Plot.fit(series, width, height, x_domain, y_domain, marker_x)
+    body = _line_axes(plot, x_label, y_label)
+    legend: list[tuple[str, str]] = []
+    if diagonal:
+        lo = max(plot.x_low, plot.y_low)
+        hi = min(plot.x_high, plot.y_high)
+        if hi > lo:
+            sx, sy = plot.sx, plot.sy
+            body.append(
+                f'<line x1="{_n(sx(lo))}" y1="{_n(sy(lo))}" x2="{_n(sx(hi))}" y2="{_n(sy(hi))}" '
+                f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="4 3">'
+                f"<title>{_e(diagonal)}</title></line>"
+            )
+        legend.append((_swatch_line(MUTED, "4 3", 1.2), diagonal))
+    for k, s in enumerate(series):
+        colour = s.colour or PALETTE[k % len(PALETTE)]
+        dash = s.dash if s.dash is not None else DASHES[(k // len(PALETTE)) % len(DASHES)]
+        body.append(_line_series(s, colour, dash, plot, fmt))
+        legend.append((_swatch_line(colour, dash, s.width), s.name))
+    if marker_x is not None and plot.x_low <= marker_x <= plot.x_high:
+        body += _line_marker(plot, marker_x, marker_label)
+    if not show_legend:
+        legend = []
+    left, right = plot.left, plot.right
+    legend_marks, legend_h = _legend_items(legend, left, height + 4, width - left - right)
+    marks = _open(width, height + legend_h + (8 if legend else 0), title, description)
+    return "".join([*marks, *body, *legend_marks, "</svg>"])
 
-    def sx(v: float) -> float:
-        return left + (min(max(v, x_low), x_high) - x_low) / x_span * plot_w
 
-    def sy(v: float) -> float:
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of a line chart and its two scales (clamped to the axes)."""
+
+    width: float
+    height: float
+    left: float
+    right: float
+    top: float
+    plot_w: float
+    plot_h: float
+    x_low: float
+    x_high: float
+    x_ticks: list[float]
+    y_low: float
+    y_high: float
+    y_ticks: list[float]
+
+    @classmethod
+    def fit(
+        cls,
+        series: Sequence[Series],
+        width: float,
+        height: float,
+        x_domain: tuple[float, float] | None,
+        y_domain: tuple[float, float] | None,
+        marker_x: float | None,
+    ) -> _Plot:
+        """Axes fitted to the data (and the marker), unless fixed by the caller."""
+        left, right, top, bottom = 54.0, 14.0, 22.0, 44.0
+        xs = [x for s in series for x, _ in s.points]
+        ys = [y for s in series for _, y in s.points if y is not None]
+        if marker_x is not None:
+            xs.append(marker_x)
+        x_low, x_high, x_ticks = _domain(xs, False, x_domain)
+        y_low, y_high, y_ticks = _domain(ys, True, y_domain)
+        return cls(
+            width,
+            height,
+            left,
+            right,
+            top,
+            width - left - right,
+            height - top - bottom,
+            x_low,
+            x_high,
+            x_ticks,
+            y_low,
+            y_high,
+            y_ticks,
+        )
+
+    def sx(self, v: float) -> float:
+        x_span = (self.x_high - self.x_low) or 1.0
+        return (
+            self.left + (min(max(v, self.x_low), self.x_high) - self.x_low) / x_span * self.plot_w
+        )
+
+    def sy(self, v: float) -> float:
         # clamped, so a fixed domain never lets a line escape the plot
-        return top + plot_h - (min(max(v, y_low), y_high) - y_low) / y_span * plot_h
+        y_span = (self.y_high - self.y_low) or 1.0
+        return (
+            self.top
+            + self.plot_h
+            - (min(max(v, self.y_low), self.y_high) - self.y_low) / y_span * self.plot_h
+        )
 
+
+def _line_axes(plot: _Plot, x_label: str, y_label: str) -> list[str]:
+    """Grid lines with tick labels on both axes, the frame, and the axis titles."""
+    sx, sy = plot.sx, plot.sy
+    left, top, plot_w, plot_h = plot.left, plot.top, plot.plot_w, plot.plot_h
     body: list[str] = []
+    x_ticks, y_ticks = plot.x_ticks, plot.y_ticks
     x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else 1.0
     y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1.0
     for t in x_ticks:
@@ -529,77 +366,67 @@ def line_chart(
     body.append(
         f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(plot_w)}" height="{_n(plot_h)}" '
         f'fill="none" stroke="{MUTED}" stroke-width="1"/>'
-        f'<text x="{_n(left + plot_w / 2)}" y="{_n(height - 8)}" text-anchor="middle" '
+        f'<text x="{_n(left + plot_w / 2)}" y="{_n(plot.height - 8)}" text-anchor="middle" '
         f'font-size="11.5" fill="{MUTED}">{_e(x_label)}</text>'
         f'<text transform="translate(14,{_n(top + plot_h / 2)}) rotate(-90)" '
         f'text-anchor="middle" font-size="11.5" fill="{MUTED}">{_e(y_label)}</text>'
     )
-    legend: list[tuple[str, str]] = []
-    if diagonal:
-        lo = max(x_low, y_low)
-        hi = min(x_high, y_high)
-        if hi > lo:
-            body.append(
-                f'<line x1="{_n(sx(lo))}" y1="{_n(sy(lo))}" x2="{_n(sx(hi))}" y2="{_n(sy(hi))}" '
-                f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="4 3">'
-                f"<title>{_e(diagonal)}</title></line>"
+    return body
+
+
+def _line_series(
+    s: Series, colour: str, dash: str, plot: _Plot, fmt: Callable[[float], str]
+) -> str:
+    """One series: its path (broken at missing values) and its markers when sized."""
+    sx, sy = plot.sx, plot.sy
+    dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    segments: list[list[tuple[float, float]]] = [[]]
+    for x, y in s.points:
+        if y is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append((sx(x), sy(y)))
+    group = [f"<g><title>{_e(s.name)}</title>"]
+    for seg in segments:
+        if len(seg) == 1 and s.sizes is None:
+            # a point with gaps on both sides would otherwise vanish
+            px, py = seg[0]
+            group.append(f'<circle cx="{_n(px)}" cy="{_n(py)}" r="2.5" fill="{colour}"/>')
+        if len(seg) >= 2:
+            d = "M" + " L".join(f"{_n(px)},{_n(py)}" for px, py in seg)
+            group.append(
+                f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{_n(s.width)}" '
+                f'stroke-linejoin="round" stroke-linecap="round"{dashed}/>'
             )
-        legend.append((_swatch_line(MUTED, "4 3", 1.2), diagonal))
-    for k, s in enumerate(series):
-        colour = s.colour or PALETTE[k % len(PALETTE)]
-        dash = s.dash if s.dash is not None else DASHES[(k // len(PALETTE)) % len(DASHES)]
-        dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        segments: list[list[tuple[float, float]]] = [[]]
-        for x, y in s.points:
+    if s.sizes is not None:
+        notes = list(s.notes) if s.notes is not None else []
+        for i, ((x, y), area) in enumerate(zip(s.points, s.sizes, strict=True)):
             if y is None:
-                if segments[-1]:
-                    segments.append([])
                 continue
-            segments[-1].append((sx(x), sy(y)))
-        group = [f"<g><title>{_e(s.name)}</title>"]
-        for seg in segments:
-            if len(seg) == 1 and s.sizes is None:
-                # a point with gaps on both sides would otherwise vanish
-                px, py = seg[0]
-                group.append(f'<circle cx="{_n(px)}" cy="{_n(py)}" r="2.5" fill="{colour}"/>')
-            if len(seg) >= 2:
-                d = "M" + " L".join(f"{_n(px)},{_n(py)}" for px, py in seg)
-                group.append(
-                    f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{_n(s.width)}" '
-                    f'stroke-linejoin="round" stroke-linecap="round"{dashed}/>'
-                )
-        if s.sizes is not None:
-            notes = list(s.notes) if s.notes is not None else []
-            for i, ((x, y), area) in enumerate(zip(s.points, s.sizes, strict=True)):
-                if y is None:
-                    continue
-                r = 2.0 + 4.0 * math.sqrt(max(0.0, min(area, 1.0)))
-                tip = notes[i] if i < len(notes) else f"{s.name}: ({fmt(x)}, {fmt(y)})"
-                group.append(
-                    f'<circle cx="{_n(sx(x))}" cy="{_n(sy(y))}" r="{_n(r)}" fill="{colour}" '
-                    f'fill-opacity="0.85" stroke="#fff" stroke-width="0.8">'
-                    f"<title>{_e(tip)}</title></circle>"
-                )
-        group.append("</g>")
-        body.append("".join(group))
-        legend.append((_swatch_line(colour, dash, s.width), s.name))
-    if marker_x is not None and x_low <= marker_x <= x_high:
-        x = sx(marker_x)
-        body.append(
-            f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(top + plot_h)}" '
-            f'stroke="{INK}" stroke-width="1.4"><title>{_e(marker_label)}</title></line>'
-        )
-        anchor = "start" if x < left + plot_w * 0.7 else "end"
-        dx = 4 if anchor == "start" else -4
-        body.append(
-            f'<text x="{_n(x + dx)}" y="{_n(top - 7)}" text-anchor="{anchor}" font-size="11" '
-            f'font-weight="600">{_e(marker_label)}</text>'
-        )
-    if not show_legend:
-        legend = []
-    legend_marks, legend_h = _legend_items(legend, left, height + 4, width - left - right)
-    marks = _open(width, height + legend_h + (8 if legend else 0), title, description)
-    return "".join([*marks, *body, *legend_marks, "</svg>"])
+            r = 2.0 + 4.0 * math.sqrt(max(0.0, min(area, 1.0)))
+            tip = notes[i] if i < len(notes) else f"{s.name}: ({fmt(x)}, {fmt(y)})"
+            group.append(
+                f'<circle cx="{_n(sx(x))}" cy="{_n(sy(y))}" r="{_n(r)}" fill="{colour}" '
+                f'fill-opacity="0.85" stroke="#fff" stroke-width="0.8">'
+                f"<title>{_e(tip)}</title></circle>"
+            )
+    group.append("</g>")
+    return "".join(group)
+
+
+def _line_marker(plot: _Plot, marker_x: float, marker_label: str) -> list[str]:
+    """A labelled vertical line, for example at the operating threshold."""
+    x = plot.sx(marker_x)
+    top = plot.top
+    anchor = "start" if x < plot.left + plot.plot_w * 0.7 else "end"
+    dx = 4 if anchor == "start" else -4
+    return [
+        f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(top + plot.plot_h)}" '
+        f'stroke="{INK}" stroke-width="1.4"><title>{_e(marker_label)}</title></line>',
+        f'<text x="{_n(x + dx)}" y="{_n(top - 7)}" text-anchor="{anchor}" font-size="11" '
+        f'font-weight="600">{_e(marker_label)}</text>',
+    ]
 
 
 def bar_chart(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.robustness._changes import _groupings, _partitions
-from assay.robustness._models import load_model
+from assay.robustness._models import Model, load_model
 from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult
 from assay.robustness._scoring import (
     _equals,
@@ -88,62 +89,123 @@ def explain(
     -------
     ExplanationResult
     """
-    say = progress or (lambda _m: None)
-    if scoring not in SCORINGS:
-        raise InputError(f"scoring must be one of {', '.join(SCORINGS)}; got {scoring!r}.")
-    if n_repeats < 2:
-        raise InputError(f"n_repeats must be at least 2 for an interval, got {n_repeats}.")
-    if max_rows < 50:
-        raise InputError(f"max_rows must be at least 50, got {max_rows}.")
-    sens = [sensitive_features] if isinstance(sensitive_features, str) else list(sensitive_features)
-    source, frame = read_frame(data, y_true, sens)
-    positive_label = _positive(frame.get_column(y_true), pos_label)
-    loaded = load_model(model, features=features, batch_size=batch_size, timeout=timeout)
-    inputs = list(features or loaded.info.features or [c for c in frame.columns if c != y_true])
+    # The request holds every parameter by name; at this point locals() holds just them.
+    return _explain(_Request(**locals()))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`explain`, one for one."""
+
+    model: Any
+    data: Any
+    y_true: str
+    sensitive_features: str | Sequence[str]
+    pos_label: Any
+    model_pos_label: Any
+    threshold: float | None
+    features: Sequence[str] | None
+    scoring: str
+    n_repeats: int
+    max_rows: int
+    shap: bool | None
+    shap_rows: int
+    random_state: int
+    batch_size: int | None
+    timeout: float
+    progress: Callable[[str], None] | None
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The data read, the model loaded, and what the importances are computed on."""
+
+    frame: pl.DataFrame
+    sens: list[str]
+    positive_label: Any
+    loaded: Model
+    inputs: list[str]
+    scorer: _Scorer
+    y: npt.NDArray[np.int8]
+    groups: pl.DataFrame
+    dataset: dict[str, Any]
+    """The data's provenance: its engine and digest."""
+
+
+def _explain(req: _Request) -> ExplanationResult:
+    say = req.progress or (lambda _m: None)
+    _check_options(req)
+    setup = _prepare(req)
+    rng = np.random.default_rng(req.random_state)
+    started = time.perf_counter()
+    inputs_frame = setup.frame.select(setup.inputs)
+    overall, by_group = _importance(req, setup, inputs_frame, rng, say)
+    differences = _differences(by_group, setup.inputs, setup.sens)
+    shap_summary = _shap(
+        req.shap, inputs_frame, setup.groups, setup.sens, setup.scorer, req.shap_rows, rng, say
+    )
+    total = time.perf_counter() - started
+    scorer = setup.scorer
+    payload = {
+        "schema": EXPLANATION_SCHEMA,
+        "n": int(setup.frame.height),
+        "model": setup.loaded.info.to_dict(),
+        "permutation": {
+            "scoring": req.scoring,
+            "overall": sorted(overall, key=lambda e: -(e["importance"]["value"] or 0.0)),
+            "by_group": by_group,
+            "differences": differences,
+        },
+        "shap": shap_summary,
+        "methods": _methods(req),
+        "params": {
+            "y_true": req.y_true,
+            "pos_label": _plain(setup.positive_label),
+            "sensitive_features": setup.sens,
+            "features": setup.inputs,
+            "threshold": 0.5 if req.threshold is None else req.threshold,
+            "scoring": req.scoring,
+            "n_repeats": req.n_repeats,
+            "max_rows": req.max_rows,
+            "shap_rows": req.shap_rows,
+            "random_state": req.random_state,
+        },
+        "timing": {
+            "total_seconds": round(total, 4),
+            "predict_seconds": round(scorer.seconds, 4),
+            "rows_scored": scorer.rows,
+        },
+        "provenance": _provenance(req, setup),
+    }
+    return ExplanationResult(payload)
+
+
+def _check_options(req: _Request) -> None:
+    if req.scoring not in SCORINGS:
+        raise InputError(f"scoring must be one of {', '.join(SCORINGS)}; got {req.scoring!r}.")
+    if req.n_repeats < 2:
+        raise InputError(f"n_repeats must be at least 2 for an interval, got {req.n_repeats}.")
+    if req.max_rows < 50:
+        raise InputError(f"max_rows must be at least 50, got {req.max_rows}.")
+
+
+def _prepare(req: _Request) -> _Setup:
+    """Read the data, check the columns named, load the model and find its inputs."""
+    sensitive = req.sensitive_features
+    sens = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    y_true = req.y_true
+    source, frame = read_frame(req.data, y_true, sens)
+    positive_label = _positive(frame.get_column(y_true), req.pos_label)
+    loaded = load_model(
+        req.model, features=req.features, batch_size=req.batch_size, timeout=req.timeout
+    )
+    inputs = list(req.features or loaded.info.features or [c for c in frame.columns if c != y_true])
     missing = [f for f in inputs if f not in frame.columns]
     if missing:
         raise InputError(
             f"The model's input feature(s) {', '.join(map(repr, missing))} are not in the data."
         )
-    scorer = _Scorer(loaded, _model_positive(loaded, positive_label, model_pos_label), threshold)
-    y = _equals(frame.get_column(y_true), positive_label).astype(np.int8)
-    groups = _group_frame(frame, sens)
-    rng = np.random.default_rng(random_state)
-    started = time.perf_counter()
-    inputs_frame = frame.select(inputs)
-
-    overall: list[dict[str, Any]] = []
-    by_group: list[dict[str, Any]] = []
-    for by in _groupings(sens):
-        if len(by) > 1:
-            continue  # intersections are usually too small for stable importances
-        say("Permutation importance " + (f"by {by[0]}" if by else "overall"))
-        parts = [
-            (group, rows if rows.size <= max_rows else np.sort(rng.choice(rows, max_rows, False)))
-            for group, rows in _partitions(groups, by)
-        ]
-        sizes = {tuple(g.values()): int(r.size) for g, r in _partitions(groups, by)}
-        for group, pick, matrix in _permutation(
-            scorer, inputs_frame, y, parts, inputs, n_repeats, scoring, rng
-        ):
-            entry: dict[str, Any] = {
-                "by": by,
-                "group": group,
-                "n": sizes[tuple(group.values())],
-                "sampled": int(pick.size),
-            }
-            if matrix is None:
-                entry["undefined"] = f"{scoring} needs both labels in the group"
-                entry["importances"] = []
-            else:
-                entry["importances"] = _importances(inputs, matrix)
-            if by:
-                by_group.append(entry)
-            else:
-                overall = entry["importances"]
-    differences = _differences(by_group, inputs, sens)
-    shap_summary = _shap(shap, inputs_frame, groups, sens, scorer, shap_rows, rng, say)
-    total = time.perf_counter() - started
+    model_positive = _model_positive(loaded, positive_label, req.model_pos_label)
     dataset: dict[str, Any] = {"engine": source.engine}
     if source.path is not None:
         dataset |= {"digest": file_digest(source.path), "digest_of": "file bytes"}
@@ -152,62 +214,94 @@ def explain(
             "digest": columns_digest(source.eager_native, [*inputs, y_true, *sens]),
             "digest_of": COLUMNS_DIGEST_OF,
         }
-    payload = {
-        "schema": EXPLANATION_SCHEMA,
-        "n": int(frame.height),
-        "model": loaded.info.to_dict(),
-        "permutation": {
-            "scoring": scoring,
-            "overall": sorted(overall, key=lambda e: -(e["importance"]["value"] or 0.0)),
-            "by_group": by_group,
-            "differences": differences,
-        },
-        "shap": shap_summary,
-        "methods": {
-            "permutation importance": (
-                f"drop in {scoring} when one feature's values are shuffled (within the group, for "
-                f"group importances), {n_repeats} repeats, on at most {max_rows:,} sampled rows "
-                "overall and per group; the estimator of sklearn.inspection."
-                "permutation_importance, with all shuffled copies scored in shared batches"
-            ),
-            "intervals": (
-                "mean ± t·sd/√repeats over the shuffles: permutation noise only, not the sampling "
-                "error of the data"
-            ),
-            "differences": "largest − smallest group importance per feature, interval "
-            "± t·sqrt(se₁² + se₂²); 'notable' when it excludes 0",
-        },
-        "params": {
-            "y_true": y_true,
-            "pos_label": _plain(positive_label),
-            "sensitive_features": sens,
-            "features": inputs,
-            "threshold": 0.5 if threshold is None else threshold,
-            "scoring": scoring,
-            "n_repeats": n_repeats,
-            "max_rows": max_rows,
-            "shap_rows": shap_rows,
-            "random_state": random_state,
-        },
-        "timing": {
-            "total_seconds": round(total, 4),
-            "predict_seconds": round(scorer.seconds, 4),
-            "rows_scored": scorer.rows,
-        },
-        "provenance": {
-            "assay_version": __version__,
-            "python": platform.python_version(),
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "random_state": random_state,
-            "dataset": dataset,
-            "model": {
-                "source": loaded.info.source,
-                "sha256": loaded.info.sha256,
-                "kind": loaded.info.kind,
-            },
-        },
+    return _Setup(
+        frame=frame,
+        sens=sens,
+        positive_label=positive_label,
+        loaded=loaded,
+        inputs=inputs,
+        scorer=_Scorer(loaded, model_positive, req.threshold),
+        y=_equals(frame.get_column(y_true), positive_label).astype(np.int8),
+        groups=_group_frame(frame, sens),
+        dataset=dataset,
+    )
+
+
+def _importance(
+    req: _Request,
+    setup: _Setup,
+    inputs_frame: pl.DataFrame,
+    rng: np.random.Generator,
+    say: Callable[[str], None],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Permutation importance overall and within each group of each sensitive feature."""
+    overall: list[dict[str, Any]] = []
+    by_group: list[dict[str, Any]] = []
+    for by in _groupings(setup.sens):
+        if len(by) > 1:
+            continue  # intersections are usually too small for stable importances
+        say("Permutation importance " + (f"by {by[0]}" if by else "overall"))
+        max_rows = req.max_rows
+        parts = [
+            (group, rows if rows.size <= max_rows else np.sort(rng.choice(rows, max_rows, False)))
+            for group, rows in _partitions(setup.groups, by)
+        ]
+        sizes = {tuple(g.values()): int(r.size) for g, r in _partitions(setup.groups, by)}
+        for group, pick, matrix in _permutation(
+            setup.scorer,
+            inputs_frame,
+            setup.y,
+            parts,
+            setup.inputs,
+            req.n_repeats,
+            req.scoring,
+            rng,
+        ):
+            entry: dict[str, Any] = {
+                "by": by,
+                "group": group,
+                "n": sizes[tuple(group.values())],
+                "sampled": int(pick.size),
+            }
+            if matrix is None:
+                entry["undefined"] = f"{req.scoring} needs both labels in the group"
+                entry["importances"] = []
+            else:
+                entry["importances"] = _importances(setup.inputs, matrix)
+            if by:
+                by_group.append(entry)
+            else:
+                overall = entry["importances"]
+    return overall, by_group
+
+
+def _methods(req: _Request) -> dict[str, str]:
+    return {
+        "permutation importance": (
+            f"drop in {req.scoring} when one feature's values are shuffled (within the group, for "
+            f"group importances), {req.n_repeats} repeats, on at most {req.max_rows:,} sampled "
+            "rows overall and per group; the estimator of sklearn.inspection."
+            "permutation_importance, with all shuffled copies scored in shared batches"
+        ),
+        "intervals": (
+            "mean ± t·sd/√repeats over the shuffles: permutation noise only, not the sampling "
+            "error of the data"
+        ),
+        "differences": "largest − smallest group importance per feature, interval "
+        "± t·sqrt(se₁² + se₂²); 'notable' when it excludes 0",
     }
-    return ExplanationResult(payload)
+
+
+def _provenance(req: _Request, setup: _Setup) -> dict[str, Any]:
+    info = setup.loaded.info
+    return {
+        "assay_version": __version__,
+        "python": platform.python_version(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "random_state": req.random_state,
+        "dataset": setup.dataset,
+        "model": {"source": info.source, "sha256": info.sha256, "kind": info.kind},
+    }
 
 
 def _permutation(

@@ -468,11 +468,28 @@ def load_model(
     InputError
         The file is not a model of a kind Assay can load, or an extra is missing.
     """
-    loaded: Model
+    loaded = _adapter(model, features=features, timeout=timeout, classes=classes)
+    if batch_size is not None:
+        if batch_size < 1:
+            raise InputError(f"batch_size must be at least 1, got {batch_size}.")
+        loaded.batch_size = batch_size
+    if features and loaded.info.features is None:
+        loaded.info = _with_features(loaded.info, tuple(features))
+    return loaded
+
+
+def _adapter(
+    model: Any,
+    *,
+    features: Sequence[str] | None,
+    timeout: float,
+    classes: Sequence[Any] | None,
+) -> Model:
+    """The adapter for what ``model`` is: a Model, a URL, an MLflow URI, a path or an object."""
     if isinstance(model, Model):
-        loaded = model
-    elif isinstance(model, str) and model.startswith(("http://", "https://")):
-        loaded = HttpModel(
+        return model
+    if isinstance(model, str) and model.startswith(("http://", "https://")):
+        return HttpModel(
             model,
             ModelInfo(
                 kind="http",
@@ -483,46 +500,38 @@ def load_model(
             ),
             timeout=timeout,
         )
-    elif isinstance(model, str) and model.startswith(MLFLOW_SCHEMES):
-        loaded = load_mlflow(model)
-    elif isinstance(model, str | Path):
-        path = Path(model)
-        if not path.exists():
-            raise NotFoundError(f"The model file '{path}' does not exist.")
-        if path.is_dir():
-            if (path / "MLmodel").exists():
-                loaded = load_mlflow(str(path))
-            else:
-                raise InputError(
-                    f"'{path}' is a folder without an MLmodel file; pass a model file "
-                    "(.joblib, .pkl, .onnx) or an MLflow model folder."
-                )
-        elif path.suffix.lower() in PICKLE_SUFFIXES:
-            loaded = load_pickle(path)
-        elif path.suffix.lower() in ONNX_SUFFIXES:
-            loaded = load_onnx(path, features=features)
-        else:
-            raise InputError(
-                f"Cannot tell what kind of model '{path.name}' is from its suffix "
-                f"'{path.suffix or '(none)'}'. Assay loads .joblib/.pkl/.pickle (scikit-learn), "
-                ".onnx, MLflow URIs (models:/, runs:/, mlflow:) and http(s) scoring URLs."
-            )
-    elif callable(getattr(model, "predict_proba", None)) or callable(
-        getattr(model, "predict", None)
-    ):
-        loaded = SklearnModel.wrap(model)
-    else:
+    if isinstance(model, str) and model.startswith(MLFLOW_SCHEMES):
+        return load_mlflow(model)
+    if isinstance(model, str | Path):
+        return _from_path(Path(model), features)
+    if callable(getattr(model, "predict_proba", None)) or callable(getattr(model, "predict", None)):
+        return SklearnModel.wrap(model)
+    raise InputError(
+        f"model of type {type(model).__qualname__} is not something Assay can score; pass a "
+        "path, a URI, a URL or a fitted estimator."
+    )
+
+
+def _from_path(path: Path, features: Sequence[str] | None) -> Model:
+    """A model file (pickle or ONNX) or an MLflow model folder, told apart by suffix."""
+    if not path.exists():
+        raise NotFoundError(f"The model file '{path}' does not exist.")
+    if path.is_dir():
+        if (path / "MLmodel").exists():
+            return load_mlflow(str(path))
         raise InputError(
-            f"model of type {type(model).__qualname__} is not something Assay can score; pass a "
-            "path, a URI, a URL or a fitted estimator."
+            f"'{path}' is a folder without an MLmodel file; pass a model file "
+            "(.joblib, .pkl, .onnx) or an MLflow model folder."
         )
-    if batch_size is not None:
-        if batch_size < 1:
-            raise InputError(f"batch_size must be at least 1, got {batch_size}.")
-        loaded.batch_size = batch_size
-    if features and loaded.info.features is None:
-        loaded.info = _with_features(loaded.info, tuple(features))
-    return loaded
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        return load_pickle(path)
+    if path.suffix.lower() in ONNX_SUFFIXES:
+        return load_onnx(path, features=features)
+    raise InputError(
+        f"Cannot tell what kind of model '{path.name}' is from its suffix "
+        f"'{path.suffix or '(none)'}'. Assay loads .joblib/.pkl/.pickle (scikit-learn), "
+        ".onnx, MLflow URIs (models:/, runs:/, mlflow:) and http(s) scoring URLs."
+    )
 
 
 def _with_features(info: ModelInfo, features: tuple[str, ...]) -> ModelInfo:

@@ -19,8 +19,6 @@ from assay import render as rendering
 from assay.errors import SchemaError
 from assay.render import (
     environment,
-    estimate,
-    group_label,
     group_values,
     grouping_label,
     limit_text,
@@ -29,36 +27,18 @@ from assay.render import (
     plain,
     short_digest,
     timestamp,
-    verdict_label,
+)
+from assay.robustness._probe_view import probe_view
+from assay.robustness._report_values import (
+    KIND_FAMILY,
+    VERDICT_KEYS,
+    est_view,
+    interval,
+    label_verdict,
 )
 from assay.robustness._result import EXPLANATION_SCHEMA, ROBUSTNESS_SCHEMA
 from assay.robustness._scenarios import CHECKS
 
-KIND_LABELS = {
-    "gaussian_noise": "Gaussian noise",
-    "category_swap": "Category swaps",
-    "typos": "Typos",
-    "missing_values": "Missing values",
-    "feature_dropout": "Feature dropout",
-    "out_of_range": "Out-of-range values",
-    "covariate_shift": "Covariate shift",
-    "label_shift": "Label shift",
-    "counterfactual": "Counterfactual",
-    "monotonic": "Monotonic relationship",
-}
-KIND_FAMILY = {
-    "covariate_shift": "shift",
-    "label_shift": "shift",
-    "counterfactual": "counterfactual",
-    "monotonic": "monotonic",
-}
-VERDICT_KEYS = {
-    "pass": "pass",
-    "fail": "fail",
-    "insufficient_evidence": "insufficient_evidence",
-    "error": "fail",
-    "none": "unknown",
-}
 OUTCOME_SENTENCES = {
     "fail": "At least one probe moved the model beyond a limit, with statistical significance.",
     "error": "At least one probe could not run; its reason is given below. A run with errored "
@@ -70,316 +50,11 @@ OUTCOME_SENTENCES = {
 }
 
 
-def _label_verdict(v: str) -> str:
-    return "Errored" if v == "error" else "No verdict" if v == "none" else verdict_label(v)
-
-
 def _check(result: Any, schema: str) -> Mapping[str, Any]:
     if not isinstance(result, Mapping) or result.get("schema") != schema:
         found = result.get("schema") if isinstance(result, Mapping) else type(result).__name__
         raise SchemaError(f"Expected a result with schema '{schema}', found {found!r}.")
     return result
-
-
-def _tidy(entry: Any) -> Any:
-    """Float noise such as 7e-18 from an interval bound is shown as 0."""
-    if not isinstance(entry, Mapping):
-        return entry
-    out = dict(entry)
-    for k in ("value", "ci_low", "ci_high"):
-        v = out.get(k)
-        if isinstance(v, float) and abs(v) < 1e-12:
-            out[k] = 0.0
-    return out
-
-
-def _est_view(entry: Any) -> dict[str, Any]:
-    e = estimate(_tidy(entry))
-    return {
-        "defined": e.defined,
-        "value_text": e.value_text,
-        "ci_text": e.ci_text,
-        "undefined_text": e.undefined_text,
-        "text": e.text,
-    }
-
-
-def _signed(entry: Any) -> dict[str, Any]:
-    view = _est_view(entry)
-    e = estimate(_tidy(entry))
-    if e.value is not None and e.value > 0:
-        view["value_text"] = "+" + view["value_text"]
-        view["text"] = "+" + view["text"]
-    return view
-
-
-def _interval(entry: Any, note: str = "") -> rendering.Interval:
-    e = estimate(entry)
-    return rendering.Interval(e.value, e.low, e.high, note)
-
-
-def _probe_columns(kind: str) -> list[tuple[str, str, bool]]:
-    """(metric key, column label, signed) for a probe's by-group table."""
-    family = KIND_FAMILY.get(kind, "perturbation")
-    if family == "counterfactual":
-        return [
-            ("flip_rate", "Flip rate", False),
-            ("flip_to_positive", "→ favourable", False),
-            ("flip_to_negative", "→ unfavourable", False),
-        ]
-    if family == "monotonic":
-        return [("violation_rate", "Violation rate", False)]
-    cols = [
-        ("accuracy", "Δ accuracy", True),
-        ("selection_rate", "Δ selection rate", True),
-        ("tpr", "Δ TPR", True),
-        ("fpr", "Δ FPR", True),
-    ]
-    if family == "perturbation":
-        cols.append(("flip_rate", "Flip rate", False))
-    return cols
-
-
-def _cell(metrics: Mapping[str, Any], key: str, signed: bool) -> dict[str, Any]:
-    entry = metrics.get(key)
-    if isinstance(entry, Mapping) and "delta" in entry:
-        entry = entry["delta"]
-    return _signed(entry) if signed else _est_view(entry)
-
-
-def _chart_panels(
-    kind: str, deltas: Sequence[Mapping[str, Any]], limits: Mapping[str, float]
-) -> list[rendering.DotPanel]:
-    family = KIND_FAMILY.get(kind, "perturbation")
-    inf = math.inf
-
-    def points(key: str) -> list[rendering.Interval]:
-        out = []
-        for d in deltas:
-            entry = d["metrics"].get(key)
-            if isinstance(entry, Mapping) and "delta" in entry:
-                entry = entry["delta"]
-            out.append(_interval(entry))
-        return out
-
-    panels: list[rendering.DotPanel] = []
-    if family in ("perturbation", "shift"):
-        limit = limits.get("accuracy_drop")
-        panels.append(
-            rendering.DotPanel(
-                "Accuracy change (probe − baseline)",
-                points("accuracy"),
-                reference=0.0,
-                reference_label="no change",
-                band=(-inf, -limit) if limit is not None else None,
-                band_label="beyond the accuracy-drop limit" if limit is not None else "",
-            )
-        )
-    if family == "shift":
-        limit = limits.get("selection_rate_change")
-        panels.append(
-            rendering.DotPanel(
-                "Selection-rate change",
-                points("selection_rate"),
-                reference=0.0,
-                reference_label="no change",
-            )
-        )
-    if family == "perturbation":
-        limit = limits.get("flip_rate")
-        panels.append(
-            rendering.DotPanel(
-                "Decision flip rate",
-                points("flip_rate"),
-                band=(limit, inf) if limit is not None else None,
-                band_label="beyond the flip-rate limit" if limit is not None else "",
-            )
-        )
-    if family == "counterfactual":
-        limit = limits.get("counterfactual_flip_rate")
-        panels += [
-            rendering.DotPanel(
-                "Counterfactual flip rate",
-                points("flip_rate"),
-                band=(limit, inf) if limit is not None else None,
-                band_label="beyond the counterfactual limit" if limit is not None else "",
-            ),
-            rendering.DotPanel("Flips to the favourable decision", points("flip_to_positive")),
-        ]
-    if family == "monotonic":
-        limit = limits.get("violation_rate")
-        panels.append(
-            rendering.DotPanel(
-                "Violation rate",
-                points("violation_rate"),
-                band=(limit, inf) if limit is not None else None,
-                band_label="beyond the violation limit" if limit is not None else "",
-            )
-        )
-    return panels
-
-
-def _probe_view(p: Mapping[str, Any], index: int, charts: bool) -> dict[str, Any]:
-    kind = str(p.get("kind", ""))
-    verdict = str(p.get("verdict", "none"))
-    view: dict[str, Any] = {
-        "id": f"probe-{index + 1}",
-        "number": index + 1,
-        "name": p.get("name", kind),
-        "kind": KIND_LABELS.get(kind, kind),
-        "kind_key": kind,
-        "status": p.get("status"),
-        "errored": p.get("status") == "errored",
-        "error": p.get("error"),
-        "verdict_key": VERDICT_KEYS.get(verdict, "unknown"),
-        "verdict_label": _label_verdict(verdict),
-        "reason": p.get("reason") or "",
-        "spec": _spec_text(p.get("spec", {})),
-        "changed": _changed_text(p.get("changed", {})),
-        "notes": list(p.get("notes", [])),
-        "limits": [
-            {"check": k.replace("_", " "), "limit": limit_text(v), "meaning": CHECKS.get(k, "")}
-            for k, v in (p.get("limits") or {}).items()
-        ],
-        "timing": p.get("timing", {}),
-    }
-    deltas = list(p.get("deltas", []))
-    columns = _probe_columns(kind)
-    view["columns"] = [c[1] for c in columns]
-    rows = []
-    for d in deltas:
-        rows.append(
-            {
-                "grouping": grouping_label(d["by"]),
-                "group": group_values(d["group"]),
-                "overall": not d["by"],
-                "n": f"{d['n']:,}",
-                "small": bool(d.get("small")),
-                "cells": [_cell(d["metrics"], key, signed) for key, _, signed in columns],
-            }
-        )
-    view["rows"] = [r for r, d in zip(rows, deltas, strict=True) if len(d["by"]) <= 1]
-    view["intersection_rows"] = [r for r, d in zip(rows, deltas, strict=True) if len(d["by"]) > 1]
-    auc = [d for d in deltas if "roc_auc" in d["metrics"] and "probed" in d["metrics"]["roc_auc"]]
-    view["auc_rows"] = [
-        {
-            "group": group_values(d["group"]) if d["by"] else "Overall",
-            "grouping": grouping_label(d["by"]),
-            "baseline": _est_view(d["metrics"]["roc_auc"]["baseline"]),
-            "probed": _est_view(d["metrics"]["roc_auc"]["probed"]),
-            "delta": _signed(d["metrics"]["roc_auc"].get("delta")),
-        }
-        for d in auc
-        if len(d["by"]) <= 1
-    ]
-    ordered = sorted(
-        p.get("checks", []),
-        key=lambda c: (
-            ("fail", "insufficient_evidence", "pass").index(c["verdict"])
-            if c["verdict"] in ("fail", "insufficient_evidence", "pass")
-            else 3
-        ),
-    )
-    view["checks"] = [
-        {
-            "check": c["check"].replace("_", " "),
-            "scope": group_label(c["group"]) if c["by"] else "overall",
-            "estimate": _est_view(c["estimate"]),
-            "limit": limit_text(c["limit"]),
-            "verdict_key": VERDICT_KEYS.get(c["verdict"], "unknown"),
-            "verdict_label": _label_verdict(c["verdict"]),
-            "reason": c.get("reason", ""),
-        }
-        for c in ordered
-    ]
-    view["failed_checks"] = sum(1 for c in p.get("checks", []) if c["verdict"] == "fail")
-    view["by_target"] = []
-    for d in deltas:
-        for t in d.get("by_target", []):
-            view["by_target"].append(
-                {
-                    "group": group_values(d["group"]) if d["by"] else "Overall",
-                    "grouping": grouping_label(d["by"]),
-                    "target": str(t.get("target")),
-                    "n": f"{t['n']:,}",
-                    "flip": _est_view(t["flip_rate"]),
-                }
-            )
-    view["chart"] = ""
-    if charts and deltas and not view["errored"]:
-        shown = [d for d in deltas if len(d["by"]) <= 1]
-        panels = _chart_panels(kind, shown, p.get("limits") or {})
-        if panels:
-            labels = [group_label(d["group"]) if d["by"] else "Overall" for d in shown]
-            view["chart"] = rendering.dot_whisker(
-                labels,
-                panels,
-                title=f"{p.get('name')}: changes by group",
-                description="Estimates with their confidence intervals, overall and for each "
-                "group of each sensitive feature; shaded regions are beyond the limits.",
-                annotations=[f"n={d['n']:,}" for d in shown],
-                annotation_title="rows",
-                flagged=[bool(d.get("small")) for d in shown],
-                flagged_label="group below the minimum size",
-            )
-    view["headline"], view["head_accuracy"], view["head_rate"] = _headline(p, kind)
-    return view
-
-
-def _headline(
-    p: Mapping[str, Any], kind: str
-) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
-    """The overall change in one line, and the accuracy change and flip/violation rate."""
-    overall = next((d for d in p.get("deltas", []) if not d["by"]), None)
-    if overall is None:
-        return "", None, None
-    m = overall["metrics"]
-    family = KIND_FAMILY.get(kind, "perturbation")
-    accuracy = (
-        _signed((m.get("accuracy") or {}).get("delta"))
-        if family in ("perturbation", "shift")
-        else None
-    )
-    rate = None
-    label = "flips"
-    if family in ("perturbation", "counterfactual"):
-        rate = _est_view(m.get("flip_rate"))
-    elif family == "monotonic":
-        rate, label = _est_view(m.get("violation_rate")), "violations"
-    parts = []
-    if accuracy is not None:
-        parts.append(f"accuracy {accuracy['text']}")
-    if rate is not None:
-        parts.append(f"{label} {rate['text']}")
-    return "; ".join(parts), accuracy, rate
-
-
-def _spec_text(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(k, plain(v)) for k, v in spec.items() if k not in ("name", "kind", "limits")]
-
-
-def _changed_text(changed: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    if changed.get("cells"):
-        out.append(("cells changed", f"{changed['cells']:,}"))
-    if changed.get("rows"):
-        out.append(("rows changed or re-weighted", f"{changed['rows']:,}"))
-    for k, v in (changed.get("details") or {}).items():
-        if isinstance(v, float):
-            out.append((k.replace("_", " "), number(v)))
-        elif isinstance(v, Mapping):
-            out.append(
-                (
-                    k.replace("_", " "),
-                    "; ".join(
-                        f"{a}: {number(b) if isinstance(b, float) else plain(b)}"
-                        for a, b in v.items()
-                    ),
-                )
-            )
-        else:
-            out.append((k.replace("_", " "), plain(v)))
-    return out
 
 
 def _summary_chart(probes: Sequence[Mapping[str, Any]], limits: Mapping[str, Any]) -> str:
@@ -397,8 +72,8 @@ def _summary_chart(probes: Sequence[Mapping[str, Any]], limits: Mapping[str, Any
         overall = next(d for d in p["deltas"] if not d["by"])
         m = overall["metrics"]
         a = m.get("accuracy", {})
-        acc.append(_interval(a.get("delta") if isinstance(a, Mapping) else None))
-        flips.append(_interval(m.get("flip_rate")))
+        acc.append(interval(a.get("delta") if isinstance(a, Mapping) else None))
+        flips.append(interval(m.get("flip_rate")))
     inf = math.inf
     acc_limit = limits.get("accuracy_drop")
     return rendering.dot_whisker(
@@ -432,15 +107,15 @@ def _baseline_view(baseline: Mapping[str, Any] | None) -> dict[str, Any]:
             "overall": not g["by"],
             "n": f"{g['n']:,}",
             "small": bool(g.get("small")),
-            "cells": [_est_view(g["metrics"].get(m)) for m in present],
+            "cells": [est_view(g["metrics"].get(m)) for m in present],
         }
         for g in baseline["groups"]
     ]
     summaries = [
         {
             "grouping": grouping_label(s["by"]),
-            "dp": _est_view(s.get("demographic_parity_difference")),
-            "eo": _est_view(s.get("equalized_odds_difference")),
+            "dp": est_view(s.get("demographic_parity_difference")),
+            "eo": est_view(s.get("equalized_odds_difference")),
         }
         for s in baseline.get("summaries", [])
     ]
@@ -461,36 +136,27 @@ def build_view(
     prov = r.get("provenance", {})
     model = r.get("model", {})
     outcome = str(r.get("outcome", "none"))
-    views = [_probe_view(p, i, charts) for i, p in enumerate(probes)]
+    views = [probe_view(p, i, charts) for i, p in enumerate(probes)]
     counts = {
         k: sum(1 for p in probes if p.get("verdict") == k)
         for k in ("fail", "insufficient_evidence", "pass", "error", "none")
     }
-    timing = r.get("timing", {})
-    share = timing.get("predict_share")
     view: dict[str, Any] = {
         "title": title or "Robustness and stress-test report",
         "schema": r["schema"],
         "n": f"{r.get('n', 0):,}",
         "outcome_key": VERDICT_KEYS.get(outcome, "unknown"),
-        "outcome_label": _label_verdict(outcome),
+        "outcome_label": label_verdict(outcome),
         "outcome_sentence": OUTCOME_SENTENCES.get(outcome, ""),
         "run_error": r.get("error"),
         "features": params.get("sensitive_features", []),
         "model": {
             "kind": model.get("kind"),
             "source": model.get("source"),
-            "class": _short_class(model.get("model_class")),
-            "class_full": model.get("model_class") or "not recorded",
-            "sha256": model.get("sha256"),
-            "sha_short": short_digest(model.get("sha256")) if model.get("sha256") else "none",
+            **_model_identity(model),
             "notes": model.get("notes", []),
         },
-        "created": timestamp(prov.get("created_at")),
-        "created_iso": prov.get("created_at", ""),
-        "digest_full": (prov.get("dataset") or {}).get("digest") or "not recorded",
-        "digest_short": short_digest((prov.get("dataset") or {}).get("digest")),
-        "assay_version": prov.get("assay_version", "unknown"),
+        **_stamp(prov),
         "counts": counts,
         "n_probes": len(probes),
         "probes": views,
@@ -502,41 +168,81 @@ def build_view(
             {"check": k.replace("_", " "), "limit": limit_text(v), "meaning": CHECKS.get(k, "")}
             for k, v in (params.get("limits") or {}).items()
         ],
-        "settings": [
-            ("Label column", plain(params.get("y_true"))),
-            ("Favourable label", plain(params.get("pos_label"))),
-            ("Model's favourable class", plain(params.get("model_pos_label"))),
-            ("Decision threshold", plain(params.get("threshold"))),
-            ("Model inputs", plain(params.get("features"))),
-            ("Confidence level", plain(params.get("ci_level"))),
-            ("Minimum group size", plain(params.get("min_group_size"))),
-            ("Bootstrap replicates", plain(params.get("n_bootstrap"))),
-            ("Random seed", plain(params.get("random_state"))),
-            ("Rows per model call", plain(params.get("batch_size"))),
-        ],
-        "timing": [
-            ("Total time", f"{timing.get('total_seconds', 0):.1f} s"),
-            ("Model predict time", f"{timing.get('predict_seconds', 0):.1f} s"),
-            ("Share of time in predict", f"{share:.0%}" if isinstance(share, float) else "n/a"),
-            ("Rows scored", f"{timing.get('rows_scored', 0):,}"),
-            ("Model calls", f"{timing.get('model_calls', 0):,}"),
-        ],
-        "provenance": [
-            ("Dataset digest", plain((prov.get("dataset") or {}).get("digest"))),
-            ("Digest of", plain((prov.get("dataset") or {}).get("digest_of"))),
-            ("Dataset path", plain((prov.get("dataset") or {}).get("path"))),
-            ("Model source", plain(model.get("source"))),
-            ("Model kind", plain(model.get("kind"))),
-            ("Model sha256", plain(model.get("sha256"))),
-            ("Assay version", plain(prov.get("assay_version"))),
-            ("Python", plain(prov.get("python"))),
-            ("Created", timestamp(prov.get("created_at"))),
-        ],
+        "settings": _settings(params),
+        "timing": _timing(r.get("timing", {})),
+        "provenance": _provenance_rows(prov, model),
     }
     view["explanation"] = (
         _explanation_view(_check(explanation, EXPLANATION_SCHEMA), charts) if explanation else None
     )
-    toc = [
+    view["toc"] = _toc(views, bool(view["explanation"]))
+    return view
+
+
+def _model_identity(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's class (short and full) and sha256 (short and full)."""
+    return {
+        "class": _short_class(model.get("model_class")),
+        "class_full": model.get("model_class") or "not recorded",
+        "sha256": model.get("sha256"),
+        "sha_short": short_digest(model.get("sha256")) if model.get("sha256") else "none",
+    }
+
+
+def _stamp(prov: Mapping[str, Any]) -> dict[str, Any]:
+    """When the result was made, by which Assay, and the digest of the data it read."""
+    return {
+        "created": timestamp(prov.get("created_at")),
+        "created_iso": prov.get("created_at", ""),
+        "digest_full": (prov.get("dataset") or {}).get("digest") or "not recorded",
+        "digest_short": short_digest((prov.get("dataset") or {}).get("digest")),
+        "assay_version": prov.get("assay_version", "unknown"),
+    }
+
+
+def _settings(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("Label column", plain(params.get("y_true"))),
+        ("Favourable label", plain(params.get("pos_label"))),
+        ("Model's favourable class", plain(params.get("model_pos_label"))),
+        ("Decision threshold", plain(params.get("threshold"))),
+        ("Model inputs", plain(params.get("features"))),
+        ("Confidence level", plain(params.get("ci_level"))),
+        ("Minimum group size", plain(params.get("min_group_size"))),
+        ("Bootstrap replicates", plain(params.get("n_bootstrap"))),
+        ("Random seed", plain(params.get("random_state"))),
+        ("Rows per model call", plain(params.get("batch_size"))),
+    ]
+
+
+def _timing(timing: Mapping[str, Any]) -> list[tuple[str, str]]:
+    share = timing.get("predict_share")
+    return [
+        ("Total time", f"{timing.get('total_seconds', 0):.1f} s"),
+        ("Model predict time", f"{timing.get('predict_seconds', 0):.1f} s"),
+        ("Share of time in predict", f"{share:.0%}" if isinstance(share, float) else "n/a"),
+        ("Rows scored", f"{timing.get('rows_scored', 0):,}"),
+        ("Model calls", f"{timing.get('model_calls', 0):,}"),
+    ]
+
+
+def _provenance_rows(prov: Mapping[str, Any], model: Mapping[str, Any]) -> list[tuple[str, str]]:
+    dataset = prov.get("dataset") or {}
+    return [
+        ("Dataset digest", plain(dataset.get("digest"))),
+        ("Digest of", plain(dataset.get("digest_of"))),
+        ("Dataset path", plain(dataset.get("path"))),
+        ("Model source", plain(model.get("source"))),
+        ("Model kind", plain(model.get("kind"))),
+        ("Model sha256", plain(model.get("sha256"))),
+        ("Assay version", plain(prov.get("assay_version"))),
+        ("Python", plain(prov.get("python"))),
+        ("Created", timestamp(prov.get("created_at"))),
+    ]
+
+
+def _toc(views: list[dict[str, Any]], explanation: bool) -> list[dict[str, Any]]:
+    toc: list[dict[str, Any]] = [
         {"id": "summary", "label": "Executive summary"},
         {"id": "baseline", "label": "Baseline performance by group"},
         {
@@ -545,24 +251,24 @@ def build_view(
             "children": [{"id": v["id"], "label": v["name"]} for v in views],
         },
     ]
-    if view["explanation"]:
+    if explanation:
         toc.append({"id": "explanations", "label": "Explanations: feature importance"})
     toc += [
         {"id": "methods", "label": "Methods and limits"},
         {"id": "provenance", "label": "Provenance"},
     ]
-    view["toc"] = toc
-    return view
+    return toc
 
 
 def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
+    """Permutation importances overall and by group, their differences, and SHAP."""
     perm = e["permutation"]
     overall = list(perm["overall"])
     top = [x["feature"] for x in overall[:10]]
     view: dict[str, Any] = {
         "scoring": perm.get("scoring", "accuracy"),
         "overall": [
-            {"feature": x["feature"], "importance": _est_view(x["importance"])} for x in overall
+            {"feature": x["feature"], "importance": est_view(x["importance"])} for x in overall
         ],
         "groupings": [],
         "differences": [
@@ -571,7 +277,7 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
                 "feature": d["feature"],
                 "max_group": group_values(d["max_group"]),
                 "min_group": group_values(d["min_group"]),
-                "difference": _est_view(d["difference"]),
+                "difference": est_view(d["difference"]),
                 "notable": d["notable"],
             }
             for d in perm.get("differences", [])[:12]
@@ -585,7 +291,7 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
             [
                 rendering.DotPanel(
                     f"Drop in {view['scoring']} when shuffled",
-                    [_interval(x["importance"]) for x in overall],
+                    [interval(x["importance"]) for x in overall],
                     reference=0.0,
                     reference_label="no importance",
                 )
@@ -597,50 +303,59 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
     by_group = [g for g in perm.get("by_group", []) if g.get("importances")]
     for s in dict.fromkeys(tuple(g["by"]) for g in by_group):
         entries = sorted([g for g in by_group if tuple(g["by"]) == s], key=lambda g: -g["n"])
-        shown = entries[:5]
-        lookup = [{x["feature"]: x["importance"] for x in g["importances"]} for g in shown]
-        table = [{"feature": f, "cells": [_est_view(lk.get(f)) for lk in lookup]} for f in top]
-        chart = ""
-        if charts:
-            bounds = [
-                v
-                for lk in lookup
-                for f in top
-                for v in (
-                    (lk.get(f) or {}).get("ci_low"),
-                    (lk.get(f) or {}).get("ci_high"),
-                    (lk.get(f) or {}).get("value"),
-                )
-                if isinstance(v, int | float) and math.isfinite(v)
-            ]
-            # one scale for every group, so that panels can be compared by eye
-            low, high, _ = rendering.nice_ticks(min([0.0, *bounds]), max([0.0, *bounds]), 4)
-            chart = rendering.dot_whisker(
-                top,
-                [
-                    rendering.DotPanel(
-                        f"{group_values(g['group'])} (n={g['n']:,})",
-                        [_interval(lk.get(f)) for f in top],
-                        reference=0.0,
-                        domain=(low, high),
-                    )
-                    for g, lk in zip(shown, lookup, strict=True)
-                ],
-                title=f"Permutation importance by {grouping_label(list(s))}",
-                description="Top features overall; one panel per group (largest groups first), "
-                "all on the same scale.",
+        view["groupings"].append(_importance_grouping(list(s), entries, top, charts))
+    view["shap"] = _shap_view(e.get("shap") or {}, charts)
+    return view
+
+
+def _importance_grouping(
+    by: list[str], entries: list[Mapping[str, Any]], top: list[str], charts: bool
+) -> dict[str, Any]:
+    """The top features' importances in the largest groups of one grouping, as table and chart."""
+    shown = entries[:5]
+    lookup = [{x["feature"]: x["importance"] for x in g["importances"]} for g in shown]
+    table = [{"feature": f, "cells": [est_view(lk.get(f)) for lk in lookup]} for f in top]
+    chart = ""
+    if charts:
+        bounds = [
+            v
+            for lk in lookup
+            for f in top
+            for v in (
+                (lk.get(f) or {}).get("ci_low"),
+                (lk.get(f) or {}).get("ci_high"),
+                (lk.get(f) or {}).get("value"),
             )
-        view["groupings"].append(
-            {
-                "label": grouping_label(list(s)),
-                "groups": [f"{group_values(g['group'])} (n={g['n']:,})" for g in shown],
-                "omitted": len(entries) - len(shown),
-                "rows": table,
-                "chart": chart,
-            }
+            if isinstance(v, int | float) and math.isfinite(v)
+        ]
+        # one scale for every group, so that panels can be compared by eye
+        low, high, _ = rendering.nice_ticks(min([0.0, *bounds]), max([0.0, *bounds]), 4)
+        chart = rendering.dot_whisker(
+            top,
+            [
+                rendering.DotPanel(
+                    f"{group_values(g['group'])} (n={g['n']:,})",
+                    [interval(lk.get(f)) for f in top],
+                    reference=0.0,
+                    domain=(low, high),
+                )
+                for g, lk in zip(shown, lookup, strict=True)
+            ],
+            title=f"Permutation importance by {grouping_label(by)}",
+            description="Top features overall; one panel per group (largest groups first), "
+            "all on the same scale.",
         )
-    shap = e.get("shap") or {}
-    view["shap"] = {
+    return {
+        "label": grouping_label(by),
+        "groups": [f"{group_values(g['group'])} (n={g['n']:,})" for g in shown],
+        "omitted": len(entries) - len(shown),
+        "rows": table,
+        "chart": chart,
+    }
+
+
+def _shap_view(shap: Mapping[str, Any], charts: bool) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "status": shap.get("status", "skipped"),
         "reason": shap.get("reason", ""),
         "rows": shap.get("rows"),
@@ -651,7 +366,7 @@ def _explanation_view(e: Mapping[str, Any], charts: bool) -> dict[str, Any]:
         "chart": "",
     }
     if charts and shap.get("status") == "ok":
-        view["shap"]["chart"] = rendering.bar_chart(
+        view["chart"] = rendering.bar_chart(
             [rendering.Bar(x["feature"], x["mean_abs_shap"]) for x in shap["overall"]],
             title="Mean |SHAP value| per feature",
             description="Average absolute contribution to the positive-class score.",
@@ -748,11 +463,7 @@ def _standalone(e: Mapping[str, Any], title: str | None, charts: bool) -> dict[s
         "n": f"{e.get('n', 0):,}",
         "explanation": _explanation_view(e, charts),
         "features": e.get("params", {}).get("sensitive_features", []),
-        "created": timestamp(prov.get("created_at")),
-        "created_iso": prov.get("created_at", ""),
-        "digest_full": (prov.get("dataset") or {}).get("digest") or "not recorded",
-        "digest_short": short_digest((prov.get("dataset") or {}).get("digest")),
-        "assay_version": prov.get("assay_version", "unknown"),
+        **_stamp(prov),
         "model": {
             "class": _short_class(model.get("model_class")),
             "class_full": model.get("model_class") or "not recorded",

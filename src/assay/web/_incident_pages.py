@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -38,6 +39,7 @@ __all__ = [
     "make_bundle",
     "open_incident_from_form",
     "register_incident_pages",
+    "router",
     "timeline_of",
 ]
 
@@ -89,114 +91,147 @@ def open_incident_from_form(ctx: Ctx, form: FormData) -> Incident:
 
 def register_incident_pages(app: FastAPI) -> None:
     """Add the incident pages to ``app``."""
-    resolve = app.state.resolve
-    writer = app.state.writer
+    app.include_router(router)
 
-    @app.get("/incidents", include_in_schema=False)
-    def incidents(request: Request, ctx: Ctx = Depends(resolve), show: str = "all") -> Response:
-        rows = list_incidents(ctx.ws, open_only=show == "open")
-        return render(
-            request,
-            "incidents.html",
-            ctx,
-            incidents=rows,
-            show="open" if show == "open" else "all",
-            systems=list_systems(ctx.ws),
-            severities=INCIDENT_SEVERITIES,
-            now=ctx.ws.now(),
-        )
 
-    @app.post("/incidents", include_in_schema=False)
-    def open_incident_page(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, form = posted
-        incident = open_incident_from_form(ctx, form)
-        return RedirectResponse(f"/incidents/{incident.ref}", 303)
+def _ctx(request: Request) -> Ctx:
+    """The logged-in user, as the app resolves them (session cookie or API token)."""
+    resolve: Callable[[Request], Ctx] = request.app.state.resolve
+    return resolve(request)
 
-    @app.get("/incidents/{ref}", include_in_schema=False)
-    def incident_page(
-        request: Request, ref: str, ctx: Ctx = Depends(resolve), bundled: str | None = None
-    ) -> Response:
-        incident = get_incident(ctx.ws, ref)
-        bundles = incident_bundles(ctx.ws, incident)
-        return render(
-            request,
-            "incident.html",
-            ctx,
-            i=incident,
-            timeline=timeline_of(incident),
-            actions=list_actions(ctx.ws, incident=incident.ref),
-            bundles=bundles,
-            fresh=next((b for b in bundles if b.ref == bundled), None),
-            history=audit_log(ctx.ws, entity=incident.ref, newest_first=True, limit=50),
-            severities=INCIDENT_SEVERITIES,
-            today=ctx.ws.today(),
-        )
 
-    @app.post("/incidents/{ref}/timeline", include_in_schema=False)
-    def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, form = posted
-        incident = add_timeline_entry(
-            ctx.ws,
-            ref,
-            form_text(form, "entry") or "",
-            at=form_text(form, "at", required=False),
-        )
-        return RedirectResponse(f"/incidents/{incident.ref}#timeline", 303)
+async def _posted(request: Request) -> tuple[Ctx, FormData]:
+    """A form posted by a logged-in user with the session's CSRF token, as the app checks it."""
+    writer: Callable[[Request], Awaitable[tuple[Ctx, FormData]]] = request.app.state.writer
+    return await writer(request)
 
-    @app.post("/incidents/{ref}/update", include_in_schema=False)
-    def update(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, form = posted
-        current = get_incident(ctx.ws, ref)
 
-        def changed(key: str, old: str | None) -> str | None:
-            value = form_text(form, key, required=False)
-            return value if value is not None and value != old else None
+router = APIRouter()
 
-        incident = update_incident(
-            ctx.ws,
-            ref,
-            status=changed("status", current.status),
-            severity=changed("severity", current.severity),
-            summary=changed("summary", current.summary),
-            immediate_mitigations=changed("immediate_mitigations", current.immediate_mitigations),
-            root_cause=changed("root_cause", current.root_cause),
-            postmortem=changed("postmortem", current.postmortem),
-            commander=changed("commander", current.commander),
-            add_cohorts=form_list(form, "add_cohorts"),
-            add_risks=form_list(form, "add_risks"),
-            note=form_text(form, "note", required=False),
-        )
-        return RedirectResponse(f"/incidents/{incident.ref}", 303)
 
-    @app.post("/incidents/{ref}/actions", include_in_schema=False)
-    def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, form = posted
-        incident = get_incident(ctx.ws, ref)
-        add_action(
-            ctx.ws,
-            title=form_text(form, "title") or "",
-            owner=form_text(form, "owner") or "",
-            due_date=form_text(form, "due_date") or "",
-            incident=incident.ref,
-            description=form_text(form, "description", required=False),
-        )
-        return RedirectResponse(f"/incidents/{incident.ref}#actions", 303)
+@router.get("/incidents", include_in_schema=False)
+def incidents(request: Request, ctx: Ctx = Depends(_ctx), show: str = "all") -> Response:
+    """The incident list, every incident or the open ones, with the form to open one."""
+    rows = list_incidents(ctx.ws, open_only=show == "open")
+    return render(
+        request,
+        "incidents.html",
+        ctx,
+        incidents=rows,
+        show="open" if show == "open" else "all",
+        systems=list_systems(ctx.ws),
+        severities=INCIDENT_SEVERITIES,
+        now=ctx.ws.now(),
+    )
 
-    @app.post("/incidents/{ref}/close", include_in_schema=False)
-    def close(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, form = posted
-        incident = close_incident(
-            ctx.ws,
-            ref,
-            root_cause=form_text(form, "root_cause", required=False),
-            postmortem=form_text(form, "postmortem", required=False),
-        )
-        return RedirectResponse(f"/incidents/{incident.ref}", 303)
 
-    @app.post("/incidents/{ref}/bundle", include_in_schema=False)
-    def bundle(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        ctx, _ = posted
-        made, _data = make_bundle(ctx.ws, ref)
-        incident = get_incident(ctx.ws, ref)
-        target = f"/incidents/{incident.ref}?bundled={made.evidence.ref}#bundles"
-        return RedirectResponse(target, 303)
+@router.post("/incidents", include_in_schema=False)
+def open_incident_page(posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Open an incident and go to its page."""
+    ctx, form = posted
+    incident = open_incident_from_form(ctx, form)
+    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+
+
+@router.get("/incidents/{ref}", include_in_schema=False)
+def incident_page(
+    request: Request, ref: str, ctx: Ctx = Depends(_ctx), bundled: str | None = None
+) -> Response:
+    """One incident: timeline, corrective actions, bundles (``bundled`` is the one just made)."""
+    incident = get_incident(ctx.ws, ref)
+    bundles = incident_bundles(ctx.ws, incident)
+    return render(
+        request,
+        "incident.html",
+        ctx,
+        i=incident,
+        timeline=timeline_of(incident),
+        actions=list_actions(ctx.ws, incident=incident.ref),
+        bundles=bundles,
+        fresh=next((b for b in bundles if b.ref == bundled), None),
+        history=audit_log(ctx.ws, entity=incident.ref, newest_first=True, limit=50),
+        severities=INCIDENT_SEVERITIES,
+        today=ctx.ws.today(),
+    )
+
+
+@router.post("/incidents/{ref}/timeline", include_in_schema=False)
+def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Add an entry to the incident's timeline."""
+    ctx, form = posted
+    incident = add_timeline_entry(
+        ctx.ws,
+        ref,
+        form_text(form, "entry") or "",
+        at=form_text(form, "at", required=False),
+    )
+    return RedirectResponse(f"/incidents/{incident.ref}#timeline", 303)
+
+
+@router.post("/incidents/{ref}/update", include_in_schema=False)
+def update(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Change the fields the form changed (the others are left as they are)."""
+    ctx, form = posted
+    current = get_incident(ctx.ws, ref)
+    incident = update_incident(
+        ctx.ws,
+        ref,
+        status=_changed(form, "status", current.status),
+        severity=_changed(form, "severity", current.severity),
+        summary=_changed(form, "summary", current.summary),
+        immediate_mitigations=_changed(
+            form, "immediate_mitigations", current.immediate_mitigations
+        ),
+        root_cause=_changed(form, "root_cause", current.root_cause),
+        postmortem=_changed(form, "postmortem", current.postmortem),
+        commander=_changed(form, "commander", current.commander),
+        add_cohorts=form_list(form, "add_cohorts"),
+        add_risks=form_list(form, "add_risks"),
+        note=form_text(form, "note", required=False),
+    )
+    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+
+
+def _changed(form: FormData, key: str, old: str | None) -> str | None:
+    """The form's value for ``key`` when it differs from ``old``; None when unchanged or absent."""
+    value = form_text(form, key, required=False)
+    return value if value is not None and value != old else None
+
+
+@router.post("/incidents/{ref}/actions", include_in_schema=False)
+def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Add a corrective action owned by someone, due by a date, linked to the incident."""
+    ctx, form = posted
+    incident = get_incident(ctx.ws, ref)
+    add_action(
+        ctx.ws,
+        title=form_text(form, "title") or "",
+        owner=form_text(form, "owner") or "",
+        due_date=form_text(form, "due_date") or "",
+        incident=incident.ref,
+        description=form_text(form, "description", required=False),
+    )
+    return RedirectResponse(f"/incidents/{incident.ref}#actions", 303)
+
+
+@router.post("/incidents/{ref}/close", include_in_schema=False)
+def close(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Close the incident with its root cause and postmortem."""
+    ctx, form = posted
+    incident = close_incident(
+        ctx.ws,
+        ref,
+        root_cause=form_text(form, "root_cause", required=False),
+        postmortem=form_text(form, "postmortem", required=False),
+    )
+    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+
+
+@router.post("/incidents/{ref}/bundle", include_in_schema=False)
+def bundle(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+    """Bundle the incident's evidence and show the bundle just made."""
+    ctx, _ = posted
+    made, _data = make_bundle(ctx.ws, ref)
+    incident = get_incident(ctx.ws, ref)
+    target = f"/incidents/{incident.ref}?bundled={made.evidence.ref}#bundles"
+    return RedirectResponse(target, 303)

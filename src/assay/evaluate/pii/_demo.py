@@ -11,6 +11,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from assay.errors import InputError
 from assay.evaluate.pii._validators import iban_checksum_ok, luhn_ok
@@ -99,52 +100,61 @@ def demo_support_log(path: str | Path, *, n: int = 2_000, seed: int = SEED) -> P
         raise InputError(f"n must be a positive number of chats; got {n!r}.")
     rng = random.Random(seed)
     start = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-    lines = []
-    for i in range(n):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        country = rng.choice(_COUNTRIES)
-        email = f"{first.lower()}.{last.lower()}{rng.randrange(100)}@{rng.choice(_DOMAINS)}"
-        phone = _phone(rng, country)
-        said = [rng.choice(_TOPICS)]
-        roll = rng.random()
-        if roll < 0.10:
-            said.append(f"My card {_card(rng)} was charged twice.")
-        elif roll < 0.16:
-            said.append(f"Please refund to my IBAN {_iban(rng)}.")
-        elif roll < 0.24:
-            said.append(f"You can call me on {phone}.")
-        elif roll < 0.30:
-            said.append(f"It's {first} {last}, my email is {email}.")
-        elif roll < 0.34:
-            born = datetime(rng.randrange(1950, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
-            said.append(f"For verification: date of birth {born:%d/%m/%Y}.")
-        elif roll < 0.35:
-            alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-            token = "ghp_" + "".join(rng.choice(alphabet) for _ in range(36))
-            said.append(f"Here is the log from my script: GITHUB_TOKEN={token}")
-        messages = [{"from": "customer", "text": " ".join(said)}]
-        messages.append({"from": "agent", "text": rng.choice(_AGENT)})
-        record = {
-            "ts": (start + timedelta(minutes=7 * i)).isoformat(),
-            "ticket": {
-                "id": f"T-{100000 + i}",
-                "channel": rng.choice(["chat", "email", "app"]),
-                "priority": rng.choice(["low", "normal", "high"]),
-            },
-            "customer": {
-                "id": f"C{rng.randrange(10**6):06d}",
-                "email": email,
-                "phone": phone,
-                "country": country,
-            },
-            "messages": messages,
-            "client": {
-                "ip": f"{rng.choice([81, 92, 185, 203])}.{rng.randrange(256)}."
-                f"{rng.randrange(256)}.{rng.randrange(1, 255)}",
-                "app_version": f"5.{rng.randrange(10)}.{rng.randrange(20)}",
-            },
-            "resolved": rng.random() < 0.8,
-        }
-        lines.append(json.dumps(record, ensure_ascii=False))
+    lines = [json.dumps(_chat(rng, i, start), ensure_ascii=False) for i in range(n)]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
+
+
+def _chat(rng: random.Random, i: int, start: datetime) -> dict[str, Any]:
+    """The ``i``-th chat: a customer, what they wrote (with planted data) and the agent's reply."""
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    country = rng.choice(_COUNTRIES)
+    email = f"{first.lower()}.{last.lower()}{rng.randrange(100)}@{rng.choice(_DOMAINS)}"
+    phone = _phone(rng, country)
+    said = _customer_text(rng, first, last, email, phone)
+    messages = [{"from": "customer", "text": said}]
+    messages.append({"from": "agent", "text": rng.choice(_AGENT)})
+    return {
+        "ts": (start + timedelta(minutes=7 * i)).isoformat(),
+        "ticket": {
+            "id": f"T-{100000 + i}",
+            "channel": rng.choice(["chat", "email", "app"]),
+            "priority": rng.choice(["low", "normal", "high"]),
+        },
+        "customer": {
+            "id": f"C{rng.randrange(10**6):06d}",
+            "email": email,
+            "phone": phone,
+            "country": country,
+        },
+        "messages": messages,
+        "client": {
+            "ip": f"{rng.choice([81, 92, 185, 203])}.{rng.randrange(256)}."
+            f"{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            "app_version": f"5.{rng.randrange(10)}.{rng.randrange(20)}",
+        },
+        "resolved": rng.random() < 0.8,
+    }
+
+
+def _customer_text(rng: random.Random, first: str, last: str, email: str, phone: str) -> str:
+    """A topic, and in about a third of chats a planted card, IBAN, phone, e-mail, birth date
+    or (rarely) API token."""
+    said = [rng.choice(_TOPICS)]
+    roll = rng.random()
+    if roll < 0.10:
+        said.append(f"My card {_card(rng)} was charged twice.")
+    elif roll < 0.16:
+        said.append(f"Please refund to my IBAN {_iban(rng)}.")
+    elif roll < 0.24:
+        said.append(f"You can call me on {phone}.")
+    elif roll < 0.30:
+        said.append(f"It's {first} {last}, my email is {email}.")
+    elif roll < 0.34:
+        born = datetime(rng.randrange(1950, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
+        said.append(f"For verification: date of birth {born:%d/%m/%Y}.")
+    elif roll < 0.35:
+        alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+        token = "ghp_" + "".join(rng.choice(alphabet) for _ in range(36))
+        said.append(f"Here is the log from my script: GITHUB_TOKEN={token}")
+    return " ".join(said)

@@ -129,18 +129,7 @@ def reidentification_risk(
     >>> risk.k, risk.unique_share
     (1, 0.5)
     """
-    qis = [quasi_identifiers] if isinstance(quasi_identifiers, str) else list(quasi_identifiers)
-    if not qis or not all(isinstance(q, str) and q for q in qis):
-        raise InputError("quasi_identifiers must name at least one column.")
-    if len(set(qis)) != len(qis):
-        raise InputError(f"quasi_identifiers names a column twice: {qis}.")
-    if sensitive is not None and sensitive in qis:
-        raise InputError(
-            f"The sensitive column '{sensitive}' is also a quasi-identifier; l-diversity needs "
-            "it apart. Remove it from quasi_identifiers."
-        )
-    if isinstance(k_threshold, bool) or not isinstance(k_threshold, int) or k_threshold < 2:
-        raise InputError(f"k_threshold must be a whole number ≥ 2; got {k_threshold!r}.")
+    qis = _quasi_identifiers(quasi_identifiers, sensitive, k_threshold)
     if isinstance(data, str | Path):
         from assay.evaluate.pii._input import read_path
 
@@ -157,8 +146,7 @@ def reidentification_risk(
         .with_columns(pl.col(_COUNT).cast(pl.Int64))
     )
     n = int(finest.get_column(_COUNT).sum())
-    classes = _classes(finest, qis)
-    overall = _summary(classes, n, k_threshold)
+    overall = _summary(_classes(finest, qis), n, k_threshold)
     l_div = None
     if sensitive is not None and n:
         per_class = finest.group_by(qis).agg(pl.col(sensitive).n_unique().alias("__l"))
@@ -168,25 +156,6 @@ def reidentification_risk(
         s = _summary(_classes(finest, list(subset)), n, k_threshold)
         combos.append({"columns": list(subset), **s})
     combos.sort(key=lambda c: (len(c["columns"]), -c["unique_share"], c["columns"]))
-    by_cols = {tuple(c["columns"]): c for c in combos}
-    drivers = []
-    if len(qis) > 1:
-        for q in qis:
-            rest = tuple(x for x in qis if x != q)
-            without = by_cols.get(rest) or {"columns": list(rest), **_summary(
-                _classes(finest, list(rest)), n, k_threshold)}  # fmt: skip
-            drivers.append(
-                {
-                    "column": q,
-                    "distinct_values": int(finest.get_column(q).n_unique()),
-                    "k_without": without["k"],
-                    "unique_share_without": without["unique_share"],
-                    "unique_share_reduction": round(
-                        overall["unique_share"] - without["unique_share"], 8
-                    ),
-                }
-            )
-        drivers.sort(key=lambda d: -d["unique_share_reduction"])
     payload = {
         "schema": RISK_SCHEMA,
         "n": n,
@@ -198,7 +167,58 @@ def reidentification_risk(
         "highest_prosecutor_risk": round(1 / overall["k"], 8) if overall["k"] else None,
         "average_prosecutor_risk": round(overall["classes"] / n, 8) if n else None,
         "combinations": combos,
-        "drivers": drivers,
+        "drivers": _drivers(finest, qis, combos, overall, n, k_threshold),
         "engine": source.engine,
     }
     return ReidentificationRisk(payload)
+
+
+def _quasi_identifiers(
+    quasi_identifiers: str | Sequence[str], sensitive: str | None, k_threshold: int
+) -> list[str]:
+    """The quasi-identifiers as a list, once each and apart from the sensitive column."""
+    qis = [quasi_identifiers] if isinstance(quasi_identifiers, str) else list(quasi_identifiers)
+    if not qis or not all(isinstance(q, str) and q for q in qis):
+        raise InputError("quasi_identifiers must name at least one column.")
+    if len(set(qis)) != len(qis):
+        raise InputError(f"quasi_identifiers names a column twice: {qis}.")
+    if sensitive is not None and sensitive in qis:
+        raise InputError(
+            f"The sensitive column '{sensitive}' is also a quasi-identifier; l-diversity needs "
+            "it apart. Remove it from quasi_identifiers."
+        )
+    if isinstance(k_threshold, bool) or not isinstance(k_threshold, int) or k_threshold < 2:
+        raise InputError(f"k_threshold must be a whole number ≥ 2; got {k_threshold!r}.")
+    return qis
+
+
+def _drivers(
+    finest: pl.DataFrame,
+    qis: list[str],
+    combos: list[dict[str, Any]],
+    overall: dict[str, Any],
+    n: int,
+    k_threshold: int,
+) -> list[dict[str, Any]]:
+    """How much each quasi-identifier adds: the uniqueness without it, most telling first."""
+    if len(qis) <= 1:
+        return []
+    by_cols = {tuple(c["columns"]): c for c in combos}
+    drivers = []
+    for q in qis:
+        rest = tuple(x for x in qis if x != q)
+        without = by_cols.get(rest) or {"columns": list(rest), **_summary(
+            _classes(finest, list(rest)), n, k_threshold)}  # fmt: skip
+        drivers.append(
+            {
+                "column": q,
+                "distinct_values": int(finest.get_column(q).n_unique()),
+                "k_without": without["k"],
+                "unique_share_without": without["unique_share"],
+                "unique_share_reduction": round(
+                    overall["unique_share"] - without["unique_share"], 8
+                ),
+            }
+        )
+    drivers.sort(key=lambda d: -d["unique_share_reduction"])
+    return drivers

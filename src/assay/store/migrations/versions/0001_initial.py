@@ -18,6 +18,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+#: One JSON type for every JSON column (a JSON null is stored as SQL NULL).
+JSON = sa.JSON(none_as_null=True)
+
 APPEND_ONLY = ("evidence", "review_transitions", "approvals", "incident_timeline", "audit_events")
 
 
@@ -39,7 +42,17 @@ def _stamps(updated: bool = True) -> list[sa.Column[Any]]:
 
 
 def upgrade() -> None:
-    json = sa.JSON(none_as_null=True)
+    _users_and_inventory()
+    _evidence()
+    _reviews()
+    _risks_incidents_and_actions()
+    _waivers_and_approvals()
+    _timeline_links_and_audit()
+    _append_only_triggers()
+
+
+def _users_and_inventory() -> None:
+    """People and the inventory: users, systems, dataset and model versions, components."""
     op.create_table(
         "users",
         sa.Column("name", sa.String(100), primary_key=True),
@@ -71,7 +84,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(80), nullable=False, index=True),
         sa.Column("source", sa.Text(), nullable=True),
         sa.Column("rows", sa.BigInteger(), nullable=True),
-        sa.Column("columns", json, nullable=True),
+        sa.Column("columns", JSON, nullable=True),
         sa.Column("collection_notes", sa.Text(), nullable=True),
         *_stamps(),
         sa.UniqueConstraint("name", "version"),
@@ -110,10 +123,14 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("version", sa.String(100), nullable=False),
         sa.Column("content_sha256", sa.String(64), nullable=True),
-        sa.Column("details", json, nullable=True),
+        sa.Column("details", JSON, nullable=True),
         *_stamps(),
         sa.UniqueConstraint("system_id", "kind", "name", "version"),
     )
+
+
+def _evidence() -> None:
+    """Evidence: immutable records bound to a system, model and dataset version."""
     op.create_table(
         "evidence",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -134,8 +151,8 @@ def upgrade() -> None:
         sa.Column("code_dirty", sa.Boolean(), nullable=True),
         sa.Column("tool", sa.String(100), nullable=True),
         sa.Column("tool_version", sa.String(100), nullable=True),
-        sa.Column("parameters", json, nullable=True),
-        sa.Column("summary", json, nullable=True),
+        sa.Column("parameters", JSON, nullable=True),
+        sa.Column("summary", JSON, nullable=True),
         sa.Column("observed_from", _ts(), nullable=True),
         sa.Column("observed_to", _ts(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
@@ -148,6 +165,10 @@ def upgrade() -> None:
     op.create_index("ix_evidence_system_id_kind", "evidence", ["system_id", "kind"])
     op.create_index("ix_evidence_model_version_id", "evidence", ["model_version_id"])
     op.create_index("ix_evidence_supersedes_id", "evidence", ["supersedes_id"])
+
+
+def _reviews() -> None:
+    """Reviews and the append-only history of their status."""
     op.create_table(
         "reviews",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -155,10 +176,10 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("status", sa.String(30), nullable=False),
         sa.Column("questionnaire", sa.String(100), nullable=False),
-        sa.Column("answers", json, nullable=False),
+        sa.Column("answers", JSON, nullable=False),
         sa.Column("suggested_tier", sa.String(20), nullable=False),
         sa.Column("suggested_priority", sa.String(5), nullable=False),
-        sa.Column("screening", json, nullable=False),
+        sa.Column("screening", JSON, nullable=False),
         sa.Column("tier", sa.String(20), nullable=True),
         sa.Column("priority", sa.String(5), nullable=True),
         sa.Column("owner", sa.String(200), nullable=True),
@@ -176,10 +197,14 @@ def upgrade() -> None:
         sa.Column("at", _ts(), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("details", json, nullable=True),
+        sa.Column("details", JSON, nullable=True),
     )
     op.create_index("ix_review_transitions_at", "review_transitions", ["at"])
     op.create_index("ix_review_transitions_review_id", "review_transitions", ["review_id"])
+
+
+def _risks_incidents_and_actions() -> None:
+    """Risks, incidents and the remediation actions that close them."""
     op.create_table(
         "risks",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -211,7 +236,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", _ts(), nullable=False),
         sa.Column("detected_at", _ts(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=True),
-        sa.Column("affected_cohorts", json, nullable=False),
+        sa.Column("affected_cohorts", JSON, nullable=False),
         sa.Column("immediate_mitigations", sa.Text(), nullable=True),
         sa.Column("root_cause", sa.Text(), nullable=True),
         sa.Column("postmortem", sa.Text(), nullable=True),
@@ -235,6 +260,10 @@ def upgrade() -> None:
         *_stamps(),
     )
     op.create_index("ix_remediation_actions_due_date", "remediation_actions", ["due_date"])
+
+
+def _waivers_and_approvals() -> None:
+    """Waivers and the append-only approvals signed on them (and on other subjects)."""
     op.create_table(
         "waivers",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -269,6 +298,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_approvals_subject_type_subject_id", "approvals", ["subject_type", "subject_id"]
     )
+
+
+def _timeline_links_and_audit() -> None:
+    """The incident timeline, links between records and the hash-chained audit log."""
     op.create_table(
         "incident_timeline",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -308,7 +341,6 @@ def upgrade() -> None:
         "ix_audit_events_entity_type_entity_id", "audit_events", ["entity_type", "entity_id"]
     )
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
-    _append_only_triggers()
 
 
 def _append_only_triggers() -> None:

@@ -16,20 +16,29 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+#: One JSON type for every JSON column (a JSON null is stored as SQL NULL).
+JSON = sa.JSON(none_as_null=True)
+
 
 def _ts() -> sa.DateTime:
     return sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    json = sa.JSON(none_as_null=True)
+    _monitors_and_runs()
+    _windows_and_values()
+    _alerts_and_notifications()
+
+
+def _monitors_and_runs() -> None:
+    """Monitors (one spec each) and the record of every run."""
     op.create_table(
         "monitors",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("system", sa.String(200), nullable=False),
         sa.Column("spec_sha256", sa.String(64), nullable=False),
-        sa.Column("spec", json, nullable=False),
+        sa.Column("spec", JSON, nullable=False),
         sa.Column("created_at", _ts(), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.Column("updated_at", _ts(), nullable=False),
@@ -44,9 +53,9 @@ def upgrade() -> None:
         sa.Column("started_at", _ts(), nullable=False),
         sa.Column("finished_at", _ts(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("batches", json, nullable=False),
-        sa.Column("windows", json, nullable=False),
-        sa.Column("problems", json, nullable=False),
+        sa.Column("batches", JSON, nullable=False),
+        sa.Column("windows", JSON, nullable=False),
+        sa.Column("problems", JSON, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_monitor_runs"),
         sa.ForeignKeyConstraint(
@@ -54,6 +63,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_monitor_runs_monitor_id", "monitor_runs", ["monitor_id"])
+
+
+def _windows_and_values() -> None:
+    """Windows of each monitor and their metric values: the time series."""
     op.create_table(
         "monitor_windows",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -62,7 +75,7 @@ def upgrade() -> None:
         sa.Column("window_end", _ts(), nullable=False),
         sa.Column("rows", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("result", json, nullable=False),
+        sa.Column("result", JSON, nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("computed_at", _ts(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_monitor_windows"),
@@ -88,6 +101,10 @@ def upgrade() -> None:
             name="fk_monitor_values_window_id_monitor_windows",
         ),
     )
+
+
+def _alerts_and_notifications() -> None:
+    """Alerts opened by the rules and the notifications sent about them."""
     op.create_table(
         "monitor_alerts",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -144,7 +161,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("payload", json, nullable=False),
+        sa.Column("payload", JSON, nullable=False),
         sa.Column("created_at", _ts(), nullable=False),
         sa.Column("updated_at", _ts(), nullable=False),
         sa.Column("delivered_at", _ts(), nullable=True),
