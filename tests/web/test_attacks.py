@@ -160,9 +160,10 @@ def test_a_token_dies_with_a_password_change_and_a_deactivation(team: Any, tmp_p
 
 
 def test_h2_a_forged_packet_is_not_served_as_verified(team: Any) -> None:
+    from assay.canonical import canonical_json
     from assay.documents import build_packet
     from assay.documents._packet import item_hashes
-    from assay.store import canonical_json, row_image, tables
+    from assay.store import row_image, tables
 
     ada, _ = team("ada")
     ws = ada.app.state.base

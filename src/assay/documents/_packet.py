@@ -108,7 +108,7 @@ class PacketCheck:
 
 
 def _canonical(value: Any) -> bytes:
-    from assay.store import canonical_json
+    from assay.canonical import canonical_json
 
     return canonical_json(value).encode("utf-8")
 

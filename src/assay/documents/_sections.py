@@ -368,8 +368,8 @@ def write_sections(
     EvidenceRecord
         The new record.
     """
+    from assay.canonical import canonical_json
     from assay.governance import add_evidence, list_model_versions
-    from assay.store import canonical_json
 
     specs = _check_document(document)
     new_sections = dict(sections or {})

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assay._version import __version__
+from assay.canonical import canonical_jsonl, digest
 from assay.errors import ConflictError, InputError
 from assay.genai._cache import ResponseCache, request_hash
 from assay.genai._detectors import Detection, Lexicon, run_detectors
@@ -36,8 +37,6 @@ from assay.genai._result import (
     RUN_SCHEMA,
     SUMMARY,
     RedteamRun,
-    canonical_jsonl,
-    digest,
     load_run,
     now_iso,
     read_records,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from assay.canonical import canonical_json
 from assay.errors import ConflictError, InputError, IntegrityError
 from assay.governance._common import (
     Record,
@@ -40,7 +41,7 @@ from assay.governance._inventory import (
     system_row,
 )
 from assay.policy import evidence_kind, find_kind
-from assay.store import WriteTx, canonical_json, check_json_value, row_image, tables
+from assay.store import WriteTx, check_json_value, row_image, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
