@@ -54,7 +54,7 @@ def canonical_json(value: Any) -> str:
     >>> canonical_json(float("nan"))
     Traceback (most recent call last):
     ...
-    ValueError: Out of range float values are not JSON compliant: nan
+    ValueError: Out of range float values are not JSON compliant
     """
     return _CANONICAL.encode(value)
 
