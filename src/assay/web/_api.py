@@ -37,7 +37,7 @@ from assay.governance import (
     update_risk,
 )
 from assay.policy import reporting_period
-from assay.web._app import Ctx
+from assay.web._context import Ctx
 
 __all__ = ["register_api"]
 

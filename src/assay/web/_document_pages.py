@@ -19,9 +19,11 @@ from assay.governance import (
     get_review,
     show_system,
 )
-from assay.web._app import REPORT_CSP, Ctx, render
+from assay.web._context import Ctx
 from assay.web._forms import form_text
 from assay.web._reports import evidence_html, has_html_view
+from assay.web._security import REPORT_CSP
+from assay.web._templates import render
 
 if TYPE_CHECKING:
     from assay.documents import ReviewState

@@ -23,7 +23,7 @@ from assay.governance import (
     show_system,
 )
 from assay.policy import kind_for_schema
-from assay.web._app import Ctx
+from assay.web._context import Ctx
 from assay.web._forms import form_text
 from assay.web._reports import report_renderer
 

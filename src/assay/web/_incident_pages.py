@@ -31,8 +31,9 @@ from assay.governance import (
     open_incident,
     update_incident,
 )
-from assay.web._app import Ctx, render
+from assay.web._context import Ctx
 from assay.web._forms import form_list, form_text
+from assay.web._templates import render
 
 __all__ = [
     "incident_bundles",

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from assay.errors import PermissionDeniedError
 from assay.web import _auth
-from assay.web._app import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx
+from assay.web._context import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx
 
 __all__ = ["register_login"]
 

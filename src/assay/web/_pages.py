@@ -50,11 +50,12 @@ from assay.governance import (
 )
 from assay.policy import RATING_FILL, RISK_TIERS, rating
 from assay.render import heat_map
-from assay.web._app import Ctx, render
 from assay.web._cache import Head, PartCache, audit_head
+from assay.web._context import Ctx
 from assay.web._dashboard import TrendCache, kpi_trends
 from assay.web._forms import form_int as _int
 from assay.web._forms import form_text as _text
+from assay.web._templates import render
 
 __all__ = ["register_pages"]
 
@@ -176,7 +177,7 @@ def register_pages(app: FastAPI) -> None:
     @app.get("/monitors/{name}/view", include_in_schema=False)
     def monitor_view(name: str, ctx: Ctx = Depends(resolve)) -> Response:
         from assay.monitor import render_monitor_report
-        from assay.web._app import REPORT_CSP
+        from assay.web._security import REPORT_CSP
 
         html = render_monitor_report(ctx.ws, name)
         return Response(
@@ -467,7 +468,7 @@ def _filtered_risks(
 
 
 def _evidence_download(ctx: Ctx, ref: str) -> Response:
-    from assay.web._app import REPORT_CSP
+    from assay.web._security import REPORT_CSP
 
     record = get_evidence(ctx.ws, ref)
     data = ctx.ws.blobs.read_bytes(record.blob_sha256)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from assay.errors import PermissionDeniedError
 from assay.governance import list_tokens, mint_token, revoke_token
-from assay.web._app import Ctx
+from assay.web._context import Ctx
 
 __all__ = ["register_token_api"]
 
