@@ -295,7 +295,7 @@ def register_incident_api(app: FastAPI) -> None:
         open_incident,
         update_incident,
     )
-    from assay.web._incident_pages import make_bundle
+    from assay.web._pages.incidents import make_bundle
 
     resolve = app.state.resolve
     api_writer = app.state.api_writer
@@ -362,7 +362,7 @@ class SignIn(BaseModel):
 
 
 def _packet_json(ws: Any, ref: str) -> Json:
-    from assay.web._document_pages import packet_summary
+    from assay.web._pages.packets import packet_summary
 
     s = packet_summary(ws, get_evidence(ws, ref))
     state = s["state"]
@@ -383,7 +383,7 @@ def _packet_json(ws: Any, ref: str) -> Json:
 def register_packet_api(app: FastAPI) -> None:
     """Add the review packet routes to ``app``."""
     from assay.documents import build_packet, sign_packet
-    from assay.web._document_pages import latest_packet
+    from assay.web._pages.packets import latest_packet
 
     resolve = app.state.resolve
     api_writer = app.state.api_writer

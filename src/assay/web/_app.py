@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from assay.governance import open_workspace
 from assay.web._cache import PartCache
 from assay.web._context import api_writer, resolve, writer
-from assay.web._dashboard import TrendCache
 from assay.web._errors import ERROR_HANDLERS
+from assay.web._pages.dashboard import TrendCache
 from assay.web._security import SecurityHeaders
 from assay.web._templates import make_templates
 
@@ -48,12 +48,8 @@ def create_app(
     FastAPI
         The application; serve it with uvicorn (``assay serve`` does).
     """
+    from assay.web import _login, _pages
     from assay.web._api import register_api
-    from assay.web._document_pages import register_document_pages
-    from assay.web._evidence_upload import register_evidence_upload
-    from assay.web._incident_pages import register_incident_pages
-    from assay.web._login import register_login
-    from assay.web._pages import register_pages
     from assay.web._tokens import register_token_api
 
     app = FastAPI(
@@ -74,11 +70,8 @@ def create_app(
     app.state.api_writer = api_writer
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(SecurityHeaders)
-    register_login(app)
-    register_pages(app)
-    register_incident_pages(app)
-    register_document_pages(app)
-    register_evidence_upload(app)
+    app.include_router(_login.router)
+    app.include_router(_pages.router)
     register_api(app)
     register_token_api(app)
     return app
