@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from assay.governance import open_workspace
+from assay.web import _api, _login, _pages
 from assay.web._cache import PartCache
-from assay.web._context import api_writer, resolve, writer
 from assay.web._errors import ERROR_HANDLERS
 from assay.web._pages.dashboard import TrendCache
 from assay.web._security import SecurityHeaders
@@ -48,10 +48,6 @@ def create_app(
     FastAPI
         The application; serve it with uvicorn (``assay serve`` does).
     """
-    from assay.web import _login, _pages
-    from assay.web._api import register_api
-    from assay.web._tokens import register_token_api
-
     app = FastAPI(
         title="Assay",
         version="1",
@@ -65,13 +61,9 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.trend_cache = TrendCache()
     app.state.parts = PartCache()
-    app.state.resolve = resolve
-    app.state.writer = writer
-    app.state.api_writer = api_writer
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(SecurityHeaders)
     app.include_router(_login.router)
     app.include_router(_pages.router)
-    register_api(app)
-    register_token_api(app)
+    app.include_router(_api.router)
     return app
