@@ -14,11 +14,14 @@ from fastapi.staticfiles import StaticFiles
 
 from assay.governance import open_workspace
 from assay.web import _api, _login, _pages
+from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
+from assay.web._pages import evidence
 from assay.web._pages.dashboard import TrendCache
 from assay.web._security import SecurityHeaders
 from assay.web._templates import make_templates
+from assay.web._write_auth import AuthBeforeBody
 
 __all__ = ["create_app"]
 
@@ -62,6 +65,9 @@ def create_app(
     app.state.trend_cache = TrendCache()
     app.state.parts = PartCache()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # the last added runs first: headers on every answer, then who is asking, then the body
+    app.add_middleware(BodyLimit, limits={evidence.upload_evidence: evidence.UPLOAD_BODY_BYTES})
+    app.add_middleware(AuthBeforeBody)
     app.add_middleware(SecurityHeaders)
     app.include_router(_login.router)
     app.include_router(_pages.router)

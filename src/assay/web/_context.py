@@ -72,7 +72,14 @@ def _as_user(base: Workspace, name: str) -> Workspace:
 
 
 def resolve(request: Request) -> Ctx:
-    """The logged-in user: an API token (``/api`` only) or the session cookie."""
+    """The logged-in user: an API token (``/api`` only) or the session cookie.
+
+    Looked up once per request: a write was authenticated before its body was read
+    (:mod:`assay.web._write_auth`), and its route finds the user kept on the request.
+    """
+    known = getattr(request.state, "ctx", None)
+    if isinstance(known, Ctx):
+        return known
     base: Workspace = request.app.state.base
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer ") and is_api(request):

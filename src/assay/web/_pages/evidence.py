@@ -26,6 +26,7 @@ from assay.governance import (
     show_system,
 )
 from assay.policy import kind_for_schema
+from assay.web._body_limit import MAX_BODY_BYTES, MIB
 from assay.web._context import Ctx, resolve, writer
 from assay.web._forms import form_text
 from assay.web._pages.documents import report
@@ -33,9 +34,12 @@ from assay.web._reports import evidence_html, has_html_view, report_renderer
 from assay.web._security import REPORT_CSP
 from assay.web._templates import render
 
-__all__ = ["MAX_UPLOAD_BYTES", "VALIDATORS", "result_kind", "router"]
+__all__ = ["MAX_UPLOAD_BYTES", "UPLOAD_BODY_BYTES", "VALIDATORS", "result_kind", "router"]
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: The largest result file the upload records (larger ones: ``assay evidence add``).
+MAX_UPLOAD_BYTES = 50 * MIB
+#: The upload route's body limit: the file, and a form's worth of other fields around it.
+UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + MAX_BODY_BYTES
 
 
 def _fairness(payload: dict[str, Any]) -> object:
