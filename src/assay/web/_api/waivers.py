@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from assay.gate import check_control
 from assay.governance import (
     approve_waiver,
     get_waiver,
@@ -30,7 +31,9 @@ def waivers(ctx: Ctx = Depends(resolve), active_only: bool = False) -> list[Json
 @router.post("/api/waivers", tags=["waivers"], status_code=201)
 def create_waiver(body: WaiverIn, ctx: Ctx = Depends(api_writer)) -> Json:
     """Request a waiver."""
-    return request_waiver(ctx.ws, **body.model_dump()).to_dict()
+    fields = body.model_dump()
+    fields["control"] = check_control(fields["control"])
+    return request_waiver(ctx.ws, **fields).to_dict()
 
 
 @router.get("/api/waivers/{ref}", tags=["waivers"])

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from assay.errors import NotFoundError
+from assay.gate import check_control
 from assay.governance import (
     Waiver,
     approve_waiver,
@@ -55,7 +56,7 @@ def request_waiver_page(posted: tuple[Ctx, FormData] = Depends(writer)) -> Respo
     waiver = request_waiver(
         ctx.ws,
         system=form_text(form, "system") or "",
-        control=form_text(form, "control") or "",
+        control=check_control(form_text(form, "control") or ""),
         rationale=form_text(form, "rationale") or "",
         compensating_controls=form_text(form, "compensating_controls") or "",
         residual_risk=form_text(form, "residual_risk") or "",
