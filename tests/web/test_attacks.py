@@ -57,7 +57,8 @@ def test_h1_renewer_cannot_approve_her_renewal_through_the_api(team: Any) -> Non
     ada, ada_h = team("ada")
     mia, mia_h = team("mia")
     r = sam.post("/api/waivers", headers=sam_h, json={
-        "system": "credit", "control": "fairness.demographic_parity_ratio", "rationale": "Original reason",
+        "system": "credit", "control": "fairness.demographic_parity_ratio",
+        "rationale": "Original reason",
         "compensating_controls": "manual review", "residual_risk": "medium",
         "expires_on": _days(30),
     })  # fmt: skip
