@@ -289,7 +289,8 @@ def test_requester_cannot_approve_own_waiver(workspace: Any, client_for: Any) ->
     page = approver.post(
         "/waivers",
         data={"system": "credit", "control": "fairness", "rationale": "r",
-              "compensating_controls": "c", "residual_risk": "r", "expires_on": SOON, "csrf_token": csrf},
+              "compensating_controls": "c", "residual_risk": "r", "expires_on": SOON,
+              "csrf_token": csrf},
     )  # fmt: skip
     assert page.status_code == 200
     ref = approver.get("/api/waivers").json()[0]["ref"]
@@ -326,7 +327,8 @@ def test_script_in_every_text_field_comes_back_escaped(workspace: Any, client_fo
     client.post(
         "/waivers",
         data={"system": "xss", "control": "fairness", "rationale": XSS,
-              "compensating_controls": XSS, "residual_risk": XSS, "expires_on": SOON, "csrf_token": csrf},
+              "compensating_controls": XSS, "residual_risk": XSS, "expires_on": SOON,
+              "csrf_token": csrf},
     )  # fmt: skip
     risk = client.get("/api/risks").json()[0]["ref"]
     client.post(f"/risks/{risk}", data={"note": XSS, "likelihood": "4", "severity": "4",
