@@ -239,3 +239,23 @@ def test_api_errors_share_one_envelope(server: str, workspace: Path) -> None:
     assert status == 413
     _envelope(status, headers, body, "PayloadTooLarge")
     assert _systems(workspace) == ["credit"]
+
+
+
+def test_the_openapi_document_describes_the_envelope(client_for: Any) -> None:
+    """Every 422 the document promises is the envelope the API really sends."""
+    anon, _ = client_for()
+    document = anon.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert schemas["Error"]["required"] == ["error", "detail"]
+    answers = [
+        op["responses"]["422"]
+        for item in document["paths"].values()
+        for op in item.values()
+        if "422" in op["responses"]
+    ]
+    assert answers
+    for answer in answers:
+        schema = answer["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}

@@ -17,6 +17,7 @@ from assay.web import _api, _login, _pages
 from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
+from assay.web._openapi import install_openapi
 from assay.web._pages import evidence
 from assay.web._pages.dashboard import TrendCache
 from assay.web._security import SecurityHeaders
@@ -72,4 +73,5 @@ def create_app(
     app.include_router(_login.router)
     app.include_router(_pages.router)
     app.include_router(_api.router)
+    install_openapi(app)
     return app
