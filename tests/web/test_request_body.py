@@ -247,7 +247,8 @@ def test_the_openapi_document_describes_the_envelope(client_for: Any) -> None:
     anon, _ = client_for()
     document = anon.get("/openapi.json").json()
     schemas = document["components"]["schemas"]
-    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert "HTTPValidationError" not in schemas
+    assert "ValidationError" not in schemas
     assert schemas["Error"]["required"] == ["error", "detail"]
     answers = [
         op["responses"]["422"]
