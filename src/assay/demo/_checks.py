@@ -9,21 +9,22 @@ from typing import Any
 
 import polars as pl
 
-from assay.cli._demo_governance import (
+from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
+from assay.demo._governance import (
     CODE_VERSION,
     DATASET,
     DATASET_VERSION,
     MODEL_VERSION,
     SYSTEM,
 )
-from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
+from assay.demo._monitoring import US_CENSUS_1990, run_demo_monitoring
+from assay.demo._support_log import demo_support_log
+from assay.demo.chat_server import start
 from assay.documents import render_quality_html
 from assay.evaluate import QualityResult, quality
-from assay.evaluate.pii import PiiScanResult, demo_support_log, scan
+from assay.evaluate.pii import PiiScanResult, scan
 from assay.genai import RedteamRun, record_run, run_redteam, write_reports
-from assay.genai.demo_server import start
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
-from assay.monitor import US_CENSUS_1990, run_demo_monitoring
 from assay.robustness import RobustnessResult, render_robustness_html, run_default_probes
 
 ASSISTANT = "helpdesk-assistant"

@@ -19,11 +19,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assay.cli import _demo_checks as checks
-from assay.cli import _demo_governance as gov
 from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
 from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, load_adult
+from assay.demo import _checks as checks
+from assay.demo import _governance as gov
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
 from assay.exports import write_system_exports

@@ -237,9 +237,7 @@ def run_demo_monitoring(
     """
     from assay.evaluate import reference_profile
     from assay.governance import add_component
-    from assay.monitor._report import render_monitor_report
-    from assay.monitor._run import run_monitor
-    from assay.monitor._spec import load_spec
+    from assay.monitor import load_spec, render_monitor_report, run_monitor
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
