@@ -1,5 +1,6 @@
-"""The demo's further evaluations: personal data in Adult and in a support-chat log, and a red-team
-run against a small local chat server that behaves like a weakly guarded assistant."""
+"""The demo's further checks, each filed as evidence: data quality and representativeness, personal
+data in Adult and in a support-chat log, robustness, six simulated weeks of monitoring, and a
+red-team run against the local chat server behaving like a weakly guarded assistant."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from assay.demo._governance import (
     MODEL_VERSION,
     SYSTEM,
 )
-from assay.demo._monitoring import US_CENSUS_1990, run_demo_monitoring
+from assay.demo._monitoring import run_demo_monitoring
+from assay.demo._population import US_CENSUS_1990
 from assay.demo._support_log import demo_support_log
 from assay.demo.chat_server import start
 from assay.documents import render_quality_html
