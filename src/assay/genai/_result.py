@@ -394,7 +394,7 @@ def load_run(path: Path | str) -> RedteamRun:
     >>> import tempfile
     >>> from assay.genai import run_redteam
     >>> folder = tempfile.mkdtemp()
-    >>> _ = run_redteam("builtin", "assay.genai.demo_server:refuse_everything", output=folder,
+    >>> _ = run_redteam("builtin", "assay.demo.chat_server:refuse_everything", output=folder,
     ...                 categories=["hate"])
     >>> run = load_run(folder)
     >>> run.status, run.result.by_category()[0]["failed"]

@@ -382,7 +382,7 @@ def run_redteam(
     Examples
     --------
     >>> import tempfile
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:refuse_everything",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:refuse_everything",
     ...                   output=tempfile.mkdtemp(), categories=["jailbreak"], limit=3)
     >>> run.result.counts["pass"], run.result.counts["error"]
     (3, 0)
@@ -560,7 +560,7 @@ def resume_redteam(
     --------
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> target = "assay.genai.demo_server:refuse_everything"
+    >>> target = "assay.demo.chat_server:refuse_everything"
     >>> _ = run_redteam("builtin", target, output=folder, limit=2)
     >>> resume_redteam(folder, target).result.counts["cases"]
     2
