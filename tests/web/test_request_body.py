@@ -241,7 +241,6 @@ def test_api_errors_share_one_envelope(server: str, workspace: Path) -> None:
     assert _systems(workspace) == ["credit"]
 
 
-
 def test_the_openapi_document_describes_the_envelope(client_for: Any) -> None:
     """Every 422 the document promises is the envelope the API really sends."""
     anon, _ = client_for()
