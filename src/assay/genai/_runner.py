@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from assay._version import __version__
 from assay.canonical import canonical_jsonl, digest
@@ -387,9 +387,52 @@ def run_redteam(
     >>> run.result.counts["pass"], run.result.counts["error"]
     (3, 0)
     """
-    _check_options(concurrency, timeout, retries)
-    the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
-    cases = the_suite.cases(strategies=strategies, categories=categories, limit=limit)
+    # The request holds every parameter by name; at this point locals() holds just them.
+    return _run_suite(_SuiteRun(**locals()))
+
+
+@dataclass(frozen=True)
+class _Calls:
+    """How a run calls its target: the options :func:`run_redteam` and :func:`resume_redteam`
+    share."""
+
+    target: Target | str
+    model: str | None
+    concurrency: int
+    timeout: float
+    retries: int
+    backoff: float
+    max_backoff: float
+    cache: Path | str | None
+    judge: Target | LLMJudge | None
+    lexicon: Lexicon | None
+    progress: ProgressCallback | None
+
+
+@dataclass(frozen=True)
+class _SuiteRun(_Calls):
+    """The parameters of :func:`run_redteam`, one for one."""
+
+    suite: Suite | str | Path
+    output: Path | str
+    strategies: Sequence[str] | None
+    categories: Sequence[str] | None
+    limit: int | None
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class _Resume(_Calls):
+    """The parameters of :func:`resume_redteam`, one for one."""
+
+    output: Path | str
+
+
+def _run_suite(req: _SuiteRun) -> RedteamRun:
+    """Expand the suite into its cases, then run them."""
+    _check_options(req.concurrency, req.timeout, req.retries)
+    the_suite = req.suite if isinstance(req.suite, Suite) else load_suite(req.suite)
+    cases = the_suite.cases(strategies=req.strategies, categories=req.categories, limit=req.limit)
     suite_info = {
         "name": the_suite.name,
         "version": the_suite.version,
@@ -397,121 +440,54 @@ def run_redteam(
         "digest": the_suite.digest,
     }
     selection = {
-        "strategies": list(strategies) if strategies is not None else None,
-        "categories": list(categories) if categories is not None else None,
-        "limit": limit,
+        "strategies": list(req.strategies) if req.strategies is not None else None,
+        "categories": list(req.categories) if req.categories is not None else None,
+        "limit": req.limit,
     }
-    return _run(
-        cases,
-        suite_info,
-        selection,
-        target,
-        output=output,
-        model=model,
-        concurrency=concurrency,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        max_backoff=max_backoff,
-        cache=cache,
-        judge=judge,
-        lexicon=lexicon,
-        fresh=fresh,
-        progress=progress,
-    )
+    return _run(cases, suite_info, selection, req, output=req.output, fresh=req.fresh)
 
 
 def _run(
     cases: list[Case],
     suite_info: dict[str, Any],
     selection: dict[str, Any],
-    target: Target | str,
+    calls: _Calls,
     *,
     output: Path | str,
-    model: str | None,
-    concurrency: int,
-    timeout: float,
-    retries: int,
-    backoff: float,
-    max_backoff: float,
-    cache: Path | str | None,
-    judge: Target | LLMJudge | None,
-    lexicon: Lexicon | None,
     fresh: bool,
-    progress: ProgressCallback | None,
 ) -> RedteamRun:
-    _check_options(concurrency, timeout, retries)
-    the_target = parse_target(target, model=model) if isinstance(target, str) else target
+    """Open (or resume) the run folder, run the cases not done yet, close it and summarise."""
+    _check_options(calls.concurrency, calls.timeout, calls.retries)
+    target = calls.target
+    the_target = parse_target(target, model=calls.model) if isinstance(target, str) else target
+    judge = calls.judge
     the_judge = (
-        judge if isinstance(judge, LLMJudge) or judge is None else LLMJudge(judge, timeout=timeout)
+        judge
+        if isinstance(judge, LLMJudge) or judge is None
+        else LLMJudge(judge, timeout=calls.timeout)
     )
     folder = Path(output)
-    options = {
-        **selection,
-        "concurrency": concurrency,
-        "timeout": timeout,
-        "retries": retries,
-        "cache": cache is not None,
-        "toxicity_lexicon": lexicon.source if lexicon is not None else "builtin",
-    }
-    manifest: dict[str, Any] = {
-        "schema": RUN_SCHEMA,
-        "run_id": str(uuid.uuid4()),
-        "status": "running",
-        "suite": suite_info,
-        "target": the_target.identity,
-        "judge": the_judge.target.identity if the_judge is not None else None,
-        "options": options,
-        "n_cases": len(cases),
-        "assay_version": __version__,
-        "started_at": now_iso(),
-        "finished_at": None,
-    }
+    manifest = _manifest(cases, suite_info, selection, calls, the_target, the_judge)
     manifest, done = _prepare(folder, cases, manifest, fresh)
     done_ids = {r["case_id"] for r in done}
     todo = [c for c in cases if c.id not in done_ids]
     stop = threading.Event()
     executor = _Executor(
         the_target,
-        _Settings(timeout, retries, backoff, max_backoff),
+        _Settings(calls.timeout, calls.retries, calls.backoff, calls.max_backoff),
         stop,
-        ResponseCache(cache) if cache is not None else None,
+        ResponseCache(calls.cache) if calls.cache is not None else None,
         the_judge,
-        lexicon,
+        calls.lexicon,
     )
-    total, finished = len(cases), len(cases) - len(todo)
-    scored = len(done)  # cases with a pass/fail outcome; none at all means nothing was tested
-    if progress is not None:
-        progress(finished, total, None)
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="assay-redteam")
-    pending: set[Future[dict[str, Any]]] = set()
-    queue = iter(todo)
+    tally = _Tally(len(cases), len(cases) - len(todo), len(done), calls.progress)
+    tally.report(None)
+    pool = ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="assay-redteam")
+    flight = _Flight(pool, executor, todo, calls.concurrency)
     interrupted = False
     try:
         with (folder / RESPONSES).open("a", encoding="utf-8") as sink:
-            # Keep at most 2 × concurrency cases submitted, so memory stays flat on huge suites.
-            for case in queue:
-                pending.add(pool.submit(executor, case))
-                if len(pending) >= 2 * concurrency:
-                    break
-            while pending:
-                # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
-                # on a target that does not answer) is only acted on when this thread runs.
-                ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in ready:
-                    try:
-                        record = future.result()
-                    except _StoppedError:
-                        continue
-                    sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-                    sink.flush()
-                    finished += 1
-                    scored += record["outcome"] != "error"
-                    if progress is not None:
-                        progress(finished, total, record)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(executor, nxt))
+            flight.run(sink, tally)
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -519,10 +495,97 @@ def _run(
         stop.set()
         the_target.close()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-        _close_manifest(folder, manifest, stopped=interrupted or bool(pending), scored=scored)
+        stopped = interrupted or bool(flight.pending)
+        _close_manifest(folder, manifest, stopped=stopped, scored=tally.scored)
     run = load_run(folder)
     _write_json(folder / SUMMARY, run.result.to_dict())
     return run
+
+
+def _manifest(
+    cases: list[Case],
+    suite_info: dict[str, Any],
+    selection: dict[str, Any],
+    calls: _Calls,
+    target: Target,
+    judge: LLMJudge | None,
+) -> dict[str, Any]:
+    """The manifest of a new run (``run.json``): suite, target, options, times."""
+    options = {
+        **selection,
+        "concurrency": calls.concurrency,
+        "timeout": calls.timeout,
+        "retries": calls.retries,
+        "cache": calls.cache is not None,
+        "toxicity_lexicon": calls.lexicon.source if calls.lexicon is not None else "builtin",
+    }
+    return {
+        "schema": RUN_SCHEMA,
+        "run_id": str(uuid.uuid4()),
+        "status": "running",
+        "suite": suite_info,
+        "target": target.identity,
+        "judge": judge.target.identity if judge is not None else None,
+        "options": options,
+        "n_cases": len(cases),
+        "assay_version": __version__,
+        "started_at": now_iso(),
+        "finished_at": None,
+    }
+
+
+@dataclass
+class _Tally:
+    """Cases finished so far, and those scored (a pass or fail: none at all means nothing was
+    tested)."""
+
+    total: int
+    finished: int
+    scored: int
+    progress: ProgressCallback | None
+
+    def report(self, record: Mapping[str, Any] | None) -> None:
+        """Tell the progress callback, if any."""
+        if self.progress is not None:
+            self.progress(self.finished, self.total, record)
+
+
+class _Flight:
+    """The cases in flight on the pool: at most 2 × concurrency submitted, so memory stays flat
+    on huge suites."""
+
+    def __init__(
+        self, pool: ThreadPoolExecutor, executor: _Executor, todo: list[Case], concurrency: int
+    ) -> None:
+        self.pool = pool
+        self.executor = executor
+        self.queue = iter(todo)
+        self.limit = 2 * concurrency
+        self.pending: set[Future[dict[str, Any]]] = set()
+
+    def run(self, sink: TextIO, tally: _Tally) -> None:
+        """Submit cases, and append each record to ``sink`` as its case finishes."""
+        for case in self.queue:
+            self.pending.add(self.pool.submit(self.executor, case))
+            if len(self.pending) >= self.limit:
+                break
+        while self.pending:
+            # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
+            # on a target that does not answer) is only acted on when this thread runs.
+            ready, self.pending = wait(self.pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in ready:
+                try:
+                    record = future.result()
+                except _StoppedError:
+                    continue
+                sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                sink.flush()
+                tally.finished += 1
+                tally.scored += record["outcome"] != "error"
+                tally.report(record)
+                nxt = next(self.queue, None)
+                if nxt is not None:
+                    self.pending.add(self.pool.submit(self.executor, nxt))
 
 
 def resume_redteam(
@@ -565,25 +628,10 @@ def resume_redteam(
     >>> resume_redteam(folder, target).result.counts["cases"]
     2
     """
-    folder = Path(output)
-    run = load_run(folder)
+    req = _Resume(**locals())  # at this point locals() holds just the parameters
+    run = load_run(Path(output))
     options = run.manifest.get("options", {})
     selection = {k: options.get(k) for k in ("strategies", "categories", "limit")}
     return _run(
-        list(run.cases),
-        dict(run.manifest["suite"]),
-        selection,
-        target,
-        output=folder,
-        model=model,
-        concurrency=concurrency,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        max_backoff=max_backoff,
-        cache=cache,
-        judge=judge,
-        lexicon=lexicon,
-        fresh=False,
-        progress=progress,
+        list(run.cases), dict(run.manifest["suite"]), selection, req, output=output, fresh=False
     )
