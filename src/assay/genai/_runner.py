@@ -580,18 +580,29 @@ class _Flight:
         self.queue = iter(todo)
         self.limit = 2 * concurrency
         self.pending: set[Future[dict[str, Any]]] = set()
+        self.order: dict[Future[dict[str, Any]], int] = {}  # a pending case's place in the queue
+        self.submitted = 0
+
+    def _submit(self, case: Case) -> None:
+        future = self.pool.submit(self.executor, case)
+        self.order[future] = self.submitted
+        self.submitted += 1
+        self.pending.add(future)
 
     def run(self, sink: TextIO, tally: _Tally) -> None:
         """Submit cases, and append each record to ``sink`` as its case finishes."""
         for case in self.queue:
-            self.pending.add(self.pool.submit(self.executor, case))
+            self._submit(case)
             if len(self.pending) >= self.limit:
                 break
         while self.pending:
             # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
             # on a target that does not answer) is only acted on when this thread runs.
             ready, self.pending = wait(self.pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in ready:
+            # Cases that finished together are written in queue order, not in the set's order:
+            # with one worker the records are always in the suite's order.
+            for future in sorted(ready, key=self.order.__getitem__):
+                del self.order[future]
                 try:
                     record = future.result()
                 except _StoppedError:
@@ -603,7 +614,7 @@ class _Flight:
                 tally.report(record)
                 nxt = next(self.queue, None)
                 if nxt is not None:
-                    self.pending.add(self.pool.submit(self.executor, nxt))
+                    self._submit(nxt)
 
 
 def resume_redteam(
