@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from test_cli_governance import _ok, cli  # noqa: F401 (cli: the fixture)
 
-from assay.store import canonical_json
+from assay.canonical import canonical_json
 
 
 def _in_days(days: int) -> str:

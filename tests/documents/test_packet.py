@@ -10,8 +10,8 @@ import pytest
 
 from assay import documents as d
 from assay import governance as g
+from assay.canonical import canonical_json
 from assay.errors import IntegrityError
-from assay.store import canonical_json
 from conftest import as_user
 
 

@@ -20,8 +20,8 @@ import pytest
 
 import assay.genai
 from assay._version import __version__
+from assay.demo.chat_server import ChatServer
 from assay.genai import HttpTarget, TargetError, run_redteam
-from assay.genai.demo_server import ChatServer
 from conftest import write_suite
 
 GENAI = Path(assay.genai.__file__).parent
@@ -35,8 +35,6 @@ HTTP_CLIENTS = {
     "aiohttp",
     "socket",
 }
-#: The loopback chat server used by tests and the demo: a server, so it may wait between answers.
-SERVER = "demo_server.py"
 
 SUITE = """
 name: retried
@@ -82,8 +80,7 @@ def test_genai_has_no_http_client_or_retry_loop_of_its_own() -> None:
         tree = ast.parse(path.read_text("utf-8"))
         own = sorted(m for m in _imported(tree) if m in HTTP_CLIENTS or m.startswith("httpx."))
         problems += [f"{path.name} imports {m}" for m in own]
-        if path.name != SERVER:
-            problems += [f"{path.name} {p}" for p in _retry_machinery(tree)]
+        problems += [f"{path.name} {p}" for p in _retry_machinery(tree)]
     assert problems == [], "use assay.integrations (request_once, with_retries): " + "; ".join(
         problems
     )

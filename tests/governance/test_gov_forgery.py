@@ -14,11 +14,12 @@ from gov_helpers import CREDIT_ANSWERS, as_user, credit_system
 
 from assay import documents as d
 from assay import governance as g
+from assay.canonical import canonical_json
 from assay.documents._packet import item_hashes
 from assay.documents._packet_origin import PACKET_BUILDER
 from assay.errors import InputError, IntegrityError
 from assay.policy import RESERVED_KINDS
-from assay.store import canonical_json, row_image, tables
+from assay.store import row_image, tables
 
 
 def _ready_review(ws: g.Workspace) -> str:

@@ -92,6 +92,9 @@ def test_triage_sets_scope_and_the_system_tier(ws: g.Workspace) -> None:
         g.triage_review(ws, review.ref, owner="cy", tier="limited")
     with pytest.raises(PermissionDeniedError):
         g.triage_review(as_user(ws, "vi"), review.ref, owner="cy")
+    with pytest.raises(InputError, match="review owner 'nobody' is not a user"):
+        g.triage_review(ws, review.ref, owner="nobody")
+    assert g.get_review(ws, review.ref).status == "intake"
     triaged = g.triage_review(ws, review.ref, owner="cy", priority="P2", due_date="2025-03-31")
     assert (triaged.tier, triaged.priority, triaged.owner) == ("high", "P2", "cy")
     assert triaged.due_date == dt.date(2025, 3, 31)

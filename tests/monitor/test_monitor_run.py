@@ -23,6 +23,7 @@ from monitor_servers import HttpReceiver, SmtpServer
 from typer.testing import CliRunner
 
 from assay.cli._app import app
+from assay.demo import simulate_production_batches
 from assay.evaluate import reference_profile
 from assay.governance import Workspace, add_system, init_workspace, list_incidents
 from assay.monitor import (
@@ -31,7 +32,6 @@ from assay.monitor import (
     list_alerts,
     render_monitor_report,
     run_monitor,
-    simulate_production_batches,
 )
 
 NO_WAIT = {"sleep": lambda seconds: None}
@@ -391,7 +391,7 @@ def test_cli_run_register_ack_and_report(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_demo_monitoring_step(ws: Workspace, tmp_path: Path) -> None:
-    from assay.monitor import run_demo_monitoring
+    from assay.demo import run_demo_monitoring
 
     rng = np.random.default_rng(4)
     scored = _source(3000, 4).with_columns(
@@ -404,3 +404,29 @@ def test_demo_monitoring_step(ws: Workspace, tmp_path: Path) -> None:
     assert {a["rule"] for a in run.opened} == {"feature-drift", "score-shift"}
     assert out["report"].read_text().startswith("<!DOCTYPE html>")
     assert len(out["batches"]) == 4
+
+
+def test_a_spec_has_one_identity_however_its_yaml_is_written(ws: Workspace, tmp_path: Path) -> None:
+    """The stored monitor and the registered component are named by the same hash (issue 14)."""
+    from assay.governance import monitor_records, show_system
+
+    spec = _spec(tmp_path, [])
+    reordered = tmp_path / "reordered.yaml"
+    loaded = yaml.safe_load(spec.read_text())
+    reordered.write_text(
+        "# the same spec, keys in reverse order\n"
+        + yaml.safe_dump(dict(reversed(list(loaded.items()))), sort_keys=False)
+    )
+    assert reordered.read_bytes() != spec.read_bytes()
+    runner = CliRunner()
+    root = ["--workspace", str(ws.root)]
+    batches = _batches(tmp_path / "b")
+    data = [arg for b in batches for arg in ("--data", str(b))]
+    result = runner.invoke(app, ["monitor", "run", "--spec", str(spec), *data, *root])
+    assert result.exit_code == 0, result.output
+    stored = monitor_records.monitor_row(ws, "income-weekly")["spec_sha256"]
+    result = runner.invoke(app, ["monitor", "register", "--spec", str(reordered), *root])
+    assert result.exit_code == 0, result.output
+    assert f"(version {stored[:12]})" in result.output
+    components = show_system(ws, "income-model").to_dict()["components"]
+    assert [c["version"] for c in components if c["kind"] == "monitoring"] == [stored[:12]]

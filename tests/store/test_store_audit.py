@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from store_helpers import NOW, add_system, add_user
 
+from assay.canonical import canonical_json
 from assay.errors import TransitionError
-from assay.store import GENESIS_HASH, Store, canonical_json, read_events, tables
+from assay.store import GENESIS_HASH, Store, read_events, tables
 
 
 def _events(store: Store) -> list[dict[str, object]]:

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,24 +40,28 @@ def _serve(root: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
+def _wait_until_listening(proc: subprocess.Popen[bytes]) -> None:
+    """Block until uvicorn logs that it listens (or the server exits); then keep draining stderr.
+
+    Readiness is the server's own signal, read line by line: no clock, no polling.
+    """
+    assert proc.stderr is not None
+    seen: list[bytes] = []
+    for line in proc.stderr:
+        seen.append(line)
+        if b"Uvicorn running on" in line:
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return
+    pytest.fail(f"assay serve exited: {b''.join(seen).decode(errors='replace')[-2000:]}")
+
+
 @pytest.fixture
 def two_servers(seeded: Any) -> Iterator[tuple[str, str]]:
     """Two ``assay serve`` processes on the same workspace: two workers with their own caches."""
     started = [_serve(seeded.root) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 60
-        for proc, url in started:
-            while True:
-                if proc.poll() is not None:
-                    assert proc.stderr is not None
-                    pytest.fail(f"assay serve exited: {proc.stderr.read().decode()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "assay serve did not start within 60 s"
-                time.sleep(0.1)
+        for proc, _url in started:
+            _wait_until_listening(proc)
         yield started[0][1], started[1][1]
     finally:
         for proc, _ in started:
@@ -176,24 +179,41 @@ def test_a_role_change_takes_effect_on_the_next_request(seeded: Any, client_for:
     assert gone.headers["location"] == "/login"
 
 
+class _CountingCache(PartCache):
+    """A cache that tells the test when every thread has missed (a signal, not a clock)."""
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(size=2)
+        self.missed: set[int] = set()
+        self.all_missed = threading.Condition()
+        self.threads = threads
+
+    def _hit(self, key: Any) -> tuple[bool, object]:
+        found, value = super()._hit(key)
+        if not found:
+            with self.all_missed:
+                self.missed.add(threading.get_ident())
+                self.all_missed.notify_all()
+        return found, value
+
+
 def test_part_cache_computes_once_for_concurrent_misses() -> None:
-    cache = PartCache(size=2)
+    cache = _CountingCache(threads=8)
     calls: list[str] = []
-    gate = threading.Event()
 
     def slow() -> str:
+        # Compute only once all eight threads have missed: each is now waiting for this value.
+        with cache.all_missed:
+            assert cache.all_missed.wait_for(lambda: len(cache.missed) == 8, timeout=120)
         calls.append("x")
-        gate.wait(5)
         return "value"
 
     out: list[str] = []
     threads = [threading.Thread(target=lambda: out.append(cache.get("k", slow))) for _ in range(8)]
     for th in threads:
         th.start()
-    time.sleep(0.2)
-    gate.set()
     for th in threads:
-        th.join(5)
+        th.join()
     assert out == ["value"] * 8
     assert calls == ["x"]
 

@@ -108,14 +108,7 @@ def data_command(
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
     fmt = _check_format(fmt, output)
-    if record and (not system or not model_version):
-        raise InputError(
-            "--record files the check as evidence of a system's model version: give --system NAME "
-            "and --model-version VERSION (registered with `assay system add NAME ...` and "
-            "`assay model-version add NAME VERSION`)."
-        )
-    if fail_on not in ("never", "error", "warning"):
-        raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
+    _check_record_and_fail_on(record, system, model_version, fail_on)
     result = quality(
         data,
         sensitive_features=_split(sensitive) or None,
@@ -139,6 +132,25 @@ def data_command(
         console.print(f"wrote {html}")
     if record:
         _record_quality(result, system, model_version, dataset_version, workspace, console)
+    _exit_on_findings(result, fail_on)
+
+
+def _check_record_and_fail_on(
+    record: bool, system: str | None, model_version: str | None, fail_on: str
+) -> None:
+    """Refuse --record without its system and model version, and an unknown --fail-on."""
+    if record and (not system or not model_version):
+        raise InputError(
+            "--record files the check as evidence of a system's model version: give --system NAME "
+            "and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
+        )
+    if fail_on not in ("never", "error", "warning"):
+        raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
+
+
+def _exit_on_findings(result: QualityResult, fail_on: str) -> None:
+    """Exit 1 when a finding is as severe as --fail-on asks for."""
     severities = {w["severity"] for w in result.warnings}
     if (fail_on == "error" and "error" in severities) or (
         fail_on == "warning" and severities & {"error", "warning"}

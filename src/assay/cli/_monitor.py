@@ -198,13 +198,12 @@ def register_command(
     workspace: Path | None = WORKSPACE,
 ) -> None:
     """Record the spec as the system's monitoring component (it counts for monitoring coverage)."""
-    import hashlib
-
+    from assay.canonical import hex_of
     from assay.governance import add_component
     from assay.monitor import load_spec
 
     parsed = load_spec(spec)
-    version = hashlib.sha256(spec.read_bytes()).hexdigest()[:12]
+    version = hex_of(parsed.digest())[:12]
     details = {
         "metrics": [m.model_dump(mode="json") for m in parsed.metrics],
         "alerts": [a.model_dump(mode="json") for a in parsed.alerts],

@@ -32,12 +32,11 @@ from assay.documents._packet import (
     build_packet,
     find_packet,
     load_packet,
-    packet_approvals,
-    packet_document,
     packet_state,
     sign_packet,
     verify_packet,
 )
+from assay.documents._packet_document import packet_approvals, packet_document
 from assay.documents._pdf import html_to_pdf, pdf_engine
 from assay.documents._program_report import build_program_report
 from assay.documents._quality_report import render_quality_html

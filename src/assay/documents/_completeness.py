@@ -465,7 +465,7 @@ class _Checker:
         ]
 
     def _monitoring(self) -> list[CheckItem]:
-        from assay.documents._model_card import monitoring_gap
+        from assay.documents._card_context import monitoring_gap
         from assay.governance import show_system
 
         label = "monitoring specification (metrics, thresholds, alerts)"

@@ -10,6 +10,7 @@ automatic facts alone leave a section ``partial``, still a gap.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._doc import (
@@ -27,13 +28,18 @@ from assay.documents._doc import (
 )
 from assay.documents._gather import hash_cell, short_date
 from assay.documents._owners import owner_of
-from assay.documents._sections import DATASHEET_REQUIRED, DATASHEET_SECTIONS, read_sections
+from assay.documents._sections import (
+    DATASHEET_REQUIRED,
+    DATASHEET_SECTIONS,
+    SectionSet,
+    read_sections,
+)
 from assay.render import as_mapping, count, plain
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from assay.governance import EvidenceRecord, Workspace
+    from assay.governance import DatasetVersion, EvidenceRecord, Workspace
 
 __all__ = ["build_datasheet", "dataset_evidence", "dataset_users"]
 
@@ -102,118 +108,17 @@ def build_datasheet(
     from assay.governance import get_dataset_version
 
     ds = get_dataset_version(ws, dataset)
-    ref = ds.ref
-    sheet = read_sections(ws, "datasheet", ref)
-    owner = owner_of(ds)
-    wanted = DATASHEET_REQUIRED if required is None else tuple(required)
-    status: dict[str, str] = {}
-    gaps: dict[str, Gap] = {}
+    sheet = _Sheet(
+        ds.ref,
+        read_sections(ws, "datasheet", ds.ref),
+        owner_of(ds),
+        DATASHEET_REQUIRED if required is None else tuple(required),
+    )
+    ref, owner = sheet.ref, sheet.owner
     evidence = dataset_evidence(ws, ref)
     users = dataset_users(ws, ref)
-
-    def fix(key: str) -> str:
-        return f"assay datasheet {ref} --section {key} --file TEXT.md"
-
-    def human(key: str, auto: list[Block] | None = None) -> list[Block]:
-        blocks = list(auto or [])
-        text = sheet.text(key)
-        if text:
-            blocks.append(Prose(text, sheet.source(key)))
-        if not text:
-            spec = DATASHEET_SECTIONS[key]
-            what = f"{spec.title} — not answered"
-            if auto:
-                what += " beyond the facts recorded above"
-            blocks.append(Para(spec.question, muted=True))
-            if key in wanted:
-                gaps[key] = Gap(what, owner, fix(key))
-                blocks.append(GapBlock(gaps[key]))
-            else:
-                blocks.append(Para("Not answered; not required.", muted=True))
-        status[key] = "filled" if text else ("partial" if auto else "gap")
-        return blocks
-
-    columns = ds.columns
-    if isinstance(columns, dict):
-        col_rows: tuple[tuple[Cell, ...], ...] = tuple((str(k), str(v)) for k, v in columns.items())
-    elif isinstance(columns, list):
-        col_rows = tuple((str(c), None) for c in columns)
-    else:
-        col_rows = ()
-    composition: list[Block] = [
-        Facts(
-            (
-                ("Dataset version", ref),
-                ("Digest", hash_cell(ds.digest)),
-                ("Rows", count(ds.rows) if ds.rows is not None else _NOT_RECORDED),
-                ("Columns", str(len(col_rows)) if col_rows else None),
-            )
-        )
-    ]
-    if col_rows:
-        composition.append(Table(("Column", "Type"), col_rows, caption="Schema"))
-    collection: list[Block] = []
-    if ds.source or ds.collection_notes:
-        collection.append(Facts((("Source", ds.source), ("Collection notes", ds.collection_notes))))
-    known: list[Block] = []
-    if evidence:
-        known.append(
-            Table(
-                ("Evidence", "Kind", "Recorded", "Result"),
-                tuple(
-                    (r.ref, r.kind, short_date(r.created_at), _summary_text(r)) for r in evidence
-                ),
-                caption="Evaluations recorded on this dataset version",
-            )
-        )
-    sections = [
-        Section("motivation", "Motivation", tuple(human("motivation"))),
-        Section("composition", "Composition", tuple(human("composition", composition))),
-        Section("collection", "Collection process", tuple(human("collection", collection))),
-        Section(
-            "preprocessing",
-            "Preprocessing, cleaning and labelling",
-            tuple(human("preprocessing")),
-        ),
-        Section(
-            "uses",
-            "Uses",
-            tuple(
-                human(
-                    "uses",
-                    [Para("Model versions trained on it: " + ", ".join(users) + ".")]
-                    if users
-                    else None,
-                )
-            ),
-        ),
-        Section("distribution", "Distribution", tuple(human("distribution"))),
-        Section("maintenance", "Maintenance", tuple(human("maintenance"))),
-        Section("consent-licensing", "Consent and licensing", tuple(human("consent_licensing"))),
-        Section("known-gaps", "Known gaps and biases", tuple(human("known_gaps", known))),
-    ]
-    data: dict[str, Any] = {
-        "dataset": ref,
-        "name": ds.name,
-        "version": ds.version,
-        "digest": ds.digest,
-        "registered": ds.created_at.isoformat(),
-        "rows": ds.rows,
-        "columns": columns,
-        "source": ds.source,
-        "collection_notes": ds.collection_notes,
-        "answers": dict(sheet.sections),
-        "fields": dict(sheet.fields),
-        "section_status": status,
-        "required_sections": list(wanted),
-        "owner": owner,
-        "section_gaps": {
-            k: {"what": g.what, "owner": g.owner, "fix": g.fix} for k, g in gaps.items()
-        },
-        "sections_record": sheet.record.ref if sheet.record is not None else None,
-        "evidence": [r.ref for r in evidence],
-        "used_by": users,
-    }
+    sections = _sections(sheet, ds, evidence, users)
+    answers = sheet.answers
     return Document(
         kind="datasheet",
         title=f"Datasheet: {ref}",
@@ -226,10 +131,150 @@ def build_datasheet(
             ("Version", ds.version),
             ("Registered", f"{short_date(ds.created_at)} by {ds.created_by}"),
             ("Owner", owner),
-            ("Licence", sheet.fields.get("license") or _NOT_RECORDED),
-            ("Answers", sheet.record.ref if sheet.record is not None else _NOT_RECORDED),
+            ("Licence", answers.fields.get("license") or _NOT_RECORDED),
+            ("Answers", answers.record.ref if answers.record is not None else _NOT_RECORDED),
         ),
         sections=tuple(sections),
-        data=data,
+        data=_data(sheet, ds, evidence, users),
         footer=f"Datasheet of {ref}",
     )
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What the datasheet is built from (the dataset version, the people's answers, its owner and
+    the required sections), and what it found: each section's status and the gaps."""
+
+    ref: str
+    answers: SectionSet
+    owner: str
+    wanted: tuple[str, ...]
+    status: dict[str, str] = field(default_factory=dict)
+    gaps: dict[str, Gap] = field(default_factory=dict)
+
+    def human(self, key: str, auto: list[Block] | None = None) -> list[Block]:
+        """A section: the automatic facts, then the answer; a required section nobody answered
+        is a gap (``partial`` when there are facts)."""
+        blocks = list(auto or [])
+        text = self.answers.text(key)
+        if text:
+            blocks.append(Prose(text, self.answers.source(key)))
+        if not text:
+            spec = DATASHEET_SECTIONS[key]
+            what = f"{spec.title} — not answered"
+            if auto:
+                what += " beyond the facts recorded above"
+            blocks.append(Para(spec.question, muted=True))
+            if key in self.wanted:
+                fix = f"assay datasheet {self.ref} --section {key} --file TEXT.md"
+                self.gaps[key] = Gap(what, self.owner, fix)
+                blocks.append(GapBlock(self.gaps[key]))
+            else:
+                blocks.append(Para("Not answered; not required.", muted=True))
+        self.status[key] = "filled" if text else ("partial" if auto else "gap")
+        return blocks
+
+
+def _sections(
+    sheet: _Sheet, ds: DatasetVersion, evidence: list[EvidenceRecord], users: list[str]
+) -> list[Section]:
+    """The datasheet's sections, in order."""
+    human = sheet.human
+    uses: list[Block] | None = (
+        [Para("Model versions trained on it: " + ", ".join(users) + ".")] if users else None
+    )
+    return [
+        Section("motivation", "Motivation", tuple(human("motivation"))),
+        Section("composition", "Composition", tuple(human("composition", _composition(ds)))),
+        Section("collection", "Collection process", tuple(human("collection", _collection(ds)))),
+        Section(
+            "preprocessing",
+            "Preprocessing, cleaning and labelling",
+            tuple(human("preprocessing")),
+        ),
+        Section("uses", "Uses", tuple(human("uses", uses))),
+        Section("distribution", "Distribution", tuple(human("distribution"))),
+        Section("maintenance", "Maintenance", tuple(human("maintenance"))),
+        Section("consent-licensing", "Consent and licensing", tuple(human("consent_licensing"))),
+        Section(
+            "known-gaps", "Known gaps and biases", tuple(human("known_gaps", _known(evidence)))
+        ),
+    ]
+
+
+def _column_rows(ds: DatasetVersion) -> tuple[tuple[Cell, ...], ...]:
+    """The dataset's columns (with their types when recorded)."""
+    columns = ds.columns
+    if isinstance(columns, dict):
+        return tuple((str(k), str(v)) for k, v in columns.items())
+    if isinstance(columns, list):
+        return tuple((str(c), None) for c in columns)
+    return ()
+
+
+def _composition(ds: DatasetVersion) -> list[Block]:
+    """The dataset version's record: digest, rows and schema."""
+    col_rows = _column_rows(ds)
+    composition: list[Block] = [
+        Facts(
+            (
+                ("Dataset version", ds.ref),
+                ("Digest", hash_cell(ds.digest)),
+                ("Rows", count(ds.rows) if ds.rows is not None else _NOT_RECORDED),
+                ("Columns", str(len(col_rows)) if col_rows else None),
+            )
+        )
+    ]
+    if col_rows:
+        composition.append(Table(("Column", "Type"), col_rows, caption="Schema"))
+    return composition
+
+
+def _collection(ds: DatasetVersion) -> list[Block]:
+    """The recorded source and collection notes."""
+    if ds.source or ds.collection_notes:
+        return [Facts((("Source", ds.source), ("Collection notes", ds.collection_notes)))]
+    return []
+
+
+def _known(evidence: list[EvidenceRecord]) -> list[Block]:
+    """The evaluations recorded on the dataset version."""
+    if not evidence:
+        return []
+    return [
+        Table(
+            ("Evidence", "Kind", "Recorded", "Result"),
+            tuple((r.ref, r.kind, short_date(r.created_at), _summary_text(r)) for r in evidence),
+            caption="Evaluations recorded on this dataset version",
+        )
+    ]
+
+
+def _data(
+    sheet: _Sheet, ds: DatasetVersion, evidence: list[EvidenceRecord], users: list[str]
+) -> dict[str, Any]:
+    """The datasheet's data: the answers and facts the Croissant export uses, and the status of
+    every section."""
+    answers = sheet.answers
+    return {
+        "dataset": sheet.ref,
+        "name": ds.name,
+        "version": ds.version,
+        "digest": ds.digest,
+        "registered": ds.created_at.isoformat(),
+        "rows": ds.rows,
+        "columns": ds.columns,
+        "source": ds.source,
+        "collection_notes": ds.collection_notes,
+        "answers": dict(answers.sections),
+        "fields": dict(answers.fields),
+        "section_status": sheet.status,
+        "required_sections": list(sheet.wanted),
+        "owner": sheet.owner,
+        "section_gaps": {
+            k: {"what": g.what, "owner": g.owner, "fix": g.fix} for k, g in sheet.gaps.items()
+        },
+        "sections_record": answers.record.ref if answers.record is not None else None,
+        "evidence": [r.ref for r in evidence],
+        "used_by": users,
+    }

@@ -4,24 +4,31 @@ Automatic parts come from records: the model version and its training datasets (
 intended and out-of-scope use (the system record), metrics by group with confidence intervals (the
 latest recorded fairness evaluation of this model version), monitoring (monitoring components and
 evidence). Limitations, ethical considerations and recommendations are written by people and kept
-as evidence (:mod:`assay.documents._sections`). Whatever is missing is a visible gap.
+as evidence (:mod:`assay.documents._sections`). Whatever is missing is a visible gap. What a card is
+built from and what the policy requires of it are in :mod:`assay.documents._card_context`; its
+evaluation and metrics sections in :mod:`assay.documents._card_evaluation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assay import render as rendering
+from assay.documents._card_context import (
+    FAIRNESS_SCHEMA,
+    CardContext,
+    card_fix,
+    card_needs,
+    monitoring_gap,
+)
+from assay.documents._card_evaluation import evaluation_blocks
 from assay.documents._doc import (
     Badge,
     Block,
-    Callout,
     Cell,
     Document,
     Facts,
-    Figure,
     Gap,
     GapBlock,
     Para,
@@ -30,7 +37,6 @@ from assay.documents._doc import (
     Table,
 )
 from assay.documents._gather import (
-    HEADLINE_METRICS,
     cite,
     evaluated_features,
     hash_cell,
@@ -40,75 +46,15 @@ from assay.documents._gather import (
     short_date,
 )
 from assay.documents._owners import owner_of
-from assay.documents._sections import (
-    DATASHEET_REQUIRED,
-    MODEL_CARD_SECTIONS,
-    SectionSet,
-    read_sections,
-)
-from assay.policy import DEFAULT_CHECKPOINT, evidence_is_fresh, max_age_days
-from assay.render import (
-    as_list,
-    as_mapping,
-    count,
-    estimate,
-    group_label,
-    grouping_label,
-    limit_text,
-    metric_label,
-    verdict_label,
-)
+from assay.documents._sections import MODEL_CARD_SECTIONS, SectionSet, read_sections
+from assay.policy import DEFAULT_CHECKPOINT
+from assay.render import as_list, as_mapping, count
 
 if TYPE_CHECKING:
     from assay.governance import EvidenceRecord, ModelVersion, System, Workspace
     from assay.policy import Policy
 
-__all__ = [
-    "CardNeeds",
-    "build_model_card",
-    "card_fix",
-    "card_needs",
-    "feature_gap",
-    "monitoring_gap",
-]
-
-FAIRNESS_SCHEMA = "assay.fairness/v1"
-
-
-_CARD_FIX = {
-    "model": "assay card model {system} --section {section} --file TEXT.md",
-    "system": "assay card system {system} --section {section} --file TEXT.md",
-}
-
-
-def card_fix(system: str, section: str, document: str = "model") -> str:
-    """The command that fills a human-written section (``document``: model or system)."""
-    return _CARD_FIX[document].format(system=system, section=section)
-
-
-def monitoring_gap(system: System) -> Gap:
-    """The gap of a system without a monitoring specification: the card's and completeness's."""
-    return Gap(
-        "no monitoring specification (what is watched, thresholds, who is alerted)",
-        owner_of(system),
-        f"write a monitoring spec for {system.name}, then assay monitor register --spec SPEC.yaml",
-    )
-
-
-def feature_gap(system: System, feature: str, model: str | None) -> Gap:
-    """The gap of a declared sensitive feature the model version's evaluation does not cover."""
-    return Gap(
-        f"no fairness evaluation on the declared sensitive feature '{feature}'",
-        owner_of(system),
-        _fairness_fix(system.name, model),
-    )
-
-
-def _fairness_fix(system: str, model: str | None) -> str:
-    return (
-        f"assay evaluate fairness DATA ... --record --system {system} "
-        f"--model-version {model or 'VERSION'}"
-    )
+__all__ = ["build_model_card"]
 
 
 def _prose_or_gap(sections: SectionSet, key: str, system: System) -> list[Block]:
@@ -141,74 +87,7 @@ def _find_model(ws: Workspace, system: str, model_version: str | None) -> ModelV
     )
 
 
-@dataclass
-class _Card:
-    """What the sections of one card are built from, and what they found."""
-
-    ws: Workspace
-    sys_rec: System
-    model: ModelVersion | None
-    sections: SectionSet
-    need: CardNeeds
-    tier: str
-    status: dict[str, str] = field(default_factory=dict)
-    cited: list[EvidenceRecord] = field(default_factory=list)
-    feature_gaps: dict[str, Gap] = field(default_factory=dict)
-
-    @property
-    def system(self) -> str:
-        return self.sys_rec.name
-
-    @property
-    def owner(self) -> str:
-        return owner_of(self.sys_rec)
-
-    def optional(self, key: str, blocks: list[Block]) -> list[Block]:
-        """A section the checkpoint does not require shows what is missing without a gap."""
-        if key in self.need.sections:
-            return blocks
-        return [
-            Para(f"{b.gap.what} (not required at {self.need.label}).", muted=True)
-            if isinstance(b, GapBlock)
-            else b
-            for b in blocks
-        ]
-
-
-@dataclass(frozen=True)
-class CardNeeds:
-    """What the policy requires of a card at one checkpoint of the system's tier."""
-
-    sections: tuple[str, ...]
-    """The card sections that must be filled (all of them when the tier has no requirement)."""
-    max_age_days: int | None
-    """How old the fairness evaluation may be (None: no limit, or none required)."""
-    datasheets: tuple[str, ...] | None
-    """The datasheet sections each training dataset needs; None when no datasheet is required."""
-    label: str
-    """``the high pre-launch checkpoint of Assay default policy 1.0``, for the card's text."""
-
-
-def card_needs(pol: Policy, tier: str, checkpoint: str) -> CardNeeds:
-    """The card's requirements for ``checkpoint`` of ``tier`` under ``pol``.
-
-    A tier the policy does not define (unassessed, prohibited) needs every section and no age.
-    """
-    if tier not in pol.tiers or checkpoint not in pol.tiers[tier].checkpoints:
-        return CardNeeds(tuple(MODEL_CARD_SECTIONS), None, DATASHEET_REQUIRED, "any checkpoint")
-    reqs = {r.kind: r for r in pol.checkpoint(tier, checkpoint).evidence}
-    card = reqs.get("model_card")
-    fairness = reqs.get("fairness")
-    sheet = reqs.get("datasheet")
-    return CardNeeds(
-        sections=(card.sections or tuple(MODEL_CARD_SECTIONS)) if card is not None else (),
-        max_age_days=max_age_days(pol, tier, "fairness", checkpoint) if fairness else None,
-        datasheets=(sheet.sections or DATASHEET_REQUIRED) if sheet is not None else None,
-        label=f"the {tier} {checkpoint} checkpoint of {pol.name} {pol.version}",
-    )
-
-
-def _datasheet_status(card: _Card, dataset: str) -> Cell:
+def _datasheet_status(card: CardContext, dataset: str) -> Cell:
     """A training dataset's datasheet: how many of the required answers it has (its unanswered
     sections are gaps of the datasheet itself, owned by the dataset's owner)."""
     from assay.governance import get_dataset_version
@@ -262,11 +141,11 @@ def build_model_card(
         The card; ``data`` holds the model version, the evaluation cited, the headline metrics by
         group and the status of every section (what the completeness check reads).
     """
-    from assay.governance import get_system, show_system
+    from assay.governance import get_system
 
     pol = policy if policy is not None else ws.policy
     sys_rec = get_system(ws, system)
-    card = _Card(
+    card = CardContext(
         ws,
         sys_rec,
         _find_model(ws, system, model_version),
@@ -274,17 +153,58 @@ def build_model_card(
         card_needs(pol, tier or sys_rec.risk_tier, checkpoint),
         tier or sys_rec.risk_tier,
     )
-    model, sections, status, owner = card.model, card.sections, card.status, card.owner
-    # -- which evaluation: the latest fairness evaluation of this model version ----------------
-    evaluation = (
-        latest_evidence(ws, system, "fairness", model_version=model.ref, schema=FAIRNESS_SCHEMA)
-        if model is not None
-        else None
+    evaluated = _Evaluated.of(card)
+    body = _body(card, evaluated)
+    model = card.model
+    return Document(
+        kind="model_card",
+        title=f"Model card: {model.ref if model is not None else system}",
+        eyebrow="Responsible AI assurance · Model card",
+        subtitle=sys_rec.purpose,
+        meta=_meta(card, evaluated.evaluation),
+        sections=tuple(body),
+        data=_data(card, evaluated, body),
+        footer=f"Model card of {system}",
     )
-    newest_any = latest_evidence(ws, system, "fairness", schema=FAIRNESS_SCHEMA)
-    result: dict[str, Any] = load_json(ws, evaluation) if evaluation is not None else {}
-    if evaluation is not None:
-        card.cited.append(evaluation)
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """Which evaluation the card cites: the latest fairness evaluation of its model version (and
+    its result), and the latest of any version of the system."""
+
+    evaluation: EvidenceRecord | None
+    newest_any: EvidenceRecord | None
+    result: dict[str, Any]
+
+    @classmethod
+    def of(cls, card: CardContext) -> _Evaluated:
+        """Find the evaluations of the card's system and model version; cite the one it uses."""
+        ws, system, model = card.ws, card.system, card.model
+        evaluation = (
+            latest_evidence(ws, system, "fairness", model_version=model.ref, schema=FAIRNESS_SCHEMA)
+            if model is not None
+            else None
+        )
+        newest_any = latest_evidence(ws, system, "fairness", schema=FAIRNESS_SCHEMA)
+        result: dict[str, Any] = load_json(ws, evaluation) if evaluation is not None else {}
+        if evaluation is not None:
+            card.cited.append(evaluation)
+        return cls(evaluation, newest_any, result)
+
+
+def _body(card: CardContext, evaluated: _Evaluated) -> list[Section]:
+    """The card's sections, in order; each records whether it is filled in ``card.status``."""
+    from assay.governance import show_system
+
+    ws, system, sys_rec, sections, status = (
+        card.ws,
+        card.system,
+        card.sys_rec,
+        card.sections,
+        card.status,
+    )
+    evaluation = evaluated.evaluation
     details = _details(card)
     intended = _use_section(
         card,
@@ -299,8 +219,8 @@ def build_model_card(
         f"assay system update {system} --out-of-scope-use TEXT",
     )
     training = _training(card)
-    eval_blocks, metric_blocks = _evaluation_blocks(
-        card, evaluation, newest_any, result, ws.today()
+    eval_blocks, metric_blocks = evaluation_blocks(
+        card, evaluation, evaluated.newest_any, evaluated.result, ws.today()
     )
     status["evaluation_data"] = "filled" if evaluation is not None else "gap"
     status["metrics"] = "filled" if evaluation is not None else "gap"
@@ -312,7 +232,7 @@ def build_model_card(
         status[key] = "filled" if sections.text(key) else "gap"
     monitoring = _monitoring(card, show_system(ws, system).components)
     opt = card.optional
-    body = [
+    return [
         Section("details", "Model details", tuple(opt("details", details))),
         Section("intended-use", "Intended use", tuple(opt("intended_use", intended))),
         Section(
@@ -341,48 +261,48 @@ def build_model_card(
         Section("monitoring", "Monitoring", tuple(opt("monitoring", monitoring))),
         Section("evidence", "Evidence cited", (_evidence_table(card),)),
     ]
-    meta: tuple[tuple[str, Cell], ...] = (
-        ("System", system),
+
+
+def _meta(card: CardContext, evaluation: EvidenceRecord | None) -> tuple[tuple[str, Cell], ...]:
+    """The card's header facts."""
+    model, sections = card.model, card.sections
+    return (
+        ("System", card.system),
         ("Model version", model.ref if model is not None else Badge("missing", "none")),
-        ("Risk tier", sys_rec.risk_tier),
-        ("Owner", owner),
+        ("Risk tier", card.sys_rec.risk_tier),
+        ("Owner", card.owner),
         ("Requirements", card.need.label),
         (
             "Card text",
             sections.record.ref if sections.record is not None else Badge("missing", "none"),
         ),
         ("Evaluation", evaluation.ref if evaluation is not None else Badge("missing", "none")),
-        ("Generated", short_date(ws.now())),
+        ("Generated", short_date(card.ws.now())),
     )
-    data = {
-        "system": system,
+
+
+def _data(card: CardContext, evaluated: _Evaluated, body: Sequence[Section]) -> dict[str, Any]:
+    """The card's data: what completeness, consistency checks and exports read."""
+    model, sections, result = card.model, card.sections, evaluated.result
+    return {
+        "system": card.system,
         "model_version": model.ref if model is not None else None,
         "training_datasets": list(model.training_datasets) if model is not None else [],
-        "evaluation": _ref(evaluation),
-        "latest_evaluation": _ref(newest_any),
+        "evaluation": _ref(evaluated.evaluation),
+        "latest_evaluation": _ref(evaluated.newest_any),
         "evaluated_features": evaluated_features(result),
         "declared_features": list(sections.fields.get("sensitive_features") or []),
         "metrics": headline_metrics(result) if result else {},
         "pinned": dict(sections.pinned),
         "sections_record": sections.record.ref if sections.record is not None else None,
-        "section_status": status,
+        "section_status": card.status,
         "required_sections": list(card.need.sections),
         "datasheets_required": card.need.datasheets is not None,
-        "section_gaps": _section_gaps(body, status),
+        "section_gaps": _section_gaps(body, card.status),
         "feature_gaps": {k: _gap_dict(g) for k, g in card.feature_gaps.items()},
         "fields": dict(sections.fields),
         "cited": [_ref(r) for r in card.cited],
     }
-    return Document(
-        kind="model_card",
-        title=f"Model card: {model.ref if model is not None else system}",
-        eyebrow="Responsible AI assurance · Model card",
-        subtitle=sys_rec.purpose,
-        meta=meta,
-        sections=tuple(body),
-        data=data,
-        footer=f"Model card of {system}",
-    )
 
 
 def _gap_dict(gap: Gap) -> dict[str, Any]:
@@ -400,7 +320,7 @@ def _section_gaps(body: Sequence[Section], status: Mapping[str, str]) -> dict[st
     return out
 
 
-def _details(card: _Card) -> list[Block]:
+def _details(card: CardContext) -> list[Block]:
     model, sections, owner = card.model, card.sections, card.owner
     details: list[Block] = []
     if model is None:
@@ -437,7 +357,7 @@ def _details(card: _Card) -> list[Block]:
     return details
 
 
-def _use_section(card: _Card, key: str, from_system: str | None, fix: str) -> list[Block]:
+def _use_section(card: CardContext, key: str, from_system: str | None, fix: str) -> list[Block]:
     """Intended and out-of-scope use: the system record, plus what people added."""
     sections = card.sections
     blocks: list[Block] = []
@@ -459,7 +379,7 @@ def _use_section(card: _Card, key: str, from_system: str | None, fix: str) -> li
     return blocks
 
 
-def _training(card: _Card) -> list[Block]:
+def _training(card: CardContext) -> list[Block]:
     from assay.governance import get_dataset_version
 
     training: list[Block] = []
@@ -503,7 +423,7 @@ def _training(card: _Card) -> list[Block]:
     return training
 
 
-def _monitoring(card: _Card, components: Sequence[Any]) -> list[Block]:
+def _monitoring(card: CardContext, components: Sequence[Any]) -> list[Block]:
     monitoring: list[Block] = []
     for c in (c for c in components if c.kind == "monitoring"):
         spec_details = as_mapping(c.details)
@@ -535,7 +455,7 @@ def _monitoring(card: _Card, components: Sequence[Any]) -> list[Block]:
     return monitoring
 
 
-def _evidence_table(card: _Card) -> Table:
+def _evidence_table(card: CardContext) -> Table:
     records = [*card.cited, card.sections.record] if card.sections.record else card.cited
     return Table(
         ("Evidence", "Kind", "Recorded", "By", "Blob sha256", "Content hash"),
@@ -566,219 +486,6 @@ def _ref(record: EvidenceRecord | None) -> dict[str, Any] | None:
         "created_at": record.created_at.isoformat(),
         "model_version": record.model_version,
     }
-
-
-def _evaluation_blocks(
-    card: _Card,
-    evaluation: EvidenceRecord | None,
-    newest_any: EvidenceRecord | None,
-    result: Mapping[str, Any],
-    today: Any,
-) -> tuple[list[Block], list[Block]]:
-    system, owner, model, sections = card.system, card.owner, card.model, card.sections
-    eval_blocks: list[Block] = []
-    metric_blocks: list[Block] = []
-    fix = _fairness_fix(system, model.ref if model else None)
-    if (
-        newest_any is not None
-        and model is not None
-        and (evaluation is None or newest_any.ref != evaluation.ref)
-        and newest_any.model_version != model.ref
-    ):
-        metric_blocks.append(
-            Callout(
-                "fail",
-                "The latest evaluation is of another model version",
-                text=f"{newest_any.ref} evaluated {newest_any.model_version}, not this card's "
-                f"{model.ref}. Evaluate {model.ref}, or write the card for the evaluated version.",
-            )
-        )
-    if evaluation is None:
-        gap = Gap(
-            "no fairness evaluation of this model version is recorded",
-            owner,
-            fix,
-        )
-        return [GapBlock(gap)], [*metric_blocks, GapBlock(gap)]
-    features = evaluated_features(result)
-    params = as_mapping(result.get("params"))
-    eval_blocks.append(
-        Facts(
-            (
-                ("Dataset", evaluation.dataset_version or "not registered as a dataset version"),
-                ("Dataset digest", hash_cell(evaluation.dataset_digest)),
-                ("Rows evaluated", count(result.get("n")) if result.get("n") is not None else None),
-                ("Sensitive features", ", ".join(features) or None),
-                ("Label column", params.get("y_true")),
-                (
-                    "Prediction",
-                    f"score ≥ {params['threshold']}"
-                    if params.get("threshold") is not None
-                    else params.get("y_pred"),
-                ),
-                ("Model version evaluated", evaluation.model_version),
-                ("Code commit", hash_cell(evaluation.code_commit)),
-                ("Recorded", f"{short_date(evaluation.created_at)} by {evaluation.created_by}"),
-                ("Evidence", evaluation.ref),
-            )
-        )
-    )
-    if sections.text("evaluation_data"):
-        eval_blocks.append(
-            Prose(sections.text("evaluation_data") or "", sections.source("evaluation_data"))
-        )
-    max_age = card.need.max_age_days
-    tier = card.tier
-    if not evidence_is_fresh(evaluation, max_age, today):
-        title = (
-            f"Evaluation older than the policy allows ({max_age} days for the {tier} tier)"
-            if max_age is not None
-            else "Evaluation past its valid-until date"
-        )
-        metric_blocks.append(
-            Callout(
-                "warn",
-                title,
-                text=f"{evaluation.ref} was recorded {short_date(evaluation.created_at)}; "
-                "re-evaluate this model version and record it.",
-            )
-        )
-    declared = [str(f) for f in as_list(sections.fields.get("sensitive_features"))]
-    for feature in declared:
-        if feature not in features:
-            card.feature_gaps[feature] = feature_gap(
-                card.sys_rec, feature, model.ref if model else None
-            )
-            metric_blocks.append(GapBlock(card.feature_gaps[feature]))
-    source = cite(evaluation)
-    verdicts = [as_mapping(v) for v in as_list(result.get("verdicts"))]
-    if verdicts:
-        metric_blocks.append(
-            Table(
-                ("Check", "Grouping", "Verdict", "Estimate [CI]", "Limit"),
-                tuple(
-                    (
-                        metric_label(str(v.get("rule", ""))),
-                        grouping_label([str(b) for b in as_list(v.get("by"))]),
-                        Badge(
-                            str(v.get("verdict", "unknown")),
-                            verdict_label(str(v.get("verdict", "unknown"))),
-                        ),
-                        estimate(v.get("estimate")).text,
-                        f"{v.get('direction', '')} {limit_text(v.get('limit'))}".strip(),
-                    )
-                    for v in verdicts
-                ),
-                caption="Checks against the limits set for the evaluation",
-                source=source,
-            )
-        )
-    metrics = headline_metrics(result)
-    names = [
-        m for m in HEADLINE_METRICS if any(m in g for gr in metrics.values() for g in gr.values())
-    ]
-    for grouping, groups in metrics.items():
-        if grouping == "overall":
-            continue
-        overall = metrics.get("overall", {}).get("all rows", {})
-        rows: list[tuple[Cell, ...]] = []
-        for label, values in [("Overall", overall), *groups.items()]:
-            rows.append(
-                (
-                    label,
-                    count(values.get("n")) if values.get("n") is not None else None,
-                    *(estimate(values.get(m)).text for m in names),
-                )
-            )
-        metric_blocks.append(
-            Table(
-                ("Group", "n", *(metric_label(m) for m in names)),
-                tuple(rows),
-                caption=f"By {grouping}: estimate [95% CI]",
-                numeric=tuple(range(1, 2 + len(names))),
-                source=source,
-            )
-        )
-    summaries = [as_mapping(s) for s in as_list(result.get("summaries"))]
-    if summaries:
-        keys = [
-            k
-            for k in (
-                "demographic_parity_difference",
-                "demographic_parity_ratio",
-                "equalized_odds_difference",
-                "equal_opportunity_difference",
-            )
-            if any(k in s for s in summaries)
-        ]
-        metric_blocks.append(
-            Table(
-                ("Grouping", *(metric_label(k) for k in keys)),
-                tuple(
-                    (
-                        grouping_label([str(b) for b in as_list(s.get("by"))]),
-                        *(estimate(s.get(k)).text for k in keys),
-                    )
-                    for s in summaries
-                ),
-                caption="Disparities across groups: estimate [95% CI]",
-                numeric=tuple(range(1, 1 + len(keys))),
-                source=source,
-            )
-        )
-    figure = _figure(result)
-    if figure is not None:
-        metric_blocks.append(figure)
-    if sections.text("metrics"):
-        metric_blocks.append(Prose(sections.text("metrics") or "", sections.source("metrics")))
-    return eval_blocks, metric_blocks
-
-
-def _figure(result: Mapping[str, Any]) -> Figure | None:
-    groups = [as_mapping(g) for g in as_list(result.get("groups"))]
-    single = [g for g in groups if len(as_list(g.get("by"))) == 1]
-    if not single:
-        return None
-    labels = [group_label(dict(as_mapping(g.get("group")))) for g in single]
-    overall = as_mapping(as_mapping(result.get("overall")).get("metrics"))
-    panels: list[rendering.DotPanel] = []
-    for metric in ("selection_rate", "tpr", "fpr"):
-        points: Sequence[rendering.Interval] = [
-            _interval(as_mapping(g.get("metrics")).get(metric)) for g in single
-        ]
-        if all(p.value is None for p in points):
-            continue
-        ref = estimate(overall.get(metric)).value
-        panels.append(
-            rendering.DotPanel(
-                metric_label(metric),
-                points,
-                reference=ref,
-                reference_label="overall",
-                bounds=(0.0, 1.0),
-            )
-        )
-    if not panels:
-        return None
-    svg = rendering.dot_whisker(
-        labels,
-        panels,
-        title="Selection rate, TPR and FPR by group",
-        annotations=[f"n={count(g.get('n'))}" for g in single],
-        annotation_title="rows",
-        flagged=[bool(g.get("small")) for g in single],
-        flagged_label="fewer rows than the minimum group size",
-    )
-    return Figure(
-        svg,
-        "Each dot is a group's estimate with its 95% confidence interval; the dashed line is the "
-        "overall value.",
-    )
-
-
-def _interval(entry: Any) -> rendering.Interval:
-    e = estimate(entry)
-    return rendering.Interval(e.value, e.low, e.high)
 
 
 def _monitoring_rows(metrics: list[Any], alerts: Any) -> list[tuple[str, str, str]]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assay.documents._card_context import card_needs
 from assay.documents._datasheet import build_datasheet
-from assay.documents._model_card import build_model_card, card_needs
+from assay.documents._model_card import build_model_card
 from assay.documents._risk_assessment import build_risk_assessment
 from assay.render import as_list
 

@@ -3,7 +3,9 @@ mitigations, actions, owners and due dates."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assay.documents._doc import (
@@ -89,134 +91,23 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
     Document
         The assessment: heat maps, the register, mitigations and actions, overdue items, gaps.
     """
-    from assay.governance import get_system, list_actions, list_risks
+    from assay.governance import get_system, list_risks
 
     sys_rec = get_system(ws, system)
-    risks = list_risks(ws, system=system)
-    today = ws.today()
-    active = [r for r in risks if r.status != "closed"]
-    inherent = [(r.inherent_likelihood, r.inherent_severity, r.ref) for r in active]
-    residual = [
-        (
-            r.residual_likelihood or r.inherent_likelihood,
-            r.residual_severity or r.inherent_severity,
-            r.ref,
-        )
-        for r in active
-    ]
-    blocks_overview: list[Block] = []
-    gaps = {r.ref: risk_gaps(r, today) for r in risks}
-    if not risks:
-        blocks_overview.append(GapBlock(no_risks_gap(sys_rec)))
-    else:
-        by_rating = Counter(r.rating for r in active)
-        counts = ", ".join(f"{by_rating[k]} {k}" for k in RATINGS if by_rating[k]) or "none"
-        blocks_overview.append(
-            Para(
-                f"{len(risks)} risk(s) in the register, {len(active)} not closed "
-                f"(current rating: {counts}). Ratings use the 5×5 matrix: likelihood × severity; "
-                f"{describe_bands()}."
-            )
-        )
-        svg = (
-            '<div class="heatmaps">'
-            + heat_map(
-                inherent, rating=rating, fill=RATING_FILL, title="Inherent risk (before mitigation)"
-            )
-            + heat_map(
-                residual,
-                rating=rating,
-                fill=RATING_FILL,
-                title="Residual risk (after mitigation)",
-                description="Risks not yet reassessed are placed at their inherent rating.",
-            )
-            + "</div>"
-        )
-        not_reassessed = sum(1 for r in active if r.residual_likelihood is None)
-        blocks_overview.append(
-            Figure(
-                svg,
-                "Number of risks that are not closed in each cell. "
-                + (
-                    f"{not_reassessed} risk(s) without a residual assessment are placed at "
-                    "their inherent rating on the right."
-                    if not_reassessed
-                    else "Every risk has a residual assessment."
-                ),
-            )
-        )
-    overdue = [r for r in active if r.is_open and r.due_date is not None and r.due_date < today]
-    if overdue:
-        blocks_overview.append(
-            Callout(
-                "fail",
-                f"{len(overdue)} risk(s) past their due date",
-                tuple(f"{r.ref} {r.title} — owner {r.owner}, due {r.due_date}" for r in overdue),
-            )
-        )
-    register_rows: list[tuple[Cell, ...]] = []
-    for r in risks:
-        register_rows.append(
-            (
-                r.ref,
-                r.title,
-                f"{r.category} {r.category_name}",
-                _level(r.inherent_likelihood, r.inherent_severity),
-                _level(r.residual_likelihood, r.residual_severity) or "not reassessed",
-                r.owner,
-                str(r.due_date) if r.due_date else _gap_cell(gaps[r.ref], "due date"),
-                Badge(r.status, r.status),
-            )
-        )
-    register = Table(
-        ("Risk", "Title", "Category", "Inherent", "Residual", "Owner", "Due", "Status"),
-        tuple(register_rows),
-        caption="The register, highest current rating first",
-        source=f"risk register of {system}, read {short_date(ws.now())}",
-    )
-    mitigation_rows: list[tuple[Cell, ...]] = []
-    gap_blocks: list[Block] = []
-    for r in risks:
-        if r.status == "closed" and not r.mitigations:
-            continue
-        actions = list_actions(ws, risk=r.ref)
-        listed = "; ".join(
-            f"{a.ref} {a.title} ({a.owner}, due {a.due_date}, {a.status}"
-            + (f", closed with EV-{a.closure_evidence})" if a.closure_evidence else ")")
-            for a in actions
-        )
-        mitigation_rows.append(
-            (
-                r.ref,
-                r.mitigations or _gap_cell(gaps[r.ref], "mitigations"),
-                listed or "none",
-                r.owner,
-                str(r.due_date) if r.due_date else None,
-                f"EV-{r.closure_evidence}" if r.closure_evidence else None,
-            )
-        )
-        gap_blocks.extend(GapBlock(gap) for gap in gaps[r.ref] if gap.what.startswith("residual"))
-    mitigation_blocks: list[Block] = [
-        Table(
-            ("Risk", "Mitigations", "Remediation actions", "Owner", "Due", "Closure evidence"),
-            tuple(mitigation_rows),
-            caption="What is done about each risk, by whom and by when",
-        ),
-        *gap_blocks,
-    ]
+    reg = _Register.of(list_risks(ws, system=system), ws.today())
     sections = (
-        Section("overview", "Overview and heat maps", tuple(blocks_overview)),
-        Section("register", "Risk register", (register,)),
-        Section("mitigations", "Mitigations, actions and owners", tuple(mitigation_blocks)),
+        Section("overview", "Overview and heat maps", tuple(_overview(sys_rec, reg))),
+        Section("register", "Risk register", (_register_table(reg, system, ws),)),
+        Section("mitigations", "Mitigations, actions and owners", tuple(_mitigations(ws, reg))),
     )
     data = {
         "system": system,
-        "risks": [r.to_dict() for r in risks],
+        "risks": [r.to_dict() for r in reg.risks],
         "heat_map": {
-            "inherent": [[lk, s, ref] for lk, s, ref in inherent],
-            "residual": [[lk, s, ref] for lk, s, ref in residual],
+            "inherent": [[lk, s, ref] for lk, s, ref in reg.inherent],
+            "residual": [[lk, s, ref] for lk, s, ref in reg.residual],
         },
-        "overdue": [r.ref for r in overdue],
+        "overdue": [r.ref for r in reg.overdue],
     }
     return Document(
         kind="risk_assessment",
@@ -228,10 +119,165 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
             ("Risk tier", sys_rec.risk_tier),
             ("Owner", sys_rec.owner),
             ("Lifecycle", sys_rec.lifecycle_status),
-            ("Risks", str(len(risks))),
+            ("Risks", str(len(reg.risks))),
             ("Assessed", short_date(ws.now())),
         ),
         sections=sections,
         data=data,
         footer=f"Risk assessment of {system}",
     )
+
+
+_Cells = list[tuple[int, int, str]]
+
+
+@dataclass(frozen=True)
+class _Register:
+    """The system's risks as the assessment reads them: those not closed, their places on the
+    inherent and residual heat maps, the overdue ones, and the gaps of each."""
+
+    risks: list[Risk]
+    active: list[Risk]
+    inherent: _Cells
+    residual: _Cells
+    overdue: list[Risk]
+    gaps: dict[str, list[Gap]]
+
+    @classmethod
+    def of(cls, risks: list[Risk], today: dt.date) -> _Register:
+        """Read the register of ``risks`` as of ``today``."""
+        active = [r for r in risks if r.status != "closed"]
+        inherent = [(r.inherent_likelihood, r.inherent_severity, r.ref) for r in active]
+        residual = [
+            (
+                r.residual_likelihood or r.inherent_likelihood,
+                r.residual_severity or r.inherent_severity,
+                r.ref,
+            )
+            for r in active
+        ]
+        overdue = [r for r in active if r.is_open and r.due_date is not None and r.due_date < today]
+        gaps = {r.ref: risk_gaps(r, today) for r in risks}
+        return cls(risks, active, inherent, residual, overdue, gaps)
+
+
+def _overview(sys_rec: System, reg: _Register) -> list[Block]:
+    """The counts by rating and the heat maps (or the gap of an empty register), and the risks
+    past their due date."""
+    blocks: list[Block] = []
+    if not reg.risks:
+        blocks.append(GapBlock(no_risks_gap(sys_rec)))
+    else:
+        by_rating = Counter(r.rating for r in reg.active)
+        counts = ", ".join(f"{by_rating[k]} {k}" for k in RATINGS if by_rating[k]) or "none"
+        blocks.append(
+            Para(
+                f"{len(reg.risks)} risk(s) in the register, {len(reg.active)} not closed "
+                f"(current rating: {counts}). Ratings use the 5×5 matrix: likelihood × severity; "
+                f"{describe_bands()}."
+            )
+        )
+        blocks.append(_heat_maps(reg))
+    if reg.overdue:
+        blocks.append(
+            Callout(
+                "fail",
+                f"{len(reg.overdue)} risk(s) past their due date",
+                tuple(
+                    f"{r.ref} {r.title} — owner {r.owner}, due {r.due_date}" for r in reg.overdue
+                ),
+            )
+        )
+    return blocks
+
+
+def _heat_maps(reg: _Register) -> Figure:
+    """The inherent and residual heat maps of the risks not closed, side by side."""
+    svg = (
+        '<div class="heatmaps">'
+        + heat_map(
+            reg.inherent, rating=rating, fill=RATING_FILL, title="Inherent risk (before mitigation)"
+        )
+        + heat_map(
+            reg.residual,
+            rating=rating,
+            fill=RATING_FILL,
+            title="Residual risk (after mitigation)",
+            description="Risks not yet reassessed are placed at their inherent rating.",
+        )
+        + "</div>"
+    )
+    not_reassessed = sum(1 for r in reg.active if r.residual_likelihood is None)
+    return Figure(
+        svg,
+        "Number of risks that are not closed in each cell. "
+        + (
+            f"{not_reassessed} risk(s) without a residual assessment are placed at "
+            "their inherent rating on the right."
+            if not_reassessed
+            else "Every risk has a residual assessment."
+        ),
+    )
+
+
+def _register_table(reg: _Register, system: str, ws: Workspace) -> Table:
+    """The register, one row per risk, with its inherent and residual ratings."""
+    rows: list[tuple[Cell, ...]] = []
+    for r in reg.risks:
+        rows.append(
+            (
+                r.ref,
+                r.title,
+                f"{r.category} {r.category_name}",
+                _level(r.inherent_likelihood, r.inherent_severity),
+                _level(r.residual_likelihood, r.residual_severity) or "not reassessed",
+                r.owner,
+                str(r.due_date) if r.due_date else _gap_cell(reg.gaps[r.ref], "due date"),
+                Badge(r.status, r.status),
+            )
+        )
+    return Table(
+        ("Risk", "Title", "Category", "Inherent", "Residual", "Owner", "Due", "Status"),
+        tuple(rows),
+        caption="The register, highest current rating first",
+        source=f"risk register of {system}, read {short_date(ws.now())}",
+    )
+
+
+def _mitigations(ws: Workspace, reg: _Register) -> list[Block]:
+    """What is done about each risk (mitigations, actions, closure evidence), and the risks
+    mitigated but not reassessed."""
+    from assay.governance import list_actions
+
+    rows: list[tuple[Cell, ...]] = []
+    gap_blocks: list[Block] = []
+    for r in reg.risks:
+        if r.status == "closed" and not r.mitigations:
+            continue
+        actions = list_actions(ws, risk=r.ref)
+        listed = "; ".join(
+            f"{a.ref} {a.title} ({a.owner}, due {a.due_date}, {a.status}"
+            + (f", closed with EV-{a.closure_evidence})" if a.closure_evidence else ")")
+            for a in actions
+        )
+        rows.append(
+            (
+                r.ref,
+                r.mitigations or _gap_cell(reg.gaps[r.ref], "mitigations"),
+                listed or "none",
+                r.owner,
+                str(r.due_date) if r.due_date else None,
+                f"EV-{r.closure_evidence}" if r.closure_evidence else None,
+            )
+        )
+        gap_blocks.extend(
+            GapBlock(gap) for gap in reg.gaps[r.ref] if gap.what.startswith("residual")
+        )
+    return [
+        Table(
+            ("Risk", "Mitigations", "Remediation actions", "Owner", "Due", "Closure evidence"),
+            tuple(rows),
+            caption="What is done about each risk, by whom and by when",
+        ),
+        *gap_blocks,
+    ]

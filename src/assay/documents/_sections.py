@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assay.canonical import canonical_json
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -368,45 +369,12 @@ def write_sections(
     EvidenceRecord
         The new record.
     """
-    from assay.governance import add_evidence, list_model_versions
-    from assay.store import canonical_json
-
     specs = _check_document(document)
-    new_sections = dict(sections or {})
-    unknown = sorted(set(new_sections) - set(specs))
-    if unknown:
-        raise InputError(
-            f"{document} has no section {', '.join(map(repr, unknown))}. Its sections are: "
-            f"{', '.join(specs)}."
-        )
-    for key, text in new_sections.items():
-        if not isinstance(text, str):
-            raise InputError(f"The section {key!r} must be Markdown text.")
-    new_fields = dict(fields or {})
-    allowed = FIELDS[document]
-    bad = sorted(set(new_fields) - set(allowed))
-    if bad:
-        raise InputError(
-            f"{document} has no field {', '.join(map(repr, bad))}. Its fields are: "
-            + "; ".join(f"{k} ({v})" for k, v in allowed.items())
-            + "."
-        )
-    for key in ("sensitive_features", "language"):
-        value = new_fields.get(key)
-        if value is not None and (
-            not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
-        ):
-            raise InputError(f"The field {key!r} must be a list of names.")
+    new_sections = _checked_sections(document, specs, sections)
+    new_fields = _checked_fields(document, fields)
     current = read_sections(ws, document, subject)
     if document == "model_card" and pinned is None:
-        # Pin what the text is written against, so a later evaluation that changes the numbers
-        # shows up as an inconsistency between the card's text and its metrics.
-        from assay.documents._model_card import build_model_card
-
-        card = build_model_card(ws, subject, model_version=model_version).data
-        evaluation = card.get("evaluation") or {}
-        pinned = {"evaluation": evaluation.get("ref"), "metrics": card.get("metrics") or {}}
-        model_version = model_version or card.get("model_version")
+        pinned, model_version = _pin_model_card(ws, subject, model_version)
     merged = {**current.sections, **new_sections}
     merged = {k: v.strip() for k, v in merged.items() if v.strip()}
     merged_fields = {**current.fields, **new_fields}
@@ -426,6 +394,74 @@ def write_sections(
         "sections": sorted(merged),
         "fields": sorted(merged_fields),
     }
+    return _file_sections(ws, document, subject, payload, summary, current, changed, model_version)
+
+
+def _checked_sections(
+    document: str, specs: Mapping[str, SectionSpec], sections: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The sections given, each a known key with Markdown text."""
+    new_sections = dict(sections or {})
+    unknown = sorted(set(new_sections) - set(specs))
+    if unknown:
+        raise InputError(
+            f"{document} has no section {', '.join(map(repr, unknown))}. Its sections are: "
+            f"{', '.join(specs)}."
+        )
+    for key, text in new_sections.items():
+        if not isinstance(text, str):
+            raise InputError(f"The section {key!r} must be Markdown text.")
+    return new_sections
+
+
+def _checked_fields(document: str, fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields given, each one the document has; the list fields lists of names."""
+    new_fields = dict(fields or {})
+    allowed = FIELDS[document]
+    bad = sorted(set(new_fields) - set(allowed))
+    if bad:
+        raise InputError(
+            f"{document} has no field {', '.join(map(repr, bad))}. Its fields are: "
+            + "; ".join(f"{k} ({v})" for k, v in allowed.items())
+            + "."
+        )
+    for key in ("sensitive_features", "language"):
+        value = new_fields.get(key)
+        if value is not None and (
+            not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
+        ):
+            raise InputError(f"The field {key!r} must be a list of names.")
+    return new_fields
+
+
+def _pin_model_card(
+    ws: Workspace, subject: str, model_version: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """What a model card's text is written against (its evaluation and metrics), and the model
+    version it is about."""
+    # Pin what the text is written against, so a later evaluation that changes the numbers
+    # shows up as an inconsistency between the card's text and its metrics.
+    from assay.documents._model_card import build_model_card
+
+    card = build_model_card(ws, subject, model_version=model_version).data
+    evaluation = card.get("evaluation") or {}
+    pinned = {"evaluation": evaluation.get("ref"), "metrics": card.get("metrics") or {}}
+    return pinned, model_version or card.get("model_version")
+
+
+def _file_sections(
+    ws: Workspace,
+    document: str,
+    subject: str,
+    payload: dict[str, Any],
+    summary: dict[str, Any],
+    current: SectionSet,
+    changed: list[str],
+    model_version: str | None,
+) -> EvidenceRecord:
+    """Record the merged sections as evidence about the subject, superseding the current ones."""
+    from assay.governance import add_evidence, list_model_versions
+
     title = {"model_card": "Model card", "system_card": "System card", "datasheet": "Datasheet"}
     common: dict[str, Any] = {
         "kind": document,

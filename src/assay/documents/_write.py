@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.documents._doc import Document, document_from_dict
-from assay.documents._packet import BuiltPacket, build_packet, packet_document, packet_state
+from assay.documents._packet import BuiltPacket, build_packet, packet_state
+from assay.documents._packet_document import packet_document
 from assay.documents._render import render
 from assay.documents._review_state import ReviewState
 from assay.render import as_list, as_mapping

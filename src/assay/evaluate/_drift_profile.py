@@ -25,6 +25,7 @@ import narwhals as nw
 import numpy as np
 
 from assay._version import __version__
+from assay.canonical import content_digest as canonical_digest
 from assay.errors import InputError, SchemaError
 from assay.evaluate._drift_sketch import (
     Bins,
@@ -427,8 +428,7 @@ def content_digest(payload: dict[str, Any]) -> str:
         return value
 
     body = {k: strip(v) for k, v in payload.items() if k not in ("digest", "provenance")}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canonical_digest(body)
 
 
 def _categories(sk: CategoricalSketch, max_categories: int) -> dict[str, Any]:

@@ -347,9 +347,42 @@ def evaluate_gate(
 
     See :func:`run_gate` for the parameters.
     """
+    _check_rule_families(rules)
+    loaded = _loaded_results(results)
+    if workspace is None:
+        named = bool(system or model_version or model_uri)
+        return _results_only(policy, policy_path, loaded, tier, checkpoint, named=named)
+    system, mv = _gated_model(workspace, system, model_version, model_uri)
+    tier_name = _tier_of(workspace, policy, system, tier)
+    point = policy.checkpoint(tier_name, checkpoint)
+    if not loaded:
+        loaded = _recorded_fairness(workspace, system, mv)
+    outcomes = [
+        *_fairness_rule(workspace, policy, system, mv, loaded),
+        *_risk_outcomes(workspace, system, point),
+        *_evidence_outcomes(workspace, system, mv, point),
+        _completeness_outcome(workspace, system, tier_name, checkpoint, policy),
+    ]
+    if point.approvers:
+        outcomes.append(_approval_outcome(workspace, system, mv, point))
+    outcomes, limited = _limited(outcomes, rules)
+    return GateResult(
+        f"{policy.name} {policy.version}", policy_path, system, f"{mv.name}@{mv.version}",
+        tier_name, checkpoint, tuple(outcomes), rules=limited,
+    )  # fmt: skip
+
+
+def _check_rule_families(rules: Collection[str] | None) -> None:
+    """Refuse a rule family the gate does not have."""
     if rules is not None and not set(rules) <= set(RULE_FAMILIES):
         unknown = ", ".join(sorted(set(rules) - set(RULE_FAMILIES)))
         raise InputError(f"Unknown gate rules: {unknown}. Rules are: {', '.join(RULE_FAMILIES)}.")
+
+
+def _loaded_results(
+    results: Sequence[Path | str | Mapping[str, Any]],
+) -> list[tuple[dict[str, Any], str]]:
+    """Each given result (a payload or a file), read and checked, with where it came from."""
     loaded: list[tuple[dict[str, Any], str]] = []
     for item in results:
         if isinstance(item, Mapping):
@@ -358,87 +391,128 @@ def evaluate_gate(
             loaded.append((FairnessResult.from_dict(dict(item)).to_dict(), "result given"))
         else:
             loaded.append((read_result_file(Path(item)), str(item)))
-    if workspace is None:
-        if system or model_version or model_uri:
-            raise InputError("Gating a system or model version needs a workspace.")
-        if not loaded:
-            raise InputError(
-                "Nothing to gate: give result files, or --system and --model-version (or "
-                "--model-uri) in a workspace."
-            )
-        if tier is not None:
-            policy.checkpoint(tier, checkpoint)
-        return GateResult(
-            f"{policy.name} {policy.version}", policy_path, None, None, tier, checkpoint,
-            tuple(fairness_outcomes(policy, loaded)),
-        )  # fmt: skip
-    if model_uri is not None:
-        if model_version is not None:
-            raise InputError("Give either --model-version or --model-uri, not both.")
-        try:
-            found_system, mv = _model_by_uri(workspace, model_uri)
-        except NotFoundError:
-            if not os.environ.get("MLFLOW_TRACKING_URI"):
-                raise
-            # Not registered yet: read it from MLflow and register it with its lineage.
-            from assay.integrations import read_mlflow_model, register_mlflow_model
+    return loaded
 
-            if system is None:
-                raise InputError(
-                    f"{model_uri} is not registered in the workspace yet; give --system to "
-                    "register it from MLflow under that system."
-                ) from None
-            mv = register_mlflow_model(workspace, system, read_mlflow_model(model_uri))
-            found_system = system
-        if system is not None and system != found_system:
-            raise InputError(f"{model_uri} belongs to system {found_system!r}, not {system!r}.")
-        system = found_system
-    else:
-        if system is None or model_version is None:
-            raise InputError(
-                "Name what to gate: --system NAME with --model-version V, or --model-uri "
-                "models:/NAME/VERSION (or only result files, without a workspace)."
-            )
-        mv = _resolve_model(workspace, system, model_version)
+
+def _results_only(
+    policy: Policy,
+    policy_path: str,
+    loaded: list[tuple[dict[str, Any], str]],
+    tier: str | None,
+    checkpoint: str,
+    *,
+    named: bool,
+) -> GateResult:
+    """The gate of result files alone, without a workspace (``named``: a system or model was
+    named, which needs one)."""
+    if named:
+        raise InputError("Gating a system or model version needs a workspace.")
+    if not loaded:
+        raise InputError(
+            "Nothing to gate: give result files, or --system and --model-version (or "
+            "--model-uri) in a workspace."
+        )
+    if tier is not None:
+        policy.checkpoint(tier, checkpoint)
+    return GateResult(
+        f"{policy.name} {policy.version}", policy_path, None, None, tier, checkpoint,
+        tuple(fairness_outcomes(policy, loaded)),
+    )  # fmt: skip
+
+
+def _gated_model(
+    ws: Workspace, system: str | None, model_version: str | None, model_uri: str | None
+) -> tuple[str, ModelVersion]:
+    """The system and model version to gate, named by version or by registry URI."""
+    if model_uri is not None:
+        return _model_from_uri(ws, system, model_version, model_uri)
+    if system is None or model_version is None:
+        raise InputError(
+            "Name what to gate: --system NAME with --model-version V, or --model-uri "
+            "models:/NAME/VERSION (or only result files, without a workspace)."
+        )
+    return system, _resolve_model(ws, system, model_version)
+
+
+def _model_from_uri(
+    ws: Workspace, system: str | None, model_version: str | None, model_uri: str
+) -> tuple[str, ModelVersion]:
+    """The model version registered with ``model_uri``; with MLflow configured, one not
+    registered yet is read from MLflow and registered under ``system``."""
+    if model_version is not None:
+        raise InputError("Give either --model-version or --model-uri, not both.")
+    try:
+        found_system, mv = _model_by_uri(ws, model_uri)
+    except NotFoundError:
+        if not os.environ.get("MLFLOW_TRACKING_URI"):
+            raise
+        found_system, mv = _register_from_mlflow(ws, system, model_uri)
+    if system is not None and system != found_system:
+        raise InputError(f"{model_uri} belongs to system {found_system!r}, not {system!r}.")
+    return found_system, mv
+
+
+def _register_from_mlflow(
+    ws: Workspace, system: str | None, model_uri: str
+) -> tuple[str, ModelVersion]:
+    """Not registered yet: read it from MLflow and register it with its lineage."""
+    from assay.integrations import read_mlflow_model, register_mlflow_model
+
+    if system is None:
+        raise InputError(
+            f"{model_uri} is not registered in the workspace yet; give --system to "
+            "register it from MLflow under that system."
+        ) from None
+    return system, register_mlflow_model(ws, system, read_mlflow_model(model_uri))
+
+
+def _tier_of(ws: Workspace, policy: Policy, system: str, tier: str | None) -> str:
+    """The risk tier whose checkpoint applies: ``tier``, else the system's; one the policy has."""
     from assay.governance import get_system
 
-    tier_name = tier or get_system(workspace, system).risk_tier
+    tier_name = tier or get_system(ws, system).risk_tier
     if tier_name not in policy.tiers:
         raise InputError(
             f"System {system!r} has risk tier {tier_name!r}, which the policy '{policy.name}' "
             f"does not define ({', '.join(policy.tiers)}). Triage it first "
             "(assay review triage REV-N --tier TIER --owner NAME) or pass --tier."
         )
-    point = policy.checkpoint(tier_name, checkpoint)
-    if not loaded:
-        loaded = _recorded_fairness(workspace, system, mv)
-    outcomes: list[RuleOutcome] = []
+    return tier_name
+
+
+def _fairness_rule(
+    ws: Workspace,
+    policy: Policy,
+    system: str,
+    mv: ModelVersion,
+    loaded: list[tuple[dict[str, Any], str]],
+) -> list[RuleOutcome]:
+    """The fairness limits on the results (waivers applied); a failure when the policy sets
+    limits and there is no result."""
     if loaded:
-        outcomes += _waive_fairness(workspace, system, fairness_outcomes(policy, loaded))
-    elif policy.thresholds.fairness:
-        outcomes.append(
-            RuleOutcome(
-                "fairness.result", "fail", f"{mv.name}@{mv.version}", "no result",
-                ", ".join(f"{k} {v}" for k, v in policy.thresholds.fairness.items()),
-                "No fairness result was given and none is recorded for this model version.",
-                f"assay evaluate fairness DATA ... --record --system {system} "
-                f"--model-version {mv.name}@{mv.version}",
-                "evidence store",
-            )
-        )  # fmt: skip
-    outcomes += _risk_outcomes(workspace, system, point)
-    outcomes += _evidence_outcomes(workspace, system, mv, point)
-    outcomes.append(_completeness_outcome(workspace, system, tier_name, checkpoint, policy))
-    if point.approvers:
-        outcomes.append(_approval_outcome(workspace, system, mv, point))
-    limited = None
-    if rules is not None and not set(RULE_FAMILIES) <= set(rules):
-        limited = tuple(r for r in RULE_FAMILIES if r in rules)
-        outcomes = [o for o in outcomes if o.rule.split(".")[0] in rules]
-    return GateResult(
-        f"{policy.name} {policy.version}", policy_path, system, f"{mv.name}@{mv.version}",
-        tier_name, checkpoint, tuple(outcomes), rules=limited,
-    )  # fmt: skip
+        return _waive_fairness(ws, system, fairness_outcomes(policy, loaded))
+    if not policy.thresholds.fairness:
+        return []
+    return [
+        RuleOutcome(
+            "fairness.result", "fail", f"{mv.name}@{mv.version}", "no result",
+            ", ".join(f"{k} {v}" for k, v in policy.thresholds.fairness.items()),
+            "No fairness result was given and none is recorded for this model version.",
+            f"assay evaluate fairness DATA ... --record --system {system} "
+            f"--model-version {mv.name}@{mv.version}",
+            "evidence store",
+        )
+    ]  # fmt: skip
+
+
+def _limited(
+    outcomes: list[RuleOutcome], rules: Collection[str] | None
+) -> tuple[list[RuleOutcome], tuple[str, ...] | None]:
+    """The outcomes of the rule families asked for, and those families (None: all of them)."""
+    if rules is None or set(RULE_FAMILIES) <= set(rules):
+        return outcomes, None
+    limited = tuple(r for r in RULE_FAMILIES if r in rules)
+    return [o for o in outcomes if o.rule.split(".")[0] in rules], limited
 
 
 def record_gate(workspace: Workspace, result: GateResult) -> str:
@@ -527,11 +601,7 @@ def run_gate(
     >>> decision.decision
     'pass'
     """
-    if isinstance(policy, Policy):
-        pol, where = policy, "given policy"
-    else:
-        pol = load_policy(policy)
-        where = str(policy) if policy is not None else "default policy"
+    pol, where = _policy_of(policy)
     result = evaluate_gate(
         pol,
         policy_path=where,
@@ -544,9 +614,18 @@ def run_gate(
         checkpoint=checkpoint,
         rules=rules,
     )
-    ref = None
-    if record:
-        if workspace is None or result.system is None:
-            raise InputError("--record files the decision as evidence of a system: give --system.")
-        ref = record_gate(workspace, result)
-    return result, ref
+    return result, (_record(workspace, result) if record else None)
+
+
+def _policy_of(policy: Policy | str | Path | None) -> tuple[Policy, str]:
+    """The policy to gate with, and how the result names where it came from."""
+    if isinstance(policy, Policy):
+        return policy, "given policy"
+    return load_policy(policy), str(policy) if policy is not None else "default policy"
+
+
+def _record(workspace: Workspace | None, result: GateResult) -> str:
+    """File the decision as evidence of its system; the reference of the record."""
+    if workspace is None or result.system is None:
+        raise InputError("--record files the decision as evidence of a system: give --system.")
+    return record_gate(workspace, result)

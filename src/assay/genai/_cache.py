@@ -11,7 +11,6 @@ threads or processes can share a cache folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -19,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from assay.canonical import canonical_json, sha256_hex
 from assay.genai._targets import Completion
 
 __all__ = ["ResponseCache", "request_hash"]
@@ -46,8 +46,7 @@ def request_hash(identity: Mapping[str, Any], messages: Sequence[Mapping[str, st
     True
     """
     doc = {"target": identity, "messages": [dict(m) for m in messages]}
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_json(doc))
 
 
 class ResponseCache:

@@ -16,10 +16,9 @@ resumed run tried again), the last record wins.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import platform
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from assay._version import __version__
+from assay.canonical import canonical_jsonl, digest
 from assay.errors import NotFoundError, SchemaError
 from assay.evaluate import wilson, z_value
 from assay.genai._suite import CATEGORY_LABELS, Case
@@ -56,19 +56,6 @@ SUMMARY = "summary.json"
 def now_iso() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def canonical_jsonl(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """Rows as JSON lines with sorted keys: the byte form digests are taken over."""
-    return "".join(
-        json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for r in rows
-    ).encode("utf-8")
-
-
-def digest(data: bytes) -> str:
-    """``sha256:<hex>`` of ``data``."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -442,7 +429,7 @@ def load_run(path: Path | str) -> RedteamRun:
     >>> import tempfile
     >>> from assay.genai import run_redteam
     >>> folder = tempfile.mkdtemp()
-    >>> _ = run_redteam("builtin", "assay.genai.demo_server:refuse_everything", output=folder,
+    >>> _ = run_redteam("builtin", "assay.demo.chat_server:refuse_everything", output=folder,
     ...                 categories=["hate"])
     >>> run = load_run(folder)
     >>> run.status, run.result.by_category()[0]["failed"]

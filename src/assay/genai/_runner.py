@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from assay._version import __version__
+from assay.canonical import canonical_jsonl, digest
 from assay.errors import ConflictError, InputError
 from assay.genai._cache import ResponseCache, request_hash
 from assay.genai._detectors import Detection, Lexicon, run_detectors
@@ -36,8 +37,6 @@ from assay.genai._result import (
     RUN_SCHEMA,
     SUMMARY,
     RedteamRun,
-    canonical_jsonl,
-    digest,
     load_run,
     now_iso,
     read_records,
@@ -389,7 +388,7 @@ def run_redteam(
     Examples
     --------
     >>> import tempfile
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:refuse_everything",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:refuse_everything",
     ...                   output=tempfile.mkdtemp(), categories=["jailbreak"], limit=3)
     >>> run.result.counts["pass"], run.result.counts["error"]
     (3, 0)
@@ -652,7 +651,7 @@ def resume_redteam(
     --------
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> target = "assay.genai.demo_server:refuse_everything"
+    >>> target = "assay.demo.chat_server:refuse_everything"
     >>> _ = run_redteam("builtin", target, output=folder, limit=2)
     >>> resume_redteam(folder, target).result.counts["cases"]
     2

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from assay.canonical import canonical_json
 from assay.errors import IntegrityError
 from assay.governance._common import Record, format_ref, not_found, parse_ref
-from assay.store import WriteTx, canonical_json, tables
+from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
     from pathlib import Path

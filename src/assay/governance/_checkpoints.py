@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from assay.canonical import canonical_json
 from assay.errors import ConflictError, InputError, IntegrityError
 from assay.governance._audit import verify_audit
-from assay.store import AuditProblem, AuditReport, canonical_json, tables
+from assay.store import AuditProblem, AuditReport, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from assay.canonical import canonical_json
 from assay.errors import ConflictError, InputError, IntegrityError
 from assay.governance._common import (
     Record,
@@ -40,7 +41,7 @@ from assay.governance._inventory import (
     system_row,
 )
 from assay.policy import evidence_kind, find_kind
-from assay.store import WriteTx, canonical_json, check_json_value, row_image, tables
+from assay.store import WriteTx, check_json_value, row_image, tables
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -525,6 +526,71 @@ def _summary(result: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _result_blob(result: Mapping[str, Any]) -> bytes:
+    """The result as the record's blob (sorted keys, 2-space indent), checked to be a result."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("schema"), str):
+        raise InputError(
+            "An evaluation result must be a mapping with a 'schema' string "
+            "(pass FairnessResult.to_dict())."
+        )
+    try:
+        return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"The evaluation result is not JSON-serialisable: {exc}.") from exc
+
+
+def _provenance(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The result's provenance (empty when it has none)."""
+    provenance = result.get("provenance") if isinstance(result.get("provenance"), Mapping) else {}
+    assert isinstance(provenance, Mapping)
+    return provenance
+
+
+def _dataset_digest(provenance: Mapping[str, Any]) -> str | None:
+    """The digest of the dataset a result was computed on, as its provenance gives it."""
+    dataset = provenance.get("dataset") if isinstance(provenance.get("dataset"), Mapping) else {}
+    assert isinstance(dataset, Mapping)
+    return dataset.get("digest") if isinstance(dataset.get("digest"), str) else None
+
+
+def _params(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The result's parameters, made JSON-safe (values that are not become text)."""
+    params = result.get("params") if isinstance(result.get("params"), Mapping) else None
+    if params is not None:
+        try:
+            check_json_value(params, name="params")
+        except InputError:
+            params = json.loads(json.dumps(params, default=str))
+    return params
+
+
+def _registered_dataset(workspace: Workspace, digest: str) -> str | None:
+    """The one registered dataset version (``name@version``) with this digest, if exactly one."""
+    with workspace.store.read() as conn:
+        d = tables.dataset_versions.c
+        found = conn.execute(
+            sa.select(d.name, d.version).where(d.digest == normalize_digest(digest))
+        ).all()
+    if len(found) == 1:
+        return f"{found[0][0]}@{found[0][1]}"
+    return None
+
+
+def _as_actor(workspace: Workspace, actor: str | None) -> Workspace:
+    """The workspace, acting as ``actor`` when another user is named."""
+    if actor is None or actor == workspace.user:
+        return workspace
+    from assay.governance._workspace import Workspace as Ws
+
+    return Ws(
+        workspace.root,
+        workspace.store,
+        user=actor,
+        config=workspace.config,
+        clock=workspace.clock,
+    )
+
+
 def record_evaluation(
     workspace: Workspace,
     result: Mapping[str, Any],
@@ -570,51 +636,19 @@ def record_evaluation(
     EvidenceRecord
         The record; its blob is the result as canonical JSON (sorted keys, 2-space indent).
     """
-    if not isinstance(result, Mapping) or not isinstance(result.get("schema"), str):
-        raise InputError(
-            "An evaluation result must be a mapping with a 'schema' string "
-            "(pass FairnessResult.to_dict())."
-        )
-    try:
-        blob = json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"The evaluation result is not JSON-serialisable: {exc}.") from exc
-    provenance = result.get("provenance") if isinstance(result.get("provenance"), Mapping) else {}
-    assert isinstance(provenance, Mapping)
-    dataset = provenance.get("dataset") if isinstance(provenance.get("dataset"), Mapping) else {}
-    assert isinstance(dataset, Mapping)
-    digest = dataset.get("digest") if isinstance(dataset.get("digest"), str) else None
-    params = result.get("params") if isinstance(result.get("params"), Mapping) else None
-    if params is not None:
-        try:
-            check_json_value(params, name="params")
-        except InputError:
-            params = json.loads(json.dumps(params, default=str))
+    blob = _result_blob(result)
+    provenance = _provenance(result)
+    digest = _dataset_digest(provenance)
+    params = _params(result)
     if code_commit is None:
         detected = detect_code_version()
         if detected is not None:
             code_commit, code_dirty = detected.commit, detected.dirty
     if dataset_version is None and digest is not None:
-        with workspace.store.read() as conn:
-            d = tables.dataset_versions.c
-            found = conn.execute(
-                sa.select(d.name, d.version).where(d.digest == normalize_digest(digest))
-            ).all()
-        if len(found) == 1:
-            dataset_version = f"{found[0][0]}@{found[0][1]}"
+        dataset_version = _registered_dataset(workspace, digest)
     from assay._version import __version__
 
-    ws = workspace
-    if actor is not None and actor != workspace.user:
-        from assay.governance._workspace import Workspace as Ws
-
-        ws = Ws(
-            workspace.root,
-            workspace.store,
-            user=actor,
-            config=workspace.config,
-            clock=workspace.clock,
-        )
+    ws = _as_actor(workspace, actor)
     schema = str(result["schema"])
     return add_evidence(
         ws,

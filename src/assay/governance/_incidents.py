@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from assay._version import __version__
+from assay.canonical import canonical_json
 from assay.errors import InputError, TransitionError
 from assay.governance._common import (
     Record,
@@ -32,7 +33,7 @@ from assay.governance._common import (
 from assay.governance._evidence import EvidenceRecord, evidence_records, insert_evidence
 from assay.governance._inventory import dataset_row, model_row, system_row
 from assay.governance._risks import _link, risk_row
-from assay.store import WriteTx, canonical_json, tables, to_jsonable
+from assay.store import WriteTx, tables, to_jsonable
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace

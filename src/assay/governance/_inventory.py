@@ -479,6 +479,39 @@ def _model_record(conn: Connection, row: RowMapping, system: str) -> ModelVersio
     )
 
 
+def _artifact_digest(sha256: str | None, path: Path | str | None) -> str | None:
+    """The model artifact's sha256: of the file at ``path`` when given, else ``sha256`` checked."""
+    if path is not None:
+        from assay.store import sha256_file
+
+        p = Path(path)
+        if not p.is_file():
+            state = "is a folder" if p.is_dir() else "does not exist"
+            raise InputError(f"The model artifact {str(p)!r} {state}; give the path of a file.")
+        sha256 = sha256_file(p)
+    if sha256 is not None:
+        sha256 = BlobStore.check_digest(sha256)
+    return sha256
+
+
+def _refuse_taken(
+    conn: Connection, sys_row: RowMapping, system: str, model_name: str, version: str
+) -> None:
+    """Refuse a model name or version with '@', or one the system already registered."""
+    if "@" in model_name or "@" in version:
+        raise InputError("Model names and versions cannot contain '@'.")
+    m = tables.model_versions.c
+    if conn.execute(
+        sa.select(m.id).where(
+            m.system_id == sys_row["id"], m.name == model_name, m.version == version
+        )
+    ).first():
+        raise ConflictError(
+            f"{system!r} already has the model version {model_name}@{version}; versions "
+            "are immutable, register a new version instead."
+        )
+
+
 def add_model_version(
     ws: Workspace,
     system: str,
@@ -514,33 +547,13 @@ def add_model_version(
         Dataset versions it was trained on, as ``name@version`` or digest.
     """
     version = check_text(version, what="model version") or ""
-    if artifact_path is not None:
-        from assay.store import sha256_file
-
-        p = Path(artifact_path)
-        if not p.is_file():
-            state = "is a folder" if p.is_dir() else "does not exist"
-            raise InputError(f"The model artifact {str(p)!r} {state}; give the path of a file.")
-        artifact_sha256 = sha256_file(p)
-    if artifact_sha256 is not None:
-        artifact_sha256 = BlobStore.check_digest(artifact_sha256)
+    artifact_sha256 = _artifact_digest(artifact_sha256, artifact_path)
     with writing(
         ws, "edit the inventory", action="model_version.add", entity_type="model_version"
     ) as tx:
         sys_row = system_row(tx.conn, system)
         model_name = check_text(name, what="model name", required=False) or sys_row["name"]
-        if "@" in model_name or "@" in version:
-            raise InputError("Model names and versions cannot contain '@'.")
-        m = tables.model_versions.c
-        if tx.conn.execute(
-            sa.select(m.id).where(
-                m.system_id == sys_row["id"], m.name == model_name, m.version == version
-            )
-        ).first():
-            raise ConflictError(
-                f"{system!r} already has the model version {model_name}@{version}; versions "
-                "are immutable, register a new version instead."
-            )
+        _refuse_taken(tx.conn, sys_row, system, model_name, version)
         datasets = [dataset_row(tx.conn, ref) for ref in training_datasets]
         row = tx.insert(
             tables.model_versions,

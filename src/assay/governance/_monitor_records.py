@@ -8,8 +8,6 @@ opens its own read transaction. Times are aware UTC datetimes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from assay.canonical import canonical_json, sha256_hex
 from assay.errors import InputError, NotFoundError
 from assay.governance._common import writing
 from assay.governance._workspace import Workspace
@@ -42,8 +41,7 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 def upsert_monitor(ws: Workspace, name: str, system: str, spec: Mapping[str, Any]) -> int:
     """The id of the monitor called ``name``, created or updated with this spec."""
-    text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    sha = sha256_hex(canonical_json(spec))
     with ws.store.read() as conn:
         row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()
     if row is not None and row["spec_sha256"] == sha:

@@ -21,12 +21,6 @@ from assay.governance import (
 from assay.monitor._notify import Delivery, deliver
 from assay.monitor._report import render_monitor_report
 from assay.monitor._run import MonitorRun, run_monitor
-from assay.monitor._simulate import (
-    US_CENSUS_1990,
-    run_demo_monitoring,
-    simulate_production_batches,
-    write_demo_spec,
-)
 from assay.monitor._spec import (
     AlertRule,
     MetricSpec,
@@ -37,7 +31,6 @@ from assay.monitor._spec import (
 )
 
 __all__ = [
-    "US_CENSUS_1990",
     "AlertRule",
     "Delivery",
     "MetricSpec",
@@ -51,10 +44,7 @@ __all__ = [
     "load_spec",
     "monitor_status",
     "render_monitor_report",
-    "run_demo_monitoring",
     "run_monitor",
-    "simulate_production_batches",
     "spec_json_schema",
     "spec_json_schema_text",
-    "write_demo_spec",
 ]

@@ -191,8 +191,7 @@ def _start(spec: MonitorSpec, base: Path, ws: Workspace) -> _Context:
     """Load the reference, record the monitor and the start of the run."""
     started = ws.now()
     profile = load_reference(spec, base, ws)
-    spec_json = spec.model_dump(mode="json", by_alias=True)
-    monitor_id = db.upsert_monitor(ws, spec.name, spec.system, spec_json)
+    monitor_id = db.upsert_monitor(ws, spec.name, spec.system, spec.as_json())
     run_id = db.start_run(ws, monitor_id, started)
     problems: list[dict[str, Any]] = []
     ungrouped = [f for f in spec.data.sensitive_features if f not in profile.sensitive_features]

@@ -39,6 +39,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from assay.canonical import content_digest
 from assay.errors import InputError, NotFoundError, SchemaError
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
@@ -325,6 +326,18 @@ class MonitorSpec(_Model):
     metrics: list[MetricSpec] = Field(min_length=1)
     alerts: list[AlertRule] = Field(default_factory=list)
     notifications: NotificationSection = NotificationSection()
+
+    def as_json(self) -> dict[str, Any]:
+        """The spec as stored with the monitor: plain JSON, keys as written in the YAML."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def digest(self) -> str:
+        """The spec's one identity: ``sha256:`` of the canonical JSON of :meth:`as_json`.
+
+        The stored monitor (``spec_sha256``) and the registered monitoring component (its version
+        is the first 12 hex digits) are named by this same hash, however the YAML is formatted.
+        """
+        return content_digest(self.as_json())
 
     @model_validator(mode="after")
     def _references(self) -> MonitorSpec:

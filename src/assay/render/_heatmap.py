@@ -86,9 +86,7 @@ def heat_map(
     return "".join(out)
 
 
-def _cell(
-    lk: int, s: int, band: str, fill: Mapping[str, str], n: int, labels: list[str]
-) -> str:
+def _cell(lk: int, s: int, band: str, fill: Mapping[str, str], n: int, labels: list[str]) -> str:
     """One cell, coloured by its rating, with the count of risks and their labels as tooltip."""
     e = escape
     x = LEFT + (s - 1) * CELL

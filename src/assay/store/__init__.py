@@ -27,7 +27,7 @@ from assay.store._exchange import dump_events, dump_table
 from assay.store._exchange import load as load_records
 from assay.store._migrate import SCHEMA_REVISION, head_revision
 from assay.store._store import Store, WriteTx
-from assay.store._types import canonical_json, check_json_value, to_jsonable, utc
+from assay.store._types import check_json_value, to_jsonable, utc
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "AuditEvent",
@@ -38,7 +38,6 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "SCHEMA_REVISION",
     "Store",
     "WriteTx",
-    "canonical_json",
     "check_json_value",
     "create_engine",
     "dump_events",

@@ -24,6 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from assay.canonical import canonical_json, sha256_hex
+from assay.canonical import digest as text_digest
 from assay.store._schema import (
     CREDENTIAL_TABLES,
     GOVERNED_TABLES,
@@ -33,7 +35,7 @@ from assay.store._schema import (
     audit_events,
     row_key,
 )
-from assay.store._types import canonical_json, to_jsonable, utc
+from assay.store._types import to_jsonable, utc
 
 __all__ = [
     "GENESIS_HASH",
@@ -196,7 +198,7 @@ def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
         if isinstance(value, dt.date):
             value = to_jsonable(value)
         elif name in secret and value is not None:
-            value = "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+            value = text_digest(str(value))
         out[name] = value
     return out
 
@@ -206,7 +208,7 @@ def row_digest(image: Mapping[str, Any] | None) -> str:
     ``-`` when the row was deleted."""
     if image is None:
         return "-"
-    return hashlib.sha256(canonical_json(image).encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_json(image))
 
 
 def row_keys_text(changes: Sequence[Mapping[str, Any]]) -> str:

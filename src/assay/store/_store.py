@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from assay.canonical import canonical_json
 from assay.errors import InputError, NotFoundError, TransitionError
 from assay.store._audit import (
     GENESIS_HASH,
@@ -31,7 +32,7 @@ from assay.store._audit import (
 from assay.store._blobs import BlobStore
 from assay.store._engine import WRITE_OPTION, create_engine, normalize_url
 from assay.store._schema import APPEND_ONLY_TABLES, audit_events, row_key
-from assay.store._types import canonical_json, to_jsonable, utc
+from assay.store._types import to_jsonable, utc
 
 __all__ = ["Store", "WriteTx"]
 

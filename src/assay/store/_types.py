@@ -1,9 +1,8 @@
-"""Column types and the canonical JSON encoding every hash in the store is computed over."""
+"""Column types, and the conversion of values to the JSON the store keeps."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
@@ -12,10 +11,11 @@ from sqlalchemy.engine import Dialect
 
 from assay.errors import InputError
 
-__all__ = ["JSONValue", "UTCDateTime", "canonical_json", "check_json_value", "to_jsonable", "utc"]
+__all__ = ["JSONValue", "UTCDateTime", "check_json_value", "to_jsonable", "utc"]
 
 JSONValue = Any
-"""A value that :func:`canonical_json` accepts: dict, list, str, int, finite float, bool or None."""
+"""A value that :func:`assay.canonical.canonical_json` accepts: dict, list, str, int, finite float,
+bool or None."""
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -108,20 +108,3 @@ def check_json_value(value: Any, *, name: str) -> None:
             f"{name} holds a {type(value).__name__}, which is not JSON. "
             "Use dicts, lists, strings, numbers, booleans and null only."
         )
-
-
-def canonical_json(value: JSONValue) -> str:
-    """Serialise ``value`` the one way every hash in Assay is computed over.
-
-    Keys sorted, no insignificant whitespace, UTF-8 text kept as is, NaN refused.
-
-    >>> canonical_json({"b": 1, "a": [True, None, "é"]})
-    '{"a":[true,null,"é"],"b":1}'
-    """
-    return _CANONICAL.encode(value)
-
-
-# Built once: json.dumps would construct an encoder per call, a large share of verification time.
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)

@@ -32,7 +32,13 @@ def digits(text: str) -> str:
 
 
 def luhn_ok(number: str) -> bool:
-    """The Luhn (mod 10) check used by payment cards; ``number`` is digits only."""
+    """The Luhn (mod 10) check used by payment cards; ``number`` is digits only.
+
+    Examples
+    --------
+    >>> luhn_ok("4111111111111111"), luhn_ok("4111111111111112")
+    (True, False)
+    """
     if not number.isdigit() or not number.isascii():
         return False
     total = 0
@@ -102,7 +108,13 @@ IBAN_LENGTHS: dict[str, int] = {
 
 
 def iban_checksum_ok(compact: str) -> bool:
-    """ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10..35)."""
+    """ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10..35); ``compact`` has no spaces.
+
+    Examples
+    --------
+    >>> iban_checksum_ok("DE89370400440532013000"), iban_checksum_ok("DE88370400440532013000")
+    (True, False)
+    """
     rearranged = compact[4:] + compact[:4]
     remainder = 0
     for ch in rearranged:
