@@ -1,7 +1,8 @@
 """The red-team runner: send every case to the target, score the replies, write the run folder.
 
 Cases run on a pool of ``concurrency`` threads. Each call has a timeout; HTTP 429 and 5xx and
-dropped connections are retried with exponential backoff and full jitter (honouring
+dropped connections are retried under Assay's one retry policy
+(:class:`assay.integrations.RetryPolicy`: exponential backoff with full jitter, honouring
 ``Retry-After``), up to ``retries`` times. A case whose calls still fail, time out or return
 malformed JSON is recorded as **errored** with the reason and the run goes on.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import threading
 import time
 import uuid
@@ -43,6 +43,7 @@ from assay.genai._result import (
 )
 from assay.genai._suite import Case, Suite, load_suite
 from assay.genai._targets import Completion, Target, TargetError, parse_target
+from assay.integrations import RetryPolicy, Transient, with_retries
 
 __all__ = ["ProgressCallback", "decide", "resume_redteam", "run_redteam"]
 
@@ -56,37 +57,44 @@ class _StoppedError(Exception):
     """The run was interrupted; workers stop taking new calls."""
 
 
-@dataclass(frozen=True)
-class _Settings:
-    timeout: float
-    retries: int
-    backoff: float
-    max_backoff: float
+class _Retryable(Transient):
+    """A :class:`TargetError` worth another attempt, as the one retry policy sees it."""
+
+    def __init__(self, error: TargetError) -> None:
+        super().__init__(error.reason, retry_after=error.retry_after)
 
 
 def _with_retries(
-    call: Callable[[], T], settings: _Settings, stop: threading.Event
+    call: Callable[[], T], policy: RetryPolicy, stop: threading.Event
 ) -> tuple[T, int]:
-    attempt = 0
-    while True:
+    """``call()`` and the attempts it took, retried under Assay's one retry policy.
+
+    A retryable :class:`TargetError` is tried again until ``policy.retries`` more attempts
+    failed; ``stop`` cuts the wait between attempts short and ends the call.
+    """
+    attempts = 0
+
+    def once() -> T:
+        nonlocal attempts
         if stop.is_set():
             raise _StoppedError
-        attempt += 1
+        attempts += 1
         try:
-            return call(), attempt
+            return call()
         except TargetError as exc:
-            if not exc.retryable or attempt > settings.retries:
-                if exc.retryable:
-                    exc = TargetError(f"{exc.reason} (gave up after {attempt} attempts)")
-                exc.attempts = attempt
-                raise exc from None
-            delay = random.uniform(
-                0, min(settings.max_backoff, settings.backoff * 2 ** (attempt - 1))
-            )
-            if exc.retry_after is not None:
-                delay = max(delay, min(exc.retry_after, settings.max_backoff))
-            if stop.wait(delay):
-                raise _StoppedError from None
+            if exc.retryable:
+                raise _Retryable(exc) from None
+            exc.attempts = attempts
+            raise
+
+    try:
+        return with_retries(once, policy, wait=stop.wait)
+    except _Retryable as exc:
+        if exc.attempts <= policy.retries:  # the wait before the next attempt was cut: stopped
+            raise _StoppedError from None
+        error = TargetError(f"{exc.reason} (gave up after {exc.attempts} attempts)")
+        error.attempts = exc.attempts
+        raise error from None
 
 
 def decide(case: Case, detections: Mapping[str, Detection]) -> tuple[str, str]:
@@ -139,7 +147,7 @@ class _Executor:
     def __init__(
         self,
         target: Target,
-        settings: _Settings,
+        policy: RetryPolicy,
         stop: threading.Event,
         cache: ResponseCache | None,
         judge: LLMJudge | None,
@@ -147,7 +155,7 @@ class _Executor:
     ) -> None:
         self.target = target
         self.identity = target.identity
-        self.settings = settings
+        self.policy = policy
         self.stop = stop
         self.cache = cache
         self.judge = judge
@@ -160,8 +168,8 @@ class _Executor:
             if hit is not None:
                 return hit, 0, True
         completion, attempts = _with_retries(
-            lambda: self.target.complete(messages, timeout=self.settings.timeout),
-            self.settings,
+            lambda: self.target.complete(messages, timeout=self.policy.timeout),
+            self.policy,
             self.stop,
         )
         if self.cache is not None:
@@ -211,9 +219,7 @@ class _Executor:
             if self.judge is not None:
                 t0 = time.perf_counter()
                 judge = self.judge
-                verdict, n = _with_retries(
-                    lambda: judge.judge(case, reply), self.settings, self.stop
-                )
+                verdict, n = _with_retries(lambda: judge.judge(case, reply), self.policy, self.stop)
                 target_seconds += time.perf_counter() - t0
                 detections["judge"] = verdict
             outcome, reason = decide(case, detections)
@@ -474,7 +480,7 @@ def _run(
     stop = threading.Event()
     executor = _Executor(
         the_target,
-        _Settings(calls.timeout, calls.retries, calls.backoff, calls.max_backoff),
+        _policy(calls),
         stop,
         ResponseCache(calls.cache) if calls.cache is not None else None,
         the_judge,
@@ -500,6 +506,17 @@ def _run(
     run = load_run(folder)
     _write_json(folder / SUMMARY, run.result.to_dict())
     return run
+
+
+def _policy(calls: _Calls) -> RetryPolicy:
+    """The one retry policy, with the run's retries, backoff and timeout; full jitter."""
+    return RetryPolicy(
+        retries=calls.retries,
+        backoff=calls.backoff,
+        max_backoff=calls.max_backoff,
+        timeout=calls.timeout,
+        jitter=True,
+    )
 
 
 def _manifest(
@@ -562,18 +579,29 @@ class _Flight:
         self.queue = iter(todo)
         self.limit = 2 * concurrency
         self.pending: set[Future[dict[str, Any]]] = set()
+        self.order: dict[Future[dict[str, Any]], int] = {}  # a pending case's place in the queue
+        self.submitted = 0
+
+    def _submit(self, case: Case) -> None:
+        future = self.pool.submit(self.executor, case)
+        self.order[future] = self.submitted
+        self.submitted += 1
+        self.pending.add(future)
 
     def run(self, sink: TextIO, tally: _Tally) -> None:
         """Submit cases, and append each record to ``sink`` as its case finishes."""
         for case in self.queue:
-            self.pending.add(self.pool.submit(self.executor, case))
+            self._submit(case)
             if len(self.pending) >= self.limit:
                 break
         while self.pending:
             # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
             # on a target that does not answer) is only acted on when this thread runs.
             ready, self.pending = wait(self.pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in ready:
+            # Cases that finished together are written in queue order, not in the set's order:
+            # with one worker the records are always in the suite's order.
+            for future in sorted(ready, key=self.order.__getitem__):
+                del self.order[future]
                 try:
                     record = future.result()
                 except _StoppedError:
@@ -585,7 +613,7 @@ class _Flight:
                 tally.report(record)
                 nxt = next(self.queue, None)
                 if nxt is not None:
-                    self.pending.add(self.pool.submit(self.executor, nxt))
+                    self._submit(nxt)
 
 
 def resume_redteam(
