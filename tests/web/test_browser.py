@@ -85,7 +85,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     page.goto(f"{server}/waivers")
     soon = (dt.date.today() + dt.timedelta(days=60)).isoformat()
     page.locator("#w-system").select_option("resume-screener")
-    page.get_by_label("Control", exact=True).fill("Subgroup fairness gate")
+    page.get_by_label("Control", exact=True).fill("fairness.demographic_parity_ratio")
     page.get_by_label("Expires on").fill(soon)
     page.get_by_label("Rationale", exact=True).fill(
         "Labels for the new region arrive next quarter."

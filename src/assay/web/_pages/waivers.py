@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from assay.errors import NotFoundError
-from assay.gate import check_control
+from assay.gate import check_control, gate_controls
 from assay.governance import (
     Waiver,
     approve_waiver,
@@ -44,6 +44,7 @@ def waivers(request: Request, ctx: Ctx = Depends(resolve), sort: str = "expiry")
         ages=dict(program_status(ctx.ws).open_waivers_by_age),
         sort="age" if sort == "age" else "expiry",
         systems=list_systems(ctx.ws),
+        controls=gate_controls(),
         today=today,
     )
 
