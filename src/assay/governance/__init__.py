@@ -188,6 +188,7 @@ from assay.governance._workspace import (
     open_workspace,
     upgrade_workspace,
 )
+from assay.store import parse_json
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "ACTION_REMOTE_SYSTEMS",
@@ -309,6 +310,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_incident",
     "open_review",
     "open_workspace",
+    "parse_json",
     "password_hash_of",
     "program_status",
     "record_derived",
