@@ -118,6 +118,7 @@ from assay.governance._kpis import Kpi, KpiReport, ProgramStatus, compute_kpis, 
 from assay.governance._monitor_records import acknowledge as acknowledge_alert
 from assay.governance._monitor_records import alert_precision, list_alerts
 from assay.governance._monitor_status import MonitorStatus, monitor_status
+from assay.governance._names import check_record_name, file_slug
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -262,6 +263,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "chain_head",
     "check_action_push",
     "check_checkpoint",
+    "check_record_name",
     "close_incident",
     "compute_kpis",
     "count_risks",
@@ -272,6 +274,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "evidence_content",
     "evidence_origin",
     "export_workspace",
+    "file_slug",
     "find_workspace",
     "generate_checkpoint_key",
     "get_action",

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from assay.errors import InputError, NotFoundError
 from assay.governance._common import writing
+from assay.governance._names import check_record_name
 from assay.governance._workspace import Workspace
 from assay.store import tables
 
@@ -42,6 +43,7 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 def upsert_monitor(ws: Workspace, name: str, system: str, spec: Mapping[str, Any]) -> int:
     """The id of the monitor called ``name``, created or updated with this spec."""
+    name = check_record_name(name, what="monitor name")
     text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with ws.store.read() as conn:
