@@ -12,8 +12,8 @@ import pytest
 from gov_helpers import credit_system, events, fairness_result
 
 from assay import governance as g
-from assay.errors import InputError
-from assay.store import TEXT_MAX_CHARS
+from assay.errors import InputError, IntegrityError
+from assay.store import TEXT_MAX_CHARS, tables
 
 
 def test_a_nul_byte_in_any_text_field_is_refused(ws: g.Workspace) -> None:
@@ -117,6 +117,44 @@ def test_json_evidence_files_that_readers_would_crash_on_are_refused(
     assert g.list_evidence(ws) == []
     (tmp_path / "notes.json").write_text("not JSON, kept as a file")
     g.add_evidence(ws, kind="model_card", path=tmp_path / "notes.json", system="credit")
+
+
+def _legacy_row_with_a_nul(ws: g.Workspace) -> None:
+    """What a SQLite workspace could hold before: a chain-consistent row with a NUL byte."""
+    with ws.store.write(actor="ada", action="system.update", entity_type="system") as tx:
+        row = tx.conn.execute(
+            tables.ai_systems.update()
+            .where(tables.ai_systems.c.id == 1)
+            .values(purpose="Scores\x00loans")
+            .returning(*tables.ai_systems.c)
+        )
+        after = row.mappings().one()
+        tx.record_existing(tables.ai_systems, after)
+
+
+def test_a_sqlite_backup_restores_into_this_database(db_url: str, tmp_path: Path) -> None:
+    """Values at every limit survive the trip; a legacy NUL is refused with its row named, and
+    nothing is left behind (before: stored on SQLite, exit 3 on PostgreSQL)."""
+    source = g.init_workspace(tmp_path / "src", user="ada")
+    g.add_user(source, "cy", role="analyst")
+    credit_system(source)
+    g.add_system(
+        source, "n" * 100, purpose="p" * TEXT_MAX_CHARS, owner="cy", intended_use="ünï 😀 \t\n"
+    )
+    good = g.backup_workspace(source, tmp_path / "good.zip")
+    _legacy_row_with_a_nul(source)
+    assert g.verify_audit(source).ok
+    legacy = g.backup_workspace(source, tmp_path / "legacy.zip")
+    source.close()
+
+    with pytest.raises(IntegrityError, match=r"row ai_systems:1 cannot be stored: .*NUL"):
+        g.restore_workspace(legacy.path, tmp_path / "dst", db_url=db_url, user="ada")
+    assert not (tmp_path / "dst").exists()
+    restored, summary = g.restore_workspace(good.path, tmp_path / "dst", db_url=db_url, user="ada")
+    assert summary.head_hash == good.head_hash
+    assert g.verify_audit(restored, blobs=True).ok
+    assert len(g.get_system(restored, "n" * 100).purpose) == TEXT_MAX_CHARS
+    restored.close()
 
 
 def test_parse_json_is_what_uploads_use(tmp_path: Path) -> None:

@@ -72,6 +72,8 @@ from assay.governance._evidence import (
     verify_evidence,
 )
 from assay.governance._exchange import (
+    MAX_RESTORE_BYTES,
+    MAX_RESTORE_RATIO,
     ExportSummary,
     backup_workspace,
     export_workspace,
@@ -217,6 +219,8 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "KpiReport",
     "LIFECYCLE_STATUSES",
     "MAX_FAILURES",
+    "MAX_RESTORE_BYTES",
+    "MAX_RESTORE_RATIO",
     "MAX_WAIVER_DAYS",
     "ModelVersion",
     "MonitorStatus",
