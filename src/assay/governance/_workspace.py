@@ -34,6 +34,9 @@ __all__ = [
 WORKSPACE_DIR = ".assay"
 CONFIG_FILE = "config.toml"
 DB_FILE = "assay.db"
+PRIVATE_DIR_MODE = 0o700
+"""Mode of the folders ``assay init`` makes: the database, blobs and config are every record of
+the workspace, for its owner only (files are 0600)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,11 +349,10 @@ def init_workspace(
         blobs=None,
     )
     created_dir = not wdir.exists()
-    # Owner only: the database, the blobs and the config are every record of the workspace.
-    wdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    wdir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     store: Store | None = None
     try:
-        (wdir / "blobs").mkdir(mode=0o700, exist_ok=True)
+        (wdir / "blobs").mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
         (wdir / ".gitignore").write_text(
             "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
             "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
