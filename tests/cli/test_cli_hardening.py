@@ -88,3 +88,38 @@ def test_plain_audit_verify_fails_on_a_missing_blob(
     broken = run("audit", "verify")
     assert broken.code == 1, broken.out + broken.err
     assert "(the file of EV-1) is missing" in broken.out
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"schema": "assay.profile/v1", "n": ' + "9" * 5000 + "}", ["integer string conversion"]),
+        ("[" * 100_000 + "]" * 100_000, ["nested too deeply"]),
+        ('{"a": ' * 100 + "1" + "}" * 100, ["nested more than 64 levels"]),
+        ('{"a": ', ["is not JSON Assay can read"]),
+    ],
+    ids=["5000-digits", "deep", "deeper-than-the-limit", "truncated"],
+)
+def test_hostile_json_files_exit_2(
+    cli: object,  # noqa: F811
+    tmp_path: Path,
+    content: str,
+    words: list[str],
+) -> None:
+    """A profile given to `assay check drift` (before: exit 3 on a 5,000-digit number or deep
+    nesting)."""
+    run = cli  # type: ignore[assignment]
+    profile = tmp_path / "profile.json"
+    profile.write_text(content)
+    current = tmp_path / "current.csv"
+    current.write_text("x\n1\n")
+    _refused(run("check", "drift", profile, current), "The profile", *words)
+
+
+def test_dataset_columns_json_is_read_within_the_limits(cli: object, db_url: str) -> None:  # noqa: F811
+    run = cli  # type: ignore[assignment]
+    _init(run, db_url)
+    add = ("dataset-version", "add", "adult", "1", "--digest", "sha256:" + "ab" * 32, "--columns")
+    _refused(run(*add, '{"age": '), "--columns is not JSON Assay can read")
+    _refused(run(*add, '{"age": 3}'), "a JSON object of name to type")
+    _ok(run(*add, '{"age": "int"}'))
