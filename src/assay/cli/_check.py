@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -243,10 +242,11 @@ def load_reference(path: Path) -> ReferenceProfile | Path:
     if path.suffix.lower() == ".json":
         if not path.exists():
             raise InputError(f"The profile '{path}' does not exist.")
-        try:
-            head = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"'{path}' is not valid JSON: {exc}.") from None
+        from assay.governance import parse_json
+
+        # within the JSON limits: a profile nested thousands deep, or with a 5,000-digit number,
+        # is refused here rather than crashing the reader
+        head = parse_json(path.read_bytes(), what=f"The profile '{path}'")
         return ReferenceProfile.from_dict(head)
     return path
 
