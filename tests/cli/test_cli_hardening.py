@@ -116,6 +116,27 @@ def test_hostile_json_files_exit_2(
     _refused(run("check", "drift", profile, current), "The profile", *words)
 
 
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"schema": "assay.fairness/v1", "n": ' + "9" * 5000 + "}", ["integer string conversion"]),
+        ("[" * 100_000 + "]" * 100_000, ["nested too deeply"]),
+    ],
+    ids=["5000-digits", "deep"],
+)
+def test_hostile_fairness_results_given_to_the_gate_exit_2(
+    cli: object,  # noqa: F811
+    tmp_path: Path,
+    content: str,
+    words: list[str],
+) -> None:
+    """`assay gate RESULT` read the file with plain json.loads: exit 3 on these."""
+    run = cli  # type: ignore[assignment]
+    result = tmp_path / "result.json"
+    result.write_text(content)
+    _refused(run("gate", result), "result.json", *words)
+
+
 def test_dataset_columns_json_is_read_within_the_limits(cli: object, db_url: str) -> None:  # noqa: F811
     run = cli  # type: ignore[assignment]
     _init(run, db_url)

@@ -63,6 +63,8 @@ def test_only_analysts_and_admins_record_and_csrf_is_required(
         (b"", {"model_version": "1.0"}, 422, "is empty"),
         (b"{not json", {"model_version": "1.0"}, 422, "is not JSON"),
         (b"\xff\xfe", {"model_version": "1.0"}, 422, "is not JSON"),
+        (b'{"n": ' + b"9" * 5000 + b"}", {"model_version": "1.0"}, 422, "integer string"),
+        (b"[" * 100_000 + b"]" * 100_000, {"model_version": "1.0"}, 422, "nested too deeply"),
         ({"schema": "assay.gate/v1"}, {"model_version": "1.0"}, 422, "accepted: assay.fairness/v1"),
         ({"schema": "assay.fairness/v1", "n": 3}, {"model_version": "1.0"}, 422, "fairness/v1"),
         ("fair", {"model_version": "9.9"}, 422, "has no model version"),

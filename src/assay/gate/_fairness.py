@@ -10,7 +10,6 @@ evidence that cannot decide.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from assay.errors import InputError, NotFoundError, SchemaError
 from assay.evaluate import FairnessResult, judge
 from assay.gate._model import RuleOutcome
+from assay.governance import parse_json
 from assay.policy import Policy
 
 __all__ = ["fairness_outcomes", "read_result_file"]
@@ -41,10 +41,10 @@ def read_result_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise NotFoundError(f"The result file '{path}' does not exist.")
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        payload = parse_json(path.read_bytes(), what=f"{path}")
+    except InputError as exc:
         raise SchemaError(
-            f"{path}: not a JSON evaluation result ({exc}). Write one with "
+            f"{exc} Write an evaluation result with "
             "`assay evaluate fairness DATA ... --format json --output FILE`."
         ) from None
     try:

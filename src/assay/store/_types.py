@@ -76,5 +76,3 @@ def to_jsonable(value: Any) -> JSONValue:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-

@@ -7,7 +7,6 @@ anything is written; then the model version (when new) and the evidence record a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from assay.governance import (
     add_model_version,
     get_dataset_version,
     get_evidence,
+    parse_json,
     record_evaluation,
     show_system,
 )
@@ -93,11 +93,11 @@ def result_kind(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
             "it with `assay evidence add FILE --kind KIND --system SYSTEM` instead."
         )
     try:
-        payload = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = parse_json(data, what=f"The file {filename!r}")
+    except InputError as exc:
         raise InputError(
-            f"The file {filename!r} is not JSON ({exc}); upload the .json an Assay evaluation "
-            "wrote, for example `assay evaluate fairness ... -f json -o result.json`."
+            f"{exc} Upload the .json an Assay evaluation wrote, for example "
+            "`assay evaluate fairness ... -f json -o result.json`."
         ) from None
     schema = payload.get("schema") if isinstance(payload, dict) else None
     found = kind_for_schema(schema) if isinstance(schema, str) else None
