@@ -26,6 +26,15 @@ from assay.store._engine import create_engine, mask_url, normalize_url, sqlite_u
 from assay.store._exchange import dump_events, dump_table
 from assay.store._exchange import load as load_records
 from assay.store._migrate import SCHEMA_REVISION, head_revision
+from assay.store._roles import (
+    PERSON_GRANTS,
+    ConnectedRole,
+    check_role_name,
+    connected_as,
+    grant_person_role,
+    password_verifier,
+    revoke_person_role,
+)
 from assay.store._store import Store, WriteTx
 from assay.store._types import check_json_value, to_jsonable, utc
 
@@ -34,20 +43,27 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "AuditProblem",
     "AuditReport",
     "BlobStore",
+    "ConnectedRole",
     "GENESIS_HASH",
+    "PERSON_GRANTS",
     "SCHEMA_REVISION",
     "Store",
     "WriteTx",
     "check_json_value",
+    "check_role_name",
+    "connected_as",
     "create_engine",
     "dump_events",
     "dump_table",
     "event_hash",
+    "grant_person_role",
     "head_revision",
     "load_records",
     "mask_url",
     "normalize_url",
+    "password_verifier",
     "read_events",
+    "revoke_person_role",
     "row_digest",
     "row_image",
     "row_keys_text",
