@@ -48,21 +48,22 @@ class DbRoleGrant(Record):
     password: str | None
 
 
-def _need_postgres(ws: Workspace, command: str) -> None:
+def _need_postgres(ws: Workspace) -> None:
     if ws.store.dialect != "postgresql":
         raise InputError(
-            f"`assay admin {command}` needs a PostgreSQL team database: per-person database roles "
-            "need PostgreSQL. This workspace uses SQLite, where Assay trusts the operating-system "
-            "account (whoever can run commands as it can act as any user); see docs/security.md."
+            "Per-person database roles need PostgreSQL (a team database); this workspace uses "
+            "SQLite, where Assay trusts the operating-system account: whoever can run commands "
+            "as it can act as any user of the workspace. See docs/security.md."
         )
 
 
-def _need_owner(conn: Connection, command: str) -> None:
+def _need_owner(conn: Connection) -> None:
     me = connected_as(conn)
     if not me.owner:
         raise PermissionDeniedError(
-            f"`assay admin {command}` runs connected as the database role that owns the "
-            f"workspace's tables; you are connected as {me.role}. Use the owner's URL (--db)."
+            "Database roles are granted and revoked by an admin connected as the database role "
+            f"that owns the workspace's tables; you are connected as {me.role}. Use the owner's "
+            "URL (--db or ASSAY_DATABASE_URL)."
         )
 
 
@@ -97,7 +98,7 @@ def grant_db_role(
     DbRoleGrant
         The user, the role, whether it was created, and the generated password if any.
     """
-    _need_postgres(ws, "grant")
+    _need_postgres(ws)
     role_name = check_role_name(role or name)
     if keep_password and password is not None:
         raise InputError("Give a password or keep the existing one, not both.")
@@ -113,7 +114,7 @@ def grant_db_role(
         entity_id=name,
         note=f"granted the database role {role_name}",
     ) as tx:
-        _need_owner(tx.conn, "grant")
+        _need_owner(tx.conn)
         row = _active_user(tx.conn, name)
         holder = tx.conn.execute(sa.select(_U.name).where(_U.db_role == role_name)).scalar()
         if holder not in (None, name):
@@ -141,11 +142,11 @@ def _active_user(conn: Connection, name: str) -> sa.RowMapping:
 def revoke_db_role(ws: Workspace, name: str, *, drop: bool = False) -> str:
     """Take back ``name``'s database role (admins, as the owner): its grants on the workspace and
     its mapping to ``name``; ``drop`` the role itself too. Returns the role's name."""
-    _need_postgres(ws, "revoke")
+    _need_postgres(ws)
     with writing(
         ws, "manage users", action="user.db_role", entity_type="user", entity_id=name
     ) as tx:
-        _need_owner(tx.conn, "revoke")
+        _need_owner(tx.conn)
         row = tx.get(tables.users, name)
         if row is None:
             raise not_found("user", repr(name), "List users with `assay user list`.")
