@@ -42,8 +42,8 @@ def acting_user(store: Store, explicit: str | None, configured: str | None) -> s
                 f"{named}, connect with {named}'s own credentials."
             )
         return me.user
-    if me.owner:
-        return None
+    if me.owner or (not me.sees_tables and me.schema is not None):
+        return None  # the owner; or no tables yet, which the schema check reports
     if not me.sees_tables:
         raise PermissionDeniedError(
             f"The database role {me.role} cannot see this workspace's tables: it was never "

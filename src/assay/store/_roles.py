@@ -103,6 +103,9 @@ class ConnectedRole:
     ----------
     role
         ``current_user``.
+    schema
+        ``current_schema()``: the first schema of the search path the role may use, or None
+        when it may use none (its access to the workspace's schema was revoked, say).
     owner
         The role owns the workspace's tables (or is a member of their owner, or a superuser).
     sees_tables
@@ -112,6 +115,7 @@ class ConnectedRole:
     """
 
     role: str
+    schema: str | None
     owner: bool
     sees_tables: bool
     user: str | None
@@ -119,14 +123,17 @@ class ConnectedRole:
 
 def connected_as(conn: Connection) -> ConnectedRole:
     """Who ``conn`` is connected as (PostgreSQL)."""
-    role, oid, owner = conn.execute(
+    role, schema, oid, owner = conn.execute(
         sa.text(
-            "SELECT current_user::text, c.oid, COALESCE(pg_has_role(c.relowner, 'USAGE'), false) "
-            "FROM (SELECT 1) AS one LEFT JOIN pg_class c ON c.oid = to_regclass('audit_events')"
+            "SELECT current_user::text, current_schema()::text, c.oid, "
+            "COALESCE(pg_has_role(c.relowner, 'USAGE'), false) FROM (SELECT 1) AS one "
+            "LEFT JOIN pg_class c ON c.oid = to_regclass('audit_events')"
         )
     ).one()
     if oid is None:
-        return ConnectedRole(role=str(role), owner=False, sees_tables=False, user=None)
+        return ConnectedRole(
+            role=str(role), schema=schema, owner=False, sees_tables=False, user=None
+        )
     has_column = conn.execute(
         sa.text(
             "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('users') "
@@ -138,7 +145,9 @@ def connected_as(conn: Connection) -> ConnectedRole:
         user = conn.execute(
             sa.select(users.c.name).where(users.c.db_role == str(role))
         ).scalar_one_or_none()
-    return ConnectedRole(role=str(role), owner=bool(owner), sees_tables=True, user=user)
+    return ConnectedRole(
+        role=str(role), schema=schema, owner=bool(owner), sees_tables=True, user=user
+    )
 
 
 def chain_lock_statement(conn: Connection) -> str | None:
