@@ -94,7 +94,11 @@ def test_a_person_acts_as_themselves_through_their_role(
     cy = _open(ws, _as_role(db_url, cy_role))
     waiver = g.request_waiver(cy, system="ticket-ranker", **WAIVER)
     g.open_review(cy, "ticket-ranker", answers=MINIMAL_ANSWERS)
+    g.add_risk(cy, system="ticket-ranker", title="Slower answers for non-English tickets",
+               category="mit:1.1", likelihood=3, severity=2, owner="cy")  # fmt: skip
     g.mint_token(cy, "cy", label="ci")
+    g.store_password_hash(cy, "cy", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")  # own row
+    assert g.verify_audit(cy).ok  # a person can verify the whole chain, credentials included
     cy.close()
     # named by nobody (no ASSAY_USER, no [user] name), the role decides: bob
     monkeypatch.delenv("ASSAY_USER")
@@ -116,6 +120,7 @@ def test_a_person_acts_as_themselves_through_their_role(
             )
         ]
     assert ("cy", "waiver.request") in actors
+    assert ("cy", "risk.add") in actors
     assert ("bob", "waiver.approve") in actors
     assert g.verify_audit(ws).ok
 
@@ -325,3 +330,24 @@ def test_every_governed_table_checks_who_writes_it(ws: g.Workspace) -> None:
             )
         }
     assert checked == {t.name for t in (*tables.GOVERNED_TABLES, tables.audit_events)}
+
+
+def test_a_persons_writes_take_the_chains_writer_lock(
+    ws: g.Workspace, bob_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """INSERT alone may not LOCK the table: the lock comes from assay_lock_chain(), so a person's
+    writes queue behind the server's and each other's, and the chain never forks."""
+    monkeypatch.setenv("ASSAY_USER", "bob")
+    bob = g.open_workspace(ws.root, db_url=bob_url)
+    with bob.store.write(actor="bob", action="test.lock", entity_type="test") as tx:
+        pid = tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with ws.store.read() as owner:
+            modes = owner.execute(
+                sa.text(
+                    "SELECT mode FROM pg_locks WHERE pid = :pid AND granted "
+                    "AND relation = to_regclass('audit_events')"
+                ),
+                {"pid": pid},
+            ).scalars()
+            assert "ExclusiveLock" in set(modes)
+    bob.close()
