@@ -118,7 +118,7 @@ def pg_roles(db_url: str) -> Iterator[Callable[[str], str]]:
     yield name
     admin = sa.create_engine(os.environ["ASSAY_TEST_POSTGRES_URL"], poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
-        for role in made:
+        for role in reversed(made):  # a role made by an earlier one goes first
             found = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
             if found.first():
                 conn.exec_driver_sql(f'DROP OWNED BY "{role}"')

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -351,3 +352,37 @@ def test_a_persons_writes_take_the_chains_writer_lock(
             ).scalars()
             assert "ExclusiveLock" in set(modes)
     bob.close()
+
+
+def test_an_owner_that_is_no_superuser_grants_with_createrole_only(
+    db_url: str, pg_roles: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As deployed: the tables belong to an ordinary role with CREATEROLE, not to a superuser."""
+    owner, person = pg_roles("owner"), pg_roles("bob")
+    admin = _superuser()
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{owner}" LOGIN CREATEROLE')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{owner}" AUTHORIZATION "{owner}"')
+    url = sa.make_url(db_url).set(username=owner)
+    owner_url = url.update_query_dict({"options": f"-csearch_path={owner}"}).render_as_string(False)
+    monkeypatch.setenv("ASSAY_USER", "ada")
+    ws = g.init_workspace(tmp_path / "team", db_url=owner_url, user="ada")
+    g.add_user(ws, "bob", role="analyst")
+    g.add_user(ws, "cy", role="analyst")
+    grant = g.grant_db_role(ws, "bob", role=person)
+    ws.close()
+    monkeypatch.setenv("ASSAY_USER", "bob")
+    with g.open_workspace(ws.root, db_url=_as_role(owner_url, person, grant.password)) as bob:
+        assert bob.user == "bob"
+        g.add_system(bob, "ranker", purpose="Ranks tickets", owner="bob")
+    forged = _refused(_as_role(owner_url, person), EVENT.format(actor="ada", hash="c" * 64))
+    assert "cannot write actor = 'ada'" in forged
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'ALTER ROLE "{owner}" NOCREATEROLE')
+    admin.dispose()
+    monkeypatch.setenv("ASSAY_USER", "ada")
+    with g.open_workspace(ws.root, db_url=owner_url) as again:
+        assert again.user == "ada"
+        with pytest.raises(PermissionDeniedError, match="lacks CREATEROLE"):
+            g.grant_db_role(again, "cy", role=pg_roles("cy"))
+        assert g.verify_audit(again).ok

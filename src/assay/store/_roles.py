@@ -211,6 +211,13 @@ def grant_person_role(conn: Connection, role: str, *, verifier: str | None) -> b
     if verifier is not None and not _VERIFIER.fullmatch(verifier):
         raise ValueError("not a SCRAM-SHA-256 verifier")
     password = "" if verifier is None else f" PASSWORD '{verifier}'"
+    may_alter = bool(
+        conn.exec_driver_sql(
+            "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ).scalar()
+    )
+    if not may_alter and (not exists or password or not login):
+        _no_createrole(role)
     if not exists:
         conn.exec_driver_sql(f"CREATE ROLE {_ident(role)} LOGIN{password}")
     elif password or not login:
@@ -227,12 +234,21 @@ def grant_person_role(conn: Connection, role: str, *, verifier: str | None) -> b
     for sequence in _sequences(conn):
         conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE {_ident(schema)}.{_ident(sequence)} TO {r}")
     conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION assay_lock_chain() TO {r}")
-    if schema != "public":
+    if schema != "public" and may_alter:
         conn.exec_driver_sql(
             f"ALTER ROLE {r} IN DATABASE {_ident(database)} SET search_path = {_ident(schema)}"
         )
     _check_effective(conn, role, schema)
     return not exists
+
+
+def _no_createrole(role: str) -> None:
+    raise PermissionDeniedError(
+        f"The owner role may not create or alter roles (it lacks CREATEROLE), which granting "
+        f"{role!r} needs. Give it CREATEROLE, or have a database administrator run CREATE ROLE "
+        f"{_ident(role)} LOGIN PASSWORD '...' (and, for a schema other than public, ALTER ROLE "
+        f"{_ident(role)} SET search_path = ...), then grant again with --keep-password."
+    )
 
 
 def _has(conn: Connection, kind: str, role: str, name: str, privilege: str) -> bool:
