@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -99,3 +99,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         admin.dispose()
+
+
+@pytest.fixture
+def pg_roles(db_url: str) -> Iterator[Callable[[str], str]]:
+    """Makes unique PostgreSQL role names for one test (roles are cluster-wide, shared by parallel
+    workers); every role so named is dropped, with its privileges, after the test."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    made: list[str] = []
+
+    def name(prefix: str) -> str:
+        made.append(f"{prefix}_{uuid.uuid4().hex[:10]}")
+        return made[-1]
+
+    yield name
+    admin = sa.create_engine(os.environ["ASSAY_TEST_POSTGRES_URL"], poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        for role in reversed(made):  # a role made by an earlier one goes first
+            found = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+            if found.first():
+                conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+                conn.exec_driver_sql(f'DROP ROLE "{role}"')
+    admin.dispose()

@@ -337,6 +337,7 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
             {2},
         ),
         "user with an unknown role": (["user", "add", "zed", "--role", "emperor"], {2}),
+        "admin grant on SQLite": (["admin", "grant", "ada"], {2}),
         "serve outside a workspace": (["serve", "--workspace", f["folder"]], {2}),
         # inventory and evidence
         "system owned by nobody": (
@@ -597,8 +598,9 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
 
 CASE_NAMES = [
     "init into a file", "db on an unreachable server", "db with a port that is not a number",
-    "user with an unknown role", "serve outside a workspace", "system owned by nobody",
-    "system list on an unreachable database", "model-version artifact missing",
+    "user with an unknown role", "admin grant on SQLite", "serve outside a workspace",
+    "system owned by nobody", "system list on an unreachable database",
+    "model-version artifact missing",
     "dataset-version file is a folder", "evidence of a kind that does not exist",
     "evidence file is a folder", "evidence file missing", "evidence list limit out of range",
     "review answers missing", "review answers a folder", "approval verify file missing",

@@ -12,6 +12,10 @@ from assay.store import Store, read_events, tables
 from assay.store._migrate import downgrade, upgrade
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+# The users table as it was at 0005, before migration 0007 added ``db_role``.
+USERS_0005 = sa.Table(
+    "users", sa.MetaData(), *(c._copy() for c in tables.users.c if c.name != "db_role")
+)
 
 
 def test_credentials_made_before_0006_are_adopted_into_the_chain(
@@ -24,7 +28,7 @@ def test_credentials_made_before_0006_are_adopted_into_the_chain(
                 "active": True, "created_at": NOW, "created_by": "ada", "updated_at": NOW,
                 "updated_by": "ada"}  # fmt: skip
         with store.write(actor="ada", action="user.add", entity_type="user", at=NOW) as tx:
-            tx.insert(tables.users, user)
+            tx.insert(USERS_0005, user)
         with store.engine.begin() as conn:  # as Assay before 0006 wrote them: outside the chain
             conn.exec_driver_sql(
                 "INSERT INTO web_passwords (user_name, password_hash, updated_at) "

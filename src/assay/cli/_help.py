@@ -45,6 +45,8 @@ TOPICS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("db", "database migrations and status", "assay db status"),
         ("user", "accounts, roles, web passwords, API tokens",
          "assay user add bob --role approver"),
+        ("admin", "per-person database roles on a PostgreSQL team database",
+         "assay admin grant bob"),
         ("serve", "the web application", "assay serve --port 8000"),
         ("system", "the AI system inventory and its components",
          "assay system add credit --purpose scoring --owner ada"),

@@ -58,6 +58,7 @@ from assay.governance._credentials import (
     store_password_hash,
     token_user,
 )
+from assay.governance._db_roles import DbRoleGrant, grant_db_role, revoke_db_role
 from assay.governance._evidence import (
     CodeVersion,
     EvidenceRecord,
@@ -210,6 +211,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Component",
     "DECISIONS",
     "DatasetVersion",
+    "DbRoleGrant",
     "EvidenceRecord",
     "ExportSummary",
     "INCIDENT_SEVERITIES",
@@ -291,6 +293,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "get_system",
     "get_user",
     "get_waiver",
+    "grant_db_role",
     "import_workspace",
     "init_workspace",
     "link_action_remote",
@@ -328,6 +331,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "renew_waiver",
     "request_waiver",
     "restore_workspace",
+    "revoke_db_role",
     "revoke_token",
     "revoke_waiver",
     "risk_heat_counts",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from assay.errors import ConflictError, InputError, NotFoundError
 from assay.governance._common import check_name
+from assay.governance._identity import acting_user
 from assay.policy import Policy, load_policy
 from assay.store import SCHEMA_REVISION, BlobStore, Store, sqlite_url, tables
 
@@ -267,7 +268,7 @@ def open_workspace(
     config = _read_config(root / WORKSPACE_DIR / CONFIG_FILE)
     store = _store_for(root, config, db_url)
     try:
-        acting = _resolve_user(user, config)
+        acting = acting_user(store, user, config.user) or _resolve_user(user, config)
         if check_schema:
             _check_schema(store)
     except BaseException:

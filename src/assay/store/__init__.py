@@ -41,6 +41,15 @@ from assay.store._limits import (
     parse_json,
 )
 from assay.store._migrate import SCHEMA_REVISION, head_revision
+from assay.store._roles import (
+    PERSON_GRANTS,
+    ConnectedRole,
+    check_role_name,
+    connected_as,
+    grant_person_role,
+    password_verifier,
+    revoke_person_role,
+)
 from assay.store._store import Store, WriteTx
 from assay.store._types import to_jsonable, utc
 
@@ -49,6 +58,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "AuditProblem",
     "AuditReport",
     "BlobStore",
+    "ConnectedRole",
     "EARLIEST_DATE",
     "GENESIS_HASH",
     "JSON_MAX_DEPTH",
@@ -56,6 +66,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "JSON_MAX_NODES",
     "LATEST_DATE",
     "NAME_MAX_CHARS",
+    "PERSON_GRANTS",
     "SCHEMA_REVISION",
     "Store",
     "TEXT_MAX_CHARS",
@@ -63,18 +74,23 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "check_date_range",
     "check_json_shape",
     "check_json_value",
+    "check_role_name",
     "check_row",
     "check_text_value",
+    "connected_as",
     "create_engine",
     "dump_events",
     "dump_table",
     "event_hash",
+    "grant_person_role",
     "head_revision",
     "load_records",
     "mask_url",
     "normalize_url",
     "parse_json",
+    "password_verifier",
     "read_events",
+    "revoke_person_role",
     "row_digest",
     "row_image",
     "row_keys_text",

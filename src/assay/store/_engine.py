@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from assay.errors import InputError, UnavailableError
+from assay.errors import InputError, PermissionDeniedError, UnavailableError
 
 __all__ = ["WRITE_OPTION", "create_engine", "mask_url", "normalize_url", "sqlite_url"]
 
@@ -143,6 +143,19 @@ def _create_private_file(database: str | None) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def _denied(context: Any) -> None:
+    """A ``handle_error`` listener: PostgreSQL refusing a statement for lack of privilege (SQLSTATE
+    42501, as a per-person role meets outside its grants) is a clear refusal, not a bug."""
+    if getattr(context.original_exception, "sqlstate", None) != "42501":
+        return
+    reason = " ".join(str(context.original_exception).split()).rstrip(".")
+    raise PermissionDeniedError(
+        f"The database refused this: {reason}. A person's own database role reads the "
+        "workspace and writes only as its user; managing users, migrations and the server need "
+        "the owner's role (see docs/security.md)."
+    ) from None
+
+
 def create_engine(url: str) -> Engine:
     """Create the engine for a (normalised) database URL.
 
@@ -183,4 +196,5 @@ def create_engine(url: str) -> Engine:
         url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
     )
     event.listen(engine, "handle_error", _refused(url))
+    event.listen(engine, "handle_error", _denied)
     return engine

@@ -103,6 +103,10 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("active", sa.Boolean(), nullable=False),
     *_stamps(),
+    # The user's own PostgreSQL login role (migration 0007, `assay admin grant`): the database
+    # itself then refuses that role any record or audit event naming someone else.
+    sa.Column("db_role", sa.String(63), nullable=True, info=_late()),
+    sa.Index("ix_users_db_role", "db_role", unique=True),
 )
 
 ai_systems = sa.Table(

@@ -32,6 +32,7 @@ from assay.store._audit import (
 from assay.store._blobs import BlobStore
 from assay.store._engine import WRITE_OPTION, create_engine, normalize_url
 from assay.store._limits import check_row, check_text_value
+from assay.store._roles import chain_lock_statement
 from assay.store._schema import APPEND_ONLY_TABLES, audit_events, row_key
 from assay.store._types import to_jsonable, utc
 
@@ -242,6 +243,7 @@ class Store:
         self.url = normalize_url(url)
         self.engine: Engine = create_engine(self.url)
         self.blobs = BlobStore(blob_dir)
+        self._lock_sql: str | None = None
 
     @property
     def dialect(self) -> str:
@@ -308,7 +310,7 @@ class Store:
             with conn.begin():
                 if self.dialect == "postgresql":
                     # Serialise writers so the chain never forks; plain reads are not blocked.
-                    conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                    conn.exec_driver_sql(self._chain_lock(conn))
                 tx = WriteTx(
                     conn,
                     actor=actor,
@@ -321,6 +323,13 @@ class Store:
                 yield tx
                 if tx.changed:
                     tx.append_event()
+
+    def _chain_lock(self, conn: Connection) -> str:
+        """The statement that takes the chain's writer lock as this store's database role (the
+        owner locks the table; a per-person role calls ``assay_lock_chain()``)."""
+        if self._lock_sql is None:
+            self._lock_sql = chain_lock_statement(conn)
+        return self._lock_sql or "LOCK TABLE audit_events IN EXCLUSIVE MODE"
 
     def verify(self) -> AuditReport:
         """Verify the audit chain and every governed row (see :func:`verify_chain`)."""

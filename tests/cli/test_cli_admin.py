@@ -1,0 +1,105 @@
+"""``assay admin grant`` / ``assay admin revoke``, through the real entry point: per-person database
+roles on PostgreSQL (issue 16, item 3), refused on SQLite."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from assay.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def assay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Run:
+    """Run ``assay ARGS`` in-process in a project folder, as ``user`` (None: ASSAY_USER unset)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
+
+    def run(*args: str, user: str | None = "ada", stdin: str = "") -> Result:
+        if user is None:
+            monkeypatch.delenv("ASSAY_USER", raising=False)
+        else:
+            monkeypatch.setenv("ASSAY_USER", user)
+        monkeypatch.setattr(sys, "argv", ["assay", *args])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def test_admin_grant_on_sqlite_says_roles_need_postgresql(assay: Run) -> None:
+    assert assay("init").code == 0
+    run = assay("admin", "grant", "ada")
+    assert run.code == 2, run.err
+    assert "Per-person database roles need PostgreSQL" in run.err
+    assert "operating-system account" in run.err
+    assert "Traceback" not in run.err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_granted_person_is_themselves_until_revoked(
+    assay: Run, db_url: str, pg_roles: Callable[[str], str]
+) -> None:
+    role = pg_roles("bob")
+    assert assay("init", "--db", db_url).code == 0
+    assert assay("user", "add", "bob", "--role", "analyst", "--db", db_url).code == 0
+    grant = assay("admin", "grant", "bob", "--role", role, "--db", db_url)
+    assert grant.code == 0, grant.err
+    password = grant.out.strip()
+    assert len(password) >= 24
+    assert "shown once" in grant.err
+    assert password not in grant.err
+    bob = sa.make_url(db_url).set(username=role, password=password).render_as_string(False)
+
+    refused = assay("system", "list", "--db", bob, user="ada")
+    assert refused.code == 2
+    said = " ".join(refused.err.split())
+    assert f"connected as database role {role}, which is user bob" in said
+    assert "ASSAY_USER cannot make you ada" in said
+    added = assay("system", "add", "ranker", "--purpose", "p", "--owner", "bob", "--db", bob,
+                  user="bob")  # fmt: skip
+    assert added.code == 0, added.err
+    log = assay("audit", "log", "--json", "--db", db_url)
+    assert '"actor": "bob"' in log.out
+
+    again = assay("admin", "grant", "bob", "--role", role, "--password-stdin", "--db", db_url,
+                  stdin="a new passphrase\n")  # fmt: skip
+    assert again.code == 0, again.err
+    assert "Updated the database role" in " ".join(again.out.split())
+    assert "a new passphrase" not in again.out + again.err
+
+    assert assay("admin", "revoke", "bob", "--db", db_url).code == 0
+    gone = assay("system", "list", "--db", bob, user="bob")
+    assert gone.code == 2
+    assert "cannot see this workspace's tables" in " ".join(gone.err.split())
+    assert assay("audit", "verify", "--db", db_url).code == 0
