@@ -41,7 +41,7 @@ from assay.evaluate._groups import (
 from assay.evaluate._limits import validate_thresholds
 from assay.evaluate._metrics import MetricColumn, confusion_columns
 from assay.evaluate._regression import regression_columns
-from assay.evaluate._result import SCHEMA, FairnessResult
+from assay.evaluate._result import SCHEMA, FairnessPayload, FairnessResult
 from assay.evaluate._scores import ScoreScale, score_columns
 from assay.evaluate._stats import z_value
 from assay.evaluate._sweep import sweep, threshold_grid
@@ -364,7 +364,7 @@ def fairness(
             "Rows with a missing sensitive value are kept as their own group, shown as null."
         )
 
-    payload: dict[str, Any] = {
+    payload: FairnessPayload = {
         "schema": SCHEMA,
         "task": task,
         "n": int(prof.n_rows),
