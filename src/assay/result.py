@@ -12,7 +12,7 @@ base class holds what every result shares:
 - :attr:`Result.schema` and equality (same class, same payload).
 
 Each subclass adds its views (``overall``, ``by_group()``, ``outcome``, ...). Defining a subclass
-with a ``SCHEMA`` registers it; :meth:`Result.load` rebuilds a payload with the class registered
+with a ``SCHEMA`` registers it; :func:`load_result` rebuilds a payload with the class registered
 for its ``schema`` (the class's package must have been imported: the registry lives here, at the
 bottom of the layers, and knows no package above it).
 
@@ -29,7 +29,7 @@ bottom of the layers, and knows no package above it).
 Traceback (most recent call last):
 ...
 assay.errors.SchemaError: The 'assay.example-count/v1' result is missing the keys: n.
->>> loaded = Result.load({"schema": "assay.example-count/v1", "n": 3})
+>>> loaded = load_result({"schema": "assay.example-count/v1", "n": 3})
 >>> type(loaded).__name__, loaded.to_dict()
 ('Count', {'schema': 'assay.example-count/v1', 'n': 3})
 """
@@ -44,7 +44,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 from assay.errors import SchemaError
 
-__all__ = ["Result", "result_types"]
+__all__ = ["Result", "load_result", "result_types"]
 
 P = TypeVar("P", bound=Mapping[str, Any])
 
@@ -177,25 +177,6 @@ class Result(Generic[P]):
             raise SchemaError(f"The {cls.NOUN} is not valid JSON: {exc}.") from None
         return cls.from_dict(payload)
 
-    @staticmethod
-    def load(payload: Mapping[str, Any]) -> Result[Any]:
-        """Rebuild any registered result from its payload, by the payload's ``schema``.
-
-        Raises
-        ------
-        assay.errors.SchemaError
-            If no imported result class reads the payload's schema, or the payload is invalid.
-        """
-        schema = payload.get("schema") if isinstance(payload, Mapping) else None
-        cls = _REGISTRY.get(schema) if isinstance(schema, str) else None
-        if cls is None:
-            known = ", ".join(sorted(_REGISTRY)) or "none"
-            raise SchemaError(
-                f"No result class reads schema {schema!r}; import the package that defines it "
-                f"(registered: {known})."
-            )
-        return cls.from_dict(payload)
-
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the result as plain JSON types."""
         return copy.deepcopy(dict(self._data()))
@@ -210,3 +191,22 @@ class Result(Generic[P]):
     def schema(self) -> str:
         """The schema identifier, for example ``assay.fairness/v1``."""
         return str(self._data()["schema"])
+
+
+def load_result(payload: Mapping[str, Any]) -> Result[Any]:
+    """Rebuild any registered result from its payload, by the payload's ``schema``.
+
+    Raises
+    ------
+    assay.errors.SchemaError
+        If no imported result class reads the payload's schema, or the payload is invalid.
+    """
+    schema = payload.get("schema") if isinstance(payload, Mapping) else None
+    cls = _REGISTRY.get(schema) if isinstance(schema, str) else None
+    if cls is None:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise SchemaError(
+            f"No result class reads schema {schema!r}; import the package that defines it "
+            f"(registered: {known})."
+        )
+    return cls.from_dict(payload)
