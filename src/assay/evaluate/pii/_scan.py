@@ -9,7 +9,7 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -24,7 +24,7 @@ from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NerBackend, ner_findings
 from assay.evaluate.pii._recognizers import CHECKSUM_ENTITIES, RECOGNIZERS
-from assay.evaluate.pii._result import SCHEMA, PiiScanResult
+from assay.evaluate.pii._result import SCHEMA, PiiPayload, PiiScanResult
 from assay.evaluate.pii._risk import reidentification_risk
 
 #: Cells longer than this are scanned up to this many characters (and counted).
@@ -469,7 +469,7 @@ def _scan(
     if payload["params"]["features"] is not None:
         payload["minimisation"] = minimisation(payload, payload["params"]["features"])
     payload["provenance"] = _provenance(prepared, dataset_digest, entries, random_state)
-    return PiiScanResult(payload)
+    return PiiScanResult(cast(PiiPayload, payload))
 
 
 def _sample_section(fraction: float | None, n: int, seed: int, ci_level: float) -> dict[str, Any]:
