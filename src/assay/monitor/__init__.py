@@ -20,7 +20,14 @@ from assay.governance import (
 )
 from assay.monitor._notify import Delivery, deliver
 from assay.monitor._report import render_monitor_report
-from assay.monitor._run import MonitorRun, run_monitor
+from assay.monitor._run import (
+    RUN_SCHEMA,
+    MonitorAlerts,
+    MonitorReference,
+    MonitorRun,
+    MonitorRunPayload,
+    run_monitor,
+)
 from assay.monitor._simulate import (
     US_CENSUS_1990,
     run_demo_monitoring,
@@ -37,11 +44,15 @@ from assay.monitor._spec import (
 )
 
 __all__ = [
+    "RUN_SCHEMA",
     "US_CENSUS_1990",
     "AlertRule",
     "Delivery",
     "MetricSpec",
+    "MonitorAlerts",
+    "MonitorReference",
     "MonitorRun",
+    "MonitorRunPayload",
     "MonitorSpec",
     "MonitorStatus",
     "acknowledge_alert",
