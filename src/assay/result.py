@@ -38,9 +38,11 @@ from __future__ import annotations
 
 import copy
 import json
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import FrozenInstanceError
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Self, TypeVar, Union, cast
 
 from assay.errors import SchemaError
 
@@ -192,6 +194,25 @@ class Result(Generic[P]):
         """The schema identifier, for example ``assay.fairness/v1``."""
         return str(self._data()["schema"])
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The payload's JSON Schema (draft 2020-12), generated from :attr:`Payload`.
+
+        Every key the ``TypedDict`` declares, with its type, as deep as the ``TypedDict`` types it
+        (a ``dict[str, Any]`` value is any object); required keys are required and no other key
+        is allowed. ``scripts/write_result_schemas.py`` publishes them in ``docs/schemas``.
+        """
+        name, _, version = cls.SCHEMA.removeprefix("assay.").partition("/")
+        body = _object_schema(cls.Payload)
+        body["properties"]["schema"] = {"const": cls.SCHEMA}
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"urn:assay:schema:{name}:{version}",
+            "title": f"Assay {cls.NOUN} ({cls.SCHEMA})",
+            "description": (cls.Payload.__doc__ or "").strip(),
+            **body,
+        }
+
 
 def load_result(payload: Mapping[str, Any]) -> Result[Any]:
     """Rebuild any registered result from its payload, by the payload's ``schema``.
@@ -210,3 +231,46 @@ def load_result(payload: Mapping[str, Any]) -> Result[Any]:
             f"(registered: {known})."
         )
     return cls.from_dict(payload)
+
+
+def _object_schema(typed_dict: Any) -> dict[str, Any]:
+    """The JSON Schema of a ``TypedDict``: its keys, their types, the required ones."""
+    hints = typing.get_type_hints(typed_dict)
+    keys = list(typed_dict.__annotations__)
+    return {
+        "type": "object",
+        "properties": {k: _type_schema(hints[k]) for k in keys},
+        "required": [k for k in keys if k in typed_dict.__required_keys__],
+        "additionalProperties": False,
+    }
+
+
+_SIMPLE: dict[Any, str] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _type_schema(tp: Any) -> dict[str, Any]:
+    """The JSON Schema of one annotation (the types payloads use; anything else is refused)."""
+    if tp is Any:
+        return {}
+    if tp in _SIMPLE:
+        return {"type": _SIMPLE[tp]}
+    if typing.is_typeddict(tp):
+        return _object_schema(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        members = [_type_schema(a) for a in args]
+        if all(set(m) == {"type"} for m in members):
+            return {"type": [m["type"] for m in members]}
+        return {"anyOf": members}
+    if origin is list:
+        return {"type": "array", "items": _type_schema(args[0])}
+    if origin is dict:
+        values = _type_schema(args[1])
+        return {"type": "object", **({"additionalProperties": values} if values else {})}
+    raise TypeError(f"No JSON Schema for the payload type {tp!r}.")

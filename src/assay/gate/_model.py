@@ -193,6 +193,12 @@ class GateResult(Result[GatePayload]):
     @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> Self:
         """The result whose payload this is; its decision and counts must follow its outcomes."""
+        unknown = [k for k in payload if k not in cls.payload_keys()]
+        if unknown:
+            raise SchemaError(
+                f"The '{GATE_SCHEMA}' result has keys a gate decision does not have: "
+                f"{', '.join(unknown)}."
+            )
         try:
             outcomes = tuple(RuleOutcome(**o) for o in payload["outcomes"])
             rules = payload["rules"]
