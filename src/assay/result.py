@@ -48,7 +48,7 @@ from assay.errors import SchemaError
 
 __all__ = ["Result", "load_result", "result_types"]
 
-P = TypeVar("P", bound=Mapping[str, Any])
+_P = TypeVar("_P", bound=Mapping[str, Any])
 
 _REGISTRY: dict[str, type[Result[Any]]] = {}
 
@@ -61,7 +61,7 @@ def result_types() -> dict[str, type[Result[Any]]]:
     return dict(_REGISTRY)
 
 
-class Result(Generic[P]):
+class Result(Generic[_P]):
     """A frozen, JSON-serialisable result in one versioned schema.
 
     Subclasses set :attr:`SCHEMA` and :attr:`Payload` and are built from a payload of that type
@@ -77,9 +77,9 @@ class Result(Generic[P]):
     #: ``default`` of :func:`json.dumps` in :meth:`to_json` (None: only JSON types).
     JSON_DEFAULT: ClassVar[Callable[[Any], Any] | None] = None
 
-    _payload: P
+    _payload: _P
 
-    def __init__(self, payload: P) -> None:
+    def __init__(self, payload: _P) -> None:
         object.__setattr__(self, "_payload", payload)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -128,7 +128,7 @@ class Result(Generic[P]):
     @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> Self:
         """Build the result from a payload :meth:`from_dict` has checked (and copied)."""
-        return cls(cast(P, payload))
+        return cls(cast(_P, payload))
 
     @classmethod
     def required_keys(cls) -> tuple[str, ...]:
