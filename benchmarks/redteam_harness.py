@@ -3,7 +3,7 @@
 Run it with ``.venv/bin/python benchmarks/redteam_harness.py``; it prints the Markdown section
 "## Red-team harness" of docs/benchmarks.md.
 
-The chat server (:mod:`assay.genai.demo_server`, ``guarded`` behaviour) runs in a **separate
+The chat server (:mod:`assay.demo.chat_server`, ``guarded`` behaviour) runs in a **separate
 process**, as a real model server would, so its work does not compete with the harness for the
 interpreter lock. The 1,000 cases are the built-in suite expanded with the base64, ROT13,
 leetspeak and payload-splitting strategies (single-turn, one call each).
@@ -43,7 +43,7 @@ CONCURRENCY = 16
 STRATEGIES = ["base64", "rot13", "leetspeak", "payload_split"]
 SERVER = """
 import sys, time
-from assay.genai.demo_server import ChatServer
+from assay.demo.chat_server import ChatServer
 server = ChatServer(behaviour="guarded", latency=float(sys.argv[1])).start()
 print(server.url, flush=True)
 sys.stdin.read()

@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/robustness.py --rows 100000 --repeat 3
 
-The model is the demo's (``assay.cli._demo.train_adult_model``: scikit-learn's
+The model is the demo's (``assay.demo.train_adult_model``: scikit-learn's
 HistGradientBoostingClassifier on UCI Adult, trained before timing starts). The data are Adult
 rows drawn with replacement (seeded) up to ``--rows``. The scenario is the default probe set for
 a model reported by sex and race, with one counterfactual (sex): ten probes. Each repeat runs in
@@ -40,8 +40,8 @@ INTRO = (
 
 
 def _data(rows: int, seed: int) -> pl.DataFrame:
-    from assay.cli._demo import SEED
     from assay.datasets import load_adult
+    from assay.demo import SEED
 
     adult = load_adult()
     rng = np.random.default_rng(seed if seed is not None else SEED)
@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    from assay.cli._demo import train_adult_model
+    from assay.demo import train_adult_model
 
     t0 = time.perf_counter()
     model = train_adult_model().estimator

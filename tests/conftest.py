@@ -63,7 +63,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def adult_scored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's trained Adult model, its held-out split scored, as a Parquet file."""
-    from assay.cli._demo import train_adult_model
+    from assay.demo import train_adult_model
 
     path = tmp_path_factory.mktemp("adult") / "scored.parquet"
     train_adult_model().scored.write_parquet(path)

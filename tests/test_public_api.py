@@ -15,6 +15,7 @@ import assay
 PUBLIC_PACKAGES = [
     "assay",
     "assay.datasets",
+    "assay.demo",
     "assay.documents",
     "assay.errors",
     "assay.evaluate",

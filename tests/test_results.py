@@ -177,7 +177,7 @@ def _redteam_run(tmp: Path, assistant: str) -> Any:
     from assay.genai import run_redteam
 
     return run_redteam(
-        "builtin", f"assay.genai.demo_server:{assistant}", output=tmp / assistant,
+        "builtin", f"assay.demo.chat_server:{assistant}", output=tmp / assistant,
         categories=["dangerous"],
     )  # fmt: skip
 
@@ -196,9 +196,10 @@ def _comparison(tmp: Path) -> Result[Any]:
 
 
 def _monitor_run(tmp: Path) -> Result[Any]:
+    from assay.demo import simulate_production_batches
     from assay.evaluate import reference_profile
     from assay.governance import add_system, init_workspace
-    from assay.monitor import run_monitor, simulate_production_batches
+    from assay.monitor import run_monitor
 
     ws = init_workspace(tmp / "project", user="ada")
     add_system(ws, "income-model", purpose="Predicts income", owner="ada")

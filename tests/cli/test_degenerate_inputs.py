@@ -500,7 +500,7 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
         "redteam suite is a folder": (["redteam", "suite", f["folder"]], {2}),
         "redteam report of a folder that is no run": (["redteam", "report", f["folder"]], {2}),
         "redteam limit out of range": (
-            ["redteam", "run", "-t", "assay.genai.demo_server:refuse_everything", "--limit", "-1"],
+            ["redteam", "run", "-t", "assay.demo.chat_server:refuse_everything", "--limit", "-1"],
             {2},
         ),
         "redteam fail-under out of range": (
@@ -508,7 +508,7 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
                 "redteam",
                 "run",
                 "-t",
-                "assay.genai.demo_server:refuse_everything",
+                "assay.demo.chat_server:refuse_everything",
                 "--limit",
                 "1",
                 "--fail-under",

@@ -71,7 +71,7 @@ def test_the_output_suffix_picks_the_format(data: Path, tmp_path: Path) -> None:
 
 
 def test_a_long_run_prints_progress_lines_in_a_log(tmp_path: Path) -> None:
-    code, _, err = assay("redteam", "run", "-t", "assay.genai.demo_server:refuse_everything",
+    code, _, err = assay("redteam", "run", "-t", "assay.demo.chat_server:refuse_everything",
                          "--limit", "20", "-o", tmp_path / "run")  # fmt: skip
     assert code == 0, err
     lines = [line for line in err.splitlines() if line.startswith("red-team: ")]
@@ -93,7 +93,7 @@ def test_a_warning_raised_per_batch_is_printed_once(capsys: pytest.CaptureFixtur
 
 
 def test_the_demo_prints_counts_as_words() -> None:
-    from assay.cli._demo import _counts
+    from assay.demo._story import _counts
 
     text = _counts({"cases": 9, "pass": 6, "fail": 2, "error": 1, "pending": 0})
     assert text == "6 passed, 2 failed, 1 errored, 0 not run"

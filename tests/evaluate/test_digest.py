@@ -13,12 +13,14 @@ import math
 import struct
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
 
 import assay.evaluate._frame as frame_module
+from assay.errors import InputError
 from assay.evaluate import fairness
 from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest
 
@@ -147,3 +149,37 @@ def test_what_a_null_slot_holds_does_not_matter() -> None:
     clean = pl.DataFrame({"n": [1, None], "s": ["a", None]})
     assert table.column("n").to_pylist() == [1, None]
     assert columns_digest(table, ["n", "s"]) == columns_digest(clean, ["n", "s"])
+
+
+_OBJECT_DIGEST = """
+import numpy as np, polars as pl
+from assay.evaluate import columns_digest
+raw = np.random.default_rng(0).choice(np.array(["a", "bb", None], dtype=object), size=3000)
+frame = pl.DataFrame({"s": raw})
+assert frame.schema["s"] == pl.Object
+print(columns_digest(frame, ["s"]))
+"""
+
+
+def test_a_python_object_column_hashes_its_values_not_their_addresses() -> None:
+    """Polars exports Object columns as pointers: two processes used to get two digests."""
+    import subprocess
+    import sys
+
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _OBJECT_DIGEST], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(runs) == 1, runs
+    raw = np.random.default_rng(0).choice(np.array(["a", "bb", None], dtype=object), size=3000)
+    typed = pl.DataFrame({"s": pl.Series(list(raw), dtype=pl.String)})
+    assert runs == {columns_digest(typed, ["s"])}
+
+
+def test_a_column_of_mixed_python_objects_is_refused() -> None:
+    frame = pl.DataFrame({"m": pl.Series("m", ["a", 1, 2.5, None] * 10, dtype=pl.Object)})
+    assert frame.schema["m"] == pl.Object
+    with pytest.raises(InputError, match="'m' holds Python objects of mixed types"):
+        columns_digest(frame, ["m"])

@@ -1,6 +1,6 @@
 """Fixtures of the generative-AI tests: Assay's own OpenAI-compatible chat server on loopback.
 
-The server (:mod:`assay.genai.demo_server`) binds port 0, so tests run in parallel safely. Its
+The server (:mod:`assay.demo.chat_server`) binds port 0, so tests run in parallel safely. Its
 behaviour is chosen per request by the ``model`` field (``weak``, ``guarded``, ``unsafe``,
 ``refuse``, ``echo``); faults are triggered by markers in the prompt (``[[timeout]]``,
 ``[[malformed]]``, ``[[http500]]``, ``[[flaky]]``, ``[[ratelimit]]``, ``[[empty]]``,
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.genai.demo_server import ChatServer
+from assay.demo.chat_server import ChatServer
 
 DATA = Path(__file__).parent / "data"
 

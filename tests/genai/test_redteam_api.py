@@ -23,7 +23,6 @@ MODULES = [
     "assay.genai._strategies",
     "assay.genai._suite",
     "assay.genai._targets",
-    "assay.genai.demo_server",
 ]
 
 
@@ -47,7 +46,7 @@ def test_import_does_not_load_adapters_governance_or_the_server() -> None:
     code = (
         "import sys, assay.genai; "
         "bad = [m for m in ('assay.cli', 'assay.web', 'assay.governance', 'assay.store', "
-        "'assay.genai.demo_server', 'http.server') if m in sys.modules]; print(','.join(bad))"
+        "'assay.demo', 'http.server') if m in sys.modules]; print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli import app
+from assay.demo.chat_server import ChatServer
 from assay.errors import ConflictError, InputError, NotFoundError
-from assay.genai.demo_server import ChatServer
 
 runner = CliRunner()
 
@@ -94,7 +94,7 @@ def test_compare_flags_regressions(two_runs: tuple[Path, Path], tmp_path: Path) 
 
 def test_fail_under(tmp_path: Path) -> None:
     code, _, _ = invoke(
-        "redteam", "run", "--target", "assay.genai.demo_server:unsafe_assistant",
+        "redteam", "run", "--target", "assay.demo.chat_server:unsafe_assistant",
         "--category", "hate", "--output", tmp_path / "r", "--quiet", "--fail-under", "0.9",
     )  # fmt: skip
     assert code == 1
@@ -127,7 +127,7 @@ def test_bad_invocations(tmp_path: Path) -> None:
 
 
 def test_conflicting_output_folder(tmp_path: Path) -> None:
-    target = "assay.genai.demo_server:refuse_everything"
+    target = "assay.demo.chat_server:refuse_everything"
     code, _, _ = invoke("redteam", "run", "-t", target, "--limit", "3", "-o", tmp_path / "r", "-q")
     assert code == 0
     _, _, exc = invoke("redteam", "run", "-t", target, "--limit", "4", "-o", tmp_path / "r", "-q")
@@ -153,7 +153,7 @@ def test_record_files_summary_and_responses(tmp_path: Path) -> None:
         add_model_version(ws, "helpdesk-bot", "2025-06")
     run_dir = tmp_path / "run"
     code, output, exc = invoke(
-        "redteam", "run", "-t", "assay.genai.demo_server:weak_assistant", "--category", "hate",
+        "redteam", "run", "-t", "assay.demo.chat_server:weak_assistant", "--category", "hate",
         "-o", run_dir, "-q", "--record", "--system", "helpdesk-bot", "--model-version",
         "2025-06", "--workspace", root,
     )  # fmt: skip

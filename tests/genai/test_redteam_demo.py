@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assay.demo.chat_server import start
 from assay.genai import record_run, run_redteam, write_reports
-from assay.genai.demo_server import start
 from assay.governance import add_model_version, add_system, init_workspace, list_evidence
 
 

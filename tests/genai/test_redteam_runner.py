@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli import app
+from assay.demo.chat_server import ChatServer
 from assay.errors import ConflictError, InputError
 from assay.genai import (
     CallableTarget,
@@ -24,7 +25,6 @@ from assay.genai import (
     resume_redteam,
     run_redteam,
 )
-from assay.genai.demo_server import ChatServer
 from conftest import write_suite
 
 FAULTS = """

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assay.demo.chat_server import ChatServer
 from assay.errors import InputError
 from assay.genai import CallableTarget, CommandTarget, HttpTarget, TargetError, parse_target
-from assay.genai.demo_server import ChatServer
 
 
 def user(text: str) -> list[dict[str, str]]:

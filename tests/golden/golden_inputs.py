@@ -136,7 +136,7 @@ def gate_predictions(path: Path, *, rate_a: float, rate_b: float, n: int, seed: 
 
 def write_inputs(work: Path) -> None:
     """Write every input file under ``work/data``."""
-    from assay.evaluate.pii import demo_support_log
+    from assay.demo import demo_support_log
 
     data = work / "data"
     (work / "out").mkdir(parents=True)

@@ -15,7 +15,7 @@ from golden_house import SYSTEM, Clock
 from golden_support import CliWorker, Golden, Outputs, Run
 
 from assay import governance as g
-from assay.monitor import simulate_production_batches, write_demo_spec
+from assay.demo import simulate_production_batches, write_demo_spec
 
 #: The Monday after the fifth simulated week.
 RUN_DAY = dt.datetime(2025, 2, 10, 9, 0, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from golden_support import Golden, Outputs, Run
 
-from assay.genai.demo_server import ChatServer
+from assay.demo.chat_server import ChatServer
 
 CATEGORIES = ("--category", "jailbreak", "--category", "over_refusal", "--category", "pii_leakage")
 FOLDER_FILES = (

@@ -23,6 +23,7 @@ from monitor_servers import HttpReceiver, SmtpServer
 from typer.testing import CliRunner
 
 from assay.cli._app import app
+from assay.demo import simulate_production_batches
 from assay.evaluate import reference_profile
 from assay.governance import Workspace, add_system, init_workspace, list_incidents
 from assay.monitor import (
@@ -31,7 +32,6 @@ from assay.monitor import (
     list_alerts,
     render_monitor_report,
     run_monitor,
-    simulate_production_batches,
 )
 
 NO_WAIT = {"sleep": lambda seconds: None}
@@ -391,7 +391,7 @@ def test_cli_run_register_ack_and_report(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_demo_monitoring_step(ws: Workspace, tmp_path: Path) -> None:
-    from assay.monitor import run_demo_monitoring
+    from assay.demo import run_demo_monitoring
 
     rng = np.random.default_rng(4)
     scored = _source(3000, 4).with_columns(

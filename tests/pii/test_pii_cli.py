@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli._app import app
+from assay.demo import demo_support_log
 from assay.errors import InputError
-from assay.evaluate.pii import demo_support_log
 from conftest import assert_no_raw
 
 runner = CliRunner()

@@ -89,7 +89,8 @@ def test_hash_token_is_the_hmac_spelled_in_letters() -> None:
 
 def test_hashed_output_scans_clean_whatever_the_random_key(tmp_path: Path) -> None:
     """Hex tokens used to be read as phone numbers now and then (a run of digits)."""
-    from assay.evaluate.pii import demo_support_log, scan
+    from assay.demo import demo_support_log
+    from assay.evaluate.pii import scan
 
     log = demo_support_log(tmp_path / "chats.jsonl", n=300)
     for i in range(5):

@@ -72,7 +72,7 @@ def files(
 @pytest.fixture(scope="session")
 def adult() -> Any:
     """The demo's HistGradientBoosting model on Adult and a 2,000-row slice of its test split."""
-    from assay.cli._demo import train_adult_model
+    from assay.demo import train_adult_model
 
     trained = train_adult_model()
     frame = trained.scored.drop("score", "prediction").head(2000)

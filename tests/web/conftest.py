@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
+import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, ROLES, fairness_result, intake_answers, login
@@ -146,3 +150,30 @@ def client_for(app_factory: object) -> Iterator[object]:
     yield make
     for c in clients:
         c.close()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1, on a free port (on the seeded workspace when the test
+    asks for ``seeded``)."""
+    if "seeded" in request.fixturenames:
+        root = request.getfixturevalue("seeded").root
+    else:
+        root = request.getfixturevalue("workspace")
+    app = create_app(root)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    app.state.base.close()

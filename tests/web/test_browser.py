@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +15,8 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright")
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 from web_helpers import PASSWORD, fairness_result
-
-from assay.web import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,33 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-
-
-@pytest.fixture
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A real uvicorn server on 127.0.0.1, on a free port (on the seeded workspace when the test
-    asks for ``seeded``)."""
-    if "seeded" in request.fixturenames:
-        root = request.getfixturevalue("seeded").root
-    else:
-        root = request.getfixturevalue("workspace")
-    app = create_app(root)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    app.state.base.close()
 
 
 @pytest.fixture
@@ -118,7 +85,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     page.goto(f"{server}/waivers")
     soon = (dt.date.today() + dt.timedelta(days=60)).isoformat()
     page.locator("#w-system").select_option("resume-screener")
-    page.get_by_label("Control", exact=True).fill("Subgroup fairness gate")
+    page.get_by_label("Control", exact=True).fill("fairness.demographic_parity_ratio")
     page.get_by_label("Expires on").fill(soon)
     page.get_by_label("Rationale", exact=True).fill(
         "Labels for the new region arrive next quarter."

@@ -120,7 +120,7 @@ def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/risks", {"system": "credit", "category": "mit:1.3", "title": "t",
                     "likelihood": "2", "severity": "3", "owner": "analyst"}, WRITERS),
         (f"/risks/{sd.risk}", {"likelihood": "2", "severity": "2", "note": "n"}, WRITERS),
-        ("/waivers", {"system": "credit", "control": "c", "rationale": "r",
+        ("/waivers", {"system": "credit", "control": "fairness", "rationale": "r",
                       "compensating_controls": "cc", "residual_risk": "rr",
                       "expires_on": SOON}, WRITERS),
         (f"/waivers/{sd.waiver}/approve", {"rationale": "ok"}, {"approver", "admin"}),
@@ -288,8 +288,9 @@ def test_requester_cannot_approve_own_waiver(workspace: Any, client_for: Any) ->
     approver, csrf = client_for("approver")
     page = approver.post(
         "/waivers",
-        data={"system": "credit", "control": "c", "rationale": "r", "compensating_controls": "c",
-              "residual_risk": "r", "expires_on": SOON, "csrf_token": csrf},
+        data={"system": "credit", "control": "fairness", "rationale": "r",
+              "compensating_controls": "c", "residual_risk": "r", "expires_on": SOON,
+              "csrf_token": csrf},
     )  # fmt: skip
     assert page.status_code == 200
     ref = approver.get("/api/waivers").json()[0]["ref"]
@@ -325,8 +326,9 @@ def test_script_in_every_text_field_comes_back_escaped(workspace: Any, client_fo
     )  # fmt: skip
     client.post(
         "/waivers",
-        data={"system": "xss", "control": XSS, "rationale": XSS, "compensating_controls": XSS,
-              "residual_risk": XSS, "expires_on": SOON, "csrf_token": csrf},
+        data={"system": "xss", "control": "fairness", "rationale": XSS,
+              "compensating_controls": XSS, "residual_risk": XSS, "expires_on": SOON,
+              "csrf_token": csrf},
     )  # fmt: skip
     risk = client.get("/api/risks").json()[0]["ref"]
     client.post(f"/risks/{risk}", data={"note": XSS, "likelihood": "4", "severity": "4",

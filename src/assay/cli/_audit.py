@@ -28,7 +28,14 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 
 @audit_app.command("verify")
 def audit_verify(
-    blobs: Annotated[bool, typer.Option("--blobs", help="Also re-hash every stored file.")] = False,
+    blobs: Annotated[
+        bool,
+        typer.Option(
+            "--blobs",
+            help="Re-hash every stored file (by default each is checked to exist, with the "
+            "size its evidence records).",
+        ),
+    ] = False,
     checkpoint: Annotated[
         list[Path] | None,
         typer.Option(
@@ -43,8 +50,9 @@ def audit_verify(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute the chain and check every record against it (and against signed checkpoints:
-    a deleted tail or a rewrite up to a checkpoint is found); exit 1 if anything is wrong."""
+    """Recompute the chain and check every record and stored file against it (and against
+    signed checkpoints: a deleted tail or a rewrite up to a checkpoint is found); exit 1 if
+    anything is wrong."""
     if checkpoint and public_key is None:
         raise InputError(
             "--checkpoint needs --public-key: the public key made with "
@@ -72,6 +80,9 @@ def audit_verify(
             console.print(f"  also: {p.message}")
         if len(report.problems) > 10:
             console.print(f"  … and {len(report.problems) - 10} more.")
+    if not as_json:
+        for note in report.notes:
+            console.print(f"note: {note}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +107,7 @@ def data_command(
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
     fmt = _check_format(fmt, output)
-    if record and (not system or not model_version):
-        raise InputError(
-            "--record files the check as evidence of a system's model version: give --system NAME "
-            "and --model-version VERSION (registered with `assay system add NAME ...` and "
-            "`assay model-version add NAME VERSION`)."
-        )
-    if fail_on not in ("never", "error", "warning"):
-        raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
+    _check_record_and_fail_on(record, system, model_version, fail_on)
     result = quality(
         data,
         sensitive_features=_split(sensitive) or None,
@@ -139,6 +131,25 @@ def data_command(
         console.print(f"wrote {html}")
     if record:
         _record_quality(result, system, model_version, dataset_version, workspace, console)
+    _exit_on_findings(result, fail_on)
+
+
+def _check_record_and_fail_on(
+    record: bool, system: str | None, model_version: str | None, fail_on: str
+) -> None:
+    """Refuse --record without its system and model version, and an unknown --fail-on."""
+    if record and (not system or not model_version):
+        raise InputError(
+            "--record files the check as evidence of a system's model version: give --system NAME "
+            "and --model-version VERSION (registered with `assay system add NAME ...` and "
+            "`assay model-version add NAME VERSION`)."
+        )
+    if fail_on not in ("never", "error", "warning"):
+        raise InputError(f"--fail-on must be never, error or warning; got '{fail_on}'.")
+
+
+def _exit_on_findings(result: QualityResult, fail_on: str) -> None:
+    """Exit 1 when a finding is as severe as --fail-on asks for."""
     severities = {w["severity"] for w in result.warnings}
     if (fail_on == "error" and "error" in severities) or (
         fail_on == "warning" and severities & {"error", "warning"}
@@ -231,10 +242,11 @@ def load_reference(path: Path) -> ReferenceProfile | Path:
     if path.suffix.lower() == ".json":
         if not path.exists():
             raise InputError(f"The profile '{path}' does not exist.")
-        try:
-            head = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"'{path}' is not valid JSON: {exc}.") from None
+        from assay.governance import parse_json
+
+        # within the JSON limits: a profile nested thousands deep, or with a 5,000-digit number,
+        # is refused here rather than crashing the reader
+        head = parse_json(path.read_bytes(), what=f"The profile '{path}'")
         return ReferenceProfile.from_dict(head)
     return path
 

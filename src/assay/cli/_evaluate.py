@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -158,54 +159,106 @@ def fairness_command(
     ),
 ) -> None:
     """Performance and fairness by group, with confidence intervals and verdicts."""
-    features = _split(sensitive)
-    if record and (system is None or model_version is None):
+    opts = _FairnessOptions(
+        data=data, y_true=y_true, sensitive=sensitive, y_pred=y_pred, y_score=y_score,
+        threshold=threshold, pos_label=pos_label, sample_weight=sample_weight, task=task,
+        reference_group=reference_group, min_group_size=min_group_size, limit=limit,
+        ci_level=ci_level, n_bootstrap=n_bootstrap, score_bins=score_bins, seed=seed, fmt=fmt,
+        output=output, record=record, system=system, model_version=model_version,
+        dataset_version=dataset_version,
+    )  # fmt: skip
+    fmt = _check_options(opts)
+    result = _evaluate(opts)
+    console = make_console(stderr=fmt != "table" and output is None)
+    write_result(result, fmt, output, console)
+    if record:
+        _record_fairness(result, opts, console)
+
+
+@dataclass(frozen=True)
+class _FairnessOptions:
+    """The options of ``assay evaluate fairness``, as given."""
+
+    data: Path
+    y_true: str
+    sensitive: list[str]
+    y_pred: str | None
+    y_score: str | None
+    threshold: float | None
+    pos_label: str | None
+    sample_weight: str | None
+    task: str
+    reference_group: str | None
+    min_group_size: int
+    limit: list[str]
+    ci_level: float
+    n_bootstrap: int
+    score_bins: str
+    seed: int
+    fmt: str
+    output: Path | None
+    record: bool
+    system: str | None
+    model_version: str | None
+    dataset_version: str | None
+
+
+def _check_options(opts: _FairnessOptions) -> str:
+    """Refuse options that do not go together, before any data is read; return the format."""
+    if opts.record and (opts.system is None or opts.model_version is None):
         raise InputError(
             "--record files the result as evidence of a model version: give --system NAME and "
             "--model-version VERSION as well."
         )
-    if task not in ("classification", "regression"):
-        raise InputError(f"--task must be classification or regression; got '{task}'.")
-    fmt = format_for(fmt, output, FORMATS, default="table")
+    if opts.task not in ("classification", "regression"):
+        raise InputError(f"--task must be classification or regression; got '{opts.task}'.")
+    fmt = format_for(opts.fmt, opts.output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
-    result = fairness(
-        data,
-        y_true=y_true,
-        y_pred=y_pred,
-        y_score=y_score,
-        threshold=threshold,
-        sensitive_features=features,
-        pos_label=pos_label,
-        sample_weight=sample_weight,
-        task="regression" if task == "regression" else "classification",
-        reference_group=_parse_reference(reference_group, features),
-        min_group_size=min_group_size,
-        thresholds=_parse_limits(limit),
-        ci_level=ci_level,
-        n_bootstrap=n_bootstrap,
-        score_bins=_score_bins(score_bins),
-        random_state=seed,
-    )
-    console = make_console(stderr=fmt != "table" and output is None)
-    write_result(result, fmt, output, console)
-    if record:
-        assert system is not None and model_version is not None
-        from assay.governance import open_workspace, record_evaluation
+    return fmt
 
-        workspace = open_workspace()
-        try:
-            evidence = record_evaluation(
-                workspace,
-                result.to_dict(),
-                kind="fairness",
-                system=system,
-                model_version=model_version,
-                dataset_version=dataset_version,
-            )
-        finally:
-            workspace.close()
-        console.print(
-            f"recorded as evidence {evidence.ref} (sha256 {evidence.blob_sha256[:12]}…) "
-            f"for {system} {model_version}"
+
+def _evaluate(opts: _FairnessOptions) -> FairnessResult:
+    """The evaluation the options ask for."""
+    features = _split(opts.sensitive)
+    return fairness(
+        opts.data,
+        y_true=opts.y_true,
+        y_pred=opts.y_pred,
+        y_score=opts.y_score,
+        threshold=opts.threshold,
+        sensitive_features=features,
+        pos_label=opts.pos_label,
+        sample_weight=opts.sample_weight,
+        task="regression" if opts.task == "regression" else "classification",
+        reference_group=_parse_reference(opts.reference_group, features),
+        min_group_size=opts.min_group_size,
+        thresholds=_parse_limits(opts.limit),
+        ci_level=opts.ci_level,
+        n_bootstrap=opts.n_bootstrap,
+        score_bins=_score_bins(opts.score_bins),
+        random_state=opts.seed,
+    )
+
+
+def _record_fairness(result: FairnessResult, opts: _FairnessOptions, console: Console) -> None:
+    """File the result as evidence of the model version in the workspace found from here."""
+    assert opts.system is not None and opts.model_version is not None
+    from assay.governance import open_workspace, record_evaluation
+
+    workspace = open_workspace()
+    try:
+        evidence = record_evaluation(
+            workspace,
+            result.to_dict(),
+            kind="fairness",
+            system=opts.system,
+            model_version=opts.model_version,
+            dataset_version=opts.dataset_version,
         )
+    finally:
+        workspace.close()
+    console.print(
+        f"recorded as evidence {evidence.ref} (sha256 {evidence.blob_sha256[:12]}…) "
+        f"for {opts.system} {opts.model_version}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from assay import governance as g
 from assay.cli._gov_common import DbOpt, JsonOpt, WorkspaceOpt, emit, opened
+from assay.errors import InputError
 
 __all__ = ["backup_command", "export_command", "import_command", "restore_command"]
 
@@ -64,14 +66,44 @@ def backup_command(
     emit(summary, as_json, message=_message("Backed up", summary))
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``500M``, ``20GB``, ``1.5GiB`` or a plain number (powers of 1024).
+
+    >>> parse_size("8G"), parse_size("1024")
+    (8589934592, 1024)
+    """
+    found = _SIZE.fullmatch(text.strip())
+    if found is None or float(found.group(1)) <= 0:
+        raise InputError(
+            f"--max-size {text!r} is not a size; write it as a number of bytes or with a unit, "
+            "for example 500M or 20G."
+        )
+    power = " kmgt".index(found.group(2).lower() or " ")
+    return int(float(found.group(1)) * 1024**power)
+
+
 def restore_command(
     file: Annotated[Path, typer.Argument(help="A backup archive.")],
     into: Into = Path("."),
     db: NewDb = None,
     user: User = None,
+    max_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-size",
+            help=f"Refuse a backup that expands to more than this (500M, 20G; default "
+            f"{g.MAX_RESTORE_BYTES // 1024**3}G); an entry that expands more than "
+            f"{g.MAX_RESTORE_RATIO} to 1 is refused whatever the limit.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Restore a backup into a new, empty workspace."""
-    ws, summary = g.restore_workspace(file, into, db_url=db, user=user)
+    """Restore a backup into a new, empty workspace (a failed restore leaves nothing behind)."""
+    limit = g.MAX_RESTORE_BYTES if max_size is None else parse_size(max_size)
+    ws, summary = g.restore_workspace(file, into, db_url=db, user=user, max_bytes=limit)
     ws.close()
     emit(summary, as_json, message=_message("Restored", summary))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -100,15 +100,7 @@ def gate_command(
     """
     files = list(results or [])
     only = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
-    ref = None
-    hook = None
-    if notify:
-        from assay.governance import find_workspace
-        from assay.integrations import integration_config, webhook_url
-
-        # A webhook that is not configured is found before gating, not after a failure.
-        hook = integration_config(find_workspace(workspace), "webhook")
-        webhook_url(hook)
+    hook = _configured_webhook(workspace) if notify else None
     if system or model_version or model_uri or record:
         with opened(workspace, db) as ws:
             result, ref = run_gate(
@@ -117,31 +109,59 @@ def gate_command(
                 rules=only, record=record,
             )  # fmt: skip
     else:
-        result, _ = run_gate(
+        result, ref = run_gate(
             policy=policy, results=files, tier=tier, checkpoint=checkpoint, rules=only
         )
+    _write_reports(result, junit, sarif, markdown)
+    _print_decision(result, ref, as_json)
+    if hook is not None and not result.passed:
+        _post_to_webhook(hook, result)
+    raise typer.Exit(result.exit_code)
+
+
+def _configured_webhook(workspace: Path | None) -> dict[str, Any]:
+    """The workspace's webhook integration; an error when it is missing or has no URL (found
+    before gating, not after a failure)."""
+    from assay.governance import find_workspace
+    from assay.integrations import integration_config, webhook_url
+
+    hook = integration_config(find_workspace(workspace), "webhook")
+    webhook_url(hook)
+    return hook
+
+
+def _write_reports(
+    result: GateResult, junit: Path | None, sarif: Path | None, markdown: Path | None
+) -> None:
+    """The JUnit and SARIF files, and the Markdown summary (appended to: a step summary)."""
     if junit is not None:
         write_output(junit, to_junit(result), option="--junit")
     if sarif is not None:
         write_output(sarif, to_sarif(result), option="--sarif")
-    if markdown is not None:  # the step summary is appended to
+    if markdown is not None:
         append_output(markdown, to_markdown(result), option="--markdown")
+
+
+def _print_decision(result: GateResult, ref: str | None, as_json: bool) -> None:
+    """The decision as JSON, or as a table with the evidence it was recorded as."""
     if as_json:
         typer.echo(to_json(result), nl=False)
-    else:
-        console = make_console(highlight=False, soft_wrap=True)
-        _print_table(result, console)
-        if ref:
-            console.print(f"recorded the decision as {ref}")
-    if hook is not None and not result.passed:
-        from assay.gate import post_gate_to_webhook
+        return
+    console = make_console(highlight=False, soft_wrap=True)
+    _print_table(result, console)
+    if ref:
+        console.print(f"recorded the decision as {ref}")
 
-        try:
-            post_gate_to_webhook(hook, result)
-        except AssayError as exc:
-            # The gate has decided; a notice that could not be delivered does not change that.
-            make_console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold yellow]warning:[/] the decision was not posted to the webhook: "
-                f"{escape(str(exc))}"
-            )
-    raise typer.Exit(result.exit_code)
+
+def _post_to_webhook(hook: dict[str, Any], result: GateResult) -> None:
+    """Post a failed decision to the webhook; a delivery failure is printed as a warning."""
+    from assay.gate import post_gate_to_webhook
+
+    try:
+        post_gate_to_webhook(hook, result)
+    except AssayError as exc:
+        # The gate has decided; a notice that could not be delivered does not change that.
+        make_console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold yellow]warning:[/] the decision was not posted to the webhook: "
+            f"{escape(str(exc))}"
+        )

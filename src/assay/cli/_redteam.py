@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -203,34 +204,78 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Send every case of a suite to a target, score the replies offline, write the run folder."""
-    from assay.genai import load_lexicon, parse_target, run_redteam
+    opts = _RunOptions(
+        target=target, suite=suite, model=model, api_key_env=api_key_env,
+        concurrency=concurrency, timeout=timeout, retries=retries, cache=cache,
+        strategy=strategy, category=category, limit=limit, judge=judge, judge_model=judge_model,
+        toxicity_lexicon=toxicity_lexicon, fresh=fresh,
+    )  # fmt: skip
+    _check_run_options(record, system, model_version, fail_under)
+    console = make_console(stderr=True)
+    folder = output or _default_output(suite)
+    run = _run_cases(opts, folder, console, quiet)
+    _require_scored(run, target, folder)
+    _report_run(run, folder, console)
+    if record:
+        _record(run, system, model_version, workspace, console)
+    _check_fail_under(run, fail_under, console)
 
+
+def _check_run_options(
+    record: bool, system: str | None, model_version: str | None, fail_under: float | None
+) -> None:
+    """Refuse --record without its system and model version, and a --fail-under outside 0..1."""
     if record and (not system or not model_version):
         raise InputError("--record needs --system NAME and --model-version VERSION.")
     if fail_under is not None and not 0 <= fail_under <= 1:
         raise InputError(f"--fail-under takes a pass rate between 0 and 1; got {fail_under}.")
-    console = make_console(stderr=True)
-    the_target = parse_target(target, model=model, api_key_env=api_key_env)
-    the_judge = parse_target(judge, model=judge_model) if judge else None
-    lexicon = load_lexicon(toxicity_lexicon) if toxicity_lexicon is not None else None
-    folder = output or _default_output(suite)
+
+
+@dataclass(frozen=True)
+class _RunOptions:
+    """What ``assay redteam run`` sends to which target, and how."""
+
+    target: str
+    suite: str
+    model: str | None
+    api_key_env: str | None
+    concurrency: int
+    timeout: float
+    retries: int
+    cache: Path | None
+    strategy: list[str]
+    category: list[str]
+    limit: int | None
+    judge: str | None
+    judge_model: str | None
+    toxicity_lexicon: Path | None
+    fresh: bool
+
+
+def _run_cases(opts: _RunOptions, folder: Path, console: Console, quiet: bool) -> Any:
+    """Run the suite into ``folder``, with progress; Ctrl-C keeps what finished (exit 130)."""
+    from assay.genai import load_lexicon, parse_target, run_redteam
+
+    the_target = parse_target(opts.target, model=opts.model, api_key_env=opts.api_key_env)
+    the_judge = parse_target(opts.judge, model=opts.judge_model) if opts.judge else None
+    lexicon = load_lexicon(opts.toxicity_lexicon) if opts.toxicity_lexicon is not None else None
     progress = _CaseProgress(console, quiet)
     try:
         with progress:
-            run = run_redteam(
-                suite,
+            return run_redteam(
+                opts.suite,
                 the_target,
                 output=folder,
-                concurrency=concurrency,
-                timeout=timeout,
-                retries=retries,
-                cache=cache,
-                strategies=strategy or None,
-                categories=category or None,
-                limit=limit,
+                concurrency=opts.concurrency,
+                timeout=opts.timeout,
+                retries=opts.retries,
+                cache=opts.cache,
+                strategies=opts.strategy or None,
+                categories=opts.category or None,
+                limit=opts.limit,
                 judge=the_judge,
                 lexicon=lexicon,
-                fresh=fresh,
+                fresh=opts.fresh,
                 progress=progress.update,
             )
     except KeyboardInterrupt:
@@ -239,11 +284,6 @@ def run_command(
             f"command and --output {folder}, or summarise it with `assay redteam report {folder}`."
         )
         raise typer.Exit(130) from None
-    _require_scored(run, target, folder)
-    _report_run(run, folder, console)
-    if record:
-        _record(run, system, model_version, workspace, console)
-    _check_fail_under(run, fail_under, console)
 
 
 def _report_run(run: Any, folder: Path, console: Console) -> None:

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
 from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.robustness import ExplanationResult
 
 robustness_app = typer.Typer(
     help="Robustness and stress tests of a tabular classifier, by group, with verdicts.",
@@ -203,22 +206,13 @@ def run_command(
     ),
 ) -> None:
     """Probe a model with noise, missing values, shifts and counterfactuals; verdicts by group."""
-    from assay.robustness import (
-        explain,
-        render_robustness_html,
-        run_robustness,
-    )
+    from assay.robustness import explain, render_robustness_html, run_robustness
 
-    fmt = format_for(fmt, output, FORMATS, default="table")
-    if fmt not in FORMATS:
-        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
-    if fmt == "table" and output is not None:
-        raise InputError("--format table prints to the terminal; use json, html or md with -o.")
+    fmt = _run_format(fmt, output)
     console = make_console(stderr=fmt != "table" and output is None)
-    sens = _split(sensitive)
     common: dict[str, Any] = {
         "y_true": y_true,
-        "sensitive_features": sens,
+        "sensitive_features": _split(sensitive),
         "pos_label": pos_label,
         "model_pos_label": model_pos_label,
         "threshold": threshold,
@@ -239,6 +233,21 @@ def run_command(
     if record:
         html = render_robustness_html(payload, explanation=explanation, title=title)
         _record(payload, html, "robustness", system, model_version, workspace, console)
+    _check_strict(payload, strict, console)
+
+
+def _run_format(fmt: str, output: Path | None) -> str:
+    """The output format, from --format or the --output file's suffix."""
+    fmt = format_for(fmt, output, FORMATS, default="table")
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+    if fmt == "table" and output is not None:
+        raise InputError("--format table prints to the terminal; use json, html or md with -o.")
+    return fmt
+
+
+def _check_strict(payload: dict[str, Any], strict: bool, console: Console) -> None:
+    """Count the errored probes; --strict exits 1 unless the outcome is pass and none errored."""
     probes = payload["probes"]
     errored = note_errored(
         sum(p["verdict"] == "error" for p in probes),
@@ -247,7 +256,7 @@ def run_command(
         flag="--strict",
         console=console,
     )
-    if strict and (errored or result.outcome != "pass"):
+    if strict and (errored or payload["outcome"] != "pass"):
         raise typer.Exit(1)
 
 
@@ -352,6 +361,35 @@ def schema_command() -> None:
     typer.echo(json.dumps(scenario_json_schema(), indent=2))
 
 
+def print_importances(
+    result: ExplanationResult,
+    payload: dict[str, Any],
+    sensitive: list[str],
+    scoring: str,
+    console: Console,
+) -> None:
+    """A terminal table: each feature's permutation importance overall and in each group
+    (``payload`` is ``result.to_dict()``)."""
+    table = Table(title=f"Permutation importance (drop in {scoring})")
+    table.add_column("feature")
+    table.add_column("overall")
+    wide = {s: result.importances(s) for s in sensitive}
+    for s, frame in wide.items():
+        for col in frame.columns[1:]:
+            table.add_column(f"{s}={col}")
+    for entry in payload["permutation"]["overall"]:
+        f = entry["feature"]
+        cells = [_est(entry["importance"])]
+        for frame in wide.values():
+            row = frame.filter(frame["feature"] == f)
+            cells += [
+                "—" if row.is_empty() or row[c][0] is None else f"{row[c][0]:.3f}"
+                for c in frame.columns[1:]
+            ]
+        table.add_row(f, *cells)
+    console.print(table)
+
+
 def explain_command(
     model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
     data: Path = typer.Option(..., "--data", "-d", help="Data: .parquet, .csv, .tsv or .jsonl."),
@@ -415,25 +453,7 @@ def explain_command(
     if fmt == "table":
         if output is not None:
             raise InputError("--format table prints to the terminal; use json, html or md.")
-        table = Table(title=f"Permutation importance (drop in {scoring})")
-        table.add_column("feature")
-        table.add_column("overall")
-        sens = _split(sensitive)
-        wide = {s: result.importances(s) for s in sens}
-        for s, frame in wide.items():
-            for col in frame.columns[1:]:
-                table.add_column(f"{s}={col}")
-        for entry in payload["permutation"]["overall"]:
-            f = entry["feature"]
-            cells = [_est(entry["importance"])]
-            for frame in wide.values():
-                row = frame.filter(frame["feature"] == f)
-                cells += [
-                    "—" if row.is_empty() or row[c][0] is None else f"{row[c][0]:.3f}"
-                    for c in frame.columns[1:]
-                ]
-            table.add_row(f, *cells)
-        console.print(table)
+        print_importances(result, payload, _split(sensitive), scoring, console)
     elif fmt == "json":
         emit_text(result.to_json(), output, console)
     elif fmt == "html":

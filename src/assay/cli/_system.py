@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from assay.cli._gov_common import (
     read_mapping,
     record_table,
 )
+from assay.errors import InputError
 
 __all__ = ["dataset_version_app", "model_version_app", "system_app"]
 
@@ -227,6 +227,17 @@ def model_version_list(
     )
 
 
+def _column_types(text: str) -> dict[str, str]:
+    """``--columns '{"age": "int", ...}'``: a JSON object of column name to type."""
+    value = g.parse_json(text, what="--columns")
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InputError(
+            "--columns takes NAME,NAME,... or a JSON object of name to type, such as "
+            '\'{"age": "int", "sex": "category"}\'.'
+        )
+    return value
+
+
 @dataset_version_app.command("add")
 def dataset_version_add(
     name: str,
@@ -249,7 +260,7 @@ def dataset_version_add(
     cols: list[str] | dict[str, str] | None = None
     if columns:
         cols = (
-            json.loads(columns)
+            _column_types(columns)
             if columns.lstrip().startswith("{")
             else [c.strip() for c in columns.split(",") if c.strip()]
         )

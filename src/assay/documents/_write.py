@@ -83,11 +83,14 @@ def write_review_documents(
     Files are named ``model-card.*``, ``datasheet-NAME-VERSION.*``, ``risk-assessment.*`` and
     ``review-packet.*``.
     """
+    from assay.governance import file_slug
+
     folder = Path(output)
     packet = build_packet(ws, review, checkpoint=checkpoint)
     docs: dict[str, Document] = {}
     for entry in (as_mapping(x) for x in as_list(packet.content.get("documents"))):
         name = str(entry.get("name")).replace("_", "-").replace(":", "-").replace("@", "-")
+        name = file_slug(name)  # a dataset's name, from the records: never a path
         docs[name] = document_from_dict(as_mapping(entry.get("document")))
     docs["review-packet"] = packet_document(ws, packet.record.ref)
     files = [

@@ -1,4 +1,9 @@
-"""``assay.evaluate.fairness``: subgroup performance and fairness with uncertainty and verdicts."""
+"""``assay.evaluate.fairness``: subgroup performance and fairness with uncertainty and verdicts.
+
+One grouped pass over the rows (run by the engine that holds the data) gathers confusion cells
+and score histograms per intersectional group; every metric, marginal group, interval,
+disparity, verdict and threshold sweep is derived from that small table.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import io
 import platform
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import narwhals as nw
 import numpy as np
 import polars as pl
 
@@ -18,16 +23,22 @@ from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate import _aggregate as agg
 from assay.evaluate._disparity import disparity, estimate, four_fifths, summaries
+from assay.evaluate._fairness_checks import (
+    check_columns,
+    check_options,
+    check_profile,
+    check_scores,
+    read_schema,
+)
+from assay.evaluate._fairness_labels import group_label, references, resolve_labels
 from assay.evaluate._frame import (
     COLUMNS_DIGEST_OF,
     Source,
     columns_digest,
     file_digest,
-    has_no_rows,
     open_frame,
     start_digest,
 )
-from assay.evaluate._group_limit import check_group_count
 from assay.evaluate._groups import (
     CELLS,
     Confusion,
@@ -52,7 +63,6 @@ from assay.evaluate._verdicts import judge
 EXACT_SCORE_LEVELS = 20_000
 #: Binned scores use this many equal-width bins unless told otherwise.
 DEFAULT_SCORE_BINS = 1000
-NO_ROWS = "The data has no rows (only a header?); there is nothing to evaluate."
 
 
 def fairness(
@@ -78,10 +88,6 @@ def fairness(
 ) -> FairnessResult:
     """Evaluate a model's performance and fairness by group, with intervals and verdicts.
 
-    One grouped pass over the rows (run by the engine that holds the data) gathers confusion cells
-    and score histograms per intersectional group; every metric, marginal group, interval,
-    disparity, verdict and threshold sweep is derived from that small table.
-
     Parameters
     ----------
     data
@@ -92,11 +98,9 @@ def fairness(
     sensitive_features
         Column(s) to group by. Each is evaluated alone and, when there are several, all together.
         Missing values form their own group.
-    y_pred, y_score
-        Column of predicted labels, or of scores; with scores a row is predicted positive when
-        ``y_score >= threshold``. Give exactly one (regression: ``y_pred``).
-    threshold
-        Decision threshold for ``y_score``; defaults to 0.5 when the scores lie in [0, 1].
+    y_pred, y_score, threshold
+        Columns of predicted labels, or of scores (positive when ``y_score >= threshold``; the
+        threshold defaults to 0.5 for scores in [0, 1]). Give one of the two (regression: y_pred).
     pos_label
         The positive label; needed unless the labels are 0/1 or booleans.
     sample_weight
@@ -111,10 +115,9 @@ def fairness(
     thresholds
         Limits that produce verdicts, for example ``{"demographic_parity_difference": 0.1,
         "equalized_odds_ratio": 0.8}``; see :func:`assay.evaluate.threshold_names`.
-    ci_level
-        Confidence level of every interval, and ``1 − α`` of every verdict.
-    n_bootstrap
-        Bootstrap replicates for metrics that are not single proportions.
+    ci_level, n_bootstrap
+        Confidence level of every interval (and ``1 − α`` of every verdict); bootstrap
+        replicates for metrics that are not single proportions.
     score_bins
         ``"auto"`` keeps scores exact up to 20,000 distinct values and otherwise uses 1,000 bins;
         ``"exact"`` always keeps them exact; an integer (a multiple of 100) always bins.
@@ -141,457 +144,399 @@ def fairness(
     >>> round(result.difference()["selection_rate"], 6)
     0.333333
     """
-    features = (
-        [sensitive_features] if isinstance(sensitive_features, str) else list(sensitive_features)
+    return _evaluate(_Request(**locals()))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`fairness`, one for one (built from its ``locals()``, which at
+    its first line hold just them)."""
+
+    data: Any
+    y_true: str
+    sensitive_features: str | Sequence[str]
+    y_pred: str | None
+    y_score: str | None
+    threshold: float | None
+    pos_label: Any
+    sample_weight: str | None
+    task: Literal["classification", "regression"]
+    reference_group: Any
+    min_group_size: int
+    thresholds: Mapping[str, float] | None
+    ci_level: float
+    n_bootstrap: int
+    score_bins: int | Literal["auto", "exact"]
+    calibration_bins: int
+    random_state: int
+    dataset_digest: str | None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The request checked: options valid, every named column in the data, the digest started."""
+
+    request: _Request
+    features: list[str]
+    limits: dict[str, float]
+    source: Source
+    schema: dict[str, Any]
+    columns_read: list[str]
+    pending_digest: Future[str] | None
+    float_cols: set[str]
+
+
+@dataclass(frozen=True)
+class _Statistics:
+    """The grouped pass: sufficient statistics per group, and how the scores were levelled."""
+
+    stats: pl.DataFrame
+    prof: agg.Profile
+    params: dict[str, Any]
+    """What the pass settled that the result records: the positive label, the threshold."""
+    scale: ScoreScale | None = None
+    score_range: tuple[float, float] = (0.0, 1.0)
+    n_bins: int = 0
+
+
+@dataclass
+class _Sections:
+    """The result's sections, filled grouping by grouping."""
+
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    overall: dict[str, Any] = field(default_factory=dict)
+    disparities: list[dict[str, Any]] = field(default_factory=list)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    four_fifths: list[dict[str, Any]] = field(default_factory=list)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
+    sweeps: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    auc_bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every grouping is evaluated with: the statistics, z, the bootstrap's generator."""
+
+    inputs: _Inputs
+    statistics: _Statistics
+    z: float
+    rng: np.random.Generator
+    levels: Any
+    """The score levels present in the data (sorted), when there are scores."""
+    references: dict[tuple[str, ...], int]
+
+
+def _evaluate(request: _Request) -> FairnessResult:
+    """Check, aggregate, evaluate every grouping, then judge the stored statistics."""
+    inputs = _prepare(request)
+    rng = np.random.default_rng(request.random_state)
+    z = z_value(request.ci_level)
+    if request.task == "regression":
+        statistics = _regression_statistics(inputs)
+    else:
+        statistics = _classification_statistics(inputs)
+    stats = statistics.stats
+    groupings = [Grouping((), [()])]
+    groupings += [grouping_of(stats, (f,)) for f in inputs.features]
+    if len(inputs.features) > 1:
+        groupings.append(grouping_of(stats, tuple(inputs.features)))
+    refs = references(groupings, stats, request.reference_group, inputs.features)
+    levels = (
+        np.sort(stats.get_column(agg.LEVEL).unique().to_numpy().astype(np.float64))
+        if statistics.scale
+        else None
     )
-    _check_options(
-        task,
-        y_pred,
-        y_score,
+    ctx = _Context(inputs, statistics, z, rng, levels, refs)
+    sections = _Sections()
+    for grouping in groupings:
+        _evaluate_grouping(ctx, grouping, sections)
+    sections.notes += _closing_notes(statistics, sections.auc_bound, groupings)
+    payload = _payload(inputs, statistics, sections)
+    # one verdict engine: the evaluation judges its own stored statistics, as the gate does
+    payload["verdicts"] = judge(payload, inputs.limits)
+    return FairnessResult(payload)
+
+
+def _prepare(request: _Request) -> _Inputs:
+    """Check the options, open the data, check the columns and start the dataset digest."""
+    sensitive = request.sensitive_features
+    features = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    check_options(
+        request.task,
+        request.y_pred,
+        request.y_score,
         features,
-        ci_level,
-        n_bootstrap,
-        min_group_size,
-        score_bins,
-        calibration_bins,
+        request.ci_level,
+        request.n_bootstrap,
+        request.min_group_size,
+        request.score_bins,
+        request.calibration_bins,
     )
-    limits = dict(thresholds or {})
+    limits = dict(request.thresholds or {})
     validate_thresholds(limits)
-    if task == "regression" and limits:
+    if request.task == "regression" and limits:
         raise InputError(
             "Thresholds apply to classification rates; a regression result has no verdicts."
         )
-    source = open_frame(data)
-    frame = source.frame
-    schema = _schema(frame)
-    _check_columns(schema, y_true, y_pred, y_score, sample_weight, features, frame)
-
-    columns_read = [c for c in [y_true, y_pred, y_score, sample_weight, *features] if c]
-    pending_digest = start_digest(source, columns_read) if dataset_digest is None else None
-    float_cols = {c for c, dt in schema.items() if dt.is_float()}
-    rng = np.random.default_rng(random_state)
-    z = z_value(ci_level)
-    notes: list[str] = []
-
-    params: dict[str, Any] = {
-        "task": task,
-        "y_true": y_true,
-        "y_pred": y_pred,
-        "y_score": y_score,
-        "sensitive_features": features,
-        "sample_weight": sample_weight,
-        "min_group_size": min_group_size,
-        "ci_level": ci_level,
-        "n_bootstrap": n_bootstrap,
-        "thresholds": limits,
-        "random_state": random_state,
-    }
-
-    scale: ScoreScale | None = None
-    score_range = (0.0, 1.0)
-    n_bins = 0
-    if task == "regression":
-        for col in (y_true, y_pred):
-            assert col is not None
-            if not schema[col].is_numeric():
-                raise InputError(f"Regression needs numeric columns; '{col}' is {schema[col]}.")
-        assert y_pred is not None
-        stats = agg.regression_statistics(
-            frame,
-            keys=features,
-            y_true=y_true,
-            y_pred=y_pred,
-            weight=sample_weight,
-            float_columns=float_cols,
-        )
-        checks = {
-            col: (f"__null_{i}", f"__nan_{i}" if col in float_cols else None)
-            for i, col in enumerate((y_true, y_pred))
-        }
-        prof = agg.profile_of(
-            stats,
-            keyed=[],
-            summed=checks,
-            features=features,
-            float_columns=float_cols,
-            weight=sample_weight,
-        )
-        _check_profile(prof, features, sample_weight)
-        stats = stats.drop(
-            [c for pair in checks.values() for c in pair if c is not None]
-            + [c for c in (agg.WNULL, agg.WNAN, agg.WMIN) if c in stats.columns]
-        )
-    else:
-        score_params: dict[str, Any] = {}
-        if y_score is not None:
-            score_prof = agg.score_profile(
-                frame,
-                y_score,
-                is_float=y_score in float_cols,
-                level_limit=EXACT_SCORE_LEVELS if score_bins == "auto" else None,
-            )
-            _check_scores(score_prof, y_score)
-            threshold, scale, n_bins = _score_setup(
-                score_prof, y_score, threshold, score_bins, calibration_bins
-            )
-            score_range = (score_prof.low or 0.0, score_prof.high or 1.0)
-            score_params = {
-                "threshold": threshold,
-                "score_levels": "exact" if scale.exact else f"{n_bins} equal-width bins",
-                "calibration_bins": calibration_bins,
-            }
-        label_cols = [y_true, *([y_pred] if y_pred else [])]
-        raw = agg.classification_statistics(
-            frame,
-            keys=features,
-            y_true=y_true,
-            y_pred=y_pred,
-            y_score=y_score,
-            threshold=threshold,
-            level=None if scale is None or scale.exact else (scale.low, scale.high, n_bins),
-            weight=sample_weight,
-            weight_is_float=sample_weight in float_cols,
-        )
-        prof = agg.profile_of(
-            raw,
-            keyed=label_cols,
-            summed={},
-            features=features,
-            float_columns=float_cols,
-            weight=sample_weight,
-        )
-        _check_profile(prof, features, sample_weight)
-        positive, pred_positive = _resolve_labels(raw, prof, schema, y_true, y_pred, pos_label)
-        params["pos_label"] = json_value(positive)
-        params |= score_params
-        stats = agg.relabel(
-            raw,
-            keys=features,
-            y_true=y_true,
-            pos_label=positive,
-            y_pred=y_pred,
-            pred_pos_label=pred_positive,
-        )
-
-    groupings = [Grouping((), [()])]
-    groupings += [grouping_of(stats, (f,)) for f in features]
-    if len(features) > 1:
-        groupings.append(grouping_of(stats, tuple(features)))
-    references = _references(groupings, stats, reference_group, features)
-    params["reference_group"] = json_value(reference_group)
-
-    groups_out: list[dict[str, Any]] = []
-    overall: dict[str, Any] = {}
-    disparities_out: list[dict[str, Any]] = []
-    summaries_out: list[dict[str, Any]] = []
-    four_fifths_out: list[dict[str, Any]] = []
-    calibration_out: list[dict[str, Any]] = []
-    sweeps_out: list[dict[str, Any]] = []
-    levels = (
-        np.sort(stats.get_column(agg.LEVEL).unique().to_numpy().astype(np.float64))
-        if scale
-        else None
+    source = open_frame(request.data)
+    schema = read_schema(source.frame)
+    y_true, y_pred, y_score = request.y_true, request.y_pred, request.y_score
+    weight = request.sample_weight
+    check_columns(schema, y_true, y_pred, y_score, weight, features, source.frame)
+    columns_read = [c for c in [y_true, y_pred, y_score, weight, *features] if c]
+    pending = start_digest(source, columns_read) if request.dataset_digest is None else None
+    return _Inputs(
+        request=request,
+        features=features,
+        limits=limits,
+        source=source,
+        schema=schema,
+        columns_read=columns_read,
+        pending_digest=pending,
+        float_cols={c for c, dt in schema.items() if dt.is_float()},
     )
-    auc_bound = 0.0
 
-    for grouping in groupings:
-        conf: Confusion | None = None
-        if task == "regression":
-            rows, columns = regression_columns(stats, grouping, z)
-        else:
-            conf = confusion(stats, grouping)
-            rows = conf.n
-            columns = confusion_columns(conf, z, ci_level, n_bootstrap, rng)
-            if scale is not None and levels is not None:
-                tab = level_table(stats, grouping, levels)
-                scores = score_columns(
-                    tab, scale, ci_level=ci_level, n_bootstrap=n_bootstrap, rng=rng
-                )
-                columns |= scores.columns
-                for g, bins in enumerate(scores.reliability):
-                    calibration_out.append(
-                        {
-                            "by": list(grouping.features),
-                            "group": group_dict(grouping, g),
-                            "bins": bins,
-                        }
-                    )
-                sweeps_out.append(
-                    {"by": list(grouping.features)}
-                    | sweep(
-                        tab,
-                        scale,
-                        threshold_grid(scale, *score_range),
-                        n_bins,
-                    )
-                )
-                if not scale.exact:
-                    auc_bound = max(auc_bound, _auc_tie_bound(tab.pos, tab.neg))
-        entries = _group_entries(grouping, rows, columns, min_group_size, conf, sample_weight)
-        if not grouping.features:
-            overall = entries[0] | {"by": []}
-            continue
-        groups_out += entries
-        small = [e for e in entries if e["small"]]
-        if small:
-            names = "; ".join(_label(e["group"]) for e in small)
-            notes.append(
-                f"{len(small)} group(s) by {grouping.label} have fewer than {min_group_size} rows "
-                f"and are marked small: {names}."
-            )
-        if len(grouping) < 2:
-            notes.append(
-                f"'{grouping.label}' has a single group in the data, so it has no disparities."
-            )
-        by_metric = {
-            name: disparity(col, grouping, references[grouping.features], z=z, ci_level=ci_level)
-            for name, col in columns.items()
+
+def _regression_statistics(inputs: _Inputs) -> _Statistics:
+    """Sums of targets, predictions and errors per group; refuses missing values."""
+    request, schema, float_cols = inputs.request, inputs.schema, inputs.float_cols
+    y_true, y_pred = request.y_true, request.y_pred
+    for col in (y_true, y_pred):
+        assert col is not None
+        if not schema[col].is_numeric():
+            raise InputError(f"Regression needs numeric columns; '{col}' is {schema[col]}.")
+    assert y_pred is not None
+    stats = agg.regression_statistics(
+        inputs.source.frame,
+        keys=inputs.features,
+        y_true=y_true,
+        y_pred=y_pred,
+        weight=request.sample_weight,
+        float_columns=float_cols,
+    )
+    checks = {
+        col: (f"__null_{i}", f"__nan_{i}" if col in float_cols else None)
+        for i, col in enumerate((y_true, y_pred))
+    }
+    prof = agg.profile_of(
+        stats,
+        keyed=[],
+        summed=checks,
+        features=inputs.features,
+        float_columns=float_cols,
+        weight=request.sample_weight,
+    )
+    check_profile(prof, inputs.features, request.sample_weight)
+    stats = stats.drop(
+        [c for pair in checks.values() for c in pair if c is not None]
+        + [c for c in (agg.WNULL, agg.WNAN, agg.WMIN) if c in stats.columns]
+    )
+    return _Statistics(stats, prof, {})
+
+
+def _classification_statistics(inputs: _Inputs) -> _Statistics:
+    """Confusion cells (and score levels) per group, relabelled to positive and negative."""
+    request, frame = inputs.request, inputs.source.frame
+    y_true, y_pred, y_score = request.y_true, request.y_pred, request.y_score
+    threshold = request.threshold
+    scale: ScoreScale | None = None
+    score_range, n_bins = (0.0, 1.0), 0
+    score_params: dict[str, Any] = {}
+    if y_score is not None:
+        score_prof = agg.score_profile(
+            frame,
+            y_score,
+            is_float=y_score in inputs.float_cols,
+            level_limit=EXACT_SCORE_LEVELS if request.score_bins == "auto" else None,
+        )
+        check_scores(score_prof, y_score)
+        threshold, scale, n_bins = _score_setup(
+            score_prof, y_score, threshold, request.score_bins, request.calibration_bins
+        )
+        score_range = (score_prof.low or 0.0, score_prof.high or 1.0)
+        score_params = {
+            "threshold": threshold,
+            "score_levels": "exact" if scale.exact else f"{n_bins} equal-width bins",
+            "calibration_bins": request.calibration_bins,
         }
-        disparities_out += by_metric.values()
-        if task == "classification":
-            summary = summaries(by_metric, list(grouping.features))
-            summaries_out.append(summary)
-            four_fifths_out.append(four_fifths(columns["selection_rate"], grouping, z))
+    raw = agg.classification_statistics(
+        frame,
+        keys=inputs.features,
+        y_true=y_true,
+        y_pred=y_pred,
+        y_score=y_score,
+        threshold=threshold,
+        level=None if scale is None or scale.exact else (scale.low, scale.high, n_bins),
+        weight=request.sample_weight,
+        weight_is_float=request.sample_weight in inputs.float_cols,
+    )
+    prof = agg.profile_of(
+        raw,
+        keyed=[y_true, *([y_pred] if y_pred else [])],
+        summed={},
+        features=inputs.features,
+        float_columns=inputs.float_cols,
+        weight=request.sample_weight,
+    )
+    check_profile(prof, inputs.features, request.sample_weight)
+    positive, pred_positive = resolve_labels(
+        raw, prof, inputs.schema, y_true, y_pred, request.pos_label
+    )
+    params = {"pos_label": json_value(positive)} | score_params
+    stats = agg.relabel(
+        raw,
+        keys=inputs.features,
+        y_true=y_true,
+        pos_label=positive,
+        y_pred=y_pred,
+        pred_pos_label=pred_positive,
+    )
+    return _Statistics(stats, prof, params, scale, score_range, n_bins)
 
+
+def _evaluate_grouping(ctx: _Context, grouping: Grouping, sections: _Sections) -> None:
+    """Metrics of every group of ``grouping``, then its disparities, summaries and notes."""
+    request = ctx.inputs.request
+    stats = ctx.statistics.stats
+    conf: Confusion | None = None
+    if request.task == "regression":
+        rows, columns = regression_columns(stats, grouping, ctx.z)
+    else:
+        conf = confusion(stats, grouping)
+        rows = conf.n
+        columns = confusion_columns(conf, ctx.z, request.ci_level, request.n_bootstrap, ctx.rng)
+        if ctx.statistics.scale is not None and ctx.levels is not None:
+            columns |= _score_sections(ctx, grouping, sections)
+    entries = _group_entries(
+        grouping, rows, columns, request.min_group_size, conf, request.sample_weight
+    )
+    if not grouping.features:
+        sections.overall = entries[0] | {"by": []}
+        return
+    sections.groups += entries
+    sections.notes += _grouping_notes(grouping, entries, request.min_group_size)
+    by_metric = {
+        name: disparity(
+            col, grouping, ctx.references[grouping.features], z=ctx.z, ci_level=request.ci_level
+        )
+        for name, col in columns.items()
+    }
+    sections.disparities += by_metric.values()
+    if request.task == "classification":
+        sections.summaries.append(summaries(by_metric, list(grouping.features)))
+        sections.four_fifths.append(four_fifths(columns["selection_rate"], grouping, ctx.z))
+
+
+def _score_sections(
+    ctx: _Context, grouping: Grouping, sections: _Sections
+) -> dict[str, MetricColumn]:
+    """Score metrics of every group; its reliability curves and threshold sweep go to sections."""
+    request, statistics = ctx.inputs.request, ctx.statistics
+    scale = statistics.scale
+    assert scale is not None
+    tab = level_table(statistics.stats, grouping, ctx.levels)
+    scores = score_columns(
+        tab, scale, ci_level=request.ci_level, n_bootstrap=request.n_bootstrap, rng=ctx.rng
+    )
+    for g, bins in enumerate(scores.reliability):
+        sections.calibration.append(
+            {"by": list(grouping.features), "group": group_dict(grouping, g), "bins": bins}
+        )
+    sections.sweeps.append(
+        {"by": list(grouping.features)}
+        | sweep(tab, scale, threshold_grid(scale, *statistics.score_range), statistics.n_bins)
+    )
+    if not scale.exact:
+        sections.auc_bound = max(sections.auc_bound, _auc_tie_bound(tab.pos, tab.neg))
+    return scores.columns
+
+
+def _grouping_notes(
+    grouping: Grouping, entries: list[dict[str, Any]], min_group_size: int
+) -> list[str]:
+    """Notes on a grouping: its small groups, or that it has a single group."""
+    notes = []
+    small = [e for e in entries if e["small"]]
+    if small:
+        names = "; ".join(group_label(e["group"]) for e in small)
+        notes.append(
+            f"{len(small)} group(s) by {grouping.label} have fewer than {min_group_size} rows "
+            f"and are marked small: {names}."
+        )
+    if len(grouping) < 2:
+        notes.append(
+            f"'{grouping.label}' has a single group in the data, so it has no disparities."
+        )
+    return notes
+
+
+def _closing_notes(
+    statistics: _Statistics, auc_bound: float, groupings: list[Grouping]
+) -> list[str]:
+    """Notes on the whole evaluation: binned scores, groups of missing sensitive values."""
+    notes = []
     if auc_bound > 0:
         notes.append(
-            f"Scores were binned into {n_bins} equal-width bins; ROC AUC and average precision "
-            "treat "
+            f"Scores were binned into {statistics.n_bins} equal-width bins; ROC AUC and average "
+            "precision treat "
             f"scores within a bin as ties, which can move ROC AUC by at most {auc_bound:.2g}."
         )
     if any(v is None for g in groupings[1:] for key in g.keys for v in key):
         notes.append(
             "Rows with a missing sensitive value are kept as their own group, shown as null."
         )
+    return notes
 
-    payload: FairnessPayload = {
+
+def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> FairnessPayload:
+    """The result's payload, with an empty list of verdicts for :func:`judge` to fill."""
+    request = inputs.request
+    params: dict[str, Any] = {
+        "task": request.task,
+        "y_true": request.y_true,
+        "y_pred": request.y_pred,
+        "y_score": request.y_score,
+        "sensitive_features": inputs.features,
+        "sample_weight": request.sample_weight,
+        "min_group_size": request.min_group_size,
+        "ci_level": request.ci_level,
+        "n_bootstrap": request.n_bootstrap,
+        "thresholds": inputs.limits,
+        "random_state": request.random_state,
+    }
+    params |= statistics.params
+    params["reference_group"] = json_value(request.reference_group)
+    return {
         "schema": SCHEMA,
-        "task": task,
-        "n": int(prof.n_rows),
-        "groups": groups_out,
-        "overall": overall,
-        "disparities": disparities_out,
-        "summaries": summaries_out,
-        "four_fifths": four_fifths_out,
+        "task": request.task,
+        "n": int(statistics.prof.n_rows),
+        "groups": sections.groups,
+        "overall": sections.overall,
+        "disparities": sections.disparities,
+        "summaries": sections.summaries,
+        "four_fifths": sections.four_fifths,
         "verdicts": [],
-        "calibration": calibration_out,
-        "threshold_sweep": sweeps_out,
-        "notes": notes,
-        "methods": _methods(task, scale, ci_level, n_bootstrap, calibration_bins),
+        "calibration": sections.calibration,
+        "threshold_sweep": sections.sweeps,
+        "notes": sections.notes,
+        "methods": _methods(
+            request.task,
+            statistics.scale,
+            request.ci_level,
+            request.n_bootstrap,
+            request.calibration_bins,
+        ),
         "params": params,
         "provenance": _provenance(
-            source, stats, columns_read, dataset_digest, pending_digest, random_state
+            inputs.source,
+            statistics.stats,
+            inputs.columns_read,
+            request.dataset_digest,
+            inputs.pending_digest,
+            request.random_state,
         ),
     }
-    # one verdict engine: the evaluation judges its own stored statistics, as the gate does
-    payload["verdicts"] = judge(payload, limits)
-    return FairnessResult(payload)
-
-
-def _check_options(
-    task: str,
-    y_pred: str | None,
-    y_score: str | None,
-    features: list[str],
-    ci_level: float,
-    n_bootstrap: int,
-    min_group_size: int,
-    score_bins: int | str,
-    calibration_bins: int,
-) -> None:
-    if task not in ("classification", "regression"):
-        raise InputError(f"task must be 'classification' or 'regression', got {task!r}.")
-    if task == "regression":
-        if y_pred is None or y_score is not None:
-            raise InputError("Regression needs y_pred (the predicted values) and no y_score.")
-    elif (y_pred is None) == (y_score is None):
-        raise InputError(
-            "Give exactly one of y_pred (predicted labels) or y_score (scores, with threshold)."
-        )
-    if not features:
-        raise InputError("sensitive_features is empty: name at least one column to group by.")
-    if len(set(features)) != len(features):
-        raise InputError(f"sensitive_features names a column twice: {features}.")
-    if not 0.5 <= ci_level < 1:
-        raise InputError(f"ci_level must be in [0.5, 1), got {ci_level}.")
-    if n_bootstrap < 100:
-        raise InputError(
-            f"n_bootstrap must be at least 100 for stable intervals, got {n_bootstrap}."
-        )
-    if min_group_size < 1:
-        raise InputError(f"min_group_size must be at least 1, got {min_group_size}.")
-    if isinstance(score_bins, int) and (score_bins < 100 or score_bins % 100):
-        raise InputError(
-            f"score_bins must be a multiple of 100 (for exact sweep points), got {score_bins}."
-        )
-    if isinstance(score_bins, str) and score_bins not in ("auto", "exact"):
-        raise InputError(
-            f"score_bins must be 'auto', 'exact' or a multiple of 100, got {score_bins!r}."
-        )
-    if calibration_bins < 2 or 1000 % calibration_bins:
-        raise InputError(
-            f"calibration_bins must divide 1000 (5, 10, 20, ...), got {calibration_bins}."
-        )
-
-
-def _schema(frame: nw.LazyFrame[Any]) -> dict[str, Any]:
-    try:
-        return dict(frame.collect_schema())
-    except Exception as exc:
-        raise InputError(f"The data could not be read: {type(exc).__name__}: {exc}") from None
-
-
-def _check_columns(
-    schema: dict[str, Any],
-    y_true: str,
-    y_pred: str | None,
-    y_score: str | None,
-    weight: str | None,
-    features: list[str],
-    frame: nw.LazyFrame[Any],
-) -> None:
-    named = [
-        ("y_true", y_true),
-        ("y_pred", y_pred),
-        ("y_score", y_score),
-        ("sample_weight", weight),
-    ]
-    named += [("sensitive_features", f) for f in features]
-    listing = ", ".join(list(schema)[:40]) + (" ..." if len(schema) > 40 else "")
-    for role, col in named:
-        if col is not None and col not in schema:
-            raise InputError(
-                f"The column '{col}' named in {role} is not in the data. Columns are: {listing}."
-            )
-    used = [c for _, c in named[:4] if c is not None]
-    if len(set(used)) != len(used):
-        roles = ", ".join(f"{role}='{col}'" for role, col in named[:4] if col is not None)
-        raise InputError(f"One column is named for two roles ({roles}); each needs its own column.")
-    for f in features:
-        if f in used:
-            raise InputError(
-                f"'{f}' is used both as a sensitive feature and as a label, score or weight column."
-            )
-    for role, col in (("y_score", y_score), ("sample_weight", weight)):
-        if col is not None and not schema[col].is_numeric():
-            if has_no_rows(frame):  # a header-only CSV reads as text: say what is wrong
-                raise InputError(NO_ROWS)
-            raise InputError(f"{role} '{col}' must be numeric; it is {schema[col]}.")
-
-
-def _check_profile(prof: agg.Profile, features: list[str], weight: str | None) -> None:
-    if prof.n_rows == 0:
-        raise InputError(NO_ROWS)
-    for col, count in prof.nulls.items():
-        nans = prof.nans.get(col, 0)
-        if count or nans:
-            raise InputError(
-                f"The column '{col}' has {count + nans} missing value(s) (null or NaN) in "
-                f"{prof.n_rows} rows. Drop or impute those rows before evaluating."
-            )
-    for f in features:
-        check_group_count(f, prof.n_unique[f])
-    if weight is not None and prof.weight_min is not None and prof.weight_min < 0:
-        raise InputError(f"sample_weight '{weight}' has negative values; weights must be >= 0.")
-
-
-def _check_scores(scores: agg.ScoreProfile, y_score: str) -> None:
-    if scores.n_rows == 0:
-        raise InputError(NO_ROWS)
-    if scores.nulls or scores.nans:
-        raise InputError(
-            f"The column '{y_score}' has {scores.nulls + scores.nans} missing value(s) (null or "
-            f"NaN) in {scores.n_rows} rows. Drop or impute those rows before evaluating."
-        )
-
-
-def _coerce(value: Any, like: list[Any]) -> Any:
-    """Match a label given as text (from the command line) to the column's value type."""
-    if not isinstance(value, str) or not like or all(isinstance(v, str) for v in like):
-        return value
-    if all(isinstance(v, bool) for v in like):
-        lowered = value.strip().lower()
-        if lowered in ("true", "1"):
-            return True
-        if lowered in ("false", "0"):
-            return False
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            continue
-    return value
-
-
-def _resolve_labels(
-    table: pl.DataFrame,
-    prof: agg.Profile,
-    schema: dict[str, Any],
-    y_true: str,
-    y_pred: str | None,
-    pos_label: Any,
-) -> tuple[Any, Any]:
-    """The positive label for y_true and the value of y_pred that means 'predicted positive'."""
-    if prof.n_unique[y_true] > 2:
-        values = table.get_column(y_true)
-        shown = agg.sorted_values(values)[:10] if prof.n_unique[y_true] <= 50 else []
-        raise InputError(
-            f"y_true '{y_true}' has {prof.n_unique[y_true]} distinct values"
-            + (
-                f" ({', '.join(map(repr, shown))}{', ...' if prof.n_unique[y_true] > 10 else ''})"
-                if shown
-                else ""
-            )
-            + "; fairness evaluation needs binary labels. Map them to two classes, or use "
-            "task='regression' for a numeric target."
-        )
-    true_values = agg.sorted_values(table.get_column(y_true))
-    pred_values: list[Any] = []
-    if y_pred is not None:
-        if prof.n_unique[y_pred] > 2:
-            raise InputError(
-                f"y_pred '{y_pred}' has {prof.n_unique[y_pred]} distinct values; it must hold "
-                "predicted "
-                "labels. For scores or probabilities use y_score with a threshold."
-            )
-        pred_values = agg.sorted_values(table.get_column(y_pred))
-    labels = list(dict.fromkeys(true_values + pred_values))
-    if pos_label is None:
-        if all(isinstance(v, bool) for v in labels):
-            positive: Any = True
-        elif all(
-            isinstance(v, int | float) and not isinstance(v, bool) and v in (0, 1) for v in labels
-        ):
-            positive = 1
-        else:
-            raise InputError(
-                f"The labels of '{y_true}' are {', '.join(map(repr, true_values))}, not 0/1: say "
-                "which "
-                "one is the positive outcome with pos_label (on the command line: --pos-label)."
-            )
-    else:
-        positive = _coerce(pos_label, true_values)
-        if positive not in labels:
-            raise InputError(
-                f"pos_label {pos_label!r} is not a value of '{y_true}'"
-                + (f" or '{y_pred}'" if y_pred else "")
-                + f"; the values are {', '.join(map(repr, labels))}."
-            )
-    if len(labels) > 2:
-        raise InputError(
-            f"y_true '{y_true}' and y_pred '{y_pred}' together hold {len(labels)} different labels "
-            f"({', '.join(map(repr, labels))}); both must use the same two labels."
-        )
-    if (
-        y_pred is not None
-        and schema[y_true] != schema[y_pred]
-        and not (schema[y_true].is_numeric() and schema[y_pred].is_numeric())
-    ):
-        raise InputError(
-            f"y_true '{y_true}' is {schema[y_true]} but y_pred '{y_pred}' is {schema[y_pred]}; "
-            "use the same label type."
-        )
-    return positive, positive
 
 
 def _score_setup(
@@ -623,58 +568,6 @@ def _score_setup(
     low, high = (0.0, 1.0) if probabilities else (lo, hi)
     scale = ScoreScale(exact, low, high, n_bins, probabilities, calibration_bins)
     return float(threshold), scale, n_bins
-
-
-def _references(
-    groupings: list[Grouping], stats: pl.DataFrame, reference: Any, features: list[str]
-) -> dict[tuple[str, ...], int]:
-    """Index of the reference group in each grouping: the one given, else the largest."""
-    out: dict[tuple[str, ...], int] = {}
-    given: dict[str, Any] = {}
-    if reference is not None:
-        if isinstance(reference, Mapping):
-            given = dict(reference)
-            unknown = [k for k in given if k not in features]
-            if unknown:
-                raise InputError(
-                    f"reference_group names {unknown}, which are not sensitive features {features}."
-                )
-        elif len(features) == 1:
-            given = {features[0]: reference}
-        else:
-            raise InputError(
-                "With several sensitive features, give reference_group as {feature: value}, "
-                f"for example {{{features[0]!r}: ...}}."
-            )
-    for grouping in groupings:
-        if not grouping.features:
-            continue
-        counts = stats.group_by(list(grouping.features)).agg(pl.col(agg.COUNT).sum())
-        size = {row[:-1]: row[-1] for row in counts.rows()}
-        if all(f in given for f in grouping.features):
-            values = [
-                _coerce(given[f], [k[i] for k in grouping.keys])
-                for i, f in enumerate(grouping.features)
-            ]
-            key = tuple(values)
-            if key not in grouping.keys:
-                shown = ", ".join(
-                    _label(dict(zip(grouping.features, k, strict=True))) for k in grouping.keys[:20]
-                )
-                raise InputError(
-                    f"reference_group {dict(zip(grouping.features, key, strict=True))} is not a "
-                    f"group in the data; groups are: {shown}."
-                )
-            out[grouping.features] = grouping.keys.index(key)
-        else:
-            out[grouping.features] = max(
-                range(len(grouping)), key=lambda i: size.get(grouping.keys[i], 0)
-            )
-    return out
-
-
-def _label(group: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={'(missing)' if v is None else v}" for k, v in group.items())
 
 
 def _group_entries(

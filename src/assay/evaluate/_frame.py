@@ -192,10 +192,34 @@ def _arrow_columns(native: Any, columns: list[str]) -> Any:
     import pyarrow as pa
 
     if isinstance(native, pl.DataFrame):
-        return native.select(columns).to_arrow(compat_level=pl.CompatLevel.newest())
+        return _typed(native.select(columns)).to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(native, pa.Table):
         return native.select(columns)
     return nw.from_native(native, eager_only=True).select(columns).to_arrow()
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its Python-object columns given their value type.
+
+    Polars exports an ``Object`` column to Arrow as the addresses of the Python objects, which
+    differ from process to process: hashing them would give every run another digest. Such a
+    column (strings and ``None`` in a NumPy object array, typically) is rebuilt from its values;
+    one whose values have no single type is refused.
+    """
+    objects = [name for name, dtype in frame.schema.items() if dtype == pl.Object]
+    for name in objects:
+        try:
+            rebuilt = pl.Series(name, frame.get_column(name).to_list(), strict=True)
+        except (TypeError, ValueError, pl.exceptions.PolarsError):
+            rebuilt = frame.get_column(name)
+        if rebuilt.dtype == pl.Object:
+            raise InputError(
+                f"The column '{name}' holds Python objects of mixed types, so its values cannot "
+                "be hashed reproducibly for the dataset digest. Cast it to one type first (for "
+                f"example pl.col('{name}').cast(pl.String), or astype(str) in pandas)."
+            )
+        frame = frame.with_columns(rebuilt)
+    return frame
 
 
 def _digest_kind(arrow_type: Any) -> tuple[str, str]:

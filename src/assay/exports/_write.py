@@ -11,6 +11,7 @@ from assay.exports._common import write_json
 from assay.exports._cyclonedx import cyclonedx_bom
 from assay.exports._oscal import oscal_assessment_results, oscal_poam
 from assay.frameworks import CoverageReport, coverage_markdown, framework_coverage
+from assay.governance import file_slug
 
 if TYPE_CHECKING:
     from assay.governance import Workspace
@@ -56,7 +57,8 @@ def write_system_exports(
 ) -> SystemExports:
     """Write the CycloneDX ML-BOM, the OSCAL documents and the framework coverage of a system.
 
-    Files, named after the system: ``SYSTEM.cdx.json`` (CycloneDX 1.6),
+    Files, named after the system (:func:`assay.governance.file_slug` of its name, the name
+    itself when it is made of letters, digits and ``._-``): ``SYSTEM.cdx.json`` (CycloneDX 1.6),
     ``SYSTEM.coverage.json`` and ``SYSTEM.coverage.md`` (every framework),
     ``SYSTEM.oscal-ar.json`` (when the system has evidence) and ``SYSTEM.oscal-poam.json``
     (when it has open risks).
@@ -81,26 +83,27 @@ def write_system_exports(
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
+    stem = file_slug(system)  # never a path built from the raw name
     bom = write_json(
-        cyclonedx_bom(ws, system, model_version=model_version), out / f"{system}.cdx.json"
+        cyclonedx_bom(ws, system, model_version=model_version), out / f"{stem}.cdx.json"
     )
     report = framework_coverage(ws, system, policy=policy)
-    cov_json = out / f"{system}.coverage.json"
+    cov_json = out / f"{stem}.coverage.json"
     cov_json.write_text(report.to_json(), encoding="utf-8")
-    cov_md = out / f"{system}.coverage.md"
+    cov_md = out / f"{stem}.coverage.md"
     cov_md.write_text(coverage_markdown(report), encoding="utf-8")
     ar: Path | None
     poam: Path | None
     try:
         ar = write_json(
             oscal_assessment_results(ws, system, model_version=model_version, policy=policy),
-            out / f"{system}.oscal-ar.json",
+            out / f"{stem}.oscal-ar.json",
         )
     except InputError:  # no evidence yet: nothing to assess
         ar = None
     try:
         poam = write_json(
-            oscal_poam(ws, system, model_version=model_version), out / f"{system}.oscal-poam.json"
+            oscal_poam(ws, system, model_version=model_version), out / f"{stem}.oscal-poam.json"
         )
     except InputError:  # no open risk: no plan of action
         poam = None

@@ -10,7 +10,7 @@ Wilson intervals, compare two runs, and render HTML, Markdown and JUnit reports:
 File a run as evidence with :func:`record_run` (it imports :mod:`assay.governance` when called).
 
 The public API is what ``__all__`` lists; modules starting with ``_`` are private.
-:mod:`assay.genai.demo_server` holds the local chat server used by the demo and the tests.
+:mod:`assay.demo.chat_server` holds the local chat server used by the demo and the tests.
 """
 
 from __future__ import annotations

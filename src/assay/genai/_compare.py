@@ -164,7 +164,7 @@ def compare_runs(
     >>> import tempfile
     >>> from assay.genai import run_redteam
     >>> def run(fn):
-    ...     return run_redteam("builtin", f"assay.genai.demo_server:{fn}",
+    ...     return run_redteam("builtin", f"assay.demo.chat_server:{fn}",
     ...                        output=tempfile.mkdtemp(), categories=["dangerous"])
     >>> comparison = compare_runs(run("guarded_assistant"), run("unsafe_assistant"))
     >>> comparison.regressions

@@ -193,7 +193,7 @@ def render_redteam_html(run: RedteamRun, *, title: str | None = None) -> str:
     --------
     >>> import tempfile
     >>> from assay.genai import run_redteam
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:weak_assistant",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:weak_assistant",
     ...                   output=tempfile.mkdtemp(), categories=["jailbreak"])
     >>> html = render_redteam_html(run)
     >>> html.startswith("<!DOCTYPE html>"), "<script" in html
@@ -228,7 +228,7 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
     --------
     >>> import tempfile
     >>> from assay.genai import run_redteam
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:refuse_everything",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:refuse_everything",
     ...                   output=tempfile.mkdtemp(), categories=["hate"])
     >>> render_redteam_markdown(run).splitlines()[0]
     '# Generative-AI red-team report'
@@ -375,7 +375,7 @@ def render_redteam_junit(run: RedteamRun) -> str:
     --------
     >>> import tempfile
     >>> from assay.genai import run_redteam
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:unsafe_assistant",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:unsafe_assistant",
     ...                   output=tempfile.mkdtemp(), categories=["hate"], limit=3)
     >>> render_redteam_junit(run).count("<failure")
     3

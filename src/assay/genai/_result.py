@@ -179,6 +179,40 @@ def summarise(
     -------
     RedteamResult
     """
+    by_category, by_strategy, total = _tables(records, cases, ci_level)
+    n_cases = max(len(cases), len(records))
+    counts = {
+        "cases": n_cases,
+        "pass": total["passed"],
+        "fail": total["failed"],
+        "error": total["errored"],
+        "pending": n_cases - len(records),
+    }
+    payload: RedteamPayload = {
+        "schema": RESULT_SCHEMA,
+        "status": manifest.get("status", "complete"),
+        "n": total["n"],
+        "counts": counts,
+        "overall": {
+            "pass_rate": total["pass_rate"],
+            "attack_success_rate": total["attack_success_rate"],
+            "ci": total["ci"],
+        },
+        "by_category": by_category,
+        "by_strategy": by_strategy,
+        "failures_by_severity": _failures_by_severity(records),
+        "errors_by_kind": _errors_by_kind(records),
+        "detectors": _detector_counts(records),
+        "params": _params(manifest, ci_level),
+        "provenance": _provenance(manifest, records),
+    }
+    return RedteamResult(payload)
+
+
+def _tables(
+    records: Sequence[Mapping[str, Any]], cases: Sequence[Case], ci_level: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Counts and pass rates by harm category, by strategy, and overall."""
     category_order = list(
         dict.fromkeys([c.category for c in cases] + [r["category"] for r in records])
     )
@@ -195,9 +229,12 @@ def summarise(
     _rates(by_category, ci_level)
     _rates(by_strategy, ci_level)
     _rates(overall, ci_level)
-    total = overall[0]
+    return by_category, by_strategy, overall[0]
+
+
+def _detector_counts(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """How often each detector ran and fired, over the scored records."""
     detectors: dict[str, dict[str, int]] = {}
-    severities: dict[str, int] = {}
     for r in records:
         if r["outcome"] == "error":
             continue
@@ -205,68 +242,66 @@ def summarise(
             slot = detectors.setdefault(name.split("#")[0], {"ran": 0, "fired": 0})
             slot["ran"] += 1
             slot["fired"] += int(bool(d.get("hit")))
+    return detectors
+
+
+def _failures_by_severity(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Failed cases by the severity of their probe."""
+    severities: dict[str, int] = {}
+    for r in records:
         if r["outcome"] == "fail":
             severities[r.get("severity", "medium")] = (
                 severities.get(r.get("severity", "medium"), 0) + 1
             )
-    n_cases = max(len(cases), len(records))
-    counts = {
-        "cases": n_cases,
-        "pass": total["passed"],
-        "fail": total["failed"],
-        "error": total["errored"],
-        "pending": n_cases - len(records),
-    }
+    return severities
+
+
+def _errors_by_kind(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Errored cases by the kind of failure (timeout, rate limited, ...)."""
     errors: dict[str, int] = {}
     for r in records:
         if r["outcome"] == "error":
             kind = _error_kind(str(r.get("reason", "")))
             errors[kind] = errors.get(kind, 0) + 1
-    responses_digest = digest(canonical_jsonl(records))
+    return errors
+
+
+def _params(manifest: Mapping[str, Any], ci_level: float) -> dict[str, Any]:
+    """The suite, target and options of the run, from its manifest."""
     suite = manifest.get("suite", {})
-    payload: RedteamPayload = {
-        "schema": RESULT_SCHEMA,
-        "status": manifest.get("status", "complete"),
-        "n": total["n"],
-        "counts": counts,
-        "overall": {
-            "pass_rate": total["pass_rate"],
-            "attack_success_rate": total["attack_success_rate"],
-            "ci": total["ci"],
-        },
-        "by_category": by_category,
-        "by_strategy": by_strategy,
-        "failures_by_severity": severities,
-        "errors_by_kind": errors,
-        "detectors": detectors,
-        "params": {
-            "suite": suite.get("name"),
-            "suite_version": suite.get("version"),
-            "target": manifest.get("target"),
-            "judge": manifest.get("judge"),
-            "ci_level": ci_level,
-            **manifest.get("options", {}),
-        },
-        "provenance": {
-            "assay_version": __version__,
-            "python": platform.python_version(),
-            "created_at": now_iso(),
-            "run_started_at": manifest.get("started_at"),
-            "run_finished_at": manifest.get("finished_at"),
-            "run_id": manifest.get("run_id"),
-            "dataset": {
-                "digest": manifest.get("cases_digest"),
-                "digest_of": "the run's expanded cases (cases.jsonl, canonical JSON lines)",
-                "name": suite.get("name"),
-                "suite_digest": suite.get("digest"),
-                "suite_source": suite.get("source"),
-            },
-            "responses_digest": responses_digest,
-            "responses_digest_of": "the records (responses.jsonl, last record per case, "
-            "canonical JSON lines)",
-        },
+    return {
+        "suite": suite.get("name"),
+        "suite_version": suite.get("version"),
+        "target": manifest.get("target"),
+        "judge": manifest.get("judge"),
+        "ci_level": ci_level,
+        **manifest.get("options", {}),
     }
-    return RedteamResult(payload)
+
+
+def _provenance(
+    manifest: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Versions, times, and the digests of the cases and of the records."""
+    suite = manifest.get("suite", {})
+    return {
+        "assay_version": __version__,
+        "python": platform.python_version(),
+        "created_at": now_iso(),
+        "run_started_at": manifest.get("started_at"),
+        "run_finished_at": manifest.get("finished_at"),
+        "run_id": manifest.get("run_id"),
+        "dataset": {
+            "digest": manifest.get("cases_digest"),
+            "digest_of": "the run's expanded cases (cases.jsonl, canonical JSON lines)",
+            "name": suite.get("name"),
+            "suite_digest": suite.get("digest"),
+            "suite_source": suite.get("source"),
+        },
+        "responses_digest": digest(canonical_jsonl(records)),
+        "responses_digest_of": "the records (responses.jsonl, last record per case, "
+        "canonical JSON lines)",
+    }
 
 
 def _error_kind(reason: str) -> str:
@@ -381,7 +416,7 @@ def load_run(path: Path | str) -> RedteamRun:
     >>> import tempfile
     >>> from assay.genai import run_redteam
     >>> folder = tempfile.mkdtemp()
-    >>> _ = run_redteam("builtin", "assay.genai.demo_server:refuse_everything", output=folder,
+    >>> _ = run_redteam("builtin", "assay.demo.chat_server:refuse_everything", output=folder,
     ...                 categories=["hate"])
     >>> run = load_run(folder)
     >>> run.status, run.result.by_category()[0]["failed"]

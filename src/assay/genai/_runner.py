@@ -1,7 +1,8 @@
 """The red-team runner: send every case to the target, score the replies, write the run folder.
 
 Cases run on a pool of ``concurrency`` threads. Each call has a timeout; HTTP 429 and 5xx and
-dropped connections are retried with exponential backoff and full jitter (honouring
+dropped connections are retried under Assay's one retry policy
+(:class:`assay.integrations.RetryPolicy`: exponential backoff with full jitter, honouring
 ``Retry-After``), up to ``retries`` times. A case whose calls still fail, time out or return
 malformed JSON is recorded as **errored** with the reason and the run goes on.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import threading
 import time
 import uuid
@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from assay._version import __version__
 from assay.canonical import canonical_jsonl, digest
@@ -43,6 +43,7 @@ from assay.genai._result import (
 )
 from assay.genai._suite import Case, Suite, load_suite
 from assay.genai._targets import Completion, Target, TargetError, parse_target
+from assay.integrations import RetryPolicy, Transient, with_retries
 
 __all__ = ["ProgressCallback", "decide", "resume_redteam", "run_redteam"]
 
@@ -56,37 +57,44 @@ class _StoppedError(Exception):
     """The run was interrupted; workers stop taking new calls."""
 
 
-@dataclass(frozen=True)
-class _Settings:
-    timeout: float
-    retries: int
-    backoff: float
-    max_backoff: float
+class _Retryable(Transient):
+    """A :class:`TargetError` worth another attempt, as the one retry policy sees it."""
+
+    def __init__(self, error: TargetError) -> None:
+        super().__init__(error.reason, retry_after=error.retry_after)
 
 
 def _with_retries(
-    call: Callable[[], T], settings: _Settings, stop: threading.Event
+    call: Callable[[], T], policy: RetryPolicy, stop: threading.Event
 ) -> tuple[T, int]:
-    attempt = 0
-    while True:
+    """``call()`` and the attempts it took, retried under Assay's one retry policy.
+
+    A retryable :class:`TargetError` is tried again until ``policy.retries`` more attempts
+    failed; ``stop`` cuts the wait between attempts short and ends the call.
+    """
+    attempts = 0
+
+    def once() -> T:
+        nonlocal attempts
         if stop.is_set():
             raise _StoppedError
-        attempt += 1
+        attempts += 1
         try:
-            return call(), attempt
+            return call()
         except TargetError as exc:
-            if not exc.retryable or attempt > settings.retries:
-                if exc.retryable:
-                    exc = TargetError(f"{exc.reason} (gave up after {attempt} attempts)")
-                exc.attempts = attempt
-                raise exc from None
-            delay = random.uniform(
-                0, min(settings.max_backoff, settings.backoff * 2 ** (attempt - 1))
-            )
-            if exc.retry_after is not None:
-                delay = max(delay, min(exc.retry_after, settings.max_backoff))
-            if stop.wait(delay):
-                raise _StoppedError from None
+            if exc.retryable:
+                raise _Retryable(exc) from None
+            exc.attempts = attempts
+            raise
+
+    try:
+        return with_retries(once, policy, wait=stop.wait)
+    except _Retryable as exc:
+        if exc.attempts <= policy.retries:  # the wait before the next attempt was cut: stopped
+            raise _StoppedError from None
+        error = TargetError(f"{exc.reason} (gave up after {exc.attempts} attempts)")
+        error.attempts = exc.attempts
+        raise error from None
 
 
 def decide(case: Case, detections: Mapping[str, Detection]) -> tuple[str, str]:
@@ -139,7 +147,7 @@ class _Executor:
     def __init__(
         self,
         target: Target,
-        settings: _Settings,
+        policy: RetryPolicy,
         stop: threading.Event,
         cache: ResponseCache | None,
         judge: LLMJudge | None,
@@ -147,7 +155,7 @@ class _Executor:
     ) -> None:
         self.target = target
         self.identity = target.identity
-        self.settings = settings
+        self.policy = policy
         self.stop = stop
         self.cache = cache
         self.judge = judge
@@ -160,8 +168,8 @@ class _Executor:
             if hit is not None:
                 return hit, 0, True
         completion, attempts = _with_retries(
-            lambda: self.target.complete(messages, timeout=self.settings.timeout),
-            self.settings,
+            lambda: self.target.complete(messages, timeout=self.policy.timeout),
+            self.policy,
             self.stop,
         )
         if self.cache is not None:
@@ -211,9 +219,7 @@ class _Executor:
             if self.judge is not None:
                 t0 = time.perf_counter()
                 judge = self.judge
-                verdict, n = _with_retries(
-                    lambda: judge.judge(case, reply), self.settings, self.stop
-                )
+                verdict, n = _with_retries(lambda: judge.judge(case, reply), self.policy, self.stop)
                 target_seconds += time.perf_counter() - t0
                 detections["judge"] = verdict
             outcome, reason = decide(case, detections)
@@ -382,14 +388,57 @@ def run_redteam(
     Examples
     --------
     >>> import tempfile
-    >>> run = run_redteam("builtin", "assay.genai.demo_server:refuse_everything",
+    >>> run = run_redteam("builtin", "assay.demo.chat_server:refuse_everything",
     ...                   output=tempfile.mkdtemp(), categories=["jailbreak"], limit=3)
     >>> run.result.counts["pass"], run.result.counts["error"]
     (3, 0)
     """
-    _check_options(concurrency, timeout, retries)
-    the_suite = suite if isinstance(suite, Suite) else load_suite(suite)
-    cases = the_suite.cases(strategies=strategies, categories=categories, limit=limit)
+    # The request holds every parameter by name; at this point locals() holds just them.
+    return _run_suite(_SuiteRun(**locals()))
+
+
+@dataclass(frozen=True)
+class _Calls:
+    """How a run calls its target: the options :func:`run_redteam` and :func:`resume_redteam`
+    share."""
+
+    target: Target | str
+    model: str | None
+    concurrency: int
+    timeout: float
+    retries: int
+    backoff: float
+    max_backoff: float
+    cache: Path | str | None
+    judge: Target | LLMJudge | None
+    lexicon: Lexicon | None
+    progress: ProgressCallback | None
+
+
+@dataclass(frozen=True)
+class _SuiteRun(_Calls):
+    """The parameters of :func:`run_redteam`, one for one."""
+
+    suite: Suite | str | Path
+    output: Path | str
+    strategies: Sequence[str] | None
+    categories: Sequence[str] | None
+    limit: int | None
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class _Resume(_Calls):
+    """The parameters of :func:`resume_redteam`, one for one."""
+
+    output: Path | str
+
+
+def _run_suite(req: _SuiteRun) -> RedteamRun:
+    """Expand the suite into its cases, then run them."""
+    _check_options(req.concurrency, req.timeout, req.retries)
+    the_suite = req.suite if isinstance(req.suite, Suite) else load_suite(req.suite)
+    cases = the_suite.cases(strategies=req.strategies, categories=req.categories, limit=req.limit)
     suite_info = {
         "name": the_suite.name,
         "version": the_suite.version,
@@ -397,121 +446,54 @@ def run_redteam(
         "digest": the_suite.digest,
     }
     selection = {
-        "strategies": list(strategies) if strategies is not None else None,
-        "categories": list(categories) if categories is not None else None,
-        "limit": limit,
+        "strategies": list(req.strategies) if req.strategies is not None else None,
+        "categories": list(req.categories) if req.categories is not None else None,
+        "limit": req.limit,
     }
-    return _run(
-        cases,
-        suite_info,
-        selection,
-        target,
-        output=output,
-        model=model,
-        concurrency=concurrency,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        max_backoff=max_backoff,
-        cache=cache,
-        judge=judge,
-        lexicon=lexicon,
-        fresh=fresh,
-        progress=progress,
-    )
+    return _run(cases, suite_info, selection, req, output=req.output, fresh=req.fresh)
 
 
 def _run(
     cases: list[Case],
     suite_info: dict[str, Any],
     selection: dict[str, Any],
-    target: Target | str,
+    calls: _Calls,
     *,
     output: Path | str,
-    model: str | None,
-    concurrency: int,
-    timeout: float,
-    retries: int,
-    backoff: float,
-    max_backoff: float,
-    cache: Path | str | None,
-    judge: Target | LLMJudge | None,
-    lexicon: Lexicon | None,
     fresh: bool,
-    progress: ProgressCallback | None,
 ) -> RedteamRun:
-    _check_options(concurrency, timeout, retries)
-    the_target = parse_target(target, model=model) if isinstance(target, str) else target
+    """Open (or resume) the run folder, run the cases not done yet, close it and summarise."""
+    _check_options(calls.concurrency, calls.timeout, calls.retries)
+    target = calls.target
+    the_target = parse_target(target, model=calls.model) if isinstance(target, str) else target
+    judge = calls.judge
     the_judge = (
-        judge if isinstance(judge, LLMJudge) or judge is None else LLMJudge(judge, timeout=timeout)
+        judge
+        if isinstance(judge, LLMJudge) or judge is None
+        else LLMJudge(judge, timeout=calls.timeout)
     )
     folder = Path(output)
-    options = {
-        **selection,
-        "concurrency": concurrency,
-        "timeout": timeout,
-        "retries": retries,
-        "cache": cache is not None,
-        "toxicity_lexicon": lexicon.source if lexicon is not None else "builtin",
-    }
-    manifest: dict[str, Any] = {
-        "schema": RUN_SCHEMA,
-        "run_id": str(uuid.uuid4()),
-        "status": "running",
-        "suite": suite_info,
-        "target": the_target.identity,
-        "judge": the_judge.target.identity if the_judge is not None else None,
-        "options": options,
-        "n_cases": len(cases),
-        "assay_version": __version__,
-        "started_at": now_iso(),
-        "finished_at": None,
-    }
+    manifest = _manifest(cases, suite_info, selection, calls, the_target, the_judge)
     manifest, done = _prepare(folder, cases, manifest, fresh)
     done_ids = {r["case_id"] for r in done}
     todo = [c for c in cases if c.id not in done_ids]
     stop = threading.Event()
     executor = _Executor(
         the_target,
-        _Settings(timeout, retries, backoff, max_backoff),
+        _policy(calls),
         stop,
-        ResponseCache(cache) if cache is not None else None,
+        ResponseCache(calls.cache) if calls.cache is not None else None,
         the_judge,
-        lexicon,
+        calls.lexicon,
     )
-    total, finished = len(cases), len(cases) - len(todo)
-    scored = len(done)  # cases with a pass/fail outcome; none at all means nothing was tested
-    if progress is not None:
-        progress(finished, total, None)
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="assay-redteam")
-    pending: set[Future[dict[str, Any]]] = set()
-    queue = iter(todo)
+    tally = _Tally(len(cases), len(cases) - len(todo), len(done), calls.progress)
+    tally.report(None)
+    pool = ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="assay-redteam")
+    flight = _Flight(pool, executor, todo, calls.concurrency)
     interrupted = False
     try:
         with (folder / RESPONSES).open("a", encoding="utf-8") as sink:
-            # Keep at most 2 × concurrency cases submitted, so memory stays flat on huge suites.
-            for case in queue:
-                pending.add(pool.submit(executor, case))
-                if len(pending) >= 2 * concurrency:
-                    break
-            while pending:
-                # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
-                # on a target that does not answer) is only acted on when this thread runs.
-                ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in ready:
-                    try:
-                        record = future.result()
-                    except _StoppedError:
-                        continue
-                    sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-                    sink.flush()
-                    finished += 1
-                    scored += record["outcome"] != "error"
-                    if progress is not None:
-                        progress(finished, total, record)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(executor, nxt))
+            flight.run(sink, tally)
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -519,10 +501,119 @@ def _run(
         stop.set()
         the_target.close()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-        _close_manifest(folder, manifest, stopped=interrupted or bool(pending), scored=scored)
+        stopped = interrupted or bool(flight.pending)
+        _close_manifest(folder, manifest, stopped=stopped, scored=tally.scored)
     run = load_run(folder)
     _write_json(folder / SUMMARY, run.result.to_dict())
     return run
+
+
+def _policy(calls: _Calls) -> RetryPolicy:
+    """The one retry policy, with the run's retries, backoff and timeout; full jitter."""
+    return RetryPolicy(
+        retries=calls.retries,
+        backoff=calls.backoff,
+        max_backoff=calls.max_backoff,
+        timeout=calls.timeout,
+        jitter=True,
+    )
+
+
+def _manifest(
+    cases: list[Case],
+    suite_info: dict[str, Any],
+    selection: dict[str, Any],
+    calls: _Calls,
+    target: Target,
+    judge: LLMJudge | None,
+) -> dict[str, Any]:
+    """The manifest of a new run (``run.json``): suite, target, options, times."""
+    options = {
+        **selection,
+        "concurrency": calls.concurrency,
+        "timeout": calls.timeout,
+        "retries": calls.retries,
+        "cache": calls.cache is not None,
+        "toxicity_lexicon": calls.lexicon.source if calls.lexicon is not None else "builtin",
+    }
+    return {
+        "schema": RUN_SCHEMA,
+        "run_id": str(uuid.uuid4()),
+        "status": "running",
+        "suite": suite_info,
+        "target": target.identity,
+        "judge": judge.target.identity if judge is not None else None,
+        "options": options,
+        "n_cases": len(cases),
+        "assay_version": __version__,
+        "started_at": now_iso(),
+        "finished_at": None,
+    }
+
+
+@dataclass
+class _Tally:
+    """Cases finished so far, and those scored (a pass or fail: none at all means nothing was
+    tested)."""
+
+    total: int
+    finished: int
+    scored: int
+    progress: ProgressCallback | None
+
+    def report(self, record: Mapping[str, Any] | None) -> None:
+        """Tell the progress callback, if any."""
+        if self.progress is not None:
+            self.progress(self.finished, self.total, record)
+
+
+class _Flight:
+    """The cases in flight on the pool: at most 2 × concurrency submitted, so memory stays flat
+    on huge suites."""
+
+    def __init__(
+        self, pool: ThreadPoolExecutor, executor: _Executor, todo: list[Case], concurrency: int
+    ) -> None:
+        self.pool = pool
+        self.executor = executor
+        self.queue = iter(todo)
+        self.limit = 2 * concurrency
+        self.pending: set[Future[dict[str, Any]]] = set()
+        self.order: dict[Future[dict[str, Any]], int] = {}  # a pending case's place in the queue
+        self.submitted = 0
+
+    def _submit(self, case: Case) -> None:
+        future = self.pool.submit(self.executor, case)
+        self.order[future] = self.submitted
+        self.submitted += 1
+        self.pending.add(future)
+
+    def run(self, sink: TextIO, tally: _Tally) -> None:
+        """Submit cases, and append each record to ``sink`` as its case finishes."""
+        for case in self.queue:
+            self._submit(case)
+            if len(self.pending) >= self.limit:
+                break
+        while self.pending:
+            # Wake up now and then: a Ctrl-C that the OS hands to a worker thread (blocked
+            # on a target that does not answer) is only acted on when this thread runs.
+            ready, self.pending = wait(self.pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            # Cases that finished together are written in queue order, not in the set's order:
+            # with one worker the records are always in the suite's order.
+            for future in sorted(ready, key=self.order.__getitem__):
+                del self.order[future]
+                try:
+                    record = future.result()
+                except _StoppedError:
+                    continue
+                sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                sink.flush()
+                tally.finished += 1
+                tally.scored += record["outcome"] != "error"
+                tally.report(record)
+                nxt = next(self.queue, None)
+                if nxt is not None:
+                    self._submit(nxt)
 
 
 def resume_redteam(
@@ -560,30 +651,15 @@ def resume_redteam(
     --------
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> target = "assay.genai.demo_server:refuse_everything"
+    >>> target = "assay.demo.chat_server:refuse_everything"
     >>> _ = run_redteam("builtin", target, output=folder, limit=2)
     >>> resume_redteam(folder, target).result.counts["cases"]
     2
     """
-    folder = Path(output)
-    run = load_run(folder)
+    req = _Resume(**locals())  # at this point locals() holds just the parameters
+    run = load_run(Path(output))
     options = run.manifest.get("options", {})
     selection = {k: options.get(k) for k in ("strategies", "categories", "limit")}
     return _run(
-        list(run.cases),
-        dict(run.manifest["suite"]),
-        selection,
-        target,
-        output=folder,
-        model=model,
-        concurrency=concurrency,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        max_backoff=max_backoff,
-        cache=cache,
-        judge=judge,
-        lexicon=lexicon,
-        fresh=False,
-        progress=progress,
+        list(run.cases), dict(run.manifest["suite"]), selection, req, output=output, fresh=False
     )

@@ -30,12 +30,12 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -99,6 +99,9 @@ _PROBE_KEYS = frozenset(
         "description",
     }
 )
+Fail = Callable[[str], NoReturn]
+"""Raises a :class:`SchemaError` that names the suite file and the probe."""
+
 _DEFAULT_KEYS = frozenset(
     {"system", "expect", "severity", "detectors", "strategies", "vars", "canary", "category"}
 )
@@ -578,89 +581,19 @@ def _probe(
     suite_name: str,
     where: str,
 ) -> Probe:
-    label = f"probe #{index + 1}"
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        label = f"probe {raw['id']!r}"
-
-    def fail(message: str) -> Any:
-        raise SchemaError(f"In {where}, {label}: {message}.")
-
+    """One probe as written, checked; each problem is a :class:`SchemaError` naming the probe."""
+    fail = _failing(raw, index, where)
     if not isinstance(raw, dict):
         fail(f"expected a mapping, got {_kind(raw)}")
-    extra = set(raw) - _PROBE_KEYS
-    if extra:
-        fail(f"unknown keys {', '.join(sorted(extra))}; allowed: {', '.join(sorted(_PROBE_KEYS))}")
-    pid = raw.get("id")
-    if not isinstance(pid, str) or not _ID.match(pid):
-        fail("'id' must be letters, digits and . _ : - (up to 100 characters)")
-    category = raw.get("category", defaults.get("category"))
-    if not isinstance(category, str) or not _NAME.match(category):
-        fail("'category' must be a lower-case name such as prompt_injection_direct")
-    expect = raw.get("expect", defaults.get("expect"))
-    if expect not in EXPECTATIONS:
-        fail(f"'expect' must be one of {', '.join(EXPECTATIONS)}; got {expect!r}")
-    severity = raw.get("severity", defaults.get("severity", "medium"))
-    if severity not in SEVERITIES:
-        fail(f"'severity' must be one of {', '.join(SEVERITIES)}; got {severity!r}")
-    given = [k for k in ("prompt", "turns", "messages") if k in raw]
-    if len(given) != 1:
-        fail("give exactly one of 'prompt', 'turns' (user turns sent in sequence) or 'messages'")
-    history: tuple[tuple[str, str], ...] = ()
-    if "prompt" in raw:
-        if not isinstance(raw["prompt"], str) or not raw["prompt"].strip():
-            fail("'prompt' must be non-empty text")
-        turns: tuple[str, ...] = (raw["prompt"],)
-    elif "turns" in raw:
-        turns = _strings(raw["turns"], "turns", fail)
-        if not turns:
-            fail("'turns' must list at least one user message")
-    else:
-        msgs = raw["messages"]
-        ok = (
-            isinstance(msgs, list)
-            and msgs
-            and all(
-                isinstance(m, dict)
-                and m.get("role") in ("user", "assistant")
-                and isinstance(m.get("content"), str)
-                for m in msgs
-            )
-        )
-        if not ok or msgs[-1]["role"] != "user":
-            fail(
-                "'messages' must be a list of {role: user|assistant, content: text} ending with "
-                "a user message (put the system prompt in 'system')"
-            )
-        history = tuple((m["role"], m["content"]) for m in msgs[:-1])
-        turns = (msgs[-1]["content"],)
+    pid, category, expect, severity = _head(raw, defaults, fail)
+    turns, history = _conversation(raw, fail)
     system = raw.get("system", defaults.get("system"))
     if system is not None and not isinstance(system, str):
         fail("'system' must be text")
-    raw_vars = {**(defaults.get("vars") or {}), **(raw.get("vars") or {})}
-    variables: dict[str, tuple[str, ...]] = {}
-    for key, value in raw_vars.items():
-        if (
-            not isinstance(key, str)
-            or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key)
-            or key == "canary"
-        ):
-            fail(f"variable name {key!r} is not allowed (letters, digits, _; not 'canary')")
-        values = _strings(value if not isinstance(value, int | float) else str(value), key, fail)
-        if not values:
-            fail(f"variable {key!r} has no values")
-        variables[key] = values
+    variables = _variables({**(defaults.get("vars") or {}), **(raw.get("vars") or {})}, fail)
     texts = [*turns, *(c for _, c in history), *([system] if system else [])]
     used = {m.group(1) for t in texts for m in _VAR.finditer(t)}
-    canary_raw = raw.get("canary", defaults.get("canary"))
-    canary: str | None
-    if canary_raw is None or canary_raw is False:
-        canary = canary_token(suite_name, pid) if "canary" in used else None
-    elif canary_raw is True or canary_raw == "auto":
-        canary = canary_token(suite_name, pid)
-    elif isinstance(canary_raw, str) and len(canary_raw.strip()) >= 6:
-        canary = canary_raw.strip()
-    else:
-        fail("'canary' must be true, 'auto' or a token of at least 6 characters")
+    canary = _canary(raw.get("canary", defaults.get("canary")), used, suite_name, pid, fail)
     missing = sorted(used - set(variables) - {"canary"})
     if missing:
         fail(f"uses {{{{{missing[0]}}}}} but defines no variable {missing[0]!r} under 'vars'")
@@ -670,14 +603,7 @@ def _probe(
     for s in probe_strategies:
         if s not in strategies:
             fail(f"unknown strategy {s!r}; strategies are: {', '.join(sorted(strategies))}")
-    detectors = _strings(
-        raw.get("detectors", defaults.get("detectors", list(DEFAULT_DETECTORS))), "detectors", fail
-    )
-    for d in detectors:
-        if d not in DETECTOR_NAMES:
-            fail(f"unknown detector {d!r}; detectors are: {', '.join(DETECTOR_NAMES)}")
-    if expect in ("refuse", "comply") and "refusal" not in detectors:
-        fail(f"expect: {expect} needs the 'refusal' detector in 'detectors'")
+    detectors = _detectors(raw, defaults, expect, fail)
     if expect == "no_leak" and canary is None and system is None:
         fail("expect: no_leak needs a secret to protect: a 'system' prompt or a 'canary'")
     assertions = tuple(_assertion(a, fail) for a in (raw.get("assert") or []))
@@ -697,6 +623,116 @@ def _probe(
         tags=_strings(raw.get("tags"), "tags", fail),
         description=str(raw.get("description", "")),
     )
+
+
+def _failing(raw: Any, index: int, where: str) -> Fail:
+    """A function that raises a :class:`SchemaError` naming the suite and the probe."""
+    label = f"probe #{index + 1}"
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        label = f"probe {raw['id']!r}"
+
+    def fail(message: str) -> NoReturn:
+        raise SchemaError(f"In {where}, {label}: {message}.")
+
+    return fail
+
+
+def _head(raw: dict[str, Any], defaults: Mapping[str, Any], fail: Fail) -> tuple[str, ...]:
+    """The probe's keys checked, and its id, category, expectation and severity."""
+    extra = set(raw) - _PROBE_KEYS
+    if extra:
+        fail(f"unknown keys {', '.join(sorted(extra))}; allowed: {', '.join(sorted(_PROBE_KEYS))}")
+    pid = raw.get("id")
+    if not isinstance(pid, str) or not _ID.match(pid):
+        fail("'id' must be letters, digits and . _ : - (up to 100 characters)")
+    category = raw.get("category", defaults.get("category"))
+    if not isinstance(category, str) or not _NAME.match(category):
+        fail("'category' must be a lower-case name such as prompt_injection_direct")
+    expect = raw.get("expect", defaults.get("expect"))
+    if expect not in EXPECTATIONS:
+        fail(f"'expect' must be one of {', '.join(EXPECTATIONS)}; got {expect!r}")
+    severity = raw.get("severity", defaults.get("severity", "medium"))
+    if severity not in SEVERITIES:
+        fail(f"'severity' must be one of {', '.join(SEVERITIES)}; got {severity!r}")
+    return pid, category, expect, severity
+
+
+def _conversation(
+    raw: dict[str, Any], fail: Fail
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The user turns, and the pre-filled history: from 'prompt', 'turns' or 'messages'."""
+    given = [k for k in ("prompt", "turns", "messages") if k in raw]
+    if len(given) != 1:
+        fail("give exactly one of 'prompt', 'turns' (user turns sent in sequence) or 'messages'")
+    if "prompt" in raw:
+        if not isinstance(raw["prompt"], str) or not raw["prompt"].strip():
+            fail("'prompt' must be non-empty text")
+        return (raw["prompt"],), ()
+    if "turns" in raw:
+        turns = _strings(raw["turns"], "turns", fail)
+        if not turns:
+            fail("'turns' must list at least one user message")
+        return turns, ()
+    msgs = raw["messages"]
+    ok = (
+        isinstance(msgs, list)
+        and msgs
+        and all(
+            isinstance(m, dict)
+            and m.get("role") in ("user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in msgs
+        )
+    )
+    if not ok or msgs[-1]["role"] != "user":
+        fail(
+            "'messages' must be a list of {role: user|assistant, content: text} ending with "
+            "a user message (put the system prompt in 'system')"
+        )
+    return (msgs[-1]["content"],), tuple((m["role"], m["content"]) for m in msgs[:-1])
+
+
+def _variables(raw_vars: Mapping[Any, Any], fail: Fail) -> dict[str, tuple[str, ...]]:
+    """The template variables and their values (numbers become text)."""
+    variables: dict[str, tuple[str, ...]] = {}
+    for key, value in raw_vars.items():
+        if (
+            not isinstance(key, str)
+            or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key)
+            or key == "canary"
+        ):
+            fail(f"variable name {key!r} is not allowed (letters, digits, _; not 'canary')")
+        values = _strings(value if not isinstance(value, int | float) else str(value), key, fail)
+        if not values:
+            fail(f"variable {key!r} has no values")
+        variables[key] = values
+    return variables
+
+
+def _canary(raw: Any, used: set[str], suite_name: str, pid: str, fail: Fail) -> str | None:
+    """The canary token: derived when asked for or when ``{{canary}}`` is used, else as given."""
+    if raw is None or raw is False:
+        return canary_token(suite_name, pid) if "canary" in used else None
+    if raw is True or raw == "auto":
+        return canary_token(suite_name, pid)
+    if not isinstance(raw, str) or len(raw.strip()) < 6:
+        fail("'canary' must be true, 'auto' or a token of at least 6 characters")
+    return raw.strip()
+
+
+def _detectors(
+    raw: dict[str, Any], defaults: Mapping[str, Any], expect: str, fail: Fail
+) -> tuple[str, ...]:
+    """The detectors run on the response; an expectation needs the detector that judges it."""
+    detectors = _strings(
+        raw.get("detectors", defaults.get("detectors", list(DEFAULT_DETECTORS))), "detectors", fail
+    )
+    for d in detectors:
+        if d not in DETECTOR_NAMES:
+            fail(f"unknown detector {d!r}; detectors are: {', '.join(DETECTOR_NAMES)}")
+    if expect in ("refuse", "comply") and "refusal" not in detectors:
+        fail(f"expect: {expect} needs the 'refusal' detector in 'detectors'")
+    return detectors
 
 
 def _assertion(raw: Any, fail: Any) -> Assertion:

@@ -10,29 +10,29 @@ Three kinds, one interface (:class:`Target`):
   and writes the reply on stdout.
 
 A target raises :class:`TargetError` for a failed call; ``retryable`` tells the runner whether
-backing off and trying again can help (HTTP 429 and 5xx, dropped connections).
+backing off and trying again can help (HTTP 429 and 5xx, dropped connections). The runner retries
+under Assay's one retry policy (:class:`assay.integrations.RetryPolicy`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import importlib
 import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import urlsplit
 
 from assay.errors import AssayError, InputError
+from assay.integrations import RefusedError, Transient, request_once
 
 __all__ = [
     "CallableTarget",
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 Message = Mapping[str, str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,9 @@ class Target(Protocol):
 # ------------------------------------------------------------------------------ HTTP
 
 
-def _parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
 class HttpTarget:
-    """An OpenAI-compatible ``/chat/completions`` endpoint.
+    """An OpenAI-compatible ``/chat/completions`` endpoint, called through Assay's one HTTP
+    client (:func:`assay.integrations.request_once`).
 
     Parameters
     ----------
@@ -184,10 +177,7 @@ class HttpTarget:
         if not path.endswith("/chat/completions"):
             path += "/chat/completions"
         self.url = f"{parts.scheme}://{parts.netloc}{path}"
-        self._scheme = parts.scheme
-        self._host = parts.hostname
-        self._port = parts.port
-        self._path = path + (f"?{parts.query}" if parts.query else "")
+        self._endpoint = self.url + (f"?{parts.query}" if parts.query else "")
         self.model = model
         self.api_key_env = api_key_env
         key = os.environ.get(api_key_env) if api_key_env else None
@@ -202,9 +192,7 @@ class HttpTarget:
         self.max_tokens = max_tokens
         self.extra_body = dict(extra_body or {})
         self.headers = dict(headers or {})
-        self._local = threading.local()
-        self._all: set[http.client.HTTPConnection] = set()
-        self._lock = threading.Lock()
+        self._closed = threading.Condition()
         self._closes = 0  # close() calls so far: a call that sees it change was stopped
 
     @property
@@ -220,30 +208,6 @@ class HttpTarget:
             "api_key_env": self.api_key_env if self._key else None,
         }
 
-    def _connection(self, timeout: float) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            cls = (
-                http.client.HTTPSConnection
-                if self._scheme == "https"
-                else http.client.HTTPConnection
-            )
-            conn = cls(self._host, self._port, timeout=timeout)
-            self._local.conn = conn
-        if conn.sock is None:  # about to (re)connect: track it so close() can reach it
-            with self._lock:
-                self._all.add(conn)
-        conn.timeout = timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(timeout)
-        return conn
-
-    def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
     def complete(self, messages: Sequence[Message], *, timeout: float) -> Completion:
         """POST one chat-completions request; see :class:`TargetError` for failures."""
         body: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in messages]}
@@ -256,75 +220,77 @@ class HttpTarget:
         headers = {"Content-Type": "application/json", "Accept": "application/json", **self.headers}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        status, reason, data, retry_after = self._post(payload, headers, timeout)
-        if status == 429:
-            raise TargetError(
-                f"HTTP 429 (rate limited): {_snippet(data)}",
-                retryable=True,
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            raise TargetError(
-                f"HTTP {status} {reason}: {_snippet(data)}", retryable=True, retry_after=retry_after
-            )
-        if status in (401, 403):
-            raise TargetError(
-                f"HTTP {status} {reason}: the server refused the credentials; check the API key "
-                f"in {self.api_key_env}. {_snippet(data)}"
-            )
+        status, data = self._post(payload, headers, timeout)
         if status != 200:
-            raise TargetError(f"HTTP {status} {reason}: {_snippet(data)}")
+            raise TargetError(f"HTTP {status} {_phrase(status)}: {_snippet(data)}")
         return _parse_chat_response(data)
 
-    def _post(
-        self, payload: bytes, headers: dict[str, str], timeout: float
-    ) -> tuple[int, str, bytes, float | None]:
-        closes = self._closes
-        for fresh in (False, True):
-            conn = self._connection(timeout)
-            reused = conn.sock is not None
-            try:
-                conn.request("POST", self._path, body=payload, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                if resp.getheader("Connection", "").lower() == "close":
-                    self._drop()
-                return (
-                    resp.status,
-                    resp.reason,
-                    data,
-                    _parse_retry_after(resp.getheader("Retry-After")),
-                )
-            except TimeoutError:
-                self._drop()
+    def _post(self, payload: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+        """One call through the project's HTTP client; its failures as :class:`TargetError`."""
+        try:
+            return self._unless_closed(
+                lambda: request_once(self._endpoint, payload, headers=headers, timeout=timeout)
+            )
+        except Transient as exc:
+            if exc.timed_out:
                 raise TargetError(f"timed out after {timeout:g} s") from None
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-                self._drop()
-                if self._closes != closes:
-                    # close() cut the call (Ctrl-C): reconnecting would wait on the target again
-                    raise TargetError("stopped: the target was closed during the call") from None
-                if reused and not fresh:
-                    continue  # a keep-alive connection the server had closed: reconnect once
-                raise TargetError(f"connection dropped: {exc}", retryable=True) from None
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop()
-                if self._closes != closes:
-                    raise TargetError("stopped: the target was closed during the call") from None
-                raise TargetError(f"cannot reach {self.url}: {exc}", retryable=True) from None
-        raise AssertionError("unreachable")
+            # request_once words a failed status "HTTP <status> <reason>: <body>"; anything
+            # else is the connection: refused, reset, dropped before the answer
+            if exc.reason.startswith("HTTP "):
+                raise TargetError(exc.reason, retryable=True, retry_after=exc.retry_after) from None
+            raise TargetError(f"cannot reach {self.url}: {exc.reason}", retryable=True) from None
+        except RefusedError as exc:
+            raise self._refused(str(exc)) from None
+
+    def _refused(self, text: str) -> TargetError:
+        """A 4xx answer; a refused key says where the key comes from."""
+        if not text.startswith(("HTTP 401", "HTTP 403")):
+            return TargetError(text)
+        status, _, detail = text.partition(": ")
+        return TargetError(
+            f"{status}: the server refused the credentials; check the API key in "
+            f"{self.api_key_env}. {detail or '(empty body)'}"
+        )
+
+    def _unless_closed(self, call: Callable[[], T]) -> T:
+        """``call()`` on a helper thread, waited for until it returns or :meth:`close` is
+        called: a call held by a target that does not answer cannot hold up a stopped run."""
+        with self._closed:
+            closes = self._closes
+        outcome: list[tuple[bool, Any]] = []  # (returned, its value or the exception raised)
+
+        def attempt() -> None:
+            try:
+                ended: tuple[bool, Any] = (True, call())
+            except BaseException as exc:  # handed over to the caller's thread
+                ended = (False, exc)
+            with self._closed:
+                outcome.append(ended)
+                self._closed.notify_all()
+
+        threading.Thread(target=attempt, name="assay-target-call", daemon=True).start()
+        with self._closed:
+            self._closed.wait_for(lambda: bool(outcome) or self._closes != closes)
+        if not outcome:
+            raise TargetError("stopped: the target was closed during the call")
+        returned, value = outcome[0]
+        if not returned:
+            raise value
+        return cast(T, value)
 
     def close(self) -> None:
-        """Close every connection, including those other threads are waiting on; later calls
-        open new ones."""
-        with self._lock:
-            conns, self._all = self._all, set()
+        """Stop waiting for the calls in progress (they fail with ``stopped``); later calls
+        proceed as usual."""
+        with self._closed:
             self._closes += 1
-        for conn in conns:
-            sock = conn.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            conn.close()
+            self._closed.notify_all()
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _snippet(data: bytes, limit: int = 200) -> str:

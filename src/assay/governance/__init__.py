@@ -72,6 +72,8 @@ from assay.governance._evidence import (
     verify_evidence,
 )
 from assay.governance._exchange import (
+    MAX_RESTORE_BYTES,
+    MAX_RESTORE_RATIO,
     ExportSummary,
     backup_workspace,
     export_workspace,
@@ -118,6 +120,7 @@ from assay.governance._kpis import Kpi, KpiReport, ProgramStatus, compute_kpis, 
 from assay.governance._monitor_records import acknowledge as acknowledge_alert
 from assay.governance._monitor_records import alert_precision, list_alerts
 from assay.governance._monitor_status import MonitorStatus, monitor_status
+from assay.governance._names import check_record_name, file_slug
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -188,6 +191,7 @@ from assay.governance._workspace import (
     open_workspace,
     upgrade_workspace,
 )
+from assay.store import parse_json
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "ACTION_REMOTE_SYSTEMS",
@@ -215,6 +219,8 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "KpiReport",
     "LIFECYCLE_STATUSES",
     "MAX_FAILURES",
+    "MAX_RESTORE_BYTES",
+    "MAX_RESTORE_RATIO",
     "MAX_WAIVER_DAYS",
     "ModelVersion",
     "MonitorStatus",
@@ -261,6 +267,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "chain_head",
     "check_action_push",
     "check_checkpoint",
+    "check_record_name",
     "close_incident",
     "compute_kpis",
     "count_risks",
@@ -271,6 +278,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "evidence_content",
     "evidence_origin",
     "export_workspace",
+    "file_slug",
     "find_workspace",
     "generate_checkpoint_key",
     "get_action",
@@ -309,6 +317,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_incident",
     "open_review",
     "open_workspace",
+    "parse_json",
     "password_hash_of",
     "program_status",
     "record_derived",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from assay.errors import AssayError, InputError
-from assay.governance._common import PREFIXES, check_datetime, parse_ref
+from assay.governance._common import PREFIXES, check_datetime, format_ref, parse_ref
 from assay.store import AuditEvent, AuditProblem, AuditReport, read_events, tables
 
 if TYPE_CHECKING:
@@ -100,35 +101,67 @@ def audit_log(
 
 
 def verify_audit(ws: Workspace, *, blobs: bool = False) -> AuditReport:
-    """Recompute the audit chain and check every governed row against it.
+    """Recompute the audit chain and check every governed row against it, and every stored file
+    that evidence, components and approvals refer to.
 
-    With ``blobs=True`` also re-hash every stored file that evidence, components and approvals
-    refer to. The report names the first broken link; it does not raise.
+    A file is checked cheaply by default: it exists and, for evidence, has the size recorded.
+    With ``blobs=True`` each is re-hashed, which also finds an edit that kept the size. Temporary
+    files of writes not renamed into place (a killed write) are listed in the report's ``notes``.
+    The report names the first broken link; it does not raise.
     """
     report = ws.store.verify()
-    if not blobs:
-        return report
-    problems = list(report.problems)
-    with ws.store.read() as conn:
-        digests = set(conn.execute(sa.select(tables.evidence.c.blob_sha256)).scalars())
-        digests |= set(conn.execute(sa.select(tables.approvals.c.subject_sha256)).scalars())
-        digests |= {
-            d
-            for d in conn.execute(sa.select(tables.system_components.c.content_sha256)).scalars()
-            if d
-        }
-    for digest in sorted(digests):
-        try:
-            ws.blobs.verify(digest)
-        except AssayError as exc:
-            problems.append(AuditProblem(str(exc)))
-    return AuditReport(
-        events=report.events,
-        rows_checked=report.rows_checked,
-        head_seq=report.head_seq,
-        head_hash=report.head_hash,
-        problems=tuple(problems),
+    problems = (*report.problems, *_blob_problems(ws, full=blobs))
+    notes = tuple(
+        f"{path} is the temporary file of a write that has not finished, or was killed; it is "
+        "deleted when the workspace is next opened an hour after its last change."
+        for path in ws.blobs.incoming()
     )
+    return dataclasses.replace(report, problems=problems, notes=notes)
+
+
+def _referenced_blobs(ws: Workspace) -> dict[str, tuple[str, int | None]]:
+    """Every stored file a record refers to → (the first record referring to it, the size that
+    record gives or None)."""
+    e, a, c = tables.evidence.c, tables.approvals.c, tables.system_components.c
+    found: dict[str, tuple[str, int | None]] = {}
+    with ws.store.read() as conn:
+        for id_, digest, size in conn.execute(
+            sa.select(e.id, e.blob_sha256, e.size_bytes).order_by(e.id)
+        ):
+            found.setdefault(digest, (format_ref("evidence", id_), size))
+        for id_, digest in conn.execute(sa.select(a.id, a.subject_sha256).order_by(a.id)):
+            found.setdefault(digest, (format_ref("approval", id_), None))
+        for id_, digest in conn.execute(sa.select(c.id, c.content_sha256).order_by(c.id)):
+            if digest:
+                found.setdefault(digest, (f"component {id_}", None))
+    return found
+
+
+def _blob_problems(ws: Workspace, *, full: bool) -> list[AuditProblem]:
+    problems = []
+    for digest, (owner, size) in sorted(_referenced_blobs(ws).items()):
+        if full:
+            try:
+                ws.blobs.verify(digest)
+            except AssayError as exc:
+                problems.append(AuditProblem(f"{exc} (the file of {owner})"))
+            continue
+        actual = ws.blobs.size(digest)
+        if actual is None:
+            problems.append(
+                AuditProblem(
+                    f"The blob sha256:{digest} (the file of {owner}) is missing from "
+                    f"{ws.blobs.root}. Restore the blobs folder from a backup."
+                )
+            )
+        elif size is not None and actual != size:
+            problems.append(
+                AuditProblem(
+                    f"The blob {ws.blobs.path(digest)} (the file of {owner}) is {actual} bytes, "
+                    f"not the {size} recorded: it was modified. Restore it from a backup."
+                )
+            )
+    return problems
 
 
 def evidence_origin(ws: Workspace, ref: str | int) -> AuditEvent | None:

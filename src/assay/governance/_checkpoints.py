@@ -12,6 +12,7 @@ event with that hash: a truncated tail or a consistent rewrite of any event up t
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -243,10 +244,4 @@ def verify_against_checkpoints(
     problems = list(report.problems)
     for file in checkpoints:
         problems += check_checkpoint(ws, file, public_key)[1]
-    return AuditReport(
-        events=report.events,
-        rows_checked=report.rows_checked,
-        head_seq=report.head_seq,
-        head_hash=report.head_hash,
-        problems=tuple(problems),
-    )
+    return dataclasses.replace(report, problems=tuple(problems))

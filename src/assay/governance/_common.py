@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
 from assay.policy import ROLE_PERMISSIONS
-from assay.store import WriteTx, tables, to_jsonable
+from assay.store import WriteTx, check_date_range, check_text_value, tables, to_jsonable
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -120,12 +120,13 @@ def check_name(value: str, *, what: str) -> str:
 
 
 def check_text(value: str | None, *, what: str, required: bool = True) -> str | None:
-    """Strip text; refuse it empty when ``required``."""
+    """Strip text; refuse it empty when ``required``, and refuse what cannot be stored (a NUL
+    character, more than :data:`assay.store.TEXT_MAX_CHARS` characters)."""
     if value is None or not str(value).strip():
         if required:
             raise InputError(f"The {what} is required and cannot be empty.")
         return None
-    return str(value).strip()
+    return check_text_value(str(value).strip(), what=what)
 
 
 def check_choice(value: str, choices: tuple[str, ...] | frozenset[str], *, what: str) -> str:
@@ -146,19 +147,24 @@ def check_level(value: int | None, *, what: str) -> int | None:
 
 
 def check_date(value: dt.date | str | None, *, what: str) -> dt.date | None:
-    """A date, given as :class:`datetime.date` or ``YYYY-MM-DD`` text."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
+    """A date, given as :class:`datetime.date` or ``YYYY-MM-DD`` text, within the stored range
+    (:data:`assay.store.EARLIEST_DATE` to :data:`assay.store.LATEST_DATE`)."""
+    if value is None:
+        return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_date_range(value.date(), what=what)
+    if isinstance(value, dt.date):
+        return check_date_range(value, what=what)
     try:
-        return dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value))
     except ValueError as exc:
         raise InputError(f"The {what} {value!r} is not a date; write it as YYYY-MM-DD.") from exc
+    return check_date_range(day, what=what)
 
 
 def check_datetime(value: dt.datetime | str | None, *, what: str) -> dt.datetime | None:
-    """An aware timestamp, given as datetime or ISO 8601 text (no offset means UTC)."""
+    """An aware timestamp, given as datetime or ISO 8601 text (no offset means UTC), within the
+    stored range (:data:`assay.store.LATEST_DATE`)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -168,9 +174,10 @@ def check_datetime(value: dt.datetime | str | None, *, what: str) -> dt.datetime
             raise InputError(
                 f"The {what} {value!r} is not a time; write it as YYYY-MM-DDTHH:MM[+HH:MM]."
             ) from exc
+    check_date_range(value, what=what)  # before the shift to UTC, which can overflow
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    return check_date_range(value.astimezone(dt.UTC), what=what)
 
 
 def add_business_days(start: dt.date, days: int) -> dt.date:

@@ -40,6 +40,7 @@ from assay.governance._inventory import (
     normalize_digest,
     system_row,
 )
+from assay.governance._json_content import check_json_evidence, check_result
 from assay.policy import evidence_kind, find_kind
 from assay.store import WriteTx, check_json_value, row_image, tables
 
@@ -351,10 +352,12 @@ def _checked(ws: Workspace, spec: EvidenceInput) -> dict[str, Any]:
         raise InputError(f"valid_until {until} is in the past; evidence must be valid when added.")
     if spec.path is not None:
         p = Path(spec.path)
-        sha, size = ws.blobs.put_file(p)
         guessed, default_title = mimetypes.guess_type(p.name)[0], p.name
+        check_json_evidence(spec.media_type or guessed or "", path=p, what=f"The file {str(p)!r}")
+        sha, size = ws.blobs.put_file(p)
     else:
         assert spec.data is not None
+        check_json_evidence(spec.media_type or "", data=spec.data, what=f"The {spec.kind} content")
         sha, size = ws.blobs.put_bytes(spec.data), len(spec.data)
         guessed, default_title = None, spec.kind
     return {
@@ -533,6 +536,7 @@ def _result_blob(result: Mapping[str, Any]) -> bytes:
             "An evaluation result must be a mapping with a 'schema' string "
             "(pass FairnessResult.to_dict())."
         )
+    check_result(result)
     try:
         return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:

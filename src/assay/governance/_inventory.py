@@ -21,6 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
+from assay.governance._names import check_record_name
 from assay.governance._owners import check_owner
 from assay.policy import OPEN_RISK_STATUSES, RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
@@ -213,7 +214,7 @@ def add_system(
     generative
         Generative systems may use NIST AI 600-1 risk categories and prompt components.
     """
-    name = check_text(name, what="system name") or ""
+    name = check_record_name(name, what="system name")
     check_choice(risk_tier, RISK_TIERS, what="risk tier")
     check_choice(lifecycle_status, LIFECYCLE_STATUSES, what="lifecycle status")
     values = {
@@ -370,8 +371,8 @@ def add_dataset_version(
     Give its ``digest`` (``sha256:...``, as evaluation results report it) or a ``path`` to hash.
     ``columns`` is the schema: a list of names or a mapping name → type.
     """
-    name = check_text(name, what="dataset name") or ""
-    version = check_text(version, what="dataset version") or ""
+    name = check_record_name(name, what="dataset name")
+    version = check_record_name(version, what="dataset version")
     if "@" in name:
         raise InputError(f"The dataset name {name!r} cannot contain '@'.")
     if digest is None and path is None:
@@ -546,13 +547,13 @@ def add_model_version(
     training_datasets
         Dataset versions it was trained on, as ``name@version`` or digest.
     """
-    version = check_text(version, what="model version") or ""
+    version = check_record_name(version, what="model version")
     artifact_sha256 = _artifact_digest(artifact_sha256, artifact_path)
     with writing(
         ws, "edit the inventory", action="model_version.add", entity_type="model_version"
     ) as tx:
         sys_row = system_row(tx.conn, system)
-        model_name = check_text(name, what="model name", required=False) or sys_row["name"]
+        model_name = check_record_name(name or sys_row["name"], what="model name")
         _refuse_taken(tx.conn, sys_row, system, model_name, version)
         datasets = [dataset_row(tx.conn, ref) for ref in training_datasets]
         row = tx.insert(
@@ -615,8 +616,8 @@ def add_component(
     counts production systems that have one.
     """
     check_choice(kind, COMPONENT_KINDS, what="component kind")
-    name = check_text(name, what="component name") or ""
-    version = check_text(version, what="component version") or ""
+    name = check_record_name(name, what="component name")
+    version = check_record_name(version, what="component version")
     data = dict(details or {})
     check_json_value(data, name="details")
     if kind == "monitoring" and not (data.get("metrics") and data.get("alerts")):

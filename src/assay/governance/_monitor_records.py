@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from assay.canonical import canonical_json, sha256_hex
 from assay.errors import InputError, NotFoundError
 from assay.governance._common import writing
+from assay.governance._names import check_record_name
 from assay.governance._workspace import Workspace
 from assay.store import tables
 
@@ -41,6 +42,7 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 def upsert_monitor(ws: Workspace, name: str, system: str, spec: Mapping[str, Any]) -> int:
     """The id of the monitor called ``name``, created or updated with this spec."""
+    name = check_record_name(name, what="monitor name")
     sha = sha256_hex(canonical_json(spec))
     with ws.store.read() as conn:
         row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()

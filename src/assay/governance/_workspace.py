@@ -34,6 +34,9 @@ __all__ = [
 WORKSPACE_DIR = ".assay"
 CONFIG_FILE = "config.toml"
 DB_FILE = "assay.db"
+PRIVATE_DIR_MODE = 0o700
+"""Mode of the folders ``assay init`` makes: the database, blobs and config are every record of
+the workspace, for its owner only (files are 0600)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,16 @@ def _toml_str(value: str | None) -> str:
     return json.dumps(value or "")
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a workspace file readable by its owner only (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def _write_config(path: Path, config: WorkspaceConfig) -> None:
-    path.write_text(
+    _write_private(
+        path,
         "# Assay workspace settings. Created by `assay init`; safe to edit.\n\n"
         "[database]\n"
         "# Empty: the SQLite file .assay/assay.db. For a team database:\n"
@@ -74,7 +85,6 @@ def _write_config(path: Path, config: WorkspaceConfig) -> None:
         "# Empty: the default policy shipped with Assay. Reviews, packets, approvals, the gate\n"
         "# and the web app all read this one.\n"
         f"path = {_toml_str(config.policy)}\n",
-        encoding="utf-8",
     )
 
 
@@ -263,6 +273,7 @@ def open_workspace(
     except BaseException:
         store.dispose()
         raise
+    store.blobs.remove_stale_incoming()  # left by writes that were killed
     return Workspace(root, store, user=acting, config=config)
 
 
@@ -338,10 +349,10 @@ def init_workspace(
         blobs=None,
     )
     created_dir = not wdir.exists()
-    wdir.mkdir(parents=True, exist_ok=True)
+    wdir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     store: Store | None = None
     try:
-        (wdir / "blobs").mkdir(exist_ok=True)
+        (wdir / "blobs").mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
         (wdir / ".gitignore").write_text(
             "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
             "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"

@@ -1,5 +1,9 @@
 """The one HTTP client (httpx): JSON and raw bodies over HTTP, retried by the one retry policy.
 
+One ``httpx.Client``, made on first use, serves every call: its pool keeps connections open
+between calls (a red-team run makes thousands) instead of a new client, TLS context and
+connection per call.
+
 :func:`request_once` makes one call and sorts its failures: HTTP 429 and 5xx, timeouts and dropped
 connections are :class:`~assay.integrations.Transient` (worth another attempt); any other 4xx is
 :class:`RefusedError` (credentials, project, fields: retrying will not help). :func:`send` and
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +30,20 @@ __all__ = ["RETRY_STATUSES", "RefusedError", "post_json", "request_once", "send"
 
 #: Statuses worth retrying: rate limits and server-side failures.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+
+_CLIENT: dict[str, httpx.Client] = {}
+_CLIENT_LOCK = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """The one client (thread-safe); no cap on connections, as callers bound their concurrency."""
+    with _CLIENT_LOCK:
+        if "client" not in _CLIENT:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=32)
+            _CLIENT["client"] = httpx.Client(limits=limits)
+        return _CLIENT["client"]
 
 
 class RefusedError(InputError):
@@ -33,13 +53,13 @@ class RefusedError(InputError):
 def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any.
 
-    >>> retry_after("7"), retry_after(None), retry_after("soon")
-    (7.0, None, None)
+    >>> retry_after("7"), retry_after("0.5"), retry_after(None), retry_after("soon")
+    (7.0, 0.5, None, None)
     """
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if _SECONDS.fullmatch(text):  # delay-seconds; some servers send a fraction of a second
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
@@ -59,7 +79,7 @@ def request_once(
     """One HTTP call: its status and body, or :class:`Transient` / :class:`RefusedError`."""
     hdrs = {"User-Agent": f"assay/{__version__}", **(headers or {})}
     try:
-        response = httpx.request(method, url, content=body, headers=hdrs, timeout=timeout)
+        response = _client().request(method, url, content=body, headers=hdrs, timeout=timeout)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise RefusedError(f"{url} is not a usable URL: {exc}") from None
     except httpx.TimeoutException:

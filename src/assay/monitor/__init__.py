@@ -28,12 +28,6 @@ from assay.monitor._run import (
     MonitorRunPayload,
     run_monitor,
 )
-from assay.monitor._simulate import (
-    US_CENSUS_1990,
-    run_demo_monitoring,
-    simulate_production_batches,
-    write_demo_spec,
-)
 from assay.monitor._spec import (
     AlertRule,
     MetricSpec,
@@ -45,7 +39,6 @@ from assay.monitor._spec import (
 
 __all__ = [
     "RUN_SCHEMA",
-    "US_CENSUS_1990",
     "AlertRule",
     "Delivery",
     "MetricSpec",
@@ -62,10 +55,7 @@ __all__ = [
     "load_spec",
     "monitor_status",
     "render_monitor_report",
-    "run_demo_monitoring",
     "run_monitor",
-    "simulate_production_batches",
     "spec_json_schema",
     "spec_json_schema_text",
-    "write_demo_spec",
 ]

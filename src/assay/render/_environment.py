@@ -53,12 +53,13 @@ def environment(*packages: str, markdown: bool = False, filters: Filters = ()) -
         "lstrip_blocks": True,
         "keep_trailing_newline": True,
     }
+    # HTML is autoescaped; Markdown escapes every printed value instead (finalize).
+    env = Environment(
+        autoescape=not markdown, finalize=markdown_escape if markdown else None, **common
+    )
     if markdown:
-        env = Environment(autoescape=False, finalize=markdown_escape, **common)
         env.filters["code"] = markdown_code
         env.filters["raw"] = MarkdownText
-    else:
-        env = Environment(autoescape=True, **common)
     env.filters.update(dict(filters))
     return env
 

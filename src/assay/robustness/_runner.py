@@ -14,6 +14,7 @@ import platform
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from assay._version import __version__
 from assay.errors import InputError
 from assay.evaluate import (
     COLUMNS_DIGEST_OF,
+    Source,
     check_threshold,
     columns_digest,
     fairness,
@@ -170,156 +172,207 @@ def run_robustness(
     -------
     RobustnessResult
     """
-    say = progress or (lambda _msg: None)
-    sens = [sensitive_features] if isinstance(sensitive_features, str) else list(sensitive_features)
+    # The request holds every parameter by name; at this point locals() holds just them.
+    return _run(_Request(**locals()))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`run_robustness`, one for one."""
+
+    model: Any
+    data: Any
+    y_true: str
+    sensitive_features: str | Sequence[str]
+    scenario: Scenario | Mapping[str, Any] | str | Path | None
+    pos_label: Any
+    model_pos_label: Any
+    threshold: float | None
+    features: Sequence[str] | None
+    batch_size: int | None
+    timeout: float
+    n_bootstrap: int
+    dataset_digest: str | None
+    progress: Progress | None
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The data read, the model loaded and the scenario chosen: what the run works on."""
+
+    source: Source
+    frame: pl.DataFrame
+    sens: list[str]
+    inputs: list[str]
+    loaded: Model
+    positive: BoolArray
+    """Rows whose label is the favourable one."""
+    scorer: _Scorer
+    groups: pl.DataFrame
+    spec: Scenario
+    params: dict[str, Any]
+    started: float
+    """``time.perf_counter()`` when the setup was done: the run's timing starts there."""
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """The unchanged data scored; rows the model failed on are left out of every probe."""
+
+    frame: pl.DataFrame
+    groups: pl.DataFrame
+    positive: BoolArray
+    scored: Scored
+
+
+def _run(req: _Request) -> RobustnessResult:
+    """Set up, score the baseline, then run every probe against it."""
+    say = req.progress or (lambda _msg: None)
+    setup = _prepare(req)
+    rng = np.random.default_rng(setup.spec.random_state)
+    notes: list[str] = []
+    say("Scoring the baseline")
+    base, base_error = _score_baseline(setup, notes)
+    if base_error is not None or base is None:
+        probes = [
+            _errored(p, f"the baseline could not be scored: {base_error}")
+            for p in setup.spec.probes
+        ]
+        return _result(req, setup, setup.frame.height, None, probes, notes, "error", base_error)
+    scored = base.scored
+    if scored.score is not None:
+        # The rule of every score-to-decision command: the threshold must split the scores.
+        check_threshold(
+            0.5 if req.threshold is None else req.threshold,
+            float(np.min(scored.score)),
+            float(np.max(scored.score)),
+            scores="the model's scores on the unchanged data",
+        )
+    y = base.positive.astype(np.int8)
+    engine = _Engine(setup.sens, setup.spec, req.threshold, req.n_bootstrap)
+    baseline = engine.compact(engine.evaluate(base.groups, y, scored.decision, scored.score, None))
+    ctx = Context(base.frame, tuple(setup.inputs), base.positive, tuple(setup.sens))
+    entries = []
+    for i, probe in enumerate(setup.spec.probes):
+        say(f"Probe {i + 1}/{len(setup.spec.probes)}: {probe.label}")
+        entries.append(_timed_probe(probe, ctx, base, y, setup, engine, rng, baseline))
+    outcome = worst([e["verdict"] for e in entries])
+    return _result(req, setup, base.frame.height, baseline, entries, notes, outcome, None)
+
+
+def _prepare(req: _Request) -> _Setup:
+    """Check the options, read the data, load the model and choose the scenario."""
+    sensitive = req.sensitive_features
+    sens = [sensitive] if isinstance(sensitive, str) else list(sensitive)
     if not sens:
         raise InputError("sensitive_features is empty: name at least one column to report by.")
-    if n_bootstrap < 100:
-        raise InputError(f"n_bootstrap must be at least 100, got {n_bootstrap}.")
-    given = _scenario(scenario)
-    source, frame = read_frame(data, y_true, sens)
-    listing = ", ".join(frame.columns[:40])
-    positive_label = _positive(frame.get_column(y_true), pos_label)
-    loaded = load_model(model, features=features, batch_size=batch_size, timeout=timeout)
-    inputs = list(features or loaded.info.features or [c for c in frame.columns if c != y_true])
+    if req.n_bootstrap < 100:
+        raise InputError(f"n_bootstrap must be at least 100, got {req.n_bootstrap}.")
+    given = _scenario(req.scenario)
+    y_true = req.y_true
+    source, frame = read_frame(req.data, y_true, sens)
+    positive_label = _positive(frame.get_column(y_true), req.pos_label)
+    loaded = load_model(
+        req.model, features=req.features, batch_size=req.batch_size, timeout=req.timeout
+    )
+    inputs = list(req.features or loaded.info.features or [c for c in frame.columns if c != y_true])
     if y_true in inputs:
         raise InputError(f"'{y_true}' is the label; it cannot also be a model input.")
-    model_positive = _model_positive(loaded, positive_label, model_pos_label)
+    model_positive = _model_positive(loaded, positive_label, req.model_pos_label)
     positive = _equals(frame.get_column(y_true), positive_label)
-    scorer = _Scorer(loaded, model_positive, threshold)
+    scorer = _Scorer(loaded, model_positive, req.threshold)
     groups = _group_frame(frame, sens)
     usable = [f for f in inputs if f in frame.columns]
     spec = given or default_scenario(usable, sens, frame)
     started = time.perf_counter()
-    rng = np.random.default_rng(spec.random_state)
-
     params: dict[str, Any] = {
         "y_true": y_true,
         "pos_label": _plain(positive_label),
         "model_pos_label": _plain(model_positive),
         "sensitive_features": sens,
         "features": inputs,
-        "threshold": 0.5 if threshold is None else threshold,
+        "threshold": 0.5 if req.threshold is None else req.threshold,
         "batch_size": loaded.batch_size,
-        "timeout_seconds": timeout if loaded.info.kind == "http" else None,
+        "timeout_seconds": req.timeout if loaded.info.kind == "http" else None,
         "ci_level": spec.ci_level,
         "min_group_size": spec.min_group_size,
-        "n_bootstrap": n_bootstrap,
+        "n_bootstrap": req.n_bootstrap,
         "random_state": spec.random_state,
         "limits": {k: float(v) for k, v in spec.limits.items()},
         "scenario": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
     }
-    notes: list[str] = []
+    return _Setup(
+        source, frame, sens, inputs, loaded, positive, scorer, groups, spec, params, started
+    )
 
-    missing_inputs = [f for f in inputs if f not in frame.columns]
-    say("Scoring the baseline")
-    base_error: str | None = None
-    keep = np.ones(frame.height, dtype=bool)
-    base: Scored | None = None
+
+def _score_baseline(setup: _Setup, notes: list[str]) -> tuple[_Baseline | None, str | None]:
+    """The baseline, or why it could not be scored; failed rows are dropped with a note."""
+    frame = setup.frame
+    missing_inputs = [f for f in setup.inputs if f not in frame.columns]
     if missing_inputs:
-        base_error = (
+        listing = ", ".join(frame.columns[:40])
+        return None, (
             f"the model's input feature(s) {', '.join(repr(m) for m in missing_inputs)} are not "
             f"in the data (columns: {listing})"
         )
-    else:
-        base = scorer.score(frame.select(inputs))
-        if base.failed.all():
-            base_error = f"the model failed on every row of the baseline: {base.error}"
-        elif base.failed.any():
-            keep = ~base.failed
-            notes.append(
-                f"The model failed on {int(base.failed.sum()):,} of {frame.height:,} rows of the "
-                f"unchanged data (first error: {base.error}); those rows are left out of every "
-                "probe."
-            )
-    if base_error is not None or base is None:
-        probes = [
-            _errored(p, f"the baseline could not be scored: {base_error}") for p in spec.probes
-        ]
-        return _result(
-            frame.height,
-            loaded,
-            None,
-            probes,
-            params,
-            notes,
-            source,
-            inputs,
-            y_true,
-            sens,
-            dataset_digest,
-            scorer,
-            started,
-            "error",
-            base_error,
-        )
-
-    if not keep.all():
-        frame, groups, positive = (
-            frame.filter(pl.Series(keep)),
-            groups.filter(pl.Series(keep)),
-            positive[keep],
-        )
-        base = Scored(
-            base.decision[keep],
-            None if base.score is None else base.score[keep],
-            base.failed[keep],
-            None,
-        )
-    if base.score is not None:
-        # The rule of every score-to-decision command: the threshold must split the scores.
-        check_threshold(
-            0.5 if threshold is None else threshold,
-            float(np.min(base.score)),
-            float(np.max(base.score)),
-            scores="the model's scores on the unchanged data",
-        )
-    y = positive.astype(np.int8)
-    engine = _Engine(sens, spec, threshold, n_bootstrap)
-    baseline = engine.compact(engine.evaluate(groups, y, base.decision, base.score, None))
-    ctx = Context(frame, tuple(inputs), positive, tuple(sens))
-
-    entries = []
-    for i, probe in enumerate(spec.probes):
-        say(f"Probe {i + 1}/{len(spec.probes)}: {probe.label}")
-        t0 = time.perf_counter()
-        p0, r0 = scorer.seconds, scorer.rows
-        try:
-            entry = _run_probe(probe, ctx, groups, y, base, scorer, engine, spec, rng, baseline)
-        except (ProbeSetupError, ModelCallError) as exc:
-            entry = _errored(probe, str(exc))
-        except InputError as exc:
-            entry = _errored(probe, str(exc))
-        except Exception as exc:  # the run finishes; the reason is kept
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            entry = _errored(
-                probe,
-                f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
-            )
-        entry["timing"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "predict_seconds": round(scorer.seconds - p0, 4),
-            "rows_scored": scorer.rows - r0,
-        }
-        entries.append(entry)
-    outcome = worst([e["verdict"] for e in entries])
-    return _result(
-        frame.height,
-        loaded,
-        baseline,
-        entries,
-        params,
-        notes,
-        source,
-        inputs,
-        y_true,
-        sens,
-        dataset_digest,
-        scorer,
-        started,
-        outcome,
+    base = setup.scorer.score(frame.select(setup.inputs))
+    if base.failed.all():
+        return None, f"the model failed on every row of the baseline: {base.error}"
+    if not base.failed.any():
+        return _Baseline(frame, setup.groups, setup.positive, base), None
+    keep = ~base.failed
+    notes.append(
+        f"The model failed on {int(base.failed.sum()):,} of {frame.height:,} rows of the "
+        f"unchanged data (first error: {base.error}); those rows are left out of every "
+        "probe."
+    )
+    kept = Scored(
+        base.decision[keep],
+        None if base.score is None else base.score[keep],
+        base.failed[keep],
         None,
     )
+    rows = pl.Series(keep)
+    return _Baseline(
+        frame.filter(rows), setup.groups.filter(rows), setup.positive[keep], kept
+    ), None
+
+
+def _timed_probe(
+    probe: _Probe,
+    ctx: Context,
+    base: _Baseline,
+    y: npt.NDArray[np.int8],
+    setup: _Setup,
+    engine: _Engine,
+    rng: np.random.Generator,
+    baseline: dict[str, Any],
+) -> dict[str, Any]:
+    """One probe's entry with its timing; a probe that cannot run is errored with its reason."""
+    scorer = setup.scorer
+    t0 = time.perf_counter()
+    p0, r0 = scorer.seconds, scorer.rows
+    try:
+        entry = _run_probe(
+            probe, ctx, base.groups, y, base.scored, scorer, engine, setup.spec, rng, baseline
+        )
+    except (ProbeSetupError, ModelCallError) as exc:
+        entry = _errored(probe, str(exc))
+    except InputError as exc:
+        entry = _errored(probe, str(exc))
+    except Exception as exc:  # the run finishes; the reason is kept
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        entry = _errored(
+            probe,
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})",
+        )
+    entry["timing"] = {
+        "seconds": round(time.perf_counter() - t0, 4),
+        "predict_seconds": round(scorer.seconds - p0, 4),
+        "rows_scored": scorer.rows - r0,
+    }
+    return entry
 
 
 def run_default_probes(
@@ -548,25 +601,21 @@ def _jsonable(value: Any) -> Any:
 
 
 def _result(
+    req: _Request,
+    setup: _Setup,
     n: int,
-    model: Model,
     baseline: dict[str, Any] | None,
     probes: list[dict[str, Any]],
-    params: dict[str, Any],
     notes: list[str],
-    source: Any,
-    inputs: list[str],
-    y_true: str,
-    sens: list[str],
-    digest: str | None,
-    scorer: _Scorer,
-    started: float,
     outcome: str,
     error: str | None,
 ) -> RobustnessResult:
-    total = time.perf_counter() - started
+    """The result: the probes' entries, the notes, timing and provenance."""
+    model, source, scorer, params = setup.loaded, setup.source, setup.scorer, setup.params
+    digest = req.dataset_digest
+    total = time.perf_counter() - setup.started
     dataset: dict[str, Any] = {"engine": source.engine}
-    columns = list(dict.fromkeys([*inputs, y_true, *sens]))
+    columns = list(dict.fromkeys([*setup.inputs, req.y_true, *setup.sens]))
     if digest is not None:
         dataset |= {"digest": digest, "digest_of": "given by the caller"}
     elif source.path is not None:

@@ -25,20 +25,46 @@ from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
 from assay.store._engine import create_engine, mask_url, normalize_url, sqlite_url
 from assay.store._exchange import dump_events, dump_table
 from assay.store._exchange import load as load_records
+from assay.store._limits import (
+    EARLIEST_DATE,
+    JSON_MAX_DEPTH,
+    JSON_MAX_INT_DIGITS,
+    JSON_MAX_NODES,
+    LATEST_DATE,
+    NAME_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    check_date_range,
+    check_json_shape,
+    check_json_value,
+    check_row,
+    check_text_value,
+    parse_json,
+)
 from assay.store._migrate import SCHEMA_REVISION, head_revision
 from assay.store._store import Store, WriteTx
-from assay.store._types import check_json_value, to_jsonable, utc
+from assay.store._types import to_jsonable, utc
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "AuditEvent",
     "AuditProblem",
     "AuditReport",
     "BlobStore",
+    "EARLIEST_DATE",
     "GENESIS_HASH",
+    "JSON_MAX_DEPTH",
+    "JSON_MAX_INT_DIGITS",
+    "JSON_MAX_NODES",
+    "LATEST_DATE",
+    "NAME_MAX_CHARS",
     "SCHEMA_REVISION",
     "Store",
+    "TEXT_MAX_CHARS",
     "WriteTx",
+    "check_date_range",
+    "check_json_shape",
     "check_json_value",
+    "check_row",
+    "check_text_value",
     "create_engine",
     "dump_events",
     "dump_table",
@@ -47,6 +73,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "load_records",
     "mask_url",
     "normalize_url",
+    "parse_json",
     "read_events",
     "row_digest",
     "row_image",

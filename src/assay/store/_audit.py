@@ -106,6 +106,8 @@ class AuditReport:
     head_seq: int
     head_hash: str
     problems: tuple[AuditProblem, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+    """What is worth knowing but breaks nothing (a write still in progress)."""
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,7 @@ class AuditReport:
                 {"message": p.message, "seq": p.seq, "table": p.table, "key": p.key}
                 for p in self.problems
             ],
+            "notes": list(self.notes),
         }
 
 

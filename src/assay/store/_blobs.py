@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +17,11 @@ __all__ = ["BlobStore", "sha256_bytes", "sha256_file"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
+INCOMING_PREFIX = ".incoming-"
+"""Name prefix of a blob being written (renamed into place when complete)."""
+STALE_INCOMING_S = 3600.0
+"""A file being written that has not changed for this long was left by a killed write."""
+_DIR_MODE = 0o700  # blobs are the workspace's evidence: readable by its owner only
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -38,8 +45,11 @@ def sha256_file(path: Path) -> str:
 class BlobStore:
     """Files stored by content under ``root/ab/cdef...`` (two hex digits shard the folder).
 
-    Writing is atomic (a temporary file renamed into place) and idempotent: storing the same bytes
-    twice keeps one copy. Blobs are never modified; :meth:`verify` re-hashes one.
+    Writing is atomic (a temporary file ``.incoming-*`` renamed into place) and idempotent: storing
+    the same bytes twice keeps one copy. Blobs are never modified; :meth:`verify` re-hashes one.
+    Files are created with mode 0600 and folders 0700. A write killed before its rename leaves its
+    temporary file: :meth:`remove_stale_incoming` deletes those (a workspace does when opened) and
+    :meth:`incoming` lists what is left.
 
     Parameters
     ----------
@@ -75,13 +85,49 @@ class BlobStore:
         if target.exists():
             tmp.unlink()
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
         os.replace(tmp, target)
 
     def _tempfile(self) -> tuple[BinaryIO, Path]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        self.root.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=self.root)  # mode 0600
         return os.fdopen(fd, "wb"), Path(name)
+
+    def incoming(self) -> list[Path]:
+        """The temporary files of writes not (yet) renamed into place, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [p for p in self.root.glob(INCOMING_PREFIX + "*") if p.is_file()]
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def remove_stale_incoming(self, *, older_than: float = STALE_INCOMING_S) -> list[Path]:
+        """Delete the temporary files of killed writes: those unchanged for ``older_than``
+        seconds (a write in progress keeps changing its file). Returns what was deleted."""
+        cutoff = time.time() - older_than
+        removed = []
+        for path in self.incoming():
+            try:
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:  # gone already (another process cleaned it), or not ours to delete
+                continue
+        return removed
+
+    def discard(self, digest: str) -> None:
+        """Delete a blob this process just stored for an import that failed (blobs are otherwise
+        never deleted); its shard folder too when that leaves it empty."""
+        path = self.path(digest)
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: other blobs share the shard
+            path.parent.rmdir()
+
+    def size(self, digest: str) -> int | None:
+        """The size in bytes of a stored blob, or None when it is missing."""
+        try:
+            return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            return None
 
     def put_bytes(self, data: bytes) -> str:
         """Store ``data``; return its hex sha256."""
@@ -89,11 +135,15 @@ class BlobStore:
         if self.has(digest):
             return digest
         fh, tmp = self._tempfile()
-        with fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        self._install(tmp, digest)
+        try:
+            with fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._install(tmp, digest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return digest
 
     def put_file(self, path: Path) -> tuple[str, int]:
@@ -104,15 +154,19 @@ class BlobStore:
         digest = hashlib.sha256()
         size = 0
         fh, tmp = self._tempfile()
-        with fh, path.open("rb") as src:
-            for chunk in iter(lambda: src.read(_CHUNK), b""):
-                digest.update(chunk)
-                size += len(chunk)
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        value = digest.hexdigest()
-        self._install(tmp, value)
+        try:
+            with fh, path.open("rb") as src:
+                for chunk in iter(lambda: src.read(_CHUNK), b""):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            value = digest.hexdigest()
+            self._install(tmp, value)
+        except BaseException:  # a full disk, an unreadable file: leave no temporary file
+            tmp.unlink(missing_ok=True)
+            raise
         return value, size
 
     def read_bytes(self, digest: str) -> bytes:

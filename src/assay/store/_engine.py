@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +131,18 @@ def _refused(url: str) -> Any:
     return listener
 
 
+def _create_private_file(database: str | None) -> None:
+    """Create a new SQLite file with mode 0600 (SQLite would use 0644, less the umask): the
+    database holds every record and credential. Its -wal and -shm files take the same mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return  # an existing database keeps its mode; a missing folder is reported on connect
+    with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def create_engine(url: str) -> Engine:
     """Create the engine for a (normalised) database URL.
 
@@ -141,11 +155,13 @@ def create_engine(url: str) -> Engine:
     -------
     Engine
         For SQLite: WAL journal, foreign keys on, a 60 s busy timeout and ``BEGIN IMMEDIATE`` for
-        connections with the :data:`WRITE_OPTION` execution option.
+        connections with the :data:`WRITE_OPTION` execution option; a new database file is
+        created with mode 0600.
     """
     url = normalize_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _create_private_file(parsed.database)
         engine = sa.create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},

@@ -17,9 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assay.errors import ConflictError, IntegrityError
+from assay.errors import ConflictError, InputError, IntegrityError
 from assay.store._audit import AuditReport, verify_chain
 from assay.store._engine import WRITE_OPTION
+from assay.store._limits import check_row
 from assay.store._schema import CREDENTIAL_TABLES, GOVERNED_TABLES, audit_events
 from assay.store._store import Store, WriteTx
 from assay.store._types import UTCDateTime, to_jsonable
@@ -65,6 +66,11 @@ def _typed(table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[
     parsers = _parsers(table)
     names = set(table.columns.keys())
     for row in rows:
+        if not isinstance(row, Mapping):
+            raise IntegrityError(
+                f"The imported rows of {table.name} are not all mappings of column to value; "
+                "the export was edited."
+            )
         extra = set(row) - names
         if extra:
             raise IntegrityError(
@@ -74,8 +80,40 @@ def _typed(table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[
         out = dict(row)
         for name, parse in parsers.items():
             if out.get(name) is not None:
-                out[name] = parse(out[name])
+                out[name] = _parsed(table, name, parse, out[name])
+        _check_imported(table, out)
         yield out
+
+
+def _parsed(table: sa.Table, name: str, parse: Any, value: Any) -> Any:
+    try:
+        parsed = parse(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or (isinstance(parsed, dt.datetime) and parsed.tzinfo is None):
+        raise IntegrityError(
+            f"The imported rows of {table.name} have the {name} {str(value)[:40]!r}, which is not "
+            "a date or a time with its offset; the export was edited."
+        )
+    return parsed
+
+
+def _check_imported(table: sa.Table, row: dict[str, Any]) -> None:
+    """Refuse, before any database sees it, a row that SQLite and PostgreSQL would not both store
+    (a NUL character, a value longer than its column): a backup restores into either."""
+    # An event's changes and row keys are Assay's own JSON text, as long as the event needs.
+    checked = (
+        {k: v for k, v in row.items() if k not in ("changes", "row_keys")}
+        if table is audit_events
+        else row
+    )
+    try:
+        check_row(table, checked)
+    except InputError as exc:
+        key = "/".join(str(row.get(col.name)) for col in table.primary_key.columns)
+        raise IntegrityError(
+            f"The imported row {table.name}:{key} cannot be stored: {exc} Nothing was imported."
+        ) from None
 
 
 def _insert_chunks(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
@@ -115,6 +153,23 @@ def load(
     unknown = set(tables) - {t.name for t in GOVERNED_TABLES}
     if unknown:
         raise IntegrityError(f"Unknown tables in the import: {sorted(unknown)}.")
+    try:
+        return _load(store, tables, events, verify=verify)
+    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise IntegrityError(
+            f"The imported records cannot be stored ({first}); the export was edited or comes "
+            "from a damaged workspace. Nothing was imported."
+        ) from None
+
+
+def _load(
+    store: Store,
+    tables: Mapping[str, Iterable[Mapping[str, Any]]],
+    events: Iterable[Mapping[str, Any]],
+    *,
+    verify: bool,
+) -> AuditReport | None:
     report = None
     with store.engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})

@@ -31,6 +31,7 @@ from assay.store._audit import (
 )
 from assay.store._blobs import BlobStore
 from assay.store._engine import WRITE_OPTION, create_engine, normalize_url
+from assay.store._limits import check_row, check_text_value
 from assay.store._schema import APPEND_ONLY_TABLES, audit_events, row_key
 from assay.store._types import to_jsonable, utc
 
@@ -62,7 +63,7 @@ class WriteTx:
         self.action = action
         self.entity_type = entity_type
         self.entity_id = entity_id
-        self.note = note
+        self.note = None if note is None else check_text_value(note, what="note")
         self.at = utc(at)
         self._changes: dict[str, dict[str, Any]] = {}
 
@@ -101,7 +102,12 @@ class WriteTx:
         return self.conn.execute(sa.select(table).where(self._where(table, key))).mappings().first()
 
     def insert(self, table: sa.Table, values: Mapping[str, Any]) -> RowMapping:
-        """Insert one row and return it as stored (with its generated id)."""
+        """Insert one row and return it as stored (with its generated id).
+
+        Values the databases would store differently, or not at all, are refused first
+        (:func:`~assay.store.check_row`): the same on SQLite and PostgreSQL.
+        """
+        check_row(table, values)
         row = (
             self.conn.execute(table.insert().values(**values).returning(*table.c)).mappings().one()
         )
@@ -120,6 +126,7 @@ class WriteTx:
                     else "Record a new entry instead."
                 )
             )
+        check_row(table, values)
         before = self.get(table, key)
         if before is None:
             raise NotFoundError(f"There is no row {key!r} in {table.name}.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from sqlalchemy.engine import Dialect
 
 from assay.errors import InputError
 
-__all__ = ["JSONValue", "UTCDateTime", "check_json_value", "to_jsonable", "utc"]
+__all__ = ["JSONValue", "UTCDateTime", "to_jsonable", "utc"]
 
 JSONValue = Any
 """A value that :func:`assay.canonical.canonical_json` accepts: dict, list, str, int, finite float,
@@ -77,34 +76,3 @@ def to_jsonable(value: Any) -> JSONValue:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def check_json_value(value: Any, *, name: str) -> None:
-    """Refuse values that JSON columns cannot hold (NaN, infinity, non-string keys, objects).
-
-    Parameters
-    ----------
-    value
-        The value to check, recursively.
-    name
-        What the value is, for the error message (for example ``"parameters"``).
-    """
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputError(
-                f"{name} contains the number {value!r}, which JSON cannot store. "
-                "Replace it with null or a string."
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InputError(f"{name} has the key {key!r}; JSON object keys must be strings.")
-            check_json_value(item, name=f"{name}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            check_json_value(item, name=f"{name}[{index}]")
-    elif value is not None and not isinstance(value, str | int | bool):
-        raise InputError(
-            f"{name} holds a {type(value).__name__}, which is not JSON. "
-            "Use dicts, lists, strings, numbers, booleans and null only."
-        )

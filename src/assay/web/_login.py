@@ -4,91 +4,103 @@ loop."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from assay.errors import PermissionDeniedError
+from assay.governance import Workspace
 from assay.web import _auth
-from assay.web._app import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx
+from assay.web._context import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx, writer
 
-__all__ = ["register_login"]
+__all__ = ["router"]
 
 
-def register_login(app: FastAPI) -> None:
-    """Add ``/login`` (GET, POST) and ``/logout`` (POST) to ``app``."""
-    base = app.state.base
-    templates: Jinja2Templates = app.state.templates
-    writer = app.state.writer
-    secure_cookies = app.state.secure_cookies
+def _secure(request: Request) -> bool:
+    """Whether cookies are marked Secure: as the app was told, else when the request is HTTPS."""
+    secure_cookies: bool | None = request.app.state.secure_cookies
+    return secure_cookies if secure_cookies is not None else request.url.scheme == "https"
 
-    def secure(request: Request) -> bool:
-        return secure_cookies if secure_cookies is not None else request.url.scheme == "https"
 
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, error: str | None = None) -> Response:
-        token = secrets.token_urlsafe(32)
-        response = templates.TemplateResponse(
-            request, "login.html", {"ctx": None, "csrf": token, "error": error}
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
-        )
-        return response
+def _form_page(request: Request, csrf: str, error: str | None, status: int = 200) -> Response:
+    """The login form carrying ``csrf``, with ``error`` shown."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "login.html", {"ctx": None, "csrf": csrf, "error": error}, status
+    )
 
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        user, password, sent = (str(form.get(k, "")) for k in ("user", "password", "csrf_token"))
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(sent, cookie):
-            raise PermissionDeniedError("The login form's security token is missing or stale.")
-        client = request.client.host if request.client else "unknown"
-        # argon2 and the database run in worker threads, never on the event loop
-        wait = await run_in_threadpool(_auth.login_wait, base, user, client)
-        if wait is not None:
-            seconds = max(1, int(wait.total_seconds() + 0.999))
-            refused = templates.TemplateResponse(
-                request,
-                "login.html",
-                {
-                    "ctx": None,
-                    "csrf": cookie,
-                    "error": f"Too many failed attempts from here; try again in {seconds} s.",
-                },
-                429,
-            )
-            refused.headers["Retry-After"] = str(seconds)
-            return refused
-        if not await run_in_threadpool(_auth.check_login, base, user, password):
-            await run_in_threadpool(_auth.record_failure, base, user, client)
-            return templates.TemplateResponse(
-                request,
-                "login.html",
-                {"ctx": None, "csrf": cookie, "error": "Wrong user name or password."},
-                401,
-            )
-        secret, _ = await run_in_threadpool(_auth.start_session, base, user)
-        response = RedirectResponse("/", 303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            max_age=int(_auth.SESSION_TTL.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=secure(request),
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE)
-        return response
 
-    @app.post("/logout", include_in_schema=False)
-    async def logout(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-        await run_in_threadpool(_auth.end_session, base, request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(SESSION_COOKIE)
-        return response
+def _throttled(request: Request, csrf: str, wait: dt.timedelta) -> Response:
+    """429: the address waits ``wait`` before its next try at this user."""
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    refused = _form_page(
+        request, csrf, f"Too many failed attempts from here; try again in {seconds} s.", 429
+    )
+    refused.headers["Retry-After"] = str(seconds)
+    return refused
+
+
+async def _logged_in(request: Request, base: Workspace, user: str) -> Response:
+    """Start a session for ``user`` and go to the dashboard."""
+    secret, _ = await run_in_threadpool(_auth.start_session, base, user)
+    response = RedirectResponse("/", 303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(_auth.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+router = APIRouter()
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, error: str | None = None) -> Response:
+    """The login form, with a fresh double-submit CSRF token in its cookie."""
+    token = secrets.token_urlsafe(32)
+    response = _form_page(request, token, error)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+    )
+    return response
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    """Check the form's token, the throttle and the password; start a session."""
+    base: Workspace = request.app.state.base
+    form = await request.form()
+    user, password, sent = (str(form.get(k, "")) for k in ("user", "password", "csrf_token"))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(sent, cookie):
+        raise PermissionDeniedError("The login form's security token is missing or stale.")
+    client = request.client.host if request.client else "unknown"
+    # argon2 and the database run in worker threads, never on the event loop
+    wait = await run_in_threadpool(_auth.login_wait, base, user, client)
+    if wait is not None:
+        return _throttled(request, cookie, wait)
+    if not await run_in_threadpool(_auth.check_login, base, user, password):
+        await run_in_threadpool(_auth.record_failure, base, user, client)
+        return _form_page(request, cookie, "Wrong user name or password.", 401)
+    return await _logged_in(request, base, user)
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+    """End the session and go to the login page."""
+    base: Workspace = request.app.state.base
+    await run_in_threadpool(_auth.end_session, base, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -9,7 +9,6 @@ value ever appears in a result, a message or a log.
 
 from __future__ import annotations
 
-from assay.evaluate.pii._demo import demo_support_log
 from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NER_MISSING, NerBackend, load_ner
@@ -25,6 +24,7 @@ from assay.evaluate.pii._result import (
 )
 from assay.evaluate.pii._risk import reidentification_risk
 from assay.evaluate.pii._scan import scan
+from assay.evaluate.pii._validators import iban_checksum_ok, luhn_ok
 
 __all__ = [
     "ENTITIES",
@@ -42,8 +42,9 @@ __all__ = [
     "RedactionReport",
     "ReidentificationPayload",
     "ReidentificationRisk",
-    "demo_support_log",
+    "iban_checksum_ok",
     "load_ner",
+    "luhn_ok",
     "mask",
     "minimisation",
     "redact",

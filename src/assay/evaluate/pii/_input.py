@@ -11,9 +11,10 @@ data.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import narwhals as nw
 import polars as pl
@@ -22,6 +23,8 @@ from assay.errors import InputError, NotFoundError
 from assay.evaluate._frame import Source, open_frame
 
 LINE_COLUMN = "line"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,20 @@ def read_failed(data: Any, exc: Exception) -> InputError:
         f"Could not read {name} ({type(exc).__name__}). Check that it is a valid file of its "
         "kind; Assay does not quote the content in messages."
     )
+
+
+def read_leniently(data: Any, run: Callable[[bool], T]) -> T:
+    """``run(False)``; when Polars fails on a JSONL file while reading it, ``run(True)`` (lenient,
+    see :func:`_jsonl`). A failure that remains is an :class:`InputError` naming its kind only."""
+    try:
+        return run(False)
+    except pl.exceptions.PolarsError as exc:
+        if not is_jsonl(data):
+            raise read_failed(data, exc) from None
+    try:
+        return run(True)
+    except pl.exceptions.PolarsError as exc:
+        raise read_failed(data, exc) from None
 
 
 def _path_error(path: Path, exc: Exception) -> InputError:

@@ -20,7 +20,7 @@ import polars as pl
 
 from assay.errors import InputError
 from assay.evaluate.pii._detect import ROW, check_min_score, findings, plan
-from assay.evaluate.pii._input import is_jsonl, prepare, read_failed
+from assay.evaluate.pii._input import Prepared, prepare, read_leniently
 from assay.evaluate.pii._mask import mask, pseudonym
 
 POLICIES = ("mask", "hash", "drop")
@@ -152,44 +152,40 @@ def redact(
     RedactionReport
         Distinct values redacted per column and entity type.
     """
-    options = {k: v for k, v in locals().items() if k != "data"}
-    try:
-        return _redact(data, lenient=False, **options)
-    except pl.exceptions.PolarsError as exc:
-        if not is_jsonl(data):
-            raise read_failed(data, exc) from None
-    try:
-        return _redact(data, lenient=True, **options)
-    except pl.exceptions.PolarsError as exc:
-        raise read_failed(data, exc) from None
+    request = _Request(**locals())  # at this point locals() holds just the parameters
+    return read_leniently(data, lambda lenient: _redact(request, lenient))
 
 
-def _redact(
-    data: Any,
-    *,
-    lenient: bool,
-    destination: str | Path,
-    policy: Policy,
-    columns: str | Sequence[str] | None,
-    min_score: float,
-    key: bytes | str | None,
-    batch_rows: int,
-) -> RedactionReport:
-    check_min_score(min_score)
-    if policy not in POLICIES:
-        raise InputError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}.")
-    out = Path(destination)
-    writer = _WRITERS.get(out.suffix.lower())
-    if writer is None:
-        raise InputError(
-            f"Cannot write '{out.name}': the output must end in .parquet, .csv, .tsv or .jsonl."
-        )
-    if not out.parent.exists():
-        raise InputError(f"The folder '{out.parent}' for the output does not exist; create it.")
-    if isinstance(data, str | Path) and Path(data).resolve() == out.resolve():
-        raise InputError("The output would overwrite the input; choose another destination.")
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`redact`, one for one."""
+
+    data: Any
+    destination: str | Path
+    policy: Policy
+    columns: str | Sequence[str] | None
+    min_score: float
+    key: bytes | str | None
+    batch_rows: int
+
+
+@dataclass
+class _Found:
+    """What the first pass found: the distinct values per column and their entities."""
+
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Top-level column -> value -> entity: what the second pass rewrites."""
+    counts: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """Scanned column -> entity -> distinct values: what the report counts."""
+    rows: int = 0
+
+
+def _redact(request: _Request, lenient: bool) -> RedactionReport:
+    """Check the request, find the personal data, then stream the rewritten copy."""
+    out, writer = _check(request)
+    columns = request.columns
     wanted = [columns] if isinstance(columns, str) else (list(columns) if columns else None)
-    prepared = prepare(data, wanted, lenient=lenient)
+    prepared = prepare(request.data, wanted, lenient=lenient)
     if prepared.n_rows is not None:
         raise InputError(
             f"redact reads files and Polars, pandas or pyarrow frames, not "
@@ -198,41 +194,83 @@ def _redact(
     base = prepared.base
     assert base is not None
     schema = base.collect_schema()
-    top_level = list(schema)
+    found = _find(prepared, list(schema), request)
+    secret, keyed = _key(request.policy, request.key)
+    exprs = [
+        _rewritten(name, dtype, found, request.policy, secret) for name, dtype in schema.items()
+    ]
+    _write(base.select(exprs), out, writer)
+    return RedactionReport(
+        str(out),
+        request.policy,
+        found.rows,
+        {
+            c: {e: len(v) for e, v in sorted(ents.items())}
+            for c, ents in sorted(found.counts.items())
+        },
+        keyed,
+    )
+
+
+def _check(request: _Request) -> tuple[Path, str]:
+    """The output path and its writer, once the options and the destination are checked."""
+    check_min_score(request.min_score)
+    if request.policy not in POLICIES:
+        raise InputError(f"policy must be one of {', '.join(POLICIES)}; got {request.policy!r}.")
+    out = Path(request.destination)
+    writer = _WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise InputError(
+            f"Cannot write '{out.name}': the output must end in .parquet, .csv, .tsv or .jsonl."
+        )
+    if not out.parent.exists():
+        raise InputError(f"The folder '{out.parent}' for the output does not exist; create it.")
+    data = request.data
+    if isinstance(data, str | Path) and Path(data).resolve() == out.resolve():
+        raise InputError("The output would overwrite the input; choose another destination.")
+    return out, writer
+
+
+def _find(prepared: Prepared, top_level: list[str], request: _Request) -> _Found:
+    """The first pass: personal data found as a scan finds it, batch by batch."""
     names = [c.name for c in prepared.columns]
     jobs = plan(names)
-    values: dict[str, dict[str, str]] = {}  # top-level column -> value -> entity
-    counts: dict[str, dict[str, set[str]]] = {}
-    rows = 0
-    if names:
-        for batch in prepared.frame.with_row_index(ROW).collect_batches(chunk_size=batch_rows):
-            rows += batch.height
-            found, _ = findings(batch, names, min_score=min_score, jobs=jobs)
-            for col, entity, value in found.select("col", "entity", "value").unique().iter_rows():
-                name = names[col]
-                values.setdefault(_top(name, top_level), {}).setdefault(value, entity)
-                counts.setdefault(name, {}).setdefault(entity, set()).add(value)
+    found = _Found()
+    if not names:
+        assert prepared.base is not None
+        found.rows = int(prepared.base.select(pl.len()).collect().item())
+        return found
+    batches = prepared.frame.with_row_index(ROW).collect_batches(chunk_size=request.batch_rows)
+    for batch in batches:
+        found.rows += batch.height
+        hits, _ = findings(batch, names, min_score=request.min_score, jobs=jobs)
+        for col, entity, value in hits.select("col", "entity", "value").unique().iter_rows():
+            name = names[col]
+            found.values.setdefault(_top(name, top_level), {}).setdefault(value, entity)
+            found.counts.setdefault(name, {}).setdefault(entity, set()).add(value)
+    return found
+
+
+def _rewritten(name: str, dtype: Any, found: _Found, policy: str, secret: bytes) -> pl.Expr:
+    """Column ``name`` with the values found in it masked, hashed or dropped."""
+    found_here = found.values.get(name)
+    if not found_here:
+        return pl.col(name)
+    # Longest first, so that leftmost-first matching replaces a whole value rather than a
+    # shorter value found inside it.
+    ordered = sorted(found_here, key=lambda v: (-len(v), v))
+    if policy == "mask":
+        repl = [mask(found_here[v], v) for v in ordered]
+    elif policy == "hash":
+        repl = [pseudonym(found_here[v], v, secret) for v in ordered]
     else:
-        rows = int(base.select(pl.len()).collect().item())
-    secret, keyed = _key(policy, key)
-    exprs = []
-    for name, dtype in schema.items():
-        found_here = values.get(name)
-        if not found_here:
-            exprs.append(pl.col(name))
-            continue
-        # Longest first, so that leftmost-first matching replaces a whole value rather than a
-        # shorter value found inside it.
-        ordered = sorted(found_here, key=lambda v: (-len(v), v))
-        if policy == "mask":
-            repl = [mask(found_here[v], v) for v in ordered]
-        elif policy == "hash":
-            repl = [pseudonym(found_here[v], v, secret) for v in ordered]
-        else:
-            repl = [""] * len(ordered)
-        exprs.append(_rewrite(pl.col(name), dtype, ordered, repl, policy == "drop").alias(name))
+        repl = [""] * len(ordered)
+    return _rewrite(pl.col(name), dtype, ordered, repl, policy == "drop").alias(name)
+
+
+def _write(lazy: pl.LazyFrame, out: Path, writer: str) -> None:
+    """Stream ``lazy`` to ``out``: written to ``NAME.part`` first, renamed when complete."""
     part = out.with_name(out.name + ".part")
-    lazy = base.select(exprs)
     try:
         if writer == "parquet":
             lazy.sink_parquet(part)
@@ -247,10 +285,3 @@ def _redact(
             "written to .parquet or .jsonl."
         ) from None
     part.replace(out)
-    return RedactionReport(
-        str(out),
-        policy,
-        rows,
-        {c: {e: len(v) for e, v in sorted(ents.items())} for c, ents in sorted(counts.items())},
-        keyed,
-    )

@@ -9,7 +9,7 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -19,12 +19,12 @@ from assay.errors import InputError
 from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.evaluate._stats import wilson, z_value
 from assay.evaluate.pii._detect import ROW, check_min_score, findings, plan
-from assay.evaluate.pii._input import Prepared, is_jsonl, prepare, read_failed
+from assay.evaluate.pii._input import Prepared, prepare, read_leniently
 from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NerBackend, ner_findings
 from assay.evaluate.pii._recognizers import CHECKSUM_ENTITIES, RECOGNIZERS
-from assay.evaluate.pii._result import SCHEMA, PiiPayload, PiiScanResult
+from assay.evaluate.pii._result import SCHEMA, PiiPayload, PiiScanResult, PiiTotals
 from assay.evaluate.pii._risk import reidentification_risk
 
 #: Cells longer than this are scanned up to this many characters (and counted).
@@ -220,7 +220,7 @@ def _column_entries(
     return entries
 
 
-def _totals(entries: list[dict[str, Any]], tally: _Tally) -> dict[str, Any]:
+def _totals(entries: list[dict[str, Any]], tally: _Tally) -> PiiTotals:
     rows_by_entity: dict[str, int] = {}
     entity_rows = _concat(tally.entity_rows, {"entity": pl.String, "rows": pl.Int64})
     if entity_rows.height:
@@ -354,47 +354,81 @@ def scan(
     >>> result.inventory().select("column", "entity", "rows", "examples").row(0)
     ('note', 'EMAIL_ADDRESS', 1, 'j***@e***.com')
     """
-    options = {k: v for k, v in locals().items() if k != "data"}
-    try:
-        return _scan(data, lenient=False, **options)
-    except pl.exceptions.PolarsError as exc:
-        if not is_jsonl(data):
-            raise read_failed(data, exc) from None
-    try:
-        return _scan(data, lenient=True, **options)
-    except pl.exceptions.PolarsError as exc:
-        raise read_failed(data, exc) from None
+    request = _Request(**locals())  # at this point locals() holds just the parameters
+    return read_leniently(data, lambda lenient: _scan(request, lenient))
 
 
-def _scan(
-    data: Any,
-    *,
-    lenient: bool,
-    columns: str | Sequence[str] | None,
-    sample: float | int | None,
-    quasi_identifiers: str | Sequence[str] | None,
-    sensitive: str | None,
-    features: str | Sequence[str] | None,
-    min_score: float,
-    max_cell_chars: int,
-    ci_level: float,
-    random_state: int,
-    ner: NerBackend | None,
-    ner_columns: str | Sequence[str] | None,
-    ner_max_cells: int,
-    dataset_digest: str | None,
-    batch_rows: int,
-) -> PiiScanResult:
-    check_min_score(min_score)
-    wanted = _split(columns, "columns")
-    if not 0 < ci_level < 1:
-        raise InputError(f"ci_level must be between 0 and 1, e.g. 0.95; got {ci_level!r}.")
-    if max_cell_chars < 1 or batch_rows < 1:
+@dataclass(frozen=True)
+class _Request:
+    """The parameters of :func:`scan`, one for one."""
+
+    data: Any
+    columns: str | Sequence[str] | None
+    sample: float | int | None
+    quasi_identifiers: str | Sequence[str] | None
+    sensitive: str | None
+    features: str | Sequence[str] | None
+    min_score: float
+    max_cell_chars: int
+    ci_level: float
+    random_state: int
+    ner: NerBackend | None
+    ner_columns: str | Sequence[str] | None
+    ner_max_cells: int
+    dataset_digest: str | None
+    batch_rows: int
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What is scanned: the prepared input, its rows (a sample when asked) and their count."""
+
+    prepared: Prepared
+    names: list[str]
+    indexed: pl.LazyFrame
+    total: int | None
+    """Rows in the input, when known before the scan."""
+    fraction: float | None
+
+
+def _scan(request: _Request, lenient: bool) -> PiiScanResult:
+    """Check the options, choose the rows, scan them in batches, then build the inventory."""
+    wanted = _checked_columns(request)
+    rows = _rows(request, prepare(request.data, wanted, lenient=lenient))
+    tally = _scan_batches(request, rows)
+    total = rows.total if rows.total is not None else tally.scanned
+    sampled = rows.fraction is not None and rows.fraction < 1.0
+    entries = _column_entries(rows.prepared, tally, total, sampled, request.ci_level)
+    payload = _payload(request, wanted, rows, tally, total, entries)
+    qis = payload["params"]["quasi_identifiers"]
+    if qis:
+        payload["risk"] = reidentification_risk(
+            request.data, quasi_identifiers=qis, sensitive=request.sensitive
+        ).to_dict()
+    if payload["params"]["features"] is not None:
+        payload["minimisation"] = minimisation(payload, payload["params"]["features"])
+    payload["provenance"] = _provenance(
+        rows.prepared, request.dataset_digest, entries, request.random_state
+    )
+    return PiiScanResult(payload)
+
+
+def _checked_columns(request: _Request) -> list[str] | None:
+    """The columns asked for, once the options that need no data are checked."""
+    check_min_score(request.min_score)
+    wanted = _split(request.columns, "columns")
+    if not 0 < request.ci_level < 1:
+        raise InputError(f"ci_level must be between 0 and 1, e.g. 0.95; got {request.ci_level!r}.")
+    if request.max_cell_chars < 1 or request.batch_rows < 1:
         raise InputError("max_cell_chars and batch_rows must be positive whole numbers.")
-    prepared = prepare(data, wanted, lenient=lenient)
+    return wanted
+
+
+def _rows(request: _Request, prepared: Prepared) -> _Rows:
+    """The rows to scan: all of them, or a Bernoulli sample seeded by ``random_state``."""
     names = [c.name for c in prepared.columns]
-    generic = prepared.n_rows is not None
-    if sample is not None and generic:
+    sample = request.sample
+    if sample is not None and prepared.n_rows is not None:
         raise InputError(
             f"sample is supported for files and Polars, pandas or pyarrow frames; on "
             f"{prepared.source.engine} draw the sample in the engine (for example "
@@ -410,31 +444,48 @@ def _scan(
     fraction = _sample_fraction(sample, total)
     if fraction is not None and fraction < 1.0:
         threshold = int(fraction * _HASH_SPACE)
-        indexed = indexed.filter(pl.col(ROW).hash(random_state) % _HASH_SPACE < threshold)
+        indexed = indexed.filter(pl.col(ROW).hash(request.random_state) % _HASH_SPACE < threshold)
+    return _Rows(prepared, names, indexed, total, fraction)
+
+
+def _scan_batches(request: _Request, rows: _Rows) -> _Tally:
+    """Scan the rows batch by batch: cell statistics, findings, and named entities if asked."""
+    names = rows.names
     jobs = plan(names)
-    ner_targets = _split(ner_columns, "ner_columns")
+    ner, ner_targets = request.ner, _split(request.ner_columns, "ner_columns")
     tally = _Tally()
     ner_budget: dict[str, int] = {}
-    if names:
-        for batch in indexed.collect_batches(chunk_size=batch_rows):
-            tally.scanned += batch.height
-            _batch_stats(batch, names, max_cell_chars, tally)
-            cut = batch.with_columns([pl.col(n).str.slice(0, max_cell_chars) for n in names])
-            found, counts = findings(cut, names, min_score=min_score, jobs=jobs)
-            if ner is not None:
-                extra = ner_findings(ner, cut, names, ner_targets, ner_budget, ner_max_cells)
-                found = pl.concat([found, extra]) if extra.height else found
-            _tally_findings(found, counts, tally)
-    if total is None:
-        total = tally.scanned
+    if not names:
+        return tally
+    for batch in rows.indexed.collect_batches(chunk_size=request.batch_rows):
+        tally.scanned += batch.height
+        _batch_stats(batch, names, request.max_cell_chars, tally)
+        cut = batch.with_columns([pl.col(n).str.slice(0, request.max_cell_chars) for n in names])
+        found, counts = findings(cut, names, min_score=request.min_score, jobs=jobs)
+        if ner is not None:
+            extra = ner_findings(ner, cut, names, ner_targets, ner_budget, request.ner_max_cells)
+            found = pl.concat([found, extra]) if extra.height else found
+        _tally_findings(found, counts, tally)
+    return tally
+
+
+def _payload(
+    request: _Request,
+    wanted: list[str] | None,
+    rows: _Rows,
+    tally: _Tally,
+    total: int,
+    entries: list[dict[str, Any]],
+) -> PiiPayload:
+    """The inventory's payload; risk, minimisation and provenance are filled in after it."""
+    prepared, fraction = rows.prepared, rows.fraction
     sampled = fraction is not None and fraction < 1.0
-    n_scanned = tally.scanned if not generic else total
-    entries = _column_entries(prepared, tally, total, sampled, ci_level)
-    payload: dict[str, Any] = {
+    ner = request.ner
+    return {
         "schema": SCHEMA,
         "n_rows": total,
-        "n_scanned": n_scanned,
-        "sample": _sample_section(fraction, tally.scanned, random_state, ci_level)
+        "n_scanned": tally.scanned if prepared.n_rows is None else total,
+        "sample": _sample_section(fraction, tally.scanned, request.random_state, request.ci_level)
         if sampled
         else None,
         "columns": entries,
@@ -450,26 +501,18 @@ def _scan(
         "minimisation": None,
         "params": {
             "columns": wanted,
-            "sample": sample,
-            "quasi_identifiers": _split(quasi_identifiers, "quasi_identifiers"),
-            "sensitive": sensitive,
-            "features": _split(features, "features"),
-            "min_score": min_score,
-            "max_cell_chars": max_cell_chars,
-            "ci_level": ci_level,
+            "sample": request.sample,
+            "quasi_identifiers": _split(request.quasi_identifiers, "quasi_identifiers"),
+            "sensitive": request.sensitive,
+            "features": _split(request.features, "features"),
+            "min_score": request.min_score,
+            "max_cell_chars": request.max_cell_chars,
+            "ci_level": request.ci_level,
             "recognizers": [r.name for r in RECOGNIZERS],
             "ner": None if ner is None else ner.describe(),
         },
+        "provenance": {},
     }
-    qis = payload["params"]["quasi_identifiers"]
-    if qis:
-        payload["risk"] = reidentification_risk(
-            data, quasi_identifiers=qis, sensitive=sensitive
-        ).to_dict()
-    if payload["params"]["features"] is not None:
-        payload["minimisation"] = minimisation(payload, payload["params"]["features"])
-    payload["provenance"] = _provenance(prepared, dataset_digest, entries, random_state)
-    return PiiScanResult(cast(PiiPayload, payload))
 
 
 def _sample_section(fraction: float | None, n: int, seed: int, ci_level: float) -> dict[str, Any]:

@@ -6,14 +6,13 @@ Each step is a plain governance call that a user could make from Python or the C
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assay._version import __version__
 from assay.datasets import adult_path
+from assay.demo._model import model_sha256
 from assay.documents import WrittenDocuments, pdf_engine, write_review_documents, write_sections
 from assay.errors import AssayError
 from assay.evaluate import FairnessResult
@@ -52,24 +51,6 @@ APPROVER = "mia"
 CODE_VERSION = f"assay=={__version__}"
 
 
-@dataclass(frozen=True)
-class DemoRecords:
-    """What the governance steps created."""
-
-    workspace: Workspace
-    evidence: EvidenceRecord
-    risks: list[Risk]
-    kpis: KpiReport
-
-
-def _model_sha256(estimator: Any) -> str:
-    import joblib
-
-    buffer = io.BytesIO()
-    joblib.dump(estimator, buffer)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
-
-
 def create_workspace(folder: Path) -> Workspace:
     """A fresh workspace in ``folder`` with the demo's team: an analyst, a reviewer, an approver."""
     workspace = init_workspace(folder, user="ada")
@@ -83,6 +64,15 @@ def register_adult_system(
     workspace: Workspace, estimator: Any, training_rows: int, predictions: Path
 ) -> str:
     """The Adult model as an AI system with its model and dataset versions, and its intake."""
+    _add_adult_system(workspace)
+    _add_versions(workspace, estimator, training_rows, predictions)
+    review = _open_intake(workspace)
+    _write_card_sections(workspace)
+    return review
+
+
+def _add_adult_system(workspace: Workspace) -> None:
+    """The system, with its purpose, intended and out-of-scope uses and deployment context."""
     add_system(
         workspace,
         SYSTEM,
@@ -93,6 +83,12 @@ def register_adult_system(
         out_of_scope_use="Automated credit, employment or housing decisions without human review.",
         deployment_context="Batch scoring of applications, reviewed by a loan officer.",
     )
+
+
+def _add_versions(
+    workspace: Workspace, estimator: Any, training_rows: int, predictions: Path
+) -> None:
+    """Adult and the scored evaluation split as dataset versions, and the model version."""
     source = adult_path()
     add_dataset_version(
         workspace,
@@ -116,10 +112,14 @@ def register_adult_system(
         SYSTEM,
         MODEL_VERSION,
         name="HistGradientBoostingClassifier",
-        artifact_sha256=_model_sha256(estimator),
+        artifact_sha256=model_sha256(estimator),
         training_datasets=[f"{DATASET}@{DATASET_VERSION}"],
         notes=f"Trained on a seeded 70% split ({training_rows:,} rows).",
     )
+
+
+def _open_intake(workspace: Workspace) -> str:
+    """The pre-launch review with its intake answers, triaged to the high tier; its ref."""
     review = open_review(
         workspace,
         SYSTEM,
@@ -139,6 +139,11 @@ def register_adult_system(
     triage_review(
         workspace, review.ref, owner="ada", tier="high", note="Annex III credit use: high tier."
     )
+    return review.ref
+
+
+def _write_card_sections(workspace: Workspace) -> None:
+    """The sections of the model card and the datasheet that people write, not Assay."""
     write_sections(
         workspace,
         "model_card",
@@ -167,7 +172,6 @@ def register_adult_system(
         },
         fields={"license": "cc-by-4.0"},
     )
-    return review.ref
 
 
 def record_fairness(workspace: Workspace, result: FairnessResult) -> EvidenceRecord:

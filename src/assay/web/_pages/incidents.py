@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -31,14 +30,14 @@ from assay.governance import (
     open_incident,
     update_incident,
 )
-from assay.web._app import Ctx, render
+from assay.web._context import Ctx, resolve, writer
 from assay.web._forms import form_list, form_text
+from assay.web._templates import render
 
 __all__ = [
     "incident_bundles",
     "make_bundle",
     "open_incident_from_form",
-    "register_incident_pages",
     "router",
     "timeline_of",
 ]
@@ -89,28 +88,11 @@ def open_incident_from_form(ctx: Ctx, form: FormData) -> Incident:
     )
 
 
-def register_incident_pages(app: FastAPI) -> None:
-    """Add the incident pages to ``app``."""
-    app.include_router(router)
-
-
-def _ctx(request: Request) -> Ctx:
-    """The logged-in user, as the app resolves them (session cookie or API token)."""
-    resolve: Callable[[Request], Ctx] = request.app.state.resolve
-    return resolve(request)
-
-
-async def _posted(request: Request) -> tuple[Ctx, FormData]:
-    """A form posted by a logged-in user with the session's CSRF token, as the app checks it."""
-    writer: Callable[[Request], Awaitable[tuple[Ctx, FormData]]] = request.app.state.writer
-    return await writer(request)
-
-
 router = APIRouter()
 
 
 @router.get("/incidents", include_in_schema=False)
-def incidents(request: Request, ctx: Ctx = Depends(_ctx), show: str = "all") -> Response:
+def incidents(request: Request, ctx: Ctx = Depends(resolve), show: str = "all") -> Response:
     """The incident list, every incident or the open ones, with the form to open one."""
     rows = list_incidents(ctx.ws, open_only=show == "open")
     return render(
@@ -126,7 +108,7 @@ def incidents(request: Request, ctx: Ctx = Depends(_ctx), show: str = "all") -> 
 
 
 @router.post("/incidents", include_in_schema=False)
-def open_incident_page(posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def open_incident_page(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Open an incident and go to its page."""
     ctx, form = posted
     incident = open_incident_from_form(ctx, form)
@@ -135,7 +117,7 @@ def open_incident_page(posted: tuple[Ctx, FormData] = Depends(_posted)) -> Respo
 
 @router.get("/incidents/{ref}", include_in_schema=False)
 def incident_page(
-    request: Request, ref: str, ctx: Ctx = Depends(_ctx), bundled: str | None = None
+    request: Request, ref: str, ctx: Ctx = Depends(resolve), bundled: str | None = None
 ) -> Response:
     """One incident: timeline, corrective actions, bundles (``bundled`` is the one just made)."""
     incident = get_incident(ctx.ws, ref)
@@ -156,7 +138,7 @@ def incident_page(
 
 
 @router.post("/incidents/{ref}/timeline", include_in_schema=False)
-def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Add an entry to the incident's timeline."""
     ctx, form = posted
     incident = add_timeline_entry(
@@ -169,7 +151,7 @@ def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Respo
 
 
 @router.post("/incidents/{ref}/update", include_in_schema=False)
-def update(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def update(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Change the fields the form changed (the others are left as they are)."""
     ctx, form = posted
     current = get_incident(ctx.ws, ref)
@@ -199,7 +181,7 @@ def _changed(form: FormData, key: str, old: str | None) -> str | None:
 
 
 @router.post("/incidents/{ref}/actions", include_in_schema=False)
-def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Add a corrective action owned by someone, due by a date, linked to the incident."""
     ctx, form = posted
     incident = get_incident(ctx.ws, ref)
@@ -215,7 +197,7 @@ def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted))
 
 
 @router.post("/incidents/{ref}/close", include_in_schema=False)
-def close(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def close(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Close the incident with its root cause and postmortem."""
     ctx, form = posted
     incident = close_incident(
@@ -228,7 +210,7 @@ def close(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response
 
 
 @router.post("/incidents/{ref}/bundle", include_in_schema=False)
-def bundle(ref: str, posted: tuple[Ctx, FormData] = Depends(_posted)) -> Response:
+def bundle(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Bundle the incident's evidence and show the bundle just made."""
     ctx, _ = posted
     made, _data = make_bundle(ctx.ws, ref)

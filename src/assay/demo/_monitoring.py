@@ -1,4 +1,5 @@
-"""Simulated production traffic for the demo and the tests: weekly log batches with drift.
+"""Simulated production weeks for the demo and the tests: weekly log batches with drift, the
+demo's monitoring spec, and the demo's monitoring step end to end (:func:`run_demo_monitoring`).
 
 Rows are resampled from a source table (by default UCI Adult; the demo passes its scored test
 split). Up to ``drift_from_week`` the sampling is uniform; from that week on younger people and
@@ -195,26 +196,6 @@ def _demo_alerts(route_names: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-#: Shares of the 1990 U.S. Census (U.S. Census Bureau, 1990 Census of Population, General
-#: Population Characteristics, 1990 CP-1-1; rounded), in the categories of UCI Adult's ``sex``
-#: and ``race``. The census counts everyone; Adult holds working adults of the 1994 CPS, so
-#: differences are expected — which is what a representativeness check is for.
-US_CENSUS_1990 = {
-    "source": "U.S. Census Bureau, 1990 Census of Population (1990 CP-1-1), rounded shares",
-    "year": 1990,
-    "marginals": {
-        "sex": {"Female": 0.513, "Male": 0.487},
-        "race": {
-            "White": 0.803,
-            "Black": 0.121,
-            "Asian-Pac-Islander": 0.029,
-            "Amer-Indian-Eskimo": 0.008,
-            "Other": 0.039,
-        },
-    },
-}
-
-
 def run_demo_monitoring(
     folder: str | Path,
     workspace: Any,
@@ -237,9 +218,7 @@ def run_demo_monitoring(
     """
     from assay.evaluate import reference_profile
     from assay.governance import add_component
-    from assay.monitor._report import render_monitor_report
-    from assay.monitor._run import run_monitor
-    from assay.monitor._spec import load_spec
+    from assay.monitor import load_spec, render_monitor_report, run_monitor
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)

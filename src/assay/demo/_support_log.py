@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
-from assay.evaluate.pii._validators import iban_checksum_ok, luhn_ok
+from assay.evaluate.pii import iban_checksum_ok, luhn_ok
 
 SEED = 20240601
 _FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi",

@@ -1,5 +1,6 @@
-"""The demo's further evaluations: personal data in Adult and in a support-chat log, and a red-team
-run against a small local chat server that behaves like a weakly guarded assistant."""
+"""The demo's further checks, each filed as evidence: data quality and representativeness, personal
+data in Adult and in a support-chat log, robustness, six simulated weeks of monitoring, and a
+red-team run against the local chat server behaving like a weakly guarded assistant."""
 
 from __future__ import annotations
 
@@ -9,21 +10,23 @@ from typing import Any
 
 import polars as pl
 
-from assay.cli._demo_governance import (
+from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
+from assay.demo._governance import (
     CODE_VERSION,
     DATASET,
     DATASET_VERSION,
     MODEL_VERSION,
     SYSTEM,
 )
-from assay.datasets import ADULT_LABEL, ADULT_POSITIVE_LABEL, adult_path
+from assay.demo._monitoring import run_demo_monitoring
+from assay.demo._population import US_CENSUS_1990
+from assay.demo._support_log import demo_support_log
+from assay.demo.chat_server import start
 from assay.documents import render_quality_html
 from assay.evaluate import QualityResult, quality
-from assay.evaluate.pii import PiiScanResult, demo_support_log, scan
+from assay.evaluate.pii import PiiScanResult, scan
 from assay.genai import RedteamRun, record_run, run_redteam, write_reports
-from assay.genai.demo_server import start
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
-from assay.monitor import US_CENSUS_1990, run_demo_monitoring
 from assay.robustness import RobustnessResult, render_robustness_html, run_default_probes
 
 ASSISTANT = "helpdesk-assistant"

@@ -1,0 +1,30 @@
+"""The REST API: JSON for each resource, documented at ``/openapi.json``, one module per noun,
+as one router.
+
+Authenticate with ``Authorization: Bearer TOKEN`` (``assay user token NAME``) or with the
+browser session plus the ``X-CSRF-Token`` header for writes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assay.web._api import (
+    audit,
+    incidents,
+    kpis,
+    me,
+    packets,
+    reviews,
+    risks,
+    systems,
+    tokens,
+    waivers,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+# in this order: /openapi.json lists the paths in the order they were added
+for _noun in (incidents, packets, me, systems, risks, waivers, reviews, kpis, audit, tokens):
+    router.include_router(_noun.router)
