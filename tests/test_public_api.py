@@ -28,6 +28,7 @@ PUBLIC_PACKAGES = [
     "assay.integrations",
     "assay.monitor",
     "assay.policy",
+    "assay.result",
     "assay.robustness",
 ]
 

@@ -13,8 +13,18 @@ from typing import Any
 
 if typing.TYPE_CHECKING:
     from assay.evaluate._drift import drift
-    from assay.evaluate._drift_profile import ReferenceProfile, column_kind, reference_profile
-    from assay.evaluate._drift_result import DriftResult
+    from assay.evaluate._drift_profile import (
+        ProfilePayload,
+        ReferenceProfile,
+        column_kind,
+        reference_profile,
+    )
+    from assay.evaluate._drift_result import (
+        DriftGroupSummary,
+        DriftPayload,
+        DriftResult,
+        DriftSummary,
+    )
     from assay.evaluate._fairness import fairness
     from assay.evaluate._frame import (
         COLUMNS_DIGEST_OF,
@@ -27,10 +37,15 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
     from assay.evaluate._quality import quality
-    from assay.evaluate._quality_result import QualityResult
+    from assay.evaluate._quality_result import (
+        QualityFindings,
+        QualityPayload,
+        QualityResult,
+        QualitySummary,
+    )
     from assay.evaluate._quality_spec import DataSchema, Population
     from assay.evaluate._regression import REGRESSION_METRICS
-    from assay.evaluate._result import FairnessResult
+    from assay.evaluate._result import FairnessPayload, FairnessResult, FairnessVerdict
     from assay.evaluate._scores import SCORE_METRICS
     from assay.evaluate._stats import holm_reject, newcombe, wilson, z_value
     from assay.evaluate._threshold import check_threshold
@@ -41,19 +56,28 @@ _LAZY: dict[str, tuple[str, str]] = {
     "COLUMNS_DIGEST_OF": ("assay.evaluate._frame", "COLUMNS_DIGEST_OF"),
     "CONFUSION_METRICS": ("assay.evaluate._metrics", "CONFUSION_METRICS"),
     "MAX_GROUPS": ("assay.evaluate._group_limit", "MAX_GROUPS"),
-    "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
-    "DriftResult": ("assay.evaluate._drift_result", "DriftResult"),
-    "FairnessResult": ("assay.evaluate._result", "FairnessResult"),
-    "Population": ("assay.evaluate._quality_spec", "Population"),
-    "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
     "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
-    "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
     "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
+    "DataSchema": ("assay.evaluate._quality_spec", "DataSchema"),
+    "DriftGroupSummary": ("assay.evaluate._drift_result", "DriftGroupSummary"),
+    "DriftPayload": ("assay.evaluate._drift_result", "DriftPayload"),
+    "DriftResult": ("assay.evaluate._drift_result", "DriftResult"),
+    "DriftSummary": ("assay.evaluate._drift_result", "DriftSummary"),
+    "FairnessPayload": ("assay.evaluate._result", "FairnessPayload"),
+    "FairnessResult": ("assay.evaluate._result", "FairnessResult"),
+    "FairnessVerdict": ("assay.evaluate._result", "FairnessVerdict"),
+    "Population": ("assay.evaluate._quality_spec", "Population"),
+    "ProfilePayload": ("assay.evaluate._drift_profile", "ProfilePayload"),
+    "QualityFindings": ("assay.evaluate._quality_result", "QualityFindings"),
+    "QualityPayload": ("assay.evaluate._quality_result", "QualityPayload"),
+    "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
+    "QualitySummary": ("assay.evaluate._quality_result", "QualitySummary"),
+    "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
     "Source": ("assay.evaluate._frame", "Source"),
-    "column_kind": ("assay.evaluate._drift_profile", "column_kind"),
-    "columns_digest": ("assay.evaluate._frame", "columns_digest"),
     "check_group_count": ("assay.evaluate._group_limit", "check_group_count"),
     "check_threshold": ("assay.evaluate._threshold", "check_threshold"),
+    "column_kind": ("assay.evaluate._drift_profile", "column_kind"),
+    "columns_digest": ("assay.evaluate._frame", "columns_digest"),
     "drift": ("assay.evaluate._drift", "drift"),
     "fairness": ("assay.evaluate._fairness", "fairness"),
     "file_digest": ("assay.evaluate._frame", "file_digest"),
@@ -75,10 +99,19 @@ __all__ = [
     "REGRESSION_METRICS",
     "SCORE_METRICS",
     "DataSchema",
+    "DriftGroupSummary",
+    "DriftPayload",
     "DriftResult",
+    "DriftSummary",
+    "FairnessPayload",
     "FairnessResult",
+    "FairnessVerdict",
     "Population",
+    "ProfilePayload",
+    "QualityFindings",
+    "QualityPayload",
     "QualityResult",
+    "QualitySummary",
     "ReferenceProfile",
     "Source",
     "check_group_count",

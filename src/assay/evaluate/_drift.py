@@ -44,7 +44,7 @@ from assay.evaluate._drift_profile import (
     start_file_digest,
     stored_sketch,
 )
-from assay.evaluate._drift_result import DRIFT_SCHEMA, DriftResult
+from assay.evaluate._drift_result import DRIFT_SCHEMA, DriftPayload, DriftResult, DriftSummary
 from assay.evaluate._drift_sketch import (
     Grid,
     NumericSketch,
@@ -226,7 +226,7 @@ def _check(req: _Request) -> DriftResult:
         req.min_group_size,
     )
     prof = plan.prof
-    payload: dict[str, Any] = {
+    payload: DriftPayload = {
         "schema": DRIFT_SCHEMA,
         "reference": {
             "n": prof["n"],
@@ -423,7 +423,7 @@ def _summary(
     groups_out: list[dict[str, Any]],
     problems: list[dict[str, Any]],
     drift_share: float,
-) -> dict[str, Any]:
+) -> DriftSummary:
     tested = [e for e in entries if e.get("drift") is not None]
     drifted = [e["column"] for e in tested if e["drift"]]
     share = len(drifted) / len(tested) if tested else 0.0

@@ -14,19 +14,19 @@ import copy
 import hashlib
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import narwhals as nw
 import numpy as np
 
 from assay._version import __version__
 from assay.canonical import content_digest as canonical_digest
-from assay.errors import InputError, SchemaError
+from assay.errors import InputError
 from assay.evaluate._drift_sketch import (
     Bins,
     CategoricalSketch,
@@ -48,6 +48,7 @@ from assay.evaluate._frame import (
     open_frame,
 )
 from assay.evaluate._group_limit import check_group_counts
+from assay.result import Result
 
 PROFILE_SCHEMA = "assay.drift-profile/v1"
 #: Fine cells of the numeric grid.
@@ -75,8 +76,20 @@ def column_kind(dtype: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ReferenceProfile:
+class ProfilePayload(TypedDict):
+    """The ``assay.drift-profile/v1`` payload."""
+
+    schema: str
+    n: int
+    columns: dict[str, dict[str, Any]]
+    groups: list[dict[str, Any]]
+    notes: list[str]
+    params: dict[str, Any]
+    digest: str
+    provenance: dict[str, Any]
+
+
+class ReferenceProfile(Result[ProfilePayload]):
     """A frozen description of the reference data, in the ``assay.drift-profile/v1`` schema.
 
     Build it with :func:`assay.evaluate.reference_profile`; pass it to
@@ -84,7 +97,9 @@ class ReferenceProfile:
     (for example as evidence) and load it back with :meth:`from_json`.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = PROFILE_SCHEMA
+    Payload = ProfilePayload
+    NOUN = "profile"
 
     def __repr__(self) -> str:
         p = self._payload
@@ -92,31 +107,6 @@ class ReferenceProfile:
             f"ReferenceProfile(n={p['n']}, columns={len(p['columns'])}, "
             f"sensitive_features={p['params']['sensitive_features']!r})"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> ReferenceProfile:
-        """Rebuild a profile from :meth:`to_dict` output."""
-        if not isinstance(payload, dict) or payload.get("schema") != PROFILE_SCHEMA:
-            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-            raise SchemaError(
-                f"Expected a profile with schema '{PROFILE_SCHEMA}', found {found!r}."
-            )
-        keys = ("n", "columns", "groups", "params", "digest", "provenance")
-        missing = [k for k in keys if k not in payload]
-        if missing:
-            raise SchemaError(
-                f"The '{PROFILE_SCHEMA}' profile is missing the keys: {', '.join(missing)}."
-            )
-        return cls(copy.deepcopy(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> ReferenceProfile:
-        """Rebuild a profile from :meth:`to_json` output."""
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The profile is not valid JSON: {exc}.") from None
-        return cls.from_dict(payload)
 
     @classmethod
     def load(cls, path: str | Path) -> ReferenceProfile:
@@ -136,13 +126,9 @@ class ReferenceProfile:
         tmp.replace(p)
         return p
 
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the profile as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
     def to_json(self, *, indent: int | None = None) -> str:
-        """The profile as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
+        """The profile as JSON text (compact unless ``indent`` is given)."""
+        return super().to_json(indent=indent)
 
     @property
     def digest(self) -> str:
@@ -151,7 +137,7 @@ class ReferenceProfile:
 
     def view(self) -> dict[str, Any]:
         """The payload itself, read-only by convention (no copy, for internal readers)."""
-        return self._payload
+        return cast(dict[str, Any], self._payload)
 
     @property
     def n(self) -> int:
@@ -239,7 +225,7 @@ def reference_profile(
     kinds = {c: column_kind(schema[c]) for c in roles}
     scan = _scan(source, kinds, features, options, dataset_digest)
     cols_out = _columns_out(scan, roles, schema, options)
-    payload: dict[str, Any] = {
+    payload: ProfilePayload = {
         "schema": PROFILE_SCHEMA,
         "n": scan.summary.rows,
         "columns": cols_out,
@@ -252,6 +238,8 @@ def reference_profile(
             "label": label,
         }
         | options.params(),
+        "digest": "",  # the digest leaves out itself and the provenance: both set just below
+        "provenance": {},
     }
     payload["digest"] = content_digest(payload)
     used = list(dict.fromkeys([*cols_out, *features]))
@@ -408,7 +396,7 @@ def _notes(skipped: dict[str, str]) -> list[str]:
 _UNSTABLE = frozenset({"sum", "min", "max"})
 
 
-def content_digest(payload: dict[str, Any]) -> str:
+def content_digest(payload: Mapping[str, Any]) -> str:
     """sha256 of a payload's canonical JSON, leaving out its digest and provenance.
 
     The cells' sums are left out too (engines, and one parallel engine from

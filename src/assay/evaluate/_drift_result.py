@@ -3,19 +3,56 @@
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
 from assay.errors import SchemaError
+from assay.result import Result
 
 DRIFT_SCHEMA = "assay.drift/v1"
 
 
-@dataclass(frozen=True)
-class DriftResult:
+class DriftGroupSummary(TypedDict):
+    """A protected group in which some columns drifted."""
+
+    by: str
+    group: Any
+    columns: list[str]
+
+
+class DriftSummary(TypedDict):
+    """The ``summary`` of an ``assay.drift/v1`` result."""
+
+    n_columns: int
+    n_tested: int
+    n_drifted: int
+    drifted: list[str]
+    share_drifted: float
+    dataset_drift: bool
+    prediction_drift: bool | None
+    label_drift: bool | None
+    groups_with_drift: list[DriftGroupSummary]
+    n_problems: int
+
+
+class DriftPayload(TypedDict):
+    """The ``assay.drift/v1`` payload."""
+
+    schema: str
+    reference: dict[str, Any]
+    current: dict[str, Any]
+    columns: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    summary: DriftSummary
+    problems: list[dict[str, Any]]
+    rule: dict[str, Any]
+    methods: dict[str, str]
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class DriftResult(Result[DriftPayload]):
     """What :func:`assay.evaluate.drift` found.
 
     :meth:`by_column` gives one row per column (statistics, test, BH-adjusted q-value, effect size
@@ -24,7 +61,8 @@ class DriftResult:
     :meth:`to_dict`.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = DRIFT_SCHEMA
+    Payload = DriftPayload
 
     def __repr__(self) -> str:
         s = self._payload["summary"]
@@ -32,42 +70,6 @@ class DriftResult:
             f"DriftResult(columns={s['n_tested']}, drifted={s['drifted']!r}, "
             f"dataset_drift={s['dataset_drift']})"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> DriftResult:
-        """Rebuild a result from :meth:`to_dict` output."""
-        if not isinstance(payload, dict) or payload.get("schema") != DRIFT_SCHEMA:
-            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-            raise SchemaError(f"Expected a result with schema '{DRIFT_SCHEMA}', found {found!r}.")
-        keys = ("reference", "current", "columns", "groups", "summary", "rule", "params")
-        missing = [k for k in (*keys, "provenance") if k not in payload]
-        if missing:
-            raise SchemaError(
-                f"The '{DRIFT_SCHEMA}' result is missing the keys: {', '.join(missing)}."
-            )
-        return cls(copy.deepcopy(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> DriftResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
-        return cls.from_dict(payload)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the result as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
-
-    @property
-    def schema(self) -> str:
-        """``assay.drift/v1``."""
-        return str(self._payload["schema"])
 
     @property
     def drifted(self) -> list[str]:

@@ -52,7 +52,7 @@ from assay.evaluate._groups import (
 from assay.evaluate._limits import validate_thresholds
 from assay.evaluate._metrics import MetricColumn, confusion_columns
 from assay.evaluate._regression import regression_columns
-from assay.evaluate._result import SCHEMA, FairnessResult
+from assay.evaluate._result import SCHEMA, FairnessPayload, FairnessResult
 from assay.evaluate._scores import ScoreScale, score_columns
 from assay.evaluate._stats import z_value
 from assay.evaluate._sweep import sweep, threshold_grid
@@ -489,7 +489,7 @@ def _closing_notes(
     return notes
 
 
-def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> dict[str, Any]:
+def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> FairnessPayload:
     """The result's payload, with an empty list of verdicts for :func:`judge` to fill."""
     request = inputs.request
     params: dict[str, Any] = {

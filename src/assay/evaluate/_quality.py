@@ -56,7 +56,12 @@ from assay.evaluate._quality_representation import (
     representativeness,
     representativeness_warnings,
 )
-from assay.evaluate._quality_result import QUALITY_SCHEMA, QualityResult
+from assay.evaluate._quality_result import (
+    QUALITY_SCHEMA,
+    QualityFindings,
+    QualityPayload,
+    QualityResult,
+)
 from assay.evaluate._quality_spec import (
     DataSchema,
     Population,
@@ -218,7 +223,7 @@ def _check(request: _Request) -> QualityResult:
             inputs.pop, counts, inputs.z, request.alpha, request.representation_ratio
         )
         warnings += representativeness_warnings(repr_out, inputs.pop.source)
-    sections = {
+    sections: QualityFindings = {
         "n": n,
         "columns": entries,
         "constant_columns": [e["column"] for e in entries if e["constant"]],
@@ -360,7 +365,7 @@ def _groups(
     return missing, cells_out
 
 
-def _payload(inputs: _Inputs, sections: dict[str, Any]) -> dict[str, Any]:
+def _payload(inputs: _Inputs, sections: QualityFindings) -> QualityPayload:
     request = inputs.request
     warnings = sections["warnings"]
     return {

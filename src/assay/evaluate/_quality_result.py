@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
 from assay.errors import SchemaError
+from assay.result import Result
 
 QUALITY_SCHEMA = "assay.quality/v1"
 
 
-@dataclass(frozen=True)
-class QualityResult:
+class QualityFindings(TypedDict):
+    """What the checks of :func:`assay.evaluate.quality` found, in the order they ran."""
+
+    n: int
+    columns: list[dict[str, Any]]
+    constant_columns: list[str]
+    duplicates: dict[str, Any] | None
+    schema_check: dict[str, Any] | None
+    label: dict[str, Any] | None
+    missingness_by_group: list[dict[str, Any]]
+    cells: dict[str, Any] | None
+    representativeness: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+
+
+class QualitySummary(TypedDict):
+    """The ``summary`` of an ``assay.quality/v1`` result."""
+
+    n_warnings: int
+    errors: int
+    checks: list[str]
+
+
+class QualityPayload(QualityFindings):
+    """The ``assay.quality/v1`` payload: the findings, their summary, methods and provenance."""
+
+    schema: str
+    summary: QualitySummary
+    methods: dict[str, str]
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class QualityResult(Result[QualityPayload]):
     """What :func:`assay.evaluate.quality` found.
 
     :attr:`warnings` lists every finding with its check, severity (``info``, ``warning``,
@@ -23,7 +54,8 @@ class QualityResult:
     intervals, tests, methods) is in :meth:`to_dict`.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = QUALITY_SCHEMA
+    Payload = QualityPayload
 
     def __repr__(self) -> str:
         p = self._payload
@@ -31,43 +63,6 @@ class QualityResult:
             f"QualityResult(n={p['n']}, columns={len(p['columns'])}, "
             f"warnings={[w['check'] for w in p['warnings']]!r})"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> QualityResult:
-        """Rebuild a result from :meth:`to_dict` output."""
-        if not isinstance(payload, dict) or payload.get("schema") != QUALITY_SCHEMA:
-            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-            raise SchemaError(f"Expected a result with schema '{QUALITY_SCHEMA}', found {found!r}.")
-        missing = [
-            k for k in ("n", "columns", "warnings", "params", "provenance") if k not in payload
-        ]
-        if missing:
-            raise SchemaError(
-                f"The '{QUALITY_SCHEMA}' result is missing the keys: {', '.join(missing)}."
-            )
-        return cls(copy.deepcopy(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> QualityResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
-        return cls.from_dict(payload)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the result as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
-
-    @property
-    def schema(self) -> str:
-        """``assay.quality/v1``."""
-        return str(self._payload["schema"])
 
     @property
     def n(self) -> int:

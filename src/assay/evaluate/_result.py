@@ -3,20 +3,57 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
-from assay.errors import InputError, SchemaError
+from assay.errors import InputError
+from assay.result import Result
 
 SCHEMA = "assay.fairness/v1"
 
 
-@dataclass(frozen=True)
-class FairnessResult:
+class _VerdictRequired(TypedDict):
+    rule: str
+    by: list[str]
+    limit: float
+    direction: str
+    estimate: dict[str, Any]
+    method: str
+    comparisons: int
+    verdict: str
+    reason: str
+
+
+class FairnessVerdict(_VerdictRequired, total=False):
+    """The verdict of one limit on one grouping (an entry of ``verdicts``)."""
+
+    min_group_size: int
+    ci_level: float
+
+
+class FairnessPayload(TypedDict):
+    """The ``assay.fairness/v1`` payload (``docs/schemas/fairness-v1.schema.json``)."""
+
+    schema: str
+    task: str
+    n: int
+    groups: list[dict[str, Any]]
+    overall: dict[str, Any]
+    disparities: list[dict[str, Any]]
+    summaries: list[dict[str, Any]]
+    four_fifths: list[dict[str, Any]]
+    verdicts: list[FairnessVerdict]
+    calibration: list[dict[str, Any]]
+    threshold_sweep: list[dict[str, Any]]
+    notes: list[str]
+    methods: dict[str, str]
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class FairnessResult(Result[FairnessPayload]):
     """What :func:`assay.evaluate.fairness` found, in the ``assay.fairness/v1`` schema.
 
     The views follow Fairlearn's ``MetricFrame`` vocabulary: :attr:`overall`, :meth:`by_group`,
@@ -24,7 +61,8 @@ class FairnessResult:
     :meth:`to_dict`; undefined values are ``None`` with a reason, never NaN.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = SCHEMA
+    Payload = FairnessPayload
 
     def __repr__(self) -> str:
         p = self._payload
@@ -35,43 +73,6 @@ class FairnessResult:
             f"FairnessResult(task={p['task']!r}, n={p['n']}, "
             f"sensitive_features={p['params']['sensitive_features']!r}, verdicts=[{verdicts}])"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> FairnessResult:
-        """Rebuild a result from :meth:`to_dict` output (for example a recorded evidence file)."""
-        if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
-            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-            raise SchemaError(f"Expected a result with schema '{SCHEMA}', found {found!r}.")
-        missing = [
-            k
-            for k in ("n", "groups", "overall", "disparities", "verdicts", "params", "provenance")
-            if k not in payload
-        ]
-        if missing:
-            raise SchemaError(f"The '{SCHEMA}' result is missing the keys: {', '.join(missing)}.")
-        return cls(copy.deepcopy(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> FairnessResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
-        return cls.from_dict(payload)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the result as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text (keys in a stable order)."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
-
-    @property
-    def schema(self) -> str:
-        """The schema identifier, ``assay.fairness/v1``."""
-        return str(self._payload["schema"])
 
     @property
     def n(self) -> int:
@@ -86,7 +87,7 @@ class FairnessResult:
     @property
     def verdicts(self) -> list[dict[str, Any]]:
         """The verdict of every threshold on every grouping."""
-        return copy.deepcopy(self._payload["verdicts"])
+        return [dict(v) for v in copy.deepcopy(self._payload["verdicts"])]
 
     @property
     def outcome(self) -> str:

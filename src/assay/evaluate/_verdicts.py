@@ -33,6 +33,7 @@ from assay.errors import InputError, SchemaError
 from assay.evaluate._groups import CELLS, Confusion, Grouping
 from assay.evaluate._limits import parse_rule, validate_thresholds
 from assay.evaluate._metrics import MetricColumn, rate_column
+from assay.evaluate._result import FairnessVerdict
 from assay.evaluate._stats import holm_reject, normal_sf, z_value
 
 METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass"
@@ -116,19 +117,9 @@ def verdict(
     *,
     min_group_size: int,
     alpha: float,
-) -> dict[str, Any]:
+) -> FairnessVerdict:
     """The verdict of one threshold on one grouping."""
     kind, metrics = parse_rule(name)
-    out: dict[str, Any] = {
-        "rule": name,
-        "by": list(grouping.features),
-        "limit": limit,
-        "direction": "at most" if kind == "difference" else "at least",
-        "estimate": estimate,
-        "method": METHOD,
-        "min_group_size": min_group_size,
-        "ci_level": round(1.0 - alpha, 12),
-    }
     small = [g for g in range(len(grouping)) if rows[g] < min_group_size]
     undefined = sorted(
         {g for m in metrics for g in range(len(grouping)) if not np.isfinite(columns[m].value[g])}
@@ -142,19 +133,30 @@ def verdict(
             p_within.append(pw)
             pairs.append((m, i, j, observed))
     rejected = holm_reject(np.array(p_exceed), alpha)
-    out["comparisons"] = len(pairs)
     if rejected.any():
         worst = max(
             (k for k in range(len(pairs)) if rejected[k]),
             key=lambda k: pairs[k][3] if kind == "difference" else -pairs[k][3],
         )
-        out["verdict"] = "fail"
-        out["reason"] = _fail_reason(grouping, pairs[worst], kind, limit, len(pairs), estimate)
-        return out
-    out["verdict"], out["reason"] = _undecided(
-        grouping, metrics, limit, min_group_size, small, undefined, eligible, p_within, alpha
-    )
-    return out
+        decided = "fail"
+        reason = _fail_reason(grouping, pairs[worst], kind, limit, len(pairs), estimate)
+    else:
+        decided, reason = _undecided(
+            grouping, metrics, limit, min_group_size, small, undefined, eligible, p_within, alpha
+        )
+    return {
+        "rule": name,
+        "by": list(grouping.features),
+        "limit": limit,
+        "direction": "at most" if kind == "difference" else "at least",
+        "estimate": estimate,
+        "method": METHOD,
+        "min_group_size": min_group_size,
+        "ci_level": round(1.0 - alpha, 12),
+        "comparisons": len(pairs),
+        "verdict": decided,
+        "reason": reason,
+    }
 
 
 def _undecided(
@@ -199,7 +201,7 @@ def judge(
     *,
     min_group_size: int | None = None,
     ci_level: float | None = None,
-) -> list[dict[str, Any]]:
+) -> list[FairnessVerdict]:
     """The verdicts of ``limits`` on a fairness result, from its stored sufficient statistics.
 
     A pure function of the per-group confusion cells every classification result records (``counts``
@@ -246,7 +248,7 @@ def judge(
         )
     z = z_value(level)
     needed = sorted({m for name in limits for m in parse_rule(name)[1]})
-    out: list[dict[str, Any]] = []
+    out: list[FairnessVerdict] = []
     for grouping, conf in statistics(result):
         columns = {m: rate_column(conf, m, z) for m in needed}
         for name, limit in limits.items():

@@ -8,15 +8,25 @@ completeness, approval of that exact version). Exit codes: 0 pass, 1 fail, 2 err
 from __future__ import annotations
 
 from assay.gate._controls import check_control, gate_controls
-from assay.gate._model import GATE_SCHEMA, GateResult, RuleOutcome
+from assay.gate._model import (
+    GATE_SCHEMA,
+    GateCounts,
+    GatePayload,
+    GateResult,
+    RuleOutcome,
+    RuleOutcomePayload,
+)
 from assay.gate._notify import post_gate_to_webhook
 from assay.gate._outputs import to_json, to_junit, to_markdown, to_sarif
 from assay.gate._rules import evaluate_gate, record_gate, run_gate
 
 __all__ = [
     "GATE_SCHEMA",
+    "GateCounts",
+    "GatePayload",
     "GateResult",
     "RuleOutcome",
+    "RuleOutcomePayload",
     "check_control",
     "evaluate_gate",
     "gate_controls",

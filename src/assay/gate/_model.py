@@ -4,12 +4,60 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self, TypedDict
 
-__all__ = ["GATE_SCHEMA", "GateResult", "RuleOutcome"]
+from assay.errors import SchemaError
+from assay.result import Result
+
+__all__ = [
+    "GATE_SCHEMA",
+    "GateCounts",
+    "GatePayload",
+    "GateResult",
+    "RuleOutcome",
+    "RuleOutcomePayload",
+]
 
 GATE_SCHEMA = "assay.gate/v1"
 STATUSES = ("pass", "fail")
+
+
+class RuleOutcomePayload(TypedDict):
+    """One rule's outcome in an ``assay.gate/v1`` payload (see :class:`RuleOutcome`)."""
+
+    rule: str
+    status: str
+    subject: str
+    value: str
+    threshold: str
+    message: str
+    fix: str
+    source: str
+
+
+class GateCounts(TypedDict):
+    """How many rules ran, failed and passed."""
+
+    rules: int
+    failed: int
+    passed: int
+
+
+class GatePayload(TypedDict):
+    """The ``assay.gate/v1`` payload."""
+
+    schema: str
+    decision: str
+    policy: str
+    policy_path: str
+    system: str | None
+    model_version: str | None
+    tier: str | None
+    checkpoint: str
+    evaluated_at: str
+    rules: list[str] | None
+    counts: GateCounts
+    outcomes: list[RuleOutcomePayload]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +98,7 @@ class RuleOutcome:
         """Whether the rule holds."""
         return self.status == "pass"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RuleOutcomePayload:
         """The outcome as plain JSON types."""
         return {
             "rule": self.rule,
@@ -65,8 +113,11 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class GateResult:
-    """The decision of one gate run.
+class GateResult(Result[GatePayload]):
+    """The decision of one gate run, in the ``assay.gate/v1`` schema.
+
+    Unlike the other results it is built from typed records (:class:`RuleOutcome`); its payload
+    (:meth:`to_dict`) is computed from them, and :meth:`from_dict` reads one back.
 
     Attributes
     ----------
@@ -115,7 +166,10 @@ class GateResult:
         """0 when the gate passes, 1 when it fails."""
         return 0 if self.passed else 1
 
-    def to_dict(self) -> dict[str, Any]:
+    SCHEMA = GATE_SCHEMA
+    Payload = GatePayload
+
+    def _data(self) -> GatePayload:
         """The decision in the ``assay.gate/v1`` schema."""
         return {
             "schema": GATE_SCHEMA,
@@ -135,3 +189,36 @@ class GateResult:
             },
             "outcomes": [o.to_dict() for o in self.outcomes],
         }
+
+    @classmethod
+    def _from_payload(cls, payload: dict[str, Any]) -> Self:
+        """The result whose payload this is; its decision and counts must follow its outcomes."""
+        unknown = [k for k in payload if k not in cls.payload_keys()]
+        if unknown:
+            raise SchemaError(
+                f"The '{GATE_SCHEMA}' result has keys a gate decision does not have: "
+                f"{', '.join(unknown)}."
+            )
+        try:
+            outcomes = tuple(RuleOutcome(**o) for o in payload["outcomes"])
+            rules = payload["rules"]
+            result = cls(
+                policy=payload["policy"],
+                policy_path=payload["policy_path"],
+                system=payload["system"],
+                model_version=payload["model_version"],
+                tier=payload["tier"],
+                checkpoint=payload["checkpoint"],
+                outcomes=outcomes,
+                evaluated_at=dt.datetime.fromisoformat(payload["evaluated_at"]),
+                rules=None if rules is None else tuple(rules),
+            )
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"The '{GATE_SCHEMA}' result is not a gate decision: {exc}."
+            ) from None
+        if result.to_dict() != payload:
+            raise SchemaError(
+                f"The '{GATE_SCHEMA}' result's decision or counts do not follow from its outcomes."
+            )
+        return result

@@ -23,7 +23,7 @@ def _name(o: RuleOutcome) -> str:
 
 def to_json(result: GateResult) -> str:
     """The decision as ``assay.gate/v1`` JSON text."""
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return result.to_json() + "\n"
 
 
 def to_junit(result: GateResult) -> str:

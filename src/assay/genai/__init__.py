@@ -16,7 +16,12 @@ The public API is what ``__all__`` lists; modules starting with ``_`` are privat
 from __future__ import annotations
 
 from assay.genai._cache import ResponseCache, request_hash
-from assay.genai._compare import COMPARISON_SCHEMA, RedteamComparison, compare_runs
+from assay.genai._compare import (
+    COMPARISON_SCHEMA,
+    ComparisonPayload,
+    RedteamComparison,
+    compare_runs,
+)
 from assay.genai._detectors import (
     Detection,
     Lexicon,
@@ -38,7 +43,14 @@ from assay.genai._report import (
     render_redteam_markdown,
     write_reports,
 )
-from assay.genai._result import RESULT_SCHEMA, RUN_SCHEMA, RedteamResult, RedteamRun, load_run
+from assay.genai._result import (
+    RESULT_SCHEMA,
+    RUN_SCHEMA,
+    RedteamPayload,
+    RedteamResult,
+    RedteamRun,
+    load_run,
+)
 from assay.genai._runner import decide, resume_redteam, run_redteam
 from assay.genai._strategies import strategy_names
 from assay.genai._suite import (
@@ -69,6 +81,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "CallableTarget",
     "Case",
     "CommandTarget",
+    "ComparisonPayload",
     "Completion",
     "DETECTOR_NAMES",
     "Detection",
@@ -81,6 +94,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "RESULT_SCHEMA",
     "RUN_SCHEMA",
     "RedteamComparison",
+    "RedteamPayload",
     "RedteamResult",
     "RedteamRun",
     "ResponseCache",

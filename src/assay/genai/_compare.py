@@ -17,50 +17,47 @@ Newcombe's hybrid score interval (unpaired, so conservative for paired runs).
 from __future__ import annotations
 
 import copy
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
-from assay.errors import InputError, SchemaError
+from assay.errors import InputError
 from assay.evaluate import holm_reject, newcombe, wilson, z_value
 from assay.genai._result import RedteamRun, now_iso
 from assay.genai._suite import CATEGORY_LABELS
+from assay.result import Result
 
-__all__ = ["COMPARISON_SCHEMA", "RedteamComparison", "compare_runs"]
+__all__ = ["COMPARISON_SCHEMA", "ComparisonPayload", "RedteamComparison", "compare_runs"]
 
 COMPARISON_SCHEMA = "assay.redteam-comparison/v1"
 
 
-@dataclass(frozen=True)
-class RedteamComparison:
+class ComparisonPayload(TypedDict):
+    """The ``assay.redteam-comparison/v1`` payload."""
+
+    schema: str
+    alpha: float
+    ci_level: float
+    paired: bool
+    a: dict[str, Any]
+    b: dict[str, Any]
+    categories: list[dict[str, Any]]
+    regressions: list[str]
+    improvements: list[str]
+    method: str
+    created_at: str
+
+
+class RedteamComparison(Result[ComparisonPayload]):
     """The comparison of two runs, in the ``assay.redteam-comparison/v1`` schema."""
 
-    _payload: dict[str, Any]
+    SCHEMA = COMPARISON_SCHEMA
+    Payload = ComparisonPayload
+    NOUN = "comparison"
 
     def __repr__(self) -> str:
         flags = [c["category"] for c in self._payload["categories"] if c["flag"] == "regression"]
         return f"RedteamComparison(regressions={flags!r}, paired={self._payload['paired']})"
-
-    @classmethod
-    def from_dict(cls, payload: Mapping[str, Any]) -> RedteamComparison:
-        """Rebuild from :meth:`to_dict` output."""
-        if payload.get("schema") != COMPARISON_SCHEMA:
-            raise SchemaError(
-                f"Expected a comparison with schema '{COMPARISON_SCHEMA}', found "
-                f"{payload.get('schema')!r}."
-            )
-        return cls(copy.deepcopy(dict(payload)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The comparison as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
 
     @property
     def regressions(self) -> list[str]:
@@ -194,7 +191,7 @@ def compare_runs(
     ]
     _flag(rows, alpha)
     paired = any(r["paired_cases"] for r in rows)
-    payload = {
+    payload: ComparisonPayload = {
         "schema": COMPARISON_SCHEMA,
         "alpha": alpha,
         "ci_level": ci_level,

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -31,11 +31,13 @@ from assay.canonical import canonical_jsonl, digest
 from assay.errors import NotFoundError, SchemaError
 from assay.evaluate import wilson, z_value
 from assay.genai._suite import CATEGORY_LABELS, Case
+from assay.result import Result
 
 __all__ = [
     "OUTCOMES",
     "RESULT_SCHEMA",
     "RUN_SCHEMA",
+    "RedteamPayload",
     "RedteamResult",
     "RedteamRun",
     "load_run",
@@ -58,15 +60,32 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class RedteamResult:
+class RedteamPayload(TypedDict):
+    """The ``assay.redteam/v1`` payload: the summary of a run."""
+
+    schema: str
+    status: str
+    n: int
+    counts: dict[str, int]
+    overall: dict[str, Any]
+    by_category: list[dict[str, Any]]
+    by_strategy: list[dict[str, Any]]
+    failures_by_severity: dict[str, int]
+    errors_by_kind: dict[str, int]
+    detectors: dict[str, dict[str, int]]
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class RedteamResult(Result[RedteamPayload]):
     """The summary of a red-team run, in the ``assay.redteam/v1`` schema.
 
     Pass rates are over the cases that were scored (passed + failed); errored cases are counted
     separately and never as passes. Intervals are Wilson score intervals.
     """
 
-    _payload: dict[str, Any]
+    SCHEMA = RESULT_SCHEMA
+    Payload = RedteamPayload
 
     def __repr__(self) -> str:
         c = self._payload["counts"]
@@ -75,38 +94,6 @@ class RedteamResult:
             f"passed={c['pass']}, failed={c['fail']}, errored={c['error']}, "
             f"status={self._payload['status']!r})"
         )
-
-    @classmethod
-    def from_dict(cls, payload: Mapping[str, Any]) -> RedteamResult:
-        """Rebuild from :meth:`to_dict` output (for example a recorded evidence file)."""
-        if not isinstance(payload, Mapping) or payload.get("schema") != RESULT_SCHEMA:
-            found = (
-                payload.get("schema") if isinstance(payload, Mapping) else type(payload).__name__
-            )
-            raise SchemaError(f"Expected a result with schema '{RESULT_SCHEMA}', found {found!r}.")
-        missing = [
-            k
-            for k in ("n", "counts", "overall", "by_category", "params", "provenance")
-            if k not in payload
-        ]
-        if missing:
-            raise SchemaError(
-                f"The '{RESULT_SCHEMA}' result is missing the keys: {', '.join(missing)}."
-            )
-        return cls(copy.deepcopy(dict(payload)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
-
-    @property
-    def schema(self) -> str:
-        """``assay.redteam/v1``."""
-        return RESULT_SCHEMA
 
     @property
     def n(self) -> int:
@@ -201,7 +188,7 @@ def summarise(
         "error": total["errored"],
         "pending": n_cases - len(records),
     }
-    payload = {
+    payload: RedteamPayload = {
         "schema": RESULT_SCHEMA,
         "status": manifest.get("status", "complete"),
         "n": total["n"],

@@ -20,7 +20,14 @@ from assay.governance import (
 )
 from assay.monitor._notify import Delivery, deliver
 from assay.monitor._report import render_monitor_report
-from assay.monitor._run import MonitorRun, run_monitor
+from assay.monitor._run import (
+    RUN_SCHEMA,
+    MonitorAlerts,
+    MonitorReference,
+    MonitorRun,
+    MonitorRunPayload,
+    run_monitor,
+)
 from assay.monitor._spec import (
     AlertRule,
     MetricSpec,
@@ -31,10 +38,14 @@ from assay.monitor._spec import (
 )
 
 __all__ = [
+    "RUN_SCHEMA",
     "AlertRule",
     "Delivery",
     "MetricSpec",
+    "MonitorAlerts",
+    "MonitorReference",
     "MonitorRun",
+    "MonitorRunPayload",
     "MonitorSpec",
     "MonitorStatus",
     "acknowledge_alert",

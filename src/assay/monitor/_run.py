@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from assay._version import __version__
 from assay.errors import AssayError, InputError
@@ -27,16 +26,50 @@ from assay.monitor._notify import Delivery, deliver
 from assay.monitor._rules import Episode, episodes
 from assay.monitor._spec import AlertRule, MonitorSpec, load_spec
 from assay.monitor._windows import STEP, Batch, Window, read_batch, windows
+from assay.result import Result
 
 RUN_SCHEMA = "assay.monitor-run/v1"
 _INCIDENT_SEVERITY = {"critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"}
 
 
-@dataclass(frozen=True)
-class MonitorRun:
+class MonitorAlerts(TypedDict):
+    """The alerts a run opened and resolved."""
+
+    opened: list[dict[str, Any]]
+    resolved: list[dict[str, Any]]
+
+
+class MonitorReference(TypedDict):
+    """The reference profile a run compared the windows with."""
+
+    n: int
+    profile_digest: str
+
+
+class MonitorRunPayload(TypedDict):
+    """The ``assay.monitor-run/v1`` payload."""
+
+    schema: str
+    monitor: str
+    system: str
+    run_id: int
+    status: str
+    started_at: str
+    batches: list[dict[str, Any]]
+    windows: list[dict[str, Any]]
+    alerts: MonitorAlerts
+    notifications: list[dict[str, Any]]
+    problems: list[dict[str, Any]]
+    reference: MonitorReference
+    assay_version: str
+
+
+class MonitorRun(Result[MonitorRunPayload]):
     """What one run of a monitor did, in the ``assay.monitor-run/v1`` schema."""
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = RUN_SCHEMA
+    Payload = MonitorRunPayload
+    JSON_DEFAULT = str
 
     def __repr__(self) -> str:
         p = self._payload
@@ -45,14 +78,6 @@ class MonitorRun:
             f"opened={len(p['alerts']['opened'])}, resolved={len(p['alerts']['resolved'])}, "
             f"status={p['status']!r})"
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """As JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False, default=str)
 
     @property
     def status(self) -> str:
@@ -155,7 +180,7 @@ def run_monitor(
         windows=[e["start"] for e in window_out],
         problems=problems,
     )
-    payload = {
+    payload: MonitorRunPayload = {
         "schema": RUN_SCHEMA,
         "monitor": spec.name,
         "system": spec.system,

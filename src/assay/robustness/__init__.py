@@ -25,7 +25,12 @@ from assay.robustness._report import (
     render_robustness_html,
     render_robustness_markdown,
 )
-from assay.robustness._result import ExplanationResult, RobustnessResult
+from assay.robustness._result import (
+    ExplanationPayload,
+    ExplanationResult,
+    RobustnessPayload,
+    RobustnessResult,
+)
 from assay.robustness._runner import default_scenario, run_default_probes, run_robustness
 from assay.robustness._scenarios import (
     CHECKS,
@@ -41,12 +46,14 @@ __all__ = [
     "CHECKS",
     "DEFAULT_LIMITS",
     "PROBE_KINDS",
+    "ExplanationPayload",
     "ExplanationResult",
     "Model",
     "ModelCallError",
     "ModelInfo",
     "PickleWarning",
     "Predictions",
+    "RobustnessPayload",
     "RobustnessResult",
     "Scenario",
     "default_scenario",

@@ -29,7 +29,7 @@ from assay.errors import InputError
 from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.robustness._changes import _groupings, _partitions
 from assay.robustness._models import Model, load_model
-from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationResult
+from assay.robustness._result import EXPLANATION_SCHEMA, ExplanationPayload, ExplanationResult
 from assay.robustness._scoring import (
     _equals,
     _group_frame,
@@ -146,7 +146,7 @@ def _explain(req: _Request) -> ExplanationResult:
     )
     total = time.perf_counter() - started
     scorer = setup.scorer
-    payload = {
+    payload: ExplanationPayload = {
         "schema": EXPLANATION_SCHEMA,
         "n": int(setup.frame.height),
         "model": setup.loaded.info.to_dict(),

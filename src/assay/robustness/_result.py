@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, TypedDict
 
 import polars as pl
 
 from assay.errors import SchemaError
+from assay.result import Result
 
 ROBUSTNESS_SCHEMA = "assay.robustness/v1"
 EXPLANATION_SCHEMA = "assay.explanation/v1"
@@ -26,40 +25,25 @@ def worst(verdicts: list[str]) -> str:
     return "none"
 
 
-@dataclass(frozen=True)
-class _Frozen:
-    _payload: dict[str, Any] = field(repr=False)
-    SCHEMA: ClassVar[str] = ""
-    REQUIRED: ClassVar[tuple[str, ...]] = ()
+class RobustnessPayload(TypedDict):
+    """The ``assay.robustness/v1`` payload."""
 
-    @classmethod
-    def _check(cls, payload: Any) -> dict[str, Any]:
-        if not isinstance(payload, dict) or payload.get("schema") != cls.SCHEMA:
-            found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-            raise SchemaError(f"Expected a result with schema '{cls.SCHEMA}', found {found!r}.")
-        missing = [k for k in cls.REQUIRED if k not in payload]
-        if missing:
-            raise SchemaError(
-                f"The '{cls.SCHEMA}' result is missing the keys: {', '.join(missing)}."
-            )
-        return copy.deepcopy(payload)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the result as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
-
-    @property
-    def schema(self) -> str:
-        """The schema identifier."""
-        return str(self._payload["schema"])
+    schema: str
+    task: str
+    n: int
+    model: dict[str, Any]
+    outcome: str
+    error: str | None
+    baseline: dict[str, Any] | None
+    probes: list[dict[str, Any]]
+    notes: list[str]
+    methods: dict[str, str]
+    params: dict[str, Any]
+    timing: dict[str, Any]
+    provenance: dict[str, Any]
 
 
-@dataclass(frozen=True, repr=False)
-class RobustnessResult(_Frozen):
+class RobustnessResult(Result[RobustnessPayload]):
     """What :func:`assay.robustness.run_robustness` found, in the ``assay.robustness/v1`` schema.
 
     ``probes`` holds one entry per probe with its status (``ok`` or ``errored`` with a reason),
@@ -67,33 +51,12 @@ class RobustnessResult(_Frozen):
     the checks against limits and the probe's verdict; ``outcome`` is the worst verdict.
     """
 
-    SCHEMA: ClassVar[str] = ROBUSTNESS_SCHEMA
-    REQUIRED: ClassVar[tuple[str, ...]] = (
-        "n",
-        "model",
-        "baseline",
-        "probes",
-        "outcome",
-        "params",
-        "provenance",
-    )
+    SCHEMA = ROBUSTNESS_SCHEMA
+    Payload = RobustnessPayload
 
     def __repr__(self) -> str:
         p = self._payload
         return f"RobustnessResult(n={p['n']}, probes={len(p['probes'])}, outcome={p['outcome']!r})"
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> RobustnessResult:
-        """Rebuild a result from :meth:`to_dict` output."""
-        return cls(cls._check(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> RobustnessResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
 
     @property
     def n(self) -> int:
@@ -138,30 +101,30 @@ class RobustnessResult(_Frozen):
         return pl.DataFrame(rows, infer_schema_length=None)
 
 
-@dataclass(frozen=True, repr=False)
-class ExplanationResult(_Frozen):
+class ExplanationPayload(TypedDict):
+    """The ``assay.explanation/v1`` payload."""
+
+    schema: str
+    n: int
+    model: dict[str, Any]
+    permutation: dict[str, Any]
+    shap: dict[str, Any]
+    methods: dict[str, str]
+    params: dict[str, Any]
+    timing: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class ExplanationResult(Result[ExplanationPayload]):
     """Feature importances overall and by group, in the ``assay.explanation/v1`` schema."""
 
-    SCHEMA: ClassVar[str] = EXPLANATION_SCHEMA
-    REQUIRED: ClassVar[tuple[str, ...]] = ("n", "model", "permutation", "params", "provenance")
+    SCHEMA = EXPLANATION_SCHEMA
+    Payload = ExplanationPayload
 
     def __repr__(self) -> str:
         p = self._payload
         top = [e["feature"] for e in p["permutation"]["overall"][:3]]
         return f"ExplanationResult(n={p['n']}, top_features={top})"
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> ExplanationResult:
-        """Rebuild a result from :meth:`to_dict` output."""
-        return cls(cls._check(payload))
-
-    @classmethod
-    def from_json(cls, text: str) -> ExplanationResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"The result is not valid JSON: {exc}.") from None
 
     @property
     def n(self) -> int:

@@ -47,7 +47,7 @@ from assay.robustness._changes import (
 )
 from assay.robustness._models import Model, ModelCallError, load_model
 from assay.robustness._probes import Context, ProbeSetupError, Variant, plan
-from assay.robustness._result import ROBUSTNESS_SCHEMA, RobustnessResult, worst
+from assay.robustness._result import ROBUSTNESS_SCHEMA, RobustnessPayload, RobustnessResult, worst
 from assay.robustness._scenarios import (
     Counterfactual,
     CovariateShift,
@@ -632,7 +632,7 @@ def _result(
             }
         except Exception:
             dataset |= {"digest": None, "digest_of": "not computed"}
-    payload = {
+    payload: RobustnessPayload = {
         "schema": ROBUSTNESS_SCHEMA,
         "task": "binary classification",
         "n": int(n),

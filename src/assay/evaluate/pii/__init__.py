@@ -14,7 +14,14 @@ from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NER_MISSING, NerBackend, load_ner
 from assay.evaluate.pii._recognizers import ENTITIES, EXCLUDED, RECOGNIZERS, Recognizer
 from assay.evaluate.pii._redact import POLICIES, Policy, RedactionReport, redact
-from assay.evaluate.pii._result import PiiScanResult, ReidentificationRisk
+from assay.evaluate.pii._result import (
+    ClassSummary,
+    PiiPayload,
+    PiiScanResult,
+    PiiTotals,
+    ReidentificationPayload,
+    ReidentificationRisk,
+)
 from assay.evaluate.pii._risk import reidentification_risk
 from assay.evaluate.pii._scan import scan
 from assay.evaluate.pii._validators import iban_checksum_ok, luhn_ok
@@ -25,11 +32,15 @@ __all__ = [
     "NER_MISSING",
     "POLICIES",
     "RECOGNIZERS",
+    "ClassSummary",
     "NerBackend",
+    "PiiPayload",
     "PiiScanResult",
+    "PiiTotals",
     "Policy",
     "Recognizer",
     "RedactionReport",
+    "ReidentificationPayload",
     "ReidentificationRisk",
     "iban_checksum_ok",
     "load_ner",

@@ -5,6 +5,7 @@ Both render only what is in the result, which holds masked examples only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from assay.render import environment, markdown_code, markdown_escape
@@ -20,7 +21,7 @@ def _ci(interval: list[float] | None) -> str:
     return "" if not interval else f" ({interval[0]:.2%}–{interval[1]:.2%})"
 
 
-def _headline(p: dict[str, Any]) -> list[str]:
+def _headline(p: Mapping[str, Any]) -> list[str]:
     lines = [f"- Rows: {p['n_rows']:,}; scanned: {p['n_scanned']:,}."]
     if p.get("sample"):
         lines.append(f"- Sample: {p['sample']['statement']}")
@@ -32,7 +33,7 @@ def _headline(p: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(p: dict[str, Any]) -> str:
+def render_markdown(p: Mapping[str, Any]) -> str:
     """The scan as a Markdown report."""
     out = ["# PII scan", "", *_headline(p), "", "## Column inventory", ""]
     out += [
@@ -108,7 +109,7 @@ def render_markdown(p: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_html(p: dict[str, Any]) -> str:
+def render_html(p: Mapping[str, Any]) -> str:
     """The scan as one HTML page with inline CSS (opens offline)."""
     template = environment("assay.evaluate.pii").get_template("pii_report.html.j2")
     return template.render(p=p, headline=_headline(p), pct=_pct, ci=_ci)

@@ -6,39 +6,45 @@ Nothing in it is a raw value: examples are masked (``j***@e***.com``) before the
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
-from assay.errors import SchemaError
+from assay.result import Result
 
 SCHEMA = "assay.pii/v1"
 RISK_SCHEMA = "assay.reidentification/v1"
 
-_REQUIRED = ("n_rows", "n_scanned", "columns", "totals", "skipped", "params", "provenance")
+
+class ClassSummary(TypedDict):
+    """The equivalence classes of some quasi-identifiers: k, classes, unique and at-risk rows."""
+
+    k: int
+    classes: int
+    unique_records: int
+    unique_share: float
+    records_at_risk: int
+    records_at_risk_share: float
 
 
-def _load(payload: Any, schema: str, required: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(payload, dict) or payload.get("schema") != schema:
-        found = payload.get("schema") if isinstance(payload, dict) else type(payload).__name__
-        raise SchemaError(f"Expected a result with schema '{schema}', found {found!r}.")
-    missing = [k for k in required if k not in payload]
-    if missing:
-        raise SchemaError(f"The '{schema}' result is missing the keys: {', '.join(missing)}.")
-    return copy.deepcopy(payload)
+class ReidentificationPayload(ClassSummary):
+    """The ``assay.reidentification/v1`` payload: the classes of every quasi-identifier together
+    (the keys of :class:`ClassSummary`), then l-diversity, prosecutor risk and the subsets."""
+
+    schema: str
+    n: int
+    quasi_identifiers: list[str]
+    sensitive: str | None
+    k_threshold: int
+    l_diversity: int | None
+    highest_prosecutor_risk: float | None
+    average_prosecutor_risk: float | None
+    combinations: list[dict[str, Any]]
+    drivers: list[dict[str, Any]]
+    engine: str
 
 
-def _parse(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"The result is not valid JSON: {exc.msg} (line {exc.lineno}).") from None
-
-
-@dataclass(frozen=True)
-class ReidentificationRisk:
+class ReidentificationRisk(Result[ReidentificationPayload]):
     """How identifiable rows are from their quasi-identifiers (``assay.reidentification/v1``).
 
     ``k`` is the size of the smallest equivalence class (rows sharing every quasi-identifier
@@ -47,7 +53,8 @@ class ReidentificationRisk:
     quasi-identifiers already single people out.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = RISK_SCHEMA
+    Payload = ReidentificationPayload
 
     def __repr__(self) -> str:
         p = self._payload
@@ -55,19 +62,6 @@ class ReidentificationRisk:
             f"ReidentificationRisk(quasi_identifiers={p['quasi_identifiers']!r}, k={p['k']}, "
             f"unique_share={p['unique_share']:.4f}, n={p['n']})"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> ReidentificationRisk:
-        """Rebuild from :meth:`to_dict` output."""
-        return cls(_load(payload, RISK_SCHEMA, ("n", "k", "quasi_identifiers", "combinations")))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
 
     @property
     def k(self) -> int:
@@ -101,8 +95,33 @@ class ReidentificationRisk:
         return pl.DataFrame(rows, infer_schema_length=None)
 
 
-@dataclass(frozen=True)
-class PiiScanResult:
+class PiiTotals(TypedDict):
+    """The ``totals`` of an ``assay.pii/v1`` result."""
+
+    matches: int
+    rows_with_pii: int
+    pii_columns: list[str]
+    entities: dict[str, dict[str, Any]]
+
+
+class PiiPayload(TypedDict):
+    """The ``assay.pii/v1`` payload. Nothing in it is a raw value."""
+
+    schema: str
+    n_rows: int
+    n_scanned: int
+    sample: dict[str, Any] | None
+    columns: list[dict[str, Any]]
+    totals: PiiTotals
+    skipped: list[dict[str, Any]]
+    input: dict[str, Any]
+    risk: dict[str, Any] | None
+    minimisation: dict[str, Any] | None
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+class PiiScanResult(Result[PiiPayload]):
     """What :func:`assay.evaluate.pii.scan` found, in the ``assay.pii/v1`` schema.
 
     :meth:`inventory` is the column inventory (column → entity, prevalence, confidence, masked
@@ -110,7 +129,8 @@ class PiiScanResult:
     features were given.
     """
 
-    _payload: dict[str, Any] = field(repr=False)
+    SCHEMA = SCHEMA
+    Payload = PiiPayload
 
     def __repr__(self) -> str:
         p = self._payload
@@ -119,24 +139,6 @@ class PiiScanResult:
             f"PiiScanResult(n_rows={p['n_rows']}, n_scanned={p['n_scanned']}, "
             f"pii_columns={p['totals']['pii_columns']!r}, found=[{found}])"
         )
-
-    @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> PiiScanResult:
-        """Rebuild a result from :meth:`to_dict` output (for example a recorded evidence file)."""
-        return cls(_load(payload, SCHEMA, _REQUIRED))
-
-    @classmethod
-    def from_json(cls, text: str) -> PiiScanResult:
-        """Rebuild a result from :meth:`to_json` output."""
-        return cls.from_dict(_parse(text))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A deep copy of the result as plain JSON types."""
-        return copy.deepcopy(self._payload)
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The result as JSON text."""
-        return json.dumps(self._payload, indent=indent, ensure_ascii=False)
 
     def to_markdown(self) -> str:
         """The report as Markdown."""
@@ -149,11 +151,6 @@ class PiiScanResult:
         from assay.evaluate.pii._render import render_html
 
         return render_html(self._payload)
-
-    @property
-    def schema(self) -> str:
-        """The schema identifier, ``assay.pii/v1``."""
-        return str(self._payload["schema"])
 
     @property
     def n_rows(self) -> int:
@@ -179,7 +176,7 @@ class PiiScanResult:
     def risk(self) -> ReidentificationRisk | None:
         """Re-identification risk for the quasi-identifiers given, if any."""
         risk = self._payload.get("risk")
-        return None if risk is None else ReidentificationRisk(copy.deepcopy(risk))
+        return None if risk is None else ReidentificationRisk.from_dict(risk)
 
     @property
     def minimisation(self) -> dict[str, Any] | None:

@@ -18,7 +18,12 @@ import polars as pl
 
 from assay.errors import InputError
 from assay.evaluate._frame import Source, open_frame
-from assay.evaluate.pii._result import RISK_SCHEMA, ReidentificationRisk
+from assay.evaluate.pii._result import (
+    RISK_SCHEMA,
+    ClassSummary,
+    ReidentificationPayload,
+    ReidentificationRisk,
+)
 
 #: With more quasi-identifiers than this, subsets are examined up to size 3 (and the full set).
 MAX_FULL_ENUMERATION = 6
@@ -69,7 +74,7 @@ def _classes(finest: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return finest.group_by(by).agg(pl.col(_COUNT).sum())
 
 
-def _summary(classes: pl.DataFrame, n: int, k_threshold: int) -> dict[str, Any]:
+def _summary(classes: pl.DataFrame, n: int, k_threshold: int) -> ClassSummary:
     if n == 0:
         return {"k": 0, "classes": 0, "unique_records": 0, "unique_share": 0.0,
                 "records_at_risk": 0, "records_at_risk_share": 0.0}  # fmt: skip
@@ -151,12 +156,12 @@ def reidentification_risk(
     if sensitive is not None and n:
         per_class = finest.group_by(qis).agg(pl.col(sensitive).n_unique().alias("__l"))
         l_div = int(per_class.get_column("__l").cast(pl.Int64).min() or 0)
-    combos = []
+    combos: list[dict[str, Any]] = []
     for subset in _subsets(qis):
         s = _summary(_classes(finest, list(subset)), n, k_threshold)
         combos.append({"columns": list(subset), **s})
     combos.sort(key=lambda c: (len(c["columns"]), -c["unique_share"], c["columns"]))
-    payload = {
+    payload: ReidentificationPayload = {
         "schema": RISK_SCHEMA,
         "n": n,
         "quasi_identifiers": qis,
@@ -196,7 +201,7 @@ def _drivers(
     finest: pl.DataFrame,
     qis: list[str],
     combos: list[dict[str, Any]],
-    overall: dict[str, Any],
+    overall: ClassSummary,
     n: int,
     k_threshold: int,
 ) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from assay.evaluate.pii._mask import mask
 from assay.evaluate.pii._minimise import minimisation
 from assay.evaluate.pii._ner import NerBackend, ner_findings
 from assay.evaluate.pii._recognizers import CHECKSUM_ENTITIES, RECOGNIZERS
-from assay.evaluate.pii._result import SCHEMA, PiiScanResult
+from assay.evaluate.pii._result import SCHEMA, PiiPayload, PiiScanResult, PiiTotals
 from assay.evaluate.pii._risk import reidentification_risk
 
 #: Cells longer than this are scanned up to this many characters (and counted).
@@ -220,7 +220,7 @@ def _column_entries(
     return entries
 
 
-def _totals(entries: list[dict[str, Any]], tally: _Tally) -> dict[str, Any]:
+def _totals(entries: list[dict[str, Any]], tally: _Tally) -> PiiTotals:
     rows_by_entity: dict[str, int] = {}
     entity_rows = _concat(tally.entity_rows, {"entity": pl.String, "rows": pl.Int64})
     if entity_rows.height:
@@ -476,8 +476,8 @@ def _payload(
     tally: _Tally,
     total: int,
     entries: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The inventory's payload; risk, minimisation and provenance are added after it."""
+) -> PiiPayload:
+    """The inventory's payload; risk, minimisation and provenance are filled in after it."""
     prepared, fraction = rows.prepared, rows.fraction
     sampled = fraction is not None and fraction < 1.0
     ner = request.ner
@@ -511,6 +511,7 @@ def _payload(
             "recognizers": [r.name for r in RECOGNIZERS],
             "ner": None if ner is None else ner.describe(),
         },
+        "provenance": {},
     }
 
 
