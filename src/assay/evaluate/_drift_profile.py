@@ -231,12 +231,8 @@ def reference_profile(
         "columns": cols_out,
         "groups": _groups_out(scan, features, cols_out, options.max_categories),
         "notes": _notes({c: str(schema[c]) for c, k in kinds.items() if k is None}),
-        "params": {
-            "columns": list(cols_out),
-            "sensitive_features": features,
-            "prediction": prediction,
-            "label": label,
-        }
+        "params": {"columns": list(cols_out), "sensitive_features": features}
+        | {"prediction": prediction, "label": label}
         | options.params(),
         "digest": "",  # the digest leaves out itself and the provenance: both set just below
         "provenance": {},
