@@ -26,6 +26,7 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._group_limit import MAX_GROUPS, check_group_count
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
+    from assay.evaluate._plan import SampleSizePlan, plan_sample_size
     from assay.evaluate._quality import quality
     from assay.evaluate._quality_result import QualityResult
     from assay.evaluate._quality_spec import DataSchema, Population
@@ -48,6 +49,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
     "REGRESSION_METRICS": ("assay.evaluate._regression", "REGRESSION_METRICS"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "SampleSizePlan": ("assay.evaluate._plan", "SampleSizePlan"),
     "SCORE_METRICS": ("assay.evaluate._scores", "SCORE_METRICS"),
     "Source": ("assay.evaluate._frame", "Source"),
     "column_kind": ("assay.evaluate._drift_profile", "column_kind"),
@@ -61,6 +63,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "judge": ("assay.evaluate._verdicts", "judge"),
     "newcombe": ("assay.evaluate._stats", "newcombe"),
     "open_frame": ("assay.evaluate._frame", "open_frame"),
+    "plan_sample_size": ("assay.evaluate._plan", "plan_sample_size"),
     "quality": ("assay.evaluate._quality", "quality"),
     "reference_profile": ("assay.evaluate._drift_profile", "reference_profile"),
     "threshold_names": ("assay.evaluate._limits", "rule_names"),
@@ -80,6 +83,7 @@ __all__ = [
     "Population",
     "QualityResult",
     "ReferenceProfile",
+    "SampleSizePlan",
     "Source",
     "check_group_count",
     "check_threshold",
@@ -92,6 +96,7 @@ __all__ = [
     "judge",
     "newcombe",
     "open_frame",
+    "plan_sample_size",
     "quality",
     "reference_profile",
     "threshold_names",
