@@ -34,7 +34,7 @@ from assay.evaluate._groups import CELLS, Confusion, Grouping
 from assay.evaluate._limits import parse_rule, validate_thresholds
 from assay.evaluate._metrics import MetricColumn, rate_column
 from assay.evaluate._pair_test import group_terms, pair_statistic
-from assay.evaluate._sample_size import MAX_ROWS, Design, rows_needed
+from assay.evaluate._sample_size import MAX_ROWS, POWER, Design, rows_needed
 from assay.evaluate._stats import holm_reject, normal_sf, z_value
 
 METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass"
@@ -153,6 +153,7 @@ def verdict(
         rates = [columns[m] for m in metrics]
         design = Design.of(rates, rows, defined, kind, limit, alpha, min_group_size)
         out["sample_size"] = _sample_size(grouping, defined, rows, design)
+        out["sample_size_power"] = POWER
     return out
 
 
