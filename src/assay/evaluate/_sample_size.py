@@ -82,12 +82,9 @@ class Design:
         each rate's (effective) denominator per row."""
         index = np.asarray(groups, dtype=np.intp)
         have = np.asarray(rows, dtype=np.float64)[index]
-        rates = np.array([c.value[index] for c in columns], dtype=np.float64).reshape(
-            -1, index.size
-        )
-        share = np.array(
-            [np.asarray(c.n)[index] / have for c in columns], dtype=np.float64
-        ).reshape(-1, index.size)
+        shape = (len(columns), index.size)
+        rates = np.array([c.value[index] for c in columns], dtype=np.float64).reshape(shape)
+        share = np.array([np.asarray(c.n)[index] / have for c in columns]).reshape(shape)
         return cls(rates, share, have, kind, limit, alpha, min_group_size)
 
     @property
