@@ -35,7 +35,7 @@ Array = np.ndarray[Any, Any]
 
 
 def decisions(x: Array, n: float, rule: str, limit: float) -> tuple[Array, Array]:
-    """(pass, fail) per draw of the verdict's rule (docs/fairness.md, "How a verdict is reached")."""
+    """(pass, fail) per draw, by the rule of docs/fairness.md ("How a verdict is reached")."""
     zs = []
     for i, j in combinations(range(x.shape[1]), 2):
         x1, x2 = x[:, i], x[:, j]
