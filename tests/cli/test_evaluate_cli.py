@@ -178,6 +178,6 @@ def test_an_undecided_verdict_prints_the_rows_that_would_decide_it(tmp_path: Pat
                "--sensitive", "g", "--limit", "demographic_parity_difference=0.1")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "INSUFFICIENT EVIDENCE" in proc.stdout
-    assert "rows per group would decide this with 80% power (rows now: g=a 60, g=b 60)." in (
+    assert "rows per group would decide this with 80% power (rows now: g=a: 60; g=b: 60)." in (
         " ".join(proc.stdout.split())
     )

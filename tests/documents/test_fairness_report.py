@@ -511,7 +511,7 @@ def test_an_undecided_verdict_says_how_many_rows_would_decide_it() -> None:
     need = verdict["sample_size"]["g=a"]["need"]
     sentence = (
         f"At the observed rates, about {need:,} rows per group would decide this with 80% power "
-        "(rows now: g=a 60, g=b 60)."
+        "(rows now: g=a: 60; g=b: 60)."
     )
     html = render_fairness_html(result)
     reason = verdict["reason"].replace("'", "&#39;")

@@ -159,14 +159,15 @@ def sample_size_text(verdict: Mapping[str, Any]) -> str:
             f"this {with_power}: the groups are at, or too close to, the limit."
         )
     needs = sorted({e.get("need") for e in sizes.values()}, key=lambda n: float(n or 0))
-    have = ", ".join(f"{label} {count(e.get('have'))}" for label, e in sizes.items())
+    have = "; ".join(f"{label}: {count(e.get('have'))}" for label, e in sizes.items())
     if len(needs) == 1:
         return (
             f"At the observed rates, about {count(needs[0])} rows per group would decide this "
             f"{with_power} (rows now: {have})."
         )
-    wanted = ", ".join(
-        f"{label} {count(e.get('need'))} (has {count(e.get('have'))})" for label, e in sizes.items()
+    wanted = "; ".join(
+        f"{label}: {count(e.get('need'))} (has {count(e.get('have'))})"
+        for label, e in sizes.items()
     )
     return f"At the observed rates, these rows would decide this {with_power}: {wanted}."
 
