@@ -98,8 +98,10 @@ def _calibrated_replicates(sums: BinSums, n_resamples: int, rng: np.random.Gener
         mean_score = np.where(sums.weight > 0, np.clip(sums.score / sums.weight, 0.0, 1.0), 0.0)
         per_row = np.where(sums.rows > 0, sums.weight / sums.rows, 0.0)
     rows = sums.rows.astype(np.int64)
-    drawn = rng.binomial(rows, mean_score, size=(n_resamples, *rows.shape)).astype(np.float64)
-    gaps = np.abs(sums.score - drawn * per_row).sum(axis=2)
+    gaps = np.empty((n_resamples, rows.shape[0]))
+    for g in range(rows.shape[0]):  # group by group, so memory stays (n_resamples, bins)
+        drawn = rng.binomial(rows[g], mean_score[g], size=(n_resamples, rows.shape[1]))
+        gaps[:, g] = np.abs(sums.score[g] - drawn * per_row[g]).sum(axis=1)
     total = sums.weight.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         replicates: FloatArray = np.where(total > 0, gaps / total, np.nan)

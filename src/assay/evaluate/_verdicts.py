@@ -18,7 +18,13 @@ one-sided z-tests are run:
 Anything else is **insufficient evidence**: groups smaller than ``min_group_size`` or with the
 metric undefined (named in the reason), or intervals too wide to decide. Standard errors are
 Agresti–Caffo (one success and one failure added per group) for differences and the Katz log
-form with a 0.5 correction for ratios, so that empty cells do not produce zero variance.
+form with a 0.5 correction for ratios, so that empty cells do not produce zero variance (the
+statistic lives in :mod:`assay.evaluate._pair_test`).
+
+An insufficient verdict also says how much data would decide it: ``sample_size`` maps each group
+that limits it to the rows it has and the rows per group at which the same test would decide with
+80% power at the observed rates (:mod:`assay.evaluate._sample_size`; groups whose rate is
+undefined are left out).
 """
 
 from __future__ import annotations
