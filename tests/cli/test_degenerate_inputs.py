@@ -589,6 +589,16 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
             {2},
         ),
         "drift alpha out of range": (["check", "drift", good, good, "--alpha", "7"], {2}),
+        "plan rate out of range": (["plan", "sample-size", "--rate", "1.5", "--limit", "0.1"], {2}),
+        "plan power out of range": (
+            ["plan", "sample-size", "--rate", "0.3", "--limit", "0.1", "--power", "1"],
+            {2},
+        ),
+        "plan without rates": (["plan", "sample-size", "--limit", "0.1"], {2}),
+        "plan ratio limit of zero": (
+            ["plan", "sample-size", "--rates", "0.3,0.4", "--rule", "ratio", "--limit", "0"],
+            {2},
+        ),
         "quality negative cell size": (["check", "data", good, "--min-cell-size", "-3"], {2}),
         "pii min score out of range": (["pii", "scan", good, "--min-score", "7"], {2}),
         "pii negative sample": (["pii", "scan", good, "--sample", "-5"], {2}),
@@ -622,7 +632,9 @@ CASE_NAMES = [
     "redteam fail-under out of range", "robustness model endpoint unreachable",
     "robustness threshold out of range", "explain model missing",
     "fairness threshold out of range", "fairness ci level out of range",
-    "fairness negative bootstrap", "drift alpha out of range", "quality negative cell size",
+    "fairness negative bootstrap", "drift alpha out of range", "plan rate out of range",
+    "plan power out of range", "plan without rates", "plan ratio limit of zero",
+    "quality negative cell size",
     "pii min score out of range", "pii negative sample", "demo into a file",
 ]  # fmt: skip
 

@@ -161,3 +161,23 @@ def test_version() -> None:
     proc = run("--version")
     assert proc.returncode == 0
     assert proc.stdout.startswith("assay ")
+
+
+def test_an_undecided_verdict_prints_the_rows_that_would_decide_it(tmp_path: Path) -> None:
+    # two groups of 60 rows selected at 50% and 45%: too few to show a gap within 0.1
+    frame = pl.DataFrame(
+        {
+            "g": ["a"] * 60 + ["b"] * 60,
+            "y": [i % 2 for i in range(120)],
+            "pred": [1] * 30 + [0] * 30 + [1] * 27 + [0] * 33,
+        }
+    )
+    path = tmp_path / "small.csv"
+    frame.write_csv(path)
+    proc = run("evaluate", "fairness", path, "--y-true", "y", "--y-pred", "pred",
+               "--sensitive", "g", "--limit", "demographic_parity_difference=0.1")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "INSUFFICIENT EVIDENCE" in proc.stdout
+    assert "rows per group would decide this with 80% power (rows now: g=a: 60; g=b: 60)." in (
+        " ".join(proc.stdout.split())
+    )

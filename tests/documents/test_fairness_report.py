@@ -490,3 +490,30 @@ def test_chromium_prints_the_report(tmp_path: Path) -> None:
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") > 5
+
+
+def test_an_undecided_verdict_says_how_many_rows_would_decide_it() -> None:
+    import polars as pl
+
+    from assay.evaluate import fairness
+
+    # two groups of 60 rows selected at 50% and 45%: too few to show a gap within 0.1
+    frame = pl.DataFrame(
+        {
+            "g": ["a"] * 60 + ["b"] * 60,
+            "y": [i % 2 for i in range(120)],
+            "pred": [1] * 30 + [0] * 30 + [1] * 27 + [0] * 33,
+        }
+    )
+    result = fairness(frame, y_true="y", y_pred="pred", sensitive_features="g",
+                      thresholds={"demographic_parity_difference": 0.1}).to_dict()  # fmt: skip
+    (verdict,) = result["verdicts"]
+    need = verdict["sample_size"]["g=a"]["need"]
+    sentence = (
+        f"At the observed rates, about {need:,} rows per group would decide this with 80% power "
+        "(rows now: g=a: 60; g=b: 60)."
+    )
+    html = render_fairness_html(result)
+    reason = verdict["reason"].replace("'", "&#39;")
+    assert f'<td class="reason">{reason} {sentence}</td>' in html
+    assert f"| {verdict['reason']} {sentence} |" in render_fairness_markdown(result)

@@ -217,10 +217,21 @@ def test_ece_and_reliability_match_hand_computation(scored: pl.DataFrame) -> Non
         s = part["score"].to_numpy()
         y = part["y"].to_numpy()
         bins = np.minimum(np.floor(s * 10).astype(int), 9)
-        expected = sum(abs(s[bins == j].sum() - y[bins == j].sum()) for j in range(10)) / s.size
+        plugin = sum(abs(s[bins == j].sum() - y[bins == j].sum()) for j in range(10)) / s.size
+        # debiased: each bin's squared gap less the unbiased variance of its mean (y − s)
+        debiased = 0.0
+        for j in range(10):
+            d = (y - s)[bins == j]
+            if d.size >= 2:
+                debiased += (
+                    d.size / s.size * np.sqrt(max(d.mean() ** 2 - d.var(ddof=1) / d.size, 0))
+                )
+            elif d.size == 1:
+                debiased += np.sqrt(max(d[0] ** 2 - 0.25, 0)) / s.size
         got = next(g for g in payload["groups"] if g["group"] == {"sex": sex})
-        assert got["metrics"]["ece"]["value"] == pytest.approx(expected, abs=TOL)
+        assert got["metrics"]["ece"]["value"] == pytest.approx(debiased, abs=TOL)
         curve = next(c for c in payload["calibration"] if c["group"] == {"sex": sex})
+        assert curve["calibration_test"]["plugin_ece"] == pytest.approx(plugin, abs=TOL)
         for j, entry in enumerate(curve["bins"]):
             inside = bins == j
             assert entry["n"] == int(inside.sum())

@@ -42,6 +42,8 @@ def test_insufficient_evidence_never_passes(tmp_path: Path) -> None:
     result, _ = run_gate(policy=policy, results=[fairness_payload(tiny)])
     assert not result.passed
     assert "insufficient evidence" in result.failures[0].message
+    # the fix says how many rows per group would decide it, from the verdict's sample_size
+    assert "rows per group would decide this with 80% power" in result.failures[0].fix
 
 
 def test_wrong_schema_and_bad_policy_are_errors(tmp_path: Path) -> None:

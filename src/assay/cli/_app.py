@@ -28,6 +28,7 @@ from assay.errors import AssayError
 COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("assay.cli._evaluate", "evaluate_app"),
     "check": ("assay.cli._check", "check_app"),
+    "plan": ("assay.cli._plan", "plan_app"),
     "monitor": ("assay.cli._monitor", "monitor_app"),
     "policy": ("assay.cli._policy", "policy_app"),
     "pii": ("assay.cli._pii", "pii_app"),

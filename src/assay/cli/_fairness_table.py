@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from assay.evaluate import FairnessResult
+from assay.render import sample_size_text
 
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "insufficient_evidence": "bold yellow"}
 _CLASSIFICATION_COLUMNS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "roc_auc")
@@ -57,6 +58,8 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
                 f"(limit: {v['direction']} {v['limit']})"
             )
             console.print(f"      [dim]{escape(v['reason'])}[/dim]")
+            if advice := sample_size_text(v):
+                console.print(f"      [dim]{escape(advice)}[/dim]")
     columns = _REGRESSION_COLUMNS if data["task"] == "regression" else _CLASSIFICATION_COLUMNS
     present = [c for c in columns if c in data["overall"]["metrics"]]
     groupings: list[list[str]] = []

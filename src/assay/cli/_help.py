@@ -23,6 +23,8 @@ TOPICS: dict[str, tuple[tuple[str, str, str], ...]] = {
          "assay evaluate fairness scores.parquet --y-true y --y-score score --sensitive sex"),
         ("check", "data quality and representativeness, reference profiles, drift",
          "assay check drift train.parquet week-12.parquet --fail-on-drift"),
+        ("plan", "before collecting data: rows per group a fairness verdict needs",
+         "assay plan sample-size --rate 0.3 --gap 0.02 --groups 5 --limit 0.1"),
         ("pii", "personal data: column inventory, re-identification risk, redaction",
          "assay pii scan customers.csv"),
         ("robustness", "stress tests of a tabular classifier by group",

@@ -204,6 +204,7 @@ def _verdict(v: Mapping[str, Any]) -> dict[str, Any]:
         "limit": f"{v.get('direction', '')} {limit_text(v.get('limit'))}".strip(),
         "estimate": estimate(v.get("estimate")),
         "reason": str(v.get("reason", "")),
+        "sample_size": rendering.sample_size_text(v),
         "comparisons": v.get("comparisons"),
     }
 

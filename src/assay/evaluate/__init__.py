@@ -36,6 +36,7 @@ if typing.TYPE_CHECKING:
     from assay.evaluate._group_limit import MAX_GROUPS, check_group_count
     from assay.evaluate._limits import rule_names as threshold_names
     from assay.evaluate._metrics import CONFUSION_METRICS
+    from assay.evaluate._plan import SampleSizePlan, plan_sample_size
     from assay.evaluate._quality import quality
     from assay.evaluate._quality_result import (
         QualityFindings,
@@ -73,6 +74,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "QualityResult": ("assay.evaluate._quality_result", "QualityResult"),
     "QualitySummary": ("assay.evaluate._quality_result", "QualitySummary"),
     "ReferenceProfile": ("assay.evaluate._drift_profile", "ReferenceProfile"),
+    "SampleSizePlan": ("assay.evaluate._plan", "SampleSizePlan"),
     "Source": ("assay.evaluate._frame", "Source"),
     "check_group_count": ("assay.evaluate._group_limit", "check_group_count"),
     "check_threshold": ("assay.evaluate._threshold", "check_threshold"),
@@ -85,6 +87,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "judge": ("assay.evaluate._verdicts", "judge"),
     "newcombe": ("assay.evaluate._stats", "newcombe"),
     "open_frame": ("assay.evaluate._frame", "open_frame"),
+    "plan_sample_size": ("assay.evaluate._plan", "plan_sample_size"),
     "quality": ("assay.evaluate._quality", "quality"),
     "reference_profile": ("assay.evaluate._drift_profile", "reference_profile"),
     "threshold_names": ("assay.evaluate._limits", "rule_names"),
@@ -113,6 +116,7 @@ __all__ = [
     "QualityResult",
     "QualitySummary",
     "ReferenceProfile",
+    "SampleSizePlan",
     "Source",
     "check_group_count",
     "check_threshold",
@@ -125,6 +129,7 @@ __all__ = [
     "judge",
     "newcombe",
     "open_frame",
+    "plan_sample_size",
     "quality",
     "reference_profile",
     "threshold_names",

@@ -442,6 +442,7 @@ def _score_sections(
     for g, bins in enumerate(scores.reliability):
         sections.calibration.append(
             {"by": list(grouping.features), "group": group_dict(grouping, g), "bins": bins}
+            | {"calibration_test": scores.calibration_tests[g]}
         )
     sections.sweeps.append(
         {"by": list(grouping.features)}
@@ -644,15 +645,19 @@ def _methods(
         ),
     }
     if scale is not None:
-        methods["roc_auc, average_precision, brier_score, ece"] = (
+        methods["roc_auc, average_precision, brier_score"] = (
             f"{level} Poisson-bootstrap percentile intervals over the score-histogram cells, "
-            f"{n_bootstrap} replicates, clipped to [0, 1] and widened to contain the estimate "
-            "(ECE is biased upwards, so its percentile interval can otherwise exclude it)"
+            f"{n_bootstrap} replicates, clipped to [0, 1] and widened to contain the estimate"
         )
         methods["score levels"] = "exact distinct scores" if scale.exact else "equal-width bins"
         methods["ece"] = (
-            f"{calibration_bins} equal-width bins of [0, 1], weighted mean |mean score − fraction "
-            "positive|"
+            f"{calibration_bins} equal-width bins of [0, 1]; debiased: Σ w_j √max(m_j² − v_j, 0), "
+            "m_j the gap between mean score and fraction positive in bin j and v_j its sampling "
+            f"variance; {level} interval: lower bound = plug-in ECE minus the "
+            f"{(1 + ci_level) / 2:.1%} quantile of {n_bootstrap} consistency resamples "
+            "(labels redrawn as Bernoulli(score)), upper bound = plug-in ECE + z·√Σ w_j² σ_j²; "
+            "calibration_test.p_value: share of those resamples at least the plug-in ECE. "
+            "Differences and ratios of ECE between groups have no interval"
         )
     return methods
 

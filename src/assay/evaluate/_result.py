@@ -31,6 +31,10 @@ class FairnessVerdict(_VerdictRequired, total=False):
 
     min_group_size: int
     ci_level: float
+    sample_size: dict[str, dict[str, Any]]
+    """For an ``insufficient_evidence`` verdict: each limiting group's rows, ``have`` and ``need``.
+    """
+    sample_size_power: float
 
 
 class FairnessPayload(TypedDict):

@@ -1,5 +1,5 @@
 """Score-based metrics per group from score-level histograms: ROC AUC, average precision, Brier
-score, expected calibration error (ECE) and reliability bins, with bootstrap intervals.
+score, expected calibration error (ECE) and reliability bins, with their intervals.
 
 Definitions (weights ``w``, positive mass ``P``, negative mass ``N`` in a group):
 
@@ -8,29 +8,35 @@ Definitions (weights ``w``, positive mass ``P``, negative mass ``N`` in a group)
 - Average precision = Σ_k (R_k − R_{k−1}) · P_k over thresholds in descending order (scikit-learn's
   definition, no interpolation).
 - Brier score = Σ w (s − y)² / Σ w = (Σ w s² − 2 Σ_{y=1} w s + Σ_{y=1} w) / Σ w: exact from sums.
-- ECE = Σ_j |Σ_{bin j} w s − Σ_{bin j} w y| / Σ w over ``calibration_bins`` equal-width bins of
-  [0, 1], bin j = ⌊s · calibration_bins⌋ (the last bin closed). Exact from sums.
+- ECE over ``calibration_bins`` equal-width bins of [0, 1], bin j = ⌊s · calibration_bins⌋ (the
+  last bin closed): the plug-in Σ_j |Σ_{bin j} w s − Σ_{bin j} w y| / Σ w is biased upwards, so the
+  value reported is debiased, with an interval and a calibration test of its own
+  (:mod:`assay.evaluate._calibration`); all from the bins' sums.
 
-Intervals: Poisson bootstrap of the (label, level) cells of each group's histogram — each replicate
-rescales a cell's sums by ``Poisson(c)/c`` — never a re-scan of the rows. When the levels are exact
-scores or bins exceed ``BOOTSTRAP_LEVELS``, the bootstrap runs on a histogram of
-``BOOTSTRAP_LEVELS`` equal-width bins and its percentiles are shifted by the difference between the
-full-resolution and the coarse point estimates (the interval is centred on the reported value).
+Intervals of the other three: Poisson bootstrap of the (label, level) cells of each group's
+histogram — each replicate rescales a cell's sums by ``Poisson(c)/c`` — never a re-scan of the
+rows. When the levels are exact scores or bins exceed ``BOOTSTRAP_LEVELS``, the bootstrap runs on a
+histogram of ``BOOTSTRAP_LEVELS`` equal-width bins and its percentiles are shifted by the
+difference between the full-resolution and the coarse point estimates (the interval is centred on
+the reported value).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from assay.evaluate._calibration import BinSums, calibration_error
 from assay.evaluate._groups import LevelTable
 from assay.evaluate._metrics import MetricColumn
 from assay.evaluate._stats import FloatArray, percentile_interval
 
 BOOTSTRAP_LEVELS = 200
 SCORE_METRICS = ("roc_auc", "average_precision", "brier_score", "ece")
+#: The score metrics whose intervals come from the bootstrap (ECE's come from _calibration).
+BOOTSTRAPPED = ("roc_auc", "average_precision", "brier_score")
 
 
 @dataclass(frozen=True)
@@ -93,12 +99,6 @@ def _brier(tab: LevelTable) -> FloatArray:
         return np.where(total > 0, sq / total, np.nan)
 
 
-def _ece_from(ws_bins: FloatArray, y_bins: FloatArray, total: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ece: FloatArray = np.abs(ws_bins - y_bins).sum(axis=-1) / total
-    return np.where(total > 0, ece, np.nan)
-
-
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
@@ -119,10 +119,12 @@ def _bin_sums(values: FloatArray, bins: IntArray, k: int) -> FloatArray:
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """Score metrics for the groups of one grouping, plus reliability bins per group."""
+    """Score metrics for the groups of one grouping, plus reliability bins and the calibration
+    test per group (both empty when the scores are not probabilities)."""
 
     columns: dict[str, MetricColumn]
     reliability: list[list[dict[str, float | int | None]]]
+    calibration_tests: list[dict[str, float | None]] = field(default_factory=list)
 
 
 def score_columns(
@@ -133,47 +135,86 @@ def score_columns(
     n_bootstrap: int,
     rng: np.random.Generator,
 ) -> ScoreResult:
-    """AUC, AP, Brier and ECE for every group of ``tab`` with bootstrap intervals."""
+    """AUC, AP and Brier with bootstrap intervals, and the debiased ECE with its interval
+    (:mod:`assay.evaluate._calibration`), for every group of ``tab``."""
     n_groups = len(tab.grouping)
-    has_pos = tab.pos.sum(axis=1) > 0
-    has_neg = tab.neg.sum(axis=1) > 0
     point = _points(tab, scale)
     coarse, coarse_scale = _coarsen(tab, scale)
     coarse_point = _points(coarse, coarse_scale)
     reps = _bootstrap(coarse, coarse_scale, n_bootstrap, rng)
-    for name, value in point.items():
-        # centre the coarse bootstrap on the full-resolution estimate
-        reps[name] = reps[name] + (value - coarse_point[name])
     columns: dict[str, MetricColumn] = {}
-    for name in SCORE_METRICS:
+    for name in BOOTSTRAPPED:
         if name not in point:
-            reason = "scores are not probabilities in [0, 1]"
-            nan = np.full(n_groups, np.nan)
-            columns[name] = MetricColumn(name, nan, nan, nan.copy(), [reason] * n_groups, "none")
+            columns[name] = _not_probabilities(name, n_groups)
             continue
         value = point[name]
-        low, high, _ = percentile_interval(reps[name], ci_level)
-        # Every score metric lives in [0, 1]. A biased estimator (ECE is biased upwards) can put
-        # the percentile interval beside its own estimate; the interval is widened to contain it.
+        # centre the coarse bootstrap on the full-resolution estimate
+        replicates = reps[name] + (value - coarse_point[name])
+        low, high, _ = percentile_interval(replicates, ci_level)
+        # every score metric lives in [0, 1]; the interval is widened to contain its estimate
         low = np.clip(np.fmin(low, value), 0.0, 1.0)
         high = np.clip(np.fmax(high, value), 0.0, 1.0)
-        undefined: list[str | None] = []
-        for i in range(n_groups):
-            if np.isfinite(value[i]):
-                undefined.append(None)
-            elif name in ("roc_auc",) and not has_pos[i]:
-                undefined.append("no positives (y_true = pos_label)")
-            elif name == "roc_auc" and not has_neg[i]:
-                undefined.append("no negatives (y_true ≠ pos_label)")
-            elif name == "average_precision":
-                undefined.append("no positives (y_true = pos_label)")
-            else:
-                undefined.append("no rows")
+        undefined = _undefined(tab, name, value)
         columns[name] = MetricColumn(
-            name, value, low, high, undefined, "bootstrap", replicates=reps[name]
+            name, value, low, high, undefined, "bootstrap", replicates=replicates
         )
+    tests: list[dict[str, float | None]] = []
+    if scale.probabilities:
+        # its own stream, so that the bootstrap draws of every grouping stay as they were
+        cal = calibration_error(
+            _calibration_sums(tab, scale), ci_level=ci_level, n_resamples=n_bootstrap,
+            rng=rng.spawn(1)[0],
+        )  # fmt: skip
+        undefined = _undefined(tab, "ece", cal.value)
+        columns["ece"] = MetricColumn("ece", cal.value, cal.low, cal.high, undefined, "calibration")
+        tests = [
+            {"plugin_ece": _finite(cal.plugin[g]), "p_value": _finite(cal.p_value[g])}
+            for g in range(n_groups)
+        ]
+    else:
+        columns["ece"] = _not_probabilities("ece", n_groups)
     reliability = _reliability(tab, scale) if scale.probabilities else []
-    return ScoreResult(columns, reliability)
+    return ScoreResult({name: columns[name] for name in SCORE_METRICS}, reliability, tests)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _not_probabilities(name: str, n_groups: int) -> MetricColumn:
+    reason = "scores are not probabilities in [0, 1]"
+    nan = np.full(n_groups, np.nan)
+    return MetricColumn(name, nan, nan, nan.copy(), [reason] * n_groups, "none")
+
+
+def _undefined(tab: LevelTable, name: str, value: FloatArray) -> list[str | None]:
+    """Why each group's ``name`` is undefined (None where it is defined)."""
+    has_pos = tab.pos.sum(axis=1) > 0
+    has_neg = tab.neg.sum(axis=1) > 0
+    out: list[str | None] = []
+    for i in range(len(tab.grouping)):
+        if np.isfinite(value[i]):
+            out.append(None)
+        elif name in ("roc_auc", "average_precision") and not has_pos[i]:
+            out.append("no positives (y_true = pos_label)")
+        elif name == "roc_auc" and not has_neg[i]:
+            out.append("no negatives (y_true ≠ pos_label)")
+        else:
+            out.append("no rows")
+    return out
+
+
+def _calibration_sums(tab: LevelTable, scale: ScoreScale) -> BinSums:
+    """Each group's weight, rows, ``Σ w s``, ``Σ w y`` and ``Σ w (y − s)²`` per calibration bin."""
+    bins, k = scale.calibration_bin(tab.levels), scale.calibration_bins
+    square = tab.pos - 2 * tab.pos_ws + tab.pos_ws2 + tab.neg_ws2
+    return BinSums(
+        weight=_bin_sums(tab.pos + tab.neg, bins, k),
+        rows=_bin_sums(tab.pos_n + tab.neg_n, bins, k),
+        score=_bin_sums(tab.pos_ws + tab.neg_ws, bins, k),
+        positive=_bin_sums(tab.pos, bins, k),
+        square=_bin_sums(square, bins, k),
+    )
 
 
 def _points(tab: LevelTable, scale: ScoreScale) -> dict[str, FloatArray]:
@@ -183,11 +224,6 @@ def _points(tab: LevelTable, scale: ScoreScale) -> dict[str, FloatArray]:
     }
     if scale.probabilities:
         point["brier_score"] = _brier(tab)
-        bins, k = scale.calibration_bin(tab.levels), scale.calibration_bins
-        total = (tab.pos + tab.neg).sum(axis=1)
-        point["ece"] = _ece_from(
-            _bin_sums(tab.pos_ws + tab.neg_ws, bins, k), _bin_sums(tab.pos, bins, k), total
-        )
     return point
 
 
@@ -239,9 +275,7 @@ def _bootstrap(
 ) -> dict[str, FloatArray]:
     """Replicates ``(n_bootstrap, groups)`` of every score metric."""
     n_groups = len(tab.grouping)
-    out = {name: np.full((n_bootstrap, n_groups), np.nan) for name in SCORE_METRICS}
-    calibration = scale.calibration_bin(tab.levels)
-    k = scale.calibration_bins
+    out = {name: np.full((n_bootstrap, n_groups), np.nan) for name in BOOTSTRAPPED}
     for g in range(n_groups):
         # Only the levels this group occupies matter; the others add zeros everywhere.
         active = np.flatnonzero((tab.pos_n[g] + tab.neg_n[g]) > 0)
@@ -250,19 +284,14 @@ def _bootstrap(
             counts = getattr(tab, f"{side}_n")[g, active]
             draws = rng.poisson(counts, size=(n_bootstrap, active.size)).astype(np.float64)
             factor = draws / np.maximum(counts, 1.0)
-            for field in ("", "_ws", "_ws2"):
-                mats[f"{side}{field}"] = factor * getattr(tab, f"{side}{field}")[g, active]
+            for part in ("", "_ws", "_ws2"):
+                mats[f"{side}{part}"] = factor * getattr(tab, f"{side}{part}")[g, active]
         out["roc_auc"][:, g] = _auc(mats["pos"], mats["neg"])
         out["average_precision"][:, g] = _average_precision(mats["pos"], mats["neg"])
         if scale.probabilities:
-            bins = calibration[active]
             total = (mats["pos"] + mats["neg"]).sum(axis=1)
-            ws = mats["pos_ws"] + mats["neg_ws"]
             sq = (mats["pos_ws2"] + mats["neg_ws2"]).sum(axis=1)
             sq += mats["pos"].sum(axis=1) - 2 * mats["pos_ws"].sum(axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 out["brier_score"][:, g] = np.where(total > 0, sq / total, np.nan)
-            out["ece"][:, g] = _ece_from(
-                _bin_sums(ws, bins, k), _bin_sums(mats["pos"], bins, k), total
-            )
     return out

@@ -18,7 +18,13 @@ one-sided z-tests are run:
 Anything else is **insufficient evidence**: groups smaller than ``min_group_size`` or with the
 metric undefined (named in the reason), or intervals too wide to decide. Standard errors are
 Agresti–Caffo (one success and one failure added per group) for differences and the Katz log
-form with a 0.5 correction for ratios, so that empty cells do not produce zero variance.
+form with a 0.5 correction for ratios, so that empty cells do not produce zero variance (the
+statistic lives in :mod:`assay.evaluate._pair_test`).
+
+An insufficient verdict also says how much data would decide it: ``sample_size`` maps each group
+that limits it to the rows it has and the rows per group at which the same test would decide with
+80% power at the observed rates (:mod:`assay.evaluate._sample_size`; groups whose rate is
+undefined are left out).
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ from assay.errors import InputError, SchemaError
 from assay.evaluate._groups import CELLS, Confusion, Grouping
 from assay.evaluate._limits import parse_rule, validate_thresholds
 from assay.evaluate._metrics import MetricColumn, rate_column
+from assay.evaluate._pair_test import group_terms, pair_statistic
 from assay.evaluate._result import FairnessVerdict
+from assay.evaluate._sample_size import MAX_ROWS, POWER, Design, rows_needed
 from assay.evaluate._stats import holm_reject, normal_sf, z_value
 
 METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass"
@@ -44,25 +52,17 @@ def _pair_tests(
 ) -> tuple[float, float, float]:
     """(observed disparity, p exceeds, p within) for one pair of groups on one rate."""
     assert col.x is not None and col.n is not None
-    x1, n1, x2, n2 = col.x[i], col.n[i], col.x[j], col.n[j]
+    v1, v2 = col.value[i : i + 1], col.value[j : j + 1]
+    c1, s1 = group_terms(v1, col.x[i : i + 1], col.n[i : i + 1], kind)
+    c2, s2 = group_terms(v2, col.x[j : j + 1], col.n[j : j + 1], kind)
+    z = pair_statistic(c1, s1, c2, s2, kind, limit)
     if kind == "difference":
-        d = abs(col.value[i] - col.value[j])
-        q1, q2 = (x1 + 1) / (n1 + 2), (x2 + 1) / (n2 + 2)
-        se = float(np.sqrt(q1 * (1 - q1) / (n1 + 2) + q2 * (1 - q2) / (n2 + 2)))
-        gap = d - limit
-        observed = float(d)
+        observed = float(abs(v1[0] - v2[0]))
     else:
-        a1, b1, a2, b2 = x1 + 0.5, n1 + 0.5, x2 + 0.5, n2 + 0.5
-        log_r = -abs(np.log(a1 / b1) - np.log(a2 / b2))  # log of min/max ≤ 0
-        se = float(np.sqrt(1 / a1 - 1 / b1 + 1 / a2 - 1 / b2))
-        gap = np.log(limit) - log_r
         # the test works on the continuity-corrected log ratio; the ratio quoted is the plain one
-        v1, v2 = col.value[i], col.value[j]
-        observed = float(min(v1, v2) / max(v1, v2)) if max(v1, v2) > 0 else 1.0
-    se = max(se, 1e-12)
-    p_exceeds = float(normal_sf(np.array([gap / se]))[0])
-    p_within = float(normal_sf(np.array([-gap / se]))[0])
-    return observed, p_exceeds, p_within
+        high = max(v1[0], v2[0])
+        observed = float(min(v1[0], v2[0]) / high) if high > 0 else 1.0
+    return observed, float(normal_sf(z)[0]), float(normal_sf(-z)[0])
 
 
 def _count(n: int) -> str:
@@ -144,7 +144,7 @@ def verdict(
         decided, reason = _undecided(
             grouping, metrics, limit, min_group_size, small, undefined, eligible, p_within, alpha
         )
-    return {
+    out: FairnessVerdict = {
         "rule": name,
         "by": list(grouping.features),
         "limit": limit,
@@ -157,6 +157,34 @@ def verdict(
         "verdict": decided,
         "reason": reason,
     }
+    if decided == "insufficient_evidence":
+        defined = [g for g in range(len(grouping)) if g not in undefined]
+        rates = [columns[m] for m in metrics]
+        design = Design.of(rates, rows, defined, kind, limit, alpha, min_group_size)
+        out["sample_size"] = _sample_size(grouping, defined, rows, design)
+        out["sample_size_power"] = POWER
+    return out
+
+
+def _sample_size(
+    grouping: Grouping,
+    groups: list[int],
+    rows: np.ndarray[Any, np.dtype[np.float64]],
+    design: Design,
+) -> dict[str, dict[str, Any]]:
+    """For each group that limits an undecided verdict, the rows it has and the rows per group at
+    which the same test would decide with probability :data:`POWER` at the observed rates."""
+    if len(groups) < 2:
+        return {}
+    need = rows_needed(design)
+    out: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        label = _describe(grouping, [g])
+        if need.rows is None:
+            out[label] = {"have": int(rows[g]), "need": None, "more_than": MAX_ROWS}
+        elif rows[g] < need.rows:
+            out[label] = {"have": int(rows[g]), "need": need.rows}
+    return out
 
 
 def _undecided(

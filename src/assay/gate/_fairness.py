@@ -19,6 +19,7 @@ from assay.evaluate import FairnessResult, judge
 from assay.gate._model import RuleOutcome
 from assay.governance import parse_json
 from assay.policy import Policy
+from assay.render import sample_size_text
 
 __all__ = ["fairness_outcomes", "read_result_file"]
 
@@ -73,16 +74,17 @@ def _from_verdict(name: str, verdict: Mapping[str, Any], source: str) -> RuleOut
             f"{name} by {by}: {label}; {verdict['reason']} Judged at limit {verdict['limit']}, "
             f"min_group_size {verdict['min_group_size']}, {verdict['ci_level']:.0%} level."
         ),
-        fix="" if status == "pass" else _fix(name, by, verdict["verdict"]),
+        fix="" if status == "pass" else _fix(name, by, verdict),
         source=source,
     )
 
 
-def _fix(name: str, by: str, verdict: str) -> str:
-    if verdict == "insufficient_evidence":
+def _fix(name: str, by: str, verdict: Mapping[str, Any]) -> str:
+    if verdict["verdict"] == "insufficient_evidence":
+        advice = sample_size_text(verdict)
         return (
             f"Evaluate on more rows per group of {by} (or merge small groups) so that {name} "
-            "can be decided, or record a waiver for this limit."
+            "can be decided, or record a waiver for this limit." + (f" {advice}" if advice else "")
         )
     return (
         f"Mitigate the {name} gap by {by} (reweighing, per-group thresholds) and re-evaluate, or "

@@ -141,6 +141,37 @@ def count(n: Any) -> str:
     return f"{int(n):,}" if float(n).is_integer() else number(n)
 
 
+def sample_size_text(verdict: Mapping[str, Any]) -> str:
+    """The sentence an undecided verdict's sample-size advice reads as; empty without advice.
+
+    ``sample_size`` maps each group that limits the verdict to ``{have, need}`` (``need`` null and
+    ``more_than`` set when no size up to that would do), at power ``sample_size_power``.
+    """
+    sizes = {str(k): as_mapping(v) for k, v in as_mapping(verdict.get("sample_size")).items()}
+    if not sizes:
+        return ""
+    power = verdict.get("sample_size_power")
+    with_power = f"with {power:.0%} power" if isinstance(power, int | float) else "reliably"
+    beyond = [float(e.get("more_than") or 0) for e in sizes.values() if e.get("need") is None]
+    if beyond:
+        return (
+            f"At the observed rates, even {count(max(beyond))} rows per group would not decide "
+            f"this {with_power}: the groups are at, or too close to, the limit."
+        )
+    needs = sorted({e.get("need") for e in sizes.values()}, key=lambda n: float(n or 0))
+    have = "; ".join(f"{label}: {count(e.get('have'))}" for label, e in sizes.items())
+    if len(needs) == 1:
+        return (
+            f"At the observed rates, about {count(needs[0])} rows per group would decide this "
+            f"{with_power} (rows now: {have})."
+        )
+    wanted = "; ".join(
+        f"{label}: {count(e.get('need'))} (has {count(e.get('have'))})"
+        for label, e in sizes.items()
+    )
+    return f"At the observed rates, these rows would decide this {with_power}: {wanted}."
+
+
 def value_text(value: Any) -> str:
     """A group value: ``None`` → ``(missing)``."""
     return MISSING if value is None else str(value)
