@@ -65,3 +65,58 @@ def test_out_of_range_numbers_are_422_not_500(fuzz_target: Any) -> None:
             r = client.get(f"/api/risks?{query}", headers=headers)
             assert r.status_code == 422, (query, r.status_code)
         assert client.get("/api/risks?offset=5&limit=2", headers=headers).status_code == 200
+
+
+HOSTILE_BODIES = {
+    "lone surrogate": '{"title": "\\ud800"}',
+    "1e999999": '{"likelihood": 1e999999}',
+    "5,000 digits": '{"likelihood": ' + "9" * 5000 + "}",
+    "NUL byte": '{"title": "a\\u0000b"}',
+    "nested 10,000 deep": "[" * 10_000 + "]" * 10_000,
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_BODIES))
+def test_the_fuzzers_500s_are_clear_refusals(fuzz_target: Any, name: str) -> None:
+    """Issue 16 M5: each of these crashed the 422 handler or the database (a 500)."""
+    from fastapi.testclient import TestClient
+
+    app, token = fuzz_target
+    base = {"system": "credit", "title": "t", "category": "mit:1.3", "likelihood": 2}
+    base |= {"severity": 2, "owner": "admin"}
+    body = HOSTILE_BODIES[name]
+    if body.startswith("{"):
+        import json
+
+        fields = json.dumps(base)[1:-1]
+        body = "{" + fields + ", " + body[1:]  # the hostile key last: JSON keeps the last value
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        before = client.get("/api/risks", headers=headers).json()
+        r = client.post("/api/risks", content=body.encode(), headers=headers)
+        assert r.status_code in (400, 422), (r.status_code, r.text[:300])
+        assert set(r.json()) == {"error", "detail"}
+        assert client.get("/api/risks", headers=headers).json() == before
+        # the same body without the hostile value is accepted: the refusal is the value's
+        assert client.post("/api/risks", json=base, headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/kpis?end=9999-12-31", None),
+        ("POST", "/api/incidents", {"title": "t", "severity": "sev4",
+                                    "occurred_at": "9999-12-31T23:59:59"}),
+    ],
+)  # fmt: skip
+def test_year_9999_is_out_of_range_not_an_overflow(
+    fuzz_target: Any, method: str, path: str, body: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    app, token = fuzz_target
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.request(method, path, json=body, headers=headers)
+    assert r.status_code == 422, (r.status_code, r.text[:300])
+    assert "out of range" in r.json()["detail"]
