@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from assay.documents._doc import Block, Gap, GapBlock, Para
 from assay.documents._owners import owner_of
 from assay.documents._sections import DATASHEET_REQUIRED, MODEL_CARD_SECTIONS, SectionSet
+from assay.evaluate import FairnessResult
 from assay.policy import max_age_days
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = [
     "monitoring_gap",
 ]
 
-FAIRNESS_SCHEMA = "assay.fairness/v1"
+FAIRNESS_SCHEMA = FairnessResult.SCHEMA
 
 
 _CARD_FIX = {

@@ -29,6 +29,7 @@ from assay.documents._sections import (
     SYSTEM_CARD_SECTIONS,
     read_sections,
 )
+from assay.evaluate import FairnessResult
 from assay.policy import evidence_is_fresh, meets_minimum, minimum_percent, stored_kinds
 from assay.render import as_list, as_mapping
 
@@ -385,7 +386,7 @@ class _Checker:
             ]
         record = (
             latest_evidence(
-                self.ws, self.system, "fairness", model_version=model, schema="assay.fairness/v1"
+                self.ws, self.system, "fairness", model_version=model, schema=FairnessResult.SCHEMA
             )
             if model
             else None

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from assay import render as rendering
 from assay.documents._fairness_scores import calibration_sections, sweep_sections
 from assay.errors import SchemaError
+from assay.evaluate import FairnessResult
 from assay.render import (
     METRIC_DEFINITIONS,
     SUMMARY_DEFINITIONS,
@@ -36,7 +37,7 @@ from assay.render import (
     verdict_label,
 )
 
-SCHEMA = "assay.fairness/v1"
+SCHEMA = FairnessResult.SCHEMA
 DEFAULT_TITLE = "Fairness evaluation report"
 
 CLASSIFICATION_KEY_METRICS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "roc_auc")

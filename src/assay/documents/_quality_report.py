@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assay.errors import SchemaError
+from assay.evaluate import QualityResult
 from assay.render import Bar, DotPanel, Interval, bar_chart, dot_whisker, environment
 
-QUALITY_SCHEMA = "assay.quality/v1"
+QUALITY_SCHEMA = QualityResult.SCHEMA
 
 STATUS_TEXT = {"under": "under-represented", "over": "over-represented", "ok": "in line"}
 
