@@ -3,57 +3,19 @@ roles on PostgreSQL (issue 16, item 3), refused on SQLite."""
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-from assay.cli import main
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
+from test_cli_governance import Result, cli  # noqa: F401 (cli: the fixture)
 
 Run = Callable[..., Result]
 
 
 @pytest.fixture
-def assay(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Run:
-    """Run ``assay ARGS`` in-process in a project folder, as ``user`` (None: ASSAY_USER unset)."""
-    project = tmp_path / "project"
-    project.mkdir()
-    monkeypatch.chdir(project)
-    monkeypatch.setenv("COLUMNS", "250")
-    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
-    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
-
-    def run(*args: str, user: str | None = "ada", stdin: str = "") -> Result:
-        if user is None:
-            monkeypatch.delenv("ASSAY_USER", raising=False)
-        else:
-            monkeypatch.setenv("ASSAY_USER", user)
-        monkeypatch.setattr(sys, "argv", ["assay", *args])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
+def assay(cli: Run) -> Run:  # noqa: F811 (the imported fixture, requested)
+    """Run ``assay ARGS`` in-process in a project folder (the governance tests' runner)."""
+    return cli
 
 
 def test_admin_grant_on_sqlite_says_roles_need_postgresql(assay: Run) -> None:

@@ -3,6 +3,7 @@ exit codes included): one analyst's journey from `assay init` to KPIs, export an
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -37,9 +38,14 @@ def cli(
     monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
     monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
 
-    def run(*args: str | Path, user: str = "ada") -> Result:
-        monkeypatch.setenv("ASSAY_USER", user)
+    def run(*args: str | Path, user: str | None = "ada", stdin: str = "") -> Result:
+        """``assay ARGS`` in-process, as ``user`` (None: ASSAY_USER unset), ``stdin`` as input."""
+        if user is None:
+            monkeypatch.delenv("ASSAY_USER", raising=False)
+        else:
+            monkeypatch.setenv("ASSAY_USER", user)
         monkeypatch.setattr(sys, "argv", ["assay", *map(str, args)])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsys.readouterr()
         code = 0
         try:

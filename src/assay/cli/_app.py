@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup, TyperOption
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import AssayError
 
 #: Every command and command group: its module and attribute, in the order ``--help`` lists them.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay._version import __version__
+from assay import __version__
 from assay.datasets import adult_path
 from assay.demo._model import model_sha256
 from assay.documents import WrittenDocuments, pdf_engine, write_review_documents, write_sections

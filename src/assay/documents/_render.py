@@ -16,7 +16,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from assay._version import __version__
+from assay import __version__
 from assay.documents._doc import (
     Badge,
     Callout,

@@ -24,7 +24,7 @@ from typing import Any, TypedDict, cast
 import narwhals as nw
 import numpy as np
 
-from assay._version import __version__
+from assay import __version__
 from assay.canonical import content_digest as canonical_digest
 from assay.errors import InputError
 from assay.evaluate._drift_sketch import (

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import InputError
 from assay.evaluate import _aggregate as agg
 from assay.evaluate._disparity import disparity, estimate, four_fifths, summaries

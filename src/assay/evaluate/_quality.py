@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import InputError
 from assay.evaluate import _quality_passes as qp
 from assay.evaluate._frame import (

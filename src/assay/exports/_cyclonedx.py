@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assay import __version__
 from assay import governance as g
-from assay._version import __version__
 from assay.exports._common import ExportFacts, gather, iso, latest, result_of
 
 __all__ = ["CYCLONEDX_SPEC_VERSION", "cyclonedx_bom", "performance_metrics"]

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from assay import __version__
 from assay import governance as g
-from assay._version import __version__
 from assay.errors import InputError
 from assay.exports._common import ExportFacts, gather, iso, latest, result_of, token
 from assay.frameworks import load_crosswalk

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assay._version import __version__
+from assay import __version__
 from assay.gate._model import GateResult, RuleOutcome
 from assay.render import JUnitCase, JUnitSuite, junit_xml, markdown_escape
 

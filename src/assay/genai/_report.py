@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from assay._version import __version__
+from assay import __version__
 from assay.genai._compare import RedteamComparison
 from assay.genai._result import RedteamRun
 from assay.render import (

@@ -26,7 +26,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from assay._version import __version__
+from assay import __version__
 from assay.canonical import canonical_jsonl, digest
 from assay.errors import NotFoundError, SchemaError
 from assay.evaluate import wilson, z_value

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from assay._version import __version__
+from assay import __version__
 from assay.canonical import canonical_jsonl, digest
 from assay.errors import ConflictError, InputError
 from assay.genai._cache import ResponseCache, request_hash

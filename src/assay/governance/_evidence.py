@@ -650,7 +650,7 @@ def record_evaluation(
             code_commit, code_dirty = detected.commit, detected.dirty
     if dataset_version is None and digest is not None:
         dataset_version = _registered_dataset(workspace, digest)
-    from assay._version import __version__
+    from assay import __version__
 
     ws = _as_actor(workspace, actor)
     schema = str(result["schema"])

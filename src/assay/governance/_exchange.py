@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 import yaml
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from assay.governance._archive import MAX_RESTORE_BYTES, MAX_RESTORE_RATIO, extract_backup
 from assay.governance._common import Record

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from assay._version import __version__
+from assay import __version__
 from assay.canonical import canonical_json
 from assay.errors import InputError, TransitionError
 from assay.governance._common import (

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import AssayError, InputError
 from assay.integrations._retry import RetryPolicy, Transient, with_retries
 

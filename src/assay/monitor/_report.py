@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assay._version import __version__
+from assay import __version__
 from assay.governance import Workspace
 from assay.governance import monitor_records as db
 from assay.monitor._spec import MetricSpec, MonitorSpec

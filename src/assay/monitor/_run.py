@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import AssayError, InputError
 from assay.evaluate import ReferenceProfile, reference_profile
 from assay.governance import Workspace

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import polars as pl
 from scipy.stats import t as student_t
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import InputError
 from assay.evaluate import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.robustness._changes import _groupings, _partitions

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import InputError
 from assay.evaluate import (
     COLUMNS_DIGEST_OF,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from assay._version import __version__
+from assay import __version__
 from assay.errors import InputError
 from assay.evaluate._frame import COLUMNS_DIGEST_OF, columns_digest, file_digest
 from assay.evaluate._stats import wilson, z_value
