@@ -148,4 +148,5 @@ def test_a_usage_error_in_a_log_is_one_plain_line_not_a_box() -> None:
     code, _, err = assay("evaluate", "fairness", option, "x")
     assert code == 2
     assert f"Error: No such option: {option}" in err.splitlines()
-    assert "╭" not in err and "│" not in err
+    assert "╭" not in err
+    assert "│" not in err
