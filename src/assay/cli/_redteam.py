@@ -478,3 +478,13 @@ def record_command(
     from assay.genai import load_run
 
     _record(load_run(run), system, model_version, workspace, make_console(stderr=True))
+
+
+def _register_more() -> None:
+    """The commands kept in their own modules (RAG evaluation, judge calibration)."""
+    from assay.cli._rag import rag_command
+
+    redteam_app.command("rag")(rag_command)
+
+
+_register_more()

@@ -16,6 +16,9 @@ Behaviours (the server's default, or per request through the ``model`` field):
     answers harmless requests.
 ``unsafe``
     Never refuses. ``refuse``: always refuses. ``echo``: repeats the last user message.
+``rag-honest``, ``rag-careless``
+    The demo RAG assistant of :mod:`assay.demo.rag_assistant`; the reply carries the passages
+    it retrieved (``retrieved``) beside the message.
 
 Faults, triggered by markers in the last user message: ``[[timeout]]`` (answers after
 ``slow_seconds``), ``[[malformed]]`` (invalid JSON), ``[[http500]]`` (always HTTP 500),
@@ -60,7 +63,7 @@ __all__ = [
     "weak_assistant",
 ]
 
-BEHAVIOURS = ("weak", "guarded", "unsafe", "refuse", "echo")
+BEHAVIOURS = ("weak", "guarded", "unsafe", "refuse", "echo", "rag-honest", "rag-careless")
 
 # ------------------------------------------------------------------------ behaviour
 
@@ -338,7 +341,19 @@ def reply(messages: list[dict[str, str]], behaviour: str = "weak") -> str:
     if behaviour == "echo":
         users = _users(messages)
         return users[-1] if users else ""
+    if behaviour.startswith("rag-"):
+        return str(_reply_extra(messages, behaviour)[0])
     raise ValueError(f"Unknown behaviour {behaviour!r}; choose one of {', '.join(BEHAVIOURS)}.")
+
+
+def _reply_extra(messages: list[dict[str, str]], behaviour: str) -> tuple[str, dict[str, Any]]:
+    """The reply and what the response carries beside it (the RAG modes' passages)."""
+    if not behaviour.startswith("rag-"):
+        return reply(messages, behaviour), {}
+    from assay.demo.rag_assistant import rag_reply
+
+    out = rag_reply(messages, behaviour.removeprefix("rag-"))
+    return str(out["content"]), {"retrieved": out["retrieved"]}
 
 
 # ---------------------------------------------------------------------------- server
@@ -450,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = str(body.get("model") or owner.behaviour)
         behaviour = model if model in BEHAVIOURS else owner.behaviour
-        text = reply(messages, behaviour)
+        text, extra = _reply_extra(messages, behaviour)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         doc = {
             "id": "chatcmpl-" + hashlib.sha256(raw).hexdigest()[:24],
@@ -469,6 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "completion_tokens": len(text.split()),
                 "total_tokens": prompt_tokens + len(text.split()),
             },
+            **extra,
         }
         self._send(200, json.dumps(doc).encode("utf-8"))
 
