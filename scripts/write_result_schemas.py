@@ -23,7 +23,7 @@ from assay.evaluate import DriftResult, FairnessResult, QualityResult, Reference
 from assay.evaluate.pii import PiiScanResult, ReidentificationRisk
 from assay.gate import GateResult
 from assay.genai import RedteamComparison, RedteamResult
-from assay.genai import RagResult
+from assay.genai import JudgeCalibration, RagResult
 from assay.monitor import MonitorRun
 from assay.result import Result
 from assay.robustness import ExplanationResult, RobustnessResult
@@ -43,6 +43,7 @@ RESULT_CLASSES: tuple[type[Result[Any]], ...] = (
     RedteamComparison,
     MonitorRun,
     RagResult,
+    JudgeCalibration,
 )
 #: Schemas written by hand, richer than the generated ones.
 HAND_WRITTEN = frozenset({FairnessResult.SCHEMA})

@@ -203,6 +203,13 @@ def _rag(tmp: Path) -> Result[Any]:
     return run_rag(load_rag_suite("rag-policy"), CallableTarget(honest_rag), n_bootstrap=100).result
 
 
+def _judge_calibration(tmp: Path) -> Result[Any]:
+    from assay.demo.judge import keyword_judge
+    from assay.genai import CallableTarget, LLMJudge, calibrate_judge, load_labelled
+
+    return calibrate_judge(LLMJudge(CallableTarget(keyword_judge)), load_labelled("builtin"))
+
+
 def _monitor_run(tmp: Path) -> Result[Any]:
     from assay.demo import simulate_production_batches
     from assay.evaluate import reference_profile
@@ -252,6 +259,7 @@ BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.redteam-comparison/v1": _comparison,
     "assay.monitor-run/v1": _monitor_run,
     "assay.rag/v1": _rag,
+    "assay.judge-calibration/v1": _judge_calibration,
 }
 CLASSES = {cls.SCHEMA: cls for cls in RESULT_CLASSES}
 _BUILT: dict[str, Result[Any]] = {}

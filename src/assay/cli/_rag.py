@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from assay.cli._console import make_console
+from assay.cli._judge import record_result
+from assay.errors import InputError
 
 __all__ = ["rag_command"]
 
@@ -38,6 +40,12 @@ def rag_command(
         help="Folder for records.jsonl, summary.json (assay.rag/v1), report.html and report.md.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    record: bool = typer.Option(False, "--record", help="File the summary as evidence."),
+    system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
+    model_version: str | None = typer.Option(
+        None, "--model-version", help="With --record: the system's model version."
+    ),
+    workspace: Path | None = typer.Option(None, "--workspace", help="With --record: a folder."),
 ) -> None:
     """Evaluate a RAG assistant: retrieval hit rate, groundedness, citations, answer
     correctness and abstention, each with its interval."""
@@ -50,6 +58,8 @@ def rag_command(
         run_rag,
     )
 
+    if record and (not system or not model_version):
+        raise InputError("--record needs --system NAME and --model-version VERSION.")
     the_suite = load_rag_suite(suite)
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
     run = run_rag(the_suite, the_target, output=output, concurrency=concurrency,
@@ -76,3 +86,7 @@ def rag_command(
         console.print(f"{c['errored']} errored cases are left out of every metric.")
     if output is not None:
         console.print(f"wrote {output}/summary.json, report.html, report.md, records.jsonl")
+    if record:
+        title = f"RAG evaluation of {the_suite.name}"
+        where = (system or "", model_version or "", workspace)
+        record_result(run.result.to_dict(), "rag_evaluation", title, where, console)

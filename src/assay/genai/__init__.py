@@ -44,6 +44,16 @@ from assay.genai._grounding import (
     token_f1,
 )
 from assay.genai._judge import JUDGE_RUBRIC, LLMJudge
+from assay.genai._judge_calibration import (
+    JUDGE_CALIBRATION_SCHEMA,
+    JudgeCalibration,
+    JudgeCalibrationPayload,
+    LabelledResponse,
+    calibrate_judge,
+    correct_rate,
+    correct_run,
+    load_labelled,
+)
 from assay.genai._rag import METRICS as RAG_METRICS
 from assay.genai._rag import RAG_SCHEMA, RagPayload, RagResult, RagRun, run_rag, score_rag
 from assay.genai._rag_report import render_rag_html, render_rag_markdown
@@ -109,8 +119,12 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Detection",
     "EXPECTATIONS",
     "HttpTarget",
+    "JUDGE_CALIBRATION_SCHEMA",
     "JUDGE_RUBRIC",
+    "JudgeCalibration",
+    "JudgeCalibrationPayload",
     "LLMJudge",
+    "LabelledResponse",
     "Lexicon",
     "Passage",
     "Probe",
@@ -135,11 +149,14 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Target",
     "TargetError",
     "abstained",
+    "calibrate_judge",
     "check_assertion",
     "claims",
     "compare_runs",
     "contains_reference",
     "content_terms",
+    "correct_rate",
+    "correct_run",
     "decide",
     "detect_canary",
     "detect_pii",
@@ -147,6 +164,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "detect_system_prompt_leak",
     "detect_toxicity",
     "load_corpus",
+    "load_labelled",
     "load_lexicon",
     "load_rag_suite",
     "load_run",

@@ -271,7 +271,8 @@ def summarise_rag(
         "metrics": _metrics(records, ci_level, n_bootstrap, random_state),
         "params": {"ci_level": ci_level, "n_bootstrap": n_bootstrap,
                    "random_state": random_state, "support": "lexical-overlap/v1"},
-        "provenance": {"assay_version": __version__},
+        "provenance": {"assay_version": __version__,
+                       "dataset": {"digest": suite.digest, "rows": len(suite.cases)}},
     })  # fmt: skip
 
 
