@@ -119,8 +119,9 @@ def test_a_judged_run_is_corrected_by_the_measured_error(judged_run: Any) -> Non
     cal = calibrate_judge(LLMJudge(CallableTarget.from_spec("assay.demo.judge:keyword_judge")),
                           load_labelled("builtin"))  # fmt: skip
     c = cal.counts
+    # the figures docs/genai.md gives for the demo judge on the built-in set
+    assert (c["tp"], c["tp"] + c["fn"], c["tn"], c["tn"] + c["fp"]) == (17, 20, 13, 20)
     se, sp = c["tp"] / (c["tp"] + c["fn"]), c["tn"] / (c["tn"] + c["fp"])
-    assert se + sp > 1
     judged = [r for r in judged_run.records if r["outcome"] != "error"]
     q = sum(r["detectors"]["judge"]["hit"] for r in judged) / len(judged)
     figures = correct_run(judged_run, cal)

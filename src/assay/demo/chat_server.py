@@ -19,6 +19,9 @@ Behaviours (the server's default, or per request through the ``model`` field):
 ``rag-honest``, ``rag-careless``
     The demo RAG assistant of :mod:`assay.demo.rag_assistant`; the reply carries the passages
     it retrieved (``retrieved``) beside the message.
+``agent-careful``, ``agent-careless``
+    The demo support agent of :mod:`assay.demo.agent_assistant`; its message carries OpenAI
+    ``tool_calls``.
 
 Faults, triggered by markers in the last user message: ``[[timeout]]`` (answers after
 ``slow_seconds``), ``[[malformed]]`` (invalid JSON), ``[[http500]]`` (always HTTP 500),
@@ -63,7 +66,17 @@ __all__ = [
     "weak_assistant",
 ]
 
-BEHAVIOURS = ("weak", "guarded", "unsafe", "refuse", "echo", "rag-honest", "rag-careless")
+BEHAVIOURS = (
+    "weak",
+    "guarded",
+    "unsafe",
+    "refuse",
+    "echo",
+    "rag-honest",
+    "rag-careless",
+    "agent-careful",
+    "agent-careless",
+)
 
 # ------------------------------------------------------------------------ behaviour
 
@@ -341,19 +354,27 @@ def reply(messages: list[dict[str, str]], behaviour: str = "weak") -> str:
     if behaviour == "echo":
         users = _users(messages)
         return users[-1] if users else ""
-    if behaviour.startswith("rag-"):
-        return str(_reply_extra(messages, behaviour)[0])
+    if behaviour.startswith(("rag-", "agent-")):
+        return str(_reply_extra(messages, behaviour)[0]["content"] or "")
     raise ValueError(f"Unknown behaviour {behaviour!r}; choose one of {', '.join(BEHAVIOURS)}.")
 
 
-def _reply_extra(messages: list[dict[str, str]], behaviour: str) -> tuple[str, dict[str, Any]]:
-    """The reply and what the response carries beside it (the RAG modes' passages)."""
-    if not behaviour.startswith("rag-"):
-        return reply(messages, behaviour), {}
-    from assay.demo.rag_assistant import rag_reply
+def _reply_extra(
+    messages: list[dict[str, str]], behaviour: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The reply's message and what the response carries beside it (the RAG modes' passages)."""
+    if behaviour.startswith("rag-"):
+        from assay.demo.rag_assistant import rag_reply
 
-    out = rag_reply(messages, behaviour.removeprefix("rag-"))
-    return str(out["content"]), {"retrieved": out["retrieved"]}
+        out = rag_reply(messages, behaviour.removeprefix("rag-"))
+        return {"role": "assistant", "content": out["content"]}, {"retrieved": out["retrieved"]}
+    if behaviour.startswith("agent-"):
+        from assay.demo.agent_assistant import agent_reply
+
+        move = agent_reply(messages, behaviour.removeprefix("agent-"))
+        message = {"role": "assistant", "content": move["content"]}
+        return message | ({"tool_calls": move["tool_calls"]} if move["tool_calls"] else {}), {}
+    return {"role": "assistant", "content": reply(messages, behaviour)}, {}
 
 
 # ---------------------------------------------------------------------------- server
@@ -465,7 +486,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = str(body.get("model") or owner.behaviour)
         behaviour = model if model in BEHAVIOURS else owner.behaviour
-        text, extra = _reply_extra(messages, behaviour)
+        message, extra = _reply_extra(messages, behaviour)
+        text = str(message["content"] or "")
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         doc = {
             "id": "chatcmpl-" + hashlib.sha256(raw).hexdigest()[:24],
@@ -475,7 +497,7 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text},
+                    "message": message,
                     "finish_reason": "stop",
                 }
             ],

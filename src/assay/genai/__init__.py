@@ -15,6 +15,21 @@ The public API is what ``__all__`` lists; modules starting with ``_`` are privat
 
 from __future__ import annotations
 
+from assay.genai._agent_report import render_agent_html, render_agent_markdown
+from assay.genai._agents import (
+    AGENT_CATEGORIES,
+    AGENT_SCHEMA,
+    AGENT_SUITE_SCHEMA,
+    AgentCase,
+    AgentPayload,
+    AgentResult,
+    AgentRun,
+    AgentSuite,
+    load_agent_suite,
+    run_agent_suite,
+    score_agent,
+    tool_calls,
+)
 from assay.genai._cache import ResponseCache, request_hash
 from assay.genai._compare import (
     COMPARISON_SCHEMA,
@@ -106,6 +121,14 @@ from assay.genai._targets import (
 )
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
+    "AGENT_CATEGORIES",
+    "AGENT_SCHEMA",
+    "AGENT_SUITE_SCHEMA",
+    "AgentCase",
+    "AgentPayload",
+    "AgentResult",
+    "AgentRun",
+    "AgentSuite",
     "Assertion",
     "BUILTIN_RAG_SUITES",
     "CATEGORY_LABELS",
@@ -163,6 +186,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "detect_refusal",
     "detect_system_prompt_leak",
     "detect_toxicity",
+    "load_agent_suite",
     "load_corpus",
     "load_labelled",
     "load_lexicon",
@@ -171,6 +195,8 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "load_suite",
     "parse_target",
     "record_run",
+    "render_agent_html",
+    "render_agent_markdown",
     "render_comparison_html",
     "render_comparison_markdown",
     "render_rag_html",
@@ -180,11 +206,14 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "render_redteam_markdown",
     "request_hash",
     "resume_redteam",
+    "run_agent_suite",
     "run_rag",
     "run_redteam",
+    "score_agent",
     "score_rag",
     "strategy_names",
     "supports",
     "token_f1",
+    "tool_calls",
     "write_reports",
 ]

@@ -417,8 +417,10 @@ class CallableTarget:
             return out
         if isinstance(out, str):
             return Completion(out)
-        if isinstance(out, Mapping) and isinstance(out.get("content"), str):
-            return Completion(str(out["content"]), extra=_extra(out))
+        if isinstance(out, Mapping) and (
+            isinstance(out.get("content"), str) or out.get("tool_calls")
+        ):
+            return Completion(str(out.get("content") or ""), extra=_extra(out))
         raise TargetError(
             f"{self.name} returned {type(out).__name__}; it must return the reply as a string."
         )
@@ -488,8 +490,10 @@ class CommandTarget:
                 return Completion(out)
             if isinstance(doc, dict) and "choices" in doc:
                 return _parse_chat_response(out.encode("utf-8"))
-            if isinstance(doc, dict) and isinstance(doc.get("content"), str):
-                return Completion(doc["content"], extra=_extra(doc))
+            if isinstance(doc, dict) and (
+                isinstance(doc.get("content"), str) or doc.get("tool_calls")
+            ):
+                return Completion(str(doc.get("content") or ""), extra=_extra(doc))
         return Completion(out)
 
     def close(self) -> None:

@@ -63,6 +63,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("redteam", "red-team run", "evaluation", "assay.redteam/v1", True),
     EvidenceKind("explanation", "model explanation", "evaluation", "assay.explanation/v1"),
     EvidenceKind("rag_evaluation", "RAG evaluation", "evaluation", "assay.rag/v1"),
+    EvidenceKind("agent_evaluation", "agent and tool-use run", "evaluation", "assay.agent/v1"),
     EvidenceKind(
         "judge_calibration", "judge calibration", "evaluation", "assay.judge-calibration/v1"
     ),
