@@ -45,6 +45,8 @@ def _problems(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
               else []),
             *([f"{len(unsupported)} unsupported claim(s)"] if unsupported else []),
             *([f"{wrong} wrong citation(s)"] if wrong else []),
+            *(["the answer lacks the reference"]
+              if r["contains"] is False and not r["abstained"] else []),
         ]  # fmt: skip
         if why:
             out.append({"id": r["id"], "question": r["question"], "answer": r["answer"] or "",
