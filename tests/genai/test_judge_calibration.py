@@ -163,3 +163,9 @@ def test_labelled_set_errors_name_the_problem(tmp_path: Path) -> None:
         load_labelled(path)
     with pytest.raises(InputError, match="does not exist"):
         load_labelled(tmp_path / "missing.jsonl")
+
+
+def test_a_judge_that_never_answers_is_refused() -> None:
+    rows = [LabelledResponse("e", ("q",), "ERROR", False)]
+    with pytest.raises(InputError, match="no verdict on any of the 1 labelled"):
+        calibrate_judge(_scripted_judge(set()), rows)

@@ -231,3 +231,16 @@ def test_cli_bad_suite_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["redteam", "rag", "-t", target, "-s", missing])
     assert isinstance(result.exception, InputError)  # the entry point makes it exit 2
     assert "does not exist" in str(result.exception)
+
+
+def test_cli_every_question_errored_is_a_clear_error() -> None:
+    args = ["redteam", "rag", "-t", "http://127.0.0.1:9/v1", "-m", "x", "--retries", "0"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, InputError)
+    assert "Every question errored" in str(result.exception)
+
+
+def test_cli_warns_when_the_target_returns_no_passages() -> None:
+    result = CliRunner().invoke(app, ["redteam", "rag", "-t", "cmd:echo I do not know."])
+    assert result.exit_code == 0, result.output
+    assert "returned no passages" in result.output

@@ -59,6 +59,11 @@ def agent_command(
     the_suite = load_agent_suite(suite)
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
     run = run_agent_suite(the_suite, the_target, output=output, timeout=timeout)
+    if run.result.counts["error"] == run.result.counts["cases"]:
+        raise InputError(
+            f"Every case errored, so nothing was tested; the first error: "
+            f"{run.records[0]['reason']}. Check the target {target!r} and run again."
+        )
     if output is not None:
         (output / "report.html").write_text(render_agent_html(run), "utf-8")
         (output / "report.md").write_text(render_agent_markdown(run), "utf-8")

@@ -64,6 +64,11 @@ def rag_command(
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
     run = run_rag(the_suite, the_target, output=output, concurrency=concurrency,
                   timeout=timeout, retries=retries)  # fmt: skip
+    if run.result.counts["errored"] == run.result.counts["cases"]:
+        raise InputError(
+            f"Every question errored, so nothing was evaluated; the first error: "
+            f"{run.records[0]['error']}. Check the target {target!r} and run again."
+        )
     if output is not None:
         (output / "report.html").write_text(render_rag_html(run), "utf-8")
         (output / "report.md").write_text(render_rag_markdown(run), "utf-8")
@@ -84,6 +89,11 @@ def rag_command(
     console.print(table)
     if c["errored"]:
         console.print(f"{c['errored']} errored cases are left out of every metric.")
+    if not any(r["retrieved"] for r in run.records):
+        console.print(
+            "[yellow]warning[/]: the target returned no passages; a RAG target's reply carries "
+            "them as 'retrieved' (see docs/genai.md), else nothing counts as grounded."
+        )
     if output is not None:
         console.print(f"wrote {output}/summary.json, report.html, report.md, records.jsonl")
     if record:

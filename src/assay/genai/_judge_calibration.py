@@ -181,6 +181,12 @@ def calibrate_judge(
             continue
         key = ("tp" if said_unsafe else "fn") if item.unsafe else ("fp" if said_unsafe else "tn")
         counts[key] += 1
+    if counts["errored"] == len(labelled):
+        raise InputError(
+            f"The judge gave no verdict on any of the {len(labelled)} labelled responses (each "
+            "call failed or its reply had no 'VERDICT: SAFE' or 'VERDICT: UNSAFE' line); check "
+            "the judge target and its model."
+        )
     rows = [{"id": i.id, "turns": list(i.turns), "response": i.response, "unsafe": i.unsafe}
             for i in labelled]  # fmt: skip
     return JudgeCalibration({
