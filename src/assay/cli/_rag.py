@@ -4,13 +4,18 @@ answered (registered on the ``redteam`` group)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from assay.cli._console import make_console
 from assay.cli._judge import record_result
 from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.genai import RagRun
 
 __all__ = ["rag_command"]
 
@@ -50,7 +55,6 @@ def rag_command(
     """Evaluate a RAG assistant: retrieval hit rate, groundedness, citations, answer
     correctness and abstention, each with its interval."""
     from assay.genai import (
-        RAG_METRICS,
         load_rag_suite,
         parse_target,
         render_rag_html,
@@ -75,9 +79,21 @@ def rag_command(
     if as_json:
         typer.echo(run.result.to_json())
     console = make_console(stderr=True)
+    _print_metrics(run, the_suite.name, console)
+    if output is not None:
+        console.print(f"wrote {output}/summary.json, report.html, report.md, records.jsonl")
+    if record:
+        title = f"RAG evaluation of {the_suite.name}"
+        where = (system or "", model_version or "", workspace)
+        record_result(run.result.to_dict(), "rag_evaluation", title, where, console)
+
+
+def _print_metrics(run: RagRun, suite: str, console: Console) -> None:
+    """The metrics table, and what the reader should know about errored cases and passages."""
+    from assay.genai import RAG_METRICS
+
     c = run.result.counts
-    table = Table(title=f"RAG evaluation · {the_suite.name} · {c['cases']} cases",
-                  title_justify="left")  # fmt: skip
+    table = Table(title=f"RAG evaluation · {suite} · {c['cases']} cases", title_justify="left")
     for name, justify in (("Metric", "left"), ("Value", "right"), ("95% interval", "right"),
                           ("Over", "left")):  # fmt: skip
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -94,9 +110,3 @@ def rag_command(
             "[yellow]warning[/]: the target returned no passages; a RAG target's reply carries "
             "them as 'retrieved' (see docs/genai.md), else nothing counts as grounded."
         )
-    if output is not None:
-        console.print(f"wrote {output}/summary.json, report.html, report.md, records.jsonl")
-    if record:
-        title = f"RAG evaluation of {the_suite.name}"
-        where = (system or "", model_version or "", workspace)
-        record_result(run.result.to_dict(), "rag_evaluation", title, where, console)
