@@ -244,3 +244,29 @@ def test_cli_warns_when_the_target_returns_no_passages() -> None:
     result = CliRunner().invoke(app, ["redteam", "rag", "-t", "cmd:echo I do not know."])
     assert result.exit_code == 0, result.output
     assert "returned no passages" in result.output
+
+
+def test_an_optional_judge_of_groundedness() -> None:
+    """A judge that calls every claim with a number unsupported: its figure sits beside the
+    offline one, and a judge that gives no verdict leaves its claims out."""
+
+    def judge(messages: list[dict[str, str]]) -> str:
+        claim = messages[-1]["content"].rsplit("Claim:\n", 1)[1]
+        if "expire" in claim:
+            return "no verdict"
+        return "VERDICT: UNSUPPORTED" if any(ch.isdigit() for ch in claim) else "VERDICT: SUPPORTED"
+
+    suite = load_rag_suite("rag-policy")
+    run = run_rag(suite, CallableTarget(honest_rag), judge=CallableTarget(judge), n_bootstrap=200)
+    claims = [c for r in run.records for c in r["claims"]]
+    with_digit = sum(
+        any(ch.isdigit() for ch in c["claim"]) for c in claims if "expire" not in c["claim"]
+    )
+    judged = sum(c["judge_supported"] is not None for c in claims)
+    assert judged == len(claims) - 1  # the reset-link claim got no verdict
+    metric = run.result.metric("groundedness_judge")
+    assert metric["n"] == judged
+    assert metric["value"] == pytest.approx((judged - with_digit) / judged)
+    assert run.result.metric("groundedness")["value"] == 1.0
+    plain = run_rag(suite, CallableTarget(honest_rag), n_bootstrap=200)
+    assert "groundedness_judge" not in plain.result.metric_names

@@ -44,6 +44,10 @@ def rag_command(
         "-o",
         help="Folder for records.jsonl, summary.json (assay.rag/v1), report.html and report.md.",
     ),
+    judge: str | None = typer.Option(
+        None, "--judge", help="Also ask this target, claim by claim, whether it is supported."
+    ),
+    judge_model: str | None = typer.Option(None, "--judge-model", help="The judge's model name."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     record: bool = typer.Option(False, "--record", help="File the summary as evidence."),
     system: str | None = typer.Option(None, "--system", help="With --record: the AI system."),
@@ -66,8 +70,9 @@ def rag_command(
         raise InputError("--record needs --system NAME and --model-version VERSION.")
     the_suite = load_rag_suite(suite)
     the_target = parse_target(target, model=model, api_key_env=api_key_env)
+    the_judge = parse_target(judge, model=judge_model) if judge else None
     run = run_rag(the_suite, the_target, output=output, concurrency=concurrency,
-                  timeout=timeout, retries=retries)  # fmt: skip
+                  timeout=timeout, retries=retries, judge=the_judge)  # fmt: skip
     if run.result.counts["errored"] == run.result.counts["cases"]:
         raise InputError(
             f"Every question errored, so nothing was evaluated; the first error: "
@@ -98,6 +103,8 @@ def _print_metrics(run: RagRun, suite: str, console: Console) -> None:
                           ("Over", "left")):  # fmt: skip
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for name, (label, base, _) in RAG_METRICS.items():
+        if name not in run.result.metric_names:
+            continue
         m = run.result.metric(name)
         value = "—" if m["value"] is None else f"{m['value'] * 100:.1f}%"
         ci = "—" if not m["ci"] else f"{m['ci']['low'] * 100:.1f}–{m['ci']['high'] * 100:.1f}%"

@@ -71,6 +71,7 @@ from assay.genai._judge_calibration import (
 )
 from assay.genai._rag import METRICS as RAG_METRICS
 from assay.genai._rag import RAG_SCHEMA, RagPayload, RagResult, RagRun, run_rag, score_rag
+from assay.genai._rag_judge import GROUNDEDNESS_RUBRIC, judge_claim
 from assay.genai._rag_report import render_rag_html, render_rag_markdown
 from assay.genai._rag_suite import (
     BUILTIN_RAG_SUITES,
@@ -141,6 +142,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "DETECTOR_NAMES",
     "Detection",
     "EXPECTATIONS",
+    "GROUNDEDNESS_RUBRIC",
     "HttpTarget",
     "JUDGE_CALIBRATION_SCHEMA",
     "JUDGE_RUBRIC",
@@ -186,6 +188,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "detect_refusal",
     "detect_system_prompt_leak",
     "detect_toxicity",
+    "judge_claim",
     "load_agent_suite",
     "load_corpus",
     "load_labelled",

@@ -46,6 +46,7 @@ from assay.genai._grounding import (
     supports,
     token_f1,
 )
+from assay.genai._rag_judge import judge_claim
 from assay.genai._rag_suite import RagCase, RagSuite
 from assay.genai._runner import _with_retries
 from assay.genai._targets import Completion, Target, TargetError
@@ -59,6 +60,8 @@ RAG_SCHEMA = "assay.rag/v1"
 METRICS: dict[str, tuple[str, str, str]] = {
     "retrieval_hit_rate": ("Retrieval hit rate", "answerable cases", "wilson"),
     "groundedness": ("Groundedness (claims supported)", "answers given", "bootstrap"),
+    "groundedness_judge": ("Groundedness by the judge (only with a judge)", "claims judged",
+                           "bootstrap"),
     "citation_correctness": ("Citation correctness", "citations made", "bootstrap"),
     "answer_f1": ("Answer token F1 (mean)", "answerable cases", "bootstrap"),
     "answer_contains": ("Answer contains the reference", "answerable cases", "wilson"),
@@ -89,6 +92,11 @@ class RagResult(Result[RagPayload]):
     def metric(self, name: str) -> dict[str, Any]:
         """One metric: ``value``, ``ci`` (``low``, ``high``), ``n`` and ``method``."""
         return dict(self._payload["metrics"][name])
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The metrics this result holds (``groundedness_judge`` only when judged)."""
+        return list(self._payload["metrics"])
 
     @property
     def counts(self) -> dict[str, int]:
@@ -227,7 +235,7 @@ def _metrics(
     unanswerable = [r for r in ok if not r["answerable"]]
     f1 = [float(r["f1"]) for r in answerable if r["f1"] is not None]
     contains = [bool(r["contains"]) for r in answerable if r["contains"] is not None]
-    return {
+    out = {
         "retrieval_hit_rate": _wilson(sum(hits), len(hits), ci_level),
         "groundedness": _ratio_bootstrap(
             grounded, [len(r["claims"]) for r in answered], ci_level, n_boot, seed
@@ -244,6 +252,14 @@ def _metrics(
             sum(r["abstained"] for r in answerable), len(answerable), ci_level
         ),
     }
+    verdicts = [[c.get("judge_supported") for c in r["claims"]] for r in answered]
+    if any(v is not None for vs in verdicts for v in vs):
+        out["groundedness_judge"] = _ratio_bootstrap(
+            [sum(v is True for v in vs) for vs in verdicts],
+            [sum(v is not None for v in vs) for vs in verdicts],
+            ci_level, n_boot, seed + 3,
+        )  # fmt: skip
+    return out
 
 
 def summarise_rag(
@@ -277,7 +293,11 @@ def summarise_rag(
 
 
 def _ask(
-    case: RagCase, target: Target, policy: RetryPolicy, stop: threading.Event
+    case: RagCase,
+    target: Target,
+    policy: RetryPolicy,
+    stop: threading.Event,
+    judge: Target | None = None,
 ) -> dict[str, Any]:
     messages = [{"role": "system", "content": case.system}] if case.system else []
     messages.append({"role": "user", "content": case.question})
@@ -290,7 +310,17 @@ def _ask(
                 "reference": case.answer, "answer": None, "retrieved": [], "abstained": False,
                 "hit": None, "claims": [], "f1": None, "contains": None,
                 "error": exc.reason}  # fmt: skip
-    return score_rag(case, completion)
+    record = score_rag(case, completion)
+    if judge is not None:
+        passages = _passages(completion.extra)
+        for claim in record["claims"]:
+            try:
+                claim["judge_supported"] = judge_claim(
+                    judge, claim["claim"], passages, timeout=policy.timeout
+                )
+            except TargetError:
+                claim["judge_supported"] = None  # left out of the judge's figure
+    return record
 
 
 def run_rag(
@@ -304,8 +334,12 @@ def run_rag(
     ci_level: float = 0.95,
     n_bootstrap: int = 2000,
     random_state: int = 0,
+    judge: Target | None = None,
 ) -> RagRun:
     """Ask every question of ``suite``, score the replies and summarise them.
+
+    With ``judge``, every claim is also put to the judge (:data:`GROUNDEDNESS_RUBRIC`), and the
+    metric ``groundedness_judge`` is added beside the offline ``groundedness``.
 
     With ``output``, writes ``records.jsonl`` and ``summary.json`` there. Cases whose call
     failed are counted as ``errored`` and left out of every metric.
@@ -324,7 +358,7 @@ def run_rag(
     stop = threading.Event()
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            records = list(pool.map(lambda c: _ask(c, target, policy, stop), suite.cases))
+            records = list(pool.map(lambda c: _ask(c, target, policy, stop, judge), suite.cases))
     finally:
         stop.set()
         target.close()

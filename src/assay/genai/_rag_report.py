@@ -24,6 +24,8 @@ def metric_rows(run: RagRun) -> list[dict[str, Any]]:
     """One row per metric: label, value, interval, base and method, as text."""
     rows = []
     for name, (label, base, method) in METRICS.items():
+        if name not in run.result.metric_names:
+            continue
         m = run.result.metric(name)
         rows.append({"name": name, "label": label, "value": _pct(m["value"]),
                      "ci": _ci(m["ci"]), "n": f"{m['n']} {base}", "method": method})  # fmt: skip
