@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from assay.governance import open_workspace
 from assay.web import _api, _login, _pages
+from assay.web._api import export as api_export
 from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
@@ -73,5 +74,6 @@ def create_app(
     app.include_router(_login.router)
     app.include_router(_pages.router)
     app.include_router(_api.router)
+    app.include_router(api_export.router)
     install_openapi(app)
     return app
