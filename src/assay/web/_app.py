@@ -15,12 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from assay.governance import open_workspace
 from assay.web import _api, _login, _pages
 from assay.web._api import export as api_export
+from assay.web._api import metrics as api_metrics
 from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
 from assay.web._openapi import install_openapi
 from assay.web._pages import evidence
 from assay.web._pages.dashboard import TrendCache
+from assay.web._request_timer import RequestTimer
 from assay.web._security import SecurityHeaders
 from assay.web._templates import make_templates
 from assay.web._write_auth import AuthBeforeBody
@@ -71,9 +73,11 @@ def create_app(
     app.add_middleware(BodyLimit, limits={evidence.upload_evidence: evidence.UPLOAD_BODY_BYTES})
     app.add_middleware(AuthBeforeBody)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTimer)
     app.include_router(_login.router)
     app.include_router(_pages.router)
     app.include_router(_api.router)
     app.include_router(api_export.router)
+    app.include_router(api_metrics.router)
     install_openapi(app)
     return app

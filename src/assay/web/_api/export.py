@@ -48,7 +48,19 @@ def _json_body(table: BiTable, page: BiTable, limit: int, offset: int, nxt: str 
     }  # fmt: skip
 
 
-@router.get("/api/export/{table}", tags=["program"], response_model=None)
+_PAGE_CONTENT: dict[str, Any] = {
+    "text/csv": {},
+    "application/json": {},
+    "application/vnd.apache.parquet": {},
+}
+
+
+@router.get(
+    "/api/export/{table}",
+    tags=["program"],
+    response_model=None,
+    responses={200: {"description": "One page of the table.", "content": _PAGE_CONTENT}},
+)
 def export_table(
     table: str,
     request: Request,
