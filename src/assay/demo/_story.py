@@ -47,7 +47,8 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
         "  documents/     model card, datasheet, risk assessment, review packet "
         f"({'HTML, Markdown' if run.pdf_note else 'HTML, PDF'})\n"
-        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
+        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage,\n"
+        "                 ISO/IEC 42001 statement of applicability (soa.html, soa.md, soa.csv)\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )
