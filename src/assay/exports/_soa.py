@@ -94,6 +94,10 @@ class SoaControl:
     justification: str
     status: str
     """A key of :data:`SOA_STATUSES`; across systems, the least implemented one."""
+    by_system: tuple[tuple[str, str], ...]
+    """Each system in scope and the control's status for it."""
+    means: tuple[str, ...]
+    """How Assay evidences the control: the crosswalk's signals (none: organisational)."""
     evidence: tuple[SoaEvidence, ...]
     gaps: tuple[SoaGap, ...]
 
@@ -102,7 +106,7 @@ class SoaControl:
         return {
             "id": self.id, "title": self.title, "objective": self.objective,
             "included": self.included, "justification": self.justification,
-            "status": self.status,
+            "status": self.status, "by_system": dict(self.by_system), "means": list(self.means),
             "evidence": [{"system": e.system, "signal": e.signal, "detail": e.detail,
                           "records": list(e.records)} for e in self.evidence],
             "gaps": [{"system": x.system, "document": x.document, "requirement": x.requirement,
@@ -181,7 +185,7 @@ def _gaps_for(
                        for p in dict.fromkeys(found))  # fmt: skip
             continue
         need = " or ".join(cw.signals[s.signal].label for s in group)
-        fix = " or ".join(cw.signals[s.signal].fix for s in group)
+        fix = " or ".join(cw.signals[s.signal].fix.replace("SYSTEM", system.name) for s in group)
         out.append(SoaGap(system.name, "framework", need, system.owner, fix))
     return out
 
@@ -199,19 +203,18 @@ def _required_kinds(policy: Policy, tiers: Sequence[str]) -> dict[str, list[str]
 
 
 def _justification(
-    items: Sequence[ItemCoverage], cw: Crosswalk, policy: Policy, required: dict[str, list[str]]
+    control: str, cw: Crosswalk, policy: Policy, required: dict[str, list[str]]
 ) -> str:
-    mapping = cw.mapping(ISO_42001, items[0].id)
+    mapping = cw.mapping(ISO_42001, control)
     if mapping is None:
         return ("Included: an organisational control of the AI management system; its "
                 "implementation and evidence are kept outside Assay (policies, training, "
                 "contracts).")  # fmt: skip
     kinds = [s.removeprefix("evidence.") for s in mapping.signals if s.startswith("evidence.")]
     demanded = [f"{k} ({'; '.join(dict.fromkeys(required[k]))})" for k in kinds if k in required]
-    labels = "; ".join(cw.signals[s].label.lower() for s in mapping.signals)
-    why = (f"Included: the policy '{policy.name}' requires {', '.join(demanded)}"
-           if demanded else "Included: it applies to every AI system in scope")  # fmt: skip
-    return f"{why}. Assay evidences it by: {labels}."
+    if demanded:
+        return f"Included: the policy '{policy.name}' requires {', '.join(demanded)}."
+    return "Included: it applies to every AI system in scope."
 
 
 def _worst(statuses: Sequence[str]) -> str:
@@ -250,15 +253,17 @@ def _control(
     title = get_framework(ISO_42001).item(first.id).title
     excluded = policy.soa_exclusions.get(first.id)
     if excluded is not None:
-        return SoaControl(first.id, title, objective, False, f"Excluded: {excluded}",
-                          "excluded", (), ())  # fmt: skip
+        return SoaControl(first.id, title, objective, False, f"Excluded: {excluded}", "excluded",
+                          tuple((s.name, "excluded") for s, _, _ in rows), (), (), ())  # fmt: skip
+    mapping = cw.mapping(ISO_42001, first.id)
+    means = tuple(cw.signals[s].label for s in mapping.signals) if mapping else ()
     evidence = tuple(SoaEvidence(s.name, m.signal, m.detail, m.records)
                      for s, item, _ in rows for m in item.met)  # fmt: skip
     gaps = tuple(x for s, item, packet in rows for x in _gaps_for(s, item, packet, cw))
+    by_system = tuple((s.name, _STATUS_OF[item.status]) for s, item, _ in rows)
     return SoaControl(
-        first.id, title, objective, True,
-        _justification([item for _, item, _ in rows], cw, policy, required),
-        _worst([_STATUS_OF[item.status] for _, item, _ in rows]), evidence, gaps,
+        first.id, title, objective, True, _justification(first.id, cw, policy, required),
+        _worst([status for _, status in by_system]), by_system, means, evidence, gaps,
     )  # fmt: skip
 
 

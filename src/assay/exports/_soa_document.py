@@ -13,28 +13,41 @@ from assay.exports._soa import SOA_STATUSES, SoaControl, SoaEvidence, StatementO
 __all__ = ["SOA_COLUMNS", "soa_csv", "soa_document"]
 
 SOA_COLUMNS = ("control", "title", "objective", "included", "status", "justification",
-               "evidence", "records", "gaps")  # fmt: skip
+               "means", "evidence", "records", "gaps")  # fmt: skip
 """The CSV's columns (stable; new ones are appended)."""
 
 _BADGE = {"implemented": "present", "partial": "partial", "missing": "missing",
           "outside": "info", "excluded": "na"}  # fmt: skip
 
 
-def _evidence_text(evidence: Sequence[SoaEvidence], systems: int) -> str:
-    parts = []
-    for e in evidence:
-        where = f"{e.system}: " if systems > 1 else ""
-        shown = f" ({', '.join(e.records)})" if e.records else ""
-        parts.append(f"{where}{e.detail}{shown}")
-    return "; ".join(parts)
+def _evidence_text(evidence: Sequence[SoaEvidence]) -> str:
+    """Each signal's detail and records, per system (for the CSV)."""
+    return "; ".join(
+        f"{e.system}: {e.detail}" + (f" ({', '.join(e.records)})" if e.records else "")
+        for e in evidence
+    )
 
 
-def _row(c: SoaControl, systems: int) -> tuple[str | Badge | Gap | None, ...]:
+def _records_text(c: SoaControl) -> str:
+    """The records that implement a control; per system, with its status there, when several
+    systems are in scope."""
+    per: dict[str, list[str]] = {}
+    for e in c.evidence:
+        per.setdefault(e.system, []).extend(e.records)
+    shown = {s: ", ".join(dict.fromkeys(per.get(s, []))) or "—" for s, _ in c.by_system}
+    if len(c.by_system) == 1:
+        return "; ".join(shown.values())
+    return "; ".join(f"{s} ({SOA_STATUSES[st]}): {shown[s]}" for s, st in c.by_system)
+
+
+def _row(c: SoaControl) -> tuple[str | Badge | Gap | None, ...]:
     status = Badge(_BADGE[c.status], SOA_STATUSES[c.status])
-    shown = _evidence_text(c.evidence, systems)
-    if not shown and c.status == "outside":
-        shown = "kept by the AI management system, outside Assay"
-    return (c.id, c.title, "yes" if c.included else "no", status, c.justification, shown or None)
+    shown = _records_text(c)
+    if c.status in ("outside", "excluded"):
+        shown = "the AI management system's own records" if c.status == "outside" else ""
+    means = "; ".join(c.means)
+    why = f"{c.justification} Evidenced by: {means.lower()}." if means else c.justification
+    return (f"{c.id} {c.title}", "yes" if c.included else "no", status, why, shown or None)
 
 
 def _control_sections(soa: StatementOfApplicability) -> list[Section]:
@@ -45,8 +58,8 @@ def _control_sections(soa: StatementOfApplicability) -> list[Section]:
     for objective, controls in groups.items():
         ref, title = objective.split(" ", 1)
         table = Table(
-            ("Control", "Title", "Applicable", "Status", "Justification", "Implemented by"),
-            tuple(_row(c, len(soa.systems)) for c in controls),
+            ("Control", "Applicable", "Status", "Justification", "Implemented by (records)"),
+            tuple(_row(c) for c in controls),
         )
         out.append(Section(f"controls-{ref.replace('.', '-')}", title, (table,), label=ref))
     return out
@@ -101,7 +114,7 @@ def soa_document(soa: StatementOfApplicability) -> Document:
         meta=(("Policy", soa.policy), ("Computed", soa.computed_at)),
         sections=(scope, *_control_sections(soa), _gap_section(soa)),
         data=soa.to_dict(),
-        footer="Control identifiers and titles only; the control text is ISO/IEC's.",
+        footer="Control identifiers and titles only: the control text is in the standard.",
     )
 
 
@@ -115,6 +128,6 @@ def soa_csv(soa: StatementOfApplicability) -> str:
         gaps = [f"{x.system}: {x.requirement} (owner: {x.owner or 'none'}) — {x.fix}"
                 for x in c.gaps]  # fmt: skip
         writer.writerow([c.id, c.title, c.objective, "true" if c.included else "false",
-                         c.status, c.justification, _evidence_text(c.evidence, 2),
+                         c.status, c.justification, "; ".join(c.means), _evidence_text(c.evidence),
                          "; ".join(records), "; ".join(gaps)])  # fmt: skip
     return sink.getvalue()
