@@ -73,3 +73,20 @@ def test_export_refuses_what_it_cannot_answer(seeded: Seeded, client_for: Any) -
     empty = client.get("/api/export/risks?offset=50", headers=auth)
     assert empty.status_code == 200
     assert empty.text.count("\n") == 1  # the header row only
+
+
+def test_statement_of_applicability_over_http(seeded: Seeded, client_for: Any) -> None:
+    client, _ = client_for()
+    assert client.get("/api/soa").status_code == 401
+    auth = _token(seeded)
+    body = client.get("/api/soa", headers=auth).json()
+    assert body["schema"] == "assay.statement-of-applicability/v1"
+    assert body["systems"] == ["credit"]
+    assert len(body["controls"]) == 38
+    page = client.get("/api/soa?format=html&system=credit", headers=auth)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "sandbox" in page.headers["content-security-policy"]
+    assert "Statement of applicability" in page.text
+    table = pl.read_csv(io.BytesIO(client.get("/api/soa?format=csv", headers=auth).content))
+    assert table["control"].to_list() == [c["id"] for c in body["controls"]]
+    assert client.get("/api/soa?system=nope", headers=auth).status_code == 404

@@ -16,6 +16,7 @@ from assay.governance import open_workspace
 from assay.web import _api, _login, _pages
 from assay.web._api import export as api_export
 from assay.web._api import metrics as api_metrics
+from assay.web._api import soa as api_soa
 from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
@@ -79,5 +80,6 @@ def create_app(
     app.include_router(_api.router)
     app.include_router(api_export.router)
     app.include_router(api_metrics.router)
+    app.include_router(api_soa.router)
     install_openapi(app)
     return app
