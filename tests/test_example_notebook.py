@@ -28,11 +28,12 @@ REPORTS = {
 
 
 @pytest.mark.slow
-def test_example_notebook_runs_and_shows_every_report(tmp_path: Path) -> None:
+def test_example_notebook_runs_and_shows_every_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    # the kernel imports this checkout's assay, as the tests do
-    env = {"PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    os.environ.update(env)
+    # the kernel (a child process) imports this checkout's assay, as the tests do
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
     client = NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})  # fmt: skip
     client.execute()
