@@ -53,6 +53,7 @@ NOT_RESULTS = {
     "assay.questionnaire/v1": "an input: an intake questionnaire",
     "assay.checkpoint/v1": "a governance record (a checkpoint's evidence)",
     "assay.export/v1": "a workspace export bundle",
+    "assay.statement-of-applicability/v1": "a typed dataclass report built on demand",
 }
 
 

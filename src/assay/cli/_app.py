@@ -54,7 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incident": ("assay.cli._incident", "incident_app"),
     "audit": ("assay.cli._audit", "audit_app"),
     "kpis": ("assay.cli._kpis", "kpis_command"),
-    "export": ("assay.cli._exchange", "export_command"),
+    "export": ("assay.cli._exports", "export_app"),
     "import": ("assay.cli._exchange", "import_command"),
     "backup": ("assay.cli._exchange", "backup_command"),
     "restore": ("assay.cli._exchange", "restore_command"),

@@ -213,7 +213,7 @@ def _conclude(
         gate = gov.gate_with_waiver(workspace, today)
     with steps.step("Writing the model card, datasheet, risk assessment and review packet"):
         documents, pdf_note = gov.write_documents(workspace, governed.review, output / "documents")
-    with steps.step("Exporting the CycloneDX ML-BOM, OSCAL results and framework coverage"):
+    with steps.step("Exporting the ML-BOM, OSCAL, coverage and ISO 42001 applicability"):
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
     with steps.step("Computing the program KPIs"):
         kpis = gov.quarter_kpis(workspace, today)

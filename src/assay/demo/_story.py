@@ -12,6 +12,7 @@ from rich.table import Table
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
 from assay.demo._run import DemoRun
+from assay.exports import SOA_STATUSES
 
 
 def print_story(run: DemoRun, console: Console) -> None:
@@ -29,6 +30,14 @@ def print_story(run: DemoRun, console: Console) -> None:
         f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage} "
         f"(`assay frameworks coverage {gov.SYSTEM}`)"
     )
+    soa = run.exports.statement
+    if soa is not None:
+        counts = ", ".join(f"{soa.count(k)} {label}" for k, label in SOA_STATUSES.items()
+                           if soa.count(k))  # fmt: skip
+        console.print(
+            f"[bold]ISO/IEC 42001 statement of applicability[/bold]: {len(soa.controls)} Annex A "
+            f"controls, {counts} (`assay report soa`)"
+        )
     _print_folder(console, run)
 
 
@@ -49,7 +58,8 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         "  rag/           the RAG evaluations (honest and careless modes): reports, summaries\n"
         "  documents/     model card, datasheet, risk assessment, review packet "
         f"({'HTML, Markdown' if run.pdf_note else 'HTML, PDF'})\n"
-        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
+        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage,\n"
+        "                 ISO/IEC 42001 statement of applicability (soa.html, soa.md, soa.csv)\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )

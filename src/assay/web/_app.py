@@ -21,6 +21,7 @@ from assay.web._oidc import OidcClient, load_auth_settings
 from assay.web._openapi import install_openapi
 from assay.web._pages import evidence
 from assay.web._pages.dashboard import TrendCache
+from assay.web._request_timer import RequestTimer
 from assay.web._security import SecurityHeaders
 from assay.web._templates import make_templates
 from assay.web._write_auth import AuthBeforeBody
@@ -73,6 +74,7 @@ def create_app(
     app.add_middleware(BodyLimit, limits={evidence.upload_evidence: evidence.UPLOAD_BODY_BYTES})
     app.add_middleware(AuthBeforeBody)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTimer)
     app.include_router(_login.router)
     app.include_router(_sso.router)
     app.include_router(_pages.router)
