@@ -15,6 +15,7 @@ from assay.errors import InputError, NotFoundError
 from assay.governance import (
     ACTION_REMOTE_SYSTEMS,
     ACTION_STATUSES,
+    ACTION_TRANSITIONS,
     Action,
     EvidenceRecord,
     Workspace,
@@ -120,7 +121,8 @@ def action_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Resp
         history=audit_log(ctx.ws, entity=action.ref, newest_first=True, limit=50),
         trackers=tracker_setup(ctx.ws),
         users=[u.name for u in list_users(ctx.ws) if u.active],
-        nexts=[s for s in ACTION_STATUSES if s not in (action.status, "done")],
+        # closing has its own form, with the evidence
+        nexts=sorted(to for fr, to in ACTION_TRANSITIONS if fr == action.status and to != "done"),
         today=ctx.ws.today(),
     )
 
