@@ -23,6 +23,7 @@ from assay.documents._completeness import (
 from assay.documents._datasheet import build_datasheet
 from assay.documents._decision_log import build_decision_log
 from assay.documents._doc import Document, Gap, document_from_dict
+from assay.documents._drift_report import render_drift_html
 from assay.documents._exports import croissant_jsonld, huggingface_model_card
 from assay.documents._fairness_report import render_fairness_html, render_fairness_markdown
 from assay.documents._model_card import build_model_card
@@ -99,6 +100,7 @@ __all__ = [
     "pdf_engine",
     "read_sections",
     "render_document",
+    "render_drift_html",
     "render_fairness_html",
     "render_fairness_markdown",
     "render_quality_html",
