@@ -225,9 +225,11 @@ def _waiver_and_packet(page: Page, base: str, review_url: str) -> None:
     assert "REV-1 is now ready for review" in _flash(page)
 
 
-def _approver(page: Page, base: str, review_url: str) -> None:
+def _approver(page: Page, base: str, review_url: str, shots: Path) -> None:
     """Friday, the approver: the waiver approved, the packet signed with an explicit decision."""
+    shots.mkdir(parents=True, exist_ok=True)
     page.goto(f"{base}/waivers/WVR-1")
+    page.screenshot(path=str(shots / "waiver-to-decide.png"), full_page=True)
     page.get_by_label("Rationale").fill("Compensating control is adequate for 60 days.")
     page.get_by_role("button", name="Approve").click()
     assert "WVR-1 is now approved" in _flash(page)
@@ -237,6 +239,7 @@ def _approver(page: Page, base: str, review_url: str) -> None:
     page.locator("#d-dec").select_option("approved")
     page.locator("#d-rat").fill("Gaps accepted for a pilot.")
     page.get_by_label(re.compile("type REV-1")).fill("REV-1")
+    page.screenshot(path=str(shots / "review-to-sign.png"), full_page=True)
     page.get_by_role("button", name=re.compile("^Sign packet")).click()
     assert "Signed: REV-1 approved" in _flash(page)
     page.locator("nav.main").get_by_role("link", name="Audit log").click()
@@ -299,7 +302,7 @@ def test_the_analysts_week_by_role(week: tuple[str, Path, str], browser: Any) ->
     _waiver_and_packet(page, base, review_url)
     _logout(page)
     _login(page, base, "approver")
-    _approver(page, base, review_url)
+    _approver(page, base, review_url, SHOTS / db / "desktop")
     _logout(page)
     _login(page, base, "viewer")  # a product manager reads the outcome, and cannot edit it
     page.goto(f"{base}/actions?view=all")
