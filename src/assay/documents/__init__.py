@@ -38,7 +38,7 @@ from assay.documents._packet import (
     verify_packet,
 )
 from assay.documents._packet_document import packet_approvals, packet_document
-from assay.documents._pdf import html_to_pdf, pdf_engine
+from assay.documents._pdf import html_to_pdf, pdf_cache_info, pdf_engine
 from assay.documents._program_report import build_program_report
 from assay.documents._quality_report import render_quality_html
 from assay.documents._render import FORMATS
@@ -97,6 +97,7 @@ __all__ = [
     "packet_approvals",
     "packet_document",
     "packet_state",
+    "pdf_cache_info",
     "pdf_engine",
     "read_sections",
     "render_document",
