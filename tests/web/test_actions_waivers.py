@@ -148,3 +148,59 @@ def test_an_uploaded_evaluation_with_its_commit_is_traceable(seeded: Any, client
     with g.open_workspace(seeded.root, user="alice") as ws:
         record = g.get_evidence(ws, ref)
     assert record.code_commit == "abcdef1234567"
+
+
+class _GitHub:
+    """A stand-in for GitHub's issues API on loopback: records each issue asked for."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.issues: list[dict[str, Any]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.issues.append({"path": self.path, **body})
+                data = json.dumps({"number": 42, "html_url": "https://github.test/a/b/issues/42"})
+                self.send_response(201)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data.encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_an_action_is_pushed_to_a_configured_tracker(
+    seeded: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    github = _GitHub()
+    try:
+        with (seeded.root / ".assay" / "config.toml").open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[integrations.github]\nrepo = "a/b"\napi_url = "{github.url}"\n'
+                     'token_env = "T_GH_TOKEN"\n')  # fmt: skip
+        monkeypatch.setenv("T_GH_TOKEN", "t0ken")
+        with g.open_workspace(seeded.root, user="alice") as ws:
+            g.add_action(ws, title="Reweigh", owner="analyst", due_date="2030-01-01",
+                         risk=seeded.risk)  # fmt: skip
+        client, csrf = client_for("analyst")
+        page = client.get("/actions/ACT-1").text
+        assert "Push to GitHub</button>" in page
+        assert "Jira</strong> is not set up" in page
+        r = client.post("/actions/ACT-1/push", data={"to": "github", "csrf_token": csrf})
+        assert "Pushed ACT-1 to github issue 42" in _flash(r.text)
+        assert 'href="https://github.test/a/b/issues/42"' in r.text
+        assert [i["path"] for i in github.issues] == ["/repos/a/b/issues"]
+        r = client.post("/actions/ACT-1/push", data={"to": "github", "csrf_token": csrf})
+        assert "ACT-1 is already linked to github issue 42" in _flash(r.text)  # nothing sent twice
+        assert len(github.issues) == 1
+    finally:
+        github.httpd.shutdown()
+        github.httpd.server_close()

@@ -207,6 +207,6 @@ def push(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writ
     message = (
         f"Pushed {action.ref} to {where}."
         if pushed.created
-        else f"{action.ref} is already {where}."
+        else f"{action.ref} is already linked to {where}; nothing was sent."
     )
     return flash_redirect(request, ctx, f"/actions/{action.ref}", message)
