@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from assay.errors import TransitionError
 from assay.governance import (
     DECISIONS,
     PRIORITIES,
     REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
     Questionnaire,
+    Review,
     advance_review,
     get_review,
     list_reviews,
@@ -23,7 +25,7 @@ from assay.governance import (
     triage_review,
     workspace_questionnaire,
 )
-from assay.policy import ASSESSED_TIERS
+from assay.policy import ASSESSED_TIERS, check_packet_signer, check_round_decision
 from assay.web._context import Ctx, resolve, writer
 from assay.web._flash import flash_redirect
 from assay.web._forms import form_text
@@ -90,6 +92,18 @@ def intake(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> 
     )
 
 
+def sign_refusal(ctx: Ctx, review: Review, packet: dict[str, Any] | None) -> str | None:
+    """Why the user may not sign the review's packet (the policy's separation of duties, asked
+    as governance asks it), or None when they may."""
+    try:
+        check_round_decision(ctx.user, subject=review.ref, requester=review.created_by)
+        if packet is not None:
+            check_packet_signer(ctx.user, packet=packet["record"].ref, built_by=packet["built_by"])
+    except TransitionError as exc:
+        return str(exc)
+    return None
+
+
 @router.get("/reviews/{ref}", include_in_schema=False)
 def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Response:
     """One review: its state now, its next steps and decisions, and its newest packet."""
@@ -110,6 +124,7 @@ def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Resp
         decisions=[n for n in nexts if n in DECISIONS],
         packet=packet,
         changed=packet_differs(packet["state"], state) if packet is not None else [],
+        refusal=sign_refusal(ctx, review, packet),
         tiers=ASSESSED_TIERS,
         priorities=PRIORITIES,
     )

@@ -45,6 +45,7 @@ def waivers(request: Request, ctx: Ctx = Depends(resolve), sort: str = "expiry")
         "waivers.html",
         ctx,
         waivers=rows,
+        refusals={w.ref: decision_refusal(ctx, w) for w in rows},
         ages=dict(program_status(ctx.ws).open_waivers_by_age),
         sort="age" if sort == "age" else "expiry",
         systems=list_systems(ctx.ws),
