@@ -19,7 +19,7 @@ SRC = Path(__file__).parents[1] / "src"
 REPORTS = {
     "fair": "Fairness",
     "checked": "Data quality",
-    "shift": "Drift check",
+    "shift": "Data drift",
     "found": "PII scan",
     "robust": "Robustness",
     "run": "red-team",

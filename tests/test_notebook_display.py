@@ -35,7 +35,7 @@ def test_a_result_without_a_report_shows_its_text() -> None:
     [
         ("assay.fairness/v1", "assay.documents:render_fairness_html"),
         ("assay.quality/v1", "assay.documents:render_quality_html"),
-        ("assay.drift/v1", "assay.evaluate._drift_report:render_drift_html"),
+        ("assay.drift/v1", "assay.documents:render_drift_html"),
         ("assay.pii/v1", "assay.evaluate.pii._render:render_html"),
         ("assay.robustness/v1", "assay.robustness:render_robustness_html"),
         ("assay.explanation/v1", "assay.robustness:render_explanation_html"),

@@ -38,6 +38,9 @@ PAGES = {
     "/evidence/EV-1": "web/evidence.html",
     "/audit": "web/audit.html",
     "/systems/nope": "web/error-404.html",
+    "/actions?view=all": "web/actions.html",
+    "/actions/ACT-1": "web/action.html",
+    "/waivers/WVR-1": "web/waiver.html",
 }
 API = {
     "/api/me": "web/api-me.json",

@@ -93,6 +93,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     page.get_by_label("Compensating controls").fill("Human review of every rejection.")
     page.get_by_label("Residual risk", exact=True).fill("Low while humans review.")
     page.get_by_role("button", name="Request waiver").click()
+    page.wait_for_url(f"{server}/waivers/WVR-*")
     assert "awaiting an approver" in page.content()
     _shot(page, "06-waiver-requested")
     page.get_by_role("button", name="Log out").click()
@@ -104,7 +105,7 @@ def test_analyst_and_approver_in_chromium(server: str, browser: Any) -> None:
     page.get_by_label("Rationale").first.fill("Compensating control is adequate for 60 days.")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_load_state()
-    assert "approved" in page.locator("table").inner_text()
+    assert "approved by approver" in page.locator("table").first.inner_text()
     _shot(page, "07-waiver-approved")
 
     page.goto(f"{server}/reviews")
@@ -192,7 +193,7 @@ def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> No
     page.goto(review_url)
     page.get_by_label("Decision").select_option("approved")
     page.get_by_label("Rationale").fill("Gaps accepted for a pilot; residual risks accepted.")
-    page.get_by_label("Approve although the packet is below").check()
+    page.get_by_label("type REV-", exact=False).fill(review_url.rsplit("/", 1)[-1])
     page.get_by_role("button", name="Sign packet").click()
     page.wait_for_load_state()
     assert "approved by approver" in page.locator("main").inner_text()
@@ -221,7 +222,7 @@ def test_analysts_week_in_chromium(seeded: Any, server: str, browser: Any) -> No
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 MAIN_PAGES = ["/", "/systems", "/systems/credit", "/risks", "/waivers", "/reviews", "/audit",
-              "/incidents"]  # fmt: skip
+              "/incidents", "/actions"]  # fmt: skip
 
 
 def test_axe_finds_no_serious_or_critical_violation(seeded: Any, server: str, browser: Any) -> None:
@@ -231,7 +232,8 @@ def test_axe_finds_no_serious_or_critical_violation(seeded: Any, server: str, br
     _login(page, server, "analyst")
     found: dict[str, list[str]] = {}
     pages = [*MAIN_PAGES, f"/incidents/{seeded.incident}", f"/reviews/{seeded.ready}",
-             f"/evidence/{seeded.evidence}", "/systems/credit/coverage"]  # fmt: skip
+             f"/evidence/{seeded.evidence}", "/systems/credit/coverage",
+             f"/waivers/{seeded.waiver}", f"/risks/{seeded.risk}"]  # fmt: skip
     for path in pages:
         page.goto(f"{server}{path}")
         page.wait_for_load_state("networkidle")

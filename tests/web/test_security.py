@@ -236,7 +236,7 @@ def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, clien
     form = {"decision": "approved", "rationale": "mine"}
     approver, csrf = client_for("approver")  # the approver opened ready2
     page = approver.get(f"/reviews/{seeded.ready2}").text
-    assert "You requested this review" in page
+    assert "cannot decide on it" in page  # the policy's own words
     assert f"/packets/{packet}/sign" not in page
     r = approver.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf})
     assert r.status_code == 409
@@ -244,11 +244,21 @@ def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, clien
     reviewer, csrf2 = client_for("reviewer")
     page = reviewer.get(f"/reviews/{seeded.ready2}").text
     assert f"/packets/{packet}/sign" in page
-    assert 'name="acknowledge_incomplete"' in page  # the packet is below the minimum
+    assert 'name="confirm_incomplete"' in page  # the packet is below the minimum
+    assert "below the policy's minimum" in page  # and the signer is warned
     r = reviewer.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf2})
     assert r.status_code == 409
     assert "below the policy minimum" in r.text
-    acknowledged = {**form, "acknowledge_incomplete": "yes", "csrf_token": csrf2}
+    # a ticked box no longer counts: the signer types the review's reference
+    for typed in ("yes", "REV-999"):
+        mistyped = {**form, "confirm_incomplete": typed, "csrf_token": csrf2}
+        r = reviewer.post(f"/packets/{packet}/sign", data=mistyped)
+        assert r.status_code == 422
+        assert f"type the review&#39;s reference {seeded.ready2}" in r.text
+    r = reviewer.post(f"/packets/{packet}/sign", data={"rationale": "x", "csrf_token": csrf2})
+    assert r.status_code == 422  # no default decision
+    assert "Choose a decision" in r.text
+    acknowledged = {**form, "confirm_incomplete": seeded.ready2.lower(), "csrf_token": csrf2}
     r = reviewer.post(f"/packets/{packet}/sign", data=acknowledged, follow_redirects=False)
     assert r.status_code == 303
     api = reviewer.get(f"/api/reviews/{seeded.ready2}/packet").json()
@@ -421,7 +431,7 @@ def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_f
         (f"/waivers/{seeded.approved}/revoke", {"rationale": XSS}),
         (f"/packets/{seeded.packet}/sign", {"decision": "approved_with_conditions",
                                             "rationale": XSS, "conditions": XSS,
-                                            "acknowledge_incomplete": "yes"}),
+                                            "confirm_incomplete": seeded.ready}),
     ]:  # fmt: skip
         r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
         assert r.status_code == 303, (path, r.text[-300:])

@@ -28,6 +28,7 @@ check_app = typer.Typer(
 )
 
 FORMATS = ("table", "json")
+DRIFT_FORMATS = (*FORMATS, "html")
 
 
 def _split(values: list[str]) -> list[str]:
@@ -51,10 +52,10 @@ def _proba(values: list[str]) -> str | dict[str, str] | None:
     return out
 
 
-def _check_format(fmt: str, output: Path | None) -> str:
-    fmt = format_for(fmt, output, FORMATS, default="table")
-    if fmt not in FORMATS:
-        raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+def _check_format(fmt: str, output: Path | None, formats: tuple[str, ...] = FORMATS) -> str:
+    fmt = format_for(fmt, output, formats, default="table")
+    if fmt not in formats:
+        raise InputError(f"--format must be one of {', '.join(formats)}; got '{fmt}'.")
     if fmt == "table" and output is not None:
         raise InputError("--format table prints to the terminal; use --format json with --output.")
     return fmt
@@ -273,11 +274,18 @@ def drift_command(
     fail_on_drift: bool = typer.Option(
         False, "--fail-on-drift", help="Exit with code 1 when any column drifts."
     ),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON to this file."),
+    fmt: str = typer.Option(
+        "table",
+        "--format",
+        "-f",
+        help="table, json, or html (a report with each column's distribution).",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the JSON or HTML to this file."
+    ),
 ) -> None:
     """Drift of every column (and within groups) between reference and current data."""
-    fmt = _check_format(fmt, output)
+    fmt = _check_format(fmt, output, DRIFT_FORMATS)
     ref = load_reference(reference)
     if isinstance(ref, Path):
         ref = reference_profile(
@@ -296,11 +304,16 @@ def drift_command(
         sensitive_features=_split(sensitive) or None,
         test=test,
         alpha=alpha,
+        distributions=fmt == "html",
     )
     _require_compared(result, current)
     console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
         emit_text(result.to_json(), output, console)
+    elif fmt == "html":
+        from assay.documents import render_drift_html
+
+        emit_text(render_drift_html(result.to_dict()), output, console)
     else:
         print_drift(result, console)
     summary = result.to_dict()["summary"]

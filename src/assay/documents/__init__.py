@@ -33,6 +33,7 @@ from assay.documents._doc import (
     Table,
     document_from_dict,
 )
+from assay.documents._drift_report import render_drift_html
 from assay.documents._exports import croissant_jsonld, huggingface_model_card
 from assay.documents._fairness_report import render_fairness_html, render_fairness_markdown
 from assay.documents._model_card import build_model_card
@@ -116,6 +117,7 @@ __all__ = [
     "pdf_engine",
     "read_sections",
     "render_document",
+    "render_drift_html",
     "render_fairness_html",
     "render_fairness_markdown",
     "render_quality_html",

@@ -107,6 +107,7 @@ def drift(
     exact_rows: int = DEFAULT_EXACT_ROWS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     dataset_digest: str | None = None,
+    distributions: bool = False,
 ) -> DriftResult:
     """Compare current data with the reference, column by column and group by group.
 
@@ -142,6 +143,10 @@ def drift(
         dataset of at most ``exact_rows`` rows is compared value by value.
     dataset_digest
         A digest of the current data to record instead of the one Assay computes.
+    distributions
+        Also give each compared column's ``distribution``: the share of rows in each bin (the
+        PSI's quantile bins, or the categories) in the reference and the current data, for a
+        report to draw (``assay check drift --format html``).
 
     Returns
     -------
@@ -183,6 +188,7 @@ class _Request:
     exact_rows: int
     max_categories: int
     dataset_digest: str | None
+    distributions: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,8 @@ def _check(req: _Request) -> DriftResult:
     current = _read_current(req, plan)
     entries = [_column_entry(plan, current, col) for col in plan.chosen]
     decide(entries, req.alpha, plan.limits)
+    if req.distributions:
+        _add_distributions(plan, current, entries)
     groups_out = _groups(
         plan.prof,
         current.sketches,
@@ -399,6 +407,18 @@ def _sketch_current(
         if comparable
         else {}
     )
+
+
+def _add_distributions(plan: _Plan, current: _Current, entries: list[dict[str, Any]]) -> None:
+    """Each compared column's shares per bin, for a report to draw."""
+    from assay.evaluate._drift_distribution import distribution
+
+    for e in entries:
+        col = e["column"]
+        if col in current.comparable and ("", None, col) in current.sketches:
+            entry = plan.prof["columns"][col]
+            ref = stored_sketch(entry, entry["type"])
+            e["distribution"] = distribution(entry, ref, current.sketches[("", None, col)])
 
 
 def _column_entry(plan: _Plan, current: _Current, col: str) -> dict[str, Any]:

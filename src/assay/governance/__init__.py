@@ -49,6 +49,8 @@ from assay.governance._checkpoints import (
     verify_against_checkpoints,
     write_checkpoint,
 )
+from assay.governance._common import PREFIXES as REF_PREFIXES
+from assay.governance._common import format_ref
 from assay.governance._credentials import (
     ApiToken,
     list_tokens,
@@ -95,6 +97,7 @@ from assay.governance._incidents import (
     open_incident,
     update_incident,
 )
+from assay.governance._intake import PRIORITIES as PRIORITIES
 from assay.governance._intake import Question, Questionnaire, Screening, load_questionnaire
 from assay.governance._inventory import (
     COMPONENT_KINDS,
@@ -235,11 +238,13 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "MAX_WAIVER_DAYS",
     "ModelVersion",
     "MonitorStatus",
+    "PRIORITIES",
     "PendingSsoLogin",
     "ProgramStatus",
     "Question",
     "Questionnaire",
     "REVIEW_STATUSES",
+    "REF_PREFIXES",
     "REVIEW_TRANSITIONS",
     "RISK_SORTS",
     "RISK_STATUSES",
@@ -295,6 +300,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "export_workspace",
     "file_slug",
     "find_workspace",
+    "format_ref",
     "generate_checkpoint_key",
     "get_action",
     "get_approval",

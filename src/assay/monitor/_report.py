@@ -14,7 +14,42 @@ from assay import __version__
 from assay.governance import Workspace
 from assay.governance import monitor_records as db
 from assay.monitor._spec import MetricSpec, MonitorSpec
-from assay.render import Series, environment, house_css, line_chart
+from assay.render import Series, environment, house_css, line_chart, metric_label
+
+#: The drift and quality statistics of a monitor in words (fairness and performance metrics are
+#: worded by :func:`assay.render.metric_label`).
+STATISTIC_WORDS = {
+    "share_drifted": "Share of columns that drifted",
+    "n_drifted": "Number of columns that drifted",
+    "drifted": "Drifted (1) or not (0)",
+    "psi": "Population stability index",
+    "jensen_shannon": "Jensen–Shannon distance",
+    "ks": "Kolmogorov–Smirnov statistic",
+    "wasserstein": "Wasserstein distance (in standard deviations)",
+    "q_value": "Drift test q-value",
+    "prediction_drift": "Drift of the predictions",
+    "label_drift": "Drift of the labels",
+    "rows": "Rows in the window",
+    "missing_rate": "Share of missing values",
+    "new_categories": "Share of rows with unseen categories",
+    "schema_violations": "Schema violations",
+    "duplicate_rate": "Share of duplicate rows",
+}
+
+
+def metric_words(m: MetricSpec) -> str:
+    """What a monitored metric measures, in words: "Population stability index of score"."""
+    words = STATISTIC_WORDS.get(m.statistic) or metric_label(m.statistic)
+    if m.column:
+        words += f" of {m.column}"
+    if m.group:
+        words += " for " + ", ".join(f"{k} = {v}" for k, v in m.group.items())
+    return words
+
+
+def _tabled(m: MetricSpec) -> bool:
+    """Whether the values table shows the metric: a row count repeats the rows column."""
+    return not (m.kind == "quality" and m.statistic == "rows" and not m.group)
 
 
 def _fmt(value: Any) -> str:
@@ -49,7 +84,8 @@ def render_monitor_report(ws: Workspace, name: str, *, title: str | None = None)
         spec=spec,
         windows=windows,
         charts=charts,
-        metric_names=[m.name for m in spec.metrics],
+        metric_names=[m.name for m in spec.metrics if _tabled(m)],
+        metric_words={m.name: metric_words(m) for m in spec.metrics},
         alerts=[_shown_alert(a) for a in alerts],
         open_alerts=sum(1 for a in alerts if a["status"] == "firing"),
         precision=precision,
@@ -109,18 +145,16 @@ def _chart(
                     width=1.4,
                 )
             )
-    described = f"{m.kind} {m.statistic}" + (f" of {m.column}" if m.column else "")
-    if m.group:
-        described += " in " + ", ".join(f"{k}={v}" for k, v in m.group.items())
+    described = metric_words(m)
     first = _day(starts[0]) if starts else ""
     svg = line_chart(
         series,
-        title=f"{m.name}: {described} by window",
+        title=f"{described} by window",
         x_label=f"{spec.window.size} window (1 = {first})",
-        y_label=m.name,
-        description=f"{described} for each {spec.window.size} window",
+        y_label=described,
+        description=f"{described} for each {spec.window.size} window (metric {m.name})",
     )
-    return {"svg": svg, "caption": described}
+    return {"svg": svg, "caption": f"{described} (metric {m.name})"}
 
 
 def _shown_alert(a: dict[str, Any]) -> dict[str, Any]:

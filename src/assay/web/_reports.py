@@ -32,6 +32,12 @@ def _robustness(result: Mapping[str, Any], title: str) -> str:
     return render_robustness_html(result, title=title)
 
 
+def _drift(result: Mapping[str, Any], title: str) -> str:
+    from assay.documents import render_drift_html
+
+    return render_drift_html(result, title=title)
+
+
 def _pii(result: Mapping[str, Any], title: str) -> str:
     from assay.evaluate.pii import PiiScanResult
 
@@ -43,6 +49,7 @@ REPORTS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     "assay.quality/v1": _quality,
     "assay.robustness/v1": _robustness,
     "assay.pii/v1": _pii,
+    "assay.drift/v1": _drift,
 }
 """Result schema → the HTML report of a result of that schema."""
 

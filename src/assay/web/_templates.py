@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 from assay.policy import WAIVER_AGE_BANDS, waiver_age_band, waiver_over_aged
 from assay.web._context import Ctx
+from assay.web._flash import clear_flash, read_flash
+from assay.web._links import entity_link, link_refs, ref_link
 
 __all__ = ["fragment", "make_templates", "render"]
 
@@ -29,13 +31,22 @@ def make_templates() -> Jinja2Templates:
         "waiver_age_band": waiver_age_band,
         "WAIVER_AGE_BANDS": WAIVER_AGE_BANDS,
     }
+    templates.env.filters |= {
+        "ref_link": ref_link,
+        "entity_link": entity_link,
+        "link_refs": link_refs,
+    }
     return templates
 
 
 def render(request: Request, template: str, ctx: Ctx, **values: Any) -> Response:
-    """Render a page template with the user context."""
+    """Render a page template with the user context, and the flash message waiting for it."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, {"ctx": ctx, **values})
+    flash = read_flash(request, ctx)
+    response = templates.TemplateResponse(request, template, {"ctx": ctx, "flash": flash, **values})
+    if flash is not None:
+        clear_flash(response)
+    return response
 
 
 def fragment(request: Request, template: str, **values: Any) -> Markup:

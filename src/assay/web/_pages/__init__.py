@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assay.web._pages import (
+    actions,
     audit,
     dashboard,
     documents,
@@ -27,6 +28,7 @@ for _noun in (
     systems,
     monitors,
     risks,
+    actions,
     waivers,
     reviews,
     audit,

@@ -7,12 +7,13 @@ anything is written; then the model version (when new) and the evidence record a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
@@ -28,6 +29,7 @@ from assay.governance import (
 from assay.policy import kind_for_schema
 from assay.web._body_limit import MAX_BODY_BYTES, MIB
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_text
 from assay.web._pages.documents import report
 from assay.web._reports import evidence_html, has_html_view, report_renderer
@@ -140,11 +142,24 @@ def _model_version(system: SystemOverview, form: FormData) -> tuple[str, str | N
     return version, new_version
 
 
+def _commit(form: FormData) -> str | None:
+    """The code commit the form names (7 to 40 hexadecimal characters), or None."""
+    commit = form_text(form, "code_commit", required=False)
+    if commit is not None and not re.fullmatch(r"[0-9a-fA-F]{7,40}", commit):
+        raise InputError(
+            f"The code commit must be a git commit id, 7 to 40 hexadecimal characters "
+            f"(git rev-parse HEAD prints it); got {commit!r}."
+        )
+    return commit.lower() if commit else None
+
+
 router = APIRouter()
 
 
 @router.post("/systems/{name}/evidence", include_in_schema=False)
-def upload_evidence(name: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def upload_evidence(
+    request: Request, name: str, posted: tuple[Ctx, FormData] = Depends(writer)
+) -> Response:
     """Record the uploaded result file as evidence of the system, and show it."""
     ctx, form = posted
     if not ctx.can("add evidence"):
@@ -172,9 +187,15 @@ def upload_evidence(name: str, posted: tuple[Ctx, FormData] = Depends(writer)) -
         system=system.system.name,
         model_version=version,
         dataset_version=dataset,
+        code_commit=_commit(form),
         title=title,
     )
-    return RedirectResponse(f"/evidence/{quote(record.ref)}", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/evidence/{quote(record.ref)}",
+        f"Recorded {record.ref} ({kind}) for {system.system.name} {version}.",
+    )
 
 
 @router.get("/evidence/{ref}/download", include_in_schema=False)

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from assay.governance import (
@@ -31,6 +31,7 @@ from assay.governance import (
     update_incident,
 )
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_list, form_text
 from assay.web._templates import render
 
@@ -108,11 +109,15 @@ def incidents(request: Request, ctx: Ctx = Depends(resolve), show: str = "all") 
 
 
 @router.post("/incidents", include_in_schema=False)
-def open_incident_page(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def open_incident_page(
+    request: Request, posted: tuple[Ctx, FormData] = Depends(writer)
+) -> Response:
     """Open an incident and go to its page."""
     ctx, form = posted
     incident = open_incident_from_form(ctx, form)
-    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+    return flash_redirect(
+        request, ctx, f"/incidents/{incident.ref}", f"Opened {incident.ref} ({incident.severity})."
+    )
 
 
 @router.get("/incidents/{ref}", include_in_schema=False)
@@ -138,7 +143,9 @@ def incident_page(
 
 
 @router.post("/incidents/{ref}/timeline", include_in_schema=False)
-def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def timeline(
+    request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)
+) -> Response:
     """Add an entry to the incident's timeline."""
     ctx, form = posted
     incident = add_timeline_entry(
@@ -147,11 +154,16 @@ def timeline(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Respon
         form_text(form, "entry") or "",
         at=form_text(form, "at", required=False),
     )
-    return RedirectResponse(f"/incidents/{incident.ref}#timeline", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/incidents/{incident.ref}#timeline",
+        f"Added an entry to the timeline of {incident.ref}.",
+    )
 
 
 @router.post("/incidents/{ref}/update", include_in_schema=False)
-def update(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def update(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Change the fields the form changed (the others are left as they are)."""
     ctx, form = posted
     current = get_incident(ctx.ws, ref)
@@ -171,7 +183,9 @@ def update(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response
         add_risks=form_list(form, "add_risks"),
         note=form_text(form, "note", required=False),
     )
-    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+    return flash_redirect(
+        request, ctx, f"/incidents/{incident.ref}", f"Saved the changes to {incident.ref}."
+    )
 
 
 def _changed(form: FormData, key: str, old: str | None) -> str | None:
@@ -181,11 +195,13 @@ def _changed(form: FormData, key: str, old: str | None) -> str | None:
 
 
 @router.post("/incidents/{ref}/actions", include_in_schema=False)
-def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def corrective_action(
+    request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)
+) -> Response:
     """Add a corrective action owned by someone, due by a date, linked to the incident."""
     ctx, form = posted
     incident = get_incident(ctx.ws, ref)
-    add_action(
+    action = add_action(
         ctx.ws,
         title=form_text(form, "title") or "",
         owner=form_text(form, "owner") or "",
@@ -193,11 +209,16 @@ def corrective_action(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) 
         incident=incident.ref,
         description=form_text(form, "description", required=False),
     )
-    return RedirectResponse(f"/incidents/{incident.ref}#actions", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/incidents/{incident.ref}#actions",
+        f"Added {action.ref}, due {action.due_date}, owned by {action.owner}.",
+    )
 
 
 @router.post("/incidents/{ref}/close", include_in_schema=False)
-def close(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def close(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Close the incident with its root cause and postmortem."""
     ctx, form = posted
     incident = close_incident(
@@ -206,14 +227,14 @@ def close(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
         root_cause=form_text(form, "root_cause", required=False),
         postmortem=form_text(form, "postmortem", required=False),
     )
-    return RedirectResponse(f"/incidents/{incident.ref}", 303)
+    return flash_redirect(request, ctx, f"/incidents/{incident.ref}", f"Closed {incident.ref}.")
 
 
 @router.post("/incidents/{ref}/bundle", include_in_schema=False)
-def bundle(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def bundle(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Bundle the incident's evidence and show the bundle just made."""
     ctx, _ = posted
     made, _data = make_bundle(ctx.ws, ref)
     incident = get_incident(ctx.ws, ref)
     target = f"/incidents/{incident.ref}?bundled={made.evidence.ref}#bundles"
-    return RedirectResponse(target, 303)
+    return flash_redirect(request, ctx, target, f"Made the evidence bundle {made.evidence.ref}.")

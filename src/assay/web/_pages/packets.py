@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from assay.errors import InputError, NotFoundError
 from assay.governance import DECISIONS, EvidenceRecord, Workspace, get_evidence, get_review
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_text
 from assay.web._pages.documents import check_format, download, report
 
@@ -89,14 +90,19 @@ router = APIRouter()
 
 
 @router.post("/reviews/{ref}/packet", include_in_schema=False)
-def build(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def build(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Build and freeze the review's packet."""
     from assay.documents import build_packet
 
     ctx, _ = posted
     review = get_review(ctx.ws, ref)
     build_packet(ctx.ws, review.ref)
-    return RedirectResponse(f"/reviews/{review.ref}#packet", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/reviews/{review.ref}#packet",
+        f"Built a new review packet for {review.ref}.",
+    )
 
 
 @router.get("/packets/{ref}/view", include_in_schema=False)
@@ -135,16 +141,36 @@ def packet_download(ref: str, fmt: str, ctx: Ctx = Depends(resolve)) -> Response
     return download(render_document(doc, fmt), fmt, f"{review}-packet-{record.ref}")
 
 
+def _typed_confirmation(form: FormData, review: str) -> bool:
+    """Whether the signer typed the review's reference to sign a packet below the minimum."""
+    typed = form_text(form, "confirm_incomplete", required=False)
+    if typed is None:
+        return False
+    if typed.upper() != review.upper():
+        raise InputError(
+            f"To sign a packet below the policy's completeness minimum, type the review's "
+            f"reference {review} in the confirmation box (you typed {typed!r})."
+        )
+    return True
+
+
 @router.post("/packets/{ref}/sign", include_in_schema=False)
-def sign(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
-    """Decide on the packet's review, signing the packet's sha256."""
+def sign(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+    """Decide on the packet's review, signing the packet's sha256.
+
+    The decision is chosen explicitly (no default); a packet below the policy's completeness
+    minimum is signed only when the signer typed the review's reference to confirm it.
+    """
     from assay.documents import load_packet, sign_packet
 
     ctx, form = posted
     record = get_evidence(ctx.ws, ref)
-    decision = form_text(form, "decision") or ""
+    decision = form_text(form, "decision", required=False) or ""
     if decision not in DECISIONS:
-        raise InputError(f"No decision {decision!r}; choose one of {', '.join(DECISIONS)}.")
+        raise InputError(
+            f"Choose a decision ({', '.join(d.replace('_', ' ') for d in DECISIONS)}); "
+            f"got {decision or 'none'}."
+        )
     packet = load_packet(ctx.ws, record.ref)
     sign_packet(
         ctx.ws,
@@ -152,7 +178,13 @@ def sign(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
         decision=decision,
         rationale=form_text(form, "rationale") or "",
         conditions=form_text(form, "conditions", required=False),
-        acknowledge_incomplete=form_text(form, "acknowledge_incomplete", required=False)
-        is not None,
+        acknowledge_incomplete=_typed_confirmation(form, packet.review),
     )
-    return RedirectResponse(f"/reviews/{packet.review}#packet", 303)
+    words = decision.replace("_", " ")
+    return flash_redirect(
+        request,
+        ctx,
+        f"/reviews/{packet.review}#packet",
+        f"Signed: {packet.review} {words}. Your signature covers packet {record.ref} "
+        f"(sha256 {packet.sha256[:12]}…).",
+    )

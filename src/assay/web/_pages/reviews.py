@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from assay.errors import TransitionError
 from assay.governance import (
     DECISIONS,
+    PRIORITIES,
     REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
     Questionnaire,
+    Review,
     advance_review,
     get_review,
     list_reviews,
@@ -22,7 +25,9 @@ from assay.governance import (
     triage_review,
     workspace_questionnaire,
 )
+from assay.policy import ASSESSED_TIERS, check_packet_signer, check_round_decision
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_text
 from assay.web._pages.packets import latest_packet, packet_differs, packet_summary
 from assay.web._templates import render
@@ -69,7 +74,7 @@ def reviews(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
 
 
 @router.post("/reviews", include_in_schema=False)
-def intake(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def intake(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Open a review from the intake form and go to it."""
     ctx, form = posted
     answers = intake_answers(workspace_questionnaire(ctx.ws), form)
@@ -79,7 +84,24 @@ def intake(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
         answers=answers,
         title=form_text(form, "title", required=False),
     )
-    return RedirectResponse(f"/reviews/{review.ref}", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/reviews/{review.ref}",
+        f"Opened {review.ref} at intake; triage is due {review.triage_due}.",
+    )
+
+
+def sign_refusal(ctx: Ctx, review: Review, packet: dict[str, Any] | None) -> str | None:
+    """Why the user may not sign the review's packet (the policy's separation of duties, asked
+    as governance asks it), or None when they may."""
+    try:
+        check_round_decision(ctx.user, subject=review.ref, requester=review.created_by)
+        if packet is not None:
+            check_packet_signer(ctx.user, packet=packet["record"].ref, built_by=packet["built_by"])
+    except TransitionError as exc:
+        return str(exc)
+    return None
 
 
 @router.get("/reviews/{ref}", include_in_schema=False)
@@ -102,25 +124,36 @@ def review_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Resp
         decisions=[n for n in nexts if n in DECISIONS],
         packet=packet,
         changed=packet_differs(packet["state"], state) if packet is not None else [],
+        refusal=sign_refusal(ctx, review, packet),
+        tiers=ASSESSED_TIERS,
+        priorities=PRIORITIES,
     )
 
 
 @router.post("/reviews/{ref}/triage", include_in_schema=False)
-def triage(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def triage(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Triage a review: its owner and due date."""
     ctx, form = posted
     review = triage_review(
         ctx.ws,
         ref,
         owner=form_text(form, "owner") or "",
+        tier=form_text(form, "tier", required=False),
+        priority=form_text(form, "priority", required=False),
         due_date=form_text(form, "due_date", required=False),
         note=form_text(form, "note", required=False),
     )
-    return RedirectResponse(f"/reviews/{review.ref}", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/reviews/{review.ref}",
+        f"Triaged {review.ref}: tier {review.tier}, priority {review.priority}, "
+        f"owner {review.owner}, checkpoint {review.due_date or 'not set'}.",
+    )
 
 
 @router.post("/reviews/{ref}/advance", include_in_schema=False)
-def advance(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def advance(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Move a review to its next stage, or decide on it."""
     ctx, form = posted
     review = advance_review(
@@ -133,4 +166,9 @@ def advance(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Respons
         acknowledge_incomplete=form_text(form, "acknowledge_incomplete", required=False)
         is not None,
     )
-    return RedirectResponse(f"/reviews/{review.ref}", 303)
+    return flash_redirect(
+        request,
+        ctx,
+        f"/reviews/{review.ref}",
+        f"{review.ref} is now {review.status.replace('_', ' ')}.",
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
@@ -18,13 +18,16 @@ from assay.governance import (
     audit_log,
     count_risks,
     get_risk,
+    list_actions,
     list_risks,
+    list_users,
     system_names,
     taxonomy,
     update_risk,
 )
 from assay.web._cache import Head, PartCache, audit_head
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_int, form_text
 from assay.web._templates import fragment, render
 
@@ -113,7 +116,7 @@ def risks(
 
 
 @router.post("/risks", include_in_schema=False)
-def file_risk(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def file_risk(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """File a risk and go to its page."""
     ctx, form = posted
     risk = add_risk(
@@ -128,7 +131,9 @@ def file_risk(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
         description=form_text(form, "description", required=False),
         mitigations=form_text(form, "mitigations", required=False),
     )
-    return RedirectResponse(f"/risks/{risk.ref}", 303)
+    return flash_redirect(
+        request, ctx, f"/risks/{risk.ref}", f"Filed {risk.ref}, rated {risk.rating}."
+    )
 
 
 @router.get("/risks/{ref}", include_in_schema=False)
@@ -136,11 +141,24 @@ def risk_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Respon
     """One risk with its history."""
     risk = get_risk(ctx.ws, ref)
     history = audit_log(ctx.ws, entity=risk.ref, newest_first=True, limit=50)
-    return render(request, "risk.html", ctx, r=risk, history=history, statuses=RISK_STATUSES)
+    return render(
+        request,
+        "risk.html",
+        ctx,
+        r=risk,
+        history=history,
+        statuses=RISK_STATUSES,
+        actions=list_actions(ctx.ws, risk=risk.ref),
+        overdue={a.ref for a in list_actions(ctx.ws, risk=risk.ref, overdue=True)},
+        users=[u.name for u in list_users(ctx.ws) if u.active],
+        today=ctx.ws.today(),
+    )
 
 
 @router.post("/risks/{ref}", include_in_schema=False)
-def edit_risk(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def edit_risk(
+    request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(writer)
+) -> Response:
     """Edit a risk's scores, mitigations or status, with a note for the audit chain."""
     ctx, form = posted
     current = get_risk(ctx.ws, ref)
@@ -155,4 +173,6 @@ def edit_risk(ref: str, posted: tuple[Ctx, FormData] = Depends(writer)) -> Respo
         likelihood=form_int(form, "likelihood"),
         severity=form_int(form, "severity"),
     )
-    return RedirectResponse(f"/risks/{current.ref}", 303)
+    return flash_redirect(
+        request, ctx, f"/risks/{current.ref}", f"Saved the changes to {current.ref}."
+    )

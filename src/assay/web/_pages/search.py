@@ -27,7 +27,7 @@ def search_hits(ctx: Ctx, needle: str) -> list[tuple[str, str, str]]:
             hits.append(("Risk", f"{r.ref} {r.title}", f"/risks/{r.ref}"))
     for w in list_waivers(ctx.ws):
         if needle in f"{w.ref} {w.control} {w.rationale}".lower():
-            hits.append(("Waiver", f"{w.ref} {w.control}", f"/waivers#{w.ref}"))
+            hits.append(("Waiver", f"{w.ref} {w.control}", f"/waivers/{w.ref}"))
     for rv in list_reviews(ctx.ws):
         if needle in f"{rv.ref} {rv.title} {rv.system}".lower():
             hits.append(("Review", f"{rv.ref} {rv.title}", f"/reviews/{rv.ref}"))

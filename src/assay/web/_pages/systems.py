@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from assay.governance import (
@@ -21,6 +21,7 @@ from assay.governance import (
 )
 from assay.policy import RISK_TIERS
 from assay.web._context import Ctx, resolve, writer
+from assay.web._flash import flash_redirect
 from assay.web._forms import form_text
 from assay.web._pages.documents import system_documents
 from assay.web._reports import has_html_view
@@ -38,7 +39,7 @@ def systems(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
 
 
 @router.post("/systems", include_in_schema=False)
-def register_system(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
+def register_system(request: Request, posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
     """Register a system and go to its page."""
     ctx, form = posted
     system = add_system(
@@ -49,7 +50,9 @@ def register_system(posted: tuple[Ctx, FormData] = Depends(writer)) -> Response:
         risk_tier=form_text(form, "risk_tier", required=False) or "unassessed",
         intended_use=form_text(form, "intended_use", required=False),
     )
-    return RedirectResponse(f"/systems/{quote(system.name)}", 303)
+    return flash_redirect(
+        request, ctx, f"/systems/{quote(system.name)}", f"Registered the system {system.name}."
+    )
 
 
 @router.get("/systems/{name}", include_in_schema=False)
