@@ -15,6 +15,8 @@ one-sided z-tests are run:
 - *within*: H0 "the pair is outside the limit" — when every pair rejects it at level α
   (an intersection–union test, which needs no multiplicity correction) the verdict is **pass**.
 
+A group whose metric is undefined on one tested column (a class it has no rows of, in a multiclass
+result) is left out of that column's pairs only, so it can still show a failure on the others.
 Anything else is **insufficient evidence**: groups smaller than ``min_group_size`` or with the
 metric undefined (named in the reason), or intervals too wide to decide. Standard errors are
 Agresti–Caffo (one success and one failure added per group) for differences and the Katz log
@@ -150,7 +152,12 @@ def verdict(
     eligible = [g for g in range(len(grouping)) if g not in small and g not in undefined]
     p_exceed, p_within, pairs = [], [], []
     for m in metrics:
-        for i, j in combinations(eligible, 2):
+        # a group whose value is undefined on one column (a class it has no rows of) is still
+        # tested on the others: it can show a failure there, though never a pass
+        tested = [
+            g for g in range(len(grouping)) if g not in small and np.isfinite(columns[m].value[g])
+        ]
+        for i, j in combinations(tested, 2):
             observed, pe, pw = _pair_tests(columns[m], i, j, kind, limit)
             p_exceed.append(pe)
             p_within.append(pw)
