@@ -154,10 +154,10 @@ def verdict(
     for m in metrics:
         # a group whose value is undefined on one column (a class it has no rows of) is still
         # tested on the others: it can show a failure there, though never a pass
-        tested = [
+        testable = [
             g for g in range(len(grouping)) if g not in small and np.isfinite(columns[m].value[g])
         ]
-        for i, j in combinations(tested, 2):
+        for i, j in combinations(testable, 2):
             observed, pe, pw = _pair_tests(columns[m], i, j, kind, limit)
             p_exceed.append(pe)
             p_within.append(pw)
