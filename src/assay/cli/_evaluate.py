@@ -95,6 +95,9 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
     emit_text(text, output, console)
 
 
+TASK_HELP = "classification, multiclass or regression (more than two --y-true labels: multiclass)."
+
+
 @evaluate_app.command("fairness")
 def fairness_command(
     data: Path = typer.Argument(
@@ -121,12 +124,7 @@ def fairness_command(
     sample_weight: str | None = typer.Option(
         None, "--sample-weight", help="Column of non-negative row weights."
     ),
-    task: str = typer.Option(
-        "classification",
-        "--task",
-        help="classification, multiclass or regression (more than two labels with --y-pred: "
-        "multiclass).",
-    ),
+    task: str = typer.Option("classification", "--task", help=TASK_HELP),
     reference_group: str | None = typer.Option(
         None,
         "--reference-group",

@@ -113,20 +113,15 @@ def fairness(
     sample_weight
         Column of non-negative row weights.
     task
-        ``"classification"``, ``"multiclass"`` or ``"regression"``. Classification labels with
-        more than two distinct true values and ``y_pred`` are evaluated as multiclass: per group
-        and class one-vs-rest rates, macro and micro summaries, the confusion matrix per group,
-        and every limit judged class by class.
+        ``"classification"``, ``"multiclass"`` (for > 2 labels with y_pred) or ``"regression"``.
     reference_group
         Group the others are compared with: a value (one feature) or ``{feature: value}``;
         defaults to the largest group of each grouping.
     min_group_size
         Groups with fewer rows are flagged ``small`` and cannot support a verdict.
     thresholds
-        Limits that produce verdicts, for example ``{"demographic_parity_difference": 0.1,
-        "equalized_odds_ratio": 0.8}``; see :func:`assay.evaluate.threshold_names` (and
-        :func:`assay.evaluate.regression_threshold_names` for a regression, such as
-        ``{"mae_difference": 2.0}`` in the target's units).
+        Limits that produce verdicts, e.g. ``{"demographic_parity_difference": 0.1}``; see
+        :func:`assay.evaluate.threshold_names` (regression: ``regression_threshold_names``).
     ci_level, n_bootstrap
         Confidence level of every interval (and ``1 − α`` of every verdict); bootstrap
         replicates for metrics that are not single proportions.
