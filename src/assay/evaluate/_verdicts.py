@@ -334,7 +334,8 @@ def judge(
                 verdict(
                     name,
                     float(limit),
-                    {label: col for m, label, col in tested if m in metrics},
+                    # in the rule's order of metrics, as the sample-size draws are laid out
+                    {label: col for m in metrics for n, label, col in tested if n == m},
                     grouping,
                     rows,
                     _estimate(result, grouping.features, name, family),
