@@ -39,6 +39,8 @@ from assay.evaluate._stats import FloatArray, percentile_interval, wilson
 
 #: The group-level summaries of a multiclass result, in report order.
 MULTICLASS_METRICS = ("accuracy", "macro_tpr", "macro_ppv", "macro_f1")
+#: More classes than this almost always means an identifier or a numeric target, not labels.
+MAX_CLASSES = 50
 #: The one-vs-rest rates reported per class (every rate a limit can name is computed on demand).
 PER_CLASS_METRICS = ("prevalence", "selection_rate", "tpr", "fpr", "ppv")
 
@@ -98,6 +100,12 @@ def check_multiclass(
     """Refuse what a multiclass evaluation cannot use: one class only, or probabilities."""
     classes = class_values(stats, y_true, y_pred)
     true_classes = set(stats.get_column(y_true).to_list())
+    if len(true_classes) > MAX_CLASSES:
+        raise InputError(
+            f"y_true '{y_true}' has {len(true_classes)} distinct values; fairness evaluation "
+            f"takes at most {MAX_CLASSES} classes. So many values usually mean an identifier or a "
+            "numeric target: for a numeric target use task='regression' (--task regression)."
+        )
     if len(true_classes) < 2:
         raise InputError(
             f"y_true '{y_true}' holds a single class ({classes[0]!r}); a multiclass evaluation "
