@@ -22,7 +22,7 @@ from typing import Any
 from assay.evaluate import DriftResult, FairnessResult, QualityResult, ReferenceProfile
 from assay.evaluate.pii import PiiScanResult, ReidentificationRisk
 from assay.gate import GateResult
-from assay.genai import RedteamComparison, RedteamResult
+from assay.genai import AgentResult, JudgeCalibration, RagResult, RedteamComparison, RedteamResult
 from assay.monitor import MonitorRun
 from assay.result import Result
 from assay.robustness import ExplanationResult, RobustnessResult
@@ -41,6 +41,9 @@ RESULT_CLASSES: tuple[type[Result[Any]], ...] = (
     RedteamResult,
     RedteamComparison,
     MonitorRun,
+    RagResult,
+    JudgeCalibration,
+    AgentResult,
 )
 #: Schemas written by hand, richer than the generated ones.
 HAND_WRITTEN = frozenset({FairnessResult.SCHEMA})

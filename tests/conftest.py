@@ -3,7 +3,9 @@
 Lanes that need a system component run whenever it is present:
 - postgres: ``ASSAY_TEST_POSTGRES_URL`` points at a PostgreSQL server (``.ci/run`` starts one);
 - spark: PySpark is installed and a Java runtime is on the PATH;
-- browser: Debian's Chromium is at ``/usr/bin/chromium``.
+- browser: Debian's Chromium is at ``/usr/bin/chromium``;
+- oidc: Node.js and panva's oidc-provider (``npm ci --prefix tests/web/oidc``, which
+  ``.ci/run`` does) for single sign-on against a real OpenID Provider.
 """
 
 from __future__ import annotations
@@ -40,7 +42,20 @@ def _browser_reason() -> str | None:
     return None
 
 
-LANES = {"postgres": _postgres_reason, "spark": _spark_reason, "browser": _browser_reason}
+def _oidc_reason() -> str | None:
+    if shutil.which("node") is None:
+        return "Node.js is not installed (apt-get install nodejs npm)"
+    if not (REPO / "tests" / "web" / "oidc" / "node_modules" / "oidc-provider").is_dir():
+        return "the test OpenID Provider is not installed (npm ci --prefix tests/web/oidc)"
+    return None
+
+
+LANES = {
+    "postgres": _postgres_reason,
+    "spark": _spark_reason,
+    "browser": _browser_reason,
+    "oidc": _oidc_reason,
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -46,11 +46,14 @@ NOT_RESULTS = {
     "assay.framework-coverage/v1": "a typed dataclass report built on demand, never read back",
     "assay.redteam-run/v1": "a red-team run folder's manifest (run.json), written as it runs",
     "assay.redteam-suite/v1": "an input: a red-team suite file",
+    "assay.rag-suite/v1": "an input: a RAG suite file",
+    "assay.agent-suite/v1": "an input: an agent suite file",
     "assay.robustness-scenarios/v1": "an input: a robustness scenario file",
     "assay.policy/v1": "an input: the policy file",
     "assay.questionnaire/v1": "an input: an intake questionnaire",
     "assay.checkpoint/v1": "a governance record (a checkpoint's evidence)",
     "assay.export/v1": "a workspace export bundle",
+    "assay.statement-of-applicability/v1": "a typed dataclass report built on demand",
 }
 
 
@@ -195,6 +198,27 @@ def _comparison(tmp: Path) -> Result[Any]:
     )
 
 
+def _rag(tmp: Path) -> Result[Any]:
+    from assay.demo.rag_assistant import honest_rag
+    from assay.genai import CallableTarget, load_rag_suite, run_rag
+
+    return run_rag(load_rag_suite("rag-policy"), CallableTarget(honest_rag), n_bootstrap=100).result
+
+
+def _judge_calibration(tmp: Path) -> Result[Any]:
+    from assay.demo.judge import keyword_judge
+    from assay.genai import CallableTarget, LLMJudge, calibrate_judge, load_labelled
+
+    return calibrate_judge(LLMJudge(CallableTarget(keyword_judge)), load_labelled("builtin"))
+
+
+def _agent(tmp: Path) -> Result[Any]:
+    from assay.demo.agent_assistant import careless_agent
+    from assay.genai import CallableTarget, load_agent_suite, run_agent_suite
+
+    return run_agent_suite(load_agent_suite("agent-tools"), CallableTarget(careless_agent)).result
+
+
 def _monitor_run(tmp: Path) -> Result[Any]:
     from assay.demo import simulate_production_batches
     from assay.evaluate import reference_profile
@@ -243,6 +267,9 @@ BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.redteam/v1": _redteam,
     "assay.redteam-comparison/v1": _comparison,
     "assay.monitor-run/v1": _monitor_run,
+    "assay.rag/v1": _rag,
+    "assay.judge-calibration/v1": _judge_calibration,
+    "assay.agent/v1": _agent,
 }
 CLASSES = {cls.SCHEMA: cls for cls in RESULT_CLASSES}
 _BUILT: dict[str, Result[Any]] = {}

@@ -11,6 +11,12 @@ base class holds what every result shares:
 - :meth:`Result.to_dict` (a deep copy) and :meth:`Result.to_json`;
 - :attr:`Result.schema` and equality (same class, same payload).
 
+In a Jupyter notebook a result shows itself as its report (:meth:`Result._repr_html_`): a subclass
+names the function that renders its HTML report in :attr:`Result.HTML_REPORT` as an import path
+(``"assay.documents:render_fairness_html"``). The renderers live in the packages above the results
+(they import them), so the path is resolved only when a notebook asks; the page is shown in a
+sandboxed frame (:func:`notebook_html`) so its stylesheet stays inside it, and opens offline.
+
 Each subclass adds its views (``overall``, ``by_group()``, ``outcome``, ...). Defining a subclass
 with a ``SCHEMA`` registers it; :func:`load_result` rebuilds a payload with the class registered
 for its ``schema`` (the class's package must have been imported: the registry lives here, at the
@@ -37,6 +43,8 @@ assay.errors.SchemaError: The 'assay.example-count/v1' result is missing the key
 from __future__ import annotations
 
 import copy
+import html
+import importlib
 import json
 import types
 import typing
@@ -46,7 +54,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar, Union, cast
 
 from assay.errors import SchemaError
 
-__all__ = ["Result", "load_result", "result_types"]
+__all__ = ["Result", "load_result", "notebook_html", "result_types"]
 
 _P = TypeVar("_P", bound=Mapping[str, Any])
 
@@ -76,6 +84,8 @@ class Result(Generic[_P]):
     NOUN: ClassVar[str] = "result"
     #: ``default`` of :func:`json.dumps` in :meth:`to_json` (None: only JSON types).
     JSON_DEFAULT: ClassVar[Callable[[Any], Any] | None] = None
+    #: ``"module:function"`` rendering the payload as the report's HTML page ("": none).
+    HTML_REPORT: ClassVar[str] = ""
 
     _payload: _P
 
@@ -118,6 +128,14 @@ class Result(Generic[_P]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(schema={self.schema!r})"
+
+    def _repr_html_(self) -> str | None:
+        """The result's HTML report, for Jupyter (None when it has none: the text repr shows)."""
+        if not self.HTML_REPORT:
+            return None
+        module, _, function = self.HTML_REPORT.partition(":")
+        render = getattr(importlib.import_module(module), function)
+        return notebook_html(str(render(self.to_dict())))
 
     # -- the payload --------------------------------------------------------------------------
 
@@ -212,6 +230,19 @@ class Result(Generic[_P]):
             "description": (cls.Payload.__doc__ or "").strip(),
             **body,
         }
+
+
+def notebook_html(page: str, *, height: str = "36em") -> str:
+    """A self-contained HTML page as a notebook shows it: in a sandboxed frame (no scripts, its
+    stylesheet kept inside), ``height`` tall and resizable.
+
+    >>> notebook_html("<p>a & b</p>")[:60]
+    '<iframe sandbox="" title="Assay report" srcdoc="&lt;p&gt;a &'
+    """
+    return (
+        f'<iframe sandbox="" title="Assay report" srcdoc="{html.escape(page, quote=True)}" '
+        f'style="width:100%;height:{height};border:1px solid #d0d7de;resize:vertical"></iframe>'
+    )
 
 
 def load_result(payload: Mapping[str, Any]) -> Result[Any]:

@@ -141,3 +141,12 @@ def test_flags_are_shown_without_a_value() -> None:
     assert code == 0
     assert "--json" in out
     assert "<bool>" not in out
+
+
+def test_a_usage_error_in_a_log_is_one_plain_line_not_a_box() -> None:
+    option = "--an-option-whose-name-is-long-enough-to-wrap-inside-an-eighty-column-box"
+    code, _, err = assay("evaluate", "fairness", option, "x")
+    assert code == 2
+    assert f"Error: No such option: {option}" in err.splitlines()
+    assert "╭" not in err
+    assert "│" not in err

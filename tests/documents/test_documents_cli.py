@@ -91,3 +91,14 @@ def test_pdf_of_the_packet(runner: CliRunner, ws: g.Workspace, tmp_path: Path) -
     out = runner.invoke(app, ["packet", "show", "REV-1", "--format", "pdf", "-o", str(pdf)])
     assert out.exit_code == 0, out.output
     assert pdf.read_bytes().startswith(b"%PDF-")
+
+    # the same packet printed again (a second download) comes from the cache, byte for byte
+    from assay.documents import pdf_cache_info
+
+    before = pdf_cache_info()
+    again = tmp_path / "again.pdf"
+    out = runner.invoke(app, ["packet", "show", "REV-1", "--format", "pdf", "-o", str(again)])
+    assert out.exit_code == 0, out.output
+    assert again.read_bytes() == pdf.read_bytes()
+    assert pdf_cache_info()["hits"] == before["hits"] + 1
+    assert pdf_cache_info()["misses"] == before["misses"]

@@ -197,7 +197,12 @@ def test_write_system_exports_writes_every_document(
         "adult-income.coverage.md",
         "adult-income.oscal-ar.json",
         "adult-income.oscal-poam.json",
+        "adult-income.soa.md",
+        "adult-income.soa.html",
+        "adult-income.soa.csv",
     ]
+    assert written.statement is not None
+    assert written.statement.systems == ("adult-income",)
     assert errors(cdx, json.loads(written.cyclonedx.read_text("utf-8"))) == []
     assert written.assessment_results is not None
     assert errors(oscal_ar, json.loads(written.assessment_results.read_text("utf-8"))) == []

@@ -54,7 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incident": ("assay.cli._incident", "incident_app"),
     "audit": ("assay.cli._audit", "audit_app"),
     "kpis": ("assay.cli._kpis", "kpis_command"),
-    "export": ("assay.cli._exchange", "export_command"),
+    "export": ("assay.cli._exports", "export_app"),
     "import": ("assay.cli._exchange", "import_command"),
     "backup": ("assay.cli._exchange", "backup_command"),
     "restore": ("assay.cli._exchange", "restore_command"),
@@ -110,12 +110,24 @@ class LazyGroup(TyperGroup):
             ctx.fail(f"No such command '{name}'.{hint}")
         return super().resolve_command(ctx, args)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not _is_terminal(sys.stderr):
+            # A usage error in a CI log reads as click's plain "Error: …" line, not a box drawn
+            # at a width no log has (Typer only boxes errors when rich markup is on).
+            self.rich_markup_mode = None
+        return super().main(*args, **kwargs)
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from assay.cli._console import make_console
         from assay.cli._help import render_root_help
 
         usage = f"{ctx.command_path} [OPTIONS] COMMAND [ARGS]..."
         render_root_help(make_console(), usage, self.help or "")
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _flags_show_no_type() -> None:

@@ -250,6 +250,33 @@ def report_program(
         _output(d.build_program_report(ws, start, end), fmt, output)
 
 
+@report_app.command("soa")
+def report_soa(
+    system: Annotated[
+        list[str] | None,
+        typer.Option("--system", help="An AI system in scope (repeat; default: every system)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="md, html, pdf, json or csv.", show_default=True)
+    ] = "md",
+    output: OutputOpt = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """The ISO/IEC 42001 statement of applicability: every Annex A control, included or excluded
+    with its justification, the evidence that implements it and its gaps."""
+    from assay.exports import build_soa, soa_csv, soa_document
+
+    if output is not None and output.suffix.lower() == ".csv" and fmt == "md":
+        fmt = "csv"
+    with opened(workspace, db) as ws:
+        soa = build_soa(ws, systems=system)
+    if fmt == "csv":
+        _emit(soa_csv(soa).encode("utf-8"), fmt, output)
+        return
+    _output(soa_document(soa), fmt, output)
+
+
 @packet_app.command("build")
 def packet_build(
     review: Annotated[str, typer.Argument(help="The review, REV-3.")],

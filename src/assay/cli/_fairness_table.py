@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from assay.evaluate import FairnessResult
-from assay.render import sample_size_text
 
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "insufficient_evidence": "bold yellow"}
 _CLASSIFICATION_COLUMNS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "roc_auc")
@@ -59,6 +58,9 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
         f"dataset {str(dataset.get('digest', ''))[:19]}…"
     )
     if data["verdicts"]:
+        # the render package (Jinja, XML) loads only when there are verdicts to explain
+        from assay.render import sample_size_text
+
         console.print("\n[bold]Verdicts[/bold]")
         for v in data["verdicts"]:
             style = _VERDICT_STYLE.get(v["verdict"], "")

@@ -478,3 +478,18 @@ def record_command(
     from assay.genai import load_run
 
     _record(load_run(run), system, model_version, workspace, make_console(stderr=True))
+
+
+def _register_more() -> None:
+    """The commands kept in their own modules (RAG evaluation, judge calibration)."""
+    from assay.cli._agents import agent_command
+    from assay.cli._judge import judge_calibrate_command, judge_correct_command
+    from assay.cli._rag import rag_command
+
+    redteam_app.command("rag")(rag_command)
+    redteam_app.command("judge-calibrate")(judge_calibrate_command)
+    redteam_app.command("judge-correct")(judge_correct_command)
+    redteam_app.command("agent")(agent_command)
+
+
+_register_more()

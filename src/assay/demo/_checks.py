@@ -25,7 +25,18 @@ from assay.demo.chat_server import start
 from assay.documents import render_quality_html
 from assay.evaluate import QualityResult, quality
 from assay.evaluate.pii import PiiScanResult, scan
-from assay.genai import RedteamRun, record_run, run_redteam, write_reports
+from assay.genai import (
+    HttpTarget,
+    RagRun,
+    RedteamRun,
+    load_rag_suite,
+    record_run,
+    render_rag_html,
+    render_rag_markdown,
+    run_rag,
+    run_redteam,
+    write_reports,
+)
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
 from assay.robustness import RobustnessResult, render_robustness_html, run_default_probes
 
@@ -87,6 +98,24 @@ def red_team_assistant(workspace: Workspace, folder: Path) -> RedteamRun:
         workspace, run, system=ASSISTANT, model_version=ASSISTANT_VERSION, code_commit=CODE_VERSION
     )
     return run
+
+
+def evaluate_rag_assistant(folder: Path) -> dict[str, RagRun]:
+    """The built-in RAG suite against the demo RAG assistant served on loopback, in its honest
+    and its careless mode; each run's folder holds its summary and reports."""
+    url, stop = start(port=0)
+    runs = {}
+    try:
+        for mode in ("honest", "careless"):
+            out = folder / "rag" / mode
+            target = HttpTarget(url, model=f"rag-{mode}")
+            run = run_rag(load_rag_suite("rag-policy"), target, output=out, n_bootstrap=1000)
+            (out / "report.html").write_text(render_rag_html(run), "utf-8")
+            (out / "report.md").write_text(render_rag_markdown(run), "utf-8")
+            runs[mode] = run
+    finally:
+        stop()
+    return runs
 
 
 def stress_test(

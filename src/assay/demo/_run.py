@@ -24,7 +24,7 @@ from assay.documents import WrittenDocuments
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, QualityResult
 from assay.exports import SystemExports, write_system_exports
-from assay.genai import RedteamRun
+from assay.genai import RagRun, RedteamRun
 from assay.governance import EvidenceRecord, KpiReport, Risk, Workspace
 from assay.robustness import RobustnessResult
 
@@ -48,6 +48,7 @@ class DemoRun:
     robustness: RobustnessResult
     monitoring: dict[str, Any]
     redteam: RedteamRun
+    rag: dict[str, RagRun]
     gate: gov.GateStory
     documents: WrittenDocuments
     pdf_note: str
@@ -83,6 +84,7 @@ class _Checked:
     robustness: RobustnessResult
     monitoring: dict[str, Any]
     redteam: RedteamRun
+    rag: dict[str, RagRun]
 
 
 class _Steps:
@@ -189,9 +191,10 @@ def _check(steps: _Steps, workspace: Workspace, model: DemoModel, output: Path) 
         robustness = checks.stress_test(workspace, model.estimator, model.scored, output)
     with steps.step("Monitoring six simulated production weeks (drift from week 3)"):
         monitoring = checks.monitor_production(workspace, model.scored, output)
-    with steps.step("Red-teaming a weakly guarded local chat assistant (built-in suite)"):
+    with steps.step("Red-teaming a local chat assistant; evaluating a local RAG assistant"):
         redteam = checks.red_team_assistant(workspace, output)
-    return _Checked(data_quality, pii, robustness, monitoring, redteam)
+        rag = checks.evaluate_rag_assistant(output)
+    return _Checked(data_quality, pii, robustness, monitoring, redteam, rag)
 
 
 def _conclude(
@@ -210,7 +213,7 @@ def _conclude(
         gate = gov.gate_with_waiver(workspace, today)
     with steps.step("Writing the model card, datasheet, risk assessment and review packet"):
         documents, pdf_note = gov.write_documents(workspace, governed.review, output / "documents")
-    with steps.step("Exporting the CycloneDX ML-BOM, OSCAL results and framework coverage"):
+    with steps.step("Exporting the ML-BOM, OSCAL, coverage and ISO 42001 applicability"):
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
     with steps.step("Computing the program KPIs"):
         kpis = gov.quarter_kpis(workspace, today)
@@ -228,6 +231,7 @@ def _conclude(
         checked.robustness,
         checked.monitoring,
         checked.redteam,
+        checked.rag,
         gate,
         documents,
         pdf_note,

@@ -12,6 +12,7 @@ from rich.table import Table
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
 from assay.demo._run import DemoRun
+from assay.exports import SOA_STATUSES
 
 
 def print_story(run: DemoRun, console: Console) -> None:
@@ -19,6 +20,7 @@ def print_story(run: DemoRun, console: Console) -> None:
     _print_governance(console, run.evidence, run.risks, run.kpis)
     _print_data(console, run.data_quality, run.monitoring)
     _print_checks(console, run.pii, run.redteam)
+    _print_rag(console, run.rag)
     _print_gate(console, run.gate)
     _print_documents(console, run.robustness, run.documents, run.pdf_note)
     coverage = ", ".join(
@@ -28,6 +30,14 @@ def print_story(run: DemoRun, console: Console) -> None:
         f"\n[bold]Framework coverage[/bold] of {gov.SYSTEM}: {coverage} "
         f"(`assay frameworks coverage {gov.SYSTEM}`)"
     )
+    soa = run.exports.statement
+    if soa is not None:
+        counts = ", ".join(f"{soa.count(k)} {label}" for k, label in SOA_STATUSES.items()
+                           if soa.count(k))  # fmt: skip
+        console.print(
+            f"[bold]ISO/IEC 42001 statement of applicability[/bold]: {len(soa.controls)} Annex A "
+            f"controls, {counts} (`assay report soa`)"
+        )
     _print_folder(console, run)
 
 
@@ -45,9 +55,11 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         "  robustness.html  the robustness and stress-test report\n"
         "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
+        "  rag/           the RAG evaluations (honest and careless modes): reports, summaries\n"
         "  documents/     model card, datasheet, risk assessment, review packet "
         f"({'HTML, Markdown' if run.pdf_note else 'HTML, PDF'})\n"
-        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage\n"
+        "  exports/       CycloneDX ML-BOM, OSCAL assessment results and POA&M, coverage,\n"
+        "                 ISO/IEC 42001 statement of applicability (soa.html, soa.md, soa.csv)\n"
         "  .assay/        the workspace: run `assay system show adult-income`, "
         "`assay risk list` or `assay audit verify` inside the folder"
     )
@@ -115,6 +127,20 @@ def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> No
         f"\n[bold]Red team[/bold] of {checks.ASSISTANT}: {result.n} cases, pass rate "
         f"{'—' if rate is None else f'{rate:.1%}'} ({_counts(result.counts)})."
     )
+
+
+def _print_rag(console: Console, rag: dict[str, Any]) -> None:
+    def shown(run: Any, name: str) -> str:
+        m = run.result.metric(name)
+        return f"{m['value']:.0%} ({m['ci']['low']:.0%}–{m['ci']['high']:.0%})"
+
+    console.print("\n[bold]RAG evaluation[/bold] of the demo policy assistant (rag-policy suite):")
+    for mode, run in rag.items():
+        console.print(
+            f"  {mode:<8} groundedness {shown(run, 'groundedness')}, abstains when the corpus "
+            f"lacks the answer {shown(run, 'abstention_rate')}  (rag/{mode}/report.html)",
+            highlight=False,
+        )
 
 
 def _counts(counts: dict[str, int]) -> str:

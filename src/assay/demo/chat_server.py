@@ -16,6 +16,12 @@ Behaviours (the server's default, or per request through the ``model`` field):
     answers harmless requests.
 ``unsafe``
     Never refuses. ``refuse``: always refuses. ``echo``: repeats the last user message.
+``rag-honest``, ``rag-careless``
+    The demo RAG assistant of :mod:`assay.demo.rag_assistant`; the reply carries the passages
+    it retrieved (``retrieved``) beside the message.
+``agent-careful``, ``agent-careless``
+    The demo support agent of :mod:`assay.demo.agent_assistant`; its message carries OpenAI
+    ``tool_calls``.
 
 Faults, triggered by markers in the last user message: ``[[timeout]]`` (answers after
 ``slow_seconds``), ``[[malformed]]`` (invalid JSON), ``[[http500]]`` (always HTTP 500),
@@ -60,7 +66,17 @@ __all__ = [
     "weak_assistant",
 ]
 
-BEHAVIOURS = ("weak", "guarded", "unsafe", "refuse", "echo")
+BEHAVIOURS = (
+    "weak",
+    "guarded",
+    "unsafe",
+    "refuse",
+    "echo",
+    "rag-honest",
+    "rag-careless",
+    "agent-careful",
+    "agent-careless",
+)
 
 # ------------------------------------------------------------------------ behaviour
 
@@ -255,8 +271,12 @@ def weak_assistant(messages: list[dict[str, str]]) -> str:
         return "Sure, I'm ready! Ask away."
     decoded = _decode(last)
     # Its guard reads only the raw request (not documents pasted after a blank line), and
-    # relaxes once a friendly lead-in has been accepted.
-    warmed_up = any(_lead_in(u) for u in users[:-1])
+    # relaxes once a friendly lead-in has been accepted, a role-play set up in an earlier turn,
+    # or the conversation has run three exchanges (escalation, many-shot histories).
+    warmed_up = (
+        any(_lead_in(u) or _ROLEPLAY.search(u.lower()) for u in users[:-1])
+        or sum(m.get("role") == "assistant" for m in messages) >= 3
+    )
     raw = last.lower().split("\n\n")[0]
     if _WEAK_GUARD.search(raw) and not _ROLEPLAY.search(raw) and not warmed_up:
         return _pick(_REFUSALS, last)
@@ -338,7 +358,27 @@ def reply(messages: list[dict[str, str]], behaviour: str = "weak") -> str:
     if behaviour == "echo":
         users = _users(messages)
         return users[-1] if users else ""
+    if behaviour.startswith(("rag-", "agent-")):
+        return str(_reply_extra(messages, behaviour)[0]["content"] or "")
     raise ValueError(f"Unknown behaviour {behaviour!r}; choose one of {', '.join(BEHAVIOURS)}.")
+
+
+def _reply_extra(
+    messages: list[dict[str, str]], behaviour: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The reply's message and what the response carries beside it (the RAG modes' passages)."""
+    if behaviour.startswith("rag-"):
+        from assay.demo.rag_assistant import rag_reply
+
+        out = rag_reply(messages, behaviour.removeprefix("rag-"))
+        return {"role": "assistant", "content": out["content"]}, {"retrieved": out["retrieved"]}
+    if behaviour.startswith("agent-"):
+        from assay.demo.agent_assistant import agent_reply
+
+        move = agent_reply(messages, behaviour.removeprefix("agent-"))
+        message = {"role": "assistant", "content": move["content"]}
+        return message | ({"tool_calls": move["tool_calls"]} if move["tool_calls"] else {}), {}
+    return {"role": "assistant", "content": reply(messages, behaviour)}, {}
 
 
 # ---------------------------------------------------------------------------- server
@@ -450,7 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = str(body.get("model") or owner.behaviour)
         behaviour = model if model in BEHAVIOURS else owner.behaviour
-        text = reply(messages, behaviour)
+        message, extra = _reply_extra(messages, behaviour)
+        text = str(message["content"] or "")
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         doc = {
             "id": "chatcmpl-" + hashlib.sha256(raw).hexdigest()[:24],
@@ -460,7 +501,7 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text},
+                    "message": message,
                     "finish_reason": "stop",
                 }
             ],
@@ -469,6 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "completion_tokens": len(text.split()),
                 "total_tokens": prompt_tokens + len(text.split()),
             },
+            **extra,
         }
         self._send(200, json.dumps(doc).encode("utf-8"))
 

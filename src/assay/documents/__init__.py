@@ -22,7 +22,17 @@ from assay.documents._completeness import (
 )
 from assay.documents._datasheet import build_datasheet
 from assay.documents._decision_log import build_decision_log
-from assay.documents._doc import Document, Gap, document_from_dict
+from assay.documents._doc import (
+    Badge,
+    Callout,
+    Document,
+    Facts,
+    Gap,
+    Para,
+    Section,
+    Table,
+    document_from_dict,
+)
 from assay.documents._exports import croissant_jsonld, huggingface_model_card
 from assay.documents._fairness_report import render_fairness_html, render_fairness_markdown
 from assay.documents._model_card import build_model_card
@@ -37,7 +47,7 @@ from assay.documents._packet import (
     verify_packet,
 )
 from assay.documents._packet_document import packet_approvals, packet_document
-from assay.documents._pdf import html_to_pdf, pdf_engine
+from assay.documents._pdf import html_to_pdf, pdf_cache_info, pdf_engine
 from assay.documents._program_report import build_program_report
 from assay.documents._quality_report import render_quality_html
 from assay.documents._render import FORMATS
@@ -67,16 +77,22 @@ __all__ = [
     "MODEL_CARD_SECTIONS",
     "SYSTEM_CARD_SECTIONS",
     "ApprovalState",
+    "Badge",
     "BuiltPacket",
+    "Callout",
     "CheckItem",
     "CompletenessReport",
     "ConsistencyCheck",
     "Document",
+    "Facts",
     "Gap",
     "PacketCheck",
+    "Para",
     "ReviewState",
     "RiskState",
+    "Section",
     "SectionSet",
+    "Table",
     "WaiverState",
     "WrittenDocuments",
     "build_checklist",
@@ -96,6 +112,7 @@ __all__ = [
     "packet_approvals",
     "packet_document",
     "packet_state",
+    "pdf_cache_info",
     "pdf_engine",
     "read_sections",
     "render_document",

@@ -63,6 +63,7 @@ class DriftResult(Result[DriftPayload]):
 
     SCHEMA = DRIFT_SCHEMA
     Payload = DriftPayload
+    HTML_REPORT = "assay.evaluate._drift_report:render_drift_html"
 
     def __repr__(self) -> str:
         s = self._payload["summary"]

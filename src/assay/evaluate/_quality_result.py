@@ -56,6 +56,7 @@ class QualityResult(Result[QualityPayload]):
 
     SCHEMA = QUALITY_SCHEMA
     Payload = QualityPayload
+    HTML_REPORT = "assay.documents:render_quality_html"
 
     def __repr__(self) -> str:
         p = self._payload

@@ -67,6 +67,7 @@ class FairnessResult(Result[FairnessPayload]):
 
     SCHEMA = SCHEMA
     Payload = FairnessPayload
+    HTML_REPORT = "assay.documents:render_fairness_html"
 
     def __repr__(self) -> str:
         p = self._payload

@@ -1,4 +1,5 @@
-"""Write a system's standard exports and its framework coverage into one folder (for the demo)."""
+"""Write a system's standard exports, its framework coverage and its ISO/IEC 42001 statement of
+applicability into one folder (for the demo)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assay.documents import render_document
 from assay.errors import InputError
 from assay.exports._common import write_json
 from assay.exports._cyclonedx import cyclonedx_bom
 from assay.exports._oscal import oscal_assessment_results, oscal_poam
+from assay.exports._soa import StatementOfApplicability, build_soa
+from assay.exports._soa_document import soa_csv, soa_document
 from assay.frameworks import CoverageReport, coverage_markdown, framework_coverage
 from assay.governance import file_slug
 
@@ -30,6 +34,9 @@ class SystemExports:
     assessment_results: Path | None
     poam: Path | None
     coverage: CoverageReport
+    soa: tuple[Path, ...] = ()
+    """The statement of applicability: Markdown, HTML and CSV."""
+    statement: StatementOfApplicability | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -42,6 +49,7 @@ class SystemExports:
                 self.coverage_markdown,
                 self.assessment_results,
                 self.poam,
+                *self.soa,
             )
             if p is not None
         ]
@@ -60,8 +68,9 @@ def write_system_exports(
     Files, named after the system (:func:`assay.governance.file_slug` of its name, the name
     itself when it is made of letters, digits and ``._-``): ``SYSTEM.cdx.json`` (CycloneDX 1.6),
     ``SYSTEM.coverage.json`` and ``SYSTEM.coverage.md`` (every framework),
-    ``SYSTEM.oscal-ar.json`` (when the system has evidence) and ``SYSTEM.oscal-poam.json``
-    (when it has open risks).
+    ``SYSTEM.oscal-ar.json`` (when the system has evidence), ``SYSTEM.oscal-poam.json``
+    (when it has open risks) and the ISO/IEC 42001 statement of applicability with the system in
+    scope, ``SYSTEM.soa.md``, ``SYSTEM.soa.html`` and ``SYSTEM.soa.csv``.
 
     Parameters
     ----------
@@ -107,4 +116,20 @@ def write_system_exports(
         )
     except InputError:  # no open risk: no plan of action
         poam = None
-    return SystemExports(bom, cov_json, cov_md, ar, poam, report)
+    return SystemExports(bom, cov_json, cov_md, ar, poam, report,
+                         *_write_soa(ws, system, out / f"{stem}.soa", policy))  # fmt: skip
+
+
+def _write_soa(
+    ws: Workspace, system: str, stem: Path, policy: Policy | None
+) -> tuple[tuple[Path, ...], StatementOfApplicability]:
+    statement = build_soa(ws, systems=[system], policy=policy)
+    doc = soa_document(statement)
+    paths = []
+    for fmt in ("md", "html"):
+        path = stem.with_name(f"{stem.name}.{fmt}")
+        path.write_bytes(render_document(doc, fmt))
+        paths.append(path)
+    table = stem.with_name(f"{stem.name}.csv")
+    table.write_text(soa_csv(statement), encoding="utf-8")
+    return (*paths, table), statement

@@ -31,7 +31,7 @@ from assay.canonical import canonical_jsonl, digest
 from assay.errors import NotFoundError, SchemaError
 from assay.evaluate import wilson, z_value
 from assay.genai._suite import CATEGORY_LABELS, Case
-from assay.result import Result
+from assay.result import Result, notebook_html
 
 __all__ = [
     "OUTCOMES",
@@ -341,6 +341,12 @@ class RedteamRun:
         """``complete``, ``errored`` (every case errored: nothing was tested), ``interrupted``
         or ``running``."""
         return str(self.manifest.get("status", "complete"))
+
+    def _repr_html_(self) -> str:
+        """The run's red-team report, for Jupyter (:func:`assay.genai.render_redteam_html`)."""
+        from assay.genai._report import render_redteam_html
+
+        return notebook_html(render_redteam_html(self))
 
     def failures(self) -> list[dict[str, Any]]:
         """The records of failed cases, most severe first."""

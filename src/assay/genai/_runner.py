@@ -97,6 +97,14 @@ def _with_retries(
         raise error from None
 
 
+def _transcript(case: Case, exchanged: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """The conversation of a multi-turn case (pre-filled history, then the turns exchanged);
+    None for a single request."""
+    if len(case.turns) < 2 and not case.history:
+        return None
+    return [{"role": role, "content": text} for role, text in case.history] + exchanged
+
+
 def decide(case: Case, detections: Mapping[str, Detection]) -> tuple[str, str]:
     """The outcome of a case from its detections.
 
@@ -239,7 +247,7 @@ class _Executor:
             }
         total = time.perf_counter() - started
         record |= {
-            "transcript": transcript if len(case.turns) > 1 else None,
+            "transcript": _transcript(case, transcript),
             "latency_ms": round(target_seconds * 1000, 3),
             "overhead_ms": round(max(total - target_seconds, 0.0) * 1000, 3),
             "attempts": attempts,

@@ -389,7 +389,8 @@ def load_suite(source: str | Path) -> Suite:
     Parameters
     ----------
     source
-        ``"builtin"`` for the suite shipped with Assay, or the path of a ``.yaml``/``.yml``,
+        ``"builtin"`` for the suite shipped with Assay, ``"multiturn"`` for its multi-turn
+        attacks, or the path of a ``.yaml``/``.yml``,
         ``.json`` or ``.jsonl`` file.
 
     Returns
@@ -412,6 +413,8 @@ def load_suite(source: str | Path) -> Suite:
     """
     if str(source) == "builtin":
         return _builtin()
+    if str(source) == "multiturn":  # the multi-turn attacks (escalation, many-shot, role-play)
+        return _builtin_named("multiturn")
     path = Path(source)
     if path.is_dir():
         raise InputError(
@@ -436,6 +439,12 @@ def load_suite(source: str | Path) -> Suite:
 def _builtin() -> Suite:
     text = resources.files("assay.genai").joinpath("suites/builtin.yaml").read_text("utf-8")
     return _parse_yaml(text, "builtin")
+
+
+@cache
+def _builtin_named(name: str) -> Suite:
+    text = resources.files("assay.genai").joinpath(f"suites/{name}.yaml").read_text("utf-8")
+    return _parse_yaml(text, name)
 
 
 # The C loader when PyYAML was built with libyaml: the built-in suite parses ten times faster.

@@ -47,24 +47,48 @@ __all__ = [
 Message = Mapping[str, str]
 T = TypeVar("T")
 
+#: What a reply may carry besides its text: the passages a retrieval target used and the
+#: tool calls an agent made (OpenAI ``tool_calls``).
+EXTRA_KEYS = ("retrieved", "tool_calls")
+
+
+def _extra(*sources: Any) -> dict[str, Any]:
+    """The :data:`EXTRA_KEYS` found in the first of ``sources`` (mappings) that has each."""
+    out: dict[str, Any] = {}
+    for source in sources:
+        if isinstance(source, Mapping):
+            for key in EXTRA_KEYS:
+                if key not in out and source.get(key) is not None:
+                    out[key] = source[key]
+    return out
+
 
 @dataclass(frozen=True)
 class Completion:
-    """A target's reply: the text and, when the target says, the model and token usage."""
+    """A target's reply: the text and, when the target says, the model and token usage.
+
+    ``extra`` holds what a retrieval or agent target returns besides the text, under the keys
+    of :data:`EXTRA_KEYS` (``retrieved`` passages, OpenAI ``tool_calls``), read from the
+    response's top level or its first choice's message.
+    """
 
     text: str
     model: str | None = None
     finish_reason: str | None = None
     usage: Mapping[str, int] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (what the response cache stores)."""
-        return {
+        out: dict[str, Any] = {
             "text": self.text,
             "model": self.model,
             "finish_reason": self.finish_reason,
             "usage": dict(self.usage),
         }
+        if self.extra:
+            out["extra"] = dict(self.extra)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Completion:
@@ -74,6 +98,7 @@ class Completion:
             data.get("model"),
             data.get("finish_reason"),
             dict(data.get("usage") or {}),
+            dict(data.get("extra") or {}),
         )
 
 
@@ -318,6 +343,9 @@ def _parse_chat_response(data: bytes) -> Completion:
     content = message.get("content") if isinstance(message, dict) else None
     if isinstance(content, list):  # content parts
         content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    extra = _extra(message, doc)
+    if content is None and "tool_calls" in extra:
+        content = ""  # an agent's turn that only calls tools
     if not isinstance(content, str):
         raise TargetError(f"the response's first choice has no text content: {_snippet(data)}")
     raw_usage = doc.get("usage")
@@ -327,6 +355,7 @@ def _parse_chat_response(data: bytes) -> Completion:
         doc.get("model") if isinstance(doc.get("model"), str) else None,
         choices[0].get("finish_reason"),
         {k: v for k, v in usage.items() if isinstance(v, int)},
+        extra,
     )
 
 
@@ -388,8 +417,10 @@ class CallableTarget:
             return out
         if isinstance(out, str):
             return Completion(out)
-        if isinstance(out, Mapping) and isinstance(out.get("content"), str):
-            return Completion(str(out["content"]))
+        if isinstance(out, Mapping) and (
+            isinstance(out.get("content"), str) or out.get("tool_calls")
+        ):
+            return Completion(str(out.get("content") or ""), extra=_extra(out))
         raise TargetError(
             f"{self.name} returned {type(out).__name__}; it must return the reply as a string."
         )
@@ -459,8 +490,10 @@ class CommandTarget:
                 return Completion(out)
             if isinstance(doc, dict) and "choices" in doc:
                 return _parse_chat_response(out.encode("utf-8"))
-            if isinstance(doc, dict) and isinstance(doc.get("content"), str):
-                return Completion(doc["content"])
+            if isinstance(doc, dict) and (
+                isinstance(doc.get("content"), str) or doc.get("tool_calls")
+            ):
+                return Completion(str(doc.get("content") or ""), extra=_extra(doc))
         return Completion(out)
 
     def close(self) -> None:

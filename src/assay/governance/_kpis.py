@@ -54,6 +54,14 @@ class KpiReport(Record):
                 return k
         raise KeyError(key)
 
+    def _repr_html_(self) -> str:
+        """The KPIs as the reports' table, for Jupyter."""
+        from assay.render import environment, house_css
+        from assay.result import notebook_html
+
+        page = environment().from_string(_KPI_PAGE).render(report=self, css=house_css())
+        return notebook_html(page, height=f"{8 + 2.2 * len(self.kpis):.0f}em")
+
     def to_csv(self) -> str:
         """The KPIs as CSV: key, name, value, unit, n, target, period."""
         sink = io.StringIO()
@@ -73,6 +81,17 @@ class KpiReport(Record):
                 ]
             )
         return sink.getvalue()
+
+
+_KPI_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>KPIs</title>
+<style>{{ css }}</style></head><body><div class="page">
+<h2>Program KPIs {{ report.start }} to {{ report.end }}</h2>
+<table><thead><tr><th>KPI</th><th class="num">value</th><th class="num">n</th><th>target</th>
+</tr></thead><tbody>{% for k in report.kpis %}<tr><td title="{{ k.definition }}">{{ k.name }}</td>
+<td class="num">{{ "—" if k.value is none else "%g" | format(k.value) }}{{ "" if k.value is none
+or k.unit == "count" else (k.unit if k.unit == "%" else " " ~ k.unit) }}</td>
+<td class="num">{{ k.n }}</td><td>{{ k.target }}</td></tr>{% endfor %}</tbody></table>
+</div></body></html>"""
 
 
 def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> KpiReport:

@@ -121,7 +121,7 @@ def set_role(ws: Workspace, name: str, role: str) -> User:
         if current is None:
             raise not_found("user", repr(name), "List users with `assay user list`.")
         if current["role"] == Role.ADMIN and role != Role.ADMIN:
-            _refuse_last_admin(tx.conn, name)
+            refuse_last_admin(tx.conn, name)
         row = tx.update(tables.users, name, {"role": role, **stamps(ws, created=False)})
     return User.from_row(row)
 
@@ -136,13 +136,14 @@ def deactivate_user(ws: Workspace, name: str) -> User:
         if current is None:
             raise not_found("user", repr(name), "List users with `assay user list`.")
         if current["role"] == Role.ADMIN:
-            _refuse_last_admin(tx.conn, name)
+            refuse_last_admin(tx.conn, name)
         row = tx.update(tables.users, name, {"active": False, **stamps(ws, created=False)})
         revoke_all(ws, tx, name, "user deactivated")
     return User.from_row(row)
 
 
-def _refuse_last_admin(conn: sa.Connection, name: str) -> None:
+def refuse_last_admin(conn: sa.Connection, name: str) -> None:
+    """Refuse to demote or deactivate ``name`` when no other active admin would remain."""
     u = tables.users.c
     others = conn.execute(
         sa.select(sa.func.count()).where(u.role == Role.ADMIN.value, u.active, u.name != name)

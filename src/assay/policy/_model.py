@@ -120,6 +120,20 @@ class Policy(_Strict):
     api_token_days: int = Field(default=DEFAULT_TOKEN_DAYS, ge=1, le=366)
     """How long an API token lives at most (days)."""
     tiers: dict[Literal[POLICY_TIERS], Tier]  # type: ignore[valid-type]
+    soa_exclusions: dict[str, str] = Field(default_factory=dict)
+    """ISO/IEC 42001 Annex A controls the organisation excludes from its statement of
+    applicability: control id (``A.10.4``) → the justification (required)."""
+
+    @field_validator("soa_exclusions")
+    @classmethod
+    def _justified(cls, value: dict[str, str]) -> dict[str, str]:
+        for control, why in value.items():
+            if not why.strip():
+                raise ValueError(
+                    f"the exclusion of {control} has no justification; ISO/IEC 42001 6.1.3 "
+                    "asks for one: write why the control does not apply"
+                )
+        return value
 
     def checkpoint(self, tier: str, checkpoint: str) -> Checkpoint:
         """The requirements of one tier's checkpoint, or a clear error naming what exists."""

@@ -53,6 +53,7 @@ class RobustnessResult(Result[RobustnessPayload]):
 
     SCHEMA = ROBUSTNESS_SCHEMA
     Payload = RobustnessPayload
+    HTML_REPORT = "assay.robustness:render_robustness_html"
 
     def __repr__(self) -> str:
         p = self._payload
@@ -120,6 +121,7 @@ class ExplanationResult(Result[ExplanationPayload]):
 
     SCHEMA = EXPLANATION_SCHEMA
     Payload = ExplanationPayload
+    HTML_REPORT = "assay.robustness:render_explanation_html"
 
     def __repr__(self) -> str:
         p = self._payload

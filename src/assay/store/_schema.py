@@ -471,6 +471,8 @@ def row_key(table: sa.Table, row: Mapping[Any, Any]) -> str:
 from assay.store._web import CREDENTIAL_TABLES as CREDENTIAL_TABLES  # noqa: E402
 from assay.store._web import WEB_TABLES as WEB_TABLES  # noqa: E402
 from assay.store._web import web_login_failures as web_login_failures  # noqa: E402
+from assay.store._web import web_oidc_logins as web_oidc_logins  # noqa: E402
 from assay.store._web import web_passwords as web_passwords  # noqa: E402
 from assay.store._web import web_sessions as web_sessions  # noqa: E402
+from assay.store._web import web_sso_identities as web_sso_identities  # noqa: E402
 from assay.store._web import web_tokens as web_tokens  # noqa: E402

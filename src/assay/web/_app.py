@@ -13,13 +13,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from assay.governance import open_workspace
-from assay.web import _api, _login, _pages
+from assay.web import _api, _login, _pages, _sso
 from assay.web._body_limit import BodyLimit
 from assay.web._cache import PartCache
 from assay.web._errors import ERROR_HANDLERS
+from assay.web._oidc import OidcClient, load_auth_settings
 from assay.web._openapi import install_openapi
 from assay.web._pages import evidence
 from assay.web._pages.dashboard import TrendCache
+from assay.web._request_timer import RequestTimer
 from assay.web._security import SecurityHeaders
 from assay.web._templates import make_templates
 from assay.web._write_auth import AuthBeforeBody
@@ -65,12 +67,16 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.trend_cache = TrendCache()
     app.state.parts = PartCache()
+    app.state.auth = load_auth_settings(app.state.base.dir / "config.toml")
+    app.state.oidc = OidcClient(app.state.auth.oidc) if app.state.auth.oidc else None
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # the last added runs first: headers on every answer, then who is asking, then the body
     app.add_middleware(BodyLimit, limits={evidence.upload_evidence: evidence.UPLOAD_BODY_BYTES})
     app.add_middleware(AuthBeforeBody)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTimer)
     app.include_router(_login.router)
+    app.include_router(_sso.router)
     app.include_router(_pages.router)
     app.include_router(_api.router)
     install_openapi(app)

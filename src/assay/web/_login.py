@@ -19,7 +19,7 @@ from assay.governance import Workspace
 from assay.web import _auth
 from assay.web._context import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx, writer
 
-__all__ = ["router"]
+__all__ = ["logged_in", "login_form", "router"]
 
 
 def _secure(request: Request) -> bool:
@@ -31,9 +31,8 @@ def _secure(request: Request) -> bool:
 def _form_page(request: Request, csrf: str, error: str | None, status: int = 200) -> Response:
     """The login form carrying ``csrf``, with ``error`` shown."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request, "login.html", {"ctx": None, "csrf": csrf, "error": error}, status
-    )
+    context = {"ctx": None, "csrf": csrf, "error": error, "auth": request.app.state.auth}
+    return templates.TemplateResponse(request, "login.html", context, status)
 
 
 def _throttled(request: Request, csrf: str, wait: dt.timedelta) -> Response:
@@ -46,10 +45,10 @@ def _throttled(request: Request, csrf: str, wait: dt.timedelta) -> Response:
     return refused
 
 
-async def _logged_in(request: Request, base: Workspace, user: str) -> Response:
-    """Start a session for ``user`` and go to the dashboard."""
+async def logged_in(request: Request, base: Workspace, user: str, to: str = "/") -> Response:
+    """Start a session for ``user`` (however they proved who they are) and go to ``to``."""
     secret, _ = await run_in_threadpool(_auth.start_session, base, user)
-    response = RedirectResponse("/", 303)
+    response = RedirectResponse(to, 303)
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -65,21 +64,32 @@ async def _logged_in(request: Request, base: Workspace, user: str) -> Response:
 router = APIRouter()
 
 
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(request: Request, error: str | None = None) -> Response:
-    """The login form, with a fresh double-submit CSRF token in its cookie."""
+def login_form(request: Request, error: str | None = None, status: int = 200) -> Response:
+    """The login page (saying why a login was refused, if ``error``), with a fresh form token
+    in its double-submit cookie."""
     token = secrets.token_urlsafe(32)
-    response = _form_page(request, token, error)
+    response = _form_page(request, token, error, status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
     )
     return response
 
 
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, error: str | None = None) -> Response:
+    """The login form, with a fresh double-submit CSRF token in its cookie."""
+    return login_form(request, error)
+
+
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
     """Check the form's token, the throttle and the password; start a session."""
     base: Workspace = request.app.state.base
+    if not request.app.state.auth.passwords:
+        raise PermissionDeniedError(
+            "Local passwords are switched off for this workspace ([auth] passwords = false); "
+            "sign in through the identity provider."
+        )
     form = await request.form()
     user, password, sent = (str(form.get(k, "")) for k in ("user", "password", "csrf_token"))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -93,7 +103,7 @@ async def login(request: Request) -> Response:
     if not await run_in_threadpool(_auth.check_login, base, user, password):
         await run_in_threadpool(_auth.record_failure, base, user, client)
         return _form_page(request, cookie, "Wrong user name or password.", 401)
-    return await _logged_in(request, base, user)
+    return await logged_in(request, base, user)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -131,6 +131,7 @@ class PiiScanResult(Result[PiiPayload]):
 
     SCHEMA = SCHEMA
     Payload = PiiPayload
+    HTML_REPORT = "assay.evaluate.pii._render:render_html"
 
     def __repr__(self) -> str:
         p = self._payload

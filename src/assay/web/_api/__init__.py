@@ -11,12 +11,15 @@ from fastapi import APIRouter
 
 from assay.web._api import (
     audit,
+    export,
     incidents,
     kpis,
     me,
+    metrics,
     packets,
     reviews,
     risks,
+    soa,
     systems,
     tokens,
     waivers,
@@ -26,5 +29,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 # in this order: /openapi.json lists the paths in the order they were added
-for _noun in (incidents, packets, me, systems, risks, waivers, reviews, kpis, audit, tokens):
+_NOUNS = (incidents, packets, me, systems, risks, waivers, reviews, kpis, audit, tokens)
+for _noun in (*_NOUNS, export, metrics, soa):
     router.include_router(_noun.router)

@@ -82,7 +82,9 @@ def _append_only(table: str) -> None:
 def _adopt_credentials() -> None:
     """One audit event recording every existing password and token, so verification covers them."""
     from assay.store._store import WriteTx
-    from assay.store._web import CREDENTIAL_TABLES
+
+    # the credential tables as of this migration (later ones, like 0008's, do not exist yet)
+    from assay.store._web import web_passwords, web_tokens
 
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
@@ -96,7 +98,7 @@ def _adopt_credentials() -> None:
         note="Migration 0006: existing passwords and API tokens enter the audit chain.",
         at=dt.datetime.now(dt.UTC),
     )
-    for table in CREDENTIAL_TABLES:
+    for table in (web_passwords, web_tokens):
         for row in conn.execute(sa.select(table)).mappings():
             tx.record_existing(table, row)
     if tx.changed:
