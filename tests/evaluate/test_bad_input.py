@@ -81,6 +81,12 @@ def test_multiclass_with_probabilities_is_refused(frame: pl.DataFrame) -> None:
         fairness(data, y_true="y3", y_score="score", sensitive_features="sex", task="multiclass")
 
 
+def test_multiclass_labels_of_two_types_are_refused(frame: pl.DataFrame) -> None:
+    data = frame.with_columns(y3=(pl.col("pred") + pl.col("y")).cast(pl.String))
+    with pytest.raises(InputError, match=r"'y3' is String but y_pred 'pred' is Int64"):
+        fairness(data, y_true="y3", y_pred="pred", sensitive_features="sex")
+
+
 def test_regression_limits_need_a_regression(frame: pl.DataFrame) -> None:
     with pytest.raises(InputError, match=r"'mae_difference' is a limit on a regression result"):
         fairness(
