@@ -111,18 +111,18 @@ def check_multiclass(
             f"y_true '{y_true}' holds a single class ({classes[0]!r}); a multiclass evaluation "
             "needs at least two classes among the true labels."
         )
-    t, p = schema[y_true], schema[y_pred]
-    if t != p and not (t.is_numeric() and p.is_numeric()):
-        raise InputError(
-            f"y_true '{y_true}' is {t} but y_pred '{y_pred}' is {p}; a multiclass evaluation "
-            "needs both to hold the same class labels (the same type)."
-        )
     pred = stats.get_column(y_pred)
     if schema[y_pred].is_float() and any(v is not None and v != int(v) for v in pred.to_list()):
         raise InputError(
             f"y_pred '{y_pred}' holds non-integer numbers (probabilities or scores?); a multiclass "
             "evaluation needs predicted class labels. Take the most probable class per row "
             "(argmax) and pass that column as y_pred."
+        )
+    t, p = schema[y_true], schema[y_pred]
+    if t != p and not (t.is_numeric() and p.is_numeric()):
+        raise InputError(
+            f"y_true '{y_true}' is {t} but y_pred '{y_pred}' is {p}; a multiclass evaluation "
+            "needs both to hold the same class labels (the same type)."
         )
 
 
