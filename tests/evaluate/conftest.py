@@ -52,6 +52,9 @@ def make_frame(n: int = 400, seed: int = 0) -> pl.DataFrame:
             "race": race,
             "target": target,
             "estimate": target + rng.normal(np.where(race == "C", 2.0, 0.0), 5.0),
+            # three classes (0, 1, 2) and predictions of two of them, for multiclass
+            "y3": y.astype(np.int64) + (score >= 0.5).astype(np.int64),
+            "pred3": 2 * (score >= 0.5).astype(np.int64),
         }
     )
 

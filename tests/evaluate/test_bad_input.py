@@ -54,10 +54,50 @@ def test_pos_label_that_is_not_a_label(frame: pl.DataFrame) -> None:
         )
 
 
-def test_multiclass_labels_are_refused(frame: pl.DataFrame) -> None:
+def test_multiclass_labels_with_scores_are_refused(frame: pl.DataFrame) -> None:
     data = frame.with_columns(y3=pl.col("pred") + pl.col("y"))
     with pytest.raises(InputError, match=r"'y3' has 3 distinct values \(0, 1, 2\).*binary labels"):
+        fairness(data, y_true="y3", y_score="score", sensitive_features="sex")
+
+
+def test_multiclass_labels_with_predictions_are_multiclass(frame: pl.DataFrame) -> None:
+    data = frame.with_columns(y3=pl.col("pred") + pl.col("y"))
+    result = fairness(data, y_true="y3", y_pred="pred", sensitive_features="sex")
+    assert result.to_dict()["task"] == "multiclass"
+    assert result.to_dict()["params"]["classes"] == [0, 1, 2]
+
+
+def test_multiclass_with_one_class_is_refused(frame: pl.DataFrame) -> None:
+    data = frame.with_columns(one=pl.lit("cat"), guess=pl.lit("cat"))
+    with pytest.raises(InputError, match=r"single class \('cat'\).*at least two classes"):
+        fairness(data, y_true="one", y_pred="guess", sensitive_features="sex", task="multiclass")
+
+
+def test_multiclass_with_probabilities_is_refused(frame: pl.DataFrame) -> None:
+    data = frame.with_columns(y3=pl.col("pred") + pl.col("y"))
+    with pytest.raises(InputError, match=r"'score' holds non-integer numbers.*argmax"):
+        fairness(data, y_true="y3", y_pred="score", sensitive_features="sex")
+    with pytest.raises(InputError, match=r"multiclass evaluation needs y_pred.*argmax"):
+        fairness(data, y_true="y3", y_score="score", sensitive_features="sex", task="multiclass")
+
+
+def test_multiclass_labels_of_two_types_are_refused(frame: pl.DataFrame) -> None:
+    data = frame.with_columns(y3=(pl.col("pred") + pl.col("y")).cast(pl.String))
+    with pytest.raises(InputError, match=r"'y3' is String but y_pred 'pred' is Int64"):
         fairness(data, y_true="y3", y_pred="pred", sensitive_features="sex")
+
+
+def test_regression_limits_need_a_regression(frame: pl.DataFrame) -> None:
+    with pytest.raises(InputError, match=r"'mae_difference' is a limit on a regression result"):
+        fairness(
+            frame, y_true="y", y_pred="pred", sensitive_features="sex",
+            thresholds={"mae_difference": 1.0},
+        )  # fmt: skip
+    with pytest.raises(InputError, match=r"at least 0; got -1"):
+        fairness(
+            frame, y_true="score", y_pred="pred", sensitive_features="sex", task="regression",
+            thresholds={"mae_difference": -1.0},
+        )  # fmt: skip
 
 
 def test_label_types_must_agree(frame: pl.DataFrame) -> None:

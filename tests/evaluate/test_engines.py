@@ -46,6 +46,13 @@ CASES: dict[str, dict[str, Any]] = {
         "task": "regression",
         "sample_weight": "w",
         "n_bootstrap": 100,
+        "thresholds": {"mae_difference": 1.0, "rmse_ratio": 0.8},
+    },
+    "multiclass": {
+        "y_true": "y3",
+        "y_pred": "pred3",
+        "sample_weight": "w",
+        "thresholds": {"demographic_parity_difference": 0.1, "tpr_ratio": 0.8},
     },
 }
 

@@ -117,6 +117,8 @@ def point_view(payload: Any, factor: int = 1, key: str = "") -> Any:
         if key == "counts":
             assert all(c % factor == 0 for c in payload.values()), "a cell is not a multiple"
             return {k: c // factor for k, c in payload.items()}
+        if key == "sums":  # a regression group's sums are additive over rows
+            return {k: v / factor for k, v in payload.items()}
         return {k: point_view(v, factor, k) for k, v in payload.items() if k not in dropped}
     if isinstance(payload, list):
         return [point_view(v, factor, key) for v in payload]

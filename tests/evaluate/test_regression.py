@@ -56,10 +56,10 @@ def test_regression_interval_of_the_mean_residual(data: pl.DataFrame) -> None:
     assert ratio["undefined"] == "a ratio is not meaningful for the signed mean_residual"
 
 
-def test_regression_refuses_thresholds(data: pl.DataFrame) -> None:
+def test_regression_refuses_classification_thresholds(data: pl.DataFrame) -> None:
     from assay.errors import InputError
 
-    with pytest.raises(InputError, match="no verdicts"):
+    with pytest.raises(InputError, match=r"not a limit on a regression result.*mae_difference"):
         fairness(
             data, y_true="y", y_pred="pred", sensitive_features="g", task="regression",
             thresholds={"demographic_parity_difference": 0.1},

@@ -118,6 +118,31 @@ def _results(frame: pl.DataFrame, folder: Path) -> dict[str, dict[str, Any]]:
             sensitive_features=two,
             sample_weight="w",
         ),
+        "regression, verdicts": lambda: fairness(
+            frame,
+            y_true="target",
+            y_pred="estimate",
+            task="regression",
+            sensitive_features="race",
+            thresholds={"mae_difference": 0.5, "rmse_ratio": 0.8},
+        ),
+        "multiclass, verdicts": lambda: fairness(
+            frame.with_columns(y3=pl.col("y") + pl.col("pred"), p3=pl.col("pred") * 2),
+            y_true="y3",
+            y_pred="p3",
+            sensitive_features=two,
+            thresholds={"demographic_parity_difference": 0.1, "tpr_ratio": 0.8},
+            **FAST,
+        ),
+        "multiclass, weighted": lambda: fairness(
+            frame.with_columns(y3=pl.col("y") + pl.col("pred"), p3=pl.col("pred") * 2),
+            y_true="y3",
+            y_pred="p3",
+            sensitive_features="race",
+            sample_weight="w",
+            task="multiclass",
+            **FAST,
+        ),
         "scores that are not probabilities": lambda: fairness(
             logit, y_true="y", y_score="logit", threshold=0.0, sensitive_features="race", **FAST
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -95,6 +95,9 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
     emit_text(text, output, console)
 
 
+TASK_HELP = "classification, multiclass or regression (more than two --y-true labels: multiclass)."
+
+
 @evaluate_app.command("fairness")
 def fairness_command(
     data: Path = typer.Argument(
@@ -121,7 +124,7 @@ def fairness_command(
     sample_weight: str | None = typer.Option(
         None, "--sample-weight", help="Column of non-negative row weights."
     ),
-    task: str = typer.Option("classification", "--task", help="classification or regression."),
+    task: str = typer.Option("classification", "--task", help=TASK_HELP),
     reference_group: str | None = typer.Option(
         None,
         "--reference-group",
@@ -210,8 +213,10 @@ def _check_options(opts: _FairnessOptions) -> str:
             "--record files the result as evidence of a model version: give --system NAME and "
             "--model-version VERSION as well."
         )
-    if opts.task not in ("classification", "regression"):
-        raise InputError(f"--task must be classification or regression; got '{opts.task}'.")
+    if opts.task not in ("classification", "multiclass", "regression"):
+        raise InputError(
+            f"--task must be classification, multiclass or regression; got '{opts.task}'."
+        )
     fmt = format_for(opts.fmt, opts.output, FORMATS, default="table")
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
@@ -230,7 +235,7 @@ def _evaluate(opts: _FairnessOptions) -> FairnessResult:
         sensitive_features=features,
         pos_label=opts.pos_label,
         sample_weight=opts.sample_weight,
-        task="regression" if opts.task == "regression" else "classification",
+        task=TASKS[opts.task],
         reference_group=_parse_reference(opts.reference_group, features),
         min_group_size=opts.min_group_size,
         thresholds=_parse_limits(opts.limit),
@@ -239,6 +244,13 @@ def _evaluate(opts: _FairnessOptions) -> FairnessResult:
         score_bins=_score_bins(opts.score_bins),
         random_state=opts.seed,
     )
+
+
+TASKS: dict[str, Literal["classification", "multiclass", "regression"]] = {
+    "classification": "classification",
+    "multiclass": "multiclass",
+    "regression": "regression",
+}
 
 
 def _record_fairness(result: FairnessResult, opts: _FairnessOptions, console: Console) -> None:

@@ -13,12 +13,17 @@ from assay.evaluate import FairnessResult
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "insufficient_evidence": "bold yellow"}
 _CLASSIFICATION_COLUMNS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy", "roc_auc")
 _REGRESSION_COLUMNS = ("mae", "rmse", "mean_prediction", "mean_residual")
+_MULTICLASS_COLUMNS = ("accuracy", "macro_tpr", "macro_ppv", "macro_f1")
+_COLUMNS = {"regression": _REGRESSION_COLUMNS, "multiclass": _MULTICLASS_COLUMNS}
 _SHORT = {
     "selection_rate": "selected",
     "accuracy": "acc.",
     "roc_auc": "AUC",
     "mean_prediction": "mean pred.",
     "mean_residual": "mean resid.",
+    "macro_tpr": "macro recall",
+    "macro_ppv": "macro precision",
+    "macro_f1": "macro F1",
 }
 
 
@@ -31,6 +36,11 @@ def fmt_estimate(est: dict[str, Any] | None, sep: str = "\n") -> str:
     if est.get("ci_low") is not None and est.get("ci_high") is not None:
         text += f"{sep}[dim]{est['ci_low']:.3f}–{est['ci_high']:.3f}[/dim]"
     return text
+
+
+def _class_of(entry: dict[str, Any]) -> str:
+    """`` (class X)`` for a multiclass summary or estimate, else nothing."""
+    return f" (class {escape(str(entry['class']))})" if "class" in entry else ""
 
 
 def _group_label(group: dict[str, Any]) -> str:
@@ -56,13 +66,14 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
             style = _VERDICT_STYLE.get(v["verdict"], "")
             console.print(
                 f"  [{style}]{v['verdict'].replace('_', ' ').upper()}[/]  {v['rule']} by "
-                f"{' × '.join(v['by'])}: {fmt_estimate(v['estimate'], ' ')} "
+                f"{' × '.join(v['by'])}: {fmt_estimate(v['estimate'], ' ')}"
+                f"{_class_of(v['estimate'])} "
                 f"(limit: {v['direction']} {v['limit']})"
             )
             console.print(f"      [dim]{escape(v['reason'])}[/dim]")
             if advice := sample_size_text(v):
                 console.print(f"      [dim]{escape(advice)}[/dim]")
-    columns = _REGRESSION_COLUMNS if data["task"] == "regression" else _CLASSIFICATION_COLUMNS
+    columns = _COLUMNS.get(data["task"], _CLASSIFICATION_COLUMNS)
     present = [c for c in columns if c in data["overall"]["metrics"]]
     groupings: list[list[str]] = []
     for g in data["groups"]:
@@ -104,7 +115,7 @@ def print_fairness(result: FairnessResult, console: Console) -> None:
             if passes is not None:
                 rule += f" (min ratio {ff['min_impact_ratio']:.3f})"
             table.add_row(
-                " × ".join(s["by"]),
+                " × ".join(s["by"]) + _class_of(s),
                 fmt_estimate(s["demographic_parity_difference"]),
                 fmt_estimate(s["demographic_parity_ratio"]),
                 fmt_estimate(s["equalized_odds_difference"]),

@@ -250,7 +250,8 @@ def _disparity_table(result: Mapping[str, Any], source: str) -> list[Block]:
             ("Grouping", *(metric_label(k) for k in keys)),
             tuple(
                 (
-                    grouping_label([str(b) for b in as_list(s.get("by"))]),
+                    grouping_label([str(b) for b in as_list(s.get("by"))])
+                    + (f" · class {s['class']}" if "class" in s else ""),  # multiclass results
                     *(estimate(s.get(k)).text for k in keys),
                 )
                 for s in summaries

@@ -13,6 +13,12 @@ from typing import Any
 from markupsafe import Markup
 
 from assay import render as rendering
+from assay.documents._fairness_classes import (
+    class_summary,
+    class_tables,
+    confusion_table,
+    with_class,
+)
 from assay.documents._fairness_scores import calibration_sections, sweep_sections
 from assay.errors import SchemaError
 from assay.evaluate import FairnessResult
@@ -44,6 +50,9 @@ CLASSIFICATION_KEY_METRICS = ("selection_rate", "tpr", "fpr", "ppv", "accuracy",
 CLASSIFICATION_CHART_METRICS = ("selection_rate", "tpr", "fpr", "roc_auc")
 REGRESSION_KEY_METRICS = ("mae", "rmse", "mean_prediction", "mean_residual")
 REGRESSION_CHART_METRICS = ("mae", "rmse", "mean_residual")
+MULTICLASS_KEY_METRICS = ("accuracy", "macro_tpr", "macro_ppv", "macro_f1")
+KEY_METRICS = {"regression": REGRESSION_KEY_METRICS, "multiclass": MULTICLASS_KEY_METRICS}
+CHART_METRICS = {"regression": REGRESSION_CHART_METRICS, "multiclass": MULTICLASS_KEY_METRICS}
 # Metrics whose natural range is far from zero; their axes are fitted to the data instead.
 NO_ZERO = frozenset({"roc_auc", "average_precision", "accuracy", "balanced_accuracy", "tnr", "npv"})
 SUMMARY_PAIRS = ("demographic_parity", "equalized_odds", "equal_opportunity")
@@ -89,7 +98,12 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
     disparities = [d for d in as_list(result.get("disparities")) if isinstance(d, Mapping)]
     summaries = {tuple(s.get("by", [])): s for s in as_list(result.get("summaries"))}
     fifths = {tuple(f.get("by", [])): f for f in as_list(result.get("four_fifths"))}
-    view["summary"] = _summary_table(task, groupings, anchors, summaries, fifths, disparities)
+    if task == "multiclass":
+        raw = as_list(result.get("summaries")), as_list(result.get("four_fifths"))
+        view["summary"] = class_summary(groupings, anchors, *raw, _fifths_brief)
+        fifths = {}  # per class, in the summary table; a grouping has no single four-fifths rule
+    else:
+        view["summary"] = _summary_table(task, groupings, anchors, summaries, fifths, disparities)
     view["groupings"] = [
         _grouping(
             by,
@@ -115,7 +129,7 @@ def build_view(result: Mapping[str, Any], *, title: str | None, charts: bool) ->
     view["summary_definitions"] = [
         (metric_label(f"{k}_difference")[: -len(" difference")], v)
         for k, v in SUMMARY_DEFINITIONS.items()
-        if task == "classification"
+        if task != "regression"
     ]
     view["params"] = [(str(k), plain(v)) for k, v in params.items()]
     view["provenance"] = _provenance(provenance)
@@ -199,7 +213,9 @@ def _verdict(v: Mapping[str, Any]) -> dict[str, Any]:
         "key": key if key in VERDICT_ORDER else "unknown",
         "label": verdict_label(key),
         "rule": str(v.get("rule", "")),
-        "rule_label": metric_label(str(v.get("rule", ""))),
+        "rule_label": with_class(
+            metric_label(str(v.get("rule", ""))), as_mapping(v.get("estimate"))
+        ),
         "by": by,
         "grouping": grouping_label(by),
         "limit": f"{v.get('direction', '')} {limit_text(v.get('limit'))}".strip(),
@@ -315,7 +331,7 @@ def _grouping(
     members = [g for g in groups if tuple(g.get("by", [])) == by]
     overall_metrics = as_mapping(overall.get("metrics"))
     available = set(overall_metrics) | set(_metric_names(members))
-    wanted = CLASSIFICATION_KEY_METRICS if task == "classification" else REGRESSION_KEY_METRICS
+    wanted = KEY_METRICS.get(task, CLASSIFICATION_KEY_METRICS)
     key_metrics = [m for m in wanted if m in available]
     rows = [
         {
@@ -354,7 +370,7 @@ def _grouping(
         "disparities": [_disparity(d) for d in mine],
         "vs_reference": [
             {
-                "metric": metric_label(str(d.get("metric"))),
+                "metric": with_class(metric_label(str(d.get("metric"))), d),
                 "rows": [
                     {
                         "group": group_values(as_mapping(e.get("group"))),
@@ -372,6 +388,10 @@ def _grouping(
         "size_chart": None,
     }
     section["vs_reference"] = [v for v in section["vs_reference"] if v["rows"]]
+    section["per_class"], section["confusion"] = [], None
+    if task == "multiclass":
+        section["per_class"] = class_tables(by, members, overall)
+        section["confusion"] = confusion_table(by, members, as_list(params.get("classes")))
     if charts and members:
         section["dot_chart"] = _dot_chart(by, task, members, overall_metrics, ci_label)
     return section
@@ -382,7 +402,7 @@ def _disparity(d: Mapping[str, Any]) -> dict[str, Any]:
     max_group = d.get("max_group")
     min_group = d.get("min_group")
     return {
-        "metric": metric_label(str(d.get("metric"))),
+        "metric": with_class(metric_label(str(d.get("metric"))), d),
         "difference": estimate(d.get("difference")),
         "ratio": estimate(d.get("ratio")),
         "max_group": group_values(max_group) if isinstance(max_group, Mapping) else "",
@@ -473,7 +493,7 @@ def _dot_chart(
     overall_metrics: Mapping[str, Any],
     ci_label: str,
 ) -> Markup:
-    wanted = CLASSIFICATION_CHART_METRICS if task == "classification" else REGRESSION_CHART_METRICS
+    wanted = CHART_METRICS.get(task, CLASSIFICATION_CHART_METRICS)
     available = set(overall_metrics) | set(_metric_names(members))
     labels = [group_values(as_mapping(g.get("group"))) for g in members]
     panels = []
@@ -490,7 +510,7 @@ def _dot_chart(
                 reference=overall.value,
                 reference_label="overall (all rows)",
                 include_zero=m not in NO_ZERO,
-                bounds=(0.0, 1.0) if task == "classification" else None,
+                bounds=None if task == "regression" else (0.0, 1.0),
             )
         )
     names = ", ".join(p.title for p in panels)

@@ -34,7 +34,9 @@ if typing.TYPE_CHECKING:
         open_frame,
     )
     from assay.evaluate._group_limit import MAX_GROUPS, check_group_count
+    from assay.evaluate._limits import regression_rule_names as regression_threshold_names
     from assay.evaluate._limits import rule_names as threshold_names
+    from assay.evaluate._limits import validate_thresholds
     from assay.evaluate._metrics import CONFUSION_METRICS
     from assay.evaluate._plan import SampleSizePlan, plan_sample_size
     from assay.evaluate._quality import quality
@@ -90,7 +92,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "plan_sample_size": ("assay.evaluate._plan", "plan_sample_size"),
     "quality": ("assay.evaluate._quality", "quality"),
     "reference_profile": ("assay.evaluate._drift_profile", "reference_profile"),
+    "regression_threshold_names": ("assay.evaluate._limits", "regression_rule_names"),
     "threshold_names": ("assay.evaluate._limits", "rule_names"),
+    "validate_thresholds": ("assay.evaluate._limits", "validate_thresholds"),
     "wilson": ("assay.evaluate._stats", "wilson"),
     "z_value": ("assay.evaluate._stats", "z_value"),
 }
@@ -132,7 +136,9 @@ __all__ = [
     "plan_sample_size",
     "quality",
     "reference_profile",
+    "regression_threshold_names",
     "threshold_names",
+    "validate_thresholds",
     "wilson",
     "z_value",
 ]

@@ -51,7 +51,14 @@ from assay.evaluate._groups import (
 )
 from assay.evaluate._limits import validate_thresholds
 from assay.evaluate._metrics import MetricColumn, confusion_columns
-from assay.evaluate._regression import regression_columns
+from assay.evaluate._multiclass import (
+    Settings,
+    check_multiclass,
+    class_values,
+    grouping_sections,
+    matrices,
+)
+from assay.evaluate._regression import columns_from_sums, regression_sums, sums_entry
 from assay.evaluate._result import SCHEMA, FairnessPayload, FairnessResult
 from assay.evaluate._scores import ScoreScale, score_columns
 from assay.evaluate._stats import z_value
@@ -75,7 +82,7 @@ def fairness(
     threshold: float | None = None,
     pos_label: Any = None,
     sample_weight: str | None = None,
-    task: Literal["classification", "regression"] = "classification",
+    task: Literal["classification", "multiclass", "regression"] = "classification",
     reference_group: Any = None,
     min_group_size: int = 30,
     thresholds: Mapping[str, float] | None = None,
@@ -106,15 +113,15 @@ def fairness(
     sample_weight
         Column of non-negative row weights.
     task
-        ``"classification"`` (binary) or ``"regression"``.
+        ``"classification"``, ``"multiclass"`` (for > 2 labels with y_pred) or ``"regression"``.
     reference_group
         Group the others are compared with: a value (one feature) or ``{feature: value}``;
         defaults to the largest group of each grouping.
     min_group_size
         Groups with fewer rows are flagged ``small`` and cannot support a verdict.
     thresholds
-        Limits that produce verdicts, for example ``{"demographic_parity_difference": 0.1,
-        "equalized_odds_ratio": 0.8}``; see :func:`assay.evaluate.threshold_names`.
+        Limits that produce verdicts, e.g. ``{"demographic_parity_difference": 0.1}``; see
+        :func:`assay.evaluate.threshold_names` (regression: ``regression_threshold_names``).
     ci_level, n_bootstrap
         Confidence level of every interval (and ``1 − α`` of every verdict); bootstrap
         replicates for metrics that are not single proportions.
@@ -160,7 +167,7 @@ class _Request:
     threshold: float | None
     pos_label: Any
     sample_weight: str | None
-    task: Literal["classification", "regression"]
+    task: Literal["classification", "multiclass", "regression"]
     reference_group: Any
     min_group_size: int
     thresholds: Mapping[str, float] | None
@@ -197,6 +204,8 @@ class _Statistics:
     scale: ScoreScale | None = None
     score_range: tuple[float, float] = (0.0, 1.0)
     n_bins: int = 0
+    task: str = "classification"
+    """The task evaluated: the one asked for, or ``multiclass`` detected from the labels."""
 
 
 @dataclass
@@ -274,11 +283,7 @@ def _prepare(request: _Request) -> _Inputs:
         request.calibration_bins,
     )
     limits = dict(request.thresholds or {})
-    validate_thresholds(limits)
-    if request.task == "regression" and limits:
-        raise InputError(
-            "Thresholds apply to classification rates; a regression result has no verdicts."
-        )
+    validate_thresholds(limits, "regression" if request.task == "regression" else "classification")
     source = open_frame(request.data)
     schema = read_schema(source.frame)
     y_true, y_pred, y_score = request.y_true, request.y_pred, request.y_score
@@ -332,7 +337,7 @@ def _regression_statistics(inputs: _Inputs) -> _Statistics:
         [c for pair in checks.values() for c in pair if c is not None]
         + [c for c in (agg.WNULL, agg.WNAN, agg.WMIN) if c in stats.columns]
     )
-    return _Statistics(stats, prof, {})
+    return _Statistics(stats, prof, {}, task="regression")
 
 
 def _classification_statistics(inputs: _Inputs) -> _Statistics:
@@ -371,15 +376,10 @@ def _classification_statistics(inputs: _Inputs) -> _Statistics:
         weight=request.sample_weight,
         weight_is_float=request.sample_weight in inputs.float_cols,
     )
-    prof = agg.profile_of(
-        raw,
-        keyed=[y_true, *([y_pred] if y_pred else [])],
-        summed={},
-        features=inputs.features,
-        float_columns=inputs.float_cols,
-        weight=request.sample_weight,
-    )
+    prof = _profile_of(inputs, raw)
     check_profile(prof, inputs.features, request.sample_weight)
+    if y_pred is not None and (request.task == "multiclass" or prof.n_unique[y_true] > 2):
+        return _multiclass_statistics(inputs, raw)
     positive, pred_positive = resolve_labels(
         raw, prof, inputs.schema, y_true, y_pred, request.pos_label
     )
@@ -395,13 +395,67 @@ def _classification_statistics(inputs: _Inputs) -> _Statistics:
     return _Statistics(stats, prof, params, scale, score_range, n_bins)
 
 
+def _multiclass_statistics(inputs: _Inputs, raw: pl.DataFrame) -> _Statistics:
+    """The grouped pass kept with its raw labels (each group's confusion matrix), checked."""
+    request = inputs.request
+    assert request.y_pred is not None
+    check_multiclass(raw, request.y_true, request.y_pred, inputs.schema)
+    if agg.W not in raw.columns:
+        count = pl.col(agg.COUNT).cast(pl.Float64)
+        raw = raw.with_columns(count.alias(agg.W), count.alias(agg.W2))
+    classes = class_values(raw, request.y_true, request.y_pred)
+    params = {"classes": [json_value(c) for c in classes]}
+    return _Statistics(raw, _profile_of(inputs, raw), params, task="multiclass")
+
+
+def _profile_of(inputs: _Inputs, raw: pl.DataFrame) -> agg.Profile:
+    request = inputs.request
+    return agg.profile_of(
+        raw,
+        keyed=[request.y_true, *([request.y_pred] if request.y_pred else [])],
+        summed={},
+        features=inputs.features,
+        float_columns=inputs.float_cols,
+        weight=request.sample_weight,
+    )
+
+
+def _multiclass_grouping(ctx: _Context, grouping: Grouping, sections: _Sections) -> None:
+    """The multiclass sections of one grouping (see :mod:`assay.evaluate._multiclass`)."""
+    request = ctx.inputs.request
+    assert request.y_pred is not None
+    m = matrices(ctx.statistics.stats, grouping, request.y_true, request.y_pred)
+    settings = Settings(
+        ctx.z,
+        request.ci_level,
+        request.n_bootstrap,
+        request.min_group_size,
+        request.sample_weight is not None,
+    )
+    reference = ctx.references.get(grouping.features, 0)
+    found = grouping_sections(m, reference, settings, ctx.rng)
+    if not grouping.features:
+        sections.overall = found.entries[0] | {"by": []}
+        return
+    sections.groups += found.entries
+    sections.notes += _grouping_notes(grouping, found.entries, request.min_group_size)
+    sections.disparities += found.disparities
+    sections.summaries += found.summaries
+    sections.four_fifths += found.four_fifths
+
+
 def _evaluate_grouping(ctx: _Context, grouping: Grouping, sections: _Sections) -> None:
     """Metrics of every group of ``grouping``, then its disparities, summaries and notes."""
     request = ctx.inputs.request
     stats = ctx.statistics.stats
     conf: Confusion | None = None
+    sums: dict[str, Any] | None = None
+    if ctx.statistics.task == "multiclass":
+        _multiclass_grouping(ctx, grouping, sections)
+        return
     if request.task == "regression":
-        rows, columns = regression_columns(stats, grouping, ctx.z)
+        sums = regression_sums(stats, grouping)
+        rows, columns = sums[agg.COUNT], columns_from_sums(sums, ctx.z)
     else:
         conf = confusion(stats, grouping)
         rows = conf.n
@@ -411,6 +465,9 @@ def _evaluate_grouping(ctx: _Context, grouping: Grouping, sections: _Sections) -
     entries = _group_entries(
         grouping, rows, columns, request.min_group_size, conf, request.sample_weight
     )
+    if sums is not None:
+        for g, entry in enumerate(entries):
+            entry["sums"] = sums_entry(sums, g)
     if not grouping.features:
         sections.overall = entries[0] | {"by": []}
         return
@@ -423,7 +480,7 @@ def _evaluate_grouping(ctx: _Context, grouping: Grouping, sections: _Sections) -
         for name, col in columns.items()
     }
     sections.disparities += by_metric.values()
-    if request.task == "classification":
+    if request.task != "regression":
         sections.summaries.append(summaries(by_metric, list(grouping.features)))
         sections.four_fifths.append(four_fifths(columns["selection_rate"], grouping, ctx.z))
 
@@ -494,7 +551,7 @@ def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> F
     """The result's payload, with an empty list of verdicts for :func:`judge` to fill."""
     request = inputs.request
     params: dict[str, Any] = {
-        "task": request.task,
+        "task": statistics.task,
         "y_true": request.y_true,
         "y_pred": request.y_pred,
         "y_score": request.y_score,
@@ -510,7 +567,7 @@ def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> F
     params["reference_group"] = json_value(request.reference_group)
     return {
         "schema": SCHEMA,
-        "task": request.task,
+        "task": statistics.task,
         "n": int(statistics.prof.n_rows),
         "groups": sections.groups,
         "overall": sections.overall,
@@ -522,7 +579,7 @@ def _payload(inputs: _Inputs, statistics: _Statistics, sections: _Sections) -> F
         "threshold_sweep": sections.sweeps,
         "notes": sections.notes,
         "methods": _methods(
-            request.task,
+            statistics.task,
             statistics.scale,
             request.ci_level,
             request.n_bootstrap,
@@ -622,6 +679,24 @@ def _methods(
             "difference": "normal approximation; max − min clipped at 0",
             "ratio": "normal approximation, delta method on the log scale; min / max clipped to "
             "[0, 1]",
+            "verdicts": "pairwise one-sided Welch z-tests of the gap in each mean (on the log "
+            "scale, by the delta method, for ratios) at α = 1 − ci_level; Holm step-down for fail, "
+            "intersection–union for pass; sample sizes by the normal approximation",
+        }
+    if task == "multiclass":
+        return {
+            "per-class rates": f"one-vs-rest; {level} Wilson score intervals (Kish effective "
+            "sample size when weighted)",
+            "accuracy": f"{level} Wilson score interval; equal to micro-averaged precision, "
+            "recall and F1",
+            "macro_tpr, macro_ppv, macro_f1": f"unweighted means over the classes with a defined "
+            f"value; {level} Poisson-bootstrap percentile intervals over the confusion-matrix "
+            f"cells, {n_bootstrap} replicates",
+            "rate difference": "Newcombe hybrid score interval (method 10)",
+            "rate ratio": "Katz log interval",
+            "verdicts": "each limit judged on every class's one-vs-rest rates: pairwise one-sided "
+            "z-tests at α = 1 − ci_level, Holm step-down over every class and pair for fail, "
+            "intersection–union for pass",
         }
     methods = {
         "rates": f"{level} Wilson score intervals (Kish effective sample size when weighted)",

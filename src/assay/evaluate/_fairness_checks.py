@@ -30,8 +30,16 @@ def check_options(
     calibration_bins: int,
 ) -> None:
     """The options that do not depend on the data: task, columns named, levels, bins."""
-    if task not in ("classification", "regression"):
-        raise InputError(f"task must be 'classification' or 'regression', got {task!r}.")
+    if task not in ("classification", "multiclass", "regression"):
+        raise InputError(
+            f"task must be 'classification', 'multiclass' or 'regression', got {task!r}."
+        )
+    if task == "multiclass" and (y_pred is None or y_score is not None):
+        raise InputError(
+            "A multiclass evaluation needs y_pred (the predicted class of each row) and no "
+            "y_score: scores and probabilities are for binary classification. Take the most "
+            "probable class per row (argmax) and pass that column as y_pred."
+        )
     if task == "regression":
         if y_pred is None or y_score is not None:
             raise InputError("Regression needs y_pred (the predicted values) and no y_score.")

@@ -14,6 +14,11 @@ ln(a2/b2)|`` is the log of the smaller-to-larger ratio with 0.5 added to every c
 0.5``, ``b = n + 0.5``) and ``se = sqrt(1/a1 − 1/b1 + 1/a2 − 1/b2)`` (Katz). A positive statistic
 means the pair looks beyond the limit: the *exceeds* p-value is ``1 − Φ(z)``, the *within* one
 ``Φ(z)``.
+
+A **mean** (a regression error or mean prediction, with its normal-approximation standard error
+``s``) enters the same statistic through :func:`mean_terms`: for a difference the centre is the
+mean and the variance ``s²`` (Welch's unpooled z-test for a difference of means); for a ratio the
+centre is ``ln m`` and the variance ``(s / m)²`` (the delta method on the log scale).
 """
 
 from __future__ import annotations
@@ -42,6 +47,15 @@ def group_terms(
         return rate, q * (1 - q) / (n + 2)
     a, b = x + 0.5, n + 0.5
     return np.log(a / b), 1 / a - 1 / b
+
+
+def mean_terms(value: FloatArray, se: FloatArray, kind: str) -> tuple[FloatArray, FloatArray]:
+    """Each group's part of the statistic for a mean with standard error ``se``: (centre,
+    variance); on the log scale for a ratio (the mean must be positive there)."""
+    if kind == "difference":
+        return value, se * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(value), (se / value) ** 2
 
 
 def pair_statistic(

@@ -12,9 +12,13 @@ interval of the mean squared error (``q = r²``, using Σ w r⁴) is mapped thro
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 import polars as pl
 
+from assay.errors import SchemaError
 from assay.evaluate._aggregate import COUNT, W2, WAR, WP, WP2, WR, WR2, WR4, W
 from assay.evaluate._groups import Grouping, index_of
 from assay.evaluate._metrics import MetricColumn
@@ -23,21 +27,44 @@ from assay.evaluate._stats import FloatArray
 REGRESSION_METRICS = ("mae", "rmse", "mean_prediction", "mean_residual")
 
 
-def regression_columns(
-    stats: pl.DataFrame, grouping: Grouping, z: float
-) -> tuple[FloatArray, dict[str, MetricColumn]]:
-    """Row counts and regression metric columns for the groups of ``grouping``."""
-    sums = [COUNT, W, W2, WP, WP2, WR, WR2, WAR, WR4]
+#: The sums a regression result stores per group (its sufficient statistics), JSON name → column.
+SUMS = {
+    "weight": W,
+    "weight_squares": W2,
+    "prediction": WP,
+    "prediction_squares": WP2,
+    "residual": WR,
+    "residual_squares": WR2,
+    "absolute_residual": WAR,
+    "residual_fourth_powers": WR4,
+}
+
+
+def regression_sums(stats: pl.DataFrame, grouping: Grouping) -> dict[str, FloatArray]:
+    """The weighted sums (and ``COUNT``) of every group of ``grouping``, keyed by column."""
+    sums = [COUNT, *SUMS.values()]
     if grouping.features:
         table = stats.group_by(list(grouping.features)).agg(pl.col(c).sum() for c in sums)
     else:
         table = stats.select(pl.col(c).sum() for c in sums)
     idx = index_of(table, grouping).astype(np.int64)
     g = len(grouping)
-    col = {
+    return {
         c: np.bincount(idx, weights=table.get_column(c).to_numpy(), minlength=g).astype(np.float64)
         for c in sums
     }
+
+
+def regression_columns(
+    stats: pl.DataFrame, grouping: Grouping, z: float
+) -> tuple[FloatArray, dict[str, MetricColumn]]:
+    """Row counts and regression metric columns for the groups of ``grouping``."""
+    col = regression_sums(stats, grouping)
+    return col[COUNT], columns_from_sums(col, z)
+
+
+def columns_from_sums(col: dict[str, FloatArray], z: float) -> dict[str, MetricColumn]:
+    """The regression metric columns from each group's sums (:func:`regression_sums`)."""
     w = col[W]
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = np.where(col[W2] > 0, w * w / col[W2], 0.0)
@@ -57,7 +84,7 @@ def regression_columns(
         # delta method: se(rmse) = se(mse) / (2 rmse), used for disparities
         rmse_se = np.where(rmse > 0, mse_se / (2 * rmse), 0.0)
     undefined: list[str | None] = [None if n > 0 else "no rows" for n in col[COUNT]]
-    columns = {
+    return {
         "mae": MetricColumn(
             "mae",
             mae,
@@ -91,4 +118,25 @@ def regression_columns(
             signed=True,
         ),
     }
-    return col[COUNT], columns
+
+
+def stored_sums(entries: Sequence[Mapping[str, Any]]) -> dict[str, FloatArray]:
+    """A grouping's sums (as :func:`regression_sums` gives them) rebuilt from the ``sums`` and
+    ``n`` its group entries store."""
+    try:
+        out = {
+            column: np.array([float(e["sums"][key]) for e in entries])
+            for key, column in SUMS.items()
+        }
+    except (KeyError, TypeError, ValueError):
+        raise SchemaError(
+            "This regression result does not record its groups' sums, so it cannot be judged "
+            "again; re-run the evaluation with this version of Assay."
+        ) from None
+    out[COUNT] = np.array([float(e["n"]) for e in entries])
+    return out
+
+
+def sums_entry(sums: dict[str, FloatArray], g: int) -> dict[str, float]:
+    """The sums group ``g`` stores: its sufficient statistics, which verdicts are judged from."""
+    return {key: float(sums[column][g]) for key, column in SUMS.items()}

@@ -203,3 +203,69 @@ def rows_needed(design: Design, target: float = POWER) -> Need:
         else:
             low = middle
     return Need(high, decision, achieved)
+
+
+@dataclass(frozen=True)
+class MeanDesign:
+    """What a verdict on means (regression errors, mean predictions) depends on: each group's mean
+    and its standard deviation per row (``se · √rows``), one row per tested column."""
+
+    means: FloatArray
+    unit_sd: FloatArray
+    kind: str
+    limit: float
+    alpha: float
+    min_group_size: int
+
+    @classmethod
+    def of(
+        cls,
+        columns: Sequence[MetricColumn],
+        rows: FloatArray,
+        groups: Sequence[int],
+        kind: str,
+        limit: float,
+        alpha: float,
+        min_group_size: int,
+    ) -> MeanDesign:
+        """The design of a verdict on the normal-approximation columns ``columns``."""
+        index = np.asarray(groups, dtype=np.intp)
+        have = np.asarray(rows, dtype=np.float64)[index]
+        means = np.array([c.value[index] for c in columns], dtype=np.float64)
+        sd = np.array([np.asarray(c.se)[index] * np.sqrt(have) for c in columns])
+        return cls(means, sd, kind, limit, alpha, min_group_size)
+
+
+def mean_rows_needed(design: MeanDesign, target: float = POWER) -> Need:
+    """Rows per group at which a verdict on means decides with power ``target``, in closed form.
+
+    For each pair the Welch statistic's mean at ``m`` rows per group is ``effect · √m / v`` with
+    ``v² `` the sum of the two groups' per-row variances (of ``ln`` means, by the delta method, for
+    a ratio), so ``m = (z(1 − α') + z(target))² v² / effect²``. *Pass* needs every pair (the
+    largest ``m``, ``α' = α``); *fail* needs one pair beyond the limit (the smallest such ``m``,
+    ``α' = α / k`` over the ``k`` comparisons, Holm's first step).
+    """
+    normal = NormalDist()
+    k = design.means.shape[1]
+    left, right = (
+        np.array(side, dtype=np.intp) for side in zip(*combinations(range(k), 2), strict=True)
+    )
+    m, sd = design.means, design.unit_sd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if design.kind == "difference":
+            gap = np.abs(m[:, left] - m[:, right]) - design.limit
+            var = sd[:, left] ** 2 + sd[:, right] ** 2
+        else:
+            gap = np.abs(np.log(m[:, left]) - np.log(m[:, right])) + math.log(design.limit)
+            var = (sd[:, left] / m[:, left]) ** 2 + (sd[:, right] / m[:, right]) ** 2
+    beyond = gap > 0
+    decision = "fail" if bool(beyond.any()) else "pass"
+    alpha = design.alpha if decision == "pass" else design.alpha / gap.size
+    z = normal.inv_cdf(1 - alpha) + normal.inv_cdf(target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sizes = np.where(np.abs(gap) > 0, z * z * var / (gap * gap), np.inf)
+    sizes = np.nan_to_num(sizes, nan=np.inf)
+    chosen = float(sizes.max() if decision == "pass" else sizes[beyond].min())
+    if not math.isfinite(chosen) or chosen > MAX_ROWS:
+        return Need(None, decision, 0.0)
+    return Need(max(design.min_group_size, math.ceil(chosen)), decision, target)

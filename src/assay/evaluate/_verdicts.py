@@ -15,6 +15,8 @@ one-sided z-tests are run:
 - *within*: H0 "the pair is outside the limit" — when every pair rejects it at level α
   (an intersection–union test, which needs no multiplicity correction) the verdict is **pass**.
 
+A group whose metric is undefined on one tested column (a class it has no rows of, in a multiclass
+result) is left out of that column's pairs only, so it can still show a failure on the others.
 Anything else is **insufficient evidence**: groups smaller than ``min_group_size`` or with the
 metric undefined (named in the reason), or intervals too wide to decide. Standard errors are
 Agresti–Caffo (one success and one failure added per group) for differences and the Katz log
@@ -36,13 +38,24 @@ from typing import Any
 import numpy as np
 
 from assay.errors import InputError, SchemaError
+from assay.evaluate._aggregate import COUNT
 from assay.evaluate._groups import CELLS, Confusion, Grouping
 from assay.evaluate._limits import parse_rule, validate_thresholds
 from assay.evaluate._metrics import MetricColumn, rate_column
-from assay.evaluate._pair_test import group_terms, pair_statistic
+from assay.evaluate._multiclass import class_columns, stored_matrices
+from assay.evaluate._pair_test import group_terms, mean_terms, pair_statistic
+from assay.evaluate._regression import columns_from_sums, stored_sums
 from assay.evaluate._result import FairnessVerdict
-from assay.evaluate._sample_size import MAX_ROWS, POWER, Design, rows_needed
-from assay.evaluate._stats import holm_reject, normal_sf, z_value
+from assay.evaluate._sample_size import (
+    MAX_ROWS,
+    POWER,
+    Design,
+    MeanDesign,
+    Need,
+    mean_rows_needed,
+    rows_needed,
+)
+from assay.evaluate._stats import FloatArray, holm_reject, normal_sf, z_value
 
 METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass"
 
@@ -50,11 +63,16 @@ METHOD = "pairwise one-sided z-tests; Holm for fail, intersection-union for pass
 def _pair_tests(
     col: MetricColumn, i: int, j: int, kind: str, limit: float
 ) -> tuple[float, float, float]:
-    """(observed disparity, p exceeds, p within) for one pair of groups on one rate."""
-    assert col.x is not None and col.n is not None
+    """(observed disparity, p exceeds, p within) for one pair of groups on one rate or mean."""
     v1, v2 = col.value[i : i + 1], col.value[j : j + 1]
-    c1, s1 = group_terms(v1, col.x[i : i + 1], col.n[i : i + 1], kind)
-    c2, s2 = group_terms(v2, col.x[j : j + 1], col.n[j : j + 1], kind)
+    if col.method == "normal":
+        assert col.se is not None
+        c1, s1 = mean_terms(v1, col.se[i : i + 1], kind)
+        c2, s2 = mean_terms(v2, col.se[j : j + 1], kind)
+    else:
+        assert col.x is not None and col.n is not None
+        c1, s1 = group_terms(v1, col.x[i : i + 1], col.n[i : i + 1], kind)
+        c2, s2 = group_terms(v2, col.x[j : j + 1], col.n[j : j + 1], kind)
     z = pair_statistic(c1, s1, c2, s2, kind, limit)
     if kind == "difference":
         observed = float(abs(v1[0] - v2[0]))
@@ -117,9 +135,16 @@ def verdict(
     *,
     min_group_size: int,
     alpha: float,
+    kind: str | None = None,
 ) -> FairnessVerdict:
-    """The verdict of one threshold on one grouping."""
-    kind, metrics = parse_rule(name)
+    """The verdict of one threshold on one grouping.
+
+    ``columns`` are the tested metric columns, named as the reasons quote them (one per rate of the
+    rule; for a multiclass result one per rate and class); every pair of eligible groups is tested
+    on each, and Holm's procedure runs over all of them.
+    """
+    kind = kind or parse_rule(name)[0]
+    metrics = tuple(columns)
     small = [g for g in range(len(grouping)) if rows[g] < min_group_size]
     undefined = sorted(
         {g for m in metrics for g in range(len(grouping)) if not np.isfinite(columns[m].value[g])}
@@ -127,7 +152,12 @@ def verdict(
     eligible = [g for g in range(len(grouping)) if g not in small and g not in undefined]
     p_exceed, p_within, pairs = [], [], []
     for m in metrics:
-        for i, j in combinations(eligible, 2):
+        # a group whose value is undefined on one column (a class it has no rows of) is still
+        # tested on the others: it can show a failure there, though never a pass
+        testable = [
+            g for g in range(len(grouping)) if g not in small and np.isfinite(columns[m].value[g])
+        ]
+        for i, j in combinations(testable, 2):
             observed, pe, pw = _pair_tests(columns[m], i, j, kind, limit)
             p_exceed.append(pe)
             p_within.append(pw)
@@ -159,24 +189,46 @@ def verdict(
     }
     if decided == "insufficient_evidence":
         defined = [g for g in range(len(grouping)) if g not in undefined]
-        rates = [columns[m] for m in metrics]
-        design = Design.of(rates, rows, defined, kind, limit, alpha, min_group_size)
-        out["sample_size"] = _sample_size(grouping, defined, rows, design)
+        tested = list(columns.values())
+        out["sample_size"] = _sample_size(
+            grouping,
+            defined,
+            rows,
+            _need(tested, rows, defined, (kind, limit, alpha), min_group_size),
+        )
         out["sample_size_power"] = POWER
     return out
+
+
+def _need(
+    tested: list[MetricColumn],
+    rows: np.ndarray[Any, np.dtype[np.float64]],
+    defined: list[int],
+    rule: tuple[str, float, float],
+    min_group_size: int,
+) -> Need | None:
+    """The rows per group an undecided verdict needs: by simulation of the rate test, or in closed
+    form for means; ``None`` with fewer than two groups to compare."""
+    if len(defined) < 2:
+        return None
+    kind, limit, alpha = rule
+    if all(c.method == "normal" for c in tested):
+        return mean_rows_needed(
+            MeanDesign.of(tested, rows, defined, kind, limit, alpha, min_group_size)
+        )
+    return rows_needed(Design.of(tested, rows, defined, kind, limit, alpha, min_group_size))
 
 
 def _sample_size(
     grouping: Grouping,
     groups: list[int],
     rows: np.ndarray[Any, np.dtype[np.float64]],
-    design: Design,
+    need: Need | None,
 ) -> dict[str, dict[str, Any]]:
     """For each group that limits an undecided verdict, the rows it has and the rows per group at
     which the same test would decide with probability :data:`POWER` at the observed rates."""
-    if len(groups) < 2:
+    if need is None:
         return {}
-    need = rows_needed(design)
     out: dict[str, dict[str, Any]] = {}
     for g in groups:
         label = _describe(grouping, [g])
@@ -260,68 +312,90 @@ def judge(
     >>> [v["verdict"] for v in judge(result, {"demographic_parity_difference": 0.2})]
     ['pass']
     """
-    validate_thresholds(dict(limits))
+    task = str(result.get("task") or "classification")
+    family = "regression" if task == "regression" else "classification"
+    validate_thresholds(dict(limits), family)
     if not limits:
         return []
     params = result.get("params") or {}
-    if result.get("task") == "regression":
-        raise InputError(
-            "Thresholds apply to classification rates; a regression result has no verdicts."
-        )
     size = int(params.get("min_group_size", 30) if min_group_size is None else min_group_size)
     level = float(params.get("ci_level", 0.95) if ci_level is None else ci_level)
     if size < 1 or not 0.5 <= level < 1:
         raise InputError(
             f"min_group_size must be at least 1 and ci_level in [0.5, 1); got {size}, {level}."
         )
-    z = z_value(level)
-    needed = sorted({m for name in limits for m in parse_rule(name)[1]})
+    rules = {name: parse_rule(name, family) for name in limits}
+    needed = sorted({m for _, metrics in rules.values() for m in metrics})
     out: list[FairnessVerdict] = []
-    for grouping, conf in statistics(result):
-        columns = {m: rate_column(conf, m, z) for m in needed}
+    for grouping, rows, tested in _tested(result, task, needed, z_value(level)):
         for name, limit in limits.items():
+            kind, metrics = rules[name]
             out.append(
                 verdict(
                     name,
                     float(limit),
-                    columns,
+                    # in the rule's order of metrics, as the sample-size draws are laid out
+                    {label: col for m in metrics for n, label, col in tested if n == m},
                     grouping,
-                    conf.n,
-                    _estimate(result, grouping.features, name),
+                    rows,
+                    _estimate(result, grouping.features, name, family),
                     min_group_size=size,
                     alpha=1.0 - level,
+                    kind=kind,
                 )
             )
     return out
 
 
-def statistics(result: Mapping[str, Any]) -> list[tuple[Grouping, Confusion]]:
-    """Each grouping of a classification result with its groups' confusion cells, rebuilt from the
-    ``counts`` (and ``weights``) the result stores per group."""
-    order: list[tuple[str, ...]] = []
-    members: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for entry in result.get("groups", []):
-        by = tuple(entry["by"])
-        if by not in members:
-            order.append(by)
-            members[by] = []
-        members[by].append(entry)
-    out = []
-    for by in order:
-        entries = members[by]
-        missing = [e for e in entries if not isinstance(e.get("counts"), Mapping)]
-        if missing:
-            raise SchemaError(
-                "This fairness result does not record its groups' confusion counts, so it cannot "
-                "be judged again; re-run the evaluation with this version of Assay "
-                "(`assay evaluate fairness ... --record`)."
-            )
-        grouping = Grouping(by, [tuple(e["group"][f] for f in by) for e in entries])
-        out.append((grouping, _confusion(grouping, entries)))
+#: (metric, label the reasons quote, column) for every column a grouping's verdicts test
+Tested = list[tuple[str, str, MetricColumn]]
+
+
+def _tested(
+    result: Mapping[str, Any], task: str, needed: list[str], z: float
+) -> list[tuple[Grouping, FloatArray, Tested]]:
+    """Each grouping with its groups' rows and the metric columns its verdicts test, rebuilt from
+    the sufficient statistics the result stores per group."""
+    out: list[tuple[Grouping, FloatArray, Tested]] = []
+    for grouping, entries in _groupings(result):
+        if task == "regression":
+            sums = stored_sums(entries)
+            columns = columns_from_sums(sums, z)
+            out.append((grouping, sums[COUNT], [(m, m, columns[m]) for m in needed]))
+        elif task == "multiclass":
+            classes = list((result.get("params") or {}).get("classes") or [])
+            m = stored_matrices(grouping, entries, classes)
+            tested = [
+                (name, f"{name} (class {c})", col)
+                for c, per_class in zip(classes, class_columns(m, z, needed), strict=True)
+                for name, col in per_class.items()
+            ]
+            out.append((grouping, m.n, tested))
+        else:
+            conf = _confusion(grouping, entries)
+            out.append((grouping, conf.n, [(m, m, rate_column(conf, m, z)) for m in needed]))
     return out
 
 
+def _groupings(result: Mapping[str, Any]) -> list[tuple[Grouping, list[Mapping[str, Any]]]]:
+    """The result's groupings (in its order), each with its group entries."""
+    members: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for entry in result.get("groups", []):
+        members.setdefault(tuple(entry["by"]), []).append(entry)
+    return [
+        (Grouping(by, [tuple(e["group"][f] for f in by) for e in entries]), entries)
+        for by, entries in members.items()
+    ]
+
+
 def _confusion(grouping: Grouping, entries: list[Mapping[str, Any]]) -> Confusion:
+    """A binary grouping's confusion cells, from the ``counts`` (and ``weights``) of its groups."""
+    if not all(isinstance(e.get("counts"), Mapping) for e in entries):
+        raise SchemaError(
+            "This fairness result does not record its groups' confusion counts, so it cannot "
+            "be judged again; re-run the evaluation with this version of Assay "
+            "(`assay evaluate fairness ... --record`)."
+        )
     counts = {c: np.array([float(e["counts"][c]) for e in entries]) for c in CELLS}
     weights = [e.get("weights") for e in entries]
     if all(w is None for w in weights):
@@ -335,14 +409,28 @@ def _confusion(grouping: Grouping, entries: list[Mapping[str, Any]]) -> Confusio
     return Confusion(grouping, n, cells, counts, squares)
 
 
-def _estimate(result: Mapping[str, Any], by: tuple[str, ...], name: str) -> dict[str, Any]:
+def _estimate(
+    result: Mapping[str, Any], by: tuple[str, ...], name: str, family: str
+) -> dict[str, Any]:
     """The point estimate (with its interval) a verdict reports: the named summary, else the
-    max − min difference or min / max ratio of the metric."""
-    kind, metrics = parse_rule(name)
-    for summary in result.get("summaries", []):
-        if tuple(summary["by"]) == by and name in summary:
-            return dict(summary[name])
-    for d in result.get("disparities", []):
-        if tuple(d["by"]) == by and d["metric"] == metrics[0]:
-            return dict(d[kind])
+    max − min difference or min / max ratio of the metric; for a multiclass result the worst over
+    the classes, naming its class."""
+    kind, metrics = parse_rule(name, family)
+    found = [
+        dict(s[name]) | ({"class": s["class"]} if "class" in s else {})
+        for s in result.get("summaries", [])
+        if tuple(s["by"]) == by and name in s
+    ]
+    if not found:
+        found = [
+            dict(d[kind]) | ({"class": d["class"]} if "class" in d else {})
+            for d in result.get("disparities", [])
+            if tuple(d["by"]) == by and d["metric"] == metrics[0]
+        ]
+    defined = [e for e in found if e.get("value") is not None]
+    if defined:
+        pick = max if kind == "difference" else min
+        return pick(defined, key=lambda e: float(e["value"]))
+    if found:
+        return found[0]
     return {"value": None, "ci_low": None, "ci_high": None, "undefined": "not in the result"}

@@ -10,14 +10,15 @@ for a blocking risk named with ``--risk``) or an item of a loaded framework cata
 from __future__ import annotations
 
 from assay.errors import InputError, NotFoundError
-from assay.evaluate import threshold_names
+from assay.evaluate import regression_threshold_names, threshold_names
 
 __all__ = ["check_control", "gate_controls"]
 
 
 def gate_controls() -> tuple[str, ...]:
     """The gate rules a waiver can cover, sorted after the umbrella ``fairness``."""
-    return ("fairness", *(f"fairness.{name}" for name in sorted(threshold_names())), "risk.open")
+    names = sorted([*threshold_names(), *regression_threshold_names()])
+    return ("fairness", *(f"fairness.{name}" for name in names), "risk.open")
 
 
 def check_control(control: str) -> str:

@@ -104,13 +104,13 @@ def fairness_outcomes(
     results
         ``(payload, source)`` pairs: an ``assay.fairness/v1`` payload and where it came from.
     """
-    limits = dict(policy.thresholds.fairness)
     out: list[RuleOutcome] = []
     for payload, source in results:
+        regression = payload.get("task") == "regression"
+        limits = dict(policy.thresholds.regression if regression else policy.thresholds.fairness)
         if not limits:
-            continue
-        if payload.get("task") == "regression":
-            out.append(_regression(limits, source))
+            if regression and policy.thresholds.fairness:
+                out.append(_regression(dict(policy.thresholds.fairness), source))
             continue
         try:
             verdicts = judge(
@@ -133,8 +133,11 @@ def _regression(limits: Mapping[str, float], source: str) -> RuleOutcome:
         subject=source,
         value="regression",
         threshold=", ".join(f"{k} {v}" for k, v in limits.items()),
-        message="The policy sets limits on classification rates; this result is a regression.",
-        fix="Record a classification result for this model version, or waive the limits.",
+        message="The policy sets limits on classification rates and none on regression errors "
+        "(thresholds.regression); this result is a regression.",
+        fix="Add regression limits to the policy (for example thresholds.regression."
+        "mae_difference), record a classification result for this model version, or waive the "
+        "limits.",
         source=source,
     )
 

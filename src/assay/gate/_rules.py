@@ -491,7 +491,7 @@ def _fairness_rule(
     limits and there is no result."""
     if loaded:
         return _waive_fairness(ws, system, fairness_outcomes(policy, loaded))
-    if not policy.thresholds.fairness:
+    if not policy.thresholds.fairness and not policy.thresholds.regression:
         return []
     return [
         RuleOutcome(

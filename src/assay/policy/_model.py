@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assay.evaluate import threshold_names
+from assay.errors import InputError
+from assay.evaluate import regression_threshold_names, threshold_names, validate_thresholds
 from assay.policy._duties import INDEPENDENT_ACCEPTANCE
 from assay.policy._kinds import EVIDENCE_KINDS, KINDS
 from assay.policy._minimums import DEFAULT_MINIMUM_COMPLETENESS
@@ -75,6 +76,9 @@ class Thresholds(_Strict):
     """Metric limits used by verdicts."""
 
     fairness: dict[str, float] = Field(default_factory=dict)
+    """Limits on classification rates (binary, and class by class for multiclass results)."""
+    regression: dict[str, float] = Field(default_factory=dict)
+    """Limits on gaps in error and mean prediction between groups of a regression result."""
     min_group_size: int = Field(default=30, ge=1)
     ci_level: float = Field(default=0.95, ge=0.5, lt=1.0)
 
@@ -85,6 +89,21 @@ class Thresholds(_Strict):
         for name in value:
             if name not in known:
                 raise ValueError(f"unknown fairness threshold '{name}'; known: {', '.join(known)}")
+        return value
+
+    @field_validator("regression")
+    @classmethod
+    def _known_regression_limits(cls, value: dict[str, float]) -> dict[str, float]:
+        known = regression_threshold_names()
+        for name in value:
+            if name not in known:
+                raise ValueError(
+                    f"unknown regression threshold '{name}'; known: {', '.join(known)}"
+                )
+        try:
+            validate_thresholds(value, "regression")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
 

@@ -36,6 +36,15 @@ METRIC_LABELS = {
     "rmse": "RMSE",
     "mean_prediction": "Mean prediction",
     "mean_residual": "Mean residual",
+    "macro_tpr": "Macro recall",
+    "macro_ppv": "Macro precision",
+    "macro_f1": "Macro F1",
+    "mae_difference": "MAE difference",
+    "mae_ratio": "MAE ratio",
+    "rmse_difference": "RMSE difference",
+    "rmse_ratio": "RMSE ratio",
+    "mean_residual_difference": "Mean residual difference",
+    "mean_prediction_difference": "Mean prediction difference",
     "demographic_parity_difference": "Demographic parity difference",
     "demographic_parity_ratio": "Demographic parity ratio",
     "equalized_odds_difference": "Equalized odds difference",
@@ -69,6 +78,9 @@ METRIC_DEFINITIONS = {
     "rmse": "root mean squared error",
     "mean_prediction": "mean of the predictions",
     "mean_residual": "mean of prediction − truth (positive: over-prediction)",
+    "macro_tpr": "mean over the classes of each class's recall (one-vs-rest TPR)",
+    "macro_ppv": "mean over the classes of each class's precision (one-vs-rest PPV)",
+    "macro_f1": "mean over the classes of each class's F1",
 }
 
 SUMMARY_DEFINITIONS = {
