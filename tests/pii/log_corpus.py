@@ -37,8 +37,8 @@ def _ip_line(rng: random.Random) -> tuple[str, list[str]]:
     ip = _ip(rng) if rng.random() < 0.7 else _private(rng)
     ts = f"2026-11-{rng.randint(1, 30):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
     templates = [
-        f'{ip} - - [{ts}] "GET /api/v2/claims/{rng.randint(1000, 9999)} HTTP/1.1" 200 {rng.randint(200, 9000)}',
-        f"{ts} sshd[{rng.randint(100, 9999)}]: Accepted publickey for deploy from {ip} port {rng.randint(1024, 65535)}",
+        f'{ip} - - [{ts}] "GET /api/v2/claims/{rng.randint(1000, 9999)} HTTP/1.1" 200 {rng.randint(200, 9000)}',  # noqa: E501
+        f"{ts} sshd[{rng.randint(100, 9999)}]: Accepted publickey for deploy from {ip} port {rng.randint(1024, 65535)}",  # noqa: E501
         f"{ts} WARN login failed for user id={rng.randint(1, 99999)} from {ip}",
         f"{ts} INFO request_id={rng.getrandbits(32):08x} client_ip={ip} status=200",
         f"{ts} INFO upstream {ip}:8080 healthy",
@@ -61,7 +61,7 @@ def _version_line(rng: random.Random) -> tuple[str, list[str]]:
         f"{ts} INFO firmware {v} installed on device {rng.randint(100, 999)}",
         f"{ts} INFO release {v} tagged",
         f"{ts} INFO rolled back to {v}",
-        f'{ts} INFO user agent "Mozilla/5.0 Chrome/{rng.randint(90, 130)}.0.{rng.randint(1000, 6999)}.{rng.randint(10, 250)}"',
+        f'{ts} INFO user agent "Mozilla/5.0 Chrome/{rng.randint(90, 130)}.0.{rng.randint(1000, 6999)}.{rng.randint(10, 250)}"',  # noqa: E501
         f"{ts} INFO assay-agent/{v} starting",
         f"{ts} INFO package pinned: libfoo=={v}",
         f"{ts} INFO schema migrated from {_version(rng)} to {v}",
