@@ -195,6 +195,19 @@ def _comparison(tmp: Path) -> Result[Any]:
     )
 
 
+def _log_scan(tmp: Path) -> Result[Any]:
+    from assay.genai import scan_logs
+
+    log = pl.DataFrame(
+        {
+            "timestamp": ["2026-11-01T09:00:00Z", "2026-11-01T10:00:00Z", "2026-11-02T09:00:00Z"],
+            "response": ["Happy to help.", "Call me on (415) 555-0132.", "Shut up, you idiot."],
+            "model": ["a", "b", "a"],
+        }
+    )
+    return scan_logs(log, by="model")
+
+
 def _monitor_run(tmp: Path) -> Result[Any]:
     from assay.demo import simulate_production_batches
     from assay.evaluate import reference_profile
@@ -243,6 +256,7 @@ BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.redteam/v1": _redteam,
     "assay.redteam-comparison/v1": _comparison,
     "assay.monitor-run/v1": _monitor_run,
+    "assay.genai-log-scan/v1": _log_scan,
 }
 CLASSES = {cls.SCHEMA: cls for cls in RESULT_CLASSES}
 _BUILT: dict[str, Result[Any]] = {}

@@ -52,6 +52,14 @@ from assay.genai._result import (
     load_run,
 )
 from assay.genai._runner import decide, resume_redteam, run_redteam
+from assay.genai._scan_logs import (
+    LOG_SCAN_DETECTORS,
+    LOG_SCAN_SCHEMA,
+    LogScanPayload,
+    LogScanResult,
+    render_log_scan_markdown,
+    scan_logs,
+)
 from assay.genai._strategies import strategy_names
 from assay.genai._suite import (
     CATEGORY_LABELS,
@@ -89,7 +97,11 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "HttpTarget",
     "JUDGE_RUBRIC",
     "LLMJudge",
+    "LOG_SCAN_DETECTORS",
+    "LOG_SCAN_SCHEMA",
     "Lexicon",
+    "LogScanPayload",
+    "LogScanResult",
     "Probe",
     "RESULT_SCHEMA",
     "RUN_SCHEMA",
@@ -117,12 +129,14 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "record_run",
     "render_comparison_html",
     "render_comparison_markdown",
+    "render_log_scan_markdown",
     "render_redteam_html",
     "render_redteam_junit",
     "render_redteam_markdown",
     "request_hash",
     "resume_redteam",
     "run_redteam",
+    "scan_logs",
     "strategy_names",
     "write_reports",
 ]
