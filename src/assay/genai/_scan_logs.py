@@ -339,6 +339,35 @@ def _table(
     return table, rows.height - kept.height
 
 
+def _payload(
+    frame: pl.DataFrame, table: pl.DataFrame, chosen: list[str], z: float, dataset: dict[str, Any]
+) -> LogScanPayload:
+    """The payload's totals and provenance; groups, baseline and params are set by the caller."""
+    n, harmful = table.height, int(table.get_column("harmful").sum() or 0)
+    low, high = _interval(harmful, n, z) if n else (float("nan"), float("nan"))
+    return {
+        "schema": LOG_SCAN_SCHEMA,
+        "n_rows": frame.height,
+        "n_scanned": n,
+        "overall": {
+            "harmful": harmful,
+            "rate": round(harmful / n, 6) if n else None,
+            "ci": {"low": round(low, 6), "high": round(high, 6)} if n else None,
+        },
+        "detectors": {d: int(table.get_column(f"fired_{d}").sum() or 0) for d in chosen},
+        "baseline": None,
+        "groups": [],
+        "flagged": [],
+        "params": {},
+        "provenance": {
+            "assay_version": __version__,
+            "python": platform.python_version(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "dataset": dataset,
+        },
+    }
+
+
 def scan_logs(
     data: Any,
     *,
@@ -391,40 +420,13 @@ def scan_logs(
     z = z_value(ci_level)
     groups = _groups(table, chosen, z)
     base_window, flagged = _with_changes(groups, baseline, z)
-    n, harmful = table.height, int(table.get_column("harmful").sum() or 0)
-    low, high = _interval(harmful, n, z) if n else (float("nan"), float("nan"))
-    payload: LogScanPayload = {
-        "schema": LOG_SCAN_SCHEMA,
-        "n_rows": frame.height,
-        "n_scanned": n,
-        "overall": {
-            "harmful": harmful,
-            "rate": round(harmful / n, 6) if n else None,
-            "ci": {"low": round(low, 6), "high": round(high, 6)} if n else None,
-        },
-        "detectors": {d: int(table.get_column(f"fired_{d}").sum() or 0) for d in chosen},
-        "baseline": base_window,
-        "groups": groups,
-        "flagged": flagged,
-        "params": {
-            "response": response,
-            "prompt": prompt,
-            "time": time,
-            "window": every,
-            "by": by,
-            "baseline": baseline,
-            "detectors": chosen,
-            "canaries": len(canaries),
-            "ci_level": ci_level,
-            "rows_without_time_or_response": left_out,
-        },
-        "provenance": {
-            "assay_version": __version__,
-            "python": platform.python_version(),
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "dataset": dataset,
-        },
-    }
+    payload = _payload(frame, table, chosen, z, dataset)
+    payload["baseline"], payload["groups"], payload["flagged"] = base_window, groups, flagged
+    payload["params"] = {
+        "response": response, "prompt": prompt, "time": time, "window": every, "by": by,
+        "baseline": baseline, "detectors": chosen, "canaries": len(canaries),
+        "ci_level": ci_level, "rows_without_time_or_response": left_out,
+    }  # fmt: skip
     return LogScanResult(payload)
 
 
