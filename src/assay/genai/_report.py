@@ -17,7 +17,6 @@ from typing import Any
 from jinja2 import Environment
 
 from assay import __version__
-from assay.frameworks import CategoryTally, genai_coverage
 from assay.genai._compare import RedteamComparison
 from assay.genai._result import RedteamRun
 from assay.render import (
@@ -178,6 +177,10 @@ def _run_view(run: RedteamRun, title: str | None) -> dict[str, Any]:
 
 def _taxonomy_rows(cats: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """OWASP LLM Top 10 and NIST AI 600-1 risks with this run's categories that test them."""
+    # assay.frameworks loads the governance layer it computes coverage from: import on use, so
+    # that importing assay.genai stays light.
+    from assay.frameworks import CategoryTally, genai_coverage
+
     tallies = {
         c["category"]: CategoryTally(int(c["cases"]), int(c["passed"]), int(c["failed"]))
         for c in cats
