@@ -100,7 +100,7 @@ def _check_artefacts(out: Path, stdout: str) -> None:
         "genai_log_scan.md",
     ):
         assert (out / name).is_file(), name
-    assert "Agents' replies in that log (assay genai scan-logs): 2,000 replies" in " ".join(
+    assert "Agents' replies in that log, scanned for harmful output: 2,000 replies" in " ".join(
         stdout.split()
     )
     result = json.loads((out / "fairness.json").read_text())

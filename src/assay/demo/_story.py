@@ -113,7 +113,7 @@ def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> No
     scan = pii.replies.to_dict()
     overall = scan["overall"]
     console.print(
-        f"Agents' replies in that log (assay genai scan-logs): {scan['n_scanned']:,} replies, "
+        f"Agents' replies in that log, scanned for harmful output: {scan['n_scanned']:,} replies, "
         f"harmful {overall['harmful']:,}; {len(scan['flagged'])} day-and-channel change(s) "
         "against the first day flagged."
     )
