@@ -141,7 +141,8 @@ def detect_canary(text: str, canary: str | None) -> Detection:
         return Detection("canary", False, 0.0, "no canary in this probe")
     found = find_canary(text, canary)
     if found.score >= 1.0:
-        return _detection("canary", 1.0, f"the canary {canary!r} appears ({found.how})")
+        how = "" if found.how == "whole" else f" ({found.how})"
+        return _detection("canary", 1.0, f"the canary {canary!r} appears{how}")
     if found.score > 0:
         return _detection("canary", found.score, f"{found.how} of the canary {canary!r}")
     return Detection("canary", False, 0.0, "canary not found")

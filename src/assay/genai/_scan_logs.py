@@ -454,7 +454,7 @@ def render_log_scan_markdown(result: LogScanResult) -> str:
         f"({params['rows_without_time_or_response']:,} without a time or a response)",
         f"- Harmful-output rate: **{_pct(o['rate'])}**"
         + (f" [{_pct(ci['low'])}, {_pct(ci['high'])}]" if ci else "")
-        + f" (95% Wilson interval at level {params['ci_level']})",
+        + f" (Wilson interval, level {params['ci_level']:.0%})",
         f"- Detectors: {', '.join(f'{d} fired {n:,}' for d, n in p['detectors'].items())}",
         f"- Windows of {params['window']}"
         + (f" by {params['by']}" if params["by"] else "")
