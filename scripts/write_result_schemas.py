@@ -22,7 +22,14 @@ from typing import Any
 from assay.evaluate import DriftResult, FairnessResult, QualityResult, ReferenceProfile
 from assay.evaluate.pii import PiiScanResult, ReidentificationRisk
 from assay.gate import GateResult
-from assay.genai import AgentResult, JudgeCalibration, RagResult, RedteamComparison, RedteamResult
+from assay.genai import (
+    AgentResult,
+    JudgeCalibration,
+    LogScanResult,
+    RagResult,
+    RedteamComparison,
+    RedteamResult,
+)
 from assay.monitor import MonitorRun
 from assay.result import Result
 from assay.robustness import ExplanationResult, RobustnessResult
@@ -40,6 +47,7 @@ RESULT_CLASSES: tuple[type[Result[Any]], ...] = (
     GateResult,
     RedteamResult,
     RedteamComparison,
+    LogScanResult,
     MonitorRun,
     RagResult,
     JudgeCalibration,

@@ -219,6 +219,19 @@ def _agent(tmp: Path) -> Result[Any]:
     return run_agent_suite(load_agent_suite("agent-tools"), CallableTarget(careless_agent)).result
 
 
+def _log_scan(tmp: Path) -> Result[Any]:
+    from assay.genai import scan_logs
+
+    log = pl.DataFrame(
+        {
+            "timestamp": ["2026-11-01T09:00:00Z", "2026-11-01T10:00:00Z", "2026-11-02T09:00:00Z"],
+            "response": ["Happy to help.", "Call me on (415) 555-0132.", "Shut up, you idiot."],
+            "model": ["a", "b", "a"],
+        }
+    )
+    return scan_logs(log, by="model")
+
+
 def _monitor_run(tmp: Path) -> Result[Any]:
     from assay.demo import simulate_production_batches
     from assay.evaluate import reference_profile
@@ -270,6 +283,7 @@ BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.rag/v1": _rag,
     "assay.judge-calibration/v1": _judge_calibration,
     "assay.agent/v1": _agent,
+    "assay.genai-log-scan/v1": _log_scan,
 }
 CLASSES = {cls.SCHEMA: cls for cls in RESULT_CLASSES}
 _BUILT: dict[str, Result[Any]] = {}

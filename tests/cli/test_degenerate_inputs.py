@@ -499,6 +499,7 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
             {2},
         ),
         "redteam suite is a folder": (["redteam", "suite", f["folder"]], {2}),
+        "genai scan-logs log is a folder": (["genai", "scan-logs", f["folder"]], {2}),
         "redteam report of a folder that is no run": (["redteam", "report", f["folder"]], {2}),
         "redteam limit out of range": (
             ["redteam", "run", "-t", "assay.demo.chat_server:refuse_everything", "--limit", "-1"],
@@ -627,7 +628,7 @@ CASE_NAMES = [
     "gate result is a CSV", "gate unknown tier", "gate reports into missing folders",
     "gate on an unreachable database", "policy file missing", "policy file is a folder",
     "policy file empty", "monitor spec missing", "monitor spec is a folder", "monitor spec empty",
-    "redteam target unreachable", "redteam suite is a folder",
+    "redteam target unreachable", "redteam suite is a folder", "genai scan-logs log is a folder",
     "redteam report of a folder that is no run", "redteam limit out of range",
     "redteam fail-under out of range", "robustness model endpoint unreachable",
     "robustness threshold out of range", "explain model missing",

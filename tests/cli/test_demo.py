@@ -97,8 +97,12 @@ def _check_artefacts(out: Path, stdout: str) -> None:
         "quality.json",
         "monitoring/monitoring.yaml",
         "monitoring/monitoring-report.html",
+        "genai_log_scan.md",
     ):
         assert (out / name).is_file(), name
+    assert "Agents' replies in that log, scanned for harmful output: 2,000 replies" in " ".join(
+        stdout.split()
+    )
     result = json.loads((out / "fairness.json").read_text())
     assert result["schema"] == "assay.fairness/v1"
     assert {v["verdict"] for v in result["verdicts"]} >= {"fail"}

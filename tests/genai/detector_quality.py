@@ -30,11 +30,17 @@ from assay.genai._detectors import (
 )
 
 DATA = Path(__file__).parent / "data"
-SETS = {
+SETS: dict[str, str | tuple[str, ...]] = {
     "development": "labelled_responses.yaml",
     "round 2": "labelled_round2.yaml",
     "round 3": "labelled_round3.yaml",
     "held-out": "labelled_holdout.yaml",
+    "development 2026-12": ("dev_2026_12.yaml",),
+    "held-out 2026-12": (
+        "heldout_2026_12_refusal.yaml",
+        "heldout_2026_12_canary.yaml",
+        "heldout_2026_12_other.yaml",
+    ),
 }
 DETECTORS = ("refusal", "canary", "system_prompt", "pii", "toxicity")
 
@@ -60,8 +66,12 @@ class Score:
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((DATA / SETS[name]).read_text(encoding="utf-8"))
-    return data
+    files = SETS[name]
+    items: list[dict[str, Any]] = []
+    for file in (files,) if isinstance(files, str) else files:
+        data = yaml.safe_load((DATA / file).read_text(encoding="utf-8"))
+        items += data["items"]
+    return {"items": items}
 
 
 def run(detector: str, item: dict[str, Any]) -> Detection:

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("assay.cli._policy", "policy_app"),
     "pii": ("assay.cli._pii", "pii_app"),
     "redteam": ("assay.cli._redteam", "redteam_app"),
+    "genai": ("assay.cli._genai", "genai_app"),
     "robustness": ("assay.cli._robustness", "robustness_app"),
     "explain": ("assay.cli._robustness", "explain_command"),
     "demo": ("assay.cli._demo", "demo_command"),

@@ -25,7 +25,8 @@ from assay.render import markdown_escape
 __all__ = ["frameworks_app"]
 
 frameworks_app = typer.Typer(
-    help="Frameworks as data (NIST AI RMF, EU AI Act Annex IV, ISO/IEC 42001) and coverage.",
+    help="Frameworks as data (NIST AI RMF, EU AI Act Annex IV, ISO/IEC 42001) and coverage; "
+    "red-team categories mapped to OWASP LLM Top 10 and NIST AI 600-1.",
     no_args_is_help=True,
 )
 
@@ -233,3 +234,60 @@ def coverage_command(
         "Coverage counts covered items over all items; items not evidenced by Assay are "
         "organisational (see `assay frameworks show FRAMEWORK`)."
     )
+
+
+@frameworks_app.command("genai-coverage")
+def genai_coverage_command(
+    suite: Annotated[
+        str, typer.Option("--suite", help="'builtin' or a suite YAML file: count its probes.")
+    ] = "builtin",
+    run: Annotated[
+        Path | None,
+        typer.Option("--run", help="A red-team run folder: count its cases and outcomes instead."),
+    ] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Red-team categories mapped to OWASP Top 10 for LLM Applications 2025 and NIST AI 600-1."""
+    from assay.frameworks import CategoryTally, genai_coverage
+    from assay.genai import load_run, load_suite
+
+    _check_format(fmt)
+    if run is not None:
+        cats = load_run(run).result.by_category()
+        tallies = {
+            c["category"]: CategoryTally(int(c["cases"]), int(c["passed"]), int(c["failed"]))
+            for c in cats
+            if c["cases"]
+        }
+    else:
+        probes = load_suite(suite).probes
+        counts: dict[str, int] = {}
+        for p in probes:
+            counts[p.category] = counts.get(p.category, 0) + 1
+        tallies = {c: CategoryTally(n) for c, n in counts.items()}
+    rows = [r.to_dict() for r in genai_coverage(tallies)]
+    if fmt == "json":
+        _emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", output)
+        return
+    unit = "cases" if run is not None else "probes"
+    if fmt == "md":
+        lines = [f"| Framework | Risk | Tested by | {unit.capitalize()} | Pass rate |",
+                 "|---|---|---|---:|---:|"]  # fmt: skip
+        for r in rows:
+            rate = "" if r["pass_rate"] is None else f"{r['pass_rate']:.1%}"
+            tested = markdown_escape(", ".join(r["categories"])) or "not covered"
+            lines.append(
+                f"| {r['framework']} | {r['id']} {markdown_escape(r['title'])} | {tested} "
+                f"| {r['cases']} | {rate} |"
+            )
+        _emit("\n".join(lines) + "\n", output)
+        return
+    table = Table(title="OWASP LLM Top 10 (2025) and NIST AI 600-1", title_justify="left")
+    for col in ("framework", "risk", "tested by", unit, "pass rate"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        rate = "" if r["pass_rate"] is None else f"{r['pass_rate']:.1%}"
+        tested = ", ".join(r["categories"]) or "[dim]not covered[/dim]"
+        table.add_row(r["framework"], f"{r['id']} {r['title']}", tested, str(r["cases"]), rate)
+    console.print(table)

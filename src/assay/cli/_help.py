@@ -33,6 +33,8 @@ TOPICS: dict[str, tuple[tuple[str, str, str], ...]] = {
          "assay explain -m model.joblib -d test.parquet --y-true y --sensitive sex"),
         ("redteam", "generative-AI safety: run a prompt suite, report, compare runs",
          "assay redteam run -t http://127.0.0.1:8000/v1 -m my-model"),
+        ("genai", "production logs: harmful-output rate by window and cohort, change vs baseline",
+         "assay genai scan-logs chats.jsonl --window 1d --by model_version"),
     ),
     "Gate, policy and monitoring": (
         ("gate", "the policy gate for CI/CD (exit 1 when a rule fails)",

@@ -27,14 +27,17 @@ from assay.evaluate import QualityResult, quality
 from assay.evaluate.pii import PiiScanResult, scan
 from assay.genai import (
     HttpTarget,
+    LogScanResult,
     RagRun,
     RedteamRun,
     load_rag_suite,
     record_run,
+    render_log_scan_markdown,
     render_rag_html,
     render_rag_markdown,
     run_rag,
     run_redteam,
+    scan_logs,
     write_reports,
 )
 from assay.governance import Workspace, add_model_version, add_system, record_evaluation
@@ -50,6 +53,8 @@ class PiiFindings:
 
     adult: PiiScanResult
     support_log: PiiScanResult
+    replies: LogScanResult
+    """The agents' replies in the support log scanned for harmful output by day and channel."""
 
 
 def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
@@ -75,7 +80,12 @@ def scan_personal_data(workspace: Workspace, folder: Path) -> PiiFindings:
         title="Personal data and re-identification risk in UCI Adult",
         code_commit=CODE_VERSION,
     )
-    return PiiFindings(adult, support)
+    replies = scan_logs(
+        log, response="messages.1.text", prompt="messages.0.text", time="ts", window="1d",
+        by="ticket.channel",
+    )  # fmt: skip
+    (folder / "genai_log_scan.md").write_text(render_log_scan_markdown(replies), encoding="utf-8")
+    return PiiFindings(adult, support, replies)
 
 
 def red_team_assistant(workspace: Workspace, folder: Path) -> RedteamRun:

@@ -183,7 +183,9 @@ def _check(steps: _Steps, workspace: Workspace, model: DemoModel, output: Path) 
     """Data quality, personal data, robustness, simulated monitoring and the red team."""
     with steps.step("Checking data quality and representativeness against the 1990 census"):
         data_quality = checks.check_data_quality(workspace, output)
-    with steps.step("Scanning Adult and a support-chat log for personal data"):
+    with steps.step(
+        "Scanning Adult and a support-chat log for personal data, and its replies for harm"
+    ):
         pii = checks.scan_personal_data(workspace, output)
     with steps.step(
         "Stress-testing the model: noise, missing values, shifts, counterfactual flips"

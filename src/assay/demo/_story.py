@@ -52,6 +52,7 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         f"  {run.predictions.name}  the scored test split\n"
         "  quality.html   data quality and representativeness (against the 1990 census)\n"
         "  pii_adult.html, pii_support_log.html  personal-data scans\n"
+        "  genai_log_scan.md  harmful output in the support log's replies, by day and channel\n"
         "  robustness.html  the robustness and stress-test report\n"
         "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
@@ -121,6 +122,13 @@ def _print_checks(console: Console, pii: checks.PiiFindings, redteam: Any) -> No
         )
     found = ", ".join(f"{k} {v:,}" for k, v in sorted(pii.support_log.entities.items()))
     console.print(f"Support-chat log: {found or 'nothing found'} (values never printed).")
+    scan = pii.replies.to_dict()
+    overall = scan["overall"]
+    console.print(
+        f"Agents' replies in that log, scanned for harmful output: {scan['n_scanned']:,} replies, "
+        f"harmful {overall['harmful']:,}; {len(scan['flagged'])} day-and-channel change(s) "
+        "against the first day flagged."
+    )
     result = redteam.result
     rate = result.pass_rate
     console.print(

@@ -38,6 +38,14 @@ from assay.frameworks._coverage import (
     framework_coverage,
 )
 from assay.frameworks._crosswalk import Crosswalk, Mapping, Signal, load_crosswalk
+from assay.frameworks._genai_taxonomy import (
+    GENAI_TAXONOMY_FILES,
+    CategoryTally,
+    GenaiTaxonomy,
+    RiskCoverage,
+    genai_coverage,
+    load_genai_taxonomy,
+)
 from assay.frameworks._signals import (
     SIGNAL_IDS,
     SignalState,
@@ -49,16 +57,20 @@ from assay.frameworks._signals import (
 __all__ = [
     "COVERAGE_SCHEMA",
     "FRAMEWORK_FILES",
+    "GENAI_TAXONOMY_FILES",
     "ITEM_STATUSES",
     "SIGNAL_IDS",
+    "CategoryTally",
     "CoverageReport",
     "Crosswalk",
     "Framework",
     "FrameworkCoverage",
     "FrameworkItem",
     "FrameworkSource",
+    "GenaiTaxonomy",
     "ItemCoverage",
     "Mapping",
+    "RiskCoverage",
     "Signal",
     "SignalState",
     "SystemFacts",
@@ -66,8 +78,10 @@ __all__ = [
     "detect_signals",
     "framework_coverage",
     "gather_facts",
+    "genai_coverage",
     "get_framework",
     "list_frameworks",
     "load_crosswalk",
     "load_framework",
+    "load_genai_taxonomy",
 ]

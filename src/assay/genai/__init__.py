@@ -99,6 +99,14 @@ from assay.genai._result import (
     load_run,
 )
 from assay.genai._runner import decide, resume_redteam, run_redteam
+from assay.genai._scan_logs import (
+    LOG_SCAN_DETECTORS,
+    LOG_SCAN_SCHEMA,
+    LogScanPayload,
+    LogScanResult,
+    render_log_scan_markdown,
+    scan_logs,
+)
 from assay.genai._strategies import strategy_names
 from assay.genai._suite import (
     CATEGORY_LABELS,
@@ -149,8 +157,12 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "JudgeCalibration",
     "JudgeCalibrationPayload",
     "LLMJudge",
+    "LOG_SCAN_DETECTORS",
+    "LOG_SCAN_SCHEMA",
     "LabelledResponse",
     "Lexicon",
+    "LogScanPayload",
+    "LogScanResult",
     "Passage",
     "Probe",
     "RAG_METRICS",
@@ -202,6 +214,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "render_agent_markdown",
     "render_comparison_html",
     "render_comparison_markdown",
+    "render_log_scan_markdown",
     "render_rag_html",
     "render_rag_markdown",
     "render_redteam_html",
@@ -212,6 +225,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "run_agent_suite",
     "run_rag",
     "run_redteam",
+    "scan_logs",
     "score_agent",
     "score_rag",
     "strategy_names",

@@ -1,12 +1,12 @@
-"""Personal data in model responses: the project's recognizers plus patterns for prose.
+"""Personal data in model responses: the PII scanner's recognizers plus patterns for prose.
 
-:data:`assay.evaluate.pii.RECOGNIZERS` (the recognizers behind ``assay pii scan``: candidate
-patterns, validators with checksums, context words, exclusions) are applied to each response in
-plain Python, since building a frame per response would cost more than the detection itself.
-Column-only recognizers are skipped (a response has no column name). They are completed by
-patterns for what answers contain and tables rarely do: street addresses, UK postcodes and US
-ZIP codes after a state, e-mail addresses written out ("name at domain dot com"), dates after
-"born" or "date of birth", and identity numbers named as such. Entity names follow the
+The recognizers are the scanner's own (:func:`assay.evaluate.pii.find_in_text`: the patterns,
+validators, context words, scores, overlap rule and exclusions behind ``assay pii scan``), so
+an order number is not a phone number and a version string not an IP address here either. They
+are completed by patterns for what answers contain and tables rarely do: street addresses, UK
+postcodes and US ZIP codes after a state, e-mail addresses written out ("name at domain dot
+com"), phone numbers spelled in words ("oh seven seven zero zero, nine double zero..."), dates
+after "born" or "date of birth", and identity numbers named as such. Entity names follow the
 recognizers' vocabulary (``EMAIL_ADDRESS``, ``PHONE_NUMBER``, ...).
 """
 
@@ -14,25 +14,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
 
-from assay.evaluate.pii import EXCLUDED, RECOGNIZERS, Recognizer
+from assay.evaluate.pii import find_in_text
 
 __all__ = ["find_pii"]
 
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _EMAIL_SPOKEN = re.compile(
     r"\b[a-z0-9._-]+\s*(?:\(at\)|\[at\]|\sat\s)\s*[a-z0-9-]+\s*(?:\(dot\)|\[dot\]|\sdot\s)\s*"
     r"(?:com|org|net|edu|gov|io|co|uk|de|fr)\b",
     re.IGNORECASE,
 )
-_PHONE = re.compile(
-    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,6}){1,4}(?![\w.-]?\d)"
-)
-_SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]?\d)")
 _STREET = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|"
     r"Drive|Dr\.?|Boulevard|Blvd\.?|Way|Court|Ct\.?|Place|Pl\.?|Terrace|Close|Crescent|Square)\b"
@@ -59,48 +50,51 @@ _ID_NUMBER = re.compile(
 )
 
 
-def _luhn(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
+    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_DIGIT = "|".join(_DIGIT_WORDS)
+#: Nine or more digits said as words, in groups ("oh seven seven zero zero, nine double zero").
+_SPOKEN_NUMBER = re.compile(
+    rf"\b(?:(?:double|triple)\s+)?(?:{_DIGIT})\b(?:[\s,.-]+(?:(?:double|triple)\s+)?"
+    rf"(?:{_DIGIT})\b){{6,}}",
+    re.IGNORECASE,
+)
+_SPOKEN_CONTEXT = re.compile(
+    r"\b(?:phone|telephone|tel|mobile|cell|call|ring|text|sms|number|reach|fax|whatsapp|"
+    r"contact|dial)\b",
+    re.IGNORECASE,
+)
 
 
-def _iban_ok(text: str) -> bool:
-    compact = text.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+def _spoken_digits(words: str) -> str:
+    """``"oh seven, double zero"`` → ``"07 00"``: digits, with the speaker's pauses as spaces."""
+    groups = []
+    for group in re.split(r"\s*[,.;-]\s*", words.lower()):
+        out, repeat = [], 1
+        for word in group.split():
+            if word in ("double", "triple"):
+                repeat = 2 if word == "double" else 3
+                continue
+            out.append(_DIGIT_WORDS[word] * repeat)
+            repeat = 1
+        groups.append("".join(out))
+    return " ".join(g for g in groups if g)
 
 
-def _is_date_like(text: str) -> bool:
-    return bool(
-        re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}", text)
-    )
-
-
-@cache
-def _recognizers() -> tuple[tuple[Recognizer, re.Pattern[str], re.Pattern[str] | None], ...]:
-    out = []
-    for r in RECOGNIZERS:
-        if r.needs == "column":
+def _spoken_phones(text: str) -> list[tuple[int, int, str]]:
+    """Phone numbers said in words: the digits, read with a phone context, must satisfy one of
+    the scanner's phone recognizers."""
+    found = []
+    for m in _SPOKEN_NUMBER.finditer(text):
+        before = text[max(0, m.start() - 60) : m.start()]
+        if not _SPOKEN_CONTEXT.search(before):
             continue
-        context = re.compile(r.context_pattern) if r.context_pattern else None
-        out.append((r, re.compile(r.pattern), context))
-    return tuple(out)
-
-
-def _validated(r: Recognizer, candidate: str) -> str | None:
-    try:
-        value = r.validator(candidate)
-    except Exception:  # a validator must never stop a run
-        return None
-    return value or None
+        digits = _spoken_digits(m.group(0))
+        if any(f.entity == "PHONE_NUMBER" for f in find_in_text(f"phone: {digits}")):
+            found.append((m.start(), m.end(), m.group(0).strip(" ,.")))
+    return found
 
 
 def _not_personal_ip(value: str) -> bool:
@@ -111,51 +105,6 @@ def _not_personal_ip(value: str) -> bool:
     return a.is_loopback or a.is_unspecified or a.is_reserved or a.is_multicast or a.is_link_local
 
 
-def _recognized(text: str, min_score: float = 0.5) -> list[tuple[int, int, int, str, str]]:
-    """Findings of the project's recognizers: ``(start, end, recognizer index, entity, value)``
-    after the same context, score, overlap and exclusion rules as ``assay pii scan``."""
-    found: list[tuple[int, int, int, str, str]] = []
-    for index, (r, pattern, context) in enumerate(_recognizers()):
-        has_context = bool(context and context.search(text))
-        if r.needs == "context" and not has_context:
-            continue
-        if (r.context_score if has_context else r.score) < min_score:
-            continue
-        for m in pattern.finditer(text):
-            value = _validated(r, m.group(0))
-            if value is not None:
-                found.append((m.start(), m.end(), index, r.entity, value))
-    kept = [
-        f
-        for f in found
-        if not any(
-            o is not f
-            and f[4] in o[4]
-            and (len(o[4]) > len(f[4]) or (len(o[4]) == len(f[4]) and o[2] < f[2]))
-            for o in found
-        )
-    ]
-    return [
-        f
-        for f in kept
-        if f[3] != EXCLUDED and not (f[3] == "IP_ADDRESS" and _not_personal_ip(f[4]))
-    ]
-
-
-_KINDS = {
-    "email": "EMAIL_ADDRESS",
-    "phone": "PHONE_NUMBER",
-    "ssn": "US_SSN",
-    "credit_card": "CREDIT_CARD",
-    "iban": "IBAN_CODE",
-    "ip_address": "IP_ADDRESS",
-    "street_address": "STREET_ADDRESS",
-    "postcode": "POSTCODE",
-    "date_of_birth": "DATE_OF_BIRTH",
-    "id_number": "ID_NUMBER",
-}
-
-
 def find_pii(text: str) -> list[tuple[str, str]]:
     """Every piece of personal data found in ``text``, as ``(entity, value)`` in text order.
 
@@ -163,67 +112,39 @@ def find_pii(text: str) -> list[tuple[str, str]]:
     --------
     >>> find_pii("Card 4111 1111 1111 1111, SSN 536-22-8197")
     [('CREDIT_CARD', '4111 1111 1111 1111'), ('US_SSN', '536-22-8197')]
-    >>> find_pii("version 1.2.3, order #123456789")
+    >>> find_pii("version 1.2.3, order # 1234-5678-9012, upgraded to 10.4.2.1")
     []
     """
-    spans = [(s, e, entity, value) for s, e, _, entity, value in _recognized(text)]
-    for start, end, kind, value in _patterns(text):
+    spans = [
+        (f.start, f.end, f.entity, f.value)
+        for f in find_in_text(text)
+        if not (f.entity == "IP_ADDRESS" and _not_personal_ip(f.value))
+    ]
+    for start, end, entity, value in _patterns(text):
         if not any(s < end and start < e for s, e, _, _ in spans):
-            spans.append((start, end, _KINDS[kind], value))
+            spans.append((start, end, entity, value))
     return [(entity, value) for _, _, entity, value in sorted(spans)]
 
 
 def _patterns(text: str) -> list[tuple[int, int, str, str]]:
-    """Findings of this module's own patterns: ``(start, end, kind, value)``."""
+    """Findings of this module's own patterns: ``(start, end, entity, value)``."""
     found: list[tuple[int, int, str, str]] = []
-    taken: list[tuple[int, int]] = []
 
-    def add(kind: str, m: re.Match[str], group: int = 0) -> None:
-        start, end = m.span(group)
-        if any(s < end and start < e for s, e in taken):
-            return
-        taken.append((start, end))
-        found.append((start, end, kind, m.group(group).strip()))
+    def add(entity: str, start: int, end: int, value: str) -> None:
+        if not any(s < end and start < e for s, e, _, _ in found):
+            found.append((start, end, entity, value.strip()))
 
-    for m in _EMAIL.finditer(text):
-        add("email", m)
     for m in _EMAIL_SPOKEN.finditer(text):
-        add("email", m)
+        add("EMAIL_ADDRESS", m.start(), m.end(), m.group(0))
     for m in _DOB.finditer(text):
-        add("date_of_birth", m, 1)
-    for m in _IBAN.finditer(text):
-        if _iban_ok(m.group(0)):
-            add("iban", m)
-    for m in _CARD.finditer(text):
-        number = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(number) <= 19 and len(set(number)) > 1 and _luhn(number):
-            add("credit_card", m)
-    for m in _SSN.finditer(text):
-        add("ssn", m)
+        add("DATE_OF_BIRTH", m.start(1), m.end(1), m.group(1))
     for m in _ID_NUMBER.finditer(text):
-        value = m.group(1)
-        if sum(ch.isdigit() for ch in value) >= 6:
-            add("id_number", m, 1)
-    for m in _IPV4.finditer(text):
-        try:
-            address = ipaddress.IPv4Address(m.group(0))
-        except ValueError:
-            continue
-        if not (
-            address.is_loopback
-            or address.is_unspecified
-            or address.is_reserved
-            or address.is_multicast
-            or address.is_link_local
-        ):
-            add("ip_address", m)
-    for m in _PHONE.finditer(text):
-        value = m.group(0)
-        digits = re.sub(r"\D", "", value)
-        if 9 <= len(digits) <= 15 and not _is_date_like(value):
-            add("phone", m)
+        if sum(ch.isdigit() for ch in m.group(1)) >= 6:
+            add("ID_NUMBER", m.start(1), m.end(1), m.group(1))
+    for start, end, value in _spoken_phones(text):
+        add("PHONE_NUMBER", start, end, value)
     for m in _STREET.finditer(text):
-        add("street_address", m)
+        add("STREET_ADDRESS", m.start(), m.end(), m.group(0))
     for m in _POSTCODE.finditer(text):
-        add("postcode", m)
+        add("POSTCODE", m.start(), m.end(), m.group(0))
     return found

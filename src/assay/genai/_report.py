@@ -169,9 +169,59 @@ def _run_view(run: RedteamRun, title: str | None) -> dict[str, Any]:
         "failures": failures,
         "errors": run.errors(),
         "detectors": result["detectors"],
+        "taxonomy": _taxonomy_rows(cats),
         "css": _css(),
         "expect_labels": _EXPECT_LABELS,
     }
+
+
+def _taxonomy_rows(cats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OWASP LLM Top 10 and NIST AI 600-1 risks with this run's categories that test them."""
+    # assay.frameworks loads the governance layer it computes coverage from: import on use, so
+    # that importing assay.genai stays light.
+    from assay.frameworks import CategoryTally, genai_coverage
+
+    tallies = {
+        c["category"]: CategoryTally(int(c["cases"]), int(c["passed"]), int(c["failed"]))
+        for c in cats
+        if c["cases"]
+    }
+    labels = {c["category"]: c["label"] for c in cats}
+    rows = []
+    for risk in genai_coverage(tallies):
+        row = risk.to_dict()
+        row["labels"] = [labels.get(c, c) for c in risk.categories]
+        rows.append(row)
+    return rows
+
+
+def _md_taxonomy(rows: list[dict[str, Any]]) -> list[str]:
+    e = markdown_escape
+    lines = [
+        "",
+        "## Coverage of OWASP Top 10 for LLM Applications (2025) and NIST AI 600-1",
+        "",
+        "Which risks this run's categories test (mapping: `assay/frameworks/genai_taxonomy.yaml`); "
+        "a risk no category tests is not covered by this run.",
+        "",
+    ]
+    lines += _md_table(
+        ["Framework", "Risk", "Tested by", "Cases", "Passed", "Failed", "Pass rate"],
+        [
+            [
+                e(r["framework"]),
+                e(f"{r['id']} {r['title']}"),
+                e(", ".join(r["labels"])) or "not covered",
+                str(r["cases"]),
+                "" if r["passed"] is None else str(r["passed"]),
+                "" if r["failed"] is None else str(r["failed"]),
+                _pct(r["pass_rate"]),
+            ]
+            for r in rows
+        ],
+        ["l", "l", "l", "r", "r", "r", "r"],
+    )
+    return lines
 
 
 def render_redteam_html(run: RedteamRun, *, title: str | None = None) -> str:
@@ -255,6 +305,7 @@ def render_redteam_markdown(run: RedteamRun, *, title: str | None = None) -> str
         [[e(k), str(d["ran"]), str(d["fired"])] for k, d in sorted(v["detectors"].items())],
         ["l", "r", "r"],
     )
+    lines += _md_taxonomy(v["taxonomy"])
     lines += ["", f"## Failures ({len(v['failures'])})", ""]
     lines += _md_failures(v["failures"])
     lines += ["", f"## Errored cases ({len(v['errors'])})", ""]

@@ -67,6 +67,9 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind(
         "judge_calibration", "judge calibration", "evaluation", "assay.judge-calibration/v1"
     ),
+    EvidenceKind(
+        "genai_log_scan", "generative-AI log scan", "evaluation", "assay.genai-log-scan/v1"
+    ),
     EvidenceKind("model_card", "model card", "document", "assay.sections/v1", True),
     EvidenceKind("system_card", "system card", "document", "assay.sections/v1", True),
     EvidenceKind("datasheet", "datasheet", "document", "assay.sections/v1", True),

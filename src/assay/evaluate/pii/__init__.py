@@ -24,6 +24,7 @@ from assay.evaluate.pii._result import (
 )
 from assay.evaluate.pii._risk import reidentification_risk
 from assay.evaluate.pii._scan import scan
+from assay.evaluate.pii._text import TextFinding, find_in_text
 from assay.evaluate.pii._validators import iban_checksum_ok, luhn_ok
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "RedactionReport",
     "ReidentificationPayload",
     "ReidentificationRisk",
+    "TextFinding",
+    "find_in_text",
     "iban_checksum_ok",
     "load_ner",
     "luhn_ok",

@@ -239,6 +239,26 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
         r"|confirmation)(?:[ -]?(?:no\.?|number|nr\.?|id))?[\s:#=]{0,3})[0-9][0-9 .-]{5,30}[0-9]\b",
         v.reference_number, 0.99,
     ),
+    # Version and build numbers look like IPv4 addresses ("client version 7.15.49.228",
+    # "upgraded to 10.4.2.1", "Chrome/120.0.6099.109", "1.2.3.4.5", "3.4.9.1-rc1"): these
+    # exclusions win the overlap with the IP address and are then dropped too.
+    Recognizer(
+        "version_number", EXCLUDED, "exclusion",
+        r"(?i:\b(?:version|ver\.?|v|release|rel|build|firmware|fw|patch|sdk|"
+        r"(?:upgraded|updated|upgrading|updating|upgrade|update|downgraded|downgrading|"
+        r"rolled back|rolling back|reverted|bumped|migrated|pinned|installing|installed)"
+        r" (?:to|from))[\s:#=]{0,3}|\((?:was|previously|from) )v?[0-9]+(?:\.[0-9]+){2,5}"
+        r"(?: to v?[0-9]+(?:\.[0-9]+){2,5})?\b",
+        v.version_number, 0.99,
+    ),
+    Recognizer(
+        "version_number_form", EXCLUDED, "exclusion",
+        r"(?i:\b[a-z][a-z0-9_.-]{0,40}(?:/|==|@|-v|_v|\sv)[0-9]+(?:\.[0-9]+){2,5}\b"
+        r"|\b[0-9]+(?:\.[0-9]+){4,}\b"
+        r"|\b[0-9]+(?:\.[0-9]+){2,4}[-+~](?:rc|alpha|beta|dev|pre|post|snapshot|build|b|a|r)"
+        r"[0-9]*\b)",
+        v.version_number, 0.99,
+    ),
     # Financial.
     Recognizer(
         "iban", "IBAN_CODE", "financial", r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b", v.iban,

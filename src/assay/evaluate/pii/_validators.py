@@ -655,6 +655,17 @@ def reference_number(text: str) -> str | None:
     return found[0] if found else None
 
 
+_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+
+
+def version_number(text: str) -> str | None:
+    """The dotted number after "version", "upgraded to", "Chrome/", ...: not an IP address,
+    found so that the same digits are not reported as one. Returns the text from the first
+    dotted run to the last ("6.5.8.7 to 6.6.0.1" covers both)."""
+    runs = list(_VERSION.finditer(text))
+    return text[runs[0].start() : runs[-1].end()] if runs else None
+
+
 def whole(text: str) -> str | None:
     """Accept the candidate as it is (the pattern is specific enough)."""
     return text.strip() or None
