@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 from rich.console import Console
@@ -12,8 +12,12 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for
 from assay.cli._outcome import require_evaluated
+from assay.cli._source import open_for_command, with_source
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, Policy, load_ner, redact, scan
+
+if TYPE_CHECKING:
+    from assay.sources import SourceSpec
 
 pii_app = typer.Typer(
     help="Personal data: column inventory, re-identification risk, minimisation, redaction.",
@@ -147,8 +151,13 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
 
 
 @pii_app.command("scan")
+@with_source("path")
 def scan_command(
-    path: Path = typer.Argument(..., help="A table or log: .parquet, .csv, .tsv or .jsonl."),
+    path: str | None = typer.Argument(
+        None,
+        help="A table or log: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or "
+        "--source-db with --table/--query: rows are streamed in batches).",
+    ),
     columns: list[str] | None = typer.Option(
         None, "--columns", help="Columns to scan (nested as parent.child); repeat or use commas."
     ),
@@ -189,6 +198,7 @@ def scan_command(
     workspace: Path | None = typer.Option(
         None, "--workspace", help="A folder inside the workspace (default: the current one)."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Find personal data column by column; masked examples only, never raw values."""
     fmt = format_for(fmt, output, FORMATS, default="table")
@@ -201,24 +211,34 @@ def scan_command(
                 "--ner needs --ner-model PATH: the folder of a spaCy pipeline on disk."
             )
         backend = load_ner(ner, ner_model)
-    result = scan(
-        path,
-        columns=_split(columns),
-        quasi_identifiers=_split(quasi_identifiers),
-        sensitive=sensitive,
-        features=_split(features),
-        sample=_sample(sample),
-        random_state=seed,
-        min_score=min_score,
-        ner=backend,
-    )
+    assert source is not None
+    from assay.sources import rows_to_scan, stamp_source
+
+    with open_for_command(source) as opened:
+        with opened.reading():
+            result = scan(
+                rows_to_scan(opened),
+                columns=_split(columns),
+                quasi_identifiers=_split(quasi_identifiers),
+                sensitive=sensitive,
+                features=_split(features),
+                sample=_sample(sample),
+                random_state=seed,
+                min_score=min_score,
+                ner=backend,
+            )
+        result = stamp_source(result, opened)
+        label = opened.label
     if result.n_rows and not result.n_scanned:
         raise InputError(
             f"The sample drew none of the {result.n_rows:,} rows; nothing was scanned. "
             "Give a larger --sample (a fraction such as 0.1, or a number of rows)."
         )
     require_evaluated(
-        result.n_scanned, result.n_rows, unit="row", fix=f"'{path}' holds no rows (only a header?)."
+        result.n_scanned,
+        result.n_rows,
+        unit="row",
+        fix=f"'{label}' holds no rows (only a header?).",
     )
     console = make_console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)

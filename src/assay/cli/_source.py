@@ -1,0 +1,118 @@
+"""The source options every data-reading command shares, declared once.
+
+``@with_source("data")`` adds ``--source-db``, ``--table``, ``--query``, ``--engine`` and
+``--spark-master`` to a command and hands it a ``source`` (an :class:`assay.sources.SourceSpec`)
+built from them and the command's own DATA argument, which may then be a local path, an
+``s3://``, ``gs://`` or ``az://`` path, or left out for a database table or query.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from assay.sources import OpenedSource, SourceSpec
+
+__all__ = ["open_for_command", "with_source"]
+
+_HELP = "Data source"
+_OPTIONS: list[tuple[str, Any, Any]] = [
+    (
+        "source_db",
+        str | None,
+        typer.Option(
+            None,
+            "--source-db",
+            envvar="ASSAY_SOURCE_DB",
+            show_envvar=False,
+            help="SQLAlchemy URL of a database to read --table or --query from (the grouped "
+            "work runs there). Keep the password out of it: PGPASSWORD, ~/.pgpass.",
+            rich_help_panel=_HELP,
+        ),
+    ),
+    (
+        "table",
+        str | None,
+        typer.Option(
+            None,
+            "--table",
+            help="A table in --source-db, or a Spark catalog table (db.name) with --engine spark.",
+            rich_help_panel=_HELP,
+        ),
+    ),
+    (
+        "query",
+        str | None,
+        typer.Option(None, "--query", help="SQL run in --source-db.", rich_help_panel=_HELP),
+    ),
+    (
+        "engine",
+        str,
+        typer.Option(
+            "polars",
+            "--engine",
+            help="polars, duckdb or spark: the engine that reads DATA.",
+            rich_help_panel=_HELP,
+        ),
+    ),
+    (
+        "spark_master",
+        str,
+        typer.Option(
+            "local[*]",
+            "--spark-master",
+            help="With --engine spark: the master (SPARK_REMOTE selects Spark Connect instead).",
+            rich_help_panel=_HELP,
+        ),
+    ),
+]
+
+
+def with_source(data: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared source options; ``data`` names its DATA parameter.
+
+    The command declares ``source`` as its last parameter; the command line never sees it.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command)
+        kept = [p for name, p in signature.parameters.items() if name != "source"]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=t)
+            for name, t, default in _OPTIONS
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            from assay.sources import SourceSpec
+
+            given = {name: kwargs.pop(name) for name, _, _ in _OPTIONS}
+            path = kwargs.get(data)
+            spec = SourceSpec(
+                path=None if path is None else str(path), database=given["source_db"],
+                table=given["table"], query=given["query"], engine=given["engine"],
+                spark_master=given["spark_master"],
+            )  # fmt: skip
+            command(**kwargs, source=spec)
+
+        annotations = {k: v for k, v in command.__annotations__.items() if k != "source"}
+        wrapper.__annotations__ = annotations | {name: t for name, t, _ in _OPTIONS}
+        wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+@contextmanager
+def open_for_command(spec: SourceSpec) -> Iterator[OpenedSource]:
+    """Open the source for the length of a command (wrap its reads in ``opened.reading()``)."""
+    from assay.sources import opened_source
+
+    with opened_source(spec) as opened:
+        yield opened
