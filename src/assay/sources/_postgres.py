@@ -21,3 +21,22 @@ class PostgresCompiler(_IbisPostgresCompiler):  # type: ignore[misc]
         if op.arg.dtype.is_boolean() and to.is_integer():
             arg = sge.Cast(this=arg, to=sge.DataType.build("INT"))
         return super().visit_Cast(op, arg=arg, to=to)
+
+
+def schema_of_query(backend: Any, query: str) -> Any:
+    """The Ibis schema of a query's result, read from a temporary view.
+
+    Ibis does the same, but with newer sqlglot releases its ``DROP VIEW`` statement loses the
+    view's name; here the statements are written out.
+    """
+    import uuid
+
+    name = f"assay_query_{uuid.uuid4().hex[:16]}"
+    con = backend.con
+    with con.cursor() as cursor, con.transaction():
+        cursor.execute(f'CREATE TEMPORARY VIEW "{name}" AS {query}')
+    try:
+        return backend.get_schema(name)
+    finally:
+        with con.cursor() as cursor, con.transaction():
+            cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
