@@ -30,9 +30,9 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except (ArgumentError, ValueError):
         raise InputError(
-            f"--source-db '{redact_url(url)}' is not a database URL; write it as SQLAlchemy "
-            "does, e.g. postgresql+psycopg://USER@HOST:5432/DATABASE (put the password in "
-            "PGPASSWORD or ~/.pgpass rather than on the command line)."
+            "--source-db is not a database URL (it is not repeated here: it may hold a password); "
+            "write it as SQLAlchemy does, e.g. postgresql+psycopg://USER@HOST:5432/DATABASE "
+            "(put the password in PGPASSWORD or ~/.pgpass rather than on the command line)."
         ) from None
 
 
