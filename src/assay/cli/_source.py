@@ -74,8 +74,9 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
 ]
 
 
-def with_source(data: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the shared source options; ``data`` names its DATA parameter.
+def with_source(data: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared source options; ``data`` names its DATA parameter (``None``:
+    the command's own inputs are separate, and the source is one more, when named).
 
     The command declares ``source`` as its last parameter; the command line never sees it.
     """
@@ -93,7 +94,7 @@ def with_source(data: str) -> Callable[[Callable[..., None]], Callable[..., None
             from assay.sources import SourceSpec
 
             given = {name: kwargs.pop(name) for name, _, _ in _OPTIONS}
-            path = kwargs.get(data)
+            path = kwargs.get(data) if data is not None else None
             spec = SourceSpec(
                 path=None if path is None else str(path), database=given["source_db"],
                 table=given["table"], query=given["query"], engine=given["engine"],

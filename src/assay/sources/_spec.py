@@ -39,6 +39,11 @@ class SourceSpec:
     engine: str = "polars"
     spark_master: str = "local[*]"
 
+    @property
+    def names_data(self) -> bool:
+        """Whether any data was named (a command with other inputs may have none)."""
+        return any(v is not None for v in (self.path, self.table, self.query, self.database))
+
     def checked(self) -> SourceSpec:
         """This spec, once its options are known to go together.
 
