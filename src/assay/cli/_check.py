@@ -12,7 +12,7 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
-from assay.cli._source import open_for_command, with_source
+from assay.cli._source import DATA_HELP, open_for_command, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate import (
     DriftResult,
@@ -67,11 +67,7 @@ def _check_format(fmt: str, output: Path | None) -> str:
 @check_app.command("data")
 @with_source("data")
 def data_command(
-    data: str | None = typer.Argument(
-        None,
-        help="The data: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or "
-        "--source-db with --table/--query).",
-    ),
+    data: str | None = typer.Argument(None, help=DATA_HELP),
     sensitive: list[str] = typer.Option(
         [], "--sensitive", help="Protected feature column(s); repeat or separate with commas."
     ),
@@ -118,15 +114,11 @@ def data_command(
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
     fmt = _check_format(fmt, output)
     _check_record_and_fail_on(record, system, model_version, fail_on)
-    assert source is not None
-    from assay.sources import stamp_source
-
-    with open_for_command(source) as opened, opened.reading():
-        result = stamp_source(
-            _quality(opened.data, sensitive, label, proba, pos_label, schema, population,
-                     min_cell_size, no_duplicates),
-            opened,
-        )  # fmt: skip
+    result = read_source(
+        source,
+        lambda data: _quality(data, sensitive, label, proba, pos_label, schema, population,
+                              min_cell_size, no_duplicates),
+    )  # fmt: skip
     console = make_console(stderr=fmt != "table" and output is None)
     _report_quality(result, fmt, output, html, console)
     if record:
@@ -335,7 +327,6 @@ def drift_command(
         )
         if save_profile is not None:
             write_output(save_profile, ref.to_json(), option="--save-profile")
-    assert source is not None
     from assay.sources import stamp_source
 
     with open_for_command(source) as opened:

@@ -12,7 +12,7 @@ from rich.console import Console
 from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
 from assay.cli._files import emit_text, format_for
-from assay.cli._source import open_for_command, with_source
+from assay.cli._source import DATA_HELP, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
 
@@ -103,9 +103,7 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
 @with_source("data")
 def fairness_command(
     data: str | None = typer.Argument(
-        None,
-        help="Predictions with labels and sensitive features: .parquet, .csv, .tsv or .jsonl, "
-        "local or s3://, gs://, az:// (or --source-db with --table/--query).",
+        None, help="Predictions with labels and sensitive features. " + DATA_HELP
     ),
     y_true: str = typer.Option(
         ..., "--y-true", help="Column of true labels (or targets for regression)."
@@ -176,11 +174,7 @@ def fairness_command(
         dataset_version=dataset_version,
     )  # fmt: skip
     fmt = _check_options(opts)
-    assert source is not None
-    from assay.sources import stamp_source
-
-    with open_for_command(source) as opened, opened.reading():
-        result = stamp_source(_evaluate(opts, opened.data), opened)
+    result = read_source(source, lambda data: _evaluate(opts, data))
     console = make_console(stderr=fmt != "table" and output is None)
     write_result(result, fmt, output, console)
     if record:

@@ -65,14 +65,13 @@ def run_command(
     fmt = format_for(fmt, output, ("table", "json"), default="table")
     if fmt not in ("table", "json"):
         raise InputError(f"--format must be table or json; got '{fmt}'.")
-    assert source is not None
-    if not data and not source.names_data:
+    if not data and not (source and source.names_data):
         raise InputError(
             "Give the batch to process: --data FILE (repeatable), or --source-db URL with "
             "--table/--query, or --engine spark --table db.name."
         )
     with _open(workspace) as ws:
-        if not source.names_data:
+        if not (source and source.names_data):
             result = run_monitor(spec, data, workspace=ws, notify=not no_notify)
         else:
             with open_for_command(source) as opened, opened.reading():

@@ -12,7 +12,7 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for
 from assay.cli._outcome import require_evaluated
-from assay.cli._source import open_for_command, with_source
+from assay.cli._source import DATA_HELP, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, Policy, load_ner, redact, scan
 
@@ -153,11 +153,7 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
 @pii_app.command("scan")
 @with_source("path")
 def scan_command(
-    path: str | None = typer.Argument(
-        None,
-        help="A table or log: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or "
-        "--source-db with --table/--query: rows are streamed in batches).",
-    ),
+    path: str | None = typer.Argument(None, help="A table or log. " + DATA_HELP),
     columns: list[str] | None = typer.Option(
         None, "--columns", help="Columns to scan (nested as parent.child); repeat or use commas."
     ),
@@ -211,35 +207,23 @@ def scan_command(
                 "--ner needs --ner-model PATH: the folder of a spaCy pipeline on disk."
             )
         backend = load_ner(ner, ner_model)
-    assert source is not None
-    from assay.sources import rows_to_scan, stamp_source
-
-    with open_for_command(source) as opened:
-        with opened.reading():
-            result = scan(
-                rows_to_scan(opened),
-                columns=_split(columns),
-                quasi_identifiers=_split(quasi_identifiers),
-                sensitive=sensitive,
-                features=_split(features),
-                sample=_sample(sample),
-                random_state=seed,
-                min_score=min_score,
-                ner=backend,
-            )
-        result = stamp_source(result, opened)
-        label = opened.label
+    result = read_source(
+        source,
+        lambda data: scan(
+            data, columns=_split(columns), quasi_identifiers=_split(quasi_identifiers),
+            sensitive=sensitive, features=_split(features), sample=_sample(sample),
+            random_state=seed, min_score=min_score, ner=backend,
+        ),
+        values=True,
+    )  # fmt: skip
     if result.n_rows and not result.n_scanned:
         raise InputError(
             f"The sample drew none of the {result.n_rows:,} rows; nothing was scanned. "
             "Give a larger --sample (a fraction such as 0.1, or a number of rows)."
         )
-    require_evaluated(
-        result.n_scanned,
-        result.n_rows,
-        unit="row",
-        fix=f"'{label}' holds no rows (only a header?).",
-    )
+    where = path or (source.table if source else None) or "the query"
+    require_evaluated(result.n_scanned, result.n_rows, unit="row",
+                      fix=f"'{where}' holds no rows (only a header?).")  # fmt: skip
     console = make_console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)
     if record:

@@ -16,7 +16,7 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
-from assay.cli._source import open_for_command, with_source
+from assay.cli._source import DATA_HELP, open_for_command, with_source
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -164,13 +164,7 @@ MODEL_HELP = (
 @with_source("data")
 def run_command(
     model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
-    data: str | None = typer.Option(
-        None,
-        "--data",
-        "-d",
-        help="Data: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or "
-        "--source-db with --table/--query).",
-    ),
+    data: str | None = typer.Option(None, "--data", "-d", help=DATA_HELP),
     y_true: str = typer.Option(..., "--y-true", help="Column of true labels (binary)."),
     sensitive: list[str] = typer.Option(
         ..., "--sensitive", help="Column(s) to report by; repeat or separate with commas."
@@ -230,9 +224,9 @@ def run_command(
         "batch_size": batch_size,
         "timeout": timeout,
     }
-    assert source is not None
+    # the model scores the rows themselves: from a database or Spark they come to the client
     with _loading(console) as say, open_for_command(source) as opened, opened.reading():
-        rows = opened.data  # the model scores the rows themselves: they come to the client
+        rows = opened.data
         result = run_robustness(
             model, rows, scenario=scenarios, n_bootstrap=n_bootstrap, progress=say, **common
         )

@@ -12,14 +12,23 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from assay.result import Result
     from assay.sources import OpenedSource, SourceSpec
 
-__all__ = ["open_for_command", "with_source"]
+    R = TypeVar("R", bound=Result[Any])
+
+__all__ = ["DATA_HELP", "open_for_command", "read_source", "with_source"]
+
+#: The help of a command's DATA: what it may name besides a local file.
+DATA_HELP = (
+    "The data: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or --source-db "
+    "with --table/--query, or --engine spark --table db.name)."
+)
 
 _HELP = "Data source"
 _OPTIONS: list[tuple[str, Any, Any]] = [
@@ -111,9 +120,22 @@ def with_source(data: str | None) -> Callable[[Callable[..., None]], Callable[..
 
 
 @contextmanager
-def open_for_command(spec: SourceSpec) -> Iterator[OpenedSource]:
+def open_for_command(spec: SourceSpec | None) -> Iterator[OpenedSource]:
     """Open the source for the length of a command (wrap its reads in ``opened.reading()``)."""
     from assay.sources import opened_source
 
+    assert spec is not None, "the command is not decorated with @with_source"
     with opened_source(spec) as opened:
         yield opened
+
+
+def read_source(
+    spec: SourceSpec | None, evaluate: Callable[[Any], R], *, values: bool = False
+) -> R:
+    """Open the source, run ``evaluate`` on what it holds (``values``: its rows, for a check that
+    reads every value), record the source in the result's provenance and close it. A failure
+    while reading names the source without its secrets."""
+    from assay.sources import rows_to_scan, stamp_source
+
+    with open_for_command(spec) as opened, opened.reading():
+        return stamp_source(evaluate(rows_to_scan(opened) if values else opened.data), opened)
