@@ -36,6 +36,16 @@ def parse_url(url: str) -> URL:
         ) from None
 
 
+def _require_ibis() -> None:
+    try:
+        import ibis  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "--source-db needs Ibis, which runs the grouped passes in the database: "
+            "pip install 'assay-rai[sql]'."
+        ) from None
+
+
 def _connect(url: URL) -> Any:
     import ibis
 
@@ -74,6 +84,7 @@ def open_database(spec: SourceSpec) -> OpenedSource:
         described["query"] = spec.query
     secrets = [url.password] if isinstance(url.password, str) else []
     opened = OpenedSource(spec, None, "database", described, secrets)
+    _require_ibis()
     try:
         backend = _connect(url)
     except Exception as exc:

@@ -57,7 +57,10 @@ class OpenedSource:
         try:
             yield
         except AssayError as exc:
-            raise type(exc)(scrub(str(exc), self.secrets)) from None
+            text = str(exc)
+            if scrub(text, self.secrets) == text:
+                raise
+            raise InputError(scrub(text, self.secrets)) from None
         except Exception as exc:  # each engine and driver raises its own error types
             raise source_error(self.label, exc, self.secrets) from None
 
