@@ -67,7 +67,7 @@ def _check_format(fmt: str, output: Path | None) -> str:
 @check_app.command("data")
 @with_source("data")
 def data_command(
-    data: str | None = typer.Argument(None, help=DATA_HELP),
+    data: str | None = typer.Argument(None, help="The data: " + DATA_HELP),
     sensitive: list[str] = typer.Option(
         [], "--sensitive", help="Protected feature column(s); repeat or separate with commas."
     ),
@@ -289,11 +289,7 @@ def drift_command(
     reference: Path = typer.Argument(
         ..., help="Reference data, or a profile saved by `assay check profile DATA -o FILE.json`."
     ),
-    current: str | None = typer.Argument(
-        None,
-        help="The current data: a local or s3://, gs://, az:// file (or --source-db with "
-        "--table/--query).",
-    ),
+    current: str | None = typer.Argument(None, help="The current data: " + DATA_HELP),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Check drift within groups."),
     prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
     label: str | None = typer.Option(None, "--label", help="Label column."),

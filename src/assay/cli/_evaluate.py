@@ -103,7 +103,7 @@ def write_result(result: FairnessResult, fmt: str, output: Path | None, console:
 @with_source("data")
 def fairness_command(
     data: str | None = typer.Argument(
-        None, help="Predictions with labels and sensitive features. " + DATA_HELP
+        None, help="Predictions with labels and sensitive features: " + DATA_HELP
     ),
     y_true: str = typer.Option(
         ..., "--y-true", help="Column of true labels (or targets for regression)."

@@ -153,7 +153,7 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
 @pii_app.command("scan")
 @with_source("path")
 def scan_command(
-    path: str | None = typer.Argument(None, help="A table or log. " + DATA_HELP),
+    path: str | None = typer.Argument(None, help="A table or log: " + DATA_HELP),
     columns: list[str] | None = typer.Option(
         None, "--columns", help="Columns to scan (nested as parent.child); repeat or use commas."
     ),

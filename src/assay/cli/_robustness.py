@@ -164,7 +164,7 @@ MODEL_HELP = (
 @with_source("data")
 def run_command(
     model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
-    data: str | None = typer.Option(None, "--data", "-d", help=DATA_HELP),
+    data: str | None = typer.Option(None, "--data", "-d", help="Data: " + DATA_HELP),
     y_true: str = typer.Option(..., "--y-true", help="Column of true labels (binary)."),
     sensitive: list[str] = typer.Option(
         ..., "--sensitive", help="Column(s) to report by; repeat or separate with commas."

@@ -26,8 +26,8 @@ __all__ = ["DATA_HELP", "open_for_command", "read_source", "with_source"]
 
 #: The help of a command's DATA: what it may name besides a local file.
 DATA_HELP = (
-    "The data: .parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or --source-db "
-    "with --table/--query, or --engine spark --table db.name)."
+    ".parquet, .csv, .tsv or .jsonl, local or s3://, gs://, az:// (or --source-db with "
+    "--table/--query, or --engine spark --table db.name)."
 )
 
 _HELP = "Data source"
