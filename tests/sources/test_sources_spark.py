@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,49 @@ def test_a_spark_that_cannot_start_is_exit_2(parquet: Path, tmp_path: Path) -> N
     assert "Spark could not start (Spark master local[1])" in result.err
     assert "Traceback" not in result.err
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark Connect server (local[1]) on a free loopback port; ready when it says so."""
+    import importlib.util
+    import socket
+    import subprocess
+
+    if importlib.util.find_spec("grpc") is None:
+        pytest.skip("spark lane: the Spark Connect client needs pip install 'pyspark[connect]'")
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(home / "bin" / "spark-submit"), "--class",
+         "org.apache.spark.sql.connect.service.SparkConnectServer", "--master", "local[1]",
+         "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
+         "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false"],
+        env={**os.environ, "SPARK_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if "Spark Connect server started at" in line:
+                break
+        else:
+            raise RuntimeError(f"Spark Connect exited with code {server.wait()}")
+        threading.Thread(target=server.stderr.read, daemon=True).start()  # keep draining its log
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_spark_connect_via_spark_remote(parquet: Path, spark_connect: str) -> None:
+    """With SPARK_REMOTE set, the passes run on that Spark Connect server: same numbers."""
+    local = run(*FAIRNESS, parquet).json()
+    remote = run(*FAIRNESS, parquet, "--engine", "spark", env={"SPARK_REMOTE": spark_connect})
+    assert numbers(remote.json()) == numbers(local)
