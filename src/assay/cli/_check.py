@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +12,7 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
+from assay.cli._source import DATA_HELP, open_for_command, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate import (
     DriftResult,
@@ -21,6 +22,9 @@ from assay.evaluate import (
     quality,
     reference_profile,
 )
+
+if TYPE_CHECKING:
+    from assay.sources import SourceSpec
 
 check_app = typer.Typer(
     help="Check data: quality and representativeness, reference profiles, drift.",
@@ -62,8 +66,9 @@ def _check_format(fmt: str, output: Path | None, formats: tuple[str, ...] = FORM
 
 
 @check_app.command("data")
+@with_source("data")
 def data_command(
-    data: Path = typer.Argument(..., help="The data: .parquet, .csv, .tsv or .jsonl."),
+    data: str | None = typer.Argument(None, help="The data: " + DATA_HELP),
     sensitive: list[str] = typer.Option(
         [], "--sensitive", help="Protected feature column(s); repeat or separate with commas."
     ),
@@ -105,11 +110,36 @@ def data_command(
     workspace: Path | None = typer.Option(
         None, "--workspace", "-w", help="With --record: the workspace folder (default: found)."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Missing values (by group), duplicates, schema violations, label noise, representativeness."""
     fmt = _check_format(fmt, output)
     _check_record_and_fail_on(record, system, model_version, fail_on)
-    result = quality(
+    result = read_source(
+        source,
+        lambda data: _quality(data, sensitive, label, proba, pos_label, schema, population,
+                              min_cell_size, no_duplicates),
+    )  # fmt: skip
+    console = make_console(stderr=fmt != "table" and output is None)
+    _report_quality(result, fmt, output, html, console)
+    if record:
+        _record_quality(result, system, model_version, dataset_version, workspace, console)
+    _exit_on_findings(result, fail_on)
+
+
+def _quality(
+    data: Any,
+    sensitive: list[str],
+    label: str | None,
+    proba: list[str],
+    pos_label: str | None,
+    schema: Path | None,
+    population: Path | None,
+    min_cell_size: int,
+    no_duplicates: bool,
+) -> QualityResult:
+    """The quality check the options of ``assay check data`` ask for."""
+    return quality(
         data,
         sensitive_features=_split(sensitive) or None,
         label=label,
@@ -120,7 +150,12 @@ def data_command(
         min_cell_size=min_cell_size,
         duplicates=not no_duplicates,
     )
-    console = make_console(stderr=fmt != "table" and output is None)
+
+
+def _report_quality(
+    result: QualityResult, fmt: str, output: Path | None, html: Path | None, console: Console
+) -> None:
+    """Print or write the result, and the HTML report when asked."""
     if fmt == "json":
         emit_text(result.to_json(), output, console)
     else:
@@ -130,9 +165,6 @@ def data_command(
 
         write_output(html, render_quality_html(result.to_dict()), option="--html")
         console.print(f"wrote {html}")
-    if record:
-        _record_quality(result, system, model_version, dataset_version, workspace, console)
-    _exit_on_findings(result, fail_on)
 
 
 def _check_record_and_fail_on(
@@ -253,11 +285,12 @@ def load_reference(path: Path) -> ReferenceProfile | Path:
 
 
 @check_app.command("drift")
+@with_source("current")
 def drift_command(
     reference: Path = typer.Argument(
         ..., help="Reference data, or a profile saved by `assay check profile DATA -o FILE.json`."
     ),
-    current: Path = typer.Argument(..., help="The current data."),
+    current: str | None = typer.Argument(None, help="The current data: " + DATA_HELP),
     sensitive: list[str] = typer.Option([], "--sensitive", help="Check drift within groups."),
     prediction: str | None = typer.Option(None, "--prediction", help="Prediction column."),
     label: str | None = typer.Option(None, "--label", help="Label column."),
@@ -283,6 +316,7 @@ def drift_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the JSON or HTML to this file."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Drift of every column (and within groups) between reference and current data."""
     fmt = _check_format(fmt, output, DRIFT_FORMATS)
@@ -297,16 +331,21 @@ def drift_command(
         )
         if save_profile is not None:
             write_output(save_profile, ref.to_json(), option="--save-profile")
-    result = drift(
-        ref,
-        current,
-        columns=_split(columns) or None,
-        sensitive_features=_split(sensitive) or None,
-        test=test,
-        alpha=alpha,
-        distributions=fmt == "html",
-    )
-    _require_compared(result, current)
+    from assay.sources import stamp_source
+
+    with open_for_command(source) as opened:
+        with opened.reading():
+            result = drift(
+                ref,
+                opened.data,
+                columns=_split(columns) or None,
+                sensitive_features=_split(sensitive) or None,
+                test=test,
+                alpha=alpha,
+                distributions=fmt == "html",
+            )
+        result = stamp_source(result, opened)
+        _require_compared(result, opened.label)
     console = make_console(stderr=fmt != "table" and output is None)
     if fmt == "json":
         emit_text(result.to_json(), output, console)
@@ -329,7 +368,7 @@ def drift_command(
         raise typer.Exit(1)
 
 
-def _require_compared(result: DriftResult, current: Path) -> None:
+def _require_compared(result: DriftResult, current: str) -> None:
     """Exit 2 when the current data has no rows or no column could be compared."""
     payload = result.to_dict()
     if payload["current"]["n"] == 0:

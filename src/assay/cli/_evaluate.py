@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.console import Console
@@ -12,8 +12,12 @@ from rich.console import Console
 from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
 from assay.cli._files import emit_text, format_for
+from assay.cli._source import DATA_HELP, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, fairness
+
+if TYPE_CHECKING:
+    from assay.sources import SourceSpec
 
 evaluate_app = typer.Typer(
     help="Evaluate a model's predictions: fairness and performance by group.",
@@ -99,9 +103,10 @@ TASK_HELP = "classification, multiclass or regression (more than two --y-true la
 
 
 @evaluate_app.command("fairness")
+@with_source("data")
 def fairness_command(
-    data: Path = typer.Argument(
-        ..., help="Predictions with labels and sensitive features: .parquet, .csv, .tsv or .jsonl."
+    data: str | None = typer.Argument(
+        None, help="Predictions with labels and sensitive features: " + DATA_HELP
     ),
     y_true: str = typer.Option(
         ..., "--y-true", help="Column of true labels (or targets for regression)."
@@ -160,6 +165,7 @@ def fairness_command(
     dataset_version: str | None = typer.Option(
         None, "--dataset-version", help="With --record: the dataset version (name@version)."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Performance and fairness by group, with confidence intervals and verdicts."""
     opts = _FairnessOptions(
@@ -171,7 +177,7 @@ def fairness_command(
         dataset_version=dataset_version,
     )  # fmt: skip
     fmt = _check_options(opts)
-    result = _evaluate(opts)
+    result = read_source(source, lambda data: _evaluate(opts, data))
     console = make_console(stderr=fmt != "table" and output is None)
     write_result(result, fmt, output, console)
     if record:
@@ -182,7 +188,7 @@ def fairness_command(
 class _FairnessOptions:
     """The options of ``assay evaluate fairness``, as given."""
 
-    data: Path
+    data: str | None
     y_true: str
     sensitive: list[str]
     y_pred: str | None
@@ -223,11 +229,11 @@ def _check_options(opts: _FairnessOptions) -> str:
     return fmt
 
 
-def _evaluate(opts: _FairnessOptions) -> FairnessResult:
-    """The evaluation the options ask for."""
+def _evaluate(opts: _FairnessOptions, data: Any) -> FairnessResult:
+    """The evaluation the options ask for, on the opened source's ``data``."""
     features = _split(opts.sensitive)
     return fairness(
-        opts.data,
+        data,
         y_true=opts.y_true,
         y_pred=opts.y_pred,
         y_score=opts.y_score,

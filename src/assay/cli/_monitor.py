@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -13,7 +13,11 @@ from rich.table import Table
 
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for
+from assay.cli._source import open_for_command, with_source
 from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.sources import SourceSpec
 
 monitor_app = typer.Typer(
     help="Post-launch monitoring: windows, time series, alerts, notifications, reports.",
@@ -36,15 +40,20 @@ def _value(x: Any) -> str:
 
 
 @monitor_app.command("run")
+@with_source(None)
 def run_command(
     spec: Path = typer.Option(..., "--spec", help="The monitoring spec (YAML)."),
     data: list[Path] = typer.Option(
-        ..., "--data", help="Production log batch(es): .parquet, .csv, .tsv, .jsonl; repeatable."
+        [],
+        "--data",
+        help="Production log batch(es): .parquet, .csv, .tsv, .jsonl; repeatable. A batch in a "
+        "database or on Spark: --source-db with --table/--query, or --engine spark --table.",
     ),
     no_notify: bool = typer.Option(False, "--no-notify", help="Do not send notifications."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON here."),
     workspace: Path | None = WORKSPACE,
+    source: SourceSpec | None = None,
 ) -> None:
     """Process batches into windows, store the values, evaluate alert rules and notify.
 
@@ -56,8 +65,18 @@ def run_command(
     fmt = format_for(fmt, output, ("table", "json"), default="table")
     if fmt not in ("table", "json"):
         raise InputError(f"--format must be table or json; got '{fmt}'.")
+    if not data and not (source and source.names_data):
+        raise InputError(
+            "Give the batch to process: --data FILE (repeatable), or --source-db URL with "
+            "--table/--query, or --engine spark --table db.name."
+        )
     with _open(workspace) as ws:
-        result = run_monitor(spec, data, workspace=ws, notify=not no_notify)
+        if not (source and source.names_data):
+            result = run_monitor(spec, data, workspace=ws, notify=not no_notify)
+        else:
+            with open_for_command(source) as opened, opened.reading():
+                batches = [*data, opened.data]
+                result = run_monitor(spec, batches, workspace=ws, notify=not no_notify)
     console = make_console(stderr=fmt == "json" and output is None)
     if fmt == "json":
         emit_text(result.to_json(), output, console)

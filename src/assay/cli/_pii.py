@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 from rich.console import Console
@@ -12,8 +12,12 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for
 from assay.cli._outcome import require_evaluated
+from assay.cli._source import DATA_HELP, read_source, with_source
 from assay.errors import InputError
 from assay.evaluate.pii import POLICIES, PiiScanResult, Policy, load_ner, redact, scan
+
+if TYPE_CHECKING:
+    from assay.sources import SourceSpec
 
 pii_app = typer.Typer(
     help="Personal data: column inventory, re-identification risk, minimisation, redaction.",
@@ -147,8 +151,9 @@ def _record(result: PiiScanResult, system: str | None, model_version: str | None
 
 
 @pii_app.command("scan")
+@with_source("path")
 def scan_command(
-    path: Path = typer.Argument(..., help="A table or log: .parquet, .csv, .tsv or .jsonl."),
+    path: str | None = typer.Argument(None, help="A table or log: " + DATA_HELP),
     columns: list[str] | None = typer.Option(
         None, "--columns", help="Columns to scan (nested as parent.child); repeat or use commas."
     ),
@@ -189,6 +194,7 @@ def scan_command(
     workspace: Path | None = typer.Option(
         None, "--workspace", help="A folder inside the workspace (default: the current one)."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Find personal data column by column; masked examples only, never raw values."""
     fmt = format_for(fmt, output, FORMATS, default="table")
@@ -201,25 +207,23 @@ def scan_command(
                 "--ner needs --ner-model PATH: the folder of a spaCy pipeline on disk."
             )
         backend = load_ner(ner, ner_model)
-    result = scan(
-        path,
-        columns=_split(columns),
-        quasi_identifiers=_split(quasi_identifiers),
-        sensitive=sensitive,
-        features=_split(features),
-        sample=_sample(sample),
-        random_state=seed,
-        min_score=min_score,
-        ner=backend,
-    )
+    result = read_source(
+        source,
+        lambda data: scan(
+            data, columns=_split(columns), quasi_identifiers=_split(quasi_identifiers),
+            sensitive=sensitive, features=_split(features), sample=_sample(sample),
+            random_state=seed, min_score=min_score, ner=backend,
+        ),
+        values=True,
+    )  # fmt: skip
     if result.n_rows and not result.n_scanned:
         raise InputError(
             f"The sample drew none of the {result.n_rows:,} rows; nothing was scanned. "
             "Give a larger --sample (a fraction such as 0.1, or a number of rows)."
         )
-    require_evaluated(
-        result.n_scanned, result.n_rows, unit="row", fix=f"'{path}' holds no rows (only a header?)."
-    )
+    where = path or (source.table if source else None) or "the query"
+    require_evaluated(result.n_scanned, result.n_rows, unit="row",
+                      fix=f"'{where}' holds no rows (only a header?).")  # fmt: skip
     console = make_console(stderr=fmt != "table" and output is None)
     write_scan(result, fmt, output, console)
     if record:

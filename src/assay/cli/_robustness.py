@@ -16,10 +16,12 @@ from rich.table import Table
 from assay.cli._console import make_console
 from assay.cli._files import emit_text, format_for, write_output
 from assay.cli._outcome import note_errored, require_evaluated
+from assay.cli._source import DATA_HELP, open_for_command, with_source
 from assay.errors import InputError
 
 if TYPE_CHECKING:
     from assay.robustness import ExplanationResult
+    from assay.sources import SourceSpec
 
 robustness_app = typer.Typer(
     help="Robustness and stress tests of a tabular classifier, by group, with verdicts.",
@@ -159,9 +161,10 @@ MODEL_HELP = (
 
 
 @robustness_app.command("run")
+@with_source("data")
 def run_command(
     model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
-    data: Path = typer.Option(..., "--data", "-d", help="Data: .parquet, .csv, .tsv or .jsonl."),
+    data: str | None = typer.Option(None, "--data", "-d", help="Data: " + DATA_HELP),
     y_true: str = typer.Option(..., "--y-true", help="Column of true labels (binary)."),
     sensitive: list[str] = typer.Option(
         ..., "--sensitive", help="Column(s) to report by; repeat or separate with commas."
@@ -204,6 +207,7 @@ def run_command(
     workspace: Path | None = typer.Option(
         None, "--workspace", help="A folder inside the workspace (default: the current one)."
     ),
+    source: SourceSpec | None = None,
 ) -> None:
     """Probe a model with noise, missing values, shifts and counterfactuals; verdicts by group."""
     from assay.robustness import explain, render_robustness_html, run_robustness
@@ -220,12 +224,14 @@ def run_command(
         "batch_size": batch_size,
         "timeout": timeout,
     }
-    with _loading(console) as say:
+    # the model scores the rows themselves: from a database or Spark they come to the client
+    with _loading(console) as say, open_for_command(source) as opened, opened.reading():
+        rows = opened.data
         result = run_robustness(
-            model, data, scenario=scenarios, n_bootstrap=n_bootstrap, progress=say, **common
+            model, rows, scenario=scenarios, n_bootstrap=n_bootstrap, progress=say, **common
         )
         explanation = (
-            explain(model, data, progress=say, **common).to_dict() if with_explain else None
+            explain(model, rows, progress=say, **common).to_dict() if with_explain else None
         )
     payload = result.to_dict()
     _require_probed(payload)
