@@ -23,6 +23,7 @@ from assay.evaluate import DriftResult, FairnessResult, QualityResult, Reference
 from assay.evaluate.pii import PiiScanResult, ReidentificationRisk
 from assay.gate import GateResult
 from assay.genai import RedteamComparison, RedteamResult
+from assay.mitigate import MitigationResult
 from assay.monitor import MonitorRun
 from assay.result import Result
 from assay.robustness import ExplanationResult, RobustnessResult
@@ -41,6 +42,7 @@ RESULT_CLASSES: tuple[type[Result[Any]], ...] = (
     RedteamResult,
     RedteamComparison,
     MonitorRun,
+    MitigationResult,
 )
 #: Schemas written by hand, richer than the generated ones.
 HAND_WRITTEN = frozenset({FairnessResult.SCHEMA})

@@ -62,6 +62,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind("robustness", "robustness run", "evaluation", "assay.robustness/v1", True),
     EvidenceKind("redteam", "red-team run", "evaluation", "assay.redteam/v1", True),
     EvidenceKind("explanation", "model explanation", "evaluation", "assay.explanation/v1"),
+    EvidenceKind("mitigation", "mitigation result", "evaluation", "assay.mitigation/v1"),
     EvidenceKind("model_card", "model card", "document", "assay.sections/v1", True),
     EvidenceKind("system_card", "system card", "document", "assay.sections/v1", True),
     EvidenceKind("datasheet", "datasheet", "document", "assay.sections/v1", True),
