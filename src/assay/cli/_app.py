@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "redteam": ("assay.cli._redteam", "redteam_app"),
     "robustness": ("assay.cli._robustness", "robustness_app"),
     "explain": ("assay.cli._robustness", "explain_command"),
+    "mitigate": ("assay.cli._mitigate", "mitigate_command"),
     "demo": ("assay.cli._demo", "demo_command"),
     # Workspace, evidence store and governance (issue 3).
     "init": ("assay.cli._workspace", "init_command"),

@@ -25,6 +25,7 @@ from assay.documents._decision_log import build_decision_log
 from assay.documents._doc import Document, Gap, document_from_dict
 from assay.documents._exports import croissant_jsonld, huggingface_model_card
 from assay.documents._fairness_report import render_fairness_html, render_fairness_markdown
+from assay.documents._mitigation import mitigation_frontier_svg
 from assay.documents._model_card import build_model_card
 from assay.documents._packet import (
     BuiltPacket,
@@ -93,6 +94,7 @@ __all__ = [
     "html_to_pdf",
     "huggingface_model_card",
     "load_packet",
+    "mitigation_frontier_svg",
     "packet_approvals",
     "packet_document",
     "packet_state",

@@ -27,16 +27,18 @@ def check_output(output: str | Path | None, method: str) -> Path | None:
     path = Path(output)
     if method == "threshold" and path.suffix.lower() != ".json":
         raise InputError(
-            f"output: the threshold method writes per-group thresholds as JSON; name a .json "
-            f"file (got '{path.name}')."
+            "output (--output): the threshold method writes per-group thresholds as JSON; name "
+            f"a .json file (got '{path.name}')."
         )
     if method != "threshold" and path.suffix.lower() not in MODEL_SUFFIXES:
         raise InputError(
-            f"output: the {method} method writes the mitigated model with joblib; name a .joblib "
-            f"or .pkl file (got '{path.name}')."
+            f"output (--output): the {method} method writes the mitigated model with joblib; "
+            f"name a .joblib or .pkl file (got '{path.name}')."
         )
     if path.parent and not path.parent.is_dir():
-        raise InputError(f"output: the folder '{path.parent}' does not exist; create it first.")
+        raise InputError(
+            f"output (--output): the folder '{path.parent}' does not exist; create it first."
+        )
     return path
 
 

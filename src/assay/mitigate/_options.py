@@ -87,30 +87,34 @@ def check_options(
 
     >>> check_options("reweighing", "demographic_parity", None, None, 10).tolerance
     1.0
-    >>> check_options("threshold", "demographic_parity", 1.5, None, 10)
-    Traceback (most recent call last):
-    ...
-    assay.errors.InputError: tolerance must be in (0, 1] (greater than 0, at most 1); got 1.5.
+    >>> check_options("threshold", "demographic_parity", None, [0.05, 0.1], 10).tolerances
+    (0.05, 0.1)
     """
     if method not in METHODS:
-        raise InputError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+        raise InputError(f"method (--method) must be one of {', '.join(METHODS)}; got {method!r}.")
     if constraint not in CONSTRAINTS:
-        raise InputError(f"constraint must be one of {', '.join(CONSTRAINTS)}; got {constraint!r}.")
+        raise InputError(
+            f"constraint (--constraint) must be one of {', '.join(CONSTRAINTS)}; "
+            f"got {constraint!r}."
+        )
     if not isinstance(grid_size, int) or not 2 <= grid_size <= 200:
-        raise InputError(f"grid_size must be an integer from 2 to 200; got {grid_size}.")
-    grid = tuple(_check_unit(t, "tolerances") for t in (tolerances or ()))
+        raise InputError(
+            f"grid_size (--grid-size) must be an integer from 2 to 200; got {grid_size}."
+        )
+    grid = tuple(_check_unit(t, "tolerances (--tolerances)") for t in (tolerances or ()))
     if method == "grid_search":
         return MitigationOptions(method, constraint, None, (), grid_size)
     if method == "threshold" and constraint == "equalized_odds":
         if tolerance is not None or grid:
             raise InputError(
                 "The threshold method meets equalized_odds exactly (Fairlearn cannot relax it): "
-                "drop tolerance and tolerances, or choose another constraint."
+                "drop tolerance and tolerances (--tolerance, --tolerances), or choose another "
+                "constraint."
             )
         return MitigationOptions(method, constraint, None, (), grid_size)
     reweighing = method == "reweighing"
     default = 1.0 if reweighing else 0.05
-    chosen = _check_unit(tolerance, "tolerance") if tolerance is not None else default
+    chosen = _check_unit(tolerance, "tolerance (--tolerance)") if tolerance is not None else default
     settings = tuple(
         sorted({*(grid or (DEFAULT_STRENGTHS if reweighing else DEFAULT_TOLERANCES)), chosen})
     )

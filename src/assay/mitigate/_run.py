@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from assay.errors import InputError
+from assay.errors import InputError, NotFoundError
 from assay.evaluate import open_frame
 from assay.mitigate._artefact import check_output, describe_artefact, write_artefact
 from assay.mitigate._judge import Judge
@@ -138,7 +138,7 @@ def _run(req: _Request) -> Mitigation:
         req.method, req.constraint, req.tolerance, req.tolerances, req.grid_size
     )
     target = check_output(req.output, options.method)
-    model = load_model(req.model, features=req.features)
+    model = _load(req)
     train = _read(req.train, "train", req)
     test = _read(req.test, "test", req)
     features = _features(model, train, test, req)
@@ -172,10 +172,20 @@ def _run(req: _Request) -> Mitigation:
     return Mitigation(MitigationResult(payload), candidates[chosen].artefact)
 
 
+def _load(req: _Request) -> Model:
+    """The model, through Assay's one loader; its refusals name the option."""
+    try:
+        return load_model(req.model, features=req.features)
+    except NotFoundError as exc:
+        raise NotFoundError(f"model (--model): {exc}") from None
+    except InputError as exc:
+        raise InputError(f"model (--model): {exc}") from None
+
+
 def _read(data: Any, parameter: str, req: _Request) -> pl.DataFrame:
     """The rows of ``train`` or ``test`` as a Polars frame, its label and sensitive columns
     checked."""
-    source = open_frame(data, parameter=parameter)
+    source = open_frame(data, parameter=f"{parameter} (--{parameter})")
     try:
         frame = source.frame.collect(backend="polars").to_native()
     except Exception as exc:
