@@ -43,6 +43,8 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         "  quality.html   data quality and representativeness (against the 1990 census)\n"
         "  pii_adult.html, pii_support_log.html  personal-data scans\n"
         "  robustness.html  the robustness and stress-test report\n"
+        "  mitigation.json, mitigation_frontier.svg, mitigation_thresholds.json  per-group "
+        "thresholds by sex: before/after and the frontier\n"
         "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
         "  documents/     model card, datasheet, risk assessment, review packet "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from assay.documents._doc import Badge, Block, Cell, Facts, Figure, Table
 from assay.documents._gather import cite, load_json, short_date
 from assay.render import (
-    ACCENT,
+    BAND,
     REFERENCE,
     Series,
     as_list,
@@ -67,7 +67,8 @@ def mitigation_frontier_svg(payload: Mapping[str, Any]) -> str:
     chosen = _point(payload.get("chosen"))
     if chosen is not None:
         label = str(as_mapping(payload.get("chosen")).get("label", "chosen"))
-        series.append(Series(f"chosen ({label})", [chosen], sizes=[1.0], colour=ACCENT))
+        series.append(Series(f"chosen ({label})", [chosen], sizes=[1.0], colour=BAND))
+    ys = [y for s in series for _, y in s.points if y is not None]
     return line_chart(
         series,
         title=f"Accuracy and {metric.lower()} at each setting of {payload.get('method')}",
@@ -76,6 +77,7 @@ def mitigation_frontier_svg(payload: Mapping[str, Any]) -> str:
         x_label=f"{metric} (held-out)",
         y_label="Accuracy (held-out)",
         fmt=number,
+        y_domain=(max(0.0, min(ys) - 0.05), min(1.0, max(ys) + 0.05)) if ys else None,
     )
 
 
