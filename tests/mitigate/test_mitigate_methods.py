@@ -12,8 +12,12 @@ from fairlearn.postprocessing import ThresholdOptimizer
 from fairlearn.reductions import DemographicParity, ExponentiatedGradient, GridSearch
 from mitigate_data import FEATURES, Split, biased_split
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
+from assay.errors import InputError
 from assay.mitigate import mitigate, reweighing_weights
 
 SPLIT = biased_split()
@@ -143,3 +147,49 @@ def test_a_run_is_deterministic() -> None:
     again = _run(method="threshold", tolerances=[0.02, 0.05])
     for key in ("before", "after", "frontier", "artefact", "chosen"):
         assert first[key] == again[key]
+
+
+class _ScoresOnly:
+    """A model that scores but cannot be refitted (like an ONNX graph or an endpoint)."""
+
+    classes_ = np.array([0, 1])
+    feature_names_in_ = np.array(FEATURES)
+
+    def predict_proba(self, x: Any) -> np.ndarray[Any, Any]:
+        p = 1 / (1 + np.exp(-np.asarray(x["x1"], dtype=float)))
+        return np.column_stack([1 - p, p])
+
+
+@pytest.mark.parametrize("method", ["exponentiated_gradient", "grid_search", "reweighing"])
+def test_a_method_that_refits_refuses_a_model_it_cannot_refit(method: str) -> None:
+    with pytest.raises(InputError, match=f"method {method} refits the model"):
+        mitigate(
+            _ScoresOnly(), SPLIT.train, SPLIT.test, y_true="y", sensitive_features="sex",
+            method=method,
+        )  # fmt: skip
+
+
+def test_threshold_post_processes_a_model_it_cannot_refit() -> None:
+    done = mitigate(
+        _ScoresOnly(), SPLIT.train, SPLIT.test, y_true="y", sensitive_features="sex",
+        tolerances=[0.05], n_bootstrap=100,
+    )  # fmt: skip
+    before = done.result.before["disparity"]["value"]
+    after = done.result.after["disparity"]["value"]
+    assert before is not None
+    assert after is not None
+    assert after < before
+
+
+def test_a_pipeline_is_refitted_with_weights_for_its_last_step() -> None:
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression())
+    pipeline.fit(_x(SPLIT, "train"), _y(SPLIT, "train"))
+    done = mitigate(
+        pipeline, SPLIT.train, SPLIT.test, y_true="y", sensitive_features="sex",
+        method="reweighing", tolerances=[1.0], n_bootstrap=100,
+    )  # fmt: skip
+    weights = reweighing_weights(_s(SPLIT, "train"), _y(SPLIT, "train"))
+    own = clone(pipeline).fit(
+        _x(SPLIT, "train"), _y(SPLIT, "train"), logisticregression__sample_weight=weights
+    )
+    _check_side(done.result.to_dict()["after"], own.predict(_x(SPLIT, "test")))

@@ -125,6 +125,22 @@ def mitigate(
     Returns
     -------
     Mitigation
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> g = rng.choice(["a", "b"], 800)
+    >>> x = rng.normal(size=800) + (g == "b")
+    >>> df = pl.DataFrame({"x": x, "g": g, "y": (x + rng.normal(size=800) > 0.5).astype(int)})
+    >>> model = LogisticRegression().fit(df[:400].select("x").to_pandas(), df[:400]["y"])
+    >>> done = mitigate(model, df[:400], df[400:], y_true="y", sensitive_features="g",
+    ...                 tolerance=0.05, tolerances=[0.05, 0.1])
+    >>> done.result.schema, done.result.to_dict()["chosen"]["label"]
+    ('assay.mitigation/v1', 'tolerance 0.05')
+    >>> done.result.after["disparity"]["value"] < done.result.before["disparity"]["value"]
+    True
     """
     return _run(_Request(**locals()))
 
