@@ -15,6 +15,7 @@ from assay.render import (
     Series,
     as_list,
     as_mapping,
+    count,
     estimate,
     line_chart,
     metric_label,
@@ -105,11 +106,12 @@ def mitigation_blocks(payload: Mapping[str, Any], record: EvidenceRecord | None)
     metric = str(payload.get("disparity_metric", ""))
     limit = payload.get("limit")
     artefact = as_mapping(payload.get("artefact"))
+    n_train, n_test = payload.get("n_train"), payload.get("n_test")
     facts: list[tuple[str, Cell]] = [
         ("Method", str(payload.get("method", "")).replace("_", " ")),
         ("Constraint", str(payload.get("constraint", "")).replace("_", " ")),
         ("Setting chosen", str(chosen.get("label", "—"))),
-        ("Rows", f"{payload.get('n_train')} to learn from, {payload.get('n_test')} held out"),
+        ("Rows", f"{count(n_train)} to learn from, {count(n_test)} held out"),
         ("Written", f"{artefact.get('kind')}: {artefact.get('path') or 'not written'}"),
     ]
     if record is not None:
