@@ -148,13 +148,15 @@ def mitigate(
 def _run(req: _Request) -> Mitigation:
     """Check, load, fit every setting, judge, write."""
     require_fairlearn()
-    from assay.mitigate._fit import FitData, fit_candidates
+    from assay.mitigate._fit import FitData, fit_candidates, refittable
 
     options = check_options(
         req.method, req.constraint, req.tolerance, req.tolerances, req.grid_size
     )
     target = check_output(req.output, options.method)
     model = _load(req)
+    if options.method != "threshold":
+        refittable(model, options.method)  # refuse before any data is read or scored
     train = _read(req.train, "train", req)
     test = _read(req.test, "test", req)
     features = _features(model, train, test, req)
