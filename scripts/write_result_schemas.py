@@ -30,6 +30,7 @@ from assay.genai import (
     RedteamComparison,
     RedteamResult,
 )
+from assay.mitigate import MitigationResult
 from assay.monitor import MonitorRun
 from assay.result import Result
 from assay.robustness import ExplanationResult, RobustnessResult
@@ -52,6 +53,7 @@ RESULT_CLASSES: tuple[type[Result[Any]], ...] = (
     RagResult,
     JudgeCalibration,
     AgentResult,
+    MitigationResult,
 )
 #: Schemas written by hand, richer than the generated ones.
 HAND_WRITTEN = frozenset({FairnessResult.SCHEMA})

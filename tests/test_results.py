@@ -267,6 +267,19 @@ def _monitor_run(tmp: Path) -> Result[Any]:
     return run_monitor(tmp / "spec.yaml", batches, workspace=ws, sleep=lambda seconds: None)
 
 
+def _mitigation(tmp: Path) -> Result[Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    from assay.mitigate import mitigate
+
+    frame = _threshold_frame(600)
+    model = LogisticRegression().fit(frame.select("x1", "x2").to_pandas(), frame["y"].to_numpy())
+    return mitigate(
+        model, frame[:300], frame[300:], y_true="y", sensitive_features="g", limit=0.1,
+        tolerances=[0.05, 0.1], n_bootstrap=100,
+    ).result  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.fairness/v1": _fairness,
     "assay.drift/v1": _drift,
@@ -284,6 +297,7 @@ BUILDERS: dict[str, Callable[[Path], Result[Any]]] = {
     "assay.judge-calibration/v1": _judge_calibration,
     "assay.agent/v1": _agent,
     "assay.genai-log-scan/v1": _log_scan,
+    "assay.mitigation/v1": _mitigation,
 }
 CLASSES = {cls.SCHEMA: cls for cls in RESULT_CLASSES}
 _BUILT: dict[str, Result[Any]] = {}

@@ -36,6 +36,8 @@ def quantity_range(path: tuple[str, ...]) -> tuple[float, float] | None:
         return SIGNED_UNIT
     if key == "mean_abs_score_change":
         return NON_NEGATIVE
+    if key == "disparity":
+        return UNIT  # a mitigation's constraint disparity: a summary's max − min difference
     if key in ("difference", "ratio"):
         # between the groups attaining the max and min: [0, 1]; against a reference group the
         # difference is signed and the ratio unbounded above

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "genai": ("assay.cli._genai", "genai_app"),
     "robustness": ("assay.cli._robustness", "robustness_app"),
     "explain": ("assay.cli._robustness", "explain_command"),
+    "mitigate": ("assay.cli._mitigate", "mitigate_command"),
     "demo": ("assay.cli._demo", "demo_command"),
     # Workspace, evidence store and governance (issue 3).
     "init": ("assay.cli._workspace", "init_command"),

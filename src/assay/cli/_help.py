@@ -31,6 +31,8 @@ TOPICS: dict[str, tuple[tuple[str, str, str], ...]] = {
          "assay robustness run -m model.joblib -d test.parquet --y-true y --sensitive sex"),
         ("explain", "feature importance overall and by group",
          "assay explain -m model.joblib -d test.parquet --y-true y --sensitive sex"),
+        ("mitigate", "reduce a disparity; before/after evidence and the frontier",
+         "assay mitigate -m m.joblib --train a.pq --test b.pq --y-true y --sensitive sex"),
         ("redteam", "generative-AI safety: run a prompt suite, report, compare runs",
          "assay redteam run -t http://127.0.0.1:8000/v1 -m my-model"),
         ("genai", "production logs: harmful-output rate by window and cohort, change vs baseline",

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
+from assay.demo._mitigation import mitigate_by_sex
 from assay.demo._model import DemoModel, evaluate_demo, train_adult_model
 from assay.documents import WrittenDocuments
 from assay.errors import InputError
@@ -26,11 +27,12 @@ from assay.evaluate import FairnessResult, QualityResult
 from assay.exports import SystemExports, write_system_exports
 from assay.genai import RagRun, RedteamRun
 from assay.governance import EvidenceRecord, KpiReport, Risk, Workspace
+from assay.mitigate import MitigationResult
 from assay.robustness import RobustnessResult
 
 DEMO_MARKER = ".assay-demo"
 #: One per step of :func:`run_demo`, for its progress bar.
-STEPS = 14
+STEPS = 15
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class DemoRun:
     pdf_note: str
     exports: SystemExports
     kpis: KpiReport
+    mitigation: MitigationResult
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class _Checked:
     monitoring: dict[str, Any]
     redteam: RedteamRun
     rag: dict[str, RagRun]
+    mitigation: MitigationResult
 
 
 class _Steps:
@@ -142,7 +146,7 @@ def run_demo(output: Path, console: Console) -> DemoRun:
         steps = _Steps(progress)
         evaluated = _train_and_evaluate(steps, output)
         governed = _govern(steps, output, evaluated, today)
-        checked = _check(steps, governed.workspace, evaluated.model, output)
+        checked = _check(steps, governed, evaluated.model, output)
         return _conclude(steps, output, evaluated, governed, checked, today)
 
 
@@ -179,8 +183,9 @@ def _govern(steps: _Steps, output: Path, evaluated: _Evaluated, today: dt.date) 
     return _Governed(workspace, review, evidence, risks)
 
 
-def _check(steps: _Steps, workspace: Workspace, model: DemoModel, output: Path) -> _Checked:
-    """Data quality, personal data, robustness, simulated monitoring and the red team."""
+def _check(steps: _Steps, governed: _Governed, model: DemoModel, output: Path) -> _Checked:
+    """Data quality, personal data, robustness, mitigation, simulated monitoring, red team."""
+    workspace = governed.workspace
     with steps.step("Checking data quality and representativeness against the 1990 census"):
         data_quality = checks.check_data_quality(workspace, output)
     with steps.step(
@@ -191,12 +196,16 @@ def _check(steps: _Steps, workspace: Workspace, model: DemoModel, output: Path) 
         "Stress-testing the model: noise, missing values, shifts, counterfactual flips"
     ):
         robustness = checks.stress_test(workspace, model.estimator, model.scored, output)
+    with steps.step("Mitigating the selection-rate gap by sex with per-group thresholds"):
+        mitigation = mitigate_by_sex(
+            workspace, model.estimator, model.scored, output, governed.risks
+        )
     with steps.step("Monitoring six simulated production weeks (drift from week 3)"):
         monitoring = checks.monitor_production(workspace, model.scored, output)
     with steps.step("Red-teaming a local chat assistant; evaluating a local RAG assistant"):
         redteam = checks.red_team_assistant(workspace, output)
         rag = checks.evaluate_rag_assistant(output)
-    return _Checked(data_quality, pii, robustness, monitoring, redteam, rag)
+    return _Checked(data_quality, pii, robustness, monitoring, redteam, rag, mitigation)
 
 
 def _conclude(
@@ -239,4 +248,5 @@ def _conclude(
         pdf_note,
         exports,
         kpis,
+        checked.mitigation,
     )

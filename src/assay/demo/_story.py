@@ -54,6 +54,8 @@ def _print_folder(console: Console, run: DemoRun) -> None:
         "  pii_adult.html, pii_support_log.html  personal-data scans\n"
         "  genai_log_scan.md  harmful output in the support log's replies, by day and channel\n"
         "  robustness.html  the robustness and stress-test report\n"
+        "  mitigation.json, mitigation_frontier.svg, mitigation_thresholds.json  per-group "
+        "thresholds by sex: before/after and the frontier\n"
         "  monitoring/    spec, reference profile, weekly batches, monitoring-report.html\n"
         "  redteam/       the red-team run: report.html, report.md, junit.xml, responses\n"
         "  rag/           the RAG evaluations (honest and careless modes): reports, summaries\n"

@@ -36,6 +36,7 @@ from assay.documents._doc import (
 from assay.documents._drift_report import render_drift_html
 from assay.documents._exports import croissant_jsonld, huggingface_model_card
 from assay.documents._fairness_report import render_fairness_html, render_fairness_markdown
+from assay.documents._mitigation import mitigation_frontier_svg
 from assay.documents._model_card import build_model_card
 from assay.documents._packet import (
     BuiltPacket,
@@ -110,6 +111,7 @@ __all__ = [
     "html_to_pdf",
     "huggingface_model_card",
     "load_packet",
+    "mitigation_frontier_svg",
     "packet_approvals",
     "packet_document",
     "packet_state",

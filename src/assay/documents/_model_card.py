@@ -45,6 +45,7 @@ from assay.documents._gather import (
     load_json,
     short_date,
 )
+from assay.documents._mitigation import mitigation_blocks, mitigation_records
 from assay.documents._owners import owner_of
 from assay.documents._sections import MODEL_CARD_SECTIONS, SectionSet, read_sections
 from assay.policy import DEFAULT_CHECKPOINT
@@ -247,6 +248,7 @@ def _body(card: CardContext, evaluated: _Evaluated) -> list[Section]:
             lead="Estimates with their confidence intervals, from the latest recorded fairness "
             "evaluation of this model version.",
         ),
+        *_mitigation_section(card),
         Section("limitations", "Limitations", tuple(opt("limitations", human["limitations"]))),
         Section(
             "ethical-considerations",
@@ -260,6 +262,26 @@ def _body(card: CardContext, evaluated: _Evaluated) -> list[Section]:
         ),
         Section("monitoring", "Monitoring", tuple(opt("monitoring", monitoring))),
         Section("evidence", "Evidence cited", (_evidence_table(card),)),
+    ]
+
+
+def _mitigation_section(card: CardContext) -> list[Section]:
+    """The latest mitigation of the card's model version (cited), when one is recorded."""
+    if card.model is None:
+        return []
+    records = mitigation_records(card.ws, card.system, model_version=card.model.ref)
+    if not records:
+        return []
+    record = records[0]
+    card.cited.append(record)
+    return [
+        Section(
+            "mitigation",
+            "Mitigation",
+            tuple(mitigation_blocks(load_json(card.ws, record), record)),
+            lead="The trade-off chosen by the latest recorded mitigation of this model version, "
+            "and what it cost.",
+        )
     ]
 
 

@@ -21,7 +21,8 @@ from assay.documents._doc import (
     Section,
     Table,
 )
-from assay.documents._gather import short_date
+from assay.documents._gather import load_json, short_date
+from assay.documents._mitigation import cited_mitigations, mitigation_blocks, mitigation_records
 from assay.documents._owners import owner_of
 from assay.policy import RATING_FILL, RATINGS, describe_bands, rating
 from assay.render import heat_map
@@ -99,6 +100,7 @@ def build_risk_assessment(ws: Workspace, system: str) -> Document:
         Section("overview", "Overview and heat maps", tuple(_overview(sys_rec, reg))),
         Section("register", "Risk register", (_register_table(reg, system, ws),)),
         Section("mitigations", "Mitigations, actions and owners", tuple(_mitigations(ws, reg))),
+        *_mitigation_evidence(ws, reg, system),
     )
     data = {
         "system": system,
@@ -280,4 +282,37 @@ def _mitigations(ws: Workspace, reg: _Register) -> list[Block]:
             caption="What is done about each risk, by whom and by when",
         ),
         *gap_blocks,
+    ]
+
+
+def _mitigation_evidence(ws: Workspace, reg: _Register, system: str) -> list[Section]:
+    """The recorded mitigations the risks cite (the trade-off each chose and what it cost), or
+    the system's latest one with how to cite it; no section when none is recorded."""
+    blocks: list[Block] = []
+    shown: set[str] = set()
+    for r in reg.risks:
+        for record, payload in cited_mitigations(ws, r.evidence):
+            blocks.append(Para(f"{r.ref} ({r.title}) cites {record.ref}:"))
+            blocks.extend(mitigation_blocks(payload, record))
+            shown.add(record.ref)
+    latest = mitigation_records(ws, system)
+    if latest and latest[0].ref not in shown:
+        record = latest[0]
+        blocks.append(
+            Para(
+                f"{record.ref} is the latest mitigation of {system}; no risk cites it yet "
+                f"(`assay risk link RISK-N {record.ref}`).",
+                muted=True,
+            )
+        )
+        blocks.extend(mitigation_blocks(load_json(ws, record), record))
+    if not blocks:
+        return []
+    return [
+        Section(
+            "mitigation-evidence",
+            "Mitigation evidence",
+            tuple(blocks),
+            lead="What each recorded mitigation chose and what it cost, on held-out data.",
+        )
     ]

@@ -70,6 +70,7 @@ KINDS: tuple[EvidenceKind, ...] = (
     EvidenceKind(
         "genai_log_scan", "generative-AI log scan", "evaluation", "assay.genai-log-scan/v1"
     ),
+    EvidenceKind("mitigation", "mitigation result", "evaluation", "assay.mitigation/v1"),
     EvidenceKind("model_card", "model card", "document", "assay.sections/v1", True),
     EvidenceKind("system_card", "system card", "document", "assay.sections/v1", True),
     EvidenceKind("datasheet", "datasheet", "document", "assay.sections/v1", True),
