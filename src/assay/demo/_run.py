@@ -19,7 +19,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
+from assay.demo._clock import DemoClock
+from assay.demo._history import History, seed_history
+from assay.demo._history_cast import Timeline
 from assay.demo._model import DemoModel, evaluate_demo, train_adult_model
+from assay.demo._serve import set_demo_logins
 from assay.documents import WrittenDocuments
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, QualityResult
@@ -30,7 +34,7 @@ from assay.robustness import RobustnessResult
 
 DEMO_MARKER = ".assay-demo"
 #: One per step of :func:`run_demo`, for its progress bar.
-STEPS = 14
+STEPS = 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class DemoRun:
     """Everything one run of the demo made, in the order it made it."""
 
     folder: Path
+    history: History
     model: DemoModel
     predictions: Path
     fairness: FairnessResult
@@ -53,6 +58,8 @@ class DemoRun:
     pdf_note: str
     exports: SystemExports
     kpis: KpiReport
+    #: Whether the demo users have web logins (the ``[web]`` extra is installed).
+    web_logins: bool
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,11 @@ class _Evaluated:
 
 @dataclass(frozen=True)
 class _Governed:
-    """The workspace, the review opened on the system, the fairness evidence and its risks."""
+    """The workspace with its history, the review opened on the system, the fairness evidence
+    and its risks."""
 
     workspace: Workspace
+    history: History
     review: str
     evidence: EvidenceRecord
     risks: list[Risk]
@@ -166,15 +175,21 @@ def _train_and_evaluate(steps: _Steps, output: Path) -> _Evaluated:
 def _govern(steps: _Steps, output: Path, evaluated: _Evaluated, today: dt.date) -> _Governed:
     """A workspace with the system registered, the evaluation filed and risks for its failures."""
     model = evaluated.model
-    with steps.step("Creating a workspace and registering the system, model and dataset"):
-        workspace = gov.create_workspace(output)
+    now = dt.datetime.now(dt.UTC)
+    clock = DemoClock(Timeline.ending(now).start)
+    with steps.step("Creating a workspace and its team, as the program started a year ago"):
+        workspace = gov.create_workspace(output, clock)
+    with steps.step("Writing four quarters of program history: systems, reviews, risks, waivers"):
+        history = seed_history(workspace, clock, output / "history", now=now)
+        clock.release()
+    with steps.step("Registering the income model's system, model and dataset"):
         review = gov.register_adult_system(
             workspace, model.estimator, model.train_rows, evaluated.predictions
         )
     with steps.step("Recording the evaluation as evidence and opening risks for failed verdicts"):
         evidence = gov.record_fairness(workspace, evaluated.fairness)
         risks = gov.open_risks_for_failures(workspace, evaluated.fairness, evidence, today)
-    return _Governed(workspace, review, evidence, risks)
+    return _Governed(workspace, history, review, evidence, risks)
 
 
 def _check(steps: _Steps, workspace: Workspace, model: DemoModel, output: Path) -> _Checked:
@@ -212,12 +227,14 @@ def _conclude(
         documents, pdf_note = gov.write_documents(workspace, governed.review, output / "documents")
     with steps.step("Exporting the CycloneDX ML-BOM, OSCAL results and framework coverage"):
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
-    with steps.step("Computing the program KPIs"):
+    with steps.step("Computing the program KPIs and giving the demo users web logins"):
         kpis = gov.quarter_kpis(workspace, today)
+        web_logins = set_demo_logins(workspace)
         workspace.close()
     steps.describe("Done")
     return DemoRun(
         output,
+        governed.history,
         evaluated.model,
         evaluated.predictions,
         evaluated.fairness,
@@ -233,4 +250,5 @@ def _conclude(
         pdf_note,
         exports,
         kpis,
+        web_logins,
     )

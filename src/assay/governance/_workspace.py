@@ -249,6 +249,7 @@ def open_workspace(
     db_url: str | None = None,
     user: str | None = None,
     check_schema: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Workspace:
     """Open the workspace that contains ``path`` (default: the current folder).
 
@@ -263,6 +264,9 @@ def open_workspace(
     check_schema
         Refuse a database whose schema is not the one this Assay version expects
         (``assay db upgrade`` passes False).
+    clock
+        Returns the time every write is stamped with, audit events included (default: the wall
+        clock); see :attr:`Workspace.clock`.
     """
     root = find_workspace(path)
     config = _read_config(root / WORKSPACE_DIR / CONFIG_FILE)
@@ -275,7 +279,7 @@ def open_workspace(
         store.dispose()
         raise
     store.blobs.remove_stale_incoming()  # left by writes that were killed
-    return Workspace(root, store, user=acting, config=config)
+    return Workspace(root, store, user=acting, config=config, clock=clock)
 
 
 def _check_schema(store: Store) -> None:
@@ -306,6 +310,7 @@ def init_workspace(
     db_url: str | None = None,
     user: str | None = None,
     bootstrap_user: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Workspace:
     """Create ``.assay/`` in ``path``: config.toml, blobs/, and the migrated database.
 
@@ -321,6 +326,8 @@ def init_workspace(
         then the operating-system login name.
     bootstrap_user
         Create that first admin user (``assay import`` and ``assay restore`` pass False).
+    clock
+        As in :func:`open_workspace`; the first user is added at its time.
 
     Returns
     -------
@@ -362,7 +369,7 @@ def init_workspace(
         )
         store = _store_for(root, config, url)
         store.upgrade()
-        ws = Workspace(root, store, user=name, config=config)
+        ws = Workspace(root, store, user=name, config=config, clock=clock)
         if bootstrap_user:
             with store.read() as conn:
                 has_users = conn.execute(
