@@ -304,6 +304,13 @@ def _check_schema(store: Store) -> None:
     )
 
 
+_GITIGNORE = (
+    "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
+    "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
+    "assay.db*\nblobs/\n"
+)
+
+
 def init_workspace(
     path: Path | str = ".",
     *,
@@ -361,12 +368,7 @@ def init_workspace(
     store: Store | None = None
     try:
         (wdir / "blobs").mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
-        (wdir / ".gitignore").write_text(
-            "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
-            "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
-            "assay.db*\nblobs/\n",
-            encoding="utf-8",
-        )
+        (wdir / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
         store = _store_for(root, config, url)
         store.upgrade()
         ws = Workspace(root, store, user=name, config=config, clock=clock)
