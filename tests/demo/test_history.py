@@ -9,6 +9,7 @@ of a quarter, so its figures never move with the calendar.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from assay.demo import DEMO_LOGINS, DemoClock, History, seed_history
 from assay.demo._governance import create_workspace
 from assay.demo._history import plan_history
 from assay.demo._history_cast import Timeline
+from assay.demo._serve import set_demo_logins
 from assay.governance import (
     KpiReport,
     Workspace,
@@ -26,7 +28,6 @@ from assay.governance import (
     get_user,
     list_reviews,
     list_waivers,
-    open_workspace,
     verify_audit,
 )
 from assay.policy import TREND_PERIODS, reporting_periods
@@ -77,7 +78,16 @@ def test_the_program_is_plausible(seeded: tuple[Workspace, History]) -> None:
     assert counts["alerts noise"] >= 1
     assert counts["waivers renewed"] >= 1
     stages = {r.status for r in list_reviews(ws)}
-    assert {"intake", "triaged", "in_evaluation", "ready_for_review", "approved"} <= stages
+    assert stages >= {
+        "intake",
+        "triaged",
+        "in_evaluation",
+        "ready_for_review",
+        "approved",
+        "approved_with_conditions",
+        "rejected",
+        "withdrawn",
+    }
     # waivers granted, renewed and expired: some are no longer active on the last day
     waivers = list_waivers(ws)
     assert any(w.status == "approved" and not w.active for w in waivers)
@@ -120,13 +130,24 @@ def test_the_plan_is_the_same_every_time(tmp_path: Path) -> None:
     assert all(at < NOW for at, _, _ in first)
 
 
-def test_demo_logins_are_named_after_their_users_roles(tmp_path: Path) -> None:
-    ws = create_workspace(tmp_path)
-    try:
+def test_demo_logins_are_named_after_their_users_roles_and_log_in(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from assay.web import create_app
+
+    with create_workspace(tmp_path) as ws:
+        assert set_demo_logins(ws)
         for role, user, password in DEMO_LOGINS:
             assert get_user(ws, user).role == role
             assert password == f"{user}-{role}-demo"
-    finally:
-        ws.close()
-    reopened = open_workspace(tmp_path, user="ada")
-    reopened.close()
+    app = create_app(tmp_path)
+    with TestClient(app) as client:
+        for _, user, password in DEMO_LOGINS:
+            client.cookies.clear()
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token is not None
+            form = {"csrf_token": token.group(1), "user": user, "password": password}
+            done = client.post("/login", data=form, follow_redirects=False)
+            assert done.status_code == 303, (user, done.text[:300])
+    app.state.base.close()

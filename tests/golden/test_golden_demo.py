@@ -32,18 +32,19 @@ from assay import governance as g
 DATA = ("*.parquet", "support_chat.jsonl")
 #: Written in the order the replies arrive (cases run concurrently): compared sorted.
 ARRIVAL_ORDER = ("redteam/responses.jsonl",)
-#: Pages and ``/api`` JSON of the demo workspace, as its analyst sees them.
+#: Pages and ``/api`` JSON of the demo workspace, as its analyst sees them. ``{review}`` is the
+#: income model's review (after the program history's reviews).
 WEB = {
     "/": "web/dashboard.html",
     "/systems/adult-income": "web/system.html",
-    "/reviews/REV-1": "web/review.html",
+    "/reviews/{review}": "web/review.html",
     "/risks": "web/risks.html",
     "/waivers": "web/waivers.html",
     "/api/systems": "web/api-systems.json",
     "/api/systems/adult-income": "web/api-system.json",
     "/api/risks": "web/api-risks.json",
     "/api/waivers": "web/api-waivers.json",
-    "/api/reviews/REV-1": "web/api-review.json",
+    "/api/reviews/{review}": "web/api-review.json",
     "/api/kpis": "web/api-kpis.json",
 }
 
@@ -173,10 +174,13 @@ def web_outputs(folder: Path, copy: Path) -> dict[str, str]:
     with pinned_clock(lambda: DEMO_DAY):
         with g.open_workspace(copy, user="ada") as ws:
             set_password(ws, "ada", PASSWORD)
+            review = g.list_reviews(ws, system="adult-income")[0].ref
         app = create_app(copy)
         with TestClient(app) as client:
             login(client, "ada")
-            outputs = {name: shown(client.get(path)) for path, name in WEB.items()}
+            outputs = {
+                name: shown(client.get(path.format(review=review))) for path, name in WEB.items()
+            }
         app.state.base.close()
     return outputs
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from assay.demo._clock import DemoClock
 from assay.demo._history_cast import CAST, Cast, Timeline
+from assay.demo._history_more import plan_alerts, plan_incidents, plan_waivers
 from assay.demo._history_steps import Steps
 from assay.governance import Workspace
 
@@ -127,9 +128,9 @@ def plan_history(
             steps.plan_review(plan, quarter + 0.04 + 0.085 * j, stop=stop)
         for j in range(RISKS_PER_QUARTER):
             steps.plan_risk(plan, quarter + 0.05 + 0.17 * j, critical=j == 2)
-        steps.plan_waivers(plan, quarter)
-        steps.plan_alerts(plan, quarter)
-    steps.plan_incidents(plan)
+        plan_waivers(steps, plan, quarter)
+        plan_alerts(steps, plan, quarter)
+    plan_incidents(steps, plan)
     return plan, steps
 
 

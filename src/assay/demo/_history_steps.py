@@ -58,6 +58,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "accent": ("regional", "standard"),
     "department": ("finance", "legal", "people"),
 }
+#: Every so many reviews one is rejected (besides the random draw).
+REJECT_EVERY = 13
 OUTCOMES = ("approved", "approved_with_conditions", "returned_for_rework", "rejected", "withdrawn")
 _DECISION_WORDS = {
     "approved": "Evidence reviewed; the system may go ahead as scoped.",
@@ -204,8 +206,9 @@ class Steps:
             ),
             weights=(45, 20, 22, 5, 8),
         )[0]
-        outcome = "rejected" if system.name == "tenant-screening" else outcome
         self.counts["reviews planned"] += 1
+        if self.counts["reviews planned"] % REJECT_EVERY == 0:
+            outcome = "rejected"
         key = f"review-{self.counts['reviews planned']}"
         triage_q = q + days(rng.uniform(0.5, 5))
         due = plan.timeline.day(triage_q + days(rng.choice((21, 28, 35))))
@@ -371,23 +374,6 @@ class Steps:
         update_action(ws, self.refs[key + "-action"], status="done", evidence=evidence)
         update_risk(ws, self.refs[key], status="closed", closure_evidence=evidence)
         self.counts["actions closed"] += 1
-
-    # waivers, alerts, incidents: see _history_more ----------------------------------------
-
-    def plan_waivers(self, plan: Plan, quarter: int) -> None:
-        from assay.demo._history_more import plan_waivers
-
-        plan_waivers(self, plan, quarter)
-
-    def plan_alerts(self, plan: Plan, quarter: int) -> None:
-        from assay.demo._history_more import plan_alerts
-
-        plan_alerts(self, plan, quarter)
-
-    def plan_incidents(self, plan: Plan) -> None:
-        from assay.demo._history_more import plan_incidents
-
-        plan_incidents(self, plan)
 
 
 def _as(ws: Workspace, user: str) -> Workspace:

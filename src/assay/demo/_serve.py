@@ -3,11 +3,12 @@ that say how to open the web app, and ``assay demo --serve``."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from rich.console import Console
 
-from assay.governance import Workspace
+from assay.governance import Workspace, store_password_hash
 
 #: The demo's users by role: (role, user, password). Each password names its user's role.
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -18,28 +19,32 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
 )
 #: The demo's web password of each user.
 DEMO_PASSWORDS = {user: password for _, user, password in DEMO_LOGINS}
+#: What the ``[web]`` extra installs that the web app needs to start.
+_WEB_MODULES = ("argon2", "fastapi", "uvicorn")
 #: The port ``assay serve`` and ``assay demo --serve`` listen on by default.
 DEFAULT_PORT = 8000
 
 
 def web_installed() -> bool:
-    """Whether the ``[web]`` extra is installed (the web app can run)."""
-    try:
-        import assay.web  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the ``[web]`` extra is installed (the web app can run); nothing is imported."""
+    return all(importlib.util.find_spec(name) is not None for name in _WEB_MODULES)
 
 
 def set_demo_logins(workspace: Workspace) -> bool:
     """Give each demo user their demo password (as the admin who created the workspace); False,
-    and nothing set, when the ``[web]`` extra is not installed."""
+    and nothing set, when the ``[web]`` extra is not installed.
+
+    The passwords are hashed with argon2, the format the web app checks (any argon2 hash verifies
+    with its own parameters), without importing the web app itself: the demo stays importable
+    wherever FastAPI cannot be loaded.
+    """
     if not web_installed():
         return False
-    from assay.web import set_password
+    from argon2 import PasswordHasher
 
+    hasher = PasswordHasher()
     for _, user, password in DEMO_LOGINS:
-        set_password(workspace, user, password)
+        store_password_hash(workspace, user, hasher.hash(password))
     return True
 
 
