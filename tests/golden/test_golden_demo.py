@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,8 +29,9 @@ from assay import governance as g
 
 #: Files the demo generates as data, described (shape, schema, digest) rather than stored: the
 #: Parquet files' bytes name the polars version that wrote them, and the support-chat log (1 MB of
-#: planted personal data, the input of a scan whose reports are compared) is its sha256.
-DATA = ("*.parquet", "support_chat.jsonl")
+#: planted personal data, the input of a scan whose reports are compared) is its sha256; an
+#: incident bundle (zip) is the files it holds.
+DATA = ("*.parquet", "support_chat.jsonl", "*.zip")
 #: Written in the order the replies arrive (cases run concurrently): compared sorted.
 ARRIVAL_ORDER = ("redteam/responses.jsonl",)
 #: Pages and ``/api`` JSON of the demo workspace, as its analyst sees them. ``{review}`` is the
@@ -110,6 +112,9 @@ def folder_outputs(folder: Path, golden: Golden) -> dict[str, str]:
 
 
 def describe_data(path: Path) -> str:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            return "zip of " + ", ".join(sorted(archive.namelist()))
     if path.suffix != ".parquet":
         return f"sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}"
     frame = pl.read_parquet(path)
