@@ -10,8 +10,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The demo's extras: [demo] trains its model, [web] serves it in the browser (PDF: WeasyPrint or
+# Chromium when installed, else HTML and Markdown only, as the demo says).
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	$(BIN)/python -m pip install --quiet -e '.[demo,web]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python

@@ -160,8 +160,11 @@ def _check_claims(
     code, gate = run_json(limited.group(1), "--json")
     assert (code, gate["decision"], gate["rules"]) == (0, "pass", ["fairness", "risk", "waiver"])
     assert re.search(
-        r"after WVR-1 was approved by mia \(not its requester\): pass \(exit 0\)", text
+        r"after WVR-\d+ was approved by mia \(not its requester\): pass \(exit 0\)", text
     )
+    # the last lines say how to open the web app, with a login per role
+    assert "assay serve then open http://127.0.0.1:8000/" in text
+    assert "Demo logins by role: admin ada ada-admin-demo analyst sam sam-analyst-demo" in text
 
     full = re.search(r"every rule \(`(assay gate [^`]+)`\): (\w+) \(exit (\d)\)", text)
     assert full is not None

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,22 +29,24 @@ from assay import governance as g
 
 #: Files the demo generates as data, described (shape, schema, digest) rather than stored: the
 #: Parquet files' bytes name the polars version that wrote them, and the support-chat log (1 MB of
-#: planted personal data, the input of a scan whose reports are compared) is its sha256.
-DATA = ("*.parquet", "support_chat.jsonl")
+#: planted personal data, the input of a scan whose reports are compared) is its sha256; an
+#: incident bundle (zip) is the files it holds.
+DATA = ("*.parquet", "support_chat.jsonl", "*.zip")
 #: Written in the order the replies arrive (cases run concurrently): compared sorted.
 ARRIVAL_ORDER = ("redteam/responses.jsonl",)
-#: Pages and ``/api`` JSON of the demo workspace, as its analyst sees them.
+#: Pages and ``/api`` JSON of the demo workspace, as its analyst sees them. ``{review}`` is the
+#: income model's review (after the program history's reviews).
 WEB = {
     "/": "web/dashboard.html",
     "/systems/adult-income": "web/system.html",
-    "/reviews/REV-1": "web/review.html",
+    "/reviews/{review}": "web/review.html",
     "/risks": "web/risks.html",
     "/waivers": "web/waivers.html",
     "/api/systems": "web/api-systems.json",
     "/api/systems/adult-income": "web/api-system.json",
     "/api/risks": "web/api-risks.json",
     "/api/waivers": "web/api-waivers.json",
-    "/api/reviews/REV-1": "web/api-review.json",
+    "/api/reviews/{review}": "web/api-review.json",
     "/api/kpis": "web/api-kpis.json",
 }
 
@@ -109,6 +112,9 @@ def folder_outputs(folder: Path, golden: Golden) -> dict[str, str]:
 
 
 def describe_data(path: Path) -> str:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            return "zip of " + ", ".join(sorted(archive.namelist()))
     if path.suffix != ".parquet":
         return f"sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}"
     frame = pl.read_parquet(path)
@@ -173,10 +179,13 @@ def web_outputs(folder: Path, copy: Path) -> dict[str, str]:
     with pinned_clock(lambda: DEMO_DAY):
         with g.open_workspace(copy, user="ada") as ws:
             set_password(ws, "ada", PASSWORD)
+            review = g.list_reviews(ws, system="adult-income")[0].ref
         app = create_app(copy)
         with TestClient(app) as client:
             login(client, "ada")
-            outputs = {name: shown(client.get(path)) for path, name in WEB.items()}
+            outputs = {
+                name: shown(client.get(path.format(review=review))) for path, name in WEB.items()
+            }
         app.state.base.close()
     return outputs
 

@@ -8,6 +8,7 @@ import typer
 
 from assay.cli._console import make_console
 from assay.cli._fairness_table import print_fairness
+from assay.errors import InputError
 
 
 def demo_command(
@@ -23,6 +24,11 @@ def demo_command(
     from assay import demo
 
     console = make_console()
+    if serve and not demo.web_installed():
+        raise InputError(
+            "`assay demo --serve` needs the [web] extra: pip install 'assay-rai[web]' "
+            "(`make demo` installs it); or run `assay demo` without --serve."
+        )
     run = demo.run_demo(output, console)
     print_fairness(run.fairness, console)
     demo.print_story(run, console)

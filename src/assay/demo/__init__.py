@@ -4,7 +4,10 @@
 :func:`train_adult_model`, evaluates it, files evidence, opens risks, checks data, personal data
 and robustness, monitors :func:`simulated weeks <simulate_production_batches>`, red-teams the
 local chat server, runs the gate, writes documents and exports) and returns what it made;
-:func:`print_story` prints it; :func:`serve_demo` starts the web app on it with demo logins.
+:func:`print_story` prints it; :func:`serve_demo` starts the web app on it with demo logins
+(:data:`DEMO_LOGINS`, one per role). Before its own system the demo writes four quarters of a
+program's history with :func:`seed_history`, on a :class:`DemoClock` set to when each step
+happened, so the dashboard's KPIs have values and trends.
 
 :mod:`assay.demo.chat_server` is the local OpenAI-compatible chat server with scripted safety
 behaviour: the demo's "weakly guarded assistant", the tests' fixture and the benchmark's target
@@ -22,6 +25,8 @@ import typing
 from typing import Any
 
 if typing.TYPE_CHECKING:
+    from assay.demo._clock import DemoClock
+    from assay.demo._history import History, seed_history
     from assay.demo._model import (
         DEMO_LIMITS,
         SEED,
@@ -37,45 +42,55 @@ if typing.TYPE_CHECKING:
     )
     from assay.demo._population import US_CENSUS_1990
     from assay.demo._run import DemoRun, run_demo
-    from assay.demo._serve import DEMO_PASSWORDS, serve_demo
+    from assay.demo._serve import DEMO_LOGINS, DEMO_PASSWORDS, serve_demo, web_installed
     from assay.demo._story import print_story
     from assay.demo._support_log import demo_support_log
 
 __all__ = [
     "DEMO_LIMITS",
+    "DEMO_LOGINS",
     "DEMO_PASSWORDS",
     "SEED",
     "US_CENSUS_1990",
+    "DemoClock",
     "DemoModel",
     "DemoRun",
+    "History",
     "demo_support_log",
     "evaluate_demo",
     "model_sha256",
     "print_story",
     "run_demo",
     "run_demo_monitoring",
+    "seed_history",
     "serve_demo",
     "simulate_production_batches",
     "train_adult_model",
+    "web_installed",
     "write_demo_spec",
 ]
 
 _LAZY = {
     "DEMO_LIMITS": "assay.demo._model",
+    "DEMO_LOGINS": "assay.demo._serve",
     "DEMO_PASSWORDS": "assay.demo._serve",
     "SEED": "assay.demo._model",
     "US_CENSUS_1990": "assay.demo._population",
+    "DemoClock": "assay.demo._clock",
     "DemoModel": "assay.demo._model",
     "DemoRun": "assay.demo._run",
+    "History": "assay.demo._history",
     "demo_support_log": "assay.demo._support_log",
     "evaluate_demo": "assay.demo._model",
     "model_sha256": "assay.demo._model",
     "print_story": "assay.demo._story",
     "run_demo": "assay.demo._run",
     "run_demo_monitoring": "assay.demo._monitoring",
+    "seed_history": "assay.demo._history",
     "serve_demo": "assay.demo._serve",
     "simulate_production_batches": "assay.demo._monitoring",
     "train_adult_model": "assay.demo._model",
+    "web_installed": "assay.demo._serve",
     "write_demo_spec": "assay.demo._monitoring",
 }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from assay import __version__
 from assay.datasets import adult_path
+from assay.demo._clock import DemoClock
 from assay.demo._model import model_sha256
 from assay.documents import WrittenDocuments, pdf_engine, write_review_documents, write_sections
 from assay.errors import AssayError
@@ -51,9 +52,10 @@ APPROVER = "mia"
 CODE_VERSION = f"assay=={__version__}"
 
 
-def create_workspace(folder: Path) -> Workspace:
-    """A fresh workspace in ``folder`` with the demo's team: an analyst, a reviewer, an approver."""
-    workspace = init_workspace(folder, user="ada")
+def create_workspace(folder: Path, clock: DemoClock | None = None) -> Workspace:
+    """A fresh workspace in ``folder`` with the demo's team: the admin and lead analyst ``ada``
+    who creates it, a reviewer, an approver and an analyst; every write is stamped by ``clock``."""
+    workspace = init_workspace(folder, user="ada", clock=clock)
     add_user(workspace, "ravi", role="reviewer", display_name="Ravi (RAI lead)")
     add_user(workspace, "mia", role="approver", display_name="Mia (Head of Risk)")
     add_user(workspace, "sam", role="analyst", display_name="Sam (ML engineer)")
@@ -295,7 +297,7 @@ def gate_with_waiver(workspace: Workspace, today: dt.date) -> GateStory:
         expires_on=today + dt.timedelta(days=60),
         risk=proxy.ref,
     )
-    approver = open_workspace(workspace.root, user=APPROVER)
+    approver = open_workspace(workspace.root, user=APPROVER, clock=workspace.clock)
     try:
         approve_waiver(approver, waiver.ref, rationale="Accepted for a 60-day supervised pilot.")
     finally:

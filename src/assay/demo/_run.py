@@ -19,8 +19,12 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
+from assay.demo._clock import DemoClock
+from assay.demo._history import History, seed_history
+from assay.demo._history_cast import Timeline
 from assay.demo._mitigation import mitigate_by_sex
 from assay.demo._model import DemoModel, evaluate_demo, train_adult_model
+from assay.demo._serve import set_demo_logins
 from assay.documents import WrittenDocuments
 from assay.errors import InputError
 from assay.evaluate import FairnessResult, QualityResult
@@ -32,7 +36,7 @@ from assay.robustness import RobustnessResult
 
 DEMO_MARKER = ".assay-demo"
 #: One per step of :func:`run_demo`, for its progress bar.
-STEPS = 15
+STEPS = 17
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class DemoRun:
     """Everything one run of the demo made, in the order it made it."""
 
     folder: Path
+    history: History
     model: DemoModel
     predictions: Path
     fairness: FairnessResult
@@ -57,6 +62,8 @@ class DemoRun:
     exports: SystemExports
     kpis: KpiReport
     mitigation: MitigationResult
+    #: Whether the demo users have web logins (the ``[web]`` extra is installed).
+    web_logins: bool
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,11 @@ class _Evaluated:
 
 @dataclass(frozen=True)
 class _Governed:
-    """The workspace, the review opened on the system, the fairness evidence and its risks."""
+    """The workspace with its history, the review opened on the system, the fairness evidence
+    and its risks."""
 
     workspace: Workspace
+    history: History
     review: str
     evidence: EvidenceRecord
     risks: list[Risk]
@@ -172,15 +181,21 @@ def _train_and_evaluate(steps: _Steps, output: Path) -> _Evaluated:
 def _govern(steps: _Steps, output: Path, evaluated: _Evaluated, today: dt.date) -> _Governed:
     """A workspace with the system registered, the evaluation filed and risks for its failures."""
     model = evaluated.model
-    with steps.step("Creating a workspace and registering the system, model and dataset"):
-        workspace = gov.create_workspace(output)
+    now = dt.datetime.now(dt.UTC)
+    clock = DemoClock(Timeline.ending(now).start)
+    with steps.step("Creating a workspace and its team, as the program started a year ago"):
+        workspace = gov.create_workspace(output, clock)
+    with steps.step("Writing four quarters of program history: systems, reviews, risks, waivers"):
+        history = seed_history(workspace, clock, output / "history", now=now)
+        clock.release()
+    with steps.step("Registering the income model's system, model and dataset"):
         review = gov.register_adult_system(
             workspace, model.estimator, model.train_rows, evaluated.predictions
         )
     with steps.step("Recording the evaluation as evidence and opening risks for failed verdicts"):
         evidence = gov.record_fairness(workspace, evaluated.fairness)
         risks = gov.open_risks_for_failures(workspace, evaluated.fairness, evidence, today)
-    return _Governed(workspace, review, evidence, risks)
+    return _Governed(workspace, history, review, evidence, risks)
 
 
 def _check(steps: _Steps, governed: _Governed, model: DemoModel, output: Path) -> _Checked:
@@ -226,12 +241,14 @@ def _conclude(
         documents, pdf_note = gov.write_documents(workspace, governed.review, output / "documents")
     with steps.step("Exporting the ML-BOM, OSCAL, coverage and ISO 42001 applicability"):
         exports = write_system_exports(workspace, gov.SYSTEM, output / "exports")
-    with steps.step("Computing the program KPIs"):
+    with steps.step("Computing the program KPIs and giving the demo users web logins"):
         kpis = gov.quarter_kpis(workspace, today)
+        web_logins = set_demo_logins(workspace)
         workspace.close()
     steps.describe("Done")
     return DemoRun(
         output,
+        governed.history,
         evaluated.model,
         evaluated.predictions,
         evaluated.fairness,
@@ -249,4 +266,5 @@ def _conclude(
         exports,
         kpis,
         checked.mitigation,
+        web_logins,
     )

@@ -11,12 +11,15 @@ from rich.table import Table
 
 from assay.demo import _checks as checks
 from assay.demo import _governance as gov
+from assay.demo._history import History
 from assay.demo._run import DemoRun
+from assay.demo._serve import print_web_howto
 from assay.exports import SOA_STATUSES
 
 
 def print_story(run: DemoRun, console: Console) -> None:
     """Print what the demo found and where everything it wrote is (after the fairness table)."""
+    _print_history(console, run.history)
     _print_governance(console, run.evidence, run.risks, run.kpis)
     _print_data(console, run.data_quality, run.monitoring)
     _print_checks(console, run.pii, run.redteam)
@@ -39,6 +42,21 @@ def print_story(run: DemoRun, console: Console) -> None:
             f"controls, {counts} (`assay report soa`)"
         )
     _print_folder(console, run)
+    print_web_howto(console, run.folder, logins=run.web_logins)
+
+
+def _print_history(console: Console, history: History) -> None:
+    """The program history the demo wrote before its own system."""
+    c = history.counts
+    console.print(
+        f"\n[bold]Program history[/bold] {history.start:%Y-%m-%d} to {history.end:%Y-%m-%d}, "
+        f"written at the time each step happened by the user whose role takes it: "
+        f"{c.get('systems', 0)} systems, {c.get('reviews', 0)} reviews "
+        f"({c.get('returned_for_rework', 0)} returned for rework), {c.get('risks', 0)} risks, "
+        f"{c.get('actions closed', 0)} actions closed, {c.get('waivers', 0)} waivers "
+        f"({c.get('waivers renewed', 0)} renewed), {c.get('alerts', 0)} monitoring alerts, "
+        f"{c.get('incidents', 0)} incidents (`assay kpis`, `assay review list`)"
+    )
 
 
 def _print_folder(console: Console, run: DemoRun) -> None:

@@ -249,6 +249,7 @@ def open_workspace(
     db_url: str | None = None,
     user: str | None = None,
     check_schema: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Workspace:
     """Open the workspace that contains ``path`` (default: the current folder).
 
@@ -263,6 +264,9 @@ def open_workspace(
     check_schema
         Refuse a database whose schema is not the one this Assay version expects
         (``assay db upgrade`` passes False).
+    clock
+        Returns the time every write is stamped with, audit events included (default: the wall
+        clock); see :attr:`Workspace.clock`.
     """
     root = find_workspace(path)
     config = _read_config(root / WORKSPACE_DIR / CONFIG_FILE)
@@ -275,7 +279,7 @@ def open_workspace(
         store.dispose()
         raise
     store.blobs.remove_stale_incoming()  # left by writes that were killed
-    return Workspace(root, store, user=acting, config=config)
+    return Workspace(root, store, user=acting, config=config, clock=clock)
 
 
 def _check_schema(store: Store) -> None:
@@ -300,12 +304,20 @@ def _check_schema(store: Store) -> None:
     )
 
 
+_GITIGNORE = (
+    "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
+    "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
+    "assay.db*\nblobs/\n"
+)
+
+
 def init_workspace(
     path: Path | str = ".",
     *,
     db_url: str | None = None,
     user: str | None = None,
     bootstrap_user: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> Workspace:
     """Create ``.assay/`` in ``path``: config.toml, blobs/, and the migrated database.
 
@@ -321,6 +333,8 @@ def init_workspace(
         then the operating-system login name.
     bootstrap_user
         Create that first admin user (``assay import`` and ``assay restore`` pass False).
+    clock
+        As in :func:`open_workspace`; the first user is added at its time.
 
     Returns
     -------
@@ -354,15 +368,10 @@ def init_workspace(
     store: Store | None = None
     try:
         (wdir / "blobs").mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
-        (wdir / ".gitignore").write_text(
-            "# The database and blobs are backed up with `assay backup FILE.zip` or exported with\n"
-            "# `assay export DIR` (git-diffable); they are not meant for git itself.\n"
-            "assay.db*\nblobs/\n",
-            encoding="utf-8",
-        )
+        (wdir / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
         store = _store_for(root, config, url)
         store.upgrade()
-        ws = Workspace(root, store, user=name, config=config)
+        ws = Workspace(root, store, user=name, config=config, clock=clock)
         if bootstrap_user:
             with store.read() as conn:
                 has_users = conn.execute(
