@@ -27,6 +27,8 @@ API = ["/api/me", "/api/systems", "/api/systems/credit", "/api/risks", "/api/wai
        "/api/reviews", "/api/kpis", "/api/audit"]  # fmt: skip
 XSS = "<script>alert('x')</script>"
 SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+LATER = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+ACTION = "ACT-1"  # made by the matrix test before it starts
 
 
 def _csrf_of(page: str) -> str:
@@ -43,6 +45,22 @@ def test_anonymous_is_sent_to_login_and_api_says_401(client_for: Any) -> None:
         assert r.headers["location"] == "/login", path
     for path in API:
         assert client.get(path).status_code == 401, path
+    for path in ("/actions", "/actions/ACT-1", "/waivers/WVR-1"):
+        r = client.get(path, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login"), path
+    for path in ("/api/soa", "/api/export/risks", "/metrics"):
+        assert client.get(path).status_code == 401, path
+    for path in (
+        "/actions/ACT-1",
+        "/actions/ACT-1/close",
+        "/actions/ACT-1/push",
+        "/risks/RISK-1/actions",
+        "/waivers/WVR-1/approve",
+        "/waivers/WVR-1/renew",
+    ):
+        r = client.post(path, data={"csrf_token": "x"}, follow_redirects=False)
+        assert r.status_code in (303, 401, 403), (path, r.status_code)
+        assert r.headers.get("location", "/login") == "/login", path
 
 
 def test_session_cookie_flags_and_security_headers(client_for: Any) -> None:
@@ -139,6 +157,11 @@ def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
          WRITERS),
         (f"/incidents/{inc}/bundle", {}, WRITERS),
         (f"/incidents/{inc}/close", {"root_cause": "rc", "postmortem": "pm"}, WRITERS),
+        (f"/risks/{sd.risk}/actions", {"title": "fix it", "owner": "analyst", "due_date": SOON},
+         WRITERS),
+        (f"/actions/{ACTION}", {"owner": "reviewer", "due_date": LATER, "status": "in_progress",
+                                "note": "moved"}, WRITERS),
+        (f"/actions/{ACTION}/close", {"evidence": sd.evidence, "note": "done"}, WRITERS),
     ]  # fmt: skip
 
 
@@ -162,11 +185,24 @@ def _reads(sd: Any) -> list[str]:
         f"/api/incidents/{sd.incident}",
         f"/api/reviews/{sd.ready}/packet",
         f"/api/packets/{sd.packet}",
+        "/actions",
+        "/actions?view=mine",
+        f"/actions/{ACTION}",
+        f"/waivers/{sd.waiver}",
+        f"/waivers/{sd.approved}",
+        "/api/soa",
+        "/api/soa?format=csv",
+        "/api/export/risks",
+        "/api/export/actions?format=json",
+        "/metrics",
     ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> None:
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        made = g.add_action(ws, title="Retrain", owner="analyst", due_date=SOON, risk=seeded.risk)
+        assert made.ref == ACTION
     client, csrf = client_for(role)
     for path in [*_reads(seeded), *API]:
         assert client.get(path).status_code == 200, (role, path)
@@ -176,6 +212,17 @@ def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> N
         r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
         expected = 303 if role in allowed else 403
         assert r.status_code == expected, (role, path, r.status_code, r.text[-400:])
+    # No tracker is set up and the waiver is decided by now: refused for every role, but a
+    # viewer for their role and everyone else for the reason, never a 500 or a redirect.
+    for path, form, allowed in (
+        (f"/actions/{ACTION}/push", {"to": "jira"}, WRITERS),
+        (f"/waivers/{seeded.waiver}/reject", {"rationale": "no"}, {"approver", "admin"}),
+        (f"/waivers/{seeded.waiver}/bogus", {"rationale": "no"}, set(ROLES)),
+    ):
+        assert client.post(path, data=form).status_code == 403, path
+        r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert (r.status_code == 403) == (role not in allowed), (role, path, r.status_code)
+        assert r.status_code in (400, 403, 404, 409), (role, path, r.status_code)
     with g.open_workspace(seeded.root, user="alice") as ws:
         incident = g.get_incident(ws, seeded.incident)
         assert incident.status == ("closed" if role in WRITERS else "open")
@@ -186,6 +233,10 @@ def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> N
             "revoked" if role in ("approver", "admin") else
             "renewal_requested" if role in WRITERS else "approved"
         )  # fmt: skip
+        action = g.get_action(ws, ACTION)
+        assert (action.status, action.owner) == (
+            ("done", "reviewer") if role in WRITERS else ("open", "analyst")
+        )
         assert g.verify_audit(ws).ok
 
 
