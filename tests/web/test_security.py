@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import re
 from typing import Any
 
@@ -12,6 +16,7 @@ from web_helpers import PASSWORD, ROLES, intake_answers, login
 
 from assay import governance as g
 from assay.web._auth import MAX_FAILURES, create_token
+from assay.web._flash import FLASH_COOKIE
 
 PAGES = [
     "/",
@@ -488,9 +493,12 @@ def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_f
         assert r.status_code == 303, (path, r.text[-300:])
     for path in ["/", "/incidents", f"/incidents/{inc}", "/waivers", f"/reviews/{seeded.ready}",
                  "/systems/credit", "/audit", f"/audit?entity={inc}",
-                 f"/search?q={XSS}"]:  # fmt: skip
+                 f"/search?q={XSS}", "/actions", "/actions/ACT-1",
+                 f"/waivers/{seeded.approved}"]:  # fmt: skip
         text = client.get(path).text
         assert "<script>alert" not in text, path
+    assert "&lt;script&gt;alert" in client.get("/actions/ACT-1").text
+    assert "&lt;script&gt;alert" in client.get(f"/waivers/{seeded.approved}").text
     page = client.get(f"/incidents/{inc}").text
     assert page.count("&lt;script&gt;alert") >= 8
     assert "&lt;script&gt;alert" in client.get(f"/reviews/{seeded.ready}").text
@@ -575,3 +583,55 @@ def test_risk_register_pages_in_the_database(seeded: Any, client_for: Any) -> No
     # The API pages by reference.
     api = client.get("/api/risks?limit=5&offset=100").json()
     assert [r["ref"] for r in api] == ["RISK-101", "RISK-102"]
+
+
+def _flash_cookie(key: str, message: str, kind: str) -> str:
+    """A flash cookie as the app writes one, signed with ``key``."""
+    body = base64.urlsafe_b64encode(json.dumps([message, kind]).encode()).decode()
+    return f"{body}.{hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def test_flash_messages_are_escaped_and_bound_to_their_session(
+    seeded: Any, client_for: Any
+) -> None:
+    """A flash cookie is honoured only in the session whose token signed it (not another
+    user's, not a forged one), its kind only from the list, and its text escaped with the
+    record references in it made links."""
+    analyst, csrf = client_for("analyst")
+    r = analyst.post(f"/risks/{seeded.risk}", data={"likelihood": "2", "severity": "2",
+                     "note": "n", "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    stolen = r.cookies[FLASH_COOKIE]
+    reviewer, other = client_for("reviewer")
+    reviewer.cookies.set(FLASH_COOKIE, stolen)
+    assert "Saved the changes" not in reviewer.get("/risks").text  # another session's message
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(csrf, "Approved everything", "ok"))
+    assert "Approved everything" not in reviewer.get("/risks").text  # signed with another key
+    evil = f"{seeded.risk}{XSS}<a href=//evil.example>x</a>"
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(other, evil, "ok"))
+    page = reviewer.get("/risks").text
+    assert "<script>alert" not in page
+    assert "<a href=//evil.example>" not in page
+    assert f'<a href="/risks/{seeded.risk}">{seeded.risk}</a>&lt;script&gt;' in page
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(other, "hi", 'ok" onclick="alert(1)'))
+    assert "onclick" not in reviewer.get("/risks").text
+
+
+def test_renewing_a_waiver_does_not_let_the_renewer_approve_it(
+    seeded: Any, client_for: Any
+) -> None:
+    """Separation of duties through the waiver page: the approver who renews a waiver is the
+    renewal's requester, so neither they nor the first round's requester may approve it; the
+    page does not offer them the approve form either."""
+    approver, csrf = client_for("approver")
+    ref = seeded.approved
+    r = approver.post(f"/waivers/{ref}/renew", data={"expires_on": SOON, "rationale": "still",
+                      "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert f'action="/waivers/{ref}/approve"' not in approver.get(f"/waivers/{ref}").text
+    r = approver.post(f"/waivers/{ref}/approve", data={"rationale": "mine", "csrf_token": csrf})
+    assert r.status_code == 409
+    alice, csrf_alice = client_for("alice")  # requested round 1
+    r = alice.post(f"/waivers/{ref}/approve", data={"rationale": "mine", "csrf_token": csrf_alice})
+    assert r.status_code == 409
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        assert g.get_waiver(ws, ref).status == "renewal_requested"
