@@ -635,3 +635,26 @@ def test_renewing_a_waiver_does_not_let_the_renewer_approve_it(
     assert r.status_code == 409
     with g.open_workspace(seeded.root, user="alice") as ws:
         assert g.get_waiver(ws, ref).status == "renewal_requested"
+
+
+def test_an_action_is_not_closed_with_another_systems_evidence(
+    seeded: Any, client_for: Any
+) -> None:
+    """IDOR on the close form: the page offers only the evidence of the action's system, and the
+    rule (in governance) refuses a posted reference to another system's record."""
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        g.add_system(ws, "other", purpose="Another team's system", owner="alice")
+        foreign = g.add_evidence(ws, kind="attachment", data=b"not about credit", title="Other",
+                                 system="other")  # fmt: skip
+        action = g.add_action(ws, title="Retrain", owner="analyst", due_date=SOON, risk=seeded.risk)
+    client, csrf = client_for("analyst")
+    assert f'value="{foreign.ref}"' not in client.get(f"/actions/{action.ref}").text
+    r = client.post(f"/actions/{action.ref}/close",
+                    data={"evidence": foreign.ref, "csrf_token": csrf})  # fmt: skip
+    assert r.status_code == 409
+    assert "another system" in r.text
+    r = client.post(f"/actions/{action.ref}/close", data={"evidence": seeded.evidence,
+                    "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        assert g.get_action(ws, action.ref).status == "done"

@@ -137,7 +137,7 @@ def test_a_replayed_callback_is_refused(site: tuple[TestClient, Path]) -> None:
     browser = start.cookies[SSO_BROWSER_COOKIE]
     path = urllib.parse.urlsplit(_provider_login(start.headers["location"], "ana"))
     assert client.get(f"{path.path}?{path.query}", follow_redirects=False).status_code == 303
-    client.cookies.set(SSO_BROWSER_COOKIE, browser, path="/login/oidc")  # even from that browser
+    client.cookies.set(SSO_BROWSER_COOKIE, browser, path="/")  # even from that browser
     again = client.get(f"/login/oidc/callback?{path.query}", follow_redirects=False)
     assert again.status_code == 403
     assert "already used or has expired" in again.text
@@ -169,7 +169,7 @@ def test_a_callback_planted_in_another_browser_signs_nobody_in(
         assert planted.status_code == 403
         assert "not started in this browser" in planted.text
         assert victim.get("/api/me").status_code == 401
-        victim.cookies.set(SSO_BROWSER_COOKIE, "guessed", path="/login/oidc")
+        victim.cookies.set(SSO_BROWSER_COOKIE, "guessed", path="/")
         guessed = victim.get(f"{callback.path}?{callback.query}", follow_redirects=False)
         assert guessed.status_code == 403
         assert victim.get("/api/me").status_code == 401

@@ -36,7 +36,7 @@ router = APIRouter()
 
 #: The cookie that binds a login under way to the browser that started it.
 SSO_BROWSER_COOKIE = "assay_sso_browser"
-_COOKIE_PATH = "/login/oidc"
+_COOKIE_PATH = "/"  # the callback may sit under a proxy's prefix or redirect_url
 
 
 def _client(request: Request) -> OidcClient:
