@@ -305,3 +305,13 @@ def test_bad_settings_are_refused_when_the_app_starts(
     config.write_text(config.read_text() + _config(issuer, extra))
     with pytest.raises(InputError, match=message):
         create_app(tmp_path)
+
+
+def test_the_providers_error_text_is_shown_escaped(site: tuple[TestClient, Path]) -> None:
+    """Anyone can send a victim to the callback with an error of their choosing: it is text."""
+    client, _ = site
+    r = client.get("/login/oidc/callback", params={"error": "access_denied",
+                   "error_description": "<script>alert(1)</script>"})  # fmt: skip
+    assert r.status_code == 400
+    assert "<script>alert" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
