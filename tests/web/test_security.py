@@ -336,7 +336,9 @@ def test_guessed_ids_are_404_not_500(seeded: Any, client_for: Any) -> None:
                  # an evidence id that exists, but is not a packet, is not a packet either
                  f"/packets/{seeded.evidence}/view", f"/api/packets/{seeded.evidence}",
                  "/systems/nope/coverage", "/api/incidents/%C2%B9",
-                 "/incidents/INC-%C2%B2"]:  # fmt: skip
+                 "/incidents/INC-%C2%B2", "/actions/ACT-999", "/actions/RISK-1",
+                 "/actions/ACT-99999999999999999999999", "/waivers/WVR-999", "/waivers/ACT-1",
+                 "/waivers/WVR-%C2%B9", "/api/export/users", "/api/export/..%2Fkpis"]:  # fmt: skip
         assert client.get(path).status_code in (404, 422), path
     for path, form in [("/waivers/WVR-999/approve", {"rationale": "x"}),
                        ("/waivers/WVR-999/renew", {"expires_on": SOON}),
@@ -345,7 +347,13 @@ def test_guessed_ids_are_404_not_500(seeded: Any, client_for: Any) -> None:
                        ("/incidents/INC-999/bundle", {}),
                        (f"/packets/{seeded.evidence}/sign", {"decision": "approved",
                                                              "rationale": "x"}),
-                       ("/reviews/REV-999/packet", {})]:  # fmt: skip
+                       ("/reviews/REV-999/packet", {}),
+                       ("/actions/ACT-999", {"note": "x"}),
+                       ("/actions/ACT-999/close", {"evidence": seeded.evidence}),
+                       ("/actions/ACT-999/push", {"to": "jira"}),
+                       ("/risks/RISK-999/actions", {"title": "t", "owner": "analyst",
+                                                    "due_date": SOON}),
+                       ("/waivers/WVR-99999999999/approve", {"rationale": "x"})]:  # fmt: skip
         r = client.post(path, data={**form, "csrf_token": csrf})
         assert r.status_code == 404, (path, r.status_code)
 
