@@ -297,6 +297,10 @@ def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, clien
     r = approver.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf})
     assert r.status_code == 409
     assert "requester" in r.text
+    typed = {**form, "confirm_incomplete": seeded.ready2, "csrf_token": csrf}
+    r = approver.post(f"/packets/{packet}/sign", data=typed)  # typing it is no way round
+    assert r.status_code == 409
+    assert "requester" in r.text
     reviewer, csrf2 = client_for("reviewer")
     page = reviewer.get(f"/reviews/{seeded.ready2}").text
     assert f"/packets/{packet}/sign" in page
