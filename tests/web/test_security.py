@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import re
 from typing import Any
 
@@ -12,6 +16,7 @@ from web_helpers import PASSWORD, ROLES, intake_answers, login
 
 from assay import governance as g
 from assay.web._auth import MAX_FAILURES, create_token
+from assay.web._flash import FLASH_COOKIE
 
 PAGES = [
     "/",
@@ -27,6 +32,8 @@ API = ["/api/me", "/api/systems", "/api/systems/credit", "/api/risks", "/api/wai
        "/api/reviews", "/api/kpis", "/api/audit"]  # fmt: skip
 XSS = "<script>alert('x')</script>"
 SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+LATER = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+ACTION = "ACT-1"  # made by the matrix test before it starts
 
 
 def _csrf_of(page: str) -> str:
@@ -43,6 +50,22 @@ def test_anonymous_is_sent_to_login_and_api_says_401(client_for: Any) -> None:
         assert r.headers["location"] == "/login", path
     for path in API:
         assert client.get(path).status_code == 401, path
+    for path in ("/actions", "/actions/ACT-1", "/waivers/WVR-1"):
+        r = client.get(path, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login"), path
+    for path in ("/api/soa", "/api/export/risks", "/metrics"):
+        assert client.get(path).status_code == 401, path
+    for path in (
+        "/actions/ACT-1",
+        "/actions/ACT-1/close",
+        "/actions/ACT-1/push",
+        "/risks/RISK-1/actions",
+        "/waivers/WVR-1/approve",
+        "/waivers/WVR-1/renew",
+    ):
+        r = client.post(path, data={"csrf_token": "x"}, follow_redirects=False)
+        assert r.status_code in (303, 401, 403), (path, r.status_code)
+        assert r.headers.get("location", "/login") == "/login", path
 
 
 def test_session_cookie_flags_and_security_headers(client_for: Any) -> None:
@@ -139,6 +162,11 @@ def _writes(sd: Any) -> list[tuple[str, dict[str, str], set[str]]]:
          WRITERS),
         (f"/incidents/{inc}/bundle", {}, WRITERS),
         (f"/incidents/{inc}/close", {"root_cause": "rc", "postmortem": "pm"}, WRITERS),
+        (f"/risks/{sd.risk}/actions", {"title": "fix it", "owner": "analyst", "due_date": SOON},
+         WRITERS),
+        (f"/actions/{ACTION}", {"owner": "reviewer", "due_date": LATER, "status": "in_progress",
+                                "note": "moved"}, WRITERS),
+        (f"/actions/{ACTION}/close", {"evidence": sd.evidence, "note": "done"}, WRITERS),
     ]  # fmt: skip
 
 
@@ -162,11 +190,24 @@ def _reads(sd: Any) -> list[str]:
         f"/api/incidents/{sd.incident}",
         f"/api/reviews/{sd.ready}/packet",
         f"/api/packets/{sd.packet}",
+        "/actions",
+        "/actions?view=mine",
+        f"/actions/{ACTION}",
+        f"/waivers/{sd.waiver}",
+        f"/waivers/{sd.approved}",
+        "/api/soa",
+        "/api/soa?format=csv",
+        "/api/export/risks",
+        "/api/export/actions?format=json",
+        "/metrics",
     ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> None:
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        made = g.add_action(ws, title="Retrain", owner="analyst", due_date=SOON, risk=seeded.risk)
+        assert made.ref == ACTION
     client, csrf = client_for(role)
     for path in [*_reads(seeded), *API]:
         assert client.get(path).status_code == 200, (role, path)
@@ -176,6 +217,17 @@ def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> N
         r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
         expected = 303 if role in allowed else 403
         assert r.status_code == expected, (role, path, r.status_code, r.text[-400:])
+    # No tracker is set up and the waiver is decided by now: refused for every role, but a
+    # viewer for their role and everyone else for the reason, never a 500 or a redirect.
+    for path, form, allowed in (
+        (f"/actions/{ACTION}/push", {"to": "jira"}, WRITERS),
+        (f"/waivers/{seeded.waiver}/reject", {"rationale": "no"}, {"approver", "admin"}),
+        (f"/waivers/{seeded.waiver}/bogus", {"rationale": "no"}, set(ROLES)),
+    ):
+        assert client.post(path, data=form).status_code == 403, path
+        r = client.post(path, data={**form, "csrf_token": csrf}, follow_redirects=False)
+        assert (r.status_code == 403) == (role not in allowed), (role, path, r.status_code)
+        assert r.status_code in (400, 403, 404, 409), (role, path, r.status_code)
     with g.open_workspace(seeded.root, user="alice") as ws:
         incident = g.get_incident(ws, seeded.incident)
         assert incident.status == ("closed" if role in WRITERS else "open")
@@ -186,6 +238,10 @@ def test_every_route_as_every_role(role: str, seeded: Any, client_for: Any) -> N
             "revoked" if role in ("approver", "admin") else
             "renewal_requested" if role in WRITERS else "approved"
         )  # fmt: skip
+        action = g.get_action(ws, ACTION)
+        assert (action.status, action.owner) == (
+            ("done", "reviewer") if role in WRITERS else ("open", "analyst")
+        )
         assert g.verify_audit(ws).ok
 
 
@@ -241,6 +297,10 @@ def test_requester_cannot_sign_the_packet_of_their_own_review(seeded: Any, clien
     r = approver.post(f"/packets/{packet}/sign", data={**form, "csrf_token": csrf})
     assert r.status_code == 409
     assert "requester" in r.text
+    typed = {**form, "confirm_incomplete": seeded.ready2, "csrf_token": csrf}
+    r = approver.post(f"/packets/{packet}/sign", data=typed)  # typing it is no way round
+    assert r.status_code == 409
+    assert "requester" in r.text
     reviewer, csrf2 = client_for("reviewer")
     page = reviewer.get(f"/reviews/{seeded.ready2}").text
     assert f"/packets/{packet}/sign" in page
@@ -280,7 +340,9 @@ def test_guessed_ids_are_404_not_500(seeded: Any, client_for: Any) -> None:
                  # an evidence id that exists, but is not a packet, is not a packet either
                  f"/packets/{seeded.evidence}/view", f"/api/packets/{seeded.evidence}",
                  "/systems/nope/coverage", "/api/incidents/%C2%B9",
-                 "/incidents/INC-%C2%B2"]:  # fmt: skip
+                 "/incidents/INC-%C2%B2", "/actions/ACT-999", "/actions/RISK-1",
+                 "/actions/ACT-99999999999999999999999", "/waivers/WVR-999", "/waivers/ACT-1",
+                 "/waivers/WVR-%C2%B9", "/api/export/users", "/api/export/..%2Fkpis"]:  # fmt: skip
         assert client.get(path).status_code in (404, 422), path
     for path, form in [("/waivers/WVR-999/approve", {"rationale": "x"}),
                        ("/waivers/WVR-999/renew", {"expires_on": SOON}),
@@ -289,7 +351,13 @@ def test_guessed_ids_are_404_not_500(seeded: Any, client_for: Any) -> None:
                        ("/incidents/INC-999/bundle", {}),
                        (f"/packets/{seeded.evidence}/sign", {"decision": "approved",
                                                              "rationale": "x"}),
-                       ("/reviews/REV-999/packet", {})]:  # fmt: skip
+                       ("/reviews/REV-999/packet", {}),
+                       ("/actions/ACT-999", {"note": "x"}),
+                       ("/actions/ACT-999/close", {"evidence": seeded.evidence}),
+                       ("/actions/ACT-999/push", {"to": "jira"}),
+                       ("/risks/RISK-999/actions", {"title": "t", "owner": "analyst",
+                                                    "due_date": SOON}),
+                       ("/waivers/WVR-99999999999/approve", {"rationale": "x"})]:  # fmt: skip
         r = client.post(path, data={**form, "csrf_token": csrf})
         assert r.status_code == 404, (path, r.status_code)
 
@@ -437,9 +505,12 @@ def test_script_in_every_new_text_field_comes_back_escaped(seeded: Any, client_f
         assert r.status_code == 303, (path, r.text[-300:])
     for path in ["/", "/incidents", f"/incidents/{inc}", "/waivers", f"/reviews/{seeded.ready}",
                  "/systems/credit", "/audit", f"/audit?entity={inc}",
-                 f"/search?q={XSS}"]:  # fmt: skip
+                 f"/search?q={XSS}", "/actions", "/actions/ACT-1",
+                 f"/waivers/{seeded.approved}"]:  # fmt: skip
         text = client.get(path).text
         assert "<script>alert" not in text, path
+    assert "&lt;script&gt;alert" in client.get("/actions/ACT-1").text
+    assert "&lt;script&gt;alert" in client.get(f"/waivers/{seeded.approved}").text
     page = client.get(f"/incidents/{inc}").text
     assert page.count("&lt;script&gt;alert") >= 8
     assert "&lt;script&gt;alert" in client.get(f"/reviews/{seeded.ready}").text
@@ -524,3 +595,78 @@ def test_risk_register_pages_in_the_database(seeded: Any, client_for: Any) -> No
     # The API pages by reference.
     api = client.get("/api/risks?limit=5&offset=100").json()
     assert [r["ref"] for r in api] == ["RISK-101", "RISK-102"]
+
+
+def _flash_cookie(key: str, message: str, kind: str) -> str:
+    """A flash cookie as the app writes one, signed with ``key``."""
+    body = base64.urlsafe_b64encode(json.dumps([message, kind]).encode()).decode()
+    return f"{body}.{hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def test_flash_messages_are_escaped_and_bound_to_their_session(
+    seeded: Any, client_for: Any
+) -> None:
+    """A flash cookie is honoured only in the session whose token signed it (not another
+    user's, not a forged one), its kind only from the list, and its text escaped with the
+    record references in it made links."""
+    analyst, csrf = client_for("analyst")
+    r = analyst.post(f"/risks/{seeded.risk}", data={"likelihood": "2", "severity": "2",
+                     "note": "n", "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    stolen = r.cookies[FLASH_COOKIE]
+    reviewer, other = client_for("reviewer")
+    reviewer.cookies.set(FLASH_COOKIE, stolen)
+    assert "Saved the changes" not in reviewer.get("/risks").text  # another session's message
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(csrf, "Approved everything", "ok"))
+    assert "Approved everything" not in reviewer.get("/risks").text  # signed with another key
+    evil = f"{seeded.risk}{XSS}<a href=//evil.example>x</a>"
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(other, evil, "ok"))
+    page = reviewer.get("/risks").text
+    assert "<script>alert" not in page
+    assert "<a href=//evil.example>" not in page
+    assert f'<a href="/risks/{seeded.risk}">{seeded.risk}</a>&lt;script&gt;' in page
+    reviewer.cookies.set(FLASH_COOKIE, _flash_cookie(other, "hi", 'ok" onclick="alert(1)'))
+    assert "onclick" not in reviewer.get("/risks").text
+
+
+def test_renewing_a_waiver_does_not_let_the_renewer_approve_it(
+    seeded: Any, client_for: Any
+) -> None:
+    """Separation of duties through the waiver page: the approver who renews a waiver is the
+    renewal's requester, so neither they nor the first round's requester may approve it; the
+    page does not offer them the approve form either."""
+    approver, csrf = client_for("approver")
+    ref = seeded.approved
+    r = approver.post(f"/waivers/{ref}/renew", data={"expires_on": SOON, "rationale": "still",
+                      "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    assert f'action="/waivers/{ref}/approve"' not in approver.get(f"/waivers/{ref}").text
+    r = approver.post(f"/waivers/{ref}/approve", data={"rationale": "mine", "csrf_token": csrf})
+    assert r.status_code == 409
+    alice, csrf_alice = client_for("alice")  # requested round 1
+    r = alice.post(f"/waivers/{ref}/approve", data={"rationale": "mine", "csrf_token": csrf_alice})
+    assert r.status_code == 409
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        assert g.get_waiver(ws, ref).status == "renewal_requested"
+
+
+def test_an_action_is_not_closed_with_another_systems_evidence(
+    seeded: Any, client_for: Any
+) -> None:
+    """IDOR on the close form: the page offers only the evidence of the action's system, and the
+    rule (in governance) refuses a posted reference to another system's record."""
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        g.add_system(ws, "other", purpose="Another team's system", owner="alice")
+        foreign = g.add_evidence(ws, kind="attachment", data=b"not about credit", title="Other",
+                                 system="other")  # fmt: skip
+        action = g.add_action(ws, title="Retrain", owner="analyst", due_date=SOON, risk=seeded.risk)
+    client, csrf = client_for("analyst")
+    assert f'value="{foreign.ref}"' not in client.get(f"/actions/{action.ref}").text
+    r = client.post(f"/actions/{action.ref}/close",
+                    data={"evidence": foreign.ref, "csrf_token": csrf})  # fmt: skip
+    assert r.status_code == 409
+    assert "another system" in r.text
+    r = client.post(f"/actions/{action.ref}/close", data={"evidence": seeded.evidence,
+                    "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    with g.open_workspace(seeded.root, user="alice") as ws:
+        assert g.get_action(ws, action.ref).status == "done"

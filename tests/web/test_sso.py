@@ -28,6 +28,7 @@ from assay import governance as g
 from assay.errors import InputError, PermissionDeniedError
 from assay.web import create_app
 from assay.web._oidc import OidcClient, OidcSettings, check_id_token
+from assay.web._sso import SSO_BROWSER_COOKIE, _local_path
 
 pytestmark = pytest.mark.oidc
 
@@ -132,17 +133,69 @@ def test_first_login_provisions_the_user_with_the_role_of_their_groups(
 
 def test_a_replayed_callback_is_refused(site: tuple[TestClient, Path]) -> None:
     client, _ = site
-    _, query = _sign_in(client, "ana")
-    again = client.get(f"/login/oidc/callback?{query}", follow_redirects=False)
+    start = client.get("/login/oidc", follow_redirects=False)
+    browser = start.cookies[SSO_BROWSER_COOKIE]
+    path = urllib.parse.urlsplit(_provider_login(start.headers["location"], "ana"))
+    assert client.get(f"{path.path}?{path.query}", follow_redirects=False).status_code == 303
+    client.cookies.set(SSO_BROWSER_COOKIE, browser, path="/")  # even from that browser
+    again = client.get(f"/login/oidc/callback?{path.query}", follow_redirects=False)
     assert again.status_code == 403
     assert "already used or has expired" in again.text
 
 
 def test_a_state_that_was_never_issued_is_refused(site: tuple[TestClient, Path]) -> None:
     client, _ = site
+    client.get("/login/oidc", follow_redirects=False)  # this browser has a login under way
     forged = client.get("/login/oidc/callback?code=abc&state=forged", follow_redirects=False)
     assert forged.status_code == 403
     assert "already used or has expired" in forged.text
+
+
+def test_a_callback_planted_in_another_browser_signs_nobody_in(
+    site: tuple[TestClient, Path],
+) -> None:
+    """Login CSRF: the attacker signs in at the provider as themself and gets the victim's
+    browser to open the callback URL; the login is bound to the attacker's browser, so the
+    victim is not signed in as the attacker."""
+    attacker, _ = site
+    start = attacker.get("/login/oidc", params={"next": "/risks"}, follow_redirects=False)
+    cookie = start.headers["set-cookie"].lower()
+    assert SSO_BROWSER_COOKIE in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    callback = urllib.parse.urlsplit(_provider_login(start.headers["location"], "ana"))
+    with TestClient(attacker.app) as victim:
+        planted = victim.get(f"{callback.path}?{callback.query}", follow_redirects=False)
+        assert planted.status_code == 403
+        assert "not started in this browser" in planted.text
+        assert victim.get("/api/me").status_code == 401
+        victim.cookies.set(SSO_BROWSER_COOKIE, "guessed", path="/")
+        guessed = victim.get(f"{callback.path}?{callback.query}", follow_redirects=False)
+        assert guessed.status_code == 403
+        assert victim.get("/api/me").status_code == 401
+    # The browser that started it still finishes it.
+    done = attacker.get(f"{callback.path}?{callback.query}", follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/risks")
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+     "https://evil.example", "/%2F%2Fevil.example", "/ok\x7f"],
+)  # fmt: skip
+def test_next_never_leaves_the_site(next_path: str) -> None:
+    target = _local_path(next_path)
+    assert target in ("/", "/%2F%2Fevil.example"), target  # an encoded slash is a local path
+    assert _local_path("/risks?sort=age") == "/risks?sort=age"
+
+
+def test_next_from_the_query_string_is_decoded_then_checked(site: tuple[TestClient, Path]) -> None:
+    client, _ = site
+    for raw in ("%2F%2Fevil.example", "/%09/evil.example", "%2F%5Cevil.example"):
+        start = client.get(f"/login/oidc?next={raw}", follow_redirects=False)
+        path = urllib.parse.urlsplit(_provider_login(start.headers["location"], "ana"))
+        done = client.get(f"{path.path}?{path.query}", follow_redirects=False)
+        assert done.headers["location"] == "/", raw
 
 
 def test_groups_that_map_to_no_role_get_no_access(site: tuple[TestClient, Path]) -> None:
@@ -252,3 +305,13 @@ def test_bad_settings_are_refused_when_the_app_starts(
     config.write_text(config.read_text() + _config(issuer, extra))
     with pytest.raises(InputError, match=message):
         create_app(tmp_path)
+
+
+def test_the_providers_error_text_is_shown_escaped(site: tuple[TestClient, Path]) -> None:
+    """Anyone can send a victim to the callback with an error of their choosing: it is text."""
+    client, _ = site
+    r = client.get("/login/oidc/callback", params={"error": "access_denied",
+                   "error_description": "<script>alert(1)</script>"})  # fmt: skip
+    assert r.status_code == 400
+    assert "<script>alert" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text

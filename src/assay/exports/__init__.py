@@ -30,6 +30,7 @@ from assay.exports._bi import (
 )
 from assay.exports._bi_write import BI_FORMATS, bi_bytes, bi_csv, bi_json_rows, bi_parquet, write_bi
 from assay.exports._common import ASSAY_NAMESPACE, write_json
+from assay.exports._csv_cells import FORMULA_STARTS, csv_text
 from assay.exports._cyclonedx import CYCLONEDX_SPEC_VERSION, cyclonedx_bom, performance_metrics
 from assay.exports._oscal import OSCAL_NS, OSCAL_VERSION, oscal_assessment_results, oscal_poam
 from assay.exports._soa import (
@@ -51,6 +52,7 @@ __all__ = [
     "BI_FORMATS",
     "BI_KINDS",
     "CYCLONEDX_SPEC_VERSION",
+    "FORMULA_STARTS",
     "ISO_42001",
     "OSCAL_NS",
     "OSCAL_VERSION",
@@ -72,6 +74,7 @@ __all__ = [
     "bi_table",
     "build_soa",
     "check_bi_kind",
+    "csv_text",
     "cyclonedx_bom",
     "oscal_assessment_results",
     "oscal_poam",

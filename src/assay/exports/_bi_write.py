@@ -16,6 +16,7 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.exports._bi import BiTable, BiValue
+from assay.exports._csv_cells import csv_text
 
 __all__ = ["BI_FORMATS", "bi_bytes", "bi_csv", "bi_json_rows", "bi_parquet", "write_bi"]
 
@@ -42,13 +43,14 @@ def _instant(value: dt.datetime) -> str:
 
 
 def bi_csv(table: BiTable, *, header: bool = True) -> str:
-    """The table as CSV text (``header=False`` for the second page on of a paged feed)."""
+    """The table as CSV text (``header=False`` for the second page on of a paged feed); text
+    cells that a spreadsheet would run as a formula start with ``'`` (:func:`csv_text`)."""
     sink = io.StringIO()
     writer = csv.writer(sink, lineterminator="\n")
     if header:
         writer.writerow([c.name for c in table.columns])
     for row in table.rows:
-        writer.writerow([_text(v) for v in row])
+        writer.writerow([csv_text(v) if isinstance(v, str) else _text(v) for v in row])
     return sink.getvalue()
 
 

@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 
 from assay.documents import Badge, Callout, Document, Facts, Gap, Para, Section, Table
+from assay.exports._csv_cells import csv_text
 from assay.exports._soa import SOA_STATUSES, SoaControl, SoaEvidence, StatementOfApplicability
 
 __all__ = ["SOA_COLUMNS", "soa_csv", "soa_document"]
@@ -127,7 +128,8 @@ def soa_csv(soa: StatementOfApplicability) -> str:
         records = dict.fromkeys(r for e in c.evidence for r in e.records)
         gaps = [f"{x.system}: {x.requirement} (owner: {x.owner or 'none'}) — {x.fix}"
                 for x in c.gaps]  # fmt: skip
-        writer.writerow([c.id, c.title, c.objective, "true" if c.included else "false",
-                         c.status, c.justification, "; ".join(c.means), _evidence_text(c.evidence),
-                         "; ".join(records), "; ".join(gaps)])  # fmt: skip
+        cells = [c.id, c.title, c.objective, "true" if c.included else "false", c.status,
+                 c.justification, "; ".join(c.means), _evidence_text(c.evidence),
+                 "; ".join(records), "; ".join(gaps)]  # fmt: skip
+        writer.writerow([csv_text(cell) for cell in cells])
     return sink.getvalue()

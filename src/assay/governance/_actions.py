@@ -21,7 +21,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
-from assay.governance._evidence import evidence_row
+from assay.governance._evidence import closing_evidence
 from assay.governance._owners import check_owner
 from assay.store import tables
 
@@ -212,7 +212,10 @@ def update_action(
                         "evidence (assay evidence add ...) and pass it with --evidence EV-N."
                     )
                 values.update(
-                    closure_evidence_id=evidence_row(tx.conn, evidence)["id"], closed_at=ws.now()
+                    closure_evidence_id=closing_evidence(
+                        tx.conn, evidence, systems=_systems_of(tx.conn, row), closes=aref
+                    )["id"],
+                    closed_at=ws.now(),
                 )
             else:
                 if status in ("cancelled", "open") and not check_text(
@@ -226,6 +229,25 @@ def update_action(
             raise InputError("Nothing to change: give at least one field with a new value.")
         new = tx.update(tables.actions, id_, {**values, **stamps(ws, created=False)})
     return _record(new)
+
+
+def _systems_of(conn: Connection, row: RowMapping) -> set[int]:
+    """The systems an action is about: its risk's system, or the systems its incident affects."""
+    if row["risk_id"] is not None:
+        risks = tables.risks.c
+        return set(
+            conn.execute(sa.select(risks.system_id).where(risks.id == row["risk_id"])).scalars()
+        )
+    links = tables.links.c
+    return set(
+        conn.execute(
+            sa.select(links.to_id).where(
+                links.from_type == "incident",
+                links.from_id == row["incident_id"],
+                links.to_type == "system",
+            )
+        ).scalars()
+    )
 
 
 def _check_remote_system(system: str) -> str:

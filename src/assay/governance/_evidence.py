@@ -207,6 +207,27 @@ def evidence_row(conn: Connection, ref: str | int) -> RowMapping:
     return row
 
 
+def closing_evidence(
+    conn: Connection, ref: str | int, *, systems: set[int], closes: str
+) -> RowMapping:
+    """The evidence record ``ref`` that closes ``closes`` (an action or a risk about
+    ``systems``): a record of one of those systems or of none (an organisation-wide record),
+    never another system's record.
+
+    Raises
+    ------
+    ConflictError
+        The record is evidence about another system.
+    """
+    ev = evidence_row(conn, ref)
+    if ev["system_id"] is not None and ev["system_id"] not in systems:
+        raise ConflictError(
+            f"{format_ref('evidence', ev['id'])} is evidence about another system, so it cannot "
+            f"show that {closes} was done; close it with evidence recorded for its system."
+        )
+    return ev
+
+
 def add_evidence(
     ws: Workspace,
     *,

@@ -28,7 +28,7 @@ from assay.governance._common import (
     stamps,
     writing,
 )
-from assay.governance._evidence import evidence_row
+from assay.governance._evidence import closing_evidence, evidence_row
 from assay.governance._inventory import system_name, system_row
 from assay.governance._owners import check_owner
 from assay.policy import (
@@ -415,7 +415,9 @@ def update_risk(
             raise InputError("Give the residual likelihood and residual severity together.")
         ev_id = None
         if closure_evidence is not None:
-            ev_id = evidence_row(tx.conn, closure_evidence)["id"]
+            ev_id = closing_evidence(
+                tx.conn, closure_evidence, systems={row["system_id"]}, closes=rref
+            )["id"]
             if status != "closed":
                 raise InputError(
                     "Closure evidence is given when closing a risk: add --status closed, or "

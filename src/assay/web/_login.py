@@ -19,10 +19,10 @@ from assay.governance import Workspace
 from assay.web import _auth
 from assay.web._context import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Ctx, writer
 
-__all__ = ["logged_in", "login_form", "router"]
+__all__ = ["cookie_secure", "logged_in", "login_form", "router"]
 
 
-def _secure(request: Request) -> bool:
+def cookie_secure(request: Request) -> bool:
     """Whether cookies are marked Secure: as the app was told, else when the request is HTTPS."""
     secure_cookies: bool | None = request.app.state.secure_cookies
     return secure_cookies if secure_cookies is not None else request.url.scheme == "https"
@@ -55,7 +55,7 @@ async def logged_in(request: Request, base: Workspace, user: str, to: str = "/")
         max_age=int(_auth.SESSION_TTL.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=cookie_secure(request),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
@@ -70,7 +70,7 @@ def login_form(request: Request, error: str | None = None, status: int = 200) ->
     token = secrets.token_urlsafe(32)
     response = _form_page(request, token, error, status)
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=cookie_secure(request)
     )
     return response
 

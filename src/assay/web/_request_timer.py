@@ -2,7 +2,8 @@
 
 A plain ASGI middleware times each HTTP request from its arrival to its last body byte. Requests
 are labelled by their route's template (``/api/risks/{ref}``), never the raw path, so the series
-stay few whatever the clients send; a request no route matched counts as ``unmatched``.
+stay few whatever the clients send; a request no route matched counts as ``unmatched``, and a
+method other than the standard ones as ``other``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ Key = tuple[str, str, str]
 class _Series:
     counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
     total: float = 0.0
+
+
+#: The methods counted under their own name; any other (a client may send any token) is
+#: ``other``, so made-up methods cannot add series without end.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class LatencyHistogram:
@@ -94,5 +100,6 @@ class RequestTimer:
             await self.app(scope, receive, send_timed)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            key = (str(scope["method"]), str(route), status[0])
+            method = str(scope["method"])
+            key = (method if method in _METHODS else "other", str(route), status[0])
             latency_of(scope["app"]).observe(key, time.perf_counter() - started)
