@@ -150,7 +150,8 @@ def test_cli_records_the_scan_and_an_incident_bundle_carries_it(
         evidence = json.loads(z.read("evidence.json"))
         scans = [e for e in evidence if e["kind"] == "genai_log_scan"]
         assert len(scans) == 1
-        blob = json.loads(z.read(f"blobs/{scans[0]['blob_sha256']}"))
+        (path,) = [n for n in z.namelist() if n.startswith(f"evidence/{scans[0]['ref']}-")]
+        blob = json.loads(z.read(path))
     assert blob["schema"] == "assay.genai-log-scan/v1"
     code, _, err = _run(monkeypatch, capsys, "genai", "scan-logs", str(log), "--window", "soon")
     assert code == 2

@@ -150,14 +150,18 @@ def test_bundle_gathers_what_the_first_hours_need(
         datasets = json.loads(zf.read("dataset_versions.json"))
         components = json.loads(zf.read("components.json"))
         waivers = json.loads(zf.read("waivers.json"))
-        assert zf.read(f"blobs/{evaluation.blob_sha256}") == g.evidence_content(ws, evaluation.ref)
+        # files are named by their record, not by hash (the manifest has the hashes)
+        (path,) = [n for n in names if n.startswith(f"evidence/{evaluation.ref}-")]
+        assert path.endswith(".json")
+        assert zf.read(path) == g.evidence_content(ws, evaluation.ref)
     assert {e["path"] for e in manifest["files"]} == names - {"manifest.json"}
     assert refs == [evaluation.ref, inside.ref]
     assert [m["version"] for m in models] == ["1"]
     assert [d["name"] for d in datasets] == ["adult"]
     assert [c["name"] for c in components] == ["explainer"]
     assert len(waivers) == 1
-    assert f"blobs/{components[0]['content_sha256']}" in names
+    assert f"components/explainer-{components[0]['content_sha256'][:12]}" in names
+    assert not [n for n in names if n.startswith("blobs/")]
     first = g.get_incident(ws, inc.ref).first_bundle_at
     assert first == ws.now()
     clock.advance(hours=5)

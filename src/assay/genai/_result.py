@@ -362,6 +362,41 @@ class RedteamRun:
         """The records as canonical JSON lines: the evidence blob of the responses."""
         return canonical_jsonl(self.records)
 
+    @classmethod
+    def from_evidence(cls, summary: Mapping[str, Any], responses: bytes | None) -> RedteamRun:
+        """A run rebuilt from its recorded evidence (:func:`assay.genai.record_run`): the summary
+        (``assay.redteam/v1``) and the responses blob, when it is at hand (without it the report
+        shows the rates but lists no failures). The target and suite come from the summary's
+        ``params``; there is no run folder (``path`` is ``.``) and no case list."""
+        result = RedteamResult.from_dict(summary)
+        data = result.to_dict()
+        params, prov = dict(data.get("params") or {}), data.get("provenance") or {}
+        named = ("suite", "suite_version", "target", "judge")
+        manifest = {
+            "schema": "assay.redteam-run/v1",
+            "run_id": prov.get("run_id"),
+            "status": data.get("status", "complete"),
+            "suite": {
+                "name": params.get("suite"),
+                "version": params.get("suite_version"),
+                "source": (prov.get("dataset") or {}).get("suite_source"),
+                "digest": (prov.get("dataset") or {}).get("suite_digest"),
+            },
+            "target": params.get("target") or {},
+            "judge": params.get("judge"),
+            "options": {k: v for k, v in params.items() if k not in named},
+            "n_cases": data.get("counts", {}).get("cases"),
+            "assay_version": prov.get("assay_version"),
+            "started_at": prov.get("run_started_at"),
+            "finished_at": prov.get("run_finished_at"),
+        }
+        records: list[dict[str, Any]] = []
+        for line in (responses or b"").decode("utf-8", "replace").splitlines():
+            record = json.loads(line) if line.strip() else None
+            if isinstance(record, dict):
+                records.append(record)
+        return cls(Path("."), manifest, (), tuple(records), result)
+
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The records of ``responses.jsonl``, last one per case, in file order of first appearance.

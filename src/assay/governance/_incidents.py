@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import mimetypes
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import EvidenceRecord, evidence_records, insert_evidence
 from assay.governance._inventory import dataset_row, model_row, system_row
+from assay.governance._names import file_slug
 from assay.governance._risks import _link, risk_row
 from assay.store import WriteTx, tables, to_jsonable
 
@@ -552,12 +554,26 @@ def _gather(
     files = {path: _json_bytes(value) for path, value in tables_json.items()}
     for record in evidence:
         if ws.blobs.has(record.blob_sha256):
-            files[f"blobs/{record.blob_sha256}"] = ws.blobs.read_bytes(record.blob_sha256)
+            files[_evidence_path(record)] = ws.blobs.read_bytes(record.blob_sha256)
     for comp in components:
         sha = comp.get("content_sha256")
         if sha and ws.blobs.has(sha):
-            files[f"blobs/{sha}"] = ws.blobs.read_bytes(sha)
+            name = f"components/{file_slug(str(comp['name']))}-{sha[:12]}"
+            files[name] = ws.blobs.read_bytes(sha)
     return files, (sys_ids[0] if sys_ids else None)
+
+
+#: File extensions of media types the standard library does not know.
+_EXTENSIONS = {"application/x-ndjson": ".jsonl", "application/vnd.apache.parquet": ".parquet"}
+
+
+def _evidence_path(record: EvidenceRecord) -> str:
+    """Where an evidence file goes in a bundle: named by its reference and title, with the
+    extension of its media type (``evidence/EV-12-fairness-by-sex.json``); the manifest gives
+    its sha256, ``evidence.json`` its record."""
+    media = record.media_type.split(";")[0].strip().lower()
+    ext = _EXTENSIONS.get(media) or mimetypes.guess_extension(media) or ".bin"
+    return f"evidence/{record.ref}-{file_slug(record.title)[:60].strip('.-')}{ext}"
 
 
 def _monitoring(conn: Connection, scope: _Scope) -> dict[str, Any]:

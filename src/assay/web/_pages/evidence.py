@@ -19,6 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
 from assay.governance import (
     SystemOverview,
+    Workspace,
     add_model_version,
     get_dataset_version,
     get_evidence,
@@ -85,7 +86,7 @@ VALIDATORS: dict[str, Callable[[dict[str, Any]], object]] = {
 }
 
 
-def result_kind(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
+def result_kind(ws: Workspace, data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
     """The evidence kind and the payload of an uploaded result file, validated."""
     if not data:
         raise InputError(f"The file {filename!r} is empty; choose the result JSON to record.")
@@ -114,7 +115,7 @@ def result_kind(data: bytes, filename: str) -> tuple[str, dict[str, Any]]:
     render = report_renderer(kind)
     if render is not None:
         try:
-            render(payload, "check")
+            render(ws, payload, "check")
         except InputError:
             raise
         except Exception as exc:  # a result the report cannot show is not filed
@@ -172,7 +173,7 @@ def upload_evidence(
         raise InputError("Choose the result file (JSON) to record.")
     filename = upload.filename or "the upload"
     data = upload.file.read(MAX_UPLOAD_BYTES + 1)
-    kind, payload = result_kind(data, filename)
+    kind, payload = result_kind(ctx.ws, data, filename)
     version, new_version = _model_version(system, form)
     title = form_text(form, "title", required=False)
     dataset = form_text(form, "dataset_version", required=False)
