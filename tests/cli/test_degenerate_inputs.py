@@ -225,6 +225,9 @@ def _data_commands(inputs: Inputs, data: Path, out: Path) -> dict[str, list[str 
         "explain": ["explain", *common_robust, "--n-repeats", "2", "--max-rows", "100",
                     "--no-shap", "-f", "json", "-o", out / "explanation.json"],
         "monitor run": ["monitor", "run", "--spec", data, "--data", data],
+        "mitigate": ["mitigate", "-m", inputs.model, "--train", data, "--test", data,
+                     "--y-true", "y", "--sensitive", "g", "--features", "x1,x2",
+                     "--n-bootstrap", "100", "--result", out / "mitigation.json"],
     }  # fmt: skip
 
 
@@ -239,6 +242,7 @@ DATA_COMMANDS = [
     "robustness",
     "explain",
     "monitor run",
+    "mitigate",
 ]
 
 
@@ -258,6 +262,7 @@ def _evaluated(command: str, out: Path) -> None:
         "pii scan": lambda p: p["n_scanned"],
         "robustness": lambda p: sum(x["verdict"] != "error" for x in p["probes"]),
         "explain": lambda p: p["n"],
+        "mitigate": lambda p: p["n_test"],
     }
     assert counts[command](payload) > 0, f"{command} passed on nothing evaluated"
 

@@ -50,8 +50,28 @@ class Candidate:
     artefact: Any
 
 
+def check_both_labels(data: FitData) -> None:
+    """Refuse training rows where a group has one label only: no method can learn a trade-off
+    for it (Fairlearn stops with "degenerate labels")."""
+    groups, labels = data.s_train, data.y_train
+    one_label = sorted(
+        {str(g) for g in np.unique(groups) if np.unique(labels[groups == g]).size < 2}
+    )
+    if one_label:
+        shown = ", ".join(one_label[:5]) + (
+            f" and {len(one_label) - 5} more" if len(one_label) > 5 else ""
+        )
+        raise InputError(
+            f"In the training rows (--train), {len(one_label)} group(s) have one label only "
+            f"({shown}); mitigation needs favourable and unfavourable outcomes in every group. "
+            "Give more rows, or merge small groups before mitigating."
+        )
+
+
 def fit_candidates(options: MitigationOptions, data: FitData) -> tuple[list[Candidate], int]:
-    """Every candidate of the method, and the index of the chosen one."""
+    """Every candidate of the method, and the index of the chosen one (after
+    :func:`check_both_labels`)."""
+    check_both_labels(data)
     runners: dict[str, Callable[[MitigationOptions, FitData], tuple[list[Candidate], int]]] = {
         "threshold": _threshold,
         "exponentiated_gradient": _exponentiated_gradient,

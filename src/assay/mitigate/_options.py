@@ -45,7 +45,7 @@ DEFAULT_TOLERANCES: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2)
 DEFAULT_STRENGTHS: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
 
 MISSING_EXTRA = (
-    "assay mitigate needs Fairlearn and scikit-learn, which are not installed; install the "
+    "Mitigation needs Fairlearn and scikit-learn, which are not installed; install the "
     "extra with `pip install 'assay-rai[mitigate]'`."
 )
 

@@ -185,7 +185,8 @@ def close(request: Request, ref: str, posted: tuple[Ctx, FormData] = Depends(wri
     if evidence is None:
         raise InputError(
             "Choose the evidence that the action was done. Record it first (on the system's "
-            "page, Record an evaluation, or `assay evidence add`), then pick it here."
+            "page, Record an evaluation, or "
+            "`assay evidence add FILE --kind KIND --system SYSTEM`), then pick it here."
         )
     action = update_action(
         ctx.ws, ref, status="done", evidence=evidence, note=form_text(form, "note", required=False)
