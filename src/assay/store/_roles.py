@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.store._schema import APPEND_ONLY_TABLES, GOVERNED_TABLES, audit_events, users
-from assay.store._web import web_passwords, web_sessions, web_tokens
+from assay.store._web import web_passwords, web_sessions, web_sso_identities, web_tokens
 
 __all__ = [
     "PERSON_GRANTS",
@@ -54,6 +54,8 @@ def _person_grants() -> dict[str, tuple[str, ...]]:
     grants[web_passwords.name] = ("SELECT", "INSERT", "UPDATE")
     grants[web_tokens.name] = ("SELECT", "INSERT", "UPDATE")
     grants[web_sessions.name] = ("SELECT (user_name)", "DELETE")
+    # single sign-on links are read (audit verify checks them) and written by the server only
+    grants[web_sso_identities.name] = ("SELECT",)
     return grants
 
 
