@@ -1,6 +1,7 @@
 """One review, one set of figures: every place that shows the demo's review shows the same ones.
 
-``assay demo`` leaves a workspace whose review REV-1 has a packet, documents, risks and a waiver.
+``assay demo`` leaves a workspace whose income-model review (after the history the demo seeds,
+REV-41) has a packet, documents, risks and a waiver.
 Its figures — the completeness score, each gap with its owner, the open and blocking risks and the
 active waivers — are read from ``assay completeness REV-1 --json`` and then looked for, as a reader
 would see them, in the packet (Markdown, HTML, canonical JSON), the datasheet and model card inside
@@ -10,6 +11,7 @@ packet, ``assay completeness``'s table and the gate's completeness rule.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -26,7 +28,6 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-REVIEW = "REV-1"
 DATASHEET = "datasheet uci-adult@1994"
 PASSWORD = "a long enough password"
 
@@ -67,6 +68,14 @@ def assay(demo: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
     return done.stdout
 
 
+@functools.cache
+def review_of(demo: Path) -> str:
+    """The demo's income-model review (the program history before it holds forty others)."""
+    rows = json.loads(assay(demo, "review", "list", "--system", "adult-income", "--json"))
+    (ref,) = [str(r["ref"]) for r in rows]
+    return ref
+
+
 def from_state(data: dict[str, Any]) -> Figures:
     """The figures of a review state's JSON (``assay completeness --json``, ``/api``, a packet)."""
     return Figures(
@@ -80,7 +89,7 @@ def from_state(data: dict[str, Any]) -> Figures:
 
 @pytest.fixture(scope="module")
 def truth(demo: Path) -> Figures:
-    return from_state(json.loads(assay(demo, "completeness", REVIEW, "--json")))
+    return from_state(json.loads(assay(demo, "completeness", review_of(demo), "--json")))
 
 
 def of_document(figures: Figures, document: str) -> set[tuple[str, str]]:
@@ -178,7 +187,7 @@ def test_the_demo_review_has_something_to_compare(truth: Figures) -> None:
 
 
 def test_the_packet_and_the_documents_in_it(demo: Path, truth: Figures) -> None:
-    content = json.loads(assay(demo, "packet", "show", REVIEW, "--canonical"))
+    content = json.loads(assay(demo, "packet", "show", review_of(demo), "--canonical"))
     embedded = {entry["name"]: entry["document"] for entry in content["documents"]}
     # the datasheet inside the packet lists the very gaps, with the same owners, as the packet
     assert document_gaps(embedded["datasheet:uci-adult@1994"]) == of_document(truth, DATASHEET)
@@ -186,7 +195,7 @@ def test_the_packet_and_the_documents_in_it(demo: Path, truth: Figures) -> None:
     assert document_gaps(embedded["risk_assessment"]) == of_document(truth, "risk assessment")
     assert from_state(content["state"]) == truth
 
-    markdown = assay(demo, "packet", "show", REVIEW, "--format", "md")
+    markdown = assay(demo, "packet", "show", review_of(demo), "--format", "md")
     gaps = md_table(markdown, f"*Gaps ({len(truth.gaps)})*")
     assert [(d, r, o) for d, r, _status, o, _fix in gaps] == list(truth.gaps)
     assert f"| Evidence completeness | {truth.score} (minimum" in markdown.replace("**", "")
@@ -196,7 +205,7 @@ def test_the_packet_and_the_documents_in_it(demo: Path, truth: Figures) -> None:
     waivers = md_table(markdown, "## 4. Waivers")
     assert tuple(row[0] for row in waivers if row[5] == "active") == truth.waivers
 
-    page = assay(demo, "packet", "show", REVIEW, "--format", "html")
+    page = assay(demo, "packet", "show", review_of(demo), "--format", "html")
     rows = html_table(page, f"Gaps ({len(truth.gaps)})")
     assert [(d, r, o) for d, r, _status, o, _fix in rows] == list(truth.gaps)
     assert f"{truth.score} (minimum" in html.unescape(page)
@@ -213,7 +222,7 @@ def test_the_documents_the_demo_wrote(demo: Path, truth: Figures) -> None:
 
 
 def test_assay_completeness_and_the_gate(demo: Path, truth: Figures) -> None:
-    text = " ".join(assay(demo, "completeness", REVIEW, ok=(0, 1)).split())
+    text = " ".join(assay(demo, "completeness", review_of(demo), ok=(0, 1)).split())
     assert f"{truth.score} complete" in text
     assert f"Gaps ({len(truth.gaps)})" in text
     assert f"Blocking risks: {', '.join(truth.blocking) or 'none'}" in text
@@ -223,7 +232,7 @@ def test_assay_completeness_and_the_gate(demo: Path, truth: Figures) -> None:
     (rule,) = [o for o in gate["outcomes"] if o["rule"] == "completeness"]
     assert rule["value"] == truth.score
     assert f"with {len(truth.gaps)} gap(s)" in rule["message"]
-    assert REVIEW in rule["subject"]
+    assert review_of(demo) in rule["subject"]
 
 
 @pytest.fixture(scope="module")
@@ -247,8 +256,8 @@ def web(demo: Path) -> Iterator[Any]:
     app.state.base.close()
 
 
-def test_the_review_page_and_the_dashboard(web: Any, truth: Figures) -> None:
-    page = html.unescape(web.get(f"/reviews/{REVIEW}").text)
+def test_the_review_page_and_the_dashboard(demo: Path, web: Any, truth: Figures) -> None:
+    page = html.unescape(web.get(f"/reviews/{review_of(demo)}").text)
     shown = re.findall(r"<dt>Completeness</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.S)
     assert len(shown) == 2  # the review's, and its packet's
     for text in shown:
@@ -263,7 +272,7 @@ def test_the_review_page_and_the_dashboard(web: Any, truth: Figures) -> None:
     assert "changed since this packet was built" not in page
 
     dashboard = html.unescape(web.get("/").text)
-    (row,) = [r for r in html_table(dashboard, "readiness") if r[0] == REVIEW]
+    (row,) = [r for r in html_table(dashboard, "readiness") if r[0] == review_of(demo)]
     assert row[4].startswith(truth.score)
     assert row[5] == str(len(truth.gaps))
     assert row[6] == (", ".join(truth.blocking) or "none")
@@ -271,9 +280,9 @@ def test_the_review_page_and_the_dashboard(web: Any, truth: Figures) -> None:
     assert row[7] == "below the minimum"
 
 
-def test_the_api(web: Any, truth: Figures) -> None:
-    assert from_state(web.get(f"/api/reviews/{REVIEW}").json()["state"]) == truth
-    packet = web.get(f"/api/reviews/{REVIEW}/packet").json()
+def test_the_api(demo: Path, web: Any, truth: Figures) -> None:
+    assert from_state(web.get(f"/api/reviews/{review_of(demo)}").json()["state"]) == truth
+    packet = web.get(f"/api/reviews/{review_of(demo)}/packet").json()
     assert from_state(packet["state"]) == truth
     assert f"{packet['completeness']}%" == truth.score
     assert packet["passes"] is False
