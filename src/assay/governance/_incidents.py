@@ -573,7 +573,8 @@ def _evidence_path(record: EvidenceRecord) -> str:
     its sha256, ``evidence.json`` its record."""
     media = record.media_type.split(";")[0].strip().lower()
     ext = _EXTENSIONS.get(media) or mimetypes.guess_extension(media) or ".bin"
-    return f"evidence/{record.ref}-{file_slug(record.title)[:60].strip('.-')}{ext}"
+    words = "-".join(record.title.split())  # spaces alone need no disambiguating hash
+    return f"evidence/{record.ref}-{file_slug(words)[:60].strip('.-')}{ext}"
 
 
 def _monitoring(conn: Connection, scope: _Scope) -> dict[str, Any]:
