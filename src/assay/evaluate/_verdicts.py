@@ -430,7 +430,11 @@ def _estimate(
     defined = [e for e in found if e.get("value") is not None]
     if defined:
         pick = max if kind == "difference" else min
-        return pick(defined, key=lambda e: float(e["value"]))
+        best = pick(float(e["value"]) for e in defined)
+        # classes tied up to rounding (engines sum in different orders): the first in the
+        # result's order, so every engine names the same class
+        tie = 1e-12 * max(1.0, abs(best))
+        return next(e for e in defined if abs(float(e["value"]) - best) <= tie)
     if found:
         return found[0]
     return {"value": None, "ci_low": None, "ci_high": None, "undefined": "not in the result"}
