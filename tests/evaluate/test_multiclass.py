@@ -250,3 +250,20 @@ def test_the_sample_size_advice_reaches_its_power() -> None:
         ).verdicts  # fmt: skip
         passes += w["verdict"] == "pass"
     assert abs(passes / reps - 0.8) <= 0.05, passes / reps
+
+
+def test_classes_tied_up_to_rounding_name_the_first_class_on_every_engine() -> None:
+    # Spark sums in another order than Polars: the same tie comes out 1 ulp apart either way
+    from assay.evaluate._verdicts import _estimate
+
+    def result(first: float, second: float) -> dict[str, Any]:
+        summaries = [
+            {"by": ["sex"], "class": c, "demographic_parity_difference": {"value": v}}
+            for c, v in (("0", first), ("2", second))
+        ]
+        return {"summaries": summaries, "disparities": []}
+
+    rule = "demographic_parity_difference"
+    for first, second in ((0.3, 0.30000000000000004), (0.30000000000000004, 0.3)):
+        picked = _estimate(result(first, second), ("sex",), rule, "classification")
+        assert picked["class"] == "0"
