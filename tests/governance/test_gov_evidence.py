@@ -91,8 +91,8 @@ def test_content_hash_covers_every_field(ws: g.Workspace) -> None:
         row = conn.execute(sa.select(tables.evidence)).mappings().one()
     fields = {}
     for key, value in row.items():
-        if key in ("id", "content_hash"):
-            continue
+        if key in ("id", "content_hash") or (key == "org" and value is None):
+            continue  # a late column is left out while NULL (the main organisation)
         fields[key] = value.isoformat(timespec="microseconds") if key == "created_at" else value
     text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert ev.content_hash == hashlib.sha256(text.encode()).hexdigest()

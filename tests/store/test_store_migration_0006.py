@@ -12,9 +12,9 @@ from assay.store import Store, read_events, tables
 from assay.store._migrate import downgrade, upgrade
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
-# The users table as it was at 0005, before migration 0007 added ``db_role``.
+# The users table as it was at 0005, before migrations 0007 and 0009 added ``db_role``, ``org``.
 USERS_0005 = sa.Table(
-    "users", sa.MetaData(), *(c._copy() for c in tables.users.c if c.name != "db_role")
+    "users", sa.MetaData(), *(c._copy() for c in tables.users.c if c.name not in ("db_role", "org"))
 )
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
+from assay.governance._scope import roles_held, write_guard
 from assay.policy import ROLE_PERMISSIONS
 from assay.store import WriteTx, check_date_range, check_text_value, tables, to_jsonable
 
@@ -230,7 +231,8 @@ def writing(
     """Open the audited write transaction of one state change, after checking the actor's role.
 
     The role is read inside the transaction, so a role change made by another process in the
-    meantime is honoured.
+    meantime is honoured; every row written is then checked against the user's role in the row's
+    organisation (:func:`assay.governance._scope.write_guard`).
     """
     with ws.store.write(
         actor=ws.user,
@@ -239,6 +241,7 @@ def writing(
         entity_id=entity_id,
         note=note,
         at=ws.now(),
+        guard=write_guard(ws.user, permission),
     ) as tx:
         user = tx.get(tables.users, ws.user)
         if user is None:
@@ -250,7 +253,7 @@ def writing(
         if not user["active"]:
             raise PermissionDeniedError(f"The user {ws.user!r} is deactivated in this workspace.")
         allowed = ROLE_PERMISSIONS[permission]
-        if user["role"] not in allowed:
+        if not roles_held(tx.conn, user) & allowed:
             raise PermissionDeniedError(
                 f"The user {ws.user!r} has the role {user['role']!r}, which may not {permission}. "
                 f"Roles allowed: {', '.join(sorted(allowed))}. An admin can change a role with "

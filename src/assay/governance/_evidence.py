@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -457,11 +457,21 @@ def _file(ws: Workspace, spec: EvidenceInput, *, action: str, note: str | None) 
     with writing(ws, "add evidence", action=action, entity_type="evidence", note=note) as tx:
         _correction(tx, spec, values)
         _subjects(tx, spec, values)
-        values.update(created_at=ws.now(), created_by=ws.user)
+        values.update(created_at=ws.now(), created_by=ws.user, org=_owner_org(tx, values))
         columns = [c.name for c in tables.evidence.columns if c.name not in ("id", "content_hash")]
         row = insert_evidence(tx, {name: values[name] for name in columns})
         tx.set_entity("evidence", row["id"])
         return evidence_records(tx.conn, [row])[0]
+
+
+def _owner_org(tx: WriteTx, values: Mapping[str, Any]) -> str | None:
+    """The organisation of new evidence: its system's; without one, the writer's own."""
+    if values.get("system_id") is not None:
+        system = tx.get(tables.ai_systems, values["system_id"])
+        assert system is not None
+        return cast("str | None", system["org"])
+    writer = tx.get(tables.users, tx.actor)
+    return None if writer is None else cast("str | None", writer["org"])
 
 
 def insert_evidence(tx: WriteTx, values: dict[str, Any]) -> RowMapping:

@@ -683,6 +683,7 @@ def bundle_incident(
             tx,
             {
                 "kind": "incident_bundle",
+                "org": row["org"],
                 "title": f"{iref} evidence bundle",
                 "blob_sha256": sha,
                 "media_type": "application/zip",

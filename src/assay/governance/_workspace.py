@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from assay.errors import ConflictError, InputError, NotFoundError
 from assay.governance._common import check_name
 from assay.governance._identity import acting_user
+from assay.governance._scope import user_scope
 from assay.policy import Policy, load_policy
 from assay.store import SCHEMA_REVISION, BlobStore, Store, sqlite_url, tables
 
@@ -154,11 +155,20 @@ class Workspace:
         policy: Policy | None = None,
     ) -> None:
         self.root = root
-        self.store = store
+        self._base_store = store
+        self._store: Store | None = None
         self.user = user
         self.config = config
         self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
         self._policy: Policy | None = policy
+
+    @property
+    def store(self) -> Store:
+        """The database and blob store, as seen by :attr:`user`: every connection it opens is
+        scoped to the organisations the user may see (read once per workspace object)."""
+        if self._store is None:
+            self._store = self._base_store.scoped(user_scope(self._base_store, self.user))
+        return self._store
 
     @property
     def dir(self) -> Path:
@@ -168,7 +178,7 @@ class Workspace:
     @property
     def blobs(self) -> BlobStore:
         """The content-addressed blob store."""
-        return self.store.blobs
+        return self._base_store.blobs
 
     @property
     def policy(self) -> Policy:
@@ -189,7 +199,7 @@ class Workspace:
 
     def close(self) -> None:
         """Release the database connections."""
-        self.store.dispose()
+        self._base_store.dispose()
 
     def __enter__(self) -> Workspace:
         return self
@@ -203,7 +213,9 @@ class Workspace:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Workspace(root={str(self.root)!r}, db={self.store.dialect}, user={self.user!r})"
+        return (
+            f"Workspace(root={str(self.root)!r}, db={self._base_store.dialect}, user={self.user!r})"
+        )
 
 
 def find_workspace(start: Path | str | None = None) -> Path:

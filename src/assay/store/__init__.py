@@ -22,7 +22,13 @@ from assay.store._audit import (
     verify_chain,
 )
 from assay.store._blobs import BlobStore, sha256_bytes, sha256_file
-from assay.store._engine import create_engine, mask_url, normalize_url, sqlite_url
+from assay.store._engine import (
+    connection_scope,
+    create_engine,
+    mask_url,
+    normalize_url,
+    sqlite_url,
+)
 from assay.store._exchange import dump_events, dump_table
 from assay.store._exchange import load as load_records
 from assay.store._limits import (
@@ -50,7 +56,7 @@ from assay.store._roles import (
     password_verifier,
     revoke_person_role,
 )
-from assay.store._store import Store, WriteTx
+from assay.store._store import Guard, Store, WriteTx
 from assay.store._types import to_jsonable, utc
 
 __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
@@ -61,6 +67,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "ConnectedRole",
     "EARLIEST_DATE",
     "GENESIS_HASH",
+    "Guard",
     "JSON_MAX_DEPTH",
     "JSON_MAX_INT_DIGITS",
     "JSON_MAX_NODES",
@@ -78,6 +85,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "check_row",
     "check_text_value",
     "connected_as",
+    "connection_scope",
     "create_engine",
     "dump_events",
     "dump_table",

@@ -195,7 +195,7 @@ def row_image(table: sa.Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     for name in table.columns.keys():  # noqa: SIM118 (a ColumnCollection)
         if name in volatile:
             continue
-        value = row[name]
+        value = row.get(name) if name in late else row[name]
         if value is None and name in late:
             continue
         if isinstance(value, dt.date):

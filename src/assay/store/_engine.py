@@ -13,10 +13,29 @@ from sqlalchemy.engine import Connection, Engine
 
 from assay.errors import InputError, PermissionDeniedError, UnavailableError
 
-__all__ = ["WRITE_OPTION", "create_engine", "mask_url", "normalize_url", "sqlite_url"]
+__all__ = [
+    "SCOPE_OPTION",
+    "WRITE_OPTION",
+    "connection_scope",
+    "create_engine",
+    "mask_url",
+    "normalize_url",
+    "sqlite_url",
+]
 
 WRITE_OPTION = "assay_write"
 """Execution option marking a connection whose transaction writes (see :func:`create_engine`)."""
+
+SCOPE_OPTION = "assay_scope"
+"""Execution option carrying the organisations the connection's reader may see
+(:meth:`assay.store.Store.scoped`)."""
+
+
+def connection_scope(conn: Connection) -> frozenset[str] | None:
+    """The organisations a reader on ``conn`` may see; None: every one."""
+    scope = conn.get_execution_options().get(SCOPE_OPTION)
+    return scope if isinstance(scope, frozenset) else None
+
 
 SQLITE_BUSY_TIMEOUT_S = 60.0
 # Connections per engine: 5 kept open, up to 40 in all under a burst, as many as the threads

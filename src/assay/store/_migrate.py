@@ -14,7 +14,7 @@ from assay.store._engine import WRITE_OPTION
 
 __all__ = ["SCHEMA_REVISION", "current_revision", "downgrade", "head_revision", "upgrade"]
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 """The migration this version of Assay expects (a test checks it is Alembic's head)."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -38,6 +38,8 @@ __all__ = [
     "monitor_values",
     "monitor_windows",
     "monitors",
+    "org_roles",
+    "organisations",
     "review_transitions",
     "reviews",
     "risks",
@@ -94,6 +96,17 @@ def _stamps(updated: bool = True) -> list[sa.Column[Any]]:
     return cols
 
 
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("title", sa.Text(), nullable=False),
+    *_stamps(),
+)
+"""The organisations (business units, customers) a workspace holds besides its main one
+(migration 0009). Records of the main organisation carry ``org`` NULL, so a workspace that never
+adds one reads and hashes exactly as before."""
+
 users = sa.Table(
     "users",
     metadata,
@@ -107,7 +120,20 @@ users = sa.Table(
     # itself then refuses that role any record or audit event naming someone else.
     sa.Column("db_role", sa.String(63), nullable=True, info=_late()),
     sa.Index("ix_users_db_role", "db_role", unique=True),
+    # The organisation the user belongs to (migration 0009); NULL: the main one, whose members
+    # act in every organisation with their role.
+    sa.Column("org", sa.String(100), nullable=True, info=_late()),
 )
+
+org_roles = sa.Table(
+    "org_roles",
+    metadata,
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("users.name"), primary_key=True),
+    sa.Column("org", sa.String(100), sa.ForeignKey("organisations.name"), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    *_stamps(),
+)
+"""A role a user holds in an organisation other than their own (migration 0009)."""
 
 ai_systems = sa.Table(
     "ai_systems",
@@ -123,6 +149,8 @@ ai_systems = sa.Table(
     sa.Column("lifecycle_status", sa.String(20), nullable=False),
     sa.Column("generative", sa.Boolean(), nullable=False),
     *_stamps(),
+    sa.Column("org", sa.String(100), nullable=True, info=_late()),
+    sa.Index("ix_ai_systems_org", "org"),
 )
 
 dataset_versions = sa.Table(
@@ -209,6 +237,7 @@ evidence = sa.Table(
     sa.Column("correction_reason", sa.Text(), nullable=True),
     sa.Column("content_hash", sa.String(64), nullable=False),
     *_stamps(updated=False),
+    sa.Column("org", sa.String(100), nullable=True, info=_late()),
     sa.Index("ix_evidence_created_at", "created_at"),
     sa.Index("ix_evidence_system_id_kind", "system_id", "kind"),
     sa.Index("ix_evidence_model_version_id", "model_version_id"),
@@ -367,6 +396,7 @@ incidents = sa.Table(
     sa.Column("first_bundle_at", UTCDateTime(), nullable=True),
     sa.Column("closed_at", UTCDateTime(), nullable=True),
     *_stamps(),
+    sa.Column("org", sa.String(100), nullable=True, info=_late()),
 )
 
 incident_timeline = sa.Table(
@@ -424,7 +454,9 @@ from assay.store._monitoring import (  # noqa: E402
 )
 
 GOVERNED_TABLES: tuple[sa.Table, ...] = (
+    organisations,
     users,
+    org_roles,
     ai_systems,
     dataset_versions,
     model_versions,

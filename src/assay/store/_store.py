@@ -9,9 +9,10 @@ fails, the transaction rolls back and nothing, not even the event, is written.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,17 @@ from assay.store._audit import (
     verify_chain,
 )
 from assay.store._blobs import BlobStore
-from assay.store._engine import WRITE_OPTION, create_engine, normalize_url
+from assay.store._engine import SCOPE_OPTION, WRITE_OPTION, create_engine, normalize_url
 from assay.store._limits import check_row, check_text_value
 from assay.store._roles import chain_lock_statement
 from assay.store._schema import APPEND_ONLY_TABLES, audit_events, row_key
 from assay.store._types import to_jsonable, utc
 
-__all__ = ["Store", "WriteTx"]
+__all__ = ["Guard", "Store", "WriteTx"]
+
+Guard = Callable[[Connection, sa.Table, RowMapping], None]
+"""Checks one row a write transaction inserts, updates (before and after) or deletes, and
+raises to refuse it; given by the layer that knows who may write what (governance)."""
 
 _Key = Mapping[str, Any] | int | str
 
@@ -58,8 +63,10 @@ class WriteTx:
         entity_id: str,
         note: str | None,
         at: dt.datetime,
+        guard: Guard | None = None,
     ) -> None:
         self.conn = conn
+        self._guard = guard
         self.actor = actor
         self.action = action
         self.entity_type = entity_type
@@ -112,6 +119,8 @@ class WriteTx:
         row = (
             self.conn.execute(table.insert().values(**values).returning(*table.c)).mappings().one()
         )
+        if self._guard is not None:
+            self._guard(self.conn, table, row)
         self._record(table, None, row)
         return row
 
@@ -138,6 +147,9 @@ class WriteTx:
             .mappings()
             .one()
         )
+        if self._guard is not None:
+            self._guard(self.conn, table, before)
+            self._guard(self.conn, table, after)
         self._record(table, before, after)
         return after
 
@@ -148,6 +160,8 @@ class WriteTx:
         before = self.get(table, key)
         if before is None:
             raise NotFoundError(f"There is no row {key!r} in {table.name}.")
+        if self._guard is not None:
+            self._guard(self.conn, table, before)
         self.conn.execute(table.delete().where(self._where(table, key)))
         self._record(table, before, None)
         return before
@@ -244,6 +258,22 @@ class Store:
         self.engine: Engine = create_engine(self.url)
         self.blobs = BlobStore(blob_dir)
         self._lock_sql: str | None = None
+        self.scope: frozenset[str] | None = None
+
+    def scoped(self, scope: frozenset[str] | None) -> Store:
+        """This store (same engine, blobs and pool) whose connections carry ``scope``: the
+        organisations a reader may see (None: all). Every connection it opens has the scope in
+        its execution options (:func:`connection_scope`), so a lookup given only a connection
+        still knows whose it is."""
+        view = copy.copy(self)
+        view.scope = scope
+        return view
+
+    def _connect(self) -> Connection:
+        conn = self.engine.connect()
+        if self.scope is not None:
+            conn = conn.execution_options(**{SCOPE_OPTION: self.scope})
+        return conn
 
     @property
     def dialect(self) -> str:
@@ -261,7 +291,7 @@ class Store:
         ``snapshot=True`` asks PostgreSQL for REPEATABLE READ so that several queries (an export,
         a verification) see one consistent state; SQLite transactions always do.
         """
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             if snapshot and self.dialect == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
@@ -272,7 +302,7 @@ class Store:
         """A write transaction for short-lived state outside the audit chain: sessions, login
         throttling, a token's last use. Never for governed or credential rows (use :meth:`write`).
         """
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 yield conn
@@ -287,6 +317,7 @@ class Store:
         entity_id: str | int = "",
         note: str | None = None,
         at: dt.datetime | None = None,
+        guard: Guard | None = None,
     ) -> Iterator[WriteTx]:
         """One transaction that ends with one audit event, or rolls back entirely.
 
@@ -302,10 +333,13 @@ class Store:
             Free text kept in the event (a reason, a comment).
         at
             The event time; now (UTC) by default.
+        guard
+            Called with every row the transaction writes, before it is recorded; raising rolls
+            the whole transaction back.
         """
         if not actor or any(ch.isspace() for ch in actor):
             raise InputError(f"The actor name {actor!r} must be non-empty and without spaces.")
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -319,6 +353,7 @@ class Store:
                     entity_id=str(entity_id),
                     note=note,
                     at=at if at is not None else dt.datetime.now(dt.UTC),
+                    guard=guard,
                 )
                 yield tx
                 if tx.changed:
