@@ -23,6 +23,7 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import closing_evidence
 from assay.governance._owners import check_owner
+from assay.governance._scope import readable, scope_clause
 from assay.store import tables
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def action_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one action; NotFoundError otherwise."""
     id_ = parse_ref("action", ref)
     row = conn.execute(sa.select(tables.actions).where(_A.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.actions, row):
         raise not_found("action", format_ref("action", id_), "List them with `assay action list`.")
     return row
 
@@ -381,4 +382,5 @@ def list_actions(
     if overdue:
         q = q.where(_A.due_date < ws.today())
     with ws.store.read() as conn:
+        q = q.where(scope_clause(conn, tables.actions))
         return [_record(r) for r in conn.execute(q).mappings()]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from assay.canonical import canonical_json
 from assay.errors import IntegrityError
 from assay.governance._common import Record, format_ref, not_found, parse_ref
+from assay.governance._scope import readable, scope_clause
 from assay.store import WriteTx, tables
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def list_approvals(
     if signer is not None:
         q = q.where(_P.signer == signer)
     with ws.store.read() as conn:
+        q = q.where(scope_clause(conn, tables.approvals))
         return [_record(r) for r in conn.execute(q).mappings()]
 
 
@@ -120,6 +122,8 @@ def get_approval(ws: Workspace, ref: str | int) -> Approval:
     id_ = parse_ref("approval", ref)
     with ws.store.read() as conn:
         row = conn.execute(sa.select(tables.approvals).where(_P.id == id_)).mappings().first()
+        if row is not None and not readable(conn, tables.approvals, row):
+            row = None
     if row is None:
         raise not_found(
             "approval", format_ref("approval", id_), "List them with `assay approval list`."

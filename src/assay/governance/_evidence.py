@@ -41,6 +41,7 @@ from assay.governance._inventory import (
     system_row,
 )
 from assay.governance._json_content import check_json_evidence, check_result
+from assay.governance._scope import readable, scope_clause
 from assay.policy import evidence_kind, find_kind
 from assay.store import WriteTx, check_json_value, row_image, tables
 
@@ -200,7 +201,7 @@ def evidence_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one evidence record; NotFoundError otherwise."""
     id_ = parse_ref("evidence", ref)
     row = conn.execute(sa.select(tables.evidence).where(_E.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.evidence, row):
         raise not_found(
             "evidence record", format_ref("evidence", id_), "List them with `assay evidence list`."
         )
@@ -534,6 +535,7 @@ def list_evidence(
         if not include_superseded:
             newer = tables.evidence.alias("newer")
             q = q.where(~sa.exists().where(newer.c.supersedes_id == _E.id))
+        q = q.where(scope_clause(conn, tables.evidence))
         if limit is not None:
             q = q.limit(limit)
         return evidence_records(conn, list(conn.execute(q).mappings()))

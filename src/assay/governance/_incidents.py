@@ -35,6 +35,7 @@ from assay.governance._evidence import EvidenceRecord, evidence_records, insert_
 from assay.governance._inventory import dataset_row, model_row, system_row
 from assay.governance._names import file_slug
 from assay.governance._risks import _link, risk_row
+from assay.governance._scope import readable, scope_clause, shown
 from assay.store import WriteTx, tables, to_jsonable
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def incident_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one incident; NotFoundError otherwise."""
     id_ = parse_ref("incident", ref)
     row = conn.execute(sa.select(tables.incidents).where(_I.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.incidents, row):
         raise not_found(
             "incident", format_ref("incident", id_), "List them with `assay incident list`."
         )
@@ -190,8 +191,10 @@ def _affect(
     model_versions: Sequence[str],
     dataset_versions: Sequence[str],
 ) -> None:
+    incident = tx.get(tables.incidents, incident_id)
+    assert incident is not None
     for name in systems:
-        _link(ws, tx, "incident", incident_id, "system", system_row(tx.conn, name)["id"], "affects")
+        _link(ws, tx, "incident", incident_id, "system", _same_org(tx, incident, name), "affects")
     for ref in model_versions:
         sys_name, sep, version = ref.partition(":")
         if not sep:
@@ -201,11 +204,24 @@ def _affect(
             )
         srow = system_row(tx.conn, sys_name)
         mrow = model_row(tx.conn, srow["id"], srow["name"], version)
-        _link(ws, tx, "incident", incident_id, "system", srow["id"], "affects")
+        _link(
+            ws, tx, "incident", incident_id, "system", _same_org(tx, incident, sys_name), "affects"
+        )
         _link(ws, tx, "incident", incident_id, "model_version", mrow["id"], "affects")
     for ref in dataset_versions:
         drow = dataset_row(tx.conn, ref)
         _link(ws, tx, "incident", incident_id, "dataset_version", drow["id"], "affects")
+
+
+def _same_org(tx: WriteTx, incident: RowMapping, system: str) -> int:
+    """The id of ``system``, which must belong to the incident's organisation."""
+    srow = system_row(tx.conn, system)
+    if srow["org"] != incident["org"]:
+        raise InputError(
+            f"An incident belongs to one organisation ({shown(incident['org'])}); the system "
+            f"{system!r} belongs to {shown(srow['org'])}. Open a separate incident there."
+        )
+    return int(srow["id"])
 
 
 def _cohorts(cohorts: Sequence[str]) -> list[str]:
@@ -267,9 +283,11 @@ def open_incident(
     if not (systems or model_versions):
         raise InputError("Name at least one affected system (or SYSTEM:VERSION model version).")
     with writing(ws, "manage incidents", action="incident.open", entity_type="incident") as tx:
+        first = systems[0] if systems else model_versions[0].partition(":")[0]
         row = tx.insert(
             tables.incidents,
             {
+                "org": system_row(tx.conn, first)["org"],
                 "title": check_text(title, what="incident title"),
                 "severity": severity,
                 "status": "open",
@@ -443,6 +461,7 @@ def list_incidents(ws: Workspace, *, open_only: bool = False) -> list[Incident]:
     if open_only:
         q = q.where(_I.status != "closed")
     with ws.store.read() as conn:
+        q = q.where(scope_clause(conn, tables.incidents))
         return [_record(conn, r) for r in list(conn.execute(q).mappings())]
 
 

@@ -3,6 +3,7 @@ guardrails, monitoring specifications)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from assay.governance._common import (
 )
 from assay.governance._names import check_record_name
 from assay.governance._owners import check_owner
+from assay.governance._scope import MAIN_ORG, check_org, home_org, readable, scope_clause, shown
 from assay.policy import OPEN_RISK_STATUSES, RISK_TIERS
 from assay.store import BlobStore, check_json_value, tables
 
@@ -78,6 +80,16 @@ class System(Record):
     created_by: str
     updated_at: dt.datetime
     updated_by: str
+    org: str = MAIN_ORG
+    """The organisation the system belongs to."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], **extra: Any) -> System:
+        """The system of an ``ai_systems`` row (``org`` NULL: the main organisation)."""
+        return cls(**{**{f: row[f] for f in _SYSTEM_FIELDS}, "org": shown(row.get("org")), **extra})
+
+
+_SYSTEM_FIELDS = tuple(f.name for f in dataclasses.fields(System) if f.name != "org")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +182,7 @@ def normalize_digest(digest: str) -> str:
 def system_row(conn: Connection, name: str) -> RowMapping:
     """The row of the system called ``name``; NotFoundError naming how to list systems."""
     row = conn.execute(sa.select(tables.ai_systems).where(_SYS.name == name)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.ai_systems, row):
         raise not_found("AI system", repr(name), "List them with `assay system list`.")
     return row
 
@@ -192,6 +204,7 @@ def add_system(
     risk_tier: str = "unassessed",
     lifecycle_status: str = "development",
     generative: bool = False,
+    org: str | None = None,
 ) -> System:
     """Register an AI system.
 
@@ -213,6 +226,8 @@ def add_system(
         One of :data:`LIFECYCLE_STATUSES`.
     generative
         Generative systems may use NIST AI 600-1 risk categories and prompt components.
+    org
+        The organisation it belongs to (``assay org list``); default: the user's own.
     """
     name = check_record_name(name, what="system name")
     check_choice(risk_tier, RISK_TIERS, what="risk tier")
@@ -233,6 +248,7 @@ def add_system(
     }
     with writing(ws, "edit the inventory", action="system.add", entity_type="system") as tx:
         check_owner(tx.conn, values["owner"], what="owner")
+        values["org"] = home_org(tx.conn, ws.user) if org is None else check_org(tx.conn, org)
         exists = tx.conn.execute(sa.select(_SYS.id).where(_SYS.name == name)).first()
         if exists is not None:
             raise ConflictError(
@@ -299,7 +315,8 @@ def system_names(ws: Workspace) -> list[str]:
     """The names of all systems, by name (the order of :func:`list_systems`), without loading
     their records."""
     with ws.store.read() as conn:
-        return [str(n) for n in conn.execute(sa.select(_SYS.name).order_by(_SYS.name)).scalars()]
+        q = sa.select(_SYS.name).where(scope_clause(conn, tables.ai_systems)).order_by(_SYS.name)
+        return [str(n) for n in conn.execute(q).scalars()]
 
 
 def list_systems(
@@ -312,6 +329,7 @@ def list_systems(
     if risk_tier is not None:
         q = q.where(_SYS.risk_tier == risk_tier)
     with ws.store.read() as conn:
+        q = q.where(scope_clause(conn, tables.ai_systems))
         return [System.from_row(r) for r in conn.execute(q).mappings()]
 
 

@@ -20,6 +20,7 @@ from assay.canonical import canonical_json, sha256_hex
 from assay.errors import InputError, NotFoundError
 from assay.governance._common import writing
 from assay.governance._names import check_record_name
+from assay.governance._scope import readable, scope_clause
 from assay.governance._workspace import Workspace
 from assay.store import tables
 
@@ -76,8 +77,10 @@ def monitor_row(ws: Workspace, name: str) -> RowMapping:
 
 def _monitor_row(conn: Connection, name: str) -> RowMapping:
     row = conn.execute(sa.select(monitors).where(monitors.c.name == name)).mappings().first()
-    if row is None:
-        names = conn.execute(sa.select(monitors.c.name).order_by(monitors.c.name)).scalars().all()
+    if row is None or not readable(conn, monitors, row):
+        seen = scope_clause(conn, monitors)
+        names_q = sa.select(monitors.c.name).where(seen).order_by(monitors.c.name)
+        names = conn.execute(names_q).scalars().all()
         raise NotFoundError(
             f"There is no monitor '{name}' in this workspace"
             + (f"; monitors are: {', '.join(names)}." if names else "; none has run yet.")
@@ -409,6 +412,7 @@ def list_alerts(
     if system is not None:
         q = q.where(m.system == system)
     with ws.store.read() as conn:
+        q = q.where(scope_clause(conn, monitor_alerts))
         return [dict(r) for r in conn.execute(q.order_by(a.id.desc())).mappings()]
 
 
@@ -430,6 +434,7 @@ def alert_precision(
             q = q.where(a.opened_at < aware(end))
         if monitor is not None:
             q = q.where(m.name == monitor)
+        q = q.where(scope_clause(conn, monitor_alerts))
         counts = {verdict: int(n) for verdict, n in conn.execute(q.group_by(a.verdict)).all()}
         meaningful, noise = counts.get("meaningful", 0), counts.get("noise", 0)
         judged = meaningful + noise

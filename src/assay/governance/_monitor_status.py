@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from assay.governance._scope import scope_clause
 from assay.governance._workspace import Workspace
 from assay.store import tables
 
@@ -51,7 +52,7 @@ def monitor_status(ws: Workspace, *, system: str | None = None) -> list[MonitorS
         q = q.where(m.system == system)
     out: list[MonitorStatus] = []
     with ws.store.read() as conn:
-        for row in conn.execute(q).mappings().all():
+        for row in conn.execute(q.where(scope_clause(conn, monitors))).mappings().all():
             mid = int(row["id"])
             windows = conn.execute(
                 sa.select(sa.func.count()).where(w.monitor_id == mid)

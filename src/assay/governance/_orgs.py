@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from assay.errors import ConflictError, NotFoundError
 from assay.governance._common import Record, check_choice, check_name, check_text, stamps, writing
-from assay.governance._scope import MAIN_ORG, sees, shown
+from assay.governance._scope import MAIN_ORG, check_org, sees, shown
 from assay.policy import ROLES
 from assay.store import tables
 
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Organisation",
     "add_org",
-    "check_org",
     "grant_org_role",
     "list_orgs",
     "org_role_rows",
@@ -62,20 +61,6 @@ class Organisation(Record):
 
 
 # -- managing organisations ----------------------------------------------------------------------
-
-
-def check_org(conn: Connection, org: str | None) -> str | None:
-    """The stored value of an organisation named by a user (NotFoundError if there is none, or
-    if the reader may not see it)."""
-    if org in (None, "", MAIN_ORG):
-        return None
-    assert org is not None
-    exists = conn.execute(sa.select(_O.name).where(_O.name == org)).first()
-    if exists is None or not sees(conn, org):
-        raise NotFoundError(
-            f"There is no organisation {org!r} in this workspace. List them with `assay org list`."
-        )
-    return org
 
 
 def add_org(ws: Workspace, name: str, *, title: str) -> Organisation:

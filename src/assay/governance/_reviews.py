@@ -44,6 +44,7 @@ from assay.governance._intake import (
 from assay.governance._inventory import system_row
 from assay.governance._owners import check_owner
 from assay.governance._risks import current_rating
+from assay.governance._scope import readable, scope_clause
 from assay.governance._waivers import active_waiver_filter
 from assay.policy import (
     ASSESSED_TIERS,
@@ -175,7 +176,7 @@ def review_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one review; NotFoundError otherwise."""
     id_ = parse_ref("review", ref)
     row = conn.execute(sa.select(tables.reviews).where(_RV.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.reviews, row):
         raise not_found("review", format_ref("review", id_), "List them with `assay review list`.")
     return row
 
@@ -647,4 +648,5 @@ def list_reviews(
             q = q.where(_RV.status == check_choice(status, REVIEW_STATUSES, what="review status"))
         if open_only:
             q = q.where(_RV.status.not_in(tuple(CLOSED)))
+        q = q.where(scope_clause(conn, tables.reviews))
         return [_record(ws, conn, r) for r in list(conn.execute(q).mappings())]

@@ -31,6 +31,7 @@ from assay.governance._common import (
 from assay.governance._evidence import closing_evidence, evidence_row
 from assay.governance._inventory import system_name, system_row
 from assay.governance._owners import check_owner
+from assay.governance._scope import readable, scope_clause
 from assay.policy import (
     OPEN_RISK_STATUSES,
     RATING_BANDS,
@@ -245,7 +246,7 @@ def risk_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one risk; NotFoundError otherwise."""
     id_ = parse_ref("risk", ref)
     row = conn.execute(sa.select(tables.risks).where(_R.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.risks, row):
         raise not_found("risk", format_ref("risk", id_), "List them with `assay risk list`.")
     return row
 
@@ -548,7 +549,7 @@ def _risk_filters(
     open_only: bool,
     overdue: bool,
 ) -> list[sa.ColumnElement[bool]]:
-    where: list[sa.ColumnElement[bool]] = []
+    where: list[sa.ColumnElement[bool]] = [scope_clause(conn, tables.risks)]
     if system is not None:
         where.append(_R.system_id == system_row(conn, system)["id"])
     if status is not None:
@@ -726,10 +727,10 @@ def risk_heat_counts(ws: Workspace) -> dict[tuple[int, int], int]:
     """Open risks (open or being mitigated) per (likelihood, severity) cell of the 5×5 matrix,
     at their current scores (residual when both are assessed)."""
     like, sev = current_scores_sql()
-    q = (
-        sa.select(like, sev, sa.func.count())
-        .where(_R.status.in_(OPEN_STATUSES))
-        .group_by(like, sev)
-    )
     with ws.store.read() as conn:
+        q = (
+            sa.select(like, sev, sa.func.count())
+            .where(_R.status.in_(OPEN_STATUSES), scope_clause(conn, tables.risks))
+            .group_by(like, sev)
+        )
         return {(int(lk), int(sv)): int(n) for lk, sv, n in conn.execute(q)}

@@ -20,7 +20,7 @@ Who sees and does what:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -31,6 +31,8 @@ from assay.store import Guard, Store, connection_scope, tables
 
 __all__ = [
     "MAIN_ORG",
+    "check_org",
+    "home_org",
     "org_filter",
     "orgs_of",
     "role_in",
@@ -48,6 +50,7 @@ __all__ = [
 MAIN_ORG = "main"
 """The name of every workspace's main organisation (stored as ``org`` NULL)."""
 
+_O = tables.organisations.c
 _OR = tables.org_roles.c
 
 
@@ -123,6 +126,26 @@ def sees_system(conn: Connection, system_id: int | None) -> bool:
         return True
     s = tables.ai_systems.c
     return sees(conn, conn.execute(sa.select(s.org).where(s.id == system_id)).scalar_one_or_none())
+
+
+def check_org(conn: Connection, org: str | None) -> str | None:
+    """The stored value of an organisation named by a user (NotFoundError if there is none, or
+    if the reader may not see it)."""
+    if org in (None, "", MAIN_ORG):
+        return None
+    assert org is not None
+    exists = conn.execute(sa.select(_O.name).where(_O.name == org)).first()
+    if exists is None or not sees(conn, org):
+        raise NotFoundError(
+            f"There is no organisation {org!r} in this workspace. List them with `assay org list`."
+        )
+    return org
+
+
+def home_org(conn: Connection, user: str) -> str | None:
+    """The stored organisation of ``user`` (NULL: main; an unregistered name: main)."""
+    u = tables.users.c
+    return cast("str | None", conn.execute(sa.select(u.org).where(u.name == user)).scalar())
 
 
 # -- who may write what --------------------------------------------------------------------------
@@ -249,3 +272,53 @@ def write_guard(user: str, permission: str) -> Guard:
                 )
 
     return guard
+
+
+# -- reading: one row, and the rows of a list ----------------------------------------------------
+
+
+def readable(conn: Connection, table: sa.Table, row: RowMapping) -> bool:
+    """Whether the reader of ``conn`` may see ``row`` of ``table`` (every organisation it belongs
+    to is one they see)."""
+    scope = connection_scope(conn)
+    return scope is None or all(org in scope for org in orgs_of(conn, table, row))
+
+
+def scope_clause(conn: Connection, table: sa.Table) -> sa.ColumnElement[bool]:
+    """The rows of ``table`` the reader of ``conn`` may see, as a WHERE clause (the same
+    organisations :func:`orgs_of` gives one row)."""
+    scope = connection_scope(conn)
+    if scope is None or table.name in _SHARED:
+        return sa.true()
+    return _clause(scope, table)
+
+
+def _clause(scope: frozenset[str], table: sa.Table) -> sa.ColumnElement[bool]:
+    name, c = table.name, table.c
+    if name in _OWN_ORG:
+        return org_filter(c.org, scope)
+    if name == "users":
+        granted = sa.select(_OR.user_name).where(org_filter(_OR.org, scope))
+        return sa.or_(org_filter(c.org, scope), c.name.in_(granted))
+    if name == "monitors":
+        s = tables.ai_systems.c
+        return c.system.in_(sa.select(s.name).where(org_filter(s.org, scope)))
+    if name == "remediation_actions":
+        return sa.or_(
+            sa.and_(c.risk_id.is_not(None), _in(scope, c.risk_id, tables.risks)),
+            sa.and_(c.risk_id.is_(None), _in(scope, c.incident_id, tables.incidents)),
+        )
+    if name == "approvals":
+        return sa.or_(
+            *(
+                sa.and_(c.subject_type == kind, _in(scope, c.subject_id, _BY_TYPE[kind]))
+                for kind in ("review", "waiver", "risk")
+            )
+        )
+    column, parent = _PARENT[name]
+    return _in(scope, c[column], parent)
+
+
+def _in(scope: frozenset[str], column: sa.ColumnElement[Any], parent: sa.Table) -> Any:
+    pk = next(iter(parent.primary_key.columns))
+    return column.in_(sa.select(pk).where(_clause(scope, parent)))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from assay.errors import ConflictError, InputError
 from assay.governance._common import Record, check_choice, check_name, not_found, stamps, writing
 from assay.governance._credentials import revoke_all
+from assay.governance._scope import MAIN_ORG, check_org, readable, scope_clause, shown
 from assay.policy import ROLES, Role
 from assay.store import tables
 
@@ -41,6 +44,17 @@ class User(Record):
     created_by: str
     updated_at: dt.datetime
     updated_by: str
+    org: str = MAIN_ORG
+    """The organisation the user belongs to; their ``role`` is held there (and, for the main
+    organisation, in every one)."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], **extra: Any) -> User:
+        """The user of a ``users`` row (``org`` NULL: the main organisation)."""
+        return cls(**{**{f: row[f] for f in _USER_FIELDS}, "org": shown(row.get("org")), **extra})
+
+
+_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name != "org")
 
 
 def bootstrap_admin(ws: Workspace, name: str) -> User:
@@ -75,6 +89,7 @@ def add_user(
     role: str = "analyst",
     display_name: str | None = None,
     email: str | None = None,
+    org: str | None = None,
 ) -> User:
     """Register a user with a role (admins only).
 
@@ -88,6 +103,8 @@ def add_user(
         One of viewer, analyst, reviewer, approver, admin.
     display_name, email
         Optional, for documents and notifications.
+    org
+        The organisation they belong to (default: the main one); ``role`` is their role there.
     """
     check_name(name, what="user name")
     check_choice(role, ROLES, what="role")
@@ -105,6 +122,7 @@ def add_user(
                 "display_name": display_name,
                 "email": email,
                 "active": True,
+                "org": check_org(tx.conn, org),
                 **stamps(ws),
             },
         )
@@ -160,6 +178,8 @@ def get_user(ws: Workspace, name: str) -> User:
     with ws.store.read() as conn:
         row = conn.execute(sa.select(tables.users).where(tables.users.c.name == name)).mappings()
         found = row.first()
+        if found is not None and not readable(conn, tables.users, found):
+            found = None
     if found is None:
         raise not_found("user", repr(name), "List users with `assay user list`.")
     return User.from_row(found)
@@ -168,5 +188,6 @@ def get_user(ws: Workspace, name: str) -> User:
 def list_users(ws: Workspace) -> list[User]:
     """Every user, by name."""
     with ws.store.read() as conn:
-        rows = conn.execute(sa.select(tables.users).order_by(tables.users.c.name)).mappings()
+        q = sa.select(tables.users).where(scope_clause(conn, tables.users))
+        rows = conn.execute(q.order_by(tables.users.c.name)).mappings()
         return [User.from_row(r) for r in rows]

@@ -28,6 +28,7 @@ from assay.governance._common import (
     writing,
 )
 from assay.governance._inventory import system_name, system_row
+from assay.governance._scope import readable, scope_clause
 from assay.policy import check_round_decision, waiver_age_days
 from assay.store import WriteTx, read_events, tables
 
@@ -181,7 +182,7 @@ def waiver_row(conn: Connection, ref: str | int) -> RowMapping:
     """The row of one waiver; NotFoundError otherwise."""
     id_ = parse_ref("waiver", ref)
     row = conn.execute(sa.select(tables.waivers).where(_W.id == id_)).mappings().first()
-    if row is None:
+    if row is None or not readable(conn, tables.waivers, row):
         raise not_found("waiver", format_ref("waiver", id_), "List them with `assay waiver list`.")
     return row
 
@@ -454,4 +455,5 @@ def list_waivers(
             q = q.where(_W.system_id == system_row(conn, system)["id"])
         if active_only:
             q = q.where(active_waiver_filter(ws.today()))
+        q = q.where(scope_clause(conn, tables.waivers))
         return [_record(conn, r, ws.today()) for r in list(conn.execute(q).mappings())]
