@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("assay.cli._workspace", "init_command"),
     "db": ("assay.cli._workspace", "db_app"),
     "user": ("assay.cli._serve", "user_app"),
+    "org": ("assay.cli._org", "org_app"),
     "admin": ("assay.cli._admin", "admin_app"),
     "serve": ("assay.cli._serve", "serve_command"),
     "system": ("assay.cli._system", "system_app"),

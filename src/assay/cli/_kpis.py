@@ -28,6 +28,10 @@ def kpis_command(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="One organisation's KPIs (default: every one you see)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -38,13 +42,14 @@ def kpis_command(
         raise InputError(f"--format must be table, json or csv, not {fmt!r}.")
     with opened(workspace, db) as ws:
         q_start, q_end = reporting_period(ws.today())
-        report = g.compute_kpis(ws, start or q_start, end or q_end)
+        report = g.compute_kpis(ws, start or q_start, end or q_end, org=org)
     if fmt == "json":
         print_json(report)
     elif fmt == "csv":
         typer.echo(report.to_csv(), nl=False)
     else:
-        table = Table(title=f"Program KPIs {report.start} to {report.end}", title_justify="left")
+        whose = "Program" if report.org is None else f"{report.org}:"
+        table = Table(title=f"{whose} KPIs {report.start} to {report.end}", title_justify="left")
         for col in ("KPI", "value", "n", "target"):
             table.add_column(col, justify="right" if col in ("value", "n") else "left")
         for k in report.kpis:

@@ -48,6 +48,10 @@ def system_add(
         str, typer.Option(help="proposed, development, validation, production, retired")
     ] = "development",
     generative: Annotated[bool, typer.Option("--generative", help="A generative system.")] = False,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="The organisation it belongs to (default: your own)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -65,8 +69,9 @@ def system_add(
             risk_tier=risk_tier,
             lifecycle_status=lifecycle,
             generative=generative,
+            org=org,
         )
-    emit(system, as_json, message=f"Registered the AI system {system.name}.")
+    emit(system, as_json, message=f"Registered the AI system {system.name} in {system.org}.")
 
 
 @system_app.command("update")

@@ -90,14 +90,18 @@ def user_add(
     ] = "analyst",
     display_name: Annotated[str | None, typer.Option("--display-name")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="The organisation they belong to (default: main)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a user (admins only)."""
     with opened(workspace, db) as ws:
-        user = g.add_user(ws, name, role=role, display_name=display_name, email=email)
-    emit(user, as_json, message=f"Added {user.name} as {user.role}.")
+        user = g.add_user(ws, name, role=role, display_name=display_name, email=email, org=org)
+    emit(user, as_json, message=f"Added {user.name} as {user.role} in {user.org}.")
 
 
 @user_app.command("list")
@@ -105,7 +109,7 @@ def user_list(workspace: WorkspaceOpt = None, db: DbOpt = None, as_json: JsonOpt
     """List users and roles."""
     with opened(workspace, db) as ws:
         users = g.list_users(ws)
-    emit(users, as_json, list_table("Users", users, ["name", "role", "active", "email"]))
+    emit(users, as_json, list_table("Users", users, ["name", "org", "role", "active", "email"]))
 
 
 @user_app.command("set-role")

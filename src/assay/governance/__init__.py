@@ -125,6 +125,14 @@ from assay.governance._monitor_records import acknowledge as acknowledge_alert
 from assay.governance._monitor_records import alert_precision, list_alerts
 from assay.governance._monitor_status import MonitorStatus, monitor_status
 from assay.governance._names import check_record_name, file_slug
+from assay.governance._orgs import (
+    Organisation,
+    add_org,
+    grant_org_role,
+    list_orgs,
+    org_role_rows,
+    revoke_org_role,
+)
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -154,6 +162,7 @@ from assay.governance._risks import (
     taxonomy,
     update_risk,
 )
+from assay.governance._scope import MAIN_ORG
 from assay.governance._sessions import (
     MAX_FAILURES,
     SESSION_TTL,
@@ -232,12 +241,14 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "Kpi",
     "KpiReport",
     "LIFECYCLE_STATUSES",
+    "MAIN_ORG",
     "MAX_FAILURES",
     "MAX_RESTORE_BYTES",
     "MAX_RESTORE_RATIO",
     "MAX_WAIVER_DAYS",
     "ModelVersion",
     "MonitorStatus",
+    "Organisation",
     "PRIORITIES",
     "PendingSsoLogin",
     "ProgramStatus",
@@ -273,6 +284,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "add_dataset_version",
     "add_evidence",
     "add_model_version",
+    "add_org",
     "add_risk",
     "add_system",
     "add_timeline_entry",
@@ -313,6 +325,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "get_user",
     "get_waiver",
     "grant_db_role",
+    "grant_org_role",
     "import_workspace",
     "init_workspace",
     "link_action_remote",
@@ -324,6 +337,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "list_evidence",
     "list_incidents",
     "list_model_versions",
+    "list_orgs",
     "list_reviews",
     "list_risks",
     "list_systems",
@@ -339,6 +353,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "open_incident",
     "open_review",
     "open_workspace",
+    "org_role_rows",
     "parse_json",
     "password_hash_of",
     "program_status",
@@ -351,6 +366,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "request_waiver",
     "restore_workspace",
     "revoke_db_role",
+    "revoke_org_role",
     "revoke_token",
     "revoke_waiver",
     "risk_heat_counts",

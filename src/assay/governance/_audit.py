@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from assay.errors import AssayError, InputError
+from assay.errors import AssayError, InputError, NotFoundError
 from assay.governance._common import PREFIXES, check_datetime, format_ref, parse_ref
-from assay.store import AuditEvent, AuditProblem, AuditReport, read_events, tables
+from assay.governance._scope import event_visible, scope_clause
+from assay.store import (
+    AuditEvent,
+    AuditProblem,
+    AuditReport,
+    connection_scope,
+    read_events,
+    tables,
+)
 
 if TYPE_CHECKING:
     from assay.governance._workspace import Workspace
@@ -62,7 +70,9 @@ def parse_entity(ws: Workspace, text: str) -> tuple[str, str | None]:
     if kind == "system" and not ident.isdigit():
         with ws.store.read() as conn:
             found = conn.execute(
-                sa.select(tables.ai_systems.c.id).where(tables.ai_systems.c.name == ident)
+                sa.select(tables.ai_systems.c.id).where(
+                    tables.ai_systems.c.name == ident, scope_clause(conn, tables.ai_systems)
+                )
             ).scalar()
         if found is None:
             raise InputError(f"There is no AI system called {ident!r}.")
@@ -88,16 +98,23 @@ def audit_log(
     if entity is not None:
         etype, eid = parse_entity(ws, entity)
     with ws.store.read() as conn:
-        return read_events(
+        scoped = connection_scope(conn) is not None
+        if scoped and etype is not None and eid is not None and not event_visible(conn, etype, eid):
+            raise NotFoundError(f"There is no {etype} {eid} in your organisations.")
+        events = read_events(
             conn,
             entity_type=etype,
             entity_id=eid,
             actor=actor,
             since=check_datetime(since, what="since time"),
             until=check_datetime(until, what="until time"),
-            limit=limit,
+            limit=None if scoped else limit,
             newest_first=newest_first,
         )
+        if not scoped:
+            return events
+        seen = [e for e in events if event_visible(conn, e.entity_type, e.entity_id)]
+        return seen if limit is None else seen[:limit]
 
 
 def verify_audit(ws: Workspace, *, blobs: bool = False) -> AuditReport:

@@ -16,12 +16,19 @@ import sqlalchemy as sa
 import yaml
 
 from assay import __version__
-from assay.errors import ConflictError, InputError, IntegrityError, NotFoundError
+from assay.errors import (
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from assay.governance._archive import MAX_RESTORE_BYTES, MAX_RESTORE_RATIO, extract_backup
 from assay.governance._common import Record
 from assay.store import (
     SCHEMA_REVISION,
     AuditReport,
+    connection_scope,
     dump_events,
     dump_table,
     load_records,
@@ -84,6 +91,12 @@ def export_workspace(ws: Workspace, directory: Path | str) -> ExportSummary:
     The output depends only on the records, so re-exporting into a git repository shows exactly
     what changed. An earlier export in the same folder is replaced.
     """
+    with ws.store.read() as conn:
+        if connection_scope(conn) is not None:
+            raise PermissionDeniedError(
+                "A workspace export holds every organisation's records; only members of the "
+                "main organisation make one."
+            )
     target = Path(directory)
     if target.exists() and any(target.iterdir()) and not (target / MANIFEST).exists():
         raise ConflictError(

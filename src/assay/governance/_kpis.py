@@ -28,6 +28,7 @@ from assay.governance._kpis_risks import risk_kpis
 from assay.governance._kpis_waivers import waiver_kpis
 from assay.governance._reviews import REVIEW_STATUSES
 from assay.governance._risks import OPEN_STATUSES, current_scores_sql
+from assay.governance._scope import narrowed, scope_clause
 from assay.governance._waivers import open_waiver_filter
 from assay.policy import WAIVER_AGE_BANDS, waiver_age_band, waiver_age_days
 from assay.store import tables, to_jsonable
@@ -46,6 +47,8 @@ class KpiReport(Record):
     end: dt.date
     computed_at: dt.datetime
     kpis: tuple[Kpi, ...]
+    org: str | None = None
+    """The organisation the KPIs are of; None: every one the reader sees (the programme)."""
 
     def get(self, key: str) -> Kpi:
         """One KPI by key."""
@@ -94,7 +97,9 @@ or k.unit == "count" else (k.unit if k.unit == "%" else " " ~ k.unit) }}</td>
 </div></body></html>"""
 
 
-def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> KpiReport:
+def compute_kpis(
+    ws: Workspace, start: dt.date | str, end: dt.date | str, *, org: str | None = None
+) -> KpiReport:
     """Compute the program KPIs for ``start`` to ``end`` (inclusive dates, UTC).
 
     Parameters
@@ -103,6 +108,9 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
         The workspace.
     start, end
         The period, as dates or ``YYYY-MM-DD``.
+    org
+        One organisation's KPIs; default: the whole programme (every organisation the user
+        sees), computed by the same queries on a wider scope.
 
     Returns
     -------
@@ -115,7 +123,8 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
     if last < first:
         raise InputError(f"The period ends ({last}) before it starts ({first}).")
     period = KpiPeriod.of(first, last, ws.now())
-    with ws.store.read(snapshot=True) as conn:
+    store = ws.store if org is None else narrowed(ws.store, org)
+    with store.read(snapshot=True) as conn:
         kpis = [
             *review_kpis(conn, period, ws.policy.minimum_completeness),
             *risk_kpis(conn, period),
@@ -124,7 +133,7 @@ def compute_kpis(ws: Workspace, start: dt.date | str, end: dt.date | str) -> Kpi
             *incident_kpis(conn, period),
             traceability_kpi(conn, period),
         ]
-    return KpiReport(start=first, end=last, computed_at=period.now, kpis=tuple(kpis))
+    return KpiReport(start=first, end=last, computed_at=period.now, kpis=tuple(kpis), org=org)
 
 
 def kpi_rows(report: KpiReport) -> list[dict[str, Any]]:
@@ -167,7 +176,7 @@ class ProgramStatus(Record):
         return {(like, sev): n for like, sev, n in self.risk_heat}
 
 
-def program_status(ws: Workspace) -> ProgramStatus:
+def program_status(ws: Workspace, *, org: str | None = None) -> ProgramStatus:
     """Count systems, reviews by stage, open risks by cell, open waivers by age and overdue actions.
 
     Each is one aggregate query, so the cost does not grow with the number of records shown.
@@ -176,6 +185,8 @@ def program_status(ws: Workspace) -> ProgramStatus:
     ----------
     ws
         The workspace.
+    org
+        One organisation's counts; default: every organisation the user sees.
 
     Returns
     -------
@@ -187,29 +198,34 @@ def program_status(ws: Workspace) -> ProgramStatus:
     like, sev = current_scores_sql()
     w = tables.waivers.c
     a = tables.actions.c
-    with ws.store.read(snapshot=True) as conn:
+    store = ws.store if org is None else narrowed(ws.store, org)
+    with store.read(snapshot=True) as conn:
         systems = conn.execute(
-            sa.select(sa.func.count()).select_from(tables.ai_systems)
+            sa.select(sa.func.count())
+            .select_from(tables.ai_systems)
+            .where(scope_clause(conn, tables.ai_systems))
         ).scalar_one()
         rv = tables.reviews.c
-        stages = {
-            str(status): int(n)
-            for status, n in conn.execute(sa.select(rv.status, sa.func.count()).group_by(rv.status))
-        }
+        by_stage = sa.select(rv.status, sa.func.count()).where(scope_clause(conn, tables.reviews))
+        stages = {str(status): int(n) for status, n in conn.execute(by_stage.group_by(rv.status))}
         heat = sorted(
             (int(lk), int(sv), int(n))
             for lk, sv, n in conn.execute(
                 sa.select(like, sev, sa.func.count())
-                .where(r.status.in_(OPEN_STATUSES))
+                .where(r.status.in_(OPEN_STATUSES), scope_clause(conn, tables.risks))
                 .group_by(like, sev)
             )
         )
         opened = conn.execute(
-            sa.select(w.created_at, w.granted_at).where(open_waiver_filter(today))
+            sa.select(w.created_at, w.granted_at).where(
+                open_waiver_filter(today), scope_clause(conn, tables.waivers)
+            )
         ).all()
         overdue = conn.execute(
             sa.select(sa.func.count()).where(
-                a.status.in_(("open", "in_progress")), a.due_date < today
+                a.status.in_(("open", "in_progress")),
+                a.due_date < today,
+                scope_clause(conn, tables.actions),
             )
         ).scalar_one()
     ages = dict.fromkeys((label for _, label in WAIVER_AGE_BANDS), 0)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assay.governance._kpi import Kpi, KpiPeriod, pct
+from assay.governance._scope import scope_clause
 from assay.policy import RESERVED_KINDS
 from assay.store import tables
 
@@ -25,7 +26,12 @@ def traceability_kpi(conn: Connection, period: KpiPeriod) -> Kpi:
         sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(sa.case((traced, 1), else_=0)), 0),
-        ).where(e.created_at >= period.lo, e.created_at < period.hi, e.kind.not_in(RESERVED_KINDS))
+        ).where(
+            e.created_at >= period.lo,
+            e.created_at < period.hi,
+            e.kind.not_in(RESERVED_KINDS),
+            scope_clause(conn, tables.evidence),
+        )
     ).one()
     return Kpi(
         "evidence_traceability",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assay.governance._kpi import Kpi, KpiPeriod, median, pct
+from assay.governance._scope import scope_clause
 from assay.store import tables
 
 __all__ = ["incident_kpis", "monitoring_kpis"]
@@ -25,7 +26,9 @@ def _coverage(conn: Connection, period: KpiPeriod) -> Kpi:
     c = tables.system_components.c
     mon = tables.monitors.c
     production = conn.execute(
-        sa.select(s.id, s.name).where(s.lifecycle_status == "production")
+        sa.select(s.id, s.name).where(
+            s.lifecycle_status == "production", scope_clause(conn, tables.ai_systems)
+        )
     ).all()
     monitored = set(
         conn.execute(
@@ -55,7 +58,10 @@ def _alert_precision(conn: Connection, period: KpiPeriod) -> Kpi:
     verdicts = (
         conn.execute(
             sa.select(al.verdict).where(
-                al.opened_at >= period.lo, al.opened_at < period.hi, al.verdict.is_not(None)
+                al.opened_at >= period.lo,
+                al.opened_at < period.hi,
+                al.verdict.is_not(None),
+                scope_clause(conn, tables.monitor_alerts),
             )
         )
         .scalars()
@@ -79,7 +85,9 @@ def incident_kpis(conn: Connection, period: KpiPeriod) -> list[Kpi]:
     i = tables.incidents.c
     incidents = conn.execute(
         sa.select(i.detected_at, i.first_bundle_at).where(
-            i.detected_at >= period.lo, i.detected_at < period.hi
+            i.detected_at >= period.lo,
+            i.detected_at < period.hi,
+            scope_clause(conn, tables.incidents),
         )
     ).all()
     hours = [(b - d).total_seconds() / 3600 for d, b in incidents if b is not None]

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from assay.governance._common import business_days_between
 from assay.governance._kpi import Kpi, KpiPeriod, median, pct
+from assay.governance._scope import scope_clause
 from assay.policy import minimum_percent
 from assay.store import tables
 
@@ -23,7 +24,7 @@ def _first_transitions(conn: Connection, to_status: str) -> dict[int, dt.datetim
     t = tables.review_transitions.c
     rows = conn.execute(
         sa.select(t.review_id, sa.func.min(t.at))
-        .where(t.to_status == to_status)
+        .where(t.to_status == to_status, scope_clause(conn, tables.review_transitions))
         .group_by(t.review_id)
     ).all()
     out: dict[int, dt.datetime] = {}
@@ -44,7 +45,7 @@ def _ready_steps(conn: Connection) -> list[tuple[dt.datetime, dict[str, Any]]]:
     out = []
     rows = conn.execute(
         sa.select(t.review_id, t.at, t.details)
-        .where(t.to_status == "ready_for_review")
+        .where(t.to_status == "ready_for_review", scope_clause(conn, tables.review_transitions))
         .order_by(t.at, t.id)
     ).all()
     for review_id, at, details in rows:
@@ -85,7 +86,11 @@ def _history(conn: Connection) -> _History:
     # Only the columns used below: the questionnaire answers are large JSON documents.
     reviews = {
         r["id"]: r
-        for r in conn.execute(sa.select(rv.id, rv.due_date, rv.status, rv.created_at)).mappings()
+        for r in conn.execute(
+            sa.select(rv.id, rv.due_date, rv.status, rv.created_at).where(
+                scope_clause(conn, tables.reviews)
+            )
+        ).mappings()
     }
     opened = _first_transitions(conn, "intake")
     triaged = _first_transitions(conn, "triaged")
@@ -114,6 +119,7 @@ def _throughput(conn: Connection, period: KpiPeriod, history: _History) -> list[
             t.to_status.in_(("approved", "approved_with_conditions", "rejected")),
             t.at >= period.lo,
             t.at < period.hi,
+            scope_clause(conn, tables.review_transitions),
         )
     ).scalar_one()
     return [
@@ -189,7 +195,10 @@ def _rework(conn: Connection, period: KpiPeriod) -> Kpi:
     outcomes = (
         conn.execute(
             sa.select(t.to_status).where(
-                t.from_status == "ready_for_review", t.at >= period.lo, t.at < period.hi
+                t.from_status == "ready_for_review",
+                t.at >= period.lo,
+                t.at < period.hi,
+                scope_clause(conn, tables.review_transitions),
             )
         )
         .scalars()

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assay.governance._kpi import Kpi, KpiPeriod, pct
+from assay.governance._scope import scope_clause
 from assay.policy import rating
 from assay.store import tables
 
@@ -26,7 +27,9 @@ def _late_critical(conn: Connection, period: KpiPeriod) -> Kpi:
     late = 0
     for row in conn.execute(
         sa.select(r.inherent_likelihood, r.inherent_severity, r.found_stage).where(
-            r.created_at >= period.lo, r.created_at < period.hi
+            r.created_at >= period.lo,
+            r.created_at < period.hi,
+            scope_clause(conn, tables.risks),
         )
     ):
         if row[2] in LATE_STAGES and rating(row[0], row[1]) == "critical":
@@ -48,7 +51,10 @@ def _remediation_on_time(conn: Connection, period: KpiPeriod) -> Kpi:
     a = tables.actions.c
     actions = conn.execute(
         sa.select(a.status, a.due_date, a.closed_at).where(
-            a.due_date >= period.first, a.due_date <= period.last, a.status != "cancelled"
+            a.due_date >= period.first,
+            a.due_date <= period.last,
+            a.status != "cancelled",
+            scope_clause(conn, tables.actions),
         )
     ).all()
     counted = [x for x in actions if x[0] == "done" or x[1] < period.today]

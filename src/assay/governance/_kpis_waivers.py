@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assay.governance._kpi import Kpi, KpiPeriod, median
+from assay.governance._scope import scope_clause
 from assay.governance._waivers import ACTIVE_WAIVER_STATUSES
 from assay.policy import WAIVER_AGING_DAYS, waiver_age_days, waiver_over_aged
 from assay.store import tables
@@ -18,7 +19,11 @@ def waiver_kpis(conn: Connection, period: KpiPeriod) -> list[Kpi]:
     """The waiver KPIs of the period, in the report's order."""
     w = tables.waivers.c
     granted = conn.execute(
-        sa.select(sa.func.count()).where(w.granted_at >= period.lo, w.granted_at < period.hi)
+        sa.select(sa.func.count()).where(
+            w.granted_at >= period.lo,
+            w.granted_at < period.hi,
+            scope_clause(conn, tables.waivers),
+        )
     ).scalar_one()
     return [
         Kpi(
@@ -45,6 +50,7 @@ def _active_ages(conn: Connection, period: KpiPeriod) -> list[int]:
                 w.granted_at.is_not(None),
                 w.granted_at < end_of_period,
                 w.expires_on >= end_of_period.date(),
+                scope_clause(conn, tables.waivers),
             )
         )
         .scalars()

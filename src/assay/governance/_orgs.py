@@ -89,10 +89,10 @@ def list_orgs(ws: Workspace) -> list[Organisation]:
     """The organisations the user may see, the main one first, with their sizes."""
     u, s = tables.users.c, tables.ai_systems.c
     with ws.store.read() as conn:
-        members = dict(
+        members: dict[str | None, int] = dict(
             conn.execute(sa.select(u.org, sa.func.count()).group_by(u.org)).tuples().all()
         )
-        systems = dict(
+        systems: dict[str | None, int] = dict(
             conn.execute(sa.select(s.org, sa.func.count()).group_by(s.org)).tuples().all()
         )
         rows = conn.execute(sa.select(tables.organisations).order_by(_O.name)).mappings().all()

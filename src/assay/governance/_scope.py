@@ -32,7 +32,9 @@ from assay.store import Guard, Store, connection_scope, tables
 __all__ = [
     "MAIN_ORG",
     "check_org",
+    "event_visible",
     "home_org",
+    "narrowed",
     "org_filter",
     "orgs_of",
     "role_in",
@@ -140,6 +142,15 @@ def check_org(conn: Connection, org: str | None) -> str | None:
             f"There is no organisation {org!r} in this workspace. List them with `assay org list`."
         )
     return org
+
+
+def narrowed(store: Store, org: str) -> Store:
+    """``store`` seeing only ``org`` (NotFoundError when its reader does not see it)."""
+    with store.read() as conn:
+        if org == MAIN_ORG and not sees(conn, MAIN_ORG):
+            raise NotFoundError(f"There is no organisation {org!r} in your organisations.")
+        check_org(conn, org)
+    return store.scoped(frozenset({org}))
 
 
 def home_org(conn: Connection, user: str) -> str | None:
@@ -316,9 +327,30 @@ def _clause(scope: frozenset[str], table: sa.Table) -> sa.ColumnElement[bool]:
             )
         )
     column, parent = _PARENT[name]
-    return _in(scope, c[column], parent)
+    return _in(scope, table.c[column], parent)
 
 
-def _in(scope: frozenset[str], column: sa.ColumnElement[Any], parent: sa.Table) -> Any:
+def _in(
+    scope: frozenset[str], column: sa.ColumnElement[Any], parent: sa.Table
+) -> sa.ColumnElement[bool]:
     pk = next(iter(parent.primary_key.columns))
     return column.in_(sa.select(pk).where(_clause(scope, parent)))
+
+
+def event_visible(conn: Connection, entity_type: str, entity_id: str) -> bool:
+    """Whether the reader of ``conn`` may see the audit events of an entity: those of a record
+    in an organisation they see (a user, an organisation: their own and those they see)."""
+    if connection_scope(conn) is None:
+        return True
+    if entity_type == "organisation":
+        return sees(conn, entity_id)
+    table = tables.users if entity_type == "user" else _BY_TYPE.get(entity_type)
+    if table is None:
+        return False  # workspace-wide events (imports, upgrades): the main organisation's
+    key: Any = entity_id
+    if table is not tables.users:
+        if not entity_id.isdigit():
+            return False
+        key = int(entity_id)
+    row = _row(conn, table, key)
+    return row is not None and readable(conn, table, row)

@@ -162,6 +162,18 @@ class Workspace:
         self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
         self._policy: Policy | None = policy
 
+    def as_user(self, name: str) -> Workspace:
+        """This workspace (same store, settings, clock and policy) acting as ``name``: what
+        ``name`` may see and do (the web app's view of each request)."""
+        return Workspace(
+            self.root,
+            self._base_store,
+            user=name,
+            config=self.config,
+            clock=self.clock,
+            policy=self._policy,
+        )
+
     @property
     def store(self) -> Store:
         """The database and blob store, as seen by :attr:`user`: every connection it opens is

@@ -59,18 +59,6 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _as_user(base: Workspace, name: str) -> Workspace:
-    """The app's workspace, acting as ``name``."""
-    return Workspace(
-        base.root,
-        base.store,
-        user=name,
-        config=base.config,
-        clock=base.clock,
-        policy=base.policy,
-    )
-
-
 def resolve(request: Request) -> Ctx:
     """The logged-in user: an API token (``/api`` only) or the session cookie.
 
@@ -86,14 +74,12 @@ def resolve(request: Request) -> Ctx:
         user = _auth.user_for_token(base, auth[7:].strip())
         if user is None:
             raise LoginRequiredError()
-        ctx = Ctx(_as_user(base, user), user, get_user(base, user).role, "", via_token=True)
+        ctx = Ctx(base.as_user(user), user, get_user(base, user).role, "", via_token=True)
     else:
         session = _auth.load_session(base, request.cookies.get(SESSION_COOKIE))
         if session is None:
             raise LoginRequiredError()
-        ctx = Ctx(
-            _as_user(base, session.user), session.user, session.role, session.csrf_token, False
-        )
+        ctx = Ctx(base.as_user(session.user), session.user, session.role, session.csrf_token, False)
     request.state.ctx = ctx
     return ctx
 

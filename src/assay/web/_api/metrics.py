@@ -85,10 +85,12 @@ def kpi_families(ws: Workspace) -> list[Family]:
 
 
 def _scrape(request: Request) -> Response:
-    if scraper(request) is None:
+    who = scraper(request)
+    if who is None:
         refusal = "Send an API token: Authorization: Bearer TOKEN.\n"
         return Response(refusal, 401, {"WWW-Authenticate": "Bearer"}, media_type="text/plain")
-    ws: Workspace = request.app.state.base
+    base: Workspace = request.app.state.base
+    ws = base.as_user(who)  # the scraper's organisations only
     families = [*monitor_families(ws), *kpi_families(ws), latency_of(request.app).family()]
     return Response(exposition(families), media_type=CONTENT_TYPE)
 
