@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from assay.errors import ConflictError, InputError, NotFoundError
 from assay.governance._common import check_name
 from assay.governance._identity import acting_user
-from assay.governance._scope import user_scope
+from assay.governance._scope import narrowed, user_scope
 from assay.policy import Policy, load_policy
 from assay.store import SCHEMA_REVISION, BlobStore, Store, sqlite_url, tables
 
@@ -173,6 +173,13 @@ class Workspace:
             clock=self.clock,
             policy=self._policy,
         )
+
+    def in_org(self, org: str) -> Workspace:
+        """This workspace seeing only the organisation ``org`` (NotFoundError when its user
+        does not see it): one organisation's dashboard, lists and KPIs."""
+        view = self.as_user(self.user)
+        view._store = narrowed(self.store, org)
+        return view
 
     @property
     def store(self) -> Store:

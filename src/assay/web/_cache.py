@@ -34,12 +34,16 @@ class Head(NamedTuple):
     seq: int
     hash: str
     today: dt.date
+    scope: frozenset[str] | None = None
+    """The organisations the reader sees: a part cached for one scope is never shown to
+    another."""
 
 
 def audit_head(ws: Workspace) -> Head:
-    """The newest audit event's sequence number and hash, and the workspace's date."""
+    """The newest audit event's sequence number and hash, the workspace's date and the
+    organisations its user sees."""
     seq, digest = chain_head(ws)
-    return Head(seq, digest, ws.today())
+    return Head(seq, digest, ws.today(), ws.store.scope)
 
 
 class PartCache:

@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
@@ -25,6 +25,7 @@ from assay.governance import (
     compute_kpis,
     list_actions,
     list_incidents,
+    list_orgs,
     program_status,
 )
 from assay.policy import RATING_FILL, TREND_PERIODS, period_label, rating, reporting_periods
@@ -48,14 +49,17 @@ class TrendCache:
         self._items: dict[tuple[Any, ...], KpiReport] = {}
         self._lock = threading.Lock()
 
-    def report(self, ws: Workspace, head: Head, start: dt.date, end: dt.date) -> KpiReport:
-        """The KPIs of ``start``–``end``, computed once per state of the records (``head``)."""
-        key = (start, end, head)
+    def report(
+        self, ws: Workspace, head: Head, start: dt.date, end: dt.date, org: str | None = None
+    ) -> KpiReport:
+        """The KPIs of ``start``–``end`` (of one organisation, or every one the reader sees),
+        computed once per state of the records and reader's scope (``head``)."""
+        key = (start, end, head, org)
         with self._lock:
             hit = self._items.get(key)
         if hit is not None:
             return hit
-        report = compute_kpis(ws, start, end)
+        report = compute_kpis(ws, start, end, org=org)
         with self._lock:
             if len(self._items) >= self._size:
                 self._items.clear()
@@ -64,11 +68,16 @@ class TrendCache:
 
 
 def kpi_trends(
-    ws: Workspace, cache: TrendCache, head: Head, n: int = TREND_PERIODS
+    ws: Workspace,
+    cache: TrendCache,
+    head: Head,
+    n: int = TREND_PERIODS,
+    *,
+    org: str | None = None,
 ) -> tuple[KpiReport, list[dict[str, Any]]]:
     """This period's KPI report, and for each KPI its values by period and their chart."""
     periods = reporting_periods(head.today, n)
-    reports = [cache.report(ws, head, start, end) for start, end in periods]
+    reports = [cache.report(ws, head, start, end, org) for start, end in periods]
     out: list[dict[str, Any]] = []
     for kpi in reports[-1].kpis:
         points = [(period_label(r.start), r.get(kpi.key).value) for r in reports]
@@ -76,12 +85,17 @@ def kpi_trends(
     return reports[-1], out
 
 
-def dashboard_data(ctx: Ctx, cache: TrendCache, head: Head) -> dict[str, Any]:
-    """Everything the program dashboard shows, computed from records."""
-    ws = ctx.ws
-    kpis, trends = kpi_trends(ws, cache, head)
+def dashboard_data(
+    ctx: Ctx, cache: TrendCache, head: Head, org: str | None = None
+) -> dict[str, Any]:
+    """Everything the program dashboard shows, computed from records: of one organisation, or
+    of every one the user sees."""
+    kpis, trends = kpi_trends(ctx.ws, cache, head, org=org)
+    ws = ctx.ws if org is None else ctx.ws.in_org(org)
     status = program_status(ws)
     return {
+        "org": org,
+        "orgs": list_orgs(ctx.ws),
         "kpis": kpis,
         "readiness": review_readiness(ws),
         "trends": trends,
@@ -96,9 +110,10 @@ def dashboard_data(ctx: Ctx, cache: TrendCache, head: Head) -> dict[str, Any]:
     }
 
 
-def _body(request: Request, ctx: Ctx, head: Head) -> Markup:
-    """The dashboard's content under ``head``: the same for every user."""
-    data = dashboard_data(ctx, request.app.state.trend_cache, head)
+def _body(request: Request, ctx: Ctx, head: Head, org: str | None) -> Markup:
+    """The dashboard's content under ``head``: the same for every user who sees the same
+    organisations."""
+    data = dashboard_data(ctx, request.app.state.trend_cache, head, org)
     total = sum(data["heat"].values())
     svg = heat_map(
         data["heat"],
@@ -114,9 +129,15 @@ router = APIRouter()
 
 
 @router.get("/", include_in_schema=False)
-def dashboard(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
-    """The program dashboard, computed once per state of the records."""
+def dashboard(
+    request: Request,
+    ctx: Ctx = Depends(resolve),
+    org: str | None = Query(default=None, max_length=100),
+) -> Response:
+    """The program dashboard (of one organisation with ``?org=``), computed once per state of
+    the records."""
     head = audit_head(ctx.ws)
     parts: PartCache = request.app.state.parts
-    body = parts.get(("dashboard", head), lambda: _body(request, ctx, head))
+    chosen = org or None
+    body = parts.get(("dashboard", head, chosen), lambda: _body(request, ctx, head, chosen))
     return render(request, "dashboard.html", ctx, body=body)

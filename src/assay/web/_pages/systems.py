@@ -13,6 +13,7 @@ from assay.governance import (
     add_system,
     list_evidence,
     list_incidents,
+    list_orgs,
     list_reviews,
     list_risks,
     list_systems,
@@ -35,7 +36,14 @@ router = APIRouter()
 @router.get("/systems", include_in_schema=False)
 def systems(request: Request, ctx: Ctx = Depends(resolve)) -> Response:
     """The inventory, with the form to register a system."""
-    return render(request, "systems.html", ctx, systems=list_systems(ctx.ws), tiers=RISK_TIERS)
+    return render(
+        request,
+        "systems.html",
+        ctx,
+        systems=list_systems(ctx.ws),
+        tiers=RISK_TIERS,
+        orgs=list_orgs(ctx.ws),
+    )
 
 
 @router.post("/systems", include_in_schema=False)
@@ -49,6 +57,7 @@ def register_system(request: Request, posted: tuple[Ctx, FormData] = Depends(wri
         owner=form_text(form, "owner") or "",
         risk_tier=form_text(form, "risk_tier", required=False) or "unassessed",
         intended_use=form_text(form, "intended_use", required=False),
+        org=form_text(form, "org", required=False),
     )
     return flash_redirect(
         request, ctx, f"/systems/{quote(system.name)}", f"Registered the system {system.name}."
