@@ -90,10 +90,10 @@ def list_orgs(ws: Workspace) -> list[Organisation]:
     u, s = tables.users.c, tables.ai_systems.c
     with ws.store.read() as conn:
         members: dict[str | None, int] = dict(
-            conn.execute(sa.select(u.org, sa.func.count()).group_by(u.org)).tuples().all()
+            conn.execute(sa.select(u.org, sa.func.count()).group_by(u.org)).all()
         )
         systems: dict[str | None, int] = dict(
-            conn.execute(sa.select(s.org, sa.func.count()).group_by(s.org)).tuples().all()
+            conn.execute(sa.select(s.org, sa.func.count()).group_by(s.org)).all()
         )
         rows = conn.execute(sa.select(tables.organisations).order_by(_O.name)).mappings().all()
         main = Organisation(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from assay.errors import InputError
+from assay.governance._scope import scope_clause
 from assay.policy import Role
 from assay.store import tables
 
@@ -17,7 +18,8 @@ __all__ = ["check_owner"]
 
 
 def check_owner(conn: sa.Connection, name: str | None, *, what: str) -> None:
-    """Refuse ``name`` as an owner unless it is an active user of the workspace.
+    """Refuse ``name`` as an owner unless it is an active user of the workspace whom the writer
+    sees (a person of one of their organisations).
 
     Raises
     ------
@@ -28,14 +30,16 @@ def check_owner(conn: sa.Connection, name: str | None, *, what: str) -> None:
     if name is None:
         return
     u = tables.users.c
-    found = conn.execute(sa.select(u.active).where(u.name == name)).first()
+    seen = scope_clause(conn, tables.users)  # people of the reader's organisations only
+    found = conn.execute(sa.select(u.active).where(u.name == name, seen)).first()
     if found is not None and found.active:
         return
     if found is not None:
         raise InputError(
             f"The {what} {name!r} is a deactivated user; give an active user as the {what}."
         )
-    users = [r.name for r in conn.execute(sa.select(u.name).where(u.active).order_by(u.name))]
+    listed = sa.select(u.name).where(u.active, seen).order_by(u.name)
+    users = [r.name for r in conn.execute(listed)]
     shown = ", ".join(users[:20]) + (", ..." if len(users) > 20 else "")
     raise InputError(
         f"The {what} {name!r} is not a user of this workspace; an owner must be someone Assay "
