@@ -315,3 +315,29 @@ def test_the_providers_error_text_is_shown_escaped(site: tuple[TestClient, Path]
     assert r.status_code == 400
     assert "<script>alert" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+
+
+def test_groups_place_a_new_user_in_their_organisation(
+    issuer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VAR, "assay-test-secret")
+    with g.init_workspace(tmp_path, user="alice") as ws:
+        g.add_org(ws, "retail", title="Retail banking")
+        g.add_system(ws, "cards", purpose="Card limits", owner="alice", org="retail")
+        g.add_system(ws, "credit", purpose="Loans", owner="alice")
+    config = tmp_path / ".assay" / "config.toml"
+    orgs = '[auth.oidc.orgs]\n"rai-analysts" = "retail"\n'
+    config.write_text(config.read_text() + _config(issuer) + orgs)
+    with TestClient(create_app(tmp_path)) as client:
+        done, _ = _sign_in(client, "ana")  # in rai-analysts
+        assert done.status_code == 303
+        assert [s["name"] for s in client.get("/api/systems").json()] == ["cards"]
+        assert client.get("/systems/credit").status_code == 404
+    with TestClient(create_app(tmp_path)) as client:
+        # a mapping is set and none of rev's groups is in it: not provisioned into the programme
+        refused, _ = _sign_in(client, "rev")
+        assert refused.status_code == 403
+        assert "none of their groups maps to an organisation" in refused.text
+    with g.open_workspace(tmp_path, user="alice") as ws:
+        assert g.get_user(ws, "ana").org == "retail"
+        assert "rev" not in {u.name for u in g.list_users(ws)}

@@ -13,6 +13,7 @@ from typing import Any
 from assay import __version__
 from assay.datasets import adult_path
 from assay.demo._clock import DemoClock
+from assay.demo._history_cast import DEMO_ORGS
 from assay.demo._model import model_sha256
 from assay.documents import WrittenDocuments, pdf_engine, write_review_documents, write_sections
 from assay.errors import AssayError
@@ -26,6 +27,7 @@ from assay.governance import (
     add_action,
     add_dataset_version,
     add_model_version,
+    add_org,
     add_risk,
     add_system,
     add_user,
@@ -59,6 +61,10 @@ def create_workspace(folder: Path, clock: DemoClock | None = None) -> Workspace:
     add_user(workspace, "ravi", role="reviewer", display_name="Ravi (RAI lead)")
     add_user(workspace, "mia", role="approver", display_name="Mia (Head of Risk)")
     add_user(workspace, "sam", role="analyst", display_name="Sam (ML engineer)")
+    for name, title in DEMO_ORGS:
+        add_org(workspace, name, title=title)
+    # an analyst of one business unit: sees only the insurance systems and their records
+    add_user(workspace, "ivy", role="analyst", org="insurance", display_name="Ivy (Insurance ML)")
     return workspace
 
 

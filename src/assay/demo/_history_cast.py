@@ -32,13 +32,22 @@ class Cast:
     lifecycle: str
     owner: str
     sensitive: tuple[str, ...] = ("sex", "age_band")
+    #: The business unit it belongs to (:data:`DEMO_ORGS`); None: the main organisation.
+    org: str | None = None
+
+
+#: The demo's business units besides the central programme: (name, title).
+DEMO_ORGS: tuple[tuple[str, str], ...] = (
+    ("cards", "Cards and payments"),
+    ("insurance", "Insurance"),
+)
 
 
 CAST: tuple[Cast, ...] = (
     Cast("credit-limit", "Sets the first credit limit of new card customers.", "high", False,
-         "production", "sam"),
+         "production", "sam", org="cards"),
     Cast("fraud-screen", "Flags card payments for a fraud analyst to check.", "limited", False,
-         "production", "sam"),
+         "production", "sam", org="cards"),
     Cast("churn-forecast", "Forecasts which business accounts may leave next quarter.", "minimal",
          False, "production", "ada"),
     Cast("support-assistant", "Answers customers' questions in the help chat.", "limited", True,
@@ -46,19 +55,19 @@ CAST: tuple[Cast, ...] = (
     Cast("resume-ranker", "Orders job applications for a recruiter to read.", "high", False,
          "validation", "ada"),
     Cast("claims-triage", "Routes insurance claims to fast-track or manual handling.", "high",
-         False, "development", "sam"),
+         False, "development", "sam", org="insurance"),
     Cast("doc-summariser", "Summarises internal policy documents for staff.", "minimal", True,
          "development", "ada", ("language", "department")),
     Cast("pricing-elasticity", "Estimates price sensitivity by product line.", "minimal", False,
          "development", "sam", ("region", "segment")),
     Cast("kyc-name-match", "Matches customer names against sanctions lists.", "limited", False,
-         "development", "ada", ("script", "country")),
+         "development", "ada", ("script", "country"), org="cards"),
     Cast("marketing-copy", "Drafts marketing e-mails that a person edits and sends.", "minimal",
          True, "proposed", "sam", ("language", "segment")),
     Cast("call-transcriber", "Transcribes and summarises support calls.", "limited", True,
          "proposed", "ada", ("accent", "channel")),
     Cast("tenant-screening", "Scores rental applications for a letting agent.", "high", False,
-         "proposed", "sam"),
+         "proposed", "sam", org="insurance"),
 )  # fmt: skip
 
 

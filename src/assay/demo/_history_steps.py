@@ -119,6 +119,7 @@ class Steps:
             out_of_scope_use="Decisions about people without a person checking the output.",
             lifecycle_status=system.lifecycle,
             generative=system.generative,
+            org=system.org,
         )
         training = f"{system.name}-train"
         add_dataset_version(

@@ -16,6 +16,7 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("analyst", "sam", "sam-analyst-demo"),
     ("reviewer", "ravi", "ravi-reviewer-demo"),
     ("approver", "mia", "mia-approver-demo"),
+    ("analyst", "ivy", "ivy-insurance-demo"),  # of the insurance unit only
 )
 #: The demo's web password of each user.
 DEMO_PASSWORDS = {user: password for _, user, password in DEMO_LOGINS}
@@ -65,7 +66,8 @@ def print_web_howto(console: Console, folder: Path, *, logins: bool) -> None:
         "  Demo logins by role:"
     )
     for role, user, password in DEMO_LOGINS:
-        console.print(f"    {role:9s} {user:5s} {password}")
+        unit = "  (insurance unit: sees only its systems)" if user == "ivy" else ""
+        console.print(f"    {role:9s} {user:5s} {password}{unit}")
 
 
 def serve_demo(folder: Path, port: int, console: Console) -> None:

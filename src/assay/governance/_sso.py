@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.governance._common import check_name
+from assay.governance._scope import MAIN_ORG, stored
 from assay.governance._users import User, get_user, refuse_last_admin
 from assay.policy import ROLES, Role
 from assay.store import WriteTx, tables
@@ -70,6 +71,8 @@ class SsoIdentity:
     role: str | None
     email: str | None = None
     display_name: str | None = None
+    org: str | None = MAIN_ORG
+    """The organisation a first login is provisioned into (None: the groups map to none)."""
 
 
 def _sha(text: str) -> str:
@@ -195,11 +198,25 @@ def _user_exists(ws: Workspace, name: str) -> bool:
 
 
 def _insert_user(ws: Workspace, tx: WriteTx, identity: SsoIdentity, name: str) -> None:
+    if identity.org is None:
+        raise PermissionDeniedError(
+            f"{name!r} signed in, but none of their groups maps to an organisation; an admin "
+            "adds the group to [auth.oidc.orgs] in .assay/config.toml, or sets default_org "
+            "(see docs/sso.md)."
+        )
+    org = stored(identity.org)
+    if org is not None and tx.get(tables.organisations, org) is None:
+        raise PermissionDeniedError(
+            f"The identity provider's groups put {name!r} in the organisation {org!r}, which "
+            "this workspace does not have; an admin adds it with `assay org add` or fixes "
+            "[auth.oidc.orgs]."
+        )
     now = ws.now()
     tx.insert(
         tables.users,
         {
             "name": name,
+            "org": org,
             "role": identity.role,
             "display_name": (identity.display_name or "")[:200] or None,
             "email": (identity.email or "")[:200] or None,

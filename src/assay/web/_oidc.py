@@ -32,7 +32,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from assay.errors import InputError, PermissionDeniedError
-from assay.governance import role_for_groups
+from assay.governance import MAIN_ORG, role_for_groups
 from assay.integrations import RefusedError, Transient, request_once
 
 __all__ = [
@@ -63,6 +63,8 @@ class OidcSettings:
     groups_claim: str = "groups"
     roles: Mapping[str, str] = field(default_factory=dict)
     default_role: str | None = None
+    orgs: Mapping[str, str] = field(default_factory=dict)
+    default_org: str | None = None
     provision: bool = True
     link_existing: bool = False
     redirect_url: str | None = None
@@ -75,6 +77,23 @@ class OidcSettings:
             groups = [groups]
         default = self.default_role or None
         return role_for_groups([str(g) for g in groups], self.roles, default)
+
+    def org(self, claims: Mapping[str, Any]) -> str | None:
+        """The organisation a new user is provisioned into: the first of ``[auth.oidc.orgs]``
+        (in the file's order) that one of the ID token's groups maps to, else ``default_org``,
+        else the main organisation when no mapping is set. With a mapping and no match and no
+        default, none: such a person is not provisioned (never into the programme by accident).
+        """
+        groups = claims.get(self.groups_claim) or []
+        if isinstance(groups, str):
+            groups = [groups]
+        mine = {str(g) for g in groups}
+        for group, org in self.orgs.items():
+            if group in mine:
+                return org
+        if self.default_org or not self.orgs:
+            return self.default_org or MAIN_ORG
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,7 @@ def _identity(client: OidcClient, claims: dict[str, object]) -> SsoIdentity:
         subject=str(claims["sub"]),
         name=str(name),
         role=settings.role(claims),
+        org=settings.org(claims),
         email=email if isinstance(email, str) else None,
         display_name=display if isinstance(display, str) else None,
     )
