@@ -342,6 +342,10 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
             {2},
         ),
         "user with an unknown role": (["user", "add", "zed", "--role", "emperor"], {2}),
+        "org grant in an organisation that does not exist": (
+            ["org", "grant", "ada", "nowhere", "--role", "viewer"],
+            {2},
+        ),
         "admin grant on SQLite": (["admin", "grant", "ada"], {2}),
         "serve outside a workspace": (["serve", "--workspace", f["folder"]], {2}),
         # inventory and evidence
@@ -614,7 +618,8 @@ def _cases(i: Inputs, out: Path) -> dict[str, tuple[list[str | Path], set[int]]]
 
 CASE_NAMES = [
     "init into a file", "db on an unreachable server", "db with a port that is not a number",
-    "user with an unknown role", "admin grant on SQLite", "serve outside a workspace",
+    "user with an unknown role", "org grant in an organisation that does not exist",
+    "admin grant on SQLite", "serve outside a workspace",
     "system owned by nobody", "system list on an unreachable database",
     "model-version artifact missing",
     "dataset-version file is a folder", "evidence of a kind that does not exist",

@@ -51,6 +51,8 @@ TOPICS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("db", "database migrations and status", "assay db status"),
         ("user", "accounts, roles, web passwords, API tokens",
          "assay user add bob --role approver"),
+        ("org", "organisations that each see only their own records",
+         "assay org add retail --title Retail"),
         ("admin", "per-person database roles on a PostgreSQL team database",
          "assay admin grant bob"),
         ("serve", "the web application", "assay serve --port 8000"),

@@ -124,7 +124,8 @@ def grant_org_role(ws: Workspace, user: str, org: str, role: str) -> None:
         if name is None or shown(target["org"]) == name:
             raise ConflictError(
                 f"{user!r} belongs to {shown(target['org'])!r}: their role there is set with "
-                f"`assay user set-role {user} ROLE`; `assay org grant` is for other organisations."
+                f"`assay user set-role {user} ROLE`; `assay org grant {user} ORG --role ROLE` "
+                "is for other organisations."
             )
         key = {"user_name": user, "org": name}
         if tx.get(tables.org_roles, key) is None:

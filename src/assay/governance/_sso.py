@@ -208,7 +208,8 @@ def _insert_user(ws: Workspace, tx: WriteTx, identity: SsoIdentity, name: str) -
     if org is not None and tx.get(tables.organisations, org) is None:
         raise PermissionDeniedError(
             f"The identity provider's groups put {name!r} in the organisation {org!r}, which "
-            "this workspace does not have; an admin adds it with `assay org add` or fixes "
+            f"this workspace does not have; an admin adds it with `assay org add {org} --title "
+            "TITLE` or fixes "
             "[auth.oidc.orgs]."
         )
     now = ws.now()
