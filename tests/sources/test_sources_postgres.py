@@ -72,6 +72,37 @@ def test_the_group_by_runs_in_the_database(pg_table: tuple[str, str]) -> None:
     assert all("GROUP BY" in q or "COUNT(" in q or "SUM(" in q for q in sent), sent
 
 
+def test_the_report_is_one_statement_in_one_round_trip(
+    pg_table: tuple[str, str], tmp_path: Path
+) -> None:
+    """What libpq sends while the report runs: the one GROUP BY, as sent (not through
+    ``DECLARE … CURSOR``, which PostgreSQL never runs in parallel), and no ``BEGIN``/``COMMIT``
+    or ``FETCH`` around it."""
+    import psycopg
+
+    from assay.evaluate import fairness
+    from assay.sources import SourceSpec, opened_source
+
+    if psycopg.pq.version() < 170000:
+        pytest.skip("libpq before 17 has no chunked rows: the results come through a cursor")
+    url, name = pg_table
+    trace = tmp_path / "libpq.trace"
+    with opened_source(SourceSpec(database=url, table=name)) as opened:
+        pgconn = opened.data._find_backend().con.pgconn
+        with trace.open("w") as sink:
+            pgconn.trace(sink.fileno())
+            result = fairness(opened.data, y_true="label", y_pred="pred", sensitive_features="sex")
+            pgconn.untrace()
+    assert result.n == 32561
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    statements = [f[4] for f in sent if f[1] == "F" and f[3] in ("Parse", "Query")]
+    round_trips = [f for f in sent if f[1] == "F" and f[3] in ("Sync", "Query")]
+    assert len(statements) == 1, statements
+    assert "GROUP BY" in statements[0].upper()
+    assert "DECLARE" not in statements[0].upper()
+    assert len(round_trips) == 1, statements
+
+
 def test_quality_drift_and_pii_from_a_table_match_the_file(
     parquet: Path, reference: Path, pg_table: tuple[str, str]
 ) -> None:

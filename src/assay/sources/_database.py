@@ -7,7 +7,6 @@ becomes one ``SELECT ... GROUP BY`` and only the grouped rows come back.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
@@ -51,15 +50,12 @@ def _connect(url: URL) -> Any:
 
     dialect = url.get_backend_name()
     if dialect == "postgresql":
-        from assay.sources._postgres import PostgresCompiler, schema_of_query
+        from assay.sources._postgres import PostgresBackend
 
-        backend = ibis.postgres.connect(
+        return PostgresBackend().connect(
             host=url.host, port=url.port, user=url.username, password=url.password,
             database=url.database, **{k: str(v) for k, v in url.query.items()},
         )  # fmt: skip
-        backend.compiler = PostgresCompiler()
-        backend._get_schema_using_query = partial(schema_of_query, backend)
-        return backend
     name = _IBIS_BACKENDS.get(dialect, dialect)
     return ibis.connect(url.set(drivername=name).render_as_string(hide_password=False))
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from assay.sources._database import parse_url
 from assay.sources._opened import OpenedSource
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when rows are streamed, not by every command
+    import sqlalchemy as sa
 
 __all__ = ["BATCH_ROWS", "rows_to_scan", "spool_rows"]
 
@@ -24,6 +24,8 @@ BATCH_ROWS = 50_000
 
 
 def _statement(engine: sa.Engine, opened: OpenedSource) -> sa.TextClause:
+    import sqlalchemy as sa
+
     spec = opened.spec
     if spec.query is not None:
         return sa.text(spec.query)
@@ -40,6 +42,9 @@ def spool_rows(opened: OpenedSource, *, batch_rows: int = BATCH_ROWS) -> Path:
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
+    import sqlalchemy as sa
+
+    from assay.sources._database import parse_url
 
     assert opened.spec.database is not None
     schema: Any = opened.data.schema().to_pyarrow()
