@@ -65,3 +65,32 @@ def test_a_granted_person_is_themselves_until_revoked(
     assert gone.code == 2
     assert "cannot see this workspace's tables" in " ".join(gone.err.split())
     assert assay("audit", "verify", "--db", db_url).code == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_person_granted_before_organisations_still_writes_after_the_upgrade(
+    assay: Run, db_url: str, pg_roles: Callable[[str], str]
+) -> None:
+    """Migration 0009 grants its new tables to the per-person roles made before it: every write
+    reads the writer's roles there (without it, every write of such a person failed)."""
+    from assay.store import normalize_url
+    from assay.store._migrate import downgrade, upgrade
+
+    role = pg_roles("cy")
+    assert assay("init", "--db", db_url).code == 0
+    assert assay("user", "add", "cy", "--role", "analyst", "--db", db_url).code == 0
+    grant = assay("admin", "grant", "cy", "--role", role, "--db", db_url)
+    assert grant.code == 0, grant.err
+    cy = sa.make_url(db_url).set(username=role, password=grant.out.strip())
+    engine = sa.create_engine(normalize_url(db_url), poolclass=sa.pool.NullPool)
+    try:
+        downgrade(engine, "0008")  # as the workspace was before organisations
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    added = assay("system", "add", "ranker", "--purpose", "p", "--owner", "cy",
+                  "--db", cy.render_as_string(False), user="cy")  # fmt: skip
+    assert added.code == 0, added.err
+    assert "ranker in main" in added.out
+    assert assay("audit", "verify", "--db", db_url).code == 0

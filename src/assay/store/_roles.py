@@ -44,8 +44,9 @@ __all__ = [
 def _person_grants() -> dict[str, tuple[str, ...]]:
     grants: dict[str, tuple[str, ...]] = {"alembic_version": ("SELECT",)}
     for table in (*GOVERNED_TABLES, audit_events):
-        if table is users:
-            grants[table.name] = ("SELECT",)  # user management needs the owner or the server
+        if table.name in ("users", "organisations", "org_roles"):
+            # managing users and organisations needs the owner or the server
+            grants[table.name] = ("SELECT",)
         elif table.name in APPEND_ONLY_TABLES:
             grants[table.name] = ("SELECT", "INSERT")
         else:

@@ -7,7 +7,9 @@
   row images their audit events recorded, and every existing record stays in the main
   organisation. Reviews, risks, waivers, actions, approvals and monitors belong to their
   system's organisation;
-- on PostgreSQL, the per-person identity trigger of migration 0007 on the two new tables.
+- on PostgreSQL, the per-person identity trigger of migration 0007 on the two new tables, and
+  SELECT on them for every per-person role granted before (``assay admin grant`` grants it to
+  new ones): every write reads the writer's roles there.
 
 Revision ID: 0009
 Revises: 0008
@@ -67,6 +69,22 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {table}_identity BEFORE INSERT OR UPDATE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION assay_identity()"
             )
+        _grant_to_person_roles()
+
+
+def _grant_to_person_roles() -> None:
+    """SELECT on the new tables for each role that reads ``users`` without owning it."""
+    persons = op.get_bind().exec_driver_sql(
+        "SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+        "WHERE table_schema = current_schema() AND table_name = 'users' "
+        "AND privilege_type = 'SELECT' AND grantee <> current_user "
+        "AND grantee NOT IN (SELECT tableowner FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'users')"
+    )
+    for (role,) in persons.all():
+        quoted = '"' + str(role).replace('"', '""') + '"'
+        for table in _NEW:
+            op.execute(f"GRANT SELECT ON {table} TO {quoted}")
 
 
 def downgrade() -> None:
