@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, ROLES, fairness_result, intake_answers, login
 
 from assay import governance as g
+from assay.governance._monitor_records import upsert_monitor
 from assay.web import create_app
 from assay.web._auth import set_password
 
@@ -75,6 +77,11 @@ def _seed_org(root: Path, db_url: str | None, org: str) -> Records:
                                        model_version="1.0", title=f"{mark} fairness")  # fmt: skip
         action = g.add_action(ws, title=f"{mark} retrain", owner=f"{org}-analyst",
                               due_date=SOON, risk=risk.ref)  # fmt: skip
+        spec = {"name": f"{system}-monitor", "system": system, "owner": f"{org}-analyst",
+                "runbook": f"https://wiki.example.com/{mark}", "reference": {"profile": "p.json"},
+                "data": {"timestamp": "t", "prediction": "score"}, "window": {"size": "weekly"},
+                "metrics": [{"name": "rows", "kind": "quality", "statistic": "rows"}]}  # fmt: skip
+        upsert_monitor(ws, f"{system}-monitor", system, spec)
     return Records(system, risk.ref, waiver.ref, approved.ref, review.ref, ready.ref,
                    packet.record.ref, incident.ref, evidence.ref, action.ref)  # fmt: skip
 
@@ -160,7 +167,56 @@ def _reads(r: Records) -> list[str]:
         f"/api/packets/{r.packet}",
         f"/audit?entity={r.risk}",
         f"/api/audit?entity={r.risk}",
+        f"/api/reviews/{r.review}",
+        f"/api/risks/{r.risk}",
+        f"/api/waivers/{r.waiver}",
+        f"/monitors/{r.system}-monitor/view",
     ]
+
+
+def _api_writes(r: Records) -> list[tuple[str, str, dict[str, Any], set[str]]]:
+    """Every API write that names one record of an organisation: (method, path, JSON body, roles
+    allowed); bodies are valid, so what is refused is the record."""
+    writers = {"analyst", "reviewer", "approver", "admin"}
+    approvers = {"approver", "admin"}
+    waiver = {
+        "system": r.system,
+        "control": "fairness",
+        "rationale": "r",
+        "compensating_controls": "cc",
+        "residual_risk": "rr",
+        "expires_on": SOON,
+    }
+    return [
+        ("POST", "/api/risks", {"system": r.system, "title": "t", "category": "mit:1.3",
+                                "likelihood": 2, "severity": 2, "owner": "retail-analyst"},
+         writers),
+        ("PATCH", f"/api/risks/{r.risk}", {"likelihood": 1, "note": "n"}, writers),
+        ("POST", "/api/waivers", waiver, writers),
+        ("POST", f"/api/waivers/{r.waiver}/approve", {"rationale": "ok"}, approvers),
+        ("POST", f"/api/waivers/{r.waiver}/reject", {"rationale": "no"}, approvers),
+        ("POST", f"/api/waivers/{r.approved}/renew", {"expires_on": SOON}, writers),
+        ("POST", f"/api/waivers/{r.approved}/revoke", {"rationale": "no"}, approvers),
+        ("POST", "/api/incidents", {"title": "t", "severity": "sev4",
+                                    "occurred_at": "2026-01-01T10:00:00Z",
+                                    "systems": [r.system]}, writers),
+        ("PATCH", f"/api/incidents/{r.incident}", {"summary": "s"}, writers),
+        ("POST", f"/api/incidents/{r.incident}/timeline", {"entry": "e"}, writers),
+        ("POST", f"/api/incidents/{r.incident}/close", {"root_cause": "rc", "postmortem": "pm"},
+         writers),
+        ("POST", f"/api/incidents/{r.incident}/bundle", {}, writers),
+        ("POST", f"/api/reviews/{r.ready}/packet", {}, {"analyst", "admin"}),
+        ("POST", f"/api/packets/{r.packet}/sign", {"decision": "returned_for_rework",
+                                                  "rationale": "more"},
+         {"reviewer", "approver", "admin"}),
+    ]  # fmt: skip
+
+
+#: Routes with a record in their path that the matrix does not request, and why.
+NOT_A_RECORD = {
+    ("GET", "/api/export/{table}"): "a table name: the lists are checked in LISTS",
+    ("POST", "/api/tokens/{ref}/revoke"): "one's own API tokens (tests/web/test_security.py)",
+}
 
 
 def _writes(r: Records) -> list[tuple[str, dict[str, str], set[str]]]:
@@ -227,6 +283,17 @@ def test_another_organisations_records_are_not_found(role: str, world: World) ->
             expected = {404} if role in allowed else {403, 404}
             assert r.status_code in expected, (role, path, r.status_code, r.text[-300:])
             assert MARK["health"] not in r.text, (role, path)
+        for method, path, body, allowed in _api_writes(world.health):
+            r = client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
+            expected = {404} if role in allowed else {403, 404}
+            assert r.status_code in expected, (role, method, path, r.status_code, r.text[-300:])
+        upload = client.post(
+            f"/systems/{world.health.system}/evidence",
+            data={"csrf_token": csrf},
+            files={"result": ("r.json", b"{}", "application/json")},
+        )
+        analysts = {"analyst", "admin"}
+        assert upload.status_code in ({404} if role in analysts else {403, 404}), role
         for path in _reads(world.retail):
             assert client.get(path).status_code == 200, (role, path)
     assert _head(world) == before  # nothing was written
@@ -286,3 +353,37 @@ def test_a_granted_role_opens_one_more_organisation(world: World, tmp_path: Path
     finally:
         with g.open_workspace(world.root, user="alice", db_url=world.db_url) as ws:
             g.revoke_org_role(ws, "retail-analyst", "health")
+
+
+def test_the_matrix_requests_every_route_that_names_a_record(world: World) -> None:
+    """A route added with a record in its path must join the matrix (or say here why not)."""
+    requested = {("GET", p.split("?")[0]) for p in _reads(world.health)}
+    requested |= {("POST", p) for p, _, _ in _writes(world.health)}
+    requested |= {(m, p) for m, p, _, _ in _api_writes(world.health)}
+    requested.add(("POST", f"/systems/{world.health.system}/evidence"))
+    missing = []
+    routes = _record_routes(world.app)
+    assert len(routes) >= 45  # the walk reached the app's routers
+    for method, template in routes:
+        pattern = re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(template)) + "$")
+        hit = any(m == method and pattern.match(p) for m, p in requested)
+        if not hit and (method, template) not in NOT_A_RECORD:
+            missing.append((method, template))
+    assert missing == []
+
+
+def _record_routes(app: Any) -> list[tuple[str, str]]:
+    """(method, path template) of every route with a parameter in its path."""
+    out: set[tuple[str, str]] = set()
+    stack = list(app.router.routes)
+    while stack:
+        route = stack.pop()
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            stack.extend(inner.routes)
+            continue
+        path = getattr(route, "path", "")
+        for method in getattr(route, "methods", None) or ():
+            if "{" in path and method != "HEAD":
+                out.add((method, path))
+    return sorted(out)
