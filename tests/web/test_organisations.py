@@ -341,6 +341,7 @@ def test_the_programme_sees_every_organisation(world: World) -> None:
 def test_a_granted_role_opens_one_more_organisation(world: World, tmp_path: Path) -> None:
     with g.open_workspace(world.root, user="alice", db_url=world.db_url) as ws:
         g.grant_org_role(ws, "retail-analyst", "health", "viewer")
+        g.grant_org_role(ws, "retail-viewer", "health", "analyst")
     try:
         with TestClient(world.app) as client:
             csrf = login(client, "retail-analyst")
@@ -350,9 +351,24 @@ def test_a_granted_role_opens_one_more_organisation(world: World, tmp_path: Path
                             data={"likelihood": "1", "severity": "1", "note": "n",
                                   "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
             assert r.status_code == 403, r.text[-300:]
+        with TestClient(world.app) as client:
+            # a viewer at home and an analyst in health: the form is shown, and the write is
+            # judged by the record's organisation
+            csrf = login(client, "retail-viewer")
+            assert 'action="/risks"' in client.get("/risks").text
+            form = {"category": "mit:1.3", "title": "granted", "likelihood": "2",
+                    "severity": "2", "owner": "health-analyst", "csrf_token": csrf}  # fmt: skip
+            ok = client.post("/risks", data={**form, "system": world.health.system},
+                             follow_redirects=False)  # fmt: skip
+            assert ok.status_code == 303, ok.text[-300:]
+            home = client.post("/risks", data={**form, "system": world.retail.system,
+                                               "owner": "retail-analyst"},
+                               follow_redirects=False)  # fmt: skip
+            assert home.status_code == 403, home.text[-300:]
     finally:
         with g.open_workspace(world.root, user="alice", db_url=world.db_url) as ws:
             g.revoke_org_role(ws, "retail-analyst", "health")
+            g.revoke_org_role(ws, "retail-viewer", "health")
 
 
 def test_the_matrix_requests_every_route_that_names_a_record(world: World) -> None:

@@ -132,6 +132,7 @@ from assay.governance._orgs import (
     list_orgs,
     org_role_rows,
     revoke_org_role,
+    roles_of,
 )
 from assay.governance._reviews import (
     DECISIONS,
@@ -367,6 +368,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "restore_workspace",
     "revoke_db_role",
     "revoke_org_role",
+    "roles_of",
     "revoke_token",
     "revoke_waiver",
     "risk_heat_counts",

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from assay.errors import ConflictError, NotFoundError
 from assay.governance._common import Record, check_choice, check_name, check_text, stamps, writing
-from assay.governance._scope import MAIN_ORG, check_org, sees, shown
+from assay.governance._scope import MAIN_ORG, check_org, roles_held, sees, shown
 from assay.policy import ROLES
 from assay.store import tables
 
@@ -42,6 +42,7 @@ __all__ = [
     "list_orgs",
     "org_role_rows",
     "revoke_org_role",
+    "roles_of",
 ]
 
 _O = tables.organisations.c
@@ -144,6 +145,15 @@ def revoke_org_role(ws: Workspace, user: str, org: str) -> None:
         if tx.get(tables.org_roles, key) is None:
             raise NotFoundError(f"{user!r} holds no granted role in {org!r}.")
         tx.delete(tables.org_roles, key)
+
+
+def roles_of(ws: Workspace) -> frozenset[str]:
+    """Every role the workspace's user holds: their own organisation's and those granted
+    elsewhere (what the web app shows controls for; each write checks the record's own)."""
+    with ws.store.read() as conn:
+        person = conn.execute(sa.select(tables.users).where(tables.users.c.name == ws.user))
+        row = person.mappings().first()
+        return frozenset() if row is None else frozenset(roles_held(conn, row))
 
 
 def org_role_rows(ws: Workspace) -> list[dict[str, str]]:

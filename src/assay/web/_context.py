@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from assay.errors import PermissionDeniedError
-from assay.governance import Workspace, get_user
+from assay.governance import Workspace, get_user, roles_of
 from assay.policy import ROLE_PERMISSIONS
 from assay.web import _auth
 
@@ -48,10 +48,13 @@ class Ctx:
     role: str
     csrf: str
     via_token: bool
+    roles: frozenset[str] = frozenset()
+    """Every role the user holds (their own organisation's and those granted elsewhere)."""
 
     def can(self, permission: str) -> bool:
-        """Whether the role allows ``permission`` (for showing controls; governance enforces)."""
-        return self.role in ROLE_PERMISSIONS[permission]
+        """Whether a role the user holds allows ``permission`` somewhere (for showing controls;
+        governance checks the record's organisation on every write)."""
+        return bool((self.roles or {self.role}) & ROLE_PERMISSIONS[permission])
 
 
 def is_api(request: Request) -> bool:
@@ -74,12 +77,14 @@ def resolve(request: Request) -> Ctx:
         user = _auth.user_for_token(base, auth[7:].strip())
         if user is None:
             raise LoginRequiredError()
-        ctx = Ctx(base.as_user(user), user, get_user(base, user).role, "", via_token=True)
+        ws = base.as_user(user)
+        ctx = Ctx(ws, user, get_user(base, user).role, "", via_token=True, roles=roles_of(ws))
     else:
         session = _auth.load_session(base, request.cookies.get(SESSION_COOKIE))
         if session is None:
             raise LoginRequiredError()
-        ctx = Ctx(base.as_user(session.user), session.user, session.role, session.csrf_token, False)
+        ws = base.as_user(session.user)
+        ctx = Ctx(ws, session.user, session.role, session.csrf_token, False, roles_of(ws))
     request.state.ctx = ctx
     return ctx
 
