@@ -16,7 +16,7 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("analyst", "sam", "sam-analyst-demo"),
     ("reviewer", "ravi", "ravi-reviewer-demo"),
     ("approver", "mia", "mia-approver-demo"),
-    ("analyst", "ivy", "ivy-insurance-demo"),  # of the insurance unit only
+    ("analyst", "ivy", "ivy-analyst-demo"),  # of the insurance unit only
 )
 #: The demo's web password of each user.
 DEMO_PASSWORDS = {user: password for _, user, password in DEMO_LOGINS}
