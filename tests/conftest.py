@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from pg_schema import fresh_schema
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -96,24 +98,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'assay.db'}"
         return
-    import uuid
-
-    import sqlalchemy as sa
-
-    from assay.store import normalize_url
-
-    base = normalize_url(os.environ["ASSAY_TEST_POSTGRES_URL"])
-    schema = f"assay_test_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
+    with fresh_schema("assay_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ These tests only compare: ``ASSAY_UPDATE_GOLDEN=1`` skips them, the goldens are 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,8 @@ import pytest
 from golden_house import REPORT_DAY, build_house
 from golden_support import UPDATE, CliWorker, Golden
 from test_golden_documents import DOCUMENTS, PRINTED, TRANSCRIPTS
+
+from pg_schema import fresh_schema
 
 pytestmark = pytest.mark.postgres
 
@@ -34,24 +34,10 @@ COMPARED: dict[str, tuple[str, ...]] = {
 
 @pytest.fixture(scope="module")
 def pg_house(root: Path, inputs: Path, api_results: dict[str, Any]) -> Iterator[Path]:
-    import sqlalchemy as sa
-
-    from assay.store import normalize_url
-
-    base = normalize_url(os.environ["ASSAY_TEST_POSTGRES_URL"])
-    schema = f"assay_golden_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        ws = build_house(root / "house-pg", inputs, api_results, db_url=url.render_as_string(False))
+    with fresh_schema("assay_golden") as url:
+        ws = build_house(root / "house-pg", inputs, api_results, db_url=url)
         ws.close()
         yield root / "house-pg"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.mark.skipif(UPDATE, reason="the goldens are SQLite's; compare once they are rewritten")

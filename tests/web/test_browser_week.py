@@ -11,14 +11,13 @@ violation) and photographed at desktop and phone widths into build/screenshots/ 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
 import re
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from web_helpers import PASSWORD, ROLES, fairness_result
 from assay import governance as g
 from assay.web import create_app
 from assay.web._auth import set_password
+from pg_schema import fresh_schema
 
 pytestmark = pytest.mark.browser
 
@@ -43,35 +43,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 TODAY = dt.date.today()
 
 
-def _pg_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """None for SQLite; on the postgres lane, the URL of a fresh schema (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield None
-        return
-    import sqlalchemy as sa
-
-    from assay.store import normalize_url
-
-    base = normalize_url(os.environ["ASSAY_TEST_POSTGRES_URL"])
-    schema = f"assay_week_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def week(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     """A workspace with one user per role and the system ``credit``, served by uvicorn:
     (database name, workspace root, base URL)."""
-    gen = _pg_url(request)
-    db_url = next(gen)
+    schema = contextlib.ExitStack()
+    postgres = request.param == "postgres"
+    db_url = schema.enter_context(fresh_schema("assay_week")) if postgres else None
     root = tmp_path / "ws"
     with g.init_workspace(root, user="alice", db_url=db_url) as ws:
         for role in ROLES:
@@ -93,7 +71,7 @@ def week(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
     thread.join(timeout=10)
     sock.close()
     app.state.base.close()
-    next(gen, None)
+    schema.close()
 
 
 @pytest.fixture

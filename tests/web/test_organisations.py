@@ -10,10 +10,9 @@ the postgres lane, on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from assay import governance as g
 from assay.governance._monitor_records import upsert_monitor
 from assay.web import create_app
 from assay.web._auth import set_password
+from pg_schema import fresh_schema
 
 MARK = {"retail": "RETAILONLY", "health": "HEALTHONLY"}
 SYSTEM = {"retail": "cards", "health": "claims"}
@@ -86,25 +86,6 @@ def _seed_org(root: Path, db_url: str | None, org: str) -> Records:
                    packet.record.ref, incident.ref, evidence.ref, action.ref)  # fmt: skip
 
 
-def _pg_schema() -> Iterator[str]:
-    import sqlalchemy as sa
-
-    from assay.store import normalize_url
-
-    base = normalize_url(os.environ["ASSAY_TEST_POSTGRES_URL"])
-    schema = f"assay_orgs_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
-
-
 @dataclass(frozen=True)
 class World:
     """The workspace with two organisations, and the app serving it."""
@@ -122,9 +103,13 @@ class World:
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    schema = _pg_schema() if request.param == "postgres" else None
-    db_url = next(schema) if schema is not None else None
-    root = tmp_path_factory.mktemp(f"orgs-{request.param}")
+    with contextlib.ExitStack() as stack:
+        postgres = request.param == "postgres"
+        db_url = stack.enter_context(fresh_schema("assay_orgs")) if postgres else None
+        yield _world(tmp_path_factory.mktemp(f"orgs-{request.param}"), db_url, stack)
+
+
+def _world(root: Path, db_url: str | None, stack: contextlib.ExitStack) -> World:
     with g.init_workspace(root, user="alice", db_url=db_url) as ws:
         g.add_user(ws, "programme-viewer", role="viewer")
         set_password(ws, "programme-viewer", PASSWORD)
@@ -135,10 +120,8 @@ def world(
                 set_password(ws, f"{org}-{role}", PASSWORD)
     records = {org: _seed_org(root, db_url, org) for org in ("retail", "health")}
     app = create_app(root, db_url=db_url)
-    yield World(root, db_url, app, records["retail"], records["health"])
-    app.state.base.close()
-    if schema is not None:
-        next(schema, None)
+    stack.callback(app.state.base.close)
+    return World(root, db_url, app, records["retail"], records["health"])
 
 
 def _reads(r: Records) -> list[str]:

@@ -617,15 +617,7 @@ def _as_actor(workspace: Workspace, actor: str | None) -> Workspace:
     """The workspace, acting as ``actor`` when another user is named."""
     if actor is None or actor == workspace.user:
         return workspace
-    from assay.governance._workspace import Workspace as Ws
-
-    return Ws(
-        workspace.root,
-        workspace.store,
-        user=actor,
-        config=workspace.config,
-        clock=workspace.clock,
-    )
+    return workspace.as_user(actor)
 
 
 def record_evaluation(

@@ -1,21 +1,6 @@
-"""Organisations: business units or customers sharing one workspace, each seeing only its own.
-
-A workspace always has its **main** organisation (the central RAI programme); ``assay org add``
-adds others. Systems, evidence, incidents and users belong to one organisation (``org``, NULL for
-the main one); reviews, risks, waivers, actions, approvals and monitors belong to their system's.
-
-Who sees and does what:
-
-- a member of the main organisation acts in *every* organisation with their role (the programme
-  team); a member of another organisation sees only it, plus the organisations where an admin
-  granted them a role (``assay org grant``), where that role applies instead;
-- every read is scoped: a connection opened by a workspace carries the organisations its user
-  may see (:meth:`assay.store.Store.scoped`), and the lookups and lists of every record filter by
-  it, so another organisation's record is "not found" (404 on the web);
-- every write is checked row by row (:func:`write_guard`): the row's organisation, resolved
-  through its system, must be one where the user's role allows the action. Organisations and
-  users are managed by admins of the main organisation.
-"""
+"""Organisations: adding them, listing them and granting roles in them (admins of the main
+organisation). Who sees and writes what across them is :mod:`assay.governance._scope`;
+docs/organisations.md is the user's guide."""
 
 from __future__ import annotations
 
