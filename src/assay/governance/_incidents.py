@@ -35,7 +35,7 @@ from assay.governance._evidence import EvidenceRecord, evidence_records, insert_
 from assay.governance._inventory import dataset_row, model_row, system_row
 from assay.governance._names import file_slug
 from assay.governance._risks import _link, risk_row
-from assay.governance._scope import readable, scope_clause, shown
+from assay.governance._scope import org_filter, readable, scope_clause, shown
 from assay.store import WriteTx, tables, to_jsonable
 
 if TYPE_CHECKING:
@@ -484,6 +484,7 @@ class _Scope:
     dataset_ids: list[int]
     start: dt.datetime
     end: dt.datetime
+    org: str | None
 
 
 def _scope(conn: Connection, row: RowMapping, window: dt.timedelta) -> _Scope:
@@ -506,13 +507,19 @@ def _scope(conn: Connection, row: RowMapping, window: dt.timedelta) -> _Scope:
         )
     )
     return _Scope(
-        sys_ids, model_ids, dataset_ids, row["occurred_at"] - window, row["detected_at"] + window
+        sys_ids,
+        model_ids,
+        dataset_ids,
+        row["occurred_at"] - window,
+        row["detected_at"] + window,
+        row["org"],
     )
 
 
 def _evidence_in(conn: Connection, scope: _Scope) -> list[EvidenceRecord]:
     """Evaluations of the affected versions, and the systems' evidence observed (or monitoring
-    recorded) within the window; earlier bundles are left out."""
+    recorded) within the window; earlier bundles are left out. Only the incident's
+    organisation's: the dataset catalogue is shared, its evaluations are not."""
     start, end, sys_ids = scope.start, scope.end, scope.sys_ids
     e = tables.evidence.c
     evaluations = sa.or_(
@@ -532,7 +539,11 @@ def _evidence_in(conn: Connection, scope: _Scope) -> list[EvidenceRecord]:
     ev_rows = list(
         conn.execute(
             sa.select(tables.evidence)
-            .where(sa.or_(evaluations, monitoring), e.kind != "incident_bundle")
+            .where(
+                sa.or_(evaluations, monitoring),
+                e.kind != "incident_bundle",
+                org_filter(e.org, frozenset({shown(scope.org)})),
+            )
             .order_by(e.id)
         ).mappings()
     )

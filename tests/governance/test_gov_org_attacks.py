@@ -1,0 +1,48 @@
+"""Attacks across organisations: paths that read records of another organisation through a
+shared record (a dataset version), a link, or an id, and must not."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from gov_helpers import as_user
+
+from assay import governance as g
+
+
+@pytest.fixture
+def two(ws: g.Workspace) -> g.Workspace:
+    """``ws`` (ada, main admin) with organisations retail (ra: admin, rn: analyst) and health
+    (ha: admin, hn: analyst), systems ``cards`` (retail) and ``claims`` (health), both using
+    the workspace's shared dataset version ``adult@1``."""
+    g.add_org(ws, "retail", title="Retail banking")
+    g.add_org(ws, "health", title="Health insurance")
+    for name, role, org in (("ra", "admin", "retail"), ("rn", "analyst", "retail"),
+                            ("ha", "admin", "health"), ("hn", "analyst", "health")):  # fmt: skip
+        g.add_user(ws, name, role=role, org=org)
+    g.add_system(as_user(ws, "rn"), "cards", purpose="Card limits", owner="rn")
+    g.add_system(as_user(ws, "hn"), "claims", purpose="Claim triage", owner="hn")
+    g.add_dataset_version(ws, "adult", "1", digest="sha256:" + "a" * 64)
+    return ws
+
+
+def test_an_incident_bundle_holds_no_evidence_of_another_organisation(
+    two: g.Workspace, tmp_path: Path
+) -> None:
+    """The dataset catalogue is shared: health's evaluation of ``adult@1`` is health's, and a
+    retail incident naming that dataset version must not gather it."""
+    hn = as_user(two, "hn")
+    secret = g.add_evidence(hn, kind="fairness", data=b'{"health": "secret"}', system="claims",
+                            dataset_version="adult@1")  # fmt: skip
+    rn = as_user(two, "rn")
+    inc = g.open_incident(rn, title="Drift", severity="sev3", occurred_at="2025-03-02T08:00",
+                          systems=["cards"], dataset_versions=["adult@1"])  # fmt: skip
+    bundle = g.bundle_incident(rn, inc.ref, out=tmp_path / "b.zip")
+    with zipfile.ZipFile(bundle.path) as zf:
+        refs = [e["ref"] for e in json.loads(zf.read("evidence.json"))]
+        names = zf.namelist()
+    assert secret.ref not in refs
+    assert not [n for n in names if n.startswith(f"evidence/{secret.ref}-")]
