@@ -11,6 +11,7 @@ import pytest
 from gov_helpers import as_user
 
 from assay import governance as g
+from assay.errors import NotFoundError
 
 
 @pytest.fixture
@@ -46,3 +47,17 @@ def test_an_incident_bundle_holds_no_evidence_of_another_organisation(
         names = zf.namelist()
     assert secret.ref not in refs
     assert not [n for n in names if n.startswith(f"evidence/{secret.ref}-")]
+
+
+def test_an_organisation_admin_lists_only_their_organisation_s_tokens(two: g.Workspace) -> None:
+    """An admin of retail manages retail's people, not health's: health's tokens (whose
+    holders, labels and last use) are not listed, even by name (as for a name never
+    registered)."""
+    g.mint_token(as_user(two, "hn"), "hn", label="HEALTHONLY ci")
+    g.mint_token(as_user(two, "rn"), "rn", label="retail ci")
+    ra = as_user(two, "ra")
+    assert {t.user for t in g.list_tokens(ra)} == {"rn"}
+    assert g.list_tokens(ra, user="hn") == g.list_tokens(ra, user="nobody") == []
+    assert {t.user for t in g.list_tokens(two)} == {"hn", "rn"}  # the programme
+    with pytest.raises(NotFoundError):
+        g.mint_token(ra, "hn")

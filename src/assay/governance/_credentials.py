@@ -25,6 +25,7 @@ from sqlalchemy.engine import RowMapping
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.governance._common import Record, check_text, format_ref, not_found, parse_ref, writing
+from assay.governance._scope import visible
 from assay.policy import ROLE_PERMISSIONS, token_days
 from assay.store import WriteTx, tables
 
@@ -191,7 +192,8 @@ def mint_token(
 def list_tokens(
     ws: Workspace, *, user: str | None = None, include_inactive: bool = False
 ) -> list[ApiToken]:
-    """API tokens, newest first: your own, or anyone's (``user``, or all when None) as admin."""
+    """API tokens, newest first: your own, or anyone's (``user``, or all when None) as admin;
+    only those of users of the organisations the reader sees."""
     q = sa.select(tables.web_tokens).order_by(_T.id.desc())
     with ws.store.read() as conn:
         me = conn.execute(sa.select(tables.users).where(tables.users.c.name == ws.user)).first()
@@ -204,6 +206,8 @@ def list_tokens(
                     f"{ws.user!r} may list only their own tokens; an admin may list anyone's."
                 )
             q = q.where(_T.user_name == user)
+        u = tables.users.c
+        q = q.where(_T.user_name.in_(sa.select(u.name).where(visible(conn, u.org))))
         rows = list(conn.execute(q).mappings())
     now = ws.now()
     records = [_record(r, now) for r in rows]
