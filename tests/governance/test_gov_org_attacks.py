@@ -11,7 +11,7 @@ import pytest
 from gov_helpers import as_user
 
 from assay import governance as g
-from assay.errors import NotFoundError
+from assay.errors import ConflictError, NotFoundError
 
 
 @pytest.fixture
@@ -61,3 +61,20 @@ def test_an_organisation_admin_lists_only_their_organisation_s_tokens(two: g.Wor
     assert {t.user for t in g.list_tokens(two)} == {"hn", "rn"}  # the programme
     with pytest.raises(NotFoundError):
         g.mint_token(ra, "hn")
+
+
+def test_a_record_is_closed_only_with_evidence_of_its_own_organisation(two: g.Workspace) -> None:
+    """Even the programme, which sees both, cannot close retail's action or risk with health's
+    organisation-wide evidence: retail's record would then point at a record retail cannot
+    open (and its history would name it)."""
+    health_wide = g.add_evidence(as_user(two, "hn"), kind="fairness", data=b"{}")
+    risk = g.add_risk(as_user(two, "rn"), system="cards", title="Bias", category="mit:1.3",
+                      likelihood=3, severity=4, owner="rn")  # fmt: skip
+    action = g.add_action(as_user(two, "rn"), title="Retrain", owner="rn",
+                          due_date="2099-01-01", risk=risk.ref)  # fmt: skip
+    with pytest.raises(ConflictError, match="another organisation"):
+        g.update_action(two, action.ref, status="done", evidence=health_wide.ref)
+    with pytest.raises(ConflictError, match="another organisation"):
+        g.update_risk(two, risk.ref, status="closed", closure_evidence=health_wide.ref,
+                      residual_likelihood=1, residual_severity=1)  # fmt: skip
+    assert g.get_action(as_user(two, "rn"), action.ref).closure_evidence is None

@@ -212,19 +212,26 @@ def closing_evidence(
     conn: Connection, ref: str | int, *, systems: set[int], closes: str
 ) -> RowMapping:
     """The evidence record ``ref`` that closes ``closes`` (an action or a risk about
-    ``systems``): a record of one of those systems or of none (an organisation-wide record),
-    never another system's record.
+    ``systems``): a record of one of those systems or of none (an organisation-wide record of
+    their organisation), never another system's or another organisation's record.
 
     Raises
     ------
     ConflictError
-        The record is evidence about another system.
+        The record is evidence about another system, or of another organisation.
     """
     ev = evidence_row(conn, ref)
     if ev["system_id"] is not None and ev["system_id"] not in systems:
         raise ConflictError(
             f"{format_ref('evidence', ev['id'])} is evidence about another system, so it cannot "
             f"show that {closes} was done; close it with evidence recorded for its system."
+        )
+    s = tables.ai_systems.c
+    orgs = set(conn.execute(sa.select(s.org).where(s.id.in_(systems))).scalars())
+    if ev["system_id"] is None and orgs and ev["org"] not in orgs:
+        raise ConflictError(
+            f"{format_ref('evidence', ev['id'])} is evidence of another organisation, so it "
+            f"cannot show that {closes} was done; close it with evidence of its own."
         )
     return ev
 
