@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from gov_helpers import as_user
+from gov_helpers import MINIMAL_ANSWERS, as_user
 
 from assay import governance as g
 from assay.errors import ConflictError, NotFoundError
@@ -78,3 +78,25 @@ def test_a_record_is_closed_only_with_evidence_of_its_own_organisation(two: g.Wo
         g.update_risk(two, risk.ref, status="closed", closure_evidence=health_wide.ref,
                       residual_likelihood=1, residual_severity=1)  # fmt: skip
     assert g.get_action(as_user(two, "rn"), action.ref).closure_evidence is None
+
+
+def test_a_packet_the_programme_builds_holds_no_evidence_of_another_organisation(
+    two: g.Workspace,
+) -> None:
+    """The programme's reviewer builds retail's packet: the datasheet of retail's training data
+    (the shared ``adult@1``) must not bring health's evaluations of it into retail's packet,
+    which retail's members read."""
+    from assay.documents import build_packet
+
+    hn = as_user(two, "hn")
+    secret = g.add_evidence(hn, kind="fairness", data=b'{"health": "secret"}', system="claims",
+                            dataset_version="adult@1", title="HEALTHONLY fairness")  # fmt: skip
+    rn = as_user(two, "rn")
+    g.add_model_version(rn, "cards", "1", training_datasets=["adult@1"])
+    review = g.open_review(rn, "cards", answers=MINIMAL_ANSWERS)
+    g.triage_review(two, review.ref, owner="rn")
+    g.advance_review(two, review.ref, "in_evaluation")
+    packet = build_packet(two, review.ref)
+    refs = [str(e["ref"]) for e in packet.content["evidence"]]
+    assert secret.ref not in refs
+    assert "HEALTHONLY" not in json.dumps(packet.content)

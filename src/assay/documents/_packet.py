@@ -251,10 +251,20 @@ def build_packet(
     BuiltPacket
         Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
     """
-    from assay.governance import chain_head, get_review, list_risks, list_waivers, record_derived
+    from assay.governance import (
+        chain_head,
+        get_review,
+        get_system,
+        list_risks,
+        list_waivers,
+        record_derived,
+    )
 
     pol = policy if policy is not None else ws.policy
     rev = get_review(ws, review)
+    # Read as the system's organisation: the packet is its record, and a programme member's
+    # wider view (other organisations' evaluations of a shared dataset) must not reach it.
+    ws = ws.in_org(get_system(ws, rev.system).org)
     system = rev.system
     state, docs = assess_review(ws, rev.ref, checkpoint=checkpoint, policy=pol)
     evidence = _packet_evidence(ws, system, docs)
