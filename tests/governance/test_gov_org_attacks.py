@@ -100,3 +100,19 @@ def test_a_packet_the_programme_builds_holds_no_evidence_of_another_organisation
     refs = [str(e["ref"]) for e in packet.content["evidence"]]
     assert secret.ref not in refs
     assert "HEALTHONLY" not in json.dumps(packet.content)
+
+
+def test_a_correction_stays_in_the_organisation_of_what_it_corrects(two: g.Workspace) -> None:
+    """The programme corrects retail's organisation-wide record: the correction is retail's
+    (not the programme's, which would hide retail's record behind one retail cannot open), and
+    a correction about another organisation's system is refused."""
+    rn = as_user(two, "rn")
+    wide = g.add_evidence(rn, kind="fairness", data=b"{}")
+    fixed = g.add_evidence(two, kind="fairness", data=b'{"v": 2}', supersedes=wide.ref,
+                           reason="typo")  # fmt: skip
+    assert [e.ref for e in g.list_evidence(rn)] == [fixed.ref]
+    about_cards = g.add_evidence(rn, kind="fairness", data=b"{}", system="cards")
+    with pytest.raises(ConflictError, match="another organisation"):
+        g.add_evidence(two, kind="fairness", data=b'{"v": 3}', system="claims",
+                       supersedes=about_cards.ref, reason="moved")  # fmt: skip
+    assert g.get_evidence(rn, about_cards.ref).superseded_by is None

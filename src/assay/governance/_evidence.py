@@ -473,13 +473,26 @@ def _file(ws: Workspace, spec: EvidenceInput, *, action: str, note: str | None) 
 
 
 def _owner_org(tx: WriteTx, values: Mapping[str, Any]) -> str | None:
-    """The organisation of new evidence: its system's; without one, the writer's own."""
+    """The organisation of new evidence: its system's; without one, the writer's own. A
+    correction stays in the organisation of the record it corrects (ConflictError otherwise)."""
+    old = None
+    if values.get("supersedes_id") is not None:
+        old = tx.get(tables.evidence, values["supersedes_id"])
     if values.get("system_id") is not None:
         system = tx.get(tables.ai_systems, values["system_id"])
         assert system is not None
-        return cast("str | None", system["org"])
-    writer = tx.get(tables.users, tx.actor)
-    return None if writer is None else cast("str | None", writer["org"])
+        org = cast("str | None", system["org"])
+    elif old is not None:
+        return cast("str | None", old["org"])
+    else:
+        writer = tx.get(tables.users, tx.actor)
+        return None if writer is None else cast("str | None", writer["org"])
+    if old is not None and old["org"] != org:
+        raise ConflictError(
+            f"{format_ref('evidence', old['id'])} is a record of another organisation than "
+            "the system named; a correction stays in the organisation of what it corrects."
+        )
+    return org
 
 
 def insert_evidence(tx: WriteTx, values: dict[str, Any]) -> RowMapping:
