@@ -11,7 +11,7 @@ import pytest
 from gov_helpers import MINIMAL_ANSWERS, as_user
 
 from assay import governance as g
-from assay.errors import ConflictError, NotFoundError
+from assay.errors import ConflictError, InputError, NotFoundError
 
 
 @pytest.fixture
@@ -116,3 +116,15 @@ def test_a_correction_stays_in_the_organisation_of_what_it_corrects(two: g.Works
         g.add_evidence(two, kind="fairness", data=b'{"v": 3}', system="claims",
                        supersedes=about_cards.ref, reason="moved")  # fmt: skip
     assert g.get_evidence(rn, about_cards.ref).superseded_by is None
+
+
+def test_an_incident_relates_only_to_risks_of_its_organisation(two: g.Workspace) -> None:
+    """The programme, which sees both, cannot relate health's risk to retail's incident (retail
+    would read health's risk reference on its incident)."""
+    risk = g.add_risk(as_user(two, "hn"), system="claims", title="HEALTHONLY", category="mit:1.3",
+                      likelihood=3, severity=4, owner="hn")  # fmt: skip
+    inc = g.open_incident(as_user(two, "rn"), title="Drift", severity="sev3",
+                          occurred_at="2025-03-02T08:00", systems=["cards"])  # fmt: skip
+    with pytest.raises(InputError, match="one organisation"):
+        g.update_incident(two, inc.ref, add_risks=[risk.ref])
+    assert g.get_incident(as_user(two, "rn"), inc.ref).risks == ()

@@ -213,6 +213,15 @@ def _affect(
         _link(ws, tx, "incident", incident_id, "dataset_version", drow["id"], "affects")
 
 
+def _same_org_risk(tx: WriteTx, incident: RowMapping, ref: str | int) -> int:
+    """The id of the risk ``ref``, whose system must belong to the incident's organisation."""
+    risk = risk_row(tx.conn, ref)
+    system = tx.get(tables.ai_systems, risk["system_id"])
+    assert system is not None
+    _same_org(tx, incident, str(system["name"]))
+    return int(risk["id"])
+
+
 def _same_org(tx: WriteTx, incident: RowMapping, system: str) -> int:
     """The id of ``system``, which must belong to the incident's organisation."""
     srow = system_row(tx.conn, system)
@@ -370,7 +379,7 @@ def update_incident(
             row = tx.update(tables.incidents, id_, {**values, **stamps(ws, created=False)})
         _affect(ws, tx, id_, add_systems, add_model_versions, add_dataset_versions)
         for r in add_risks:
-            _link(ws, tx, "incident", id_, "risk", risk_row(tx.conn, r)["id"], "related")
+            _link(ws, tx, "incident", id_, "risk", _same_org_risk(tx, row, r), "related")
         if not tx.changed:
             raise InputError("Nothing to change: give at least one field with a new value.")
         if not values:
