@@ -128,3 +128,14 @@ def test_an_incident_relates_only_to_risks_of_its_organisation(two: g.Workspace)
     with pytest.raises(InputError, match="one organisation"):
         g.update_incident(two, inc.ref, add_risks=[risk.ref])
     assert g.get_incident(as_user(two, "rn"), inc.ref).risks == ()
+
+
+def test_a_risk_links_only_evidence_of_its_organisation(two: g.Workspace) -> None:
+    """The programme cannot link health's evidence to retail's risk (retail would read a
+    reference to a record it cannot open, and documents built from the risk would break)."""
+    ev = g.add_evidence(as_user(two, "hn"), kind="fairness", data=b"{}", system="claims")
+    risk = g.add_risk(as_user(two, "rn"), system="cards", title="Bias", category="mit:1.3",
+                      likelihood=3, severity=4, owner="rn")  # fmt: skip
+    with pytest.raises(ConflictError, match="another organisation"):
+        g.link_risk_evidence(two, risk.ref, ev.ref)
+    assert g.get_risk(as_user(two, "rn"), risk.ref).evidence == ()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Connection, RowMapping
 
-from assay.errors import InputError, TransitionError
+from assay.errors import ConflictError, InputError, TransitionError
 from assay.governance._common import (
     Record,
     check_choice,
@@ -520,6 +520,12 @@ def link_risk_evidence(ws: Workspace, ref: str | int, evidence: str | int) -> Ri
     with writing(ws, "edit risks", action="risk.link", entity_type="risk", entity_id=id_) as tx:
         row = risk_row(tx.conn, id_)
         ev = evidence_row(tx.conn, evidence)
+        system = tx.get(tables.ai_systems, row["system_id"])
+        if system is not None and system["org"] != ev["org"]:
+            raise ConflictError(
+                f"{format_ref('evidence', ev['id'])} is a record of another organisation than "
+                f"{format_ref('risk', id_)}; link evidence of the risk's own organisation."
+            )
         _link(ws, tx, "risk", id_, "evidence", ev["id"])
         if not tx.changed:
             raise InputError(
