@@ -139,3 +139,17 @@ def test_a_risk_links_only_evidence_of_its_organisation(two: g.Workspace) -> Non
     with pytest.raises(ConflictError, match="another organisation"):
         g.link_risk_evidence(two, risk.ref, ev.ref)
     assert g.get_risk(as_user(two, "rn"), risk.ref).evidence == ()
+
+
+def test_an_organisation_admin_finds_no_user_of_another_organisation(two: g.Workspace) -> None:
+    """Changing health's person from retail answers as for a name never registered (not "only
+    admins of the main organisation…", which tells that the name is someone's elsewhere)."""
+    ra = as_user(two, "ra")
+    for change in (lambda n: g.set_role(ra, n, "viewer"), lambda n: g.deactivate_user(ra, n)):
+        messages = []
+        for name in ("hn", "nobody"):
+            with pytest.raises(NotFoundError) as err:
+                change(name)
+            messages.append(str(err.value).replace(name, "NAME"))
+        assert messages[0] == messages[1]
+    assert g.get_user(two, "hn").active

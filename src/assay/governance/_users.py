@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from assay.errors import ConflictError, InputError
 from assay.governance._common import Record, check_choice, check_name, not_found, stamps, writing
@@ -135,9 +136,7 @@ def set_role(ws: Workspace, name: str, role: str) -> User:
     with writing(
         ws, "manage users", action="user.set_role", entity_type="user", entity_id=name
     ) as tx:
-        current = tx.get(tables.users, name)
-        if current is None:
-            raise not_found("user", repr(name), "List users with `assay user list`.")
+        current = _seen_user(tx.conn, name)
         if current["role"] == Role.ADMIN and role != Role.ADMIN:
             refuse_last_admin(tx.conn, name)
         row = tx.update(tables.users, name, {"role": role, **stamps(ws, created=False)})
@@ -150,14 +149,24 @@ def deactivate_user(ws: Workspace, name: str) -> User:
     with writing(
         ws, "manage users", action="user.deactivate", entity_type="user", entity_id=name
     ) as tx:
-        current = tx.get(tables.users, name)
-        if current is None:
-            raise not_found("user", repr(name), "List users with `assay user list`.")
+        current = _seen_user(tx.conn, name)
         if current["role"] == Role.ADMIN:
             refuse_last_admin(tx.conn, name)
         row = tx.update(tables.users, name, {"active": False, **stamps(ws, created=False)})
         revoke_all(ws, tx, name, "user deactivated")
     return User.from_row(row)
+
+
+def _seen_user(conn: sa.Connection, name: str) -> RowMapping:
+    """The row of ``name``; NotFoundError when there is none or it is a person of another
+    organisation than the main one which the writer does not see (as for a name never
+    registered). The programme's people are refused by the write guard."""
+    row = conn.execute(sa.select(tables.users).where(tables.users.c.name == name)).mappings()
+    found = row.first()
+    hidden = found is not None and found["org"] is not None
+    if found is None or (hidden and not readable(conn, tables.users, found)):
+        raise not_found("user", repr(name), "List users with `assay user list`.")
+    return found
 
 
 def refuse_last_admin(conn: sa.Connection, name: str) -> None:
