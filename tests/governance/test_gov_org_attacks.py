@@ -153,3 +153,16 @@ def test_an_organisation_admin_finds_no_user_of_another_organisation(two: g.Work
             messages.append(str(err.value).replace(name, "NAME"))
         assert messages[0] == messages[1]
     assert g.get_user(two, "hn").active
+
+
+def test_a_token_of_another_organisation_is_not_found(two: g.Workspace) -> None:
+    """Revoking health's token from retail answers as for a token never made — even when it is
+    already revoked (which returned its record: holder, label, reason)."""
+    _, live = g.mint_token(as_user(two, "hn"), "hn", label="HEALTHONLY live")
+    _, old = g.mint_token(as_user(two, "hn"), "hn", label="HEALTHONLY old")
+    g.revoke_token(as_user(two, "hn"), old.ref, reason="HEALTHONLY rotated")
+    for who in ("ra", "rn"):
+        for ref in (live.ref, old.ref, "TOK-99"):
+            with pytest.raises(NotFoundError, match="no token"):
+                g.revoke_token(as_user(two, who), ref)
+    assert g.list_tokens(two, user="hn")[0].active

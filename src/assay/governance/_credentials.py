@@ -25,7 +25,7 @@ from sqlalchemy.engine import RowMapping
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.governance._common import Record, check_text, format_ref, not_found, parse_ref, writing
-from assay.governance._scope import visible
+from assay.governance._scope import sees, visible
 from assay.policy import ROLE_PERMISSIONS, token_days
 from assay.store import WriteTx, tables
 
@@ -227,7 +227,8 @@ def revoke_token(ws: Workspace, ref: str | int, *, reason: str | None = None) ->
         note=note,
     ) as tx:
         row = tx.get(tables.web_tokens, id_)
-        if row is None:
+        holder = None if row is None else tx.get(tables.users, row["user_name"])
+        if row is None or holder is None or not sees(tx.conn, holder["org"]):
             raise not_found(
                 "token", format_ref("token", id_), "List them with `assay user tokens`."
             )
