@@ -11,7 +11,7 @@ import pytest
 from gov_helpers import MINIMAL_ANSWERS, as_user
 
 from assay import governance as g
-from assay.errors import ConflictError, InputError, NotFoundError
+from assay.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 
 
 @pytest.fixture
@@ -166,3 +166,16 @@ def test_a_token_of_another_organisation_is_not_found(two: g.Workspace) -> None:
             with pytest.raises(NotFoundError, match="no token"):
                 g.revoke_token(as_user(two, who), ref)
     assert g.list_tokens(two, user="hn")[0].active
+
+
+def test_a_granted_viewer_may_not_push_an_action_to_a_tracker(two: g.Workspace) -> None:
+    """rn is an analyst of retail and a viewer in health: the check made before a tracker is
+    called judges health's action by rn's role in health, as every write is."""
+    g.grant_org_role(two, "rn", "health", "viewer")
+    risk = g.add_risk(as_user(two, "hn"), system="claims", title="HEALTHONLY", category="mit:1.3",
+                      likelihood=3, severity=4, owner="hn")  # fmt: skip
+    action = g.add_action(as_user(two, "hn"), title="HEALTHONLY retrain", owner="hn",
+                          due_date="2099-01-01", risk=risk.ref)  # fmt: skip
+    assert g.check_action_push(as_user(two, "hn"), action.ref, system="jira").ref == action.ref
+    with pytest.raises(PermissionDeniedError, match="viewer"):
+        g.check_action_push(as_user(two, "rn"), action.ref, system="jira")

@@ -23,7 +23,7 @@ from assay.governance._common import (
 )
 from assay.governance._evidence import closing_evidence
 from assay.governance._owners import check_owner
-from assay.governance._scope import readable, scope_clause
+from assay.governance._scope import orgs_of, readable, role_in, scope_clause
 from assay.store import tables
 
 if TYPE_CHECKING:
@@ -277,9 +277,16 @@ def check_action_push(ws: Workspace, ref: str | int, *, system: str) -> Action:
         row = action_row(conn, ref)
         query = sa.select(tables.users).where(tables.users.c.name == ws.user)
         user = conn.execute(query).mappings().first()
+        # the role held in the action's organisation, as the write guard judges it
+        roles = (
+            []
+            if user is None
+            else [role_in(conn, user, o) for o in orgs_of(conn, tables.actions, row)]
+        )
     allowed = ROLE_PERMISSIONS["edit remediation actions"]
-    if user is None or not user["active"] or user["role"] not in allowed:
-        role = "not registered" if user is None else f"the role {user['role']!r}"
+    refused = [r for r in roles if r not in allowed]
+    if user is None or not user["active"] or refused:
+        role = "not registered" if user is None else f"the role {(refused or [user['role']])[0]!r}"
         raise PermissionDeniedError(
             f"The user {ws.user!r} ({role}) may not edit remediation actions, so it may not push "
             f"them to a tracker. Roles allowed: {', '.join(sorted(allowed))}."
