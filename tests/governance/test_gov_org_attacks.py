@@ -179,3 +179,12 @@ def test_a_granted_viewer_may_not_push_an_action_to_a_tracker(two: g.Workspace) 
     assert g.check_action_push(as_user(two, "hn"), action.ref, system="jira").ref == action.ref
     with pytest.raises(PermissionDeniedError, match="viewer"):
         g.check_action_push(as_user(two, "rn"), action.ref, system="jira")
+
+
+def test_a_granted_viewer_lists_no_token_of_the_organisation_granted(two: g.Workspace) -> None:
+    """ra is an admin of retail and a viewer in health: health's people's tokens are for
+    health's admins."""
+    g.grant_org_role(two, "ra", "health", "viewer")
+    g.mint_token(as_user(two, "hn"), "hn", label="HEALTHONLY ci")
+    assert g.list_tokens(as_user(two, "ra")) == []
+    assert g.list_tokens(as_user(two, "ha"))[0].user == "hn"

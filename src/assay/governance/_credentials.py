@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.governance._common import Record, check_text, format_ref, not_found, parse_ref, writing
-from assay.governance._scope import sees, visible
+from assay.governance._scope import role_in, sees, shown
 from assay.policy import ROLE_PERMISSIONS, token_days
 from assay.store import WriteTx, tables
 
@@ -189,11 +189,24 @@ def mint_token(
         return token, _record(row, now)
 
 
+def _manages(conn: Connection, reader: str, holder: str) -> bool:
+    """Whether ``reader`` may see ``holder``'s credentials: their own, or as the admin (by the
+    role held there) of an organisation ``holder`` belongs to that the reader sees."""
+    if holder == reader:
+        return True
+    u = tables.users.c
+    me = conn.execute(sa.select(tables.users).where(u.name == reader)).mappings().first()
+    org = conn.execute(sa.select(u.org).where(u.name == holder)).first()
+    if me is None or org is None or not sees(conn, org.org):
+        return False
+    return role_in(conn, me, shown(org.org)) in ROLE_PERMISSIONS["manage users"]
+
+
 def list_tokens(
     ws: Workspace, *, user: str | None = None, include_inactive: bool = False
 ) -> list[ApiToken]:
     """API tokens, newest first: your own, or anyone's (``user``, or all when None) as admin;
-    only those of users of the organisations the reader sees."""
+    only those of people of the organisations where the reader manages people."""
     q = sa.select(tables.web_tokens).order_by(_T.id.desc())
     with ws.store.read() as conn:
         me = conn.execute(sa.select(tables.users).where(tables.users.c.name == ws.user)).first()
@@ -206,9 +219,7 @@ def list_tokens(
                     f"{ws.user!r} may list only their own tokens; an admin may list anyone's."
                 )
             q = q.where(_T.user_name == user)
-        u = tables.users.c
-        q = q.where(_T.user_name.in_(sa.select(u.name).where(visible(conn, u.org))))
-        rows = list(conn.execute(q).mappings())
+        rows = [r for r in conn.execute(q).mappings() if _manages(conn, ws.user, r["user_name"])]
     now = ws.now()
     records = [_record(r, now) for r in rows]
     return records if include_inactive else [t for t in records if t.active]
