@@ -251,14 +251,7 @@ def build_packet(
     BuiltPacket
         Its sha256 (what an approval signs), the ``review_packet`` evidence record and the content.
     """
-    from assay.governance import (
-        chain_head,
-        get_review,
-        get_system,
-        list_risks,
-        list_waivers,
-        record_derived,
-    )
+    from assay.governance import chain_head, get_review, get_system, record_derived
 
     pol = policy if policy is not None else ws.policy
     rev = get_review(ws, review)
@@ -281,12 +274,7 @@ def build_packet(
         # a list, not a mapping: canonical JSON sorts keys, and the appendices keep this order
         "documents": [{"name": n, "document": d.to_dict()} for n, d in docs.named()],
         "evidence": [_evidence_entry(r) for r in evidence],
-        "risks": [r.to_dict() for r in list_risks(ws, system=system)],
-        "waivers": [
-            {k: v for k, v in w.to_dict().items() if k != "approvals"}
-            | {"approvals": [a.ref for a in w.approvals]}
-            for w in list_waivers(ws, system=system)
-        ],
+        **_risks_and_waivers(ws, system),
     }
     model = docs.model_card.data.get("model_version")
     record = record_derived(
@@ -310,6 +298,20 @@ def build_packet(
         },
     )
     return BuiltPacket(record.blob_sha256, record, content)
+
+
+def _risks_and_waivers(ws: Workspace, system: str) -> dict[str, Any]:
+    """The system's risks, and its waivers with their approvals as references."""
+    from assay.governance import list_risks, list_waivers
+
+    return {
+        "risks": [r.to_dict() for r in list_risks(ws, system=system)],
+        "waivers": [
+            {k: v for k, v in w.to_dict().items() if k != "approvals"}
+            | {"approvals": [a.ref for a in w.approvals]}
+            for w in list_waivers(ws, system=system)
+        ],
+    }
 
 
 def packet_state(content: Mapping[str, Any]) -> ReviewState:
