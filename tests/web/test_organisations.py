@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, ROLES, fairness_result, intake_answers, login
 
 from assay import governance as g
-from assay.governance._monitor_records import upsert_monitor
 from assay.web import create_app
 from assay.web._auth import set_password
 from pg_schema import fresh_schema
@@ -81,7 +80,7 @@ def _seed_org(root: Path, db_url: str | None, org: str) -> Records:
                 "runbook": f"https://wiki.example.com/{mark}", "reference": {"profile": "p.json"},
                 "data": {"timestamp": "t", "prediction": "score"}, "window": {"size": "weekly"},
                 "metrics": [{"name": "rows", "kind": "quality", "statistic": "rows"}]}  # fmt: skip
-        upsert_monitor(ws, f"{system}-monitor", system, spec)
+        g.monitor_records.upsert_monitor(ws, f"{system}-monitor", system, spec)
     return Records(system, risk.ref, waiver.ref, approved.ref, review.ref, ready.ref,
                    packet.record.ref, incident.ref, evidence.ref, action.ref)  # fmt: skip
 

@@ -40,12 +40,9 @@ __all__ = [
     "role_in",
     "roles_held",
     "sees",
-    "sees_system",
     "shown",
     "stored",
     "user_scope",
-    "visible",
-    "visible_systems",
     "write_guard",
 ]
 
@@ -102,32 +99,10 @@ def org_filter(col: sa.ColumnElement[Any], scope: frozenset[str] | None) -> sa.C
     return sa.or_(*parts) if parts else sa.false()
 
 
-def visible(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-    """``col`` (an ``org`` column) is visible to the reader of ``conn``."""
-    return org_filter(col, connection_scope(conn))
-
-
-def visible_systems(conn: Connection, system_id: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-    """``system_id`` names a system the reader of ``conn`` may see."""
-    scope = connection_scope(conn)
-    if scope is None:
-        return sa.true()
-    s = tables.ai_systems.c
-    return system_id.in_(sa.select(s.id).where(org_filter(s.org, scope)))
-
-
 def sees(conn: Connection, org: str | None) -> bool:
     """Whether the reader of ``conn`` may see a record whose ``org`` column is ``org``."""
     scope = connection_scope(conn)
     return scope is None or shown(org) in scope
-
-
-def sees_system(conn: Connection, system_id: int | None) -> bool:
-    """Whether the reader of ``conn`` may see the system ``system_id`` (None: no system)."""
-    if system_id is None or connection_scope(conn) is None:
-        return True
-    s = tables.ai_systems.c
-    return sees(conn, conn.execute(sa.select(s.org).where(s.id == system_id)).scalar_one_or_none())
 
 
 def check_org(conn: Connection, org: str | None) -> str | None:
