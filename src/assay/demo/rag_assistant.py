@@ -66,13 +66,14 @@ class BM25:
 
     def score(self, query_terms: Sequence[str], i: int) -> float:
         """BM25 score of passage ``i`` for the query terms."""
-        doc, total = self.docs[i], 0.0
+        doc = self.docs[i]
         norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_length)
-        for term in set(query_terms):
-            tf = doc.get(term, 0)
-            if tf:
-                total += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
-        return total
+        parts = (
+            self.idf[t] * doc[t] * (self.k1 + 1) / (doc[t] + norm)
+            for t in set(query_terms)
+            if t in doc
+        )
+        return math.fsum(parts)  # exactly rounded: the same whatever order the set iterates in
 
     def search(self, query: str, *, k: int = TOP_K) -> list[tuple[Passage, float]]:
         """The ``k`` best passages with their scores, best first (ties by corpus order)."""
@@ -90,7 +91,7 @@ class BM25:
         unseen = max(self.idf.values(), default=1.0)
         weights = {t: self.idf.get(t, unseen) for t in terms}
         held = set(content_terms(passage.text))
-        return sum(w for t, w in weights.items() if t in held) / sum(weights.values())
+        return math.fsum(w for t, w in weights.items() if t in held) / math.fsum(weights.values())
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +111,7 @@ def _best_sentence(question: str, passage: Passage, index: BM25) -> str:
 
     def weight(sentence: str) -> tuple[float, int]:
         held = terms & set(content_terms(sentence))
-        return sum(index.idf.get(t, 0.0) for t in held), -len(sentence)
+        return math.fsum(index.idf.get(t, 0.0) for t in held), -len(sentence)
 
     return max(sentences, key=weight).rstrip(".")
 
