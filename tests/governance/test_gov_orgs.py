@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from gov_helpers import as_user
+from gov_helpers import MINIMAL_ANSWERS, as_user
 
 from assay import governance as g
 from assay.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -99,6 +99,47 @@ def test_a_role_is_held_per_organisation(two: g.Workspace) -> None:
     g.revoke_org_role(two, "rv", "health")
     with pytest.raises(NotFoundError):
         g.get_system(as_user(two, "rv"), "claims")
+
+
+def test_an_owner_can_open_what_they_own(two: g.Workspace) -> None:
+    """The programme sees everyone, but names as owner of a health record only someone who can
+    open it: a person of health, of the main organisation, or granted a role in health."""
+    risk = g.add_risk(two, system="claims", title="Bias", category="mit:1.3", likelihood=3,
+                      severity=4, owner="hn")  # fmt: skip
+    action = g.add_action(two, title="Fix", owner="hn", due_date="2025-06-01", risk=risk.ref)
+    review = g.open_review(two, "claims", answers=MINIMAL_ANSWERS)
+    inc = g.open_incident(two, title="t", severity="sev3", occurred_at="2025-03-01T10:00",
+                          systems=["claims"])  # fmt: skip
+    writes = {
+        "system add": lambda o: g.add_system(two, "x", purpose="p", owner=o, org="health"),
+        "system update": lambda o: g.update_system(two, "claims", owner=o),
+        "risk add": lambda o: g.add_risk(two, system="claims", title="t", category="mit:1.3",
+                                         likelihood=1, severity=1, owner=o),
+        "risk update": lambda o: g.update_risk(two, risk.ref, owner=o),
+        "action on a risk": lambda o: g.add_action(two, title="t", owner=o,
+                                                   due_date="2025-06-01", risk=risk.ref),
+        "action on an incident": lambda o: g.add_action(two, title="t", owner=o,
+                                                        due_date="2025-06-01", incident=inc.ref),
+        "action update": lambda o: g.update_action(two, action.ref, owner=o),
+        "review triage": lambda o: g.triage_review(two, review.ref, owner=o),
+    }  # fmt: skip
+    before = g.audit_log(two)
+    for what, write in writes.items():
+        with pytest.raises(InputError, match="cannot open records of 'health'") as err:
+            write("rn")
+        assert "assay org grant rn health --role viewer" in str(err.value), what
+    assert g.audit_log(two) == before  # nothing written
+    picker = g.possible_owners(two, "action", action.ref)  # the web's owner choices
+    assert {"ada", "ha", "hn"} <= set(picker)
+    assert not {"ra", "rn", "rv"} & set(picker)
+    assert g.possible_owners(as_user(two, "ra"), "system", "cards") == ["ra", "rn", "rv"]
+    with pytest.raises(NotFoundError):
+        g.possible_owners(as_user(two, "rn"), "risk", risk.ref)
+    assert g.update_risk(two, risk.ref, owner="ada").owner == "ada"  # the programme's own
+    g.grant_org_role(two, "rn", "health", "viewer")
+    assert "rn" in g.possible_owners(two, "review", review.ref)
+    assert g.update_risk(two, risk.ref, owner="rn").owner == "rn"
+    assert g.triage_review(two, review.ref, owner="rn").owner == "rn"
 
 
 def test_organisations_and_their_people_are_managed_by_admins(two: g.Workspace) -> None:

@@ -134,6 +134,7 @@ from assay.governance._orgs import (
     revoke_org_role,
     roles_of,
 )
+from assay.governance._owners import possible_owners
 from assay.governance._reviews import (
     DECISIONS,
     REVIEW_STATUSES,
@@ -357,6 +358,7 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "org_role_rows",
     "parse_json",
     "password_hash_of",
+    "possible_owners",
     "program_status",
     "record_derived",
     "record_evaluation",

@@ -133,16 +133,20 @@ def add_action(
     if risk is None and incident is None:
         raise InputError("An action remediates a risk or corrects an incident: give one of them.")
     with writing(ws, "edit remediation actions", action="action.add", entity_type="action") as tx:
-        check_owner(tx.conn, check_text(owner, what="action owner"), what="action owner")
         risk_id = incident_id = None
+        orgs: list[str] = []
         if risk is not None:
             from assay.governance._risks import risk_row
 
-            risk_id = risk_row(tx.conn, risk)["id"]
+            rrow = risk_row(tx.conn, risk)
+            risk_id, orgs = rrow["id"], orgs_of(tx.conn, tables.risks, rrow)
         if incident is not None:
             from assay.governance._incidents import incident_row
 
-            incident_id = incident_row(tx.conn, incident)["id"]
+            irow = incident_row(tx.conn, incident)
+            incident_id = irow["id"]
+            orgs += orgs_of(tx.conn, tables.incidents, irow)
+        check_owner(tx.conn, check_text(owner, what="action owner"), what="action owner", orgs=orgs)
         row = tx.insert(
             tables.actions,
             {
@@ -196,8 +200,9 @@ def update_action(
         entity_id=id_,
         note=note,
     ) as tx:
-        check_owner(tx.conn, values.get("owner"), what="action owner")
         row = action_row(tx.conn, id_)
+        owners_orgs = orgs_of(tx.conn, tables.actions, row)
+        check_owner(tx.conn, values.get("owner"), what="action owner", orgs=owners_orgs)
         if evidence is not None and status != "done":
             raise InputError("Evidence closes an action: pass it with --status done.")
         if status is not None and status != row["status"]:

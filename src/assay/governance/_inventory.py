@@ -247,8 +247,8 @@ def add_system(
         **stamps(ws),
     }
     with writing(ws, "edit the inventory", action="system.add", entity_type="system") as tx:
-        check_owner(tx.conn, values["owner"], what="owner")
         values["org"] = home_org(tx.conn, ws.user) if org is None else check_org(tx.conn, org)
+        check_owner(tx.conn, values["owner"], what="owner", orgs=[shown(values["org"])])
         exists = tx.conn.execute(sa.select(_SYS.id).where(_SYS.name == name)).first()
         if exists is not None:
             raise ConflictError(
@@ -298,8 +298,8 @@ def update_system(
         if key in values:
             values[key] = check_text(values[key], what=key)
     with writing(ws, "edit the inventory", action="system.update", entity_type="system") as tx:
-        check_owner(tx.conn, values.get("owner"), what="owner")
         current = system_row(tx.conn, name)
+        check_owner(tx.conn, values.get("owner"), what="owner", orgs=[shown(current["org"])])
         tx.set_entity("system", current["id"])
         row = tx.update(tables.ai_systems, current["id"], {**values, **stamps(ws, created=False)})
     return System.from_row(row)

@@ -44,7 +44,7 @@ from assay.governance._intake import (
 from assay.governance._inventory import system_row
 from assay.governance._owners import check_owner
 from assay.governance._risks import current_rating
-from assay.governance._scope import readable, scope_clause
+from assay.governance._scope import orgs_of, readable, scope_clause
 from assay.governance._waivers import active_waiver_filter
 from assay.policy import (
     ASSESSED_TIERS,
@@ -300,7 +300,12 @@ def triage_review(
         rref = format_ref("review", id_)
         if row["status"] != "intake":
             raise TransitionError(f"{rref} is {row['status']}; only a review at intake is triaged.")
-        check_owner(tx.conn, check_text(owner, what="review owner"), what="review owner")
+        check_owner(
+            tx.conn,
+            check_text(owner, what="review owner"),
+            what="review owner",
+            orgs=orgs_of(tx.conn, tables.reviews, row),
+        )
         final_tier = tier or row["suggested_tier"]
         if final_tier != row["suggested_tier"] and not check_text(
             note, what="note", required=False

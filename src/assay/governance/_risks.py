@@ -31,7 +31,7 @@ from assay.governance._common import (
 from assay.governance._evidence import closing_evidence, evidence_row
 from assay.governance._inventory import system_name, system_row
 from assay.governance._owners import check_owner
-from assay.governance._scope import readable, scope_clause
+from assay.governance._scope import orgs_of, readable, scope_clause
 from assay.policy import (
     OPEN_RISK_STATUSES,
     RATING_BANDS,
@@ -331,8 +331,9 @@ def add_risk(
         raise InputError("Give the residual likelihood and residual severity together.")
     due = check_date(due_date, what="due date")
     with writing(ws, "edit risks", action="risk.add", entity_type="risk") as tx:
-        check_owner(tx.conn, check_text(owner, what="risk owner"), what="risk owner")
         srow = system_row(tx.conn, system)
+        orgs = orgs_of(tx.conn, tables.ai_systems, srow)
+        check_owner(tx.conn, check_text(owner, what="risk owner"), what="risk owner", orgs=orgs)
         cat = resolve_category(category, generative=srow["generative"], system=srow["name"])
         ev_ids = [evidence_row(tx.conn, e)["id"] for e in evidence]
         row = tx.insert(
@@ -398,8 +399,9 @@ def update_risk(
     id_ = parse_ref("risk", ref)
     action = f"risk.{status}" if status is not None else "risk.update"
     with writing(ws, permission, action=action, entity_type="risk", entity_id=id_, note=note) as tx:
-        check_owner(tx.conn, values.get("owner"), what="risk owner")
         row = risk_row(tx.conn, id_)
+        owners_orgs = orgs_of(tx.conn, tables.risks, row)
+        check_owner(tx.conn, values.get("owner"), what="risk owner", orgs=owners_orgs)
         rref = format_ref("risk", id_)
         if category is not None:
             srow = (

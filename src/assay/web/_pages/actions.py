@@ -27,6 +27,7 @@ from assay.governance import (
     list_actions,
     list_evidence,
     list_users,
+    possible_owners,
     update_action,
 )
 from assay.web._context import Ctx, resolve, writer
@@ -120,7 +121,7 @@ def action_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Resp
         closure=_closure(ctx, action),
         history=audit_log(ctx.ws, entity=action.ref, newest_first=True, limit=50),
         trackers=tracker_setup(ctx.ws),
-        users=[u.name for u in list_users(ctx.ws) if u.active],
+        users=possible_owners(ctx.ws, "action", action.ref),
         # closing has its own form, with the evidence
         nexts=sorted(to for fr, to in ACTION_TRANSITIONS if fr == action.status and to != "done"),
         today=ctx.ws.today(),

@@ -20,7 +20,7 @@ from assay.governance import (
     get_risk,
     list_actions,
     list_risks,
-    list_users,
+    possible_owners,
     system_names,
     taxonomy,
     update_risk,
@@ -150,7 +150,7 @@ def risk_page(request: Request, ref: str, ctx: Ctx = Depends(resolve)) -> Respon
         statuses=RISK_STATUSES,
         actions=list_actions(ctx.ws, risk=risk.ref),
         overdue={a.ref for a in list_actions(ctx.ws, risk=risk.ref, overdue=True)},
-        users=[u.name for u in list_users(ctx.ws) if u.active],
+        users=possible_owners(ctx.ws, "risk", risk.ref),  # owners of its new actions
         today=ctx.ws.today(),
     )
 
