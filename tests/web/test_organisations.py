@@ -305,6 +305,7 @@ def test_the_programme_sees_every_organisation(world: World) -> None:
             for path in _reads(records):
                 assert client.get(path).status_code == 200, path
         systems = client.get("/systems").text
+        assert "programme-viewer · viewer</span>" in systems  # a role in every organisation
         assert "cards" in systems
         assert "claims" in systems
         whole = client.get("/api/kpis").json()
@@ -337,7 +338,9 @@ def test_a_granted_role_opens_one_more_organisation(world: World, tmp_path: Path
             # a viewer at home and an analyst in health: the form is shown, and the write is
             # judged by the record's organisation
             csrf = login(client, "retail-viewer")
-            assert 'action="/risks"' in client.get("/risks").text
+            risks = client.get("/risks").text
+            assert 'action="/risks"' in risks
+            assert "retail-viewer · viewer in retail, analyst in health</span>" in risks
             form = {"category": "mit:1.3", "title": "granted", "likelihood": "2",
                     "severity": "2", "owner": "health-analyst", "csrf_token": csrf}  # fmt: skip
             ok = client.post("/risks", data={**form, "system": world.health.system},

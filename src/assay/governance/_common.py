@@ -253,7 +253,7 @@ def writing(
         if not user["active"]:
             raise PermissionDeniedError(f"The user {ws.user!r} is deactivated in this workspace.")
         allowed = ROLE_PERMISSIONS[permission]
-        if not roles_held(tx.conn, user) & allowed:
+        if not set(roles_held(tx.conn, user).values()) & allowed:
             raise PermissionDeniedError(
                 f"The user {ws.user!r} has the role {user['role']!r}, which may not {permission}. "
                 f"Roles allowed: {', '.join(sorted(allowed))}. An admin can change a role with "

@@ -132,13 +132,15 @@ def revoke_org_role(ws: Workspace, user: str, org: str) -> None:
         tx.delete(tables.org_roles, key)
 
 
-def roles_of(ws: Workspace) -> frozenset[str]:
-    """Every role the workspace's user holds: their own organisation's and those granted
-    elsewhere (what the web app shows controls for; each write checks the record's own)."""
+def roles_of(ws: Workspace) -> dict[str, str]:
+    """The role the workspace's user holds in each organisation where they hold one: their own
+    organisation's first, then those granted elsewhere (what the web app shows, and shows
+    controls for; each write checks the record's own). A member of the main organisation holds
+    their role in every organisation: ``{"main": role}``."""
     with ws.store.read() as conn:
         person = conn.execute(sa.select(tables.users).where(tables.users.c.name == ws.user))
         row = person.mappings().first()
-        return frozenset() if row is None else frozenset(roles_held(conn, row))
+        return {} if row is None else roles_held(conn, row)
 
 
 def org_role_rows(ws: Workspace) -> list[dict[str, str]]:

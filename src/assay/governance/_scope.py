@@ -149,10 +149,14 @@ def role_in(conn: Connection, user: RowMapping, org: str) -> str | None:
     return str(user["role"]) if home in (org, MAIN_ORG) else None
 
 
-def roles_held(conn: Connection, user: RowMapping) -> set[str]:
-    """Every role ``user`` holds in some organisation."""
-    granted = conn.execute(sa.select(_OR.role).where(_OR.user_name == user["name"])).scalars()
-    return {str(user["role"]), *(str(r) for r in granted)}
+def roles_held(conn: Connection, user: RowMapping) -> dict[str, str]:
+    """The role ``user`` holds in each organisation where they hold one: their own
+    organisation's first, then those granted elsewhere (a member of the main organisation holds
+    theirs in every organisation)."""
+    held = {shown(user.get("org")): str(user["role"])}
+    granted = sa.select(_OR.org, _OR.role).where(_OR.user_name == user["name"]).order_by(_OR.org)
+    held.update({str(r.org): str(r.role) for r in conn.execute(granted)})
+    return held
 
 
 _BY_TYPE = {

@@ -9,14 +9,15 @@ the workspace the app serves is ``request.app.state.base``.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from assay.errors import PermissionDeniedError
-from assay.governance import Workspace, get_user, roles_of
+from assay.governance import MAIN_ORG, Workspace, get_user, roles_of
 from assay.policy import ROLE_PERMISSIONS
 from assay.web import _auth
 
@@ -48,8 +49,22 @@ class Ctx:
     role: str
     csrf: str
     via_token: bool
-    roles: frozenset[str] = frozenset()
-    """Every role the user holds (their own organisation's and those granted elsewhere)."""
+    held: Mapping[str, str] = field(default_factory=dict)
+    """The role held in each organisation: their own organisation's, then those granted
+    elsewhere (:func:`assay.governance.roles_of`)."""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role the user holds somewhere."""
+        return frozenset(self.held.values())
+
+    @property
+    def placement(self) -> str:
+        """Where the user acts with which role, for the header: ``admin`` for the programme,
+        ``viewer in retail, analyst in health`` for a business unit's person with a grant."""
+        if not self.held or list(self.held) == [MAIN_ORG]:
+            return self.role
+        return ", ".join(f"{role} in {org}" for org, role in self.held.items())
 
     def can(self, permission: str) -> bool:
         """Whether a role the user holds allows ``permission`` somewhere (for showing controls;
@@ -78,7 +93,7 @@ def resolve(request: Request) -> Ctx:
         if user is None:
             raise LoginRequiredError()
         ws = base.as_user(user)
-        ctx = Ctx(ws, user, get_user(base, user).role, "", via_token=True, roles=roles_of(ws))
+        ctx = Ctx(ws, user, get_user(base, user).role, "", via_token=True, held=roles_of(ws))
     else:
         session = _auth.load_session(base, request.cookies.get(SESSION_COOKIE))
         if session is None:
