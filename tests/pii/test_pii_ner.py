@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from pathlib import Path
 
@@ -30,8 +31,14 @@ def test_unknown_backend() -> None:
         load_ner("bert", ".")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("spacy") is None, reason="spaCy is not installed")
-def test_local_pipeline_with_an_entity_ruler(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["spacy", "presidio"])
+def test_a_local_pipeline_finds_names_and_places_offline(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends on a pipeline saved to disk (a blank English pipeline with an entity ruler:
+    no model is downloaded), with every outgoing connection refused while they load and run."""
+    if importlib.util.find_spec("spacy" if kind == "spacy" else "presidio_analyzer") is None:
+        pytest.skip(f"{kind} is not installed (pip install 'assay-rai[presidio]')")
     import polars as pl
     import spacy
 
@@ -39,12 +46,26 @@ def test_local_pipeline_with_an_entity_ruler(tmp_path: Path) -> None:
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "ada"}, {"LOWER": "lovelace"}]}])
+    ruler.add_patterns([
+        {"label": "PERSON", "pattern": [{"LOWER": "ada"}, {"LOWER": "lovelace"}]},
+        {"label": "GPE", "pattern": [{"LOWER": "london"}]},
+    ])  # fmt: skip
     nlp.to_disk(tmp_path / "pipeline")
-    backend = load_ner("spacy", tmp_path / "pipeline")
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        raise AssertionError(f"the NER backend connected to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    backend = load_ner(kind, tmp_path / "pipeline")
     with pytest.raises(NotFoundError):
-        load_ner("spacy", tmp_path / "missing")
-    frame = pl.DataFrame({"note": ["a message from Ada Lovelace about her account today"]})
-    result = scan(frame, ner=backend)
-    assert result.entities == {"PERSON": 1}
+        load_ner(kind, tmp_path / "missing")
+    text = "a message from Ada Lovelace in London about her account today"
+    assert sorted(backend.analyze(text)) == [
+        ("LOCATION", "London", 0.85),
+        ("PERSON", "Ada Lovelace", 0.85),
+    ]
+    result = scan(
+        pl.DataFrame({"note": [text, "nothing personal in this one at all"]}), ner=backend
+    )
+    assert result.entities == {"LOCATION": 1, "PERSON": 1}
     assert "Ada" not in result.to_json()
