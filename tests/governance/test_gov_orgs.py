@@ -205,3 +205,31 @@ def test_the_chain_verifies_and_a_scoped_user_cannot_export_everything(
     assert g.verify_audit(two).ok
     with pytest.raises(PermissionDeniedError, match="every organisation"):
         g.export_workspace(as_user(two, "ra"), tmp_path / "out")  # type: ignore[operator]
+
+
+def test_another_organisations_alert_is_refused_like_one_never_raised(two: g.Workspace) -> None:
+    hn = as_user(two, "hn")
+    spec = {"name": "claims-monitor", "system": "claims", "owner": "hn", "runbook": "r",
+            "reference": {"profile": "p.json"}, "data": {"timestamp": "t", "prediction": "s"},
+            "window": {"size": "weekly"},
+            "metrics": [{"name": "rows", "kind": "quality", "statistic": "rows"}]}  # fmt: skip
+    monitor = g.monitor_records.upsert_monitor(hn, "claims-monitor", "claims", spec)
+    week = two.now()
+    alert = g.monitor_records.insert_alert(hn, {
+        "monitor_id": monitor, "rule": "few rows", "metric": "rows", "condition": "< 10",
+        "severity": "high", "status": "open", "first_breach_window": week, "opened_window": week,
+        "last_window": week, "opened_value": 3.0, "owner": "hn", "runbook": "r",
+        "message": "3 rows", "opened_at": week,
+    })  # fmt: skip
+    rn = as_user(two, "rn")
+    refusals = []
+    for alert_id in (alert["id"], alert["id"] + 100):  # another organisation's; never raised
+        with pytest.raises(NotFoundError) as err:
+            g.monitor_records.acknowledge(rn, alert_id, "noise")
+        refusals.append(str(err.value).replace(str(alert_id), "N"))
+    assert (
+        refusals[0]
+        == refusals[1]
+        == ("There is no alert #N. List them with `assay monitor alerts`.")
+    )
+    assert g.monitor_records.acknowledge(hn, alert["id"], "noise")["verdict"] == "noise"

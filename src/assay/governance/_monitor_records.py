@@ -376,7 +376,8 @@ def acknowledge(ws: Workspace, alert_id: int, verdict: str, note: str | None = N
     with writing(
         ws, PERMISSION, action="alert.acknowledge", entity_type="alert", entity_id=alert_id
     ) as tx:
-        if tx.get(monitor_alerts, alert_id) is None:
+        row = tx.get(monitor_alerts, alert_id)
+        if row is None or not readable(tx.conn, monitor_alerts, row):  # another org's: the same
             raise NotFoundError(
                 f"There is no alert #{alert_id}. List them with `assay monitor alerts`."
             )
