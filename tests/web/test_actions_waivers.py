@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from web_helpers import fairness_result
+from web_helpers import fairness_result, pin_today
 
 from assay import governance as g
 from assay.web._flash import FLASH_COOKIE
@@ -21,12 +21,13 @@ def _flash(page: str) -> str:
 
 
 def test_an_action_is_added_assigned_and_closed_only_with_evidence(
-    seeded: Any, client_for: Any
+    seeded: Any, client_for: Any, app_factory: Any
 ) -> None:
+    today = pin_today(app_factory)
     client, csrf = client_for("analyst")
     risk = client.get(f"/risks/{seeded.risk}").text
     assert "Remediation actions (0)" in risk
-    past = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    past = (today - dt.timedelta(days=3)).isoformat()
     form = {"title": "Reweigh the training data", "owner": "analyst", "due_date": past}
     r = client.post(f"/risks/{seeded.risk}/actions", data={**form, "csrf_token": csrf})
     assert r.status_code == 200  # followed to the risk page

@@ -27,7 +27,7 @@ import uvicorn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Page, sync_playwright
-from web_helpers import PASSWORD, ROLES, fairness_result
+from web_helpers import PASSWORD, ROLES, fairness_result, pin_today
 
 from assay import governance as g
 from assay.web import create_app
@@ -40,7 +40,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]  # fmt: skip
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(dt.UTC).date()  # the server's clock is stopped on it (pin_today)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -57,6 +57,7 @@ def week(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
             set_password(ws, role, PASSWORD)
         g.add_system(ws, "credit", purpose="Scores loan applications", owner="analyst")
     app = create_app(root, db_url=db_url)
+    pin_today(app, TODAY)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from typing import Any
@@ -26,6 +27,16 @@ def login(client: TestClient, user: str, password: str = PASSWORD) -> str:
     assert r.status_code == 303, r.text
     me = client.get("/api/me").json()
     return str(me["csrf_token"])
+
+
+def pin_today(app: Any, today: dt.date | None = None) -> dt.date:
+    """Stop the app's clock at noon UTC of ``today`` (default: the current day) and return that
+    day: a test that types dates relative to it and reads "overdue 3 d" back cannot straddle
+    midnight (requests are still judged by the workspace's clock, not the test's)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+    app.state.base.clock = lambda: noon
+    return today
 
 
 def intake_answers(questionnaire: Any) -> dict[str, Any]:
