@@ -134,14 +134,17 @@ def test_governance_rules_fail_then_pass_after_waiver(
 
 
 def test_stale_and_missing_evidence(gated: Any, tmp_path: Path) -> None:
+    from assay import governance as g
+
     policy = write_policy(tmp_path / "p.yaml")
-    gated.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
+    # 91 days after the evidence was recorded, on the workspace's clock (not the test's, which
+    # could be a day further on by the time it is read)
+    recorded = max(e.created_at for e in g.list_evidence(gated, system=SYSTEM))
+    gated.clock = lambda: recorded + dt.timedelta(days=91)
     result, _ = run_gate(gated, policy=policy, system=SYSTEM, model_version=MODEL)
     stale = next(o for o in result.outcomes if o.rule == "evidence.fairness")
     assert not stale.passed
     assert "91 days old" in stale.value
-
-    from assay import governance as g
 
     g.add_model_version(gated, SYSTEM, "2.0", name="clf")
     result, _ = run_gate(gated, policy=policy, system=SYSTEM, model_version="clf@2.0")
