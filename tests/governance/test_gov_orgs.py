@@ -8,7 +8,6 @@ from gov_helpers import MINIMAL_ANSWERS, as_user
 
 from assay import governance as g
 from assay.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from assay.governance._scope import write_guard
 from assay.store import tables
 
 
@@ -76,7 +75,7 @@ def test_every_written_row_is_checked_against_its_organisation(two: g.Workspace)
            "found_stage": "design", "created_at": two.now(), "created_by": "rn",
            "updated_at": two.now(), "updated_by": "rn"}  # fmt: skip
     rn = as_user(two, "rn")
-    guard = write_guard("rn", "edit risks")
+    guard = g.write_guard("rn", "edit risks")
     writing = rn.store.write(actor="rn", action="risk.add", entity_type="risk", guard=guard)
     with pytest.raises(NotFoundError), writing as tx:
         tx.insert(tables.risks, row)

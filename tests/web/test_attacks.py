@@ -17,8 +17,8 @@ from web_helpers import PASSWORD, intake_answers, login
 
 from assay import governance as g
 from assay.errors import InputError
-from assay.web import _auth, create_app
-from assay.web._auth import MAX_FAILURES, set_password
+from assay.web import _auth, create_app, set_password
+from assay.web._auth import MAX_FAILURES
 
 Client = tuple[TestClient, dict[str, str]]
 

@@ -30,8 +30,7 @@ from playwright.sync_api import Page, sync_playwright
 from web_helpers import PASSWORD, ROLES, fairness_result, pin_today
 
 from assay import governance as g
-from assay.web import create_app
-from assay.web._auth import set_password
+from assay.web import create_app, set_password
 from pg_schema import fresh_schema
 
 pytestmark = pytest.mark.browser

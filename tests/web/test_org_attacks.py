@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, login
 
 from assay import governance as g
-from assay.web import create_app
-from assay.web._auth import set_password
+from assay.web import create_app, set_password
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from fastapi.testclient import TestClient
 from web_helpers import PASSWORD, ROLES, fairness_result, intake_answers, login
 
 from assay import governance as g
-from assay.web import create_app
-from assay.web._auth import set_password
+from assay.web import create_app, set_password
 from pg_schema import fresh_schema
 
 MARK = {"retail": "RETAILONLY", "health": "HEALTHONLY"}

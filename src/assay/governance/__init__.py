@@ -164,7 +164,7 @@ from assay.governance._risks import (
     taxonomy,
     update_risk,
 )
-from assay.governance._scope import MAIN_ORG
+from assay.governance._scope import MAIN_ORG, write_guard
 from assay.governance._sessions import (
     MAX_FAILURES,
     SESSION_TTL,
@@ -397,4 +397,5 @@ __all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_public_api.py checks)
     "verify_evidence",
     "workspace_questionnaire",
     "write_checkpoint",
+    "write_guard",
 ]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from assay.errors import InputError
-from assay.governance._scope import orgs_of, role_in, scope_clause
+from assay.governance._scope import members_of, orgs_of, role_in, scope_clause
 from assay.policy import Role
 from assay.store import tables
 
@@ -26,17 +26,14 @@ if TYPE_CHECKING:
 __all__ = ["check_owner", "possible_owners"]
 
 
-def _may_own(conn: sa.Connection, person: RowMapping, orgs: Sequence[str]) -> str | None:
-    """The first of ``orgs`` where ``person`` holds no role (None: they can open the record)."""
-    return next((org for org in orgs if role_in(conn, person, org) is None), None)
-
-
 def _candidates(conn: sa.Connection, orgs: Sequence[str]) -> list[str]:
     """The active users the reader sees who can open a record of ``orgs``, by name."""
     u = tables.users.c
     people = sa.select(tables.users).where(u.active, scope_clause(conn, tables.users))
-    rows = conn.execute(people.order_by(u.name)).mappings()
-    return [str(r["name"]) for r in rows if _may_own(conn, r, orgs) is None]
+    rows = list(conn.execute(people.order_by(u.name)).mappings())
+    for org in orgs:
+        rows = members_of(conn, rows, org)
+    return [str(r["name"]) for r in rows]
 
 
 def check_owner(conn: sa.Connection, name: str | None, *, what: str, orgs: Sequence[str]) -> None:
@@ -57,7 +54,7 @@ def check_owner(conn: sa.Connection, name: str | None, *, what: str, orgs: Seque
     seen = scope_clause(conn, tables.users)  # people of the reader's organisations only
     found = conn.execute(sa.select(tables.users).where(u.name == name, seen)).mappings().first()
     if found is not None and found["active"]:
-        outside = _may_own(conn, found, orgs)
+        outside = next((org for org in orgs if role_in(conn, found, org) is None), None)
         if outside is not None:
             raise InputError(
                 f"The {what} {name!r} is a person of the organisation {found['org']!r} and "
